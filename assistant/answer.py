@@ -1,0 +1,185 @@
+"""The chain: route -> retrieve -> tools -> compose -> verify, behind `EvidenceAssistant.ask`."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .index import EvidenceIndex, SyncReport
+from .ingest import corpus_files, load_corpus
+from .retrieve import EvidenceRetriever, HybridSearch, Retrieval
+from .route import Route, invalid_reason, route
+from .types import Answer, Citation, Passage, ToolCall
+from .verify import GroundingPool, enforce
+
+MAX_EVIDENCE = 3
+SUPPORT_MARGIN = 0.12  # supporting passages must be this close to the best dense similarity
+
+NO_EVIDENCE = (
+    "The evidence base does not cover this question, so there is nothing to cite. "
+    "It holds the interview on the tacrolimus versus intravenous cyclophosphamide (IVCY) "
+    "lupus nephritis trial and abstract records of related induction trials and the KDIGO "
+    "guideline. Try asking about response or remission rates, eligibility, steroid dosing, "
+    "adverse events, subgroups or limitations."
+)
+ADVICE_NOTE = (
+    "_This assistant reports what the evidence says and who said it; it does not give "
+    "treatment advice for an individual patient._"
+)
+_SPEAKER_PREFIX = re.compile(
+    r"^(?:(?:Prof(?:essor)?\.?\s+)?[A-Z][a-z]+\s+[A-Z][a-z]+\s*:|Note\s*:|RESULTS\s*:|"
+    r"Methods\s*:|Objectives\s*:|Interventions\s*:|Conclusions and relevance\s*:)\s*"
+)
+
+
+class EvidenceAssistant:
+    """Answers clinicians' questions from the evidence base, with exact citations."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        index: EvidenceIndex | None = None,
+        sync_corpus: bool = True,
+    ) -> None:
+        self.settings = settings or Settings.from_env()
+        self.index = index or EvidenceIndex(self.settings)
+        self.last_sync: SyncReport | None = None
+        self.ingest_errors: list[str] = []
+        if sync_corpus:
+            self.sync_corpus()
+        self.search = HybridSearch(self.index, self.settings.candidates)
+        self.search.warm_up()
+
+    # ------------------------------------------------------------ corpus
+
+    def sync_corpus(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """Bring the index in line with the corpus folder (no work when nothing changed)."""
+        documents, self.ingest_errors = load_corpus(corpus_files(self.settings.corpus_dir))
+        self.last_sync = self.index.sync(documents, progress=progress)
+        return self.last_sync
+
+    def ingest(self, paths: Sequence[Path]) -> tuple[SyncReport, list[str]]:
+        """Add or update documents from files outside the corpus sync (keeps the rest)."""
+        documents, errors = load_corpus(paths)
+        report = self.index.sync(documents, remove_missing=False)
+        return report, errors
+
+    def retriever(self, k: int | None = None) -> EvidenceRetriever:
+        """The hybrid search as a LangChain retriever."""
+        return EvidenceRetriever(search=self.search, k=k or self.settings.top_k)
+
+    # ------------------------------------------------------------ ask
+
+    def ask(self, question: Any, history: Sequence[dict[str, Any]] | None = None) -> Answer:
+        started = time.perf_counter()
+        reason = invalid_reason(question, self.settings.max_question_chars)
+        if reason:
+            return Answer(question=str(question)[:200], answer=reason, status="invalid_input",
+                          timings_ms={"total": _ms(started)})  # fmt: skip
+        routed = route(question, history)
+        t0 = time.perf_counter()
+        retrieval = self.search.search(routed.query, self.settings.top_k)
+        timings = {"retrieve": _ms(t0)}
+        t0 = time.perf_counter()
+        tool_calls: list[ToolCall] = []
+        timings["tools"] = _ms(t0)
+        t0 = time.perf_counter()
+        answer = self._compose(routed, retrieval, tool_calls)
+        timings["compose"] = _ms(t0)
+        timings["total"] = _ms(started)
+        answer.timings_ms = timings
+        return answer
+
+    def _compose(self, routed: Route, retrieval: Retrieval, tool_calls: list[ToolCall]) -> Answer:
+        if retrieval.best_similarity < self.settings.min_relevance and not tool_calls:
+            return Answer(question=routed.question, answer=NO_EVIDENCE, status="no_evidence")
+        evidence = select_evidence(retrieval)
+        citations = [_citation(p) for p in evidence]
+        markdown = render(routed, evidence)
+        pool = grounding_pool(citations, evidence, tool_calls)
+        markdown, _removed = enforce(markdown, pool)
+        if not citations or not markdown:
+            return Answer(question=routed.question, answer=NO_EVIDENCE, status="no_evidence")
+        return Answer(
+            question=routed.question,
+            answer=markdown,
+            status="answered",
+            citations=citations,
+            tool_calls=tool_calls,
+        )
+
+
+def select_evidence(retrieval: Retrieval) -> list[Passage]:
+    """The best fused passage, plus close runners-up (by dense similarity) as support."""
+    if not retrieval.passages:
+        return []
+    floor = retrieval.best_similarity - SUPPORT_MARGIN
+    best, *rest = retrieval.passages
+    support = [p for p in rest if p.score >= floor and p.text != best.text]
+    return [best, *support][:MAX_EVIDENCE]
+
+
+def render(routed: Route, evidence: list[Passage]) -> str:
+    """Direct answer first, then each supporting sentence as an exact quote with its source."""
+    best = evidence[0]
+    lines = [f"{source_phrase(best)}: {strip_speaker(best.text)} [1]", "", "**Evidence**"]
+    for n, passage in enumerate(evidence, start=1):
+        lines.append(f"- [{n}] “{passage.text}” ({source_label(passage)})")
+    if routed.asks_advice:
+        lines += ["", ADVICE_NOTE]
+    return "\n".join(lines)
+
+
+def source_phrase(passage: Passage) -> str:
+    """Who says it, so a clinician can tell trial data from an interview remark."""
+    meta = passage.metadata
+    name = meta.get("short_name") or meta.get("doc_id", "the source")
+    if meta.get("kind") == "article":
+        return f"According to the {name} (a news interview, not the trial paper)"
+    if meta.get("kind") == "guideline":
+        return f"According to the {name} guideline record"
+    return f"According to the abstract record of {name}"
+
+
+def source_label(passage: Passage) -> str:
+    meta = passage.metadata
+    design = f", {meta['design']}" if meta.get("design") else ""
+    return f"{meta.get('short_name') or meta.get('doc_id')}{design}"
+
+
+def strip_speaker(sentence: str) -> str:
+    return _SPEAKER_PREFIX.sub("", sentence).strip()
+
+
+def _citation(passage: Passage) -> Citation:
+    return Citation(
+        id=passage.id,
+        document=passage.document_id,
+        title=str(passage.metadata.get("title", passage.document_id)),
+        quote=passage.text,
+    )
+
+
+def grounding_pool(
+    citations: list[Citation], evidence: list[Passage], tool_calls: list[ToolCall]
+) -> GroundingPool:
+    """Numbers the answer may contain: cited quotes, tool calls, cited sources' bibliography."""
+    bibliography = [
+        " ".join(str(p.metadata.get(k, "")) for k in ("short_name", "design", "year"))
+        for p in evidence
+    ]
+    pool = GroundingPool(texts=[c.quote for c in citations] + bibliography)
+    for call in tool_calls:
+        pool.add_value(call.inputs)
+        pool.add_value(call.output)
+        pool.add_value(call.text)
+    return pool
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000.0

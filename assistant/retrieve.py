@@ -1,0 +1,111 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank -> ranked Passages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .index import EvidenceIndex
+from .types import Passage
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant
+
+# Words clinicians use for the same thing; expanding the query lets BM25 match the text's word.
+_SYNONYMS = {
+    "remission": "response",
+    "response": "remission",
+    "ivcy": "cyclophosphamide",
+    "cyclophosphamide": "ivcy",
+    "cyc": "cyclophosphamide ivcy",
+    "tac": "tacrolimus",
+    "mmf": "mycophenolate",
+    "mycophenolate": "mmf",
+    "steroid": "prednisone methylprednisolone glucocorticoids",
+    "steroids": "prednisone methylprednisolone glucocorticoids",
+    "kidney": "renal",
+    "renal": "kidney",
+    "side": "adverse",
+    "safety": "adverse events",
+    "proteinuria": "urine protein",
+    "enrolled": "randomized randomly assigned",
+    "end": "ended",
+    "close": "ended",
+    "finish": "ended",
+    "finished": "ended",
+    "weeks": "week",
+    "blinded": "double-blind open-label",
+}
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """Ranked passages plus how confident retrieval was (the best dense similarity)."""
+
+    passages: list[Passage]
+    best_similarity: float
+
+
+class HybridSearch:
+    """Dense + BM25 over one EvidenceIndex, fused with reciprocal rank fusion."""
+
+    def __init__(self, index: EvidenceIndex, candidates: int = 30) -> None:
+        self.index = index
+        self.candidates = candidates
+
+    def warm_up(self) -> None:
+        """Load the model and the passages now, so the first question is as fast as the rest."""
+        self.index.embedder.embed(["warm-up"])
+        self.index.passages()
+
+    def search(self, query: str, k: int) -> Retrieval:
+        vector = self.index.embedder.embed([query])[0]
+        dense = self.index.dense_search(vector, self.candidates)
+        sparse = self.index.bm25_search(expand_query(query), self.candidates)
+        fused: dict[str, float] = {}
+        for ranking in (dense, sparse):
+            for rank, (pid, _score) in enumerate(ranking):
+                fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        similarity = dict(dense)
+        passages = self.index.passages()
+        ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
+        hits = [
+            passages[pid].with_score(round(similarity.get(pid, 0.0), 4))
+            for pid in ranked
+            if pid in passages
+        ]
+        best = max((s for _, s in dense), default=0.0)
+        return Retrieval(passages=hits, best_similarity=best)
+
+
+def expand_query(query: str) -> str:
+    words = re.findall(r"[a-z0-9]+", query.lower())
+    extra = [_SYNONYMS[w] for w in words if w in _SYNONYMS]
+    return " ".join([query, *extra])
+
+
+class EvidenceRetriever(BaseRetriever):
+    """LangChain face of the hybrid search, for chains and users that speak LangChain."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    search: Any
+    k: int = 6
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        result = self.search.search(query, self.k)
+        return [
+            LCDocument(
+                page_content=p.text,
+                id=p.id,
+                metadata={**p.metadata, "passage_id": p.id, "score": p.score,
+                          "context_before": p.context_before, "context_after": p.context_after},
+            )  # fmt: skip
+            for p in result.passages
+        ]

@@ -1,0 +1,110 @@
+"""What a question asks for: checks the input and resolves follow-ups from the chat history."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ARM_TERMS = {
+    "tacrolimus": ("tacrolimus", "tac", "fk506"),
+    "IVCY": ("ivcy", "cyclophosphamide", "cyc", "cytoxan"),
+    "MMF": ("mmf", "mycophenolate", "mycophenolate mofetil", "mpaa"),
+    "placebo": ("placebo",),
+    "voclosporin": ("voclosporin",),
+    "belimumab": ("belimumab",),
+    "obinutuzumab": ("obinutuzumab",),
+}
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|what about|how about|and what about|same for|and for|and in|and with|in the|for the|"
+    r"what of|and the|and its|versus|vs\.?|compared with)\b",
+    re.IGNORECASE,
+)
+_ADVICE = re.compile(
+    r"\b(should i|should we|should my|do you recommend|would you (give|use|start|prescribe)|"
+    r"what should|is it safe for my|can i give|which drug should)\b",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Route:
+    """The question as the chain will use it."""
+
+    question: str  # as asked, cleaned of control characters
+    query: str  # what retrieval searches for (follow-ups resolved)
+    arms: tuple[str, ...]  # treatment arms the question is about, canonical names
+    asks_advice: bool
+    follow_up_of: str | None = None
+
+
+def invalid_reason(question: Any, max_chars: int) -> str | None:
+    """A clear message when the question cannot be answered at all, else None."""
+    if not isinstance(question, str):
+        return "Please ask the question as text."
+    if not question.strip():
+        return "Please type a question: the message was empty."
+    if len(question) > max_chars:
+        return (
+            f"That question is {len(question):,} characters long; the limit is {max_chars:,}. "
+            "Please shorten it to the question itself."
+        )
+    if not re.search(r"[^\W\d_]", _CONTROL.sub("", question)):
+        return "Please ask a question in words; the message contained no words."
+    return None
+
+
+def arms_in(text: str) -> tuple[str, ...]:
+    lowered = text.lower()
+    found = []
+    for canonical, words in ARM_TERMS.items():
+        if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words):
+            found.append(canonical)
+    return tuple(found)
+
+
+def route(question: str, history: Sequence[dict[str, Any]] | None = None) -> Route:
+    """Resolve the question against the chat history (Gradio's messages format)."""
+    cleaned = " ".join(_CONTROL.sub(" ", question).split())
+    arms = arms_in(cleaned)
+    previous = _previous_user_question(history or [])
+    query = cleaned
+    follow_up_of = None
+    if previous and _is_follow_up(cleaned):
+        follow_up_of = previous
+        query = _merge(previous, cleaned, arms)
+        arms = arms or arms_in(previous)
+    return Route(
+        question=cleaned,
+        query=query,
+        arms=arms,
+        asks_advice=bool(_ADVICE.search(cleaned)),
+        follow_up_of=follow_up_of,
+    )
+
+
+def _is_follow_up(question: str) -> bool:
+    return bool(_FOLLOW_UP.match(question)) or len(question.split()) <= 4
+
+
+def _previous_user_question(history: Sequence[dict[str, Any]]) -> str | None:
+    for message in reversed(history):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str) and content.strip():
+                return content.strip()
+    return None
+
+
+def _merge(previous: str, follow_up: str, new_arms: tuple[str, ...]) -> str:
+    """"What was the CR rate with tacrolimus?" + "and with cyclophosphamide?" -> swap the arm."""
+    old_arms = arms_in(previous)
+    if new_arms and old_arms:
+        merged = previous
+        for arm in old_arms:
+            for word in ARM_TERMS[arm]:
+                merged = re.sub(rf"\b{re.escape(word)}\b", new_arms[0], merged, flags=re.I)
+        return merged
+    return f"{previous} {follow_up}"

@@ -1,0 +1,109 @@
+"""Number grounding: the invariant lives here.
+
+Every number in an answer must be found in a cited quote, a tool call, or the bibliographic
+data of a cited document. Numbers are compared by value after normalisation, so 83% = 83.0%,
+and a percentage may match its proportion (83% = 0.83). Ranges (4-10) and fractions (117/141)
+are split into their parts. Citation markers like [2] and list numbering are not claims.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+_MARKER = re.compile(r"\[\d+(?:\s*[,-]\s*\d+)*\]")
+_LIST_NUMBER = re.compile(r"^(\s*)\d+[.)]\s", re.MULTILINE)
+_NUMBER = re.compile(
+    r"(?<![\w.])(?<![A-Za-z][-‐])"  # not inside identifiers such as C3, NCT0245, COVID-19
+    r"(?P<neg>[-−–](?=\d))?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?P<dec>\.\d+)?"
+    r"(?P<pct>\s?%)?"
+)
+
+
+@dataclass(frozen=True)
+class NumberToken:
+    text: str
+    value: float
+    percent: bool
+
+
+def numbers_in(text: str) -> list[NumberToken]:
+    """Every numeric claim in `text`, with citation markers and list numbering removed."""
+    text = _LIST_NUMBER.sub(r"\1", _MARKER.sub(" ", text))
+    tokens = []
+    for m in _NUMBER.finditer(text):
+        raw = m.group("num").replace(",", "") + (m.group("dec") or "")
+        value = float(raw) * (-1 if m.group("neg") else 1)
+        tokens.append(NumberToken(m.group().strip(), value, bool(m.group("pct"))))
+    return tokens
+
+
+class GroundingPool:
+    """The numbers an answer may use, by value."""
+
+    def __init__(self, texts: Iterable[str] = (), values: Iterable[Any] = ()) -> None:
+        self._values: set[float] = set()
+        for text in texts:
+            for token in numbers_in(text):
+                self._add(token.value, token.percent)
+        for value in values:
+            self.add_value(value)
+
+    def add_value(self, value: Any) -> None:
+        """Add a tool input/output value (recursing into lists and dicts)."""
+        if isinstance(value, bool):
+            return
+        if isinstance(value, int | float):
+            self._add(float(value), False)
+        elif isinstance(value, str):
+            for token in numbers_in(value):
+                self._add(token.value, token.percent)
+        elif isinstance(value, dict):
+            for item in value.values():
+                self.add_value(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                self.add_value(item)
+
+    def _add(self, value: float, percent: bool) -> None:
+        self._values.add(_key(value))
+        self._values.add(_key(abs(value)))
+        if percent:
+            self._values.add(_key(value / 100))
+
+    def grounds(self, token: NumberToken) -> bool:
+        if _key(token.value) in self._values:
+            return True
+        # A percentage may be stated as a proportion elsewhere (83% vs 0.83).
+        return token.percent and _key(token.value / 100) in self._values
+
+
+def _key(value: float) -> float:
+    return round(value, 6)
+
+
+def ungrounded(text: str, pool: GroundingPool) -> list[str]:
+    return [t.text for t in numbers_in(text) if not pool.grounds(t)]
+
+
+def enforce(markdown: str, pool: GroundingPool) -> tuple[str, list[str]]:
+    """Drop every sentence or line carrying an ungrounded number.
+
+    Returns the cleaned markdown and the numbers that were removed (for logs and tests).
+    """
+    removed: list[str] = []
+    kept_lines = []
+    for line in markdown.split("\n"):
+        kept_sentences = []
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z*\"(\[])", line):
+            bad = ungrounded(sentence, pool)
+            if bad:
+                removed.extend(bad)
+            else:
+                kept_sentences.append(sentence)
+        if kept_sentences or not line.strip():
+            kept_lines.append(" ".join(kept_sentences))
+    return "\n".join(kept_lines).strip(), removed
