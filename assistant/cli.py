@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .config import Settings
 
@@ -66,10 +67,10 @@ def _ingest(paths: list[Path], rebuild: bool) -> int:
     return 1 if errors else 0
 
 
-def _progress_bar():  # type: ignore[no-untyped-def]
+def _progress_bar() -> Callable[[int, int], None]:
     from tqdm import tqdm
 
-    state: dict[str, tqdm] = {}
+    state: dict[str, Any] = {}
 
     def update(done: int, total: int) -> None:
         bar = state.setdefault("bar", tqdm(total=total, unit="passage", desc="embedding"))

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -230,15 +230,11 @@ class EvidenceIndex:
     def bm25_search(self, query: str, n: int) -> list[tuple[str, float]]:
         """(passage id, BM25 score), best first; only passages sharing a query term."""
         self.passages()
-        if self._bm25 is None:
-            return []
-        import bm25s
-
-        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
-        if not tokens.vocab:
+        tokens = bm25_tokens(query)
+        if self._bm25 is None or not tokens:
             return []
         n = min(n, len(self._order))
-        docs, scores = self._bm25.retrieve(tokens, k=n, show_progress=False, n_threads=1)
+        docs, scores = self._bm25.retrieve([tokens], k=n, show_progress=False, n_threads=1)
         return [(self._order[int(i)], float(s))
                 for i, s in zip(docs[0], scores[0], strict=True) if s > 0]  # fmt: skip
 
@@ -304,8 +300,27 @@ def _build_bm25(texts: list[str]) -> Any:
     import bm25s
 
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+    retriever.index([bm25_tokens(t) or ["_"] for t in texts], show_progress=False)
     return retriever
+
+
+_STOPWORDS = frozenset(
+    ["a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "during", "each", "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "many", "much", "my", "of", "on", "or", "our", "over", "so", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "under", "up", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "patients", "patient", "study", "trial"]
+)
+_BRITISH = re.compile(r"(?<=[a-z])is(?=e|ed|es|ing|ation)")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def bm25_tokens(text: str) -> list[str]:
+    """Lower-cased, spelling-normalised (randomised = randomized), stemmed, stopwords out."""
+    words = re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", _BRITISH.sub("iz", text.lower()))
+    return _stemmer().stemWords([w for w in words if w not in _STOPWORDS])
 
 
 def drop_index(settings: Settings) -> None:

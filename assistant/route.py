@@ -99,7 +99,7 @@ def _previous_user_question(history: Sequence[dict[str, Any]]) -> str | None:
 
 
 def _merge(previous: str, follow_up: str, new_arms: tuple[str, ...]) -> str:
-    """"What was the CR rate with tacrolimus?" + "and with cyclophosphamide?" -> swap the arm."""
+    """ "What was the CR rate with tacrolimus?" + "and with cyclophosphamide?" -> swap the arm."""
     old_arms = arms_in(previous)
     if new_arms and old_arms:
         merged = previous

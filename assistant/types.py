@@ -121,4 +121,3 @@ class Answer:
 
 
 TIMING_KEYS = ("retrieve", "tools", "compose", "total")
-

@@ -1,0 +1,82 @@
+"""The index is built from the corpus and updated idempotently from content hashes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Settings
+from assistant.index import Embedder, EvidenceIndex, IndexError_
+from assistant.ingest import corpus_files, load_corpus
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(PROJECT / "corpus", target)
+    return target
+
+
+def _index(tmp_path: Path, corpus: Path, embedder: Embedder) -> tuple[EvidenceIndex, list]:
+    settings = Settings.from_env(index_dir=tmp_path / "index", corpus_dir=corpus, chroma_host=None)
+    docs, errors = load_corpus(corpus_files(corpus))
+    assert errors == []
+    return EvidenceIndex(settings, embedder=embedder), docs
+
+
+def test_reingesting_an_unchanged_corpus_does_no_embedding_work(
+    tmp_path: Path, corpus_copy: Path, embedder: Embedder
+) -> None:
+    index, docs = _index(tmp_path, corpus_copy, embedder)
+    first = index.sync(docs)
+    assert first.embedded > 50 and len(first.added) == len(docs)
+    ids_before = set(index.passages())
+    second = index.sync(docs)
+    assert second.embedded == 0 and not second.changed
+    assert "no embedding work" in second.summary()
+    assert set(index.passages()) == ids_before
+
+
+def test_a_changed_document_is_replaced_without_stale_passages(
+    tmp_path: Path, corpus_copy: Path, embedder: Embedder
+) -> None:
+    index, docs = _index(tmp_path, corpus_copy, embedder)
+    index.sync(docs)
+    article = corpus_copy / "articles/zheng2022-interview.txt"
+    text = article.read_text()
+    article.write_text(text[: len(text) // 3])  # the article shrinks to a third
+    docs, _ = load_corpus(corpus_files(corpus_copy))
+    report = index.sync(docs)
+    assert report.updated == ["zheng2022-interview"] and report.embedded > 0
+    passages = index.passages()
+    article_doc = next(d for d in docs if d.id == "zheng2022-interview")
+    kept = [p for p in passages.values() if p.document_id == "zheng2022-interview"]
+    assert all(article_doc.text[p.start : p.end] == p.text for p in kept)
+    assert len(kept) == index.collection.count() - sum(
+        1 for p in passages.values() if p.document_id != "zheng2022-interview"
+    )
+
+
+def test_a_removed_document_leaves_the_index(
+    tmp_path: Path, corpus_copy: Path, embedder: Embedder
+) -> None:
+    index, docs = _index(tmp_path, corpus_copy, embedder)
+    index.sync(docs)
+    report = index.sync([d for d in docs if d.id != "zheng2022-interview"])
+    assert report.removed == ["zheng2022-interview"]
+    assert not any(p.document_id == "zheng2022-interview" for p in index.passages().values())
+
+
+def test_a_damaged_index_directory_gives_a_clear_message(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    chroma_dir = tmp_path / "index" / "chroma"
+    chroma_dir.mkdir(parents=True)
+    (chroma_dir / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    settings = Settings.from_env(index_dir=tmp_path / "index", chroma_host=None)
+    with pytest.raises(IndexError_, match="ingest --rebuild"):
+        EvidenceIndex(settings, embedder=embedder)

@@ -1,0 +1,70 @@
+"""Hybrid retrieval finds the right sentence for questions worded unlike the text."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import EvidenceAssistant
+
+TOP_K = 5
+
+# (question as a clinician might ask it, a fragment of the sentence that answers it)
+ARTICLE_QUESTIONS = [
+    ("When did the study close?", "ended on September 13, 2018"),
+    ("When was the first participant recruited?", "enrolled on March 10, 2015"),
+    ("How many people underwent randomisation?", "314"),
+    ("How long were patients followed up?", "follow-up period was 24 weeks"),
+    ("When were the data analysed?", "December 2019 to March 2020"),
+    ("What tacrolimus blood level was targeted?", "4-10ng/ml"),
+    ("What BMI range could patients have to enter the trial?", "18.5-27 kg/m2"),
+    ("What was the upper limit of serum creatinine for inclusion?", "≤260 μmol/L"),
+    ("Which age group was eligible?", "aged 18 to 60"),
+    ("What was the primary outcome measure?", "Primary endpoint"),
+    ("How many of those randomised actually got treated?", "299 patients (95.2%)"),
+    ("What share of tacrolimus patients achieved complete or partial response?", "117/141"),
+    ("How did disease activity scores change by week 24?", "SLEDAI score was -8.6"),
+    ("How many serious adverse events happened on each arm?", "29 patients (18.5%)"),
+    ("What was the commonest serious drug-related adverse event?", "infection (8.9% vs 16.2%)"),
+    ("How many stopped treatment because of side effects?", "withdrew due to AEs"),
+    ("What proportion of lupus nephritis patients progress to kidney failure?", "70%"),
+    ("What steroid pulse did both arms receive at the start?", "methylprednisolone pulse"),
+    ("What was the maximum daily prednisone dose?", "maximum dose 45mg/d"),
+    ("How was complete remission defined?", "Complete remission is defined"),
+    ("How was partial remission defined?", "Partial remission was defined"),
+    ("How did patients with membranous (class V) nephritis respond?", "68.4%"),
+    ("What did the Hong Kong study find in class V?", "Hong Kong"),
+    ("What complete remission rate did tacrolimus reach?", "49.6%"),
+    ("What are the toxicities of cyclophosphamide?", "ovarian toxicity"),
+    ("Was the trial blinded?", "open-label"),
+    ("Why might the results not apply to Western patients?", "non-Asian"),
+    ("How does tacrolimus protect podocytes?", "podocytes"),
+    ("What did the Japanese placebo-controlled study show?", "Japan"),
+    ("How long does maintenance therapy usually last?", "3 to 5 years"),
+    ("Did creatinine rise during the study?", "did not exceed 15% of baseline"),
+    ("Which histological classes were included?", "III, IV, V, III+V"),
+]
+
+
+@pytest.mark.parametrize(("question", "fragment"), ARTICLE_QUESTIONS)
+def test_right_sentence_is_in_the_top_hits(
+    bot: EvidenceAssistant, question: str, fragment: str
+) -> None:
+    hits = bot.search.search(question, TOP_K).passages
+    assert any(fragment in p.text for p in hits), [p.text[:80] for p in hits]
+
+
+def test_the_retriever_is_a_langchain_retriever(bot: EvidenceAssistant) -> None:
+    from langchain_core.retrievers import BaseRetriever
+
+    retriever = bot.retriever(k=3)
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("When did the study close?")
+    assert len(docs) == 3
+    assert any("September 13, 2018" in d.page_content for d in docs)
+    assert all(d.metadata["passage_id"].startswith(d.metadata["doc_id"]) for d in docs)
+
+
+def test_scores_are_cosine_similarities(bot: EvidenceAssistant) -> None:
+    result = bot.search.search("tacrolimus response rate at week 24", TOP_K)
+    assert 0.3 < result.best_similarity <= 1.0
+    assert len(result.passages) == TOP_K
