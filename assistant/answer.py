@@ -8,15 +8,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import extract
+from .calculate import ToolPlan, plan_tools
 from .config import Settings
 from .index import EvidenceIndex, SyncReport
 from .ingest import corpus_files, load_corpus
 from .retrieve import EvidenceRetriever, HybridSearch, Retrieval
 from .route import Route, invalid_reason, route
 from .types import Answer, Citation, Passage, ToolCall
-from .verify import GroundingPool, enforce
+from .verify import GroundingPool, enforce, numbers_in
 
 MAX_EVIDENCE = 3
+TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
 SUPPORT_MARGIN = 0.12  # supporting passages must be this close to the best dense similarity
 
 NO_EVIDENCE = (
@@ -83,56 +86,123 @@ class EvidenceAssistant:
                           timings_ms={"total": _ms(started)})  # fmt: skip
         routed = route(question, history)
         t0 = time.perf_counter()
-        retrieval = self.search.search(routed.query, self.settings.top_k)
+        retrieval = self.search.search(routed.query, max(self.settings.top_k, TOOL_CANDIDATES))
         timings = {"retrieve": _ms(t0)}
         t0 = time.perf_counter()
-        tool_calls: list[ToolCall] = []
+        plan = plan_tools(routed, retrieval)
         timings["tools"] = _ms(t0)
         t0 = time.perf_counter()
-        answer = self._compose(routed, retrieval, tool_calls)
+        answer = self._compose(routed, retrieval, plan)
         timings["compose"] = _ms(t0)
         timings["total"] = _ms(started)
         answer.timings_ms = timings
         return answer
 
-    def _compose(self, routed: Route, retrieval: Retrieval, tool_calls: list[ToolCall]) -> Answer:
-        if retrieval.best_similarity < self.settings.min_relevance and not tool_calls:
+    def _compose(self, routed: Route, retrieval: Retrieval, plan: ToolPlan) -> Answer:
+        if plan.notes and not plan.calls:
+            message = " ".join(plan.notes)
+            return Answer(question=routed.question, answer=message, status="invalid_input")
+        if retrieval.best_similarity < self.settings.min_relevance and not plan.calls:
             return Answer(question=routed.question, answer=NO_EVIDENCE, status="no_evidence")
-        evidence = select_evidence(retrieval)
+        evidence = select_evidence(retrieval, self.settings.top_k)
+        if plan.calls:
+            evidence = [*plan.sources, *evidence_for_calls(evidence, plan.calls)]
+        evidence = _unique(evidence)[:MAX_EVIDENCE]
         citations = [_citation(p) for p in evidence]
-        markdown = render(routed, evidence)
-        pool = grounding_pool(citations, evidence, tool_calls)
+        markdown = render(routed, evidence, plan.calls)
+        pool = grounding_pool(citations, evidence, plan.calls)
         markdown, _removed = enforce(markdown, pool)
-        if not citations or not markdown:
+        if not (citations or plan.calls) or not markdown:
             return Answer(question=routed.question, answer=NO_EVIDENCE, status="no_evidence")
         return Answer(
             question=routed.question,
             answer=markdown,
             status="answered",
             citations=citations,
-            tool_calls=tool_calls,
+            tool_calls=plan.calls,
         )
 
 
-def select_evidence(retrieval: Retrieval) -> list[Passage]:
+def select_evidence(retrieval: Retrieval, top_k: int) -> list[Passage]:
     """The best fused passage, plus close runners-up (by dense similarity) as support."""
     if not retrieval.passages:
         return []
     floor = retrieval.best_similarity - SUPPORT_MARGIN
-    best, *rest = retrieval.passages
+    best, *rest = retrieval.passages[:top_k]
     support = [p for p in rest if p.score >= floor and p.text != best.text]
     return [best, *support][:MAX_EVIDENCE]
 
 
-def render(routed: Route, evidence: list[Passage]) -> str:
-    """Direct answer first, then each supporting sentence as an exact quote with its source."""
-    best = evidence[0]
-    lines = [f"{source_phrase(best)}: {strip_speaker(best.text)} [1]", "", "**Evidence**"]
-    for n, passage in enumerate(evidence, start=1):
-        lines.append(f"- [{n}] “{passage.text}” ({source_label(passage)})")
+def evidence_for_calls(evidence: list[Passage], calls: list[ToolCall]) -> list[Passage]:
+    """For a calculation on numbers the user gave (e.g. "93 of 124"), keep the passages that
+    contain those numbers; when none does, the retrieved evidence (e.g. criteria) stays."""
+    wanted = {_key(v) for call in calls for v in call.inputs.values() if _is_number(v)}
+    matching = [
+        p for p in evidence if len(wanted & {_key(t.value) for t in numbers_in(p.text)}) >= 2
+    ]
+    return matching or evidence
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _key(value: float) -> float:
+    return round(float(value), 6)
+
+
+def render(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> str:
+    """Direct answer first, then calculations with their inputs, then the quoted evidence."""
+    lines = [direct_answer(routed, evidence, calls), ""]
+    if calls:
+        lines.append("**Calculation**")
+        lines += [f"- {call.text} _(inputs: {_inputs(call)})_" for call in calls]
+        lines.append("")
+    if evidence:
+        lines.append("**Evidence**")
+        for n, passage in enumerate(evidence, start=1):
+            lines.append(f"- [{n}] “{passage.text}” ({source_label(passage)})")
     if routed.asks_advice:
         lines += ["", ADVICE_NOTE]
-    return "\n".join(lines)
+    return "\n".join(lines).strip()
+
+
+def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> str:
+    """One sentence a clinician reads at a glance: the tool result, or the focused quote."""
+    if calls:
+        marker = " [1]" if evidence and evidence[0].id else ""
+        return f"**{calls[0].text}**{marker}"
+    best = evidence[0]
+    focus = focused_clauses(best.text, routed)
+    if focus:
+        return f"{source_phrase(best)}, for {routed.arms[0]}: {focus} [1]"
+    return f"{source_phrase(best)}: {strip_speaker(best.text)} [1]"
+
+
+def focused_clauses(sentence: str, routed: Route) -> str | None:
+    """When one arm is asked about, just that arm's figures from a sentence giving several."""
+    if len(routed.arms) != 1:
+        return None
+    values = extract.arm_values(sentence)
+    if len({v.arm for v in values}) < 2:
+        return None
+    wanted = extract.measure_of(routed.query)
+    picked = [v for v in values if v.arm == routed.arms[0] and wanted in (None, v.measure)]
+    if not picked:
+        return None
+    return "; ".join(v.clause.rstrip(".") for v in picked) + "."
+
+
+def _inputs(call: ToolCall) -> str:
+    shown = {k: v for k, v in call.inputs.items() if v is not None}
+    return ", ".join(f"{k}={v}" for k, v in shown.items())
+
+
+def _unique(passages: list[Passage]) -> list[Passage]:
+    by_id: dict[str, Passage] = {}
+    for passage in passages:
+        by_id.setdefault(passage.id, passage)
+    return list(by_id.values())
 
 
 def source_phrase(passage: Passage) -> str:

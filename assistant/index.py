@@ -90,7 +90,7 @@ def make_client(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.server_mode:
         return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            host=str(settings.chroma_host), port=settings.chroma_port, settings=chroma_settings
         )
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"), settings=chroma_settings)
@@ -283,6 +283,8 @@ def _document_metadata(doc: Document, digest: str) -> dict[str, Any]:
         "journal": doc.journal or "",
         "design": doc.design or "",
         "short_name": str(doc.extra.get("short_name") or doc.short_label),
+        "aliases": str(doc.extra.get("aliases") or ""),
+        "primary": str(doc.extra.get("primary", "")).lower() == "true",
     }
     return meta
 

@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 from .index import EvidenceIndex
 from .types import Passage
 
+STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
 SPARSE_WEIGHT = 0.5  # measured on the retrieval test questions: best top-1 of 0.3-0.7
 
 # Words clinicians use for the same thing; expanding the query lets BM25 match the text's word.
@@ -73,6 +74,8 @@ class HybridSearch:
     def __init__(self, index: EvidenceIndex, candidates: int = 30) -> None:
         self.index = index
         self.candidates = candidates
+        self._names: dict[str, tuple[list[str], bool]] = {}
+        self._names_for: object = None
 
     def warm_up(self) -> None:
         """Load the model and the passages now, so the first question is as fast as the rest."""
@@ -84,8 +87,12 @@ class HybridSearch:
         dense = self.index.dense_search(vector, self.candidates)
         sparse = self.index.bm25_search(expand_query(query), self.candidates)
         fused = fuse(dense, sparse, SPARSE_WEIGHT)
-        similarity = dict(dense)
         passages = self.index.passages()
+        boosts = self.study_boosts(query)
+        for pid in fused:
+            if pid in passages:
+                fused[pid] += boosts.get(passages[pid].document_id, 0.0)
+        similarity = dict(dense)
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
         hits = [
             passages[pid].with_score(round(similarity.get(pid, 0.0), 4))
@@ -94,6 +101,39 @@ class HybridSearch:
         ]
         best = max((s for _, s in dense), default=0.0)
         return Retrieval(passages=hits, best_similarity=best)
+
+
+    def study_boosts(self, query: str) -> dict[str, float]:
+        """Favour the studies a question names; if it names none, the evidence base's primary
+        documents (a question like "how long was follow-up?" is about the trial at its centre)."""
+        names = self._study_names()
+        lowered = query.lower()
+        named = {
+            doc_id
+            for doc_id, (phrases, _primary) in names.items()
+            if any(re.search(rf"\b{re.escape(p)}\b", lowered) for p in phrases)
+        }
+        if not named:
+            named = {doc_id for doc_id, (_p, primary) in names.items() if primary}
+        return dict.fromkeys(named, STUDY_BOOST)
+
+    def _study_names(self) -> dict[str, tuple[list[str], bool]]:
+        passages = self.index.passages()
+        if self._names_for is not passages:
+            self._names = {}
+            for passage in passages.values():
+                if passage.document_id not in self._names:
+                    self._names[passage.document_id] = _names_of(passage.metadata)
+            self._names_for = passages
+        return self._names
+
+
+def _names_of(meta: dict[str, Any]) -> tuple[list[str], bool]:
+    """Phrases that name a study: its aliases and the words of its short name."""
+    words = re.findall(r"[A-Za-z][A-Za-z-]{2,}", str(meta.get("short_name", "")))
+    aliases = [a.strip() for a in str(meta.get("aliases", "")).split(";") if a.strip()]
+    phrases = {w.lower() for w in [*words, *aliases]} - {"interview", "trial", "study"}
+    return sorted(phrases), bool(meta.get("primary"))
 
 
 def fuse(

@@ -8,19 +8,20 @@ from assistant import EvidenceAssistant
 
 TOP_K = 5
 
-# (question as a clinician might ask it, a fragment of the sentence that answers it)
+# (question as a clinician might ask it, a fragment of a sentence that answers it; "a|b" means
+# either: the interview and the trial's abstract record may both state the fact)
 ARTICLE_QUESTIONS = [
     ("When did the study close?", "ended on September 13, 2018"),
     ("When was the first participant recruited?", "enrolled on March 10, 2015"),
     ("How many people underwent randomisation?", "314"),
-    ("How long were patients followed up?", "follow-up period was 24 weeks"),
+    ("How long were patients followed up?", "follow-up period was 24 weeks|followed for 24 weeks"),
     ("When were the data analysed?", "December 2019 to March 2020"),
     ("What tacrolimus blood level was targeted?", "4-10ng/ml"),
     ("What BMI range could patients have to enter the trial?", "18.5-27 kg/m2"),
     ("What was the upper limit of serum creatinine for inclusion?", "≤260 μmol/L"),
     ("Which age group was eligible?", "aged 18 to 60"),
     ("What was the primary outcome measure?", "Primary endpoint"),
-    ("How many of those randomised actually got treated?", "299 patients (95.2%)"),
+    ("How many of those randomised actually got treated?", "299 patients (95.2%)|analysed in 299"),
     ("What share of tacrolimus patients achieved complete or partial response?", "117/141"),
     ("How did disease activity scores change by week 24?", "SLEDAI score was -8.6"),
     ("How many serious adverse events happened on each arm?", "29 patients (18.5%)"),
@@ -50,7 +51,8 @@ def test_right_sentence_is_in_the_top_hits(
     bot: EvidenceAssistant, question: str, fragment: str
 ) -> None:
     hits = bot.search.search(question, TOP_K).passages
-    assert any(fragment in p.text for p in hits), [p.text[:80] for p in hits]
+    alternatives = fragment.split("|")
+    assert any(alt in p.text for p in hits for alt in alternatives), [p.text[:80] for p in hits]
 
 
 def test_the_retriever_is_a_langchain_retriever(bot: EvidenceAssistant) -> None:

@@ -1,0 +1,216 @@
+"""The tools stage: decide which calculator a question needs, take its inputs from the
+question (patient values) or from retrieved passages (trial counts, cited), and run it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import extract
+from .retrieve import Retrieval
+from .route import Route
+from .tools import (
+    ToolInputError,
+    compare_arms,
+    convert,
+    difference_of_percentages,
+    non_inferiority,
+    rate,
+    remission_check,
+    steroid_schedule,
+    trial_eligibility,
+)
+from .types import Passage, ToolCall
+
+_DOSING = re.compile(r"predniso|steroid|glucocorticoid|dose|dosing|taper|schedule|regimen", re.I)
+_REMISSION = re.compile(r"remission|respon|classif|criteria|meet|achiev|qualif", re.I)
+_ELIGIBLE = re.compile(r"eligib|qualif|enrol|inclusion|include|recruit|enter the trial", re.I)
+_STATS = re.compile(
+    r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnnt\b|number needed|"
+    r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant",
+    re.I,
+)
+_NEEDS_COUNTS = re.compile(
+    r"\bci\b|confidence|\bnnt\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
+    r"margin|significan|risk difference",
+    re.I,
+)
+_SAFETY = re.compile(r"adverse|infection|serious|toxicit|harm|side effect|withdr", re.I)
+
+
+@dataclass
+class ToolPlan:
+    """Tool calls made, passages their inputs were read from, and messages for the clinician."""
+
+    calls: list[ToolCall] = field(default_factory=list)
+    sources: list[Passage] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> bool:
+        return bool(self.calls or self.notes)
+
+
+def plan_tools(routed: Route, retrieval: Retrieval) -> ToolPlan:
+    """Run the one calculator the question asks for; a bad input becomes a clear note."""
+    plan = ToolPlan()
+    try:
+        for step in (_conversion, _dosing, _remission, _eligibility, _rate_check, _trial_stats):
+            if step(routed, retrieval, plan):
+                break
+    except ToolInputError as exc:
+        plan.calls.clear()
+        plan.notes.append(f"The calculation could not be done: {exc}")
+    return plan
+
+
+def _values(routed: Route, getter: Any, *args: Any) -> Any:
+    """Current question first; a follow-up falls back to the earlier question's values."""
+    value = getter(routed.question, *args)
+    return value if value is not None else getter(routed.query, *args)
+
+
+def _conversion(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
+    request = extract.conversion(routed.question)
+    if request:
+        plan.calls.append(convert(*request))
+    return request is not None
+
+
+def _dosing(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
+    weight = _values(routed, extract.weight_kg)
+    if weight is None or not _DOSING.search(routed.query):
+        return False
+    plan.calls.append(steroid_schedule(weight))
+    return True
+
+
+def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
+    protein = _values(routed, extract.measured, "proteinuria")
+    albumin = _values(routed, extract.measured, "albumin")
+    creatinine = _values(routed, extract.measured, "creatinine")
+    about_response = _REMISSION.search(routed.query) and not _ELIGIBLE.search(routed.question)
+    if not about_response or not (protein or albumin or creatinine):
+        return False
+    if protein is None:
+        plan.notes.append(
+            "To check remission I need the current proteinuria with its unit "
+            "(for example g/24 h or UPCR in mg/mg)."
+        )
+        return True
+    plan.calls.append(
+        remission_check(
+            proteinuria=protein.value,
+            proteinuria_unit=protein.unit or "g/24h",
+            baseline_proteinuria=protein.baseline,
+            baseline_unit=protein.baseline_unit if protein.baseline else None,
+            albumin=albumin.value if albumin else None,
+            albumin_unit=(albumin.unit or "g/dL") if albumin else None,
+            creatinine=creatinine.value if creatinine else None,
+            creatinine_unit=(creatinine.unit or "umol/L") if creatinine else None,
+            baseline_creatinine=creatinine.baseline if creatinine else None,
+            baseline_creatinine_unit=(creatinine.baseline_unit or creatinine.unit or "umol/L")
+            if creatinine and creatinine.baseline
+            else None,
+        )
+    )
+    return True
+
+
+def _eligibility(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
+    if not _ELIGIBLE.search(routed.question if not routed.follow_up_of else routed.query):
+        return False
+    protein = _values(routed, extract.measured, "proteinuria")
+    creatinine = _values(routed, extract.measured, "creatinine")
+    values = {
+        "age_years": _values(routed, extract.age_years),
+        "bmi": _values(routed, extract.bmi),
+        "isn_class": _values(routed, extract.isn_class),
+        "proteinuria_g_per_24h": protein.value if protein else None,
+        "creatinine": creatinine.value if creatinine else None,
+    }
+    if all(v is None for v in values.values()):
+        return False  # a question about the criteria themselves, answered from the text
+    if creatinine and creatinine.unit:
+        values["creatinine_unit"] = creatinine.unit
+    if protein and protein.unit:
+        values["proteinuria_unit"] = protein.unit
+    plan.calls.append(trial_eligibility(**values))
+    return True
+
+
+def _rate_check(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
+    counts = extract.counts_in(routed.question)
+    if counts is None:
+        return False
+    plan.calls.append(rate(*counts, reported_percent=extract.percent_in(routed.question)))
+    return True
+
+
+def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
+    if not _STATS.search(routed.question) and not (
+        routed.follow_up_of and _STATS.search(routed.query)
+    ):
+        return False
+    default = "other" if _SAFETY.search(routed.query) else "overall"
+    wanted = extract.measure_of(routed.query) or default
+    found = _arm_pair(
+        retrieval.passages, wanted, needs_counts=bool(_NEEDS_COUNTS.search(routed.query))
+    )
+    if found is None:
+        return False
+    passage, a, b = found
+    plan.sources.append(passage)
+    single_arm = _single_arm_ci(routed, a, b)
+    if single_arm is not None:
+        plan.calls.append(rate(single_arm.events, single_arm.total, _shown(single_arm.percent)))
+    elif a.events is not None and b.events is not None:
+        plan.calls.append(_counts_comparison(routed, a, b))
+    elif a.percent is not None and b.percent is not None:
+        plan.calls.append(difference_of_percentages(a.percent, b.percent, a.arm, b.arm))
+    else:
+        return False
+    return True
+
+
+def _counts_comparison(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> ToolCall:
+    assert a.events is not None and a.total is not None
+    assert b.events is not None and b.total is not None
+    margin = extract.margin_in(routed.question)
+    if margin is not None:
+        return non_inferiority(a.events, a.total, b.events, b.total, margin, a.arm, b.arm)
+    return compare_arms(a.events, a.total, b.events, b.total, a.arm, b.arm,
+                        higher_is_better=not _SAFETY.search(routed.query))  # fmt: skip
+
+
+def _single_arm_ci(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> Any:
+    """ "95% CI for the tacrolimus response rate" -> that arm's counts, if the text has them."""
+    if not re.search(r"\bci\b|confidence", routed.question, re.I) or len(routed.arms) != 1:
+        return None
+    arm = a if a.arm == routed.arms[0] else b if b.arm == routed.arms[0] else None
+    return arm if arm is not None and arm.events is not None else None
+
+
+def _arm_pair(
+    passages: list[Passage], measure: str, needs_counts: bool
+) -> tuple[Passage, extract.ArmValue, extract.ArmValue] | None:
+    """The best-ranked passage giving the same measure for two different arms (with counts,
+    when the calculation needs them and some passage has them)."""
+    pairs = []
+    for passage in passages:
+        by_arm: dict[str, extract.ArmValue] = {}
+        for value in extract.arm_values(passage.text):
+            if value.measure == measure:
+                by_arm.setdefault(value.arm, value)
+        if len(by_arm) >= 2:
+            first, second = list(by_arm.values())[:2]
+            pairs.append((passage, first, second))
+    with_counts = [pair for pair in pairs if pair[1].events is not None and pair[2].events]
+    if needs_counts and with_counts:
+        return with_counts[0]
+    return pairs[0] if pairs else None
+
+
+def _shown(percent: float | None) -> str | None:
+    return None if percent is None else f"{percent:.1f}"

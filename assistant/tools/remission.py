@@ -1,0 +1,522 @@
+"""Renal response of one patient under the trial's criteria and under KDIGO 2024.
+
+Trial (Zheng 2022, as stated in the interview):
+  complete: proteinuria < 0.5 g/24 h, albumin >= 3.5 g/dL, creatinine within the normal
+            range or <= 15% above baseline;
+  partial:  proteinuria < 3.5 g/24 h and > 50% below baseline, albumin >= 3.0 g/dL, stable
+            renal function (creatinine <= 15% above baseline).
+KDIGO 2024:
+  complete: UPCR < 0.5 g/g and stable kidney function;
+  partial:  UPCR reduced >= 50% and < 3 g/g, and stable kidney function.
+  "Stable" is taken as creatinine <= 15% above baseline (falls count as improvement), a proxy
+  for the guideline's "stabilisation or improvement (within 10-15% of baseline)".
+
+Decisions use exact decimal arithmetic on the values as typed (a rise of exactly 15% passes);
+the displayed values are rounded. Nothing missing is guessed: a criterion without its input is
+"missing" and the result names the inputs needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ..types import ToolCall
+from . import _validate as v
+from ._format import round_half_up, separating, signed, tool_call, trimmed
+from .units import (
+    CREATININE_MG_DL_TO_UMOL_L,
+    UPCR_G_G_TO_MG_MMOL,
+    Unit,
+    parse_unit,
+    to_base,
+)
+
+PROTEIN = ("proteinuria_24h", "upcr")
+RISE_LIMIT = Fraction(15)
+MAX_PROTEIN = 100  # g/day or g/g: anything above is almost certainly a unit slip
+MAX_ALBUMIN_G_DL = 10
+MAX_CREATININE_UMOL = 3000
+CATEGORY_RANK = {"no response": 0, "partial": 1, "complete": 2}
+NEEDS = {
+    "baseline_proteinuria": "baseline proteinuria",
+    "albumin": "serum albumin",
+    "creatinine": "serum creatinine",
+    "baseline_creatinine": "baseline serum creatinine",
+    "creatinine_upper_limit_normal": "the laboratory's upper limit of normal for creatinine",
+}
+KDIGO_STABILITY_NOTE = (
+    "KDIGO stable kidney function taken as creatinine no more than 15% above baseline "
+    "(falls count as improvement): a proxy for the guideline's 10-15% rule."
+)
+APPROX_NOTE = (
+    "24-h proteinuria (g/day) and UPCR (g/g) are treated as numerically interchangeable, "
+    "which is an approximation; UPCR in mg/mmol is converted at 113.1 mg/mmol per g/g."
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One criterion: pass, fail or missing, with the reason in words."""
+
+    criterion: str
+    status: str  # "pass" | "fail" | "missing"
+    reason: str
+    needs: tuple[str, ...] = ()
+    value: float | None = None
+    threshold: float | None = None
+    unit: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "criterion": self.criterion,
+            "status": self.status,
+            "reason": self.reason,
+            "value": self.value,
+            "threshold": self.threshold,
+            "unit": self.unit,
+            "needs": list(self.needs),
+        }
+
+
+@dataclass(frozen=True)
+class Patient:
+    """Validated measurements in base units: g/day or g/g, g/dL, µmol/L."""
+
+    protein: Fraction
+    protein_kind: str
+    baseline_protein: Fraction | None
+    baseline_kind: str | None
+    albumin: Fraction | None
+    creatinine: Fraction | None
+    baseline_creatinine: Fraction | None
+    upper_normal: Fraction | None
+
+    @property
+    def reduction(self) -> Fraction | None:
+        """Percent fall in proteinuria from baseline (negative if it rose)."""
+        if self.baseline_protein is None:
+            return None
+        return (self.baseline_protein - self.protein) / self.baseline_protein * 100
+
+    @property
+    def creatinine_change(self) -> Fraction | None:
+        if self.creatinine is None or self.baseline_creatinine is None:
+            return None
+        return (self.creatinine - self.baseline_creatinine) / self.baseline_creatinine * 100
+
+
+# --------------------------------------------------------------------------- public tool
+
+
+def remission_check(
+    proteinuria: float,
+    proteinuria_unit: str,
+    baseline_proteinuria: float | None = None,
+    baseline_unit: str | None = None,
+    albumin: float | None = None,
+    albumin_unit: str | None = None,
+    creatinine: float | None = None,
+    creatinine_unit: str | None = None,
+    baseline_creatinine: float | None = None,
+    baseline_creatinine_unit: str | None = None,
+    creatinine_upper_limit_normal: float | None = None,
+) -> ToolCall:
+    """Complete / partial / no response (or insufficient data) under trial and KDIGO criteria.
+
+    `creatinine_upper_limit_normal` (same unit as `creatinine`) is optional: it lets the trial's
+    "creatinine within the normal range" branch be judged; without it only the baseline
+    comparison is used, because the normal range depends on the laboratory and on sex.
+    """
+    inputs = dict(locals())
+    patient, units = _patient(inputs)
+    trial = _classify(_trial_complete(patient), _trial_partial(patient))
+    kdigo = _classify(_kdigo_complete(patient), _kdigo_partial(patient))
+    trial["criteria_set"] = "Zheng 2022 trial criteria, as stated in the interview"
+    kdigo["criteria_set"] = "KDIGO 2024 lupus nephritis response criteria"
+    measurements = _measurements(patient)
+    notes = _notes(patient)
+    output = {
+        "trial": trial,
+        "kdigo": kdigo,
+        "measurements": measurements,
+        "notes": notes,
+        "approximation_note": APPROX_NOTE,
+        "creatinine_rise_limit_percent": int(RISE_LIMIT),
+        "kdigo_stability_band_percent": [10, 15],
+        "collection_period_hours": 24,
+        "conversion_factors": {
+            "creatinine_umol_per_l_per_mg_per_dl": float(CREATININE_MG_DL_TO_UMOL_L),
+            "upcr_mg_per_mmol_per_g_per_g": float(UPCR_G_G_TO_MG_MMOL),
+            "albumin_g_per_l_per_g_per_dl": 10,
+        },
+    }
+    text = (
+        f"Trial criteria (Zheng, as stated in the interview): {_verdict(trial)}; "
+        f"KDIGO criteria: {_verdict(kdigo)}. {_describe(inputs, units, measurements)}. "
+        + " ".join(notes)
+    )
+    return tool_call("remission_check", inputs, output, text)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _patient(raw: dict[str, Any]) -> tuple[Patient, dict[str, Unit]]:
+    units: dict[str, Unit] = {}
+
+    def measured(name: str, unit_name: str, quantities: tuple[str, ...]) -> Fraction | None:
+        value = raw[name]
+        if value is None:
+            return None
+        amount = v.non_negative(name, value)
+        if raw[unit_name] is None:
+            raise v.ToolInputError(f"{unit_name} is required when {name} is given.")
+        units[name] = parse_unit(unit_name, raw[unit_name], *quantities)
+        if name in ("baseline_proteinuria", "creatinine", "baseline_creatinine"):
+            v.positive(name, amount)
+        return to_base(amount, units[name])
+
+    protein = measured("proteinuria", "proteinuria_unit", PROTEIN)
+    if protein is None:
+        raise v.ToolInputError("proteinuria is required (with proteinuria_unit).")
+    baseline = measured("baseline_proteinuria", "baseline_unit", PROTEIN)
+    albumin = measured("albumin", "albumin_unit", ("albumin",))
+    creatinine = measured("creatinine", "creatinine_unit", ("creatinine",))
+    base_creat = measured("baseline_creatinine", "baseline_creatinine_unit", ("creatinine",))
+    upper = raw["creatinine_upper_limit_normal"]
+    upper_normal = None
+    if upper is not None:
+        if "creatinine" not in units:
+            raise v.ToolInputError("creatinine_upper_limit_normal needs creatinine and its unit.")
+        upper_normal = to_base(
+            v.positive("creatinine_upper_limit_normal", upper), units["creatinine"]
+        )
+    patient = Patient(
+        protein=protein,
+        protein_kind=units["proteinuria"].quantity,
+        baseline_protein=baseline,
+        baseline_kind=units["baseline_proteinuria"].quantity if baseline is not None else None,
+        albumin=None if albumin is None else albumin / 10,  # g/L -> g/dL
+        creatinine=creatinine,
+        baseline_creatinine=base_creat,
+        upper_normal=upper_normal,
+    )
+    _plausible(patient)
+    return patient, units
+
+
+def _plausible(p: Patient) -> None:
+    """Reject values that only make sense with the wrong unit (e.g. albumin 35 'g/dL')."""
+    for name, value in (("proteinuria", p.protein), ("baseline_proteinuria", p.baseline_protein)):
+        if value is not None and value > MAX_PROTEIN:
+            raise v.ToolInputError(f"{name} above {MAX_PROTEIN} g/day (or g/g): check the unit.")
+    if p.albumin is not None and p.albumin > MAX_ALBUMIN_G_DL:
+        raise v.ToolInputError(
+            f"albumin above {MAX_ALBUMIN_G_DL} g/dL is implausible: check the unit (g/L?)."
+        )
+    for name, value in (
+        ("creatinine", p.creatinine),
+        ("baseline_creatinine", p.baseline_creatinine),
+    ):
+        if value is not None and value > MAX_CREATININE_UMOL:
+            raise v.ToolInputError(
+                f"{name} above {MAX_CREATININE_UMOL} µmol/L is implausible: check the unit."
+            )
+
+
+# --------------------------------------------------------------------------- criteria
+
+
+def _protein_below(p: Patient, limit: int | Fraction, kind: str) -> Check:
+    unit = "g/day" if kind == "proteinuria_24h" else "g/g"
+    shown = separating(p.protein, limit, 3)
+    passed = p.protein < limit
+    approx = " (approximation: other proteinuria measure used)" if p.protein_kind != kind else ""
+    return Check(
+        criterion=f"proteinuria < {trimmed(float(limit))} {unit}",
+        status="pass" if passed else "fail",
+        reason=f"{trimmed(shown)} {unit} is {'below' if passed else 'not below'} "
+        f"{trimmed(float(limit))}{approx}",
+        value=shown,
+        threshold=float(limit),
+        unit=unit,
+    )
+
+
+def _reduction(p: Patient, strict: bool) -> Check:
+    sign = ">" if strict else ">="
+    name = f"proteinuria reduction {sign} 50% from baseline"
+    reduction = p.reduction
+    if reduction is None:
+        return Check(
+            name,
+            "missing",
+            "baseline proteinuria not given",
+            ("baseline_proteinuria",),
+            threshold=50.0,
+            unit="%",
+        )
+    passed = reduction > 50 if strict else reduction >= 50
+    shown = separating(reduction, 50, 1)
+    mixed = (
+        " (baseline measured differently: approximation)"
+        if p.baseline_kind != p.protein_kind
+        else ""
+    )
+    verb = "fell" if reduction >= 0 else "rose"
+    reason = f"proteinuria {verb} {trimmed(abs(shown))}% from baseline{mixed}"
+    return Check(name, "pass" if passed else "fail", reason, value=shown, threshold=50.0, unit="%")
+
+
+def _albumin_at_least(p: Patient, limit: Fraction) -> Check:
+    name = f"albumin >= {trimmed(float(limit))} g/dL"
+    if p.albumin is None:
+        return Check(
+            name,
+            "missing",
+            "serum albumin not given",
+            ("albumin",),
+            threshold=float(limit),
+            unit="g/dL",
+        )
+    shown = separating(p.albumin, limit, 2)
+    passed = p.albumin >= limit
+    reason = (
+        f"{trimmed(shown)} g/dL is {'at or above' if passed else 'below'} {trimmed(float(limit))}"
+    )
+    return Check(
+        name, "pass" if passed else "fail", reason, value=shown, threshold=float(limit), unit="g/dL"
+    )
+
+
+def _stable_creatinine(p: Patient, name: str = "stable kidney function") -> Check:
+    needs = tuple(k for k in ("creatinine", "baseline_creatinine") if getattr(p, k) is None)
+    criterion = f"{name} (creatinine <= 15% above baseline)"
+    change = p.creatinine_change
+    if change is None:
+        return Check(
+            criterion,
+            "missing",
+            f"{' and '.join(NEEDS[k] for k in needs)} not given",
+            needs,
+            threshold=float(RISE_LIMIT),
+            unit="%",
+        )
+    passed = change <= RISE_LIMIT
+    shown = separating(change, RISE_LIMIT, 1)
+    reason = f"creatinine {_change(shown)}% vs baseline"
+    return Check(
+        criterion,
+        "pass" if passed else "fail",
+        reason,
+        value=shown,
+        threshold=float(RISE_LIMIT),
+        unit="%",
+    )
+
+
+def _trial_creatinine(p: Patient) -> Check:
+    """Creatinine within the normal range OR <= 15% above baseline: either branch is enough.
+
+    The baseline comparison is the primary route; the normal-range branch is judged only
+    when the laboratory's upper limit of normal is given.
+    """
+    stable = _stable_creatinine(p, "creatinine in normal range or")
+    normal = _within_normal(p)
+    if stable.status == "pass" or (normal.status != "pass" and stable.status == "missing"):
+        return stable
+    if normal.status == "pass":
+        return normal
+    if normal.status == "missing":  # stable failed; the normal range might still rescue it
+        return Check(
+            stable.criterion,
+            "missing",
+            f"{stable.reason}; {normal.reason}",
+            normal.needs,
+            stable.value,
+            stable.threshold,
+            stable.unit,
+        )
+    return Check(
+        stable.criterion,
+        "fail",
+        f"{stable.reason}; {normal.reason}",
+        value=stable.value,
+        threshold=stable.threshold,
+        unit=stable.unit,
+    )
+
+
+def _within_normal(p: Patient) -> Check:
+    name = "creatinine in normal range or (creatinine <= 15% above baseline)"
+    if p.creatinine is None or p.upper_normal is None:
+        return Check(
+            name,
+            "missing",
+            "normal range not assessed (no upper limit of normal given)",
+            ("creatinine_upper_limit_normal",),
+        )
+    value = round_half_up(p.creatinine, 1)
+    upper = round_half_up(p.upper_normal, 1)
+    within = p.creatinine <= p.upper_normal
+    where = "within" if within else "above"
+    return Check(
+        name,
+        "pass" if within else "fail",
+        f"{trimmed(value)} µmol/L {where} the normal range (upper limit {trimmed(upper)})",
+        value=value,
+        threshold=upper,
+        unit="µmol/L",
+    )
+
+
+def _trial_complete(p: Patient) -> list[Check]:
+    return [
+        _protein_below(p, Fraction("0.5"), "proteinuria_24h"),
+        _albumin_at_least(p, Fraction("3.5")),
+        _trial_creatinine(p),
+    ]
+
+
+def _trial_partial(p: Patient) -> list[Check]:
+    return [
+        _protein_below(p, Fraction("3.5"), "proteinuria_24h"),
+        _reduction(p, strict=True),
+        _albumin_at_least(p, Fraction("3.0")),
+        _stable_creatinine(p, "stable renal function"),
+    ]
+
+
+def _kdigo_complete(p: Patient) -> list[Check]:
+    return [_protein_below(p, Fraction("0.5"), "upcr"), _stable_creatinine(p)]
+
+
+def _kdigo_partial(p: Patient) -> list[Check]:
+    return [_reduction(p, strict=False), _protein_below(p, 3, "upcr"), _stable_creatinine(p)]
+
+
+# --------------------------------------------------------------------------- classification
+
+
+def _classify(complete: list[Check], partial: list[Check]) -> dict[str, Any]:
+    """Complete if every complete criterion passes; partial if complete is ruled out and every
+    partial criterion passes; no response if both are ruled out; otherwise insufficient data."""
+    complete_out = _fails(complete)
+    partial_out = _fails(partial)
+    if all(c.status == "pass" for c in complete):
+        category = "complete"
+    elif complete_out and all(c.status == "pass" for c in partial):
+        category = "partial"
+    elif complete_out and partial_out:
+        category = "no response"
+    else:
+        category = "insufficient data"
+    undecided = category == "insufficient data"
+    for_complete = _needs(complete) if undecided and not complete_out else []
+    for_partial = _needs(partial) if undecided and not partial_out else []
+    return {
+        "category": category,
+        "complete_criteria": [c.as_dict() for c in complete],
+        "partial_criteria": [c.as_dict() for c in partial],
+        "needed_inputs": list(dict.fromkeys(for_complete + for_partial)),
+        "needed_for_complete": for_complete,
+        "needed_for_partial": for_partial,
+    }
+
+
+def _needs(checks: list[Check]) -> list[str]:
+    return list(dict.fromkeys(name for c in checks for name in c.needs))
+
+
+def _fails(checks: list[Check]) -> bool:
+    return any(c.status == "fail" for c in checks)
+
+
+def _verdict(result: dict[str, Any]) -> str:
+    category = result["category"]
+    if category == "insufficient data":
+        needs = ", ".join(NEEDS.get(n, n.replace("_", " ")) for n in result["needed_inputs"])
+        return f"insufficient data (needs {needs})"
+    return "no response" if category == "no response" else f"{category} response"
+
+
+# --------------------------------------------------------------------------- display
+
+
+def _measurements(p: Patient) -> dict[str, Any]:
+    def shown(value: Fraction | None, decimals: int) -> float | None:
+        return None if value is None else round_half_up(value, decimals)
+
+    return {
+        "proteinuria": shown(p.protein, 3),
+        "proteinuria_unit": "g/day" if p.protein_kind == "proteinuria_24h" else "g/g",
+        "baseline_proteinuria": shown(p.baseline_protein, 3),
+        "baseline_proteinuria_unit": None
+        if p.baseline_kind is None
+        else ("g/day" if p.baseline_kind == "proteinuria_24h" else "g/g"),
+        "proteinuria_reduction_percent": _near(p.reduction, 50),
+        "albumin_g_per_dl": shown(p.albumin, 2),
+        "creatinine_umol_per_l": shown(p.creatinine, 1),
+        "baseline_creatinine_umol_per_l": shown(p.baseline_creatinine, 1),
+        "creatinine_change_percent": _near(p.creatinine_change, RISE_LIMIT),
+        "creatinine_upper_limit_normal_umol_per_l": shown(p.upper_normal, 1),
+    }
+
+
+def _near(value: Fraction | None, threshold: int | Fraction) -> float | None:
+    """1 decimal, or more if needed to show on which side of the threshold the value lies."""
+    return None if value is None else separating(value, threshold, 1)
+
+
+def _describe(raw: dict[str, Any], units: dict[str, Unit], m: dict[str, Any]) -> str:
+    """Measurements as entered, plus derived changes (each number is in inputs or output)."""
+    parts = [f"Proteinuria {_as_entered(raw, units, 'proteinuria')}"]
+    if m["proteinuria_reduction_percent"] is not None:
+        parts[0] += (
+            f" vs baseline {_as_entered(raw, units, 'baseline_proteinuria')} "
+            f"({_change(-m['proteinuria_reduction_percent'])}%)"
+        )
+    if "albumin" in units:
+        parts.append(f"albumin {_as_entered(raw, units, 'albumin')}")
+    if "creatinine" in units:
+        creat = f"creatinine {_as_entered(raw, units, 'creatinine')}"
+        if m["creatinine_change_percent"] is not None:
+            creat += (
+                f" vs baseline {_as_entered(raw, units, 'baseline_creatinine')} "
+                f"({_change(m['creatinine_change_percent'])}%)"
+            )
+        parts.append(creat)
+    return ", ".join(parts)
+
+
+def _as_entered(raw: dict[str, Any], units: dict[str, Unit], name: str) -> str:
+    return f"{trimmed(raw[name])} {units[name].display}"
+
+
+def _notes(p: Patient) -> list[str]:
+    """Say where one proteinuria measure stands in for another, and the KDIGO proxy."""
+    if p.protein_kind == "proteinuria_24h":
+        notes = [
+            "The 24-h proteinuria was used as UPCR (g/g) for the KDIGO criteria: an approximation."
+        ]
+    else:
+        notes = [
+            "The UPCR (g/g) was used as 24-h proteinuria (g/day) for the trial criteria: "
+            "an approximation."
+        ]
+    if p.baseline_kind is not None and p.baseline_kind != p.protein_kind:
+        notes.append(
+            "Baseline and current proteinuria were measured differently, so the "
+            "reduction is approximate."
+        )
+    if p.creatinine is not None and p.baseline_creatinine is not None:
+        notes.append(KDIGO_STABILITY_NOTE)
+    return notes
+
+
+def _change(value: float) -> str:
+    """A signed change with at least 1 decimal and as many as the rounding kept: +5.6, +15.04."""
+    text = trimmed(value)
+    return signed(value, max(1, len(text.split(".")[1]) if "." in text else 0))

@@ -1,0 +1,175 @@
+"""The contract every tool keeps with the answer chain, checked on many random valid inputs:
+
+- every number in `text` is a numeric value in the call's inputs or output (grounding);
+- `text` is one line; inputs and output are JSON without NaN;
+- `TOOLS[call.name](**call.inputs)` reproduces the call exactly (follow-ups re-run tools).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tools_helpers import assert_contract, numbers_in, ungrounded
+
+from assistant.tools import (
+    TOOLS,
+    ToolInputError,
+    compare_arms,
+    convert,
+    difference_of_percentages,
+    non_inferiority,
+    rate,
+    remission_check,
+    steroid_schedule,
+    trial_eligibility,
+)
+from assistant.types import ToolCall
+
+counts = st.integers(1, 3000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n)))
+percent = st.integers(0, 1000).map(lambda x: x / 10)
+typed = st.integers(0, 100_000).map(lambda x: x / 100)  # a value as a clinician types it
+
+
+def test_number_extraction_helper() -> None:
+    text = "117/141 = 83.0% (95% CI -1.8 to +17.8); weeks 1-4; C3 low; BMI 18.5-27 kg/m²"
+    assert numbers_in(text) == [117, 141, 83.0, 95, 1.8, 17.8, 1, 4, 18.5, 27]
+    fake = ToolCall("rate", {"events": 1}, {"percent": 83.0}, "1 of 2 = 83.0%")
+    assert ungrounded(fake) == [2.0]
+
+
+def test_registry_keys_are_the_tool_call_names() -> None:
+    examples = [
+        rate(117, 141),
+        compare_arms(117, 141, 93, 124),
+        difference_of_percentages(49.6, 36.3),
+        non_inferiority(117, 141, 93, 124, margin_pct=10),
+        remission_check(0.2, "g/day"),
+        trial_eligibility(age_years=30),
+        steroid_schedule(60),
+        convert(1, "mg/dL", "umol/L"),
+    ]
+    assert sorted(call.name for call in examples) == sorted(TOOLS)
+    for call in examples:
+        assert set(call.inputs) == set(inspect.signature(TOOLS[call.name]).parameters)
+        assert_contract(call)
+
+
+def test_a_follow_up_can_rerun_the_previous_call_with_one_input_changed() -> None:
+    previous = steroid_schedule(70)
+    again = TOOLS[previous.name](**{**previous.inputs, "weight_kg": 50})
+    assert again.output["starting_prednisone_mg_per_day"] == 40
+
+
+def test_tool_input_error_is_a_value_error() -> None:
+    assert issubclass(ToolInputError, ValueError)
+
+
+@given(counts, st.none() | percent | percent.map(lambda p: f"{p:.1f}%"))
+def test_rate_contract(k_n: tuple[int, int], reported: float | str | None) -> None:
+    assert_contract(rate(*k_n, reported))
+
+
+@given(counts, counts, st.booleans())
+def test_compare_arms_contract(a: tuple[int, int], b: tuple[int, int], higher: bool) -> None:
+    assert_contract(compare_arms(*a, *b, "arm A", "arm B", higher_is_better=higher))
+
+
+@given(percent, percent)
+def test_difference_of_percentages_contract(a: float, b: float) -> None:
+    assert_contract(difference_of_percentages(a, b, "tacrolimus", "IVCY"))
+
+
+@given(counts, counts, st.integers(1, 999).map(lambda x: x / 10))
+def test_non_inferiority_contract(a: tuple[int, int], b: tuple[int, int], margin: float) -> None:
+    assert_contract(non_inferiority(*a, *b, margin_pct=margin))
+
+
+@given(
+    typed,
+    st.sampled_from(
+        ["umol/L", "µmol/L", "mg/dL", "g/L", "g/dL", "g/day", "mg/24h", "g/g", "mg/mmol"]
+    ),
+)
+def test_convert_contract(value: float, unit: str) -> None:
+    quantity = {"umol/L": "creat", "µmol/L": "creat", "mg/dL": "creat", "g/L": "alb",
+                "g/dL": "alb", "g/day": "prot", "mg/24h": "prot", "g/g": "upcr",
+                "mg/mmol": "upcr"}  # fmt: skip
+    for target, kind in quantity.items():
+        if kind == quantity[unit]:
+            assert_contract(convert(value, unit, target))
+
+
+@given(st.integers(1, 4000).map(lambda x: x / 10))
+def test_steroid_schedule_contract(weight: float) -> None:
+    assert_contract(steroid_schedule(weight))
+
+
+@settings(max_examples=150)
+@given(
+    st.none() | st.integers(10, 80),
+    st.none() | st.integers(150, 350).map(lambda x: x / 10),
+    st.none() | st.integers(0, 600).map(lambda x: x / 100),
+    st.none() | st.integers(30, 500),
+    st.none() | st.sampled_from(["II", "III", "IV", "V", "III+V", "IV+V", "4", "class IV-G"]),
+)
+def test_trial_eligibility_contract(
+    age: int | None, bmi: float | None, protein: float | None, creat: int | None, cls: str | None
+) -> None:
+    assert_contract(trial_eligibility(age, bmi, protein, creat, isn_class=cls))
+
+
+@settings(max_examples=150)
+@given(
+    st.integers(0, 1500).map(lambda x: x / 100),
+    st.sampled_from(["g/day", "g/24h", "mg/day", "g/g", "mg/mmol", "mg/mg"]),
+    st.none() | st.integers(1, 1500).map(lambda x: x / 100),
+    st.none() | st.integers(10, 55).map(lambda x: x / 10),
+    st.none() | st.integers(300, 3000).map(lambda x: x / 10),
+    st.none() | st.integers(300, 3000).map(lambda x: x / 10),
+)
+def test_remission_check_contract(
+    protein: float,
+    unit: str,
+    baseline: float | None,
+    albumin: float | None,
+    creat: float | None,
+    base_creat: float | None,
+) -> None:
+    call = remission_check(
+        protein,
+        unit,
+        baseline_proteinuria=baseline,
+        baseline_unit="g/g",
+        albumin=albumin,
+        albumin_unit="g/dL",
+        creatinine=creat,
+        creatinine_unit="umol/L",
+        baseline_creatinine=base_creat,
+        baseline_creatinine_unit="umol/L",
+    )
+    assert_contract(call)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: rate(0, 0),
+        lambda: compare_arms(3, 2, 1, 2),
+        lambda: difference_of_percentages(float("inf"), 2, "a", "b"),
+        lambda: non_inferiority(1, 2, 1, 2, margin_pct=-1),
+        lambda: remission_check(-1, "g/day"),
+        lambda: trial_eligibility(age_years=-3),
+        lambda: steroid_schedule(0),
+        lambda: convert(1, "stones", "kg"),
+    ],
+)
+def test_every_tool_rejects_invalid_input_with_a_message(call: Callable[[], object]) -> None:
+    with pytest.raises(ToolInputError) as error:
+        call()
+    assert len(str(error.value)) > 15
+    json.dumps(str(error.value))

@@ -1,0 +1,127 @@
+"""Zheng 2022 inclusion criteria (as reported in the interview), one criterion at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tools_helpers import assert_contract
+
+from assistant.tools import ToolInputError, trial_eligibility
+from assistant.tools.eligibility import parse_isn_class
+
+ELIGIBLE: dict[str, Any] = {
+    "age_years": 35,
+    "bmi": 22.5,
+    "proteinuria_g_per_24h": 2.4,
+    "creatinine": 88,
+    "isn_class": "IV",
+}
+
+
+def by_criterion(call: Any) -> dict[str, str]:
+    return {c["criterion"]: c["status"] for c in call.output["criteria"]}
+
+
+def test_an_eligible_patient() -> None:
+    call = trial_eligibility(**ELIGIBLE)
+    assert call.output["status"] == "eligible" and call.output["eligible"] is True
+    assert set(by_criterion(call).values()) == {"pass"}
+    assert call.text.startswith(
+        "Eligible for the Zheng trial (criteria as reported in the interview)"
+    )
+    assert "registry" in call.output["registry_note"]
+    assert_contract(call)
+
+
+@pytest.mark.parametrize(
+    ("change", "criterion"),
+    [
+        ({"age_years": 17}, "age"),
+        ({"age_years": 61}, "age"),
+        ({"bmi": 18.4}, "BMI"),
+        ({"bmi": 27.1}, "BMI"),
+        ({"proteinuria_g_per_24h": 1.49}, "24-h proteinuria"),
+        ({"creatinine": 261}, "serum creatinine"),
+        ({"creatinine": 3.0, "creatinine_unit": "mg/dL"}, "serum creatinine"),  # 265.2 µmol/L
+        ({"isn_class": "II"}, "ISN/RPS class"),
+        ({"isn_class": "VI"}, "ISN/RPS class"),
+        ({"isn_class": "II+V"}, "ISN/RPS class"),
+    ],
+)
+def test_each_criterion_can_make_a_patient_ineligible(
+    change: dict[str, Any], criterion: str
+) -> None:
+    call = trial_eligibility(**(ELIGIBLE | change))
+    assert call.output["status"] == "not eligible" and call.output["eligible"] is False
+    assert call.output["failed_criteria"] == [criterion]
+    assert f"{criterion} " in call.text and " fail" in call.text
+    assert_contract(call)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"age_years": 18}, {"age_years": 60}, {"bmi": 18.5}, {"bmi": 27},
+        {"proteinuria_g_per_24h": 1.5}, {"creatinine": 260},
+        {"proteinuria_g_per_24h": 1500, "proteinuria_unit": "mg/day"},
+    ],
+)  # fmt: skip
+def test_limits_are_inclusive_as_in_the_interview(change: dict[str, Any]) -> None:
+    assert trial_eligibility(**(ELIGIBLE | change)).output["status"] == "eligible"
+
+
+def test_patients_on_a_strict_registry_limit_are_flagged() -> None:
+    call = trial_eligibility(**(ELIGIBLE | {"bmi": 27, "creatinine": 260}))
+    assert len(call.output["borderline_with_registry"]) == 2
+    assert "registry record gives BMI < 27 and creatinine < 260" in call.text
+    assert_contract(call)
+
+
+def test_missing_values_are_named() -> None:
+    call = trial_eligibility(age_years=40, isn_class="III/V")
+    assert call.output["status"] == "insufficient data" and call.output["eligible"] is None
+    assert call.output["needed_inputs"] == ["bmi", "proteinuria_g_per_24h", "creatinine"]
+    assert "needs: BMI, 24-h proteinuria, serum creatinine" in call.text
+
+
+def test_a_failure_wins_over_missing_data() -> None:
+    call = trial_eligibility(age_years=70)
+    assert call.output["status"] == "not eligible"
+    assert "not assessed" in call.text
+
+
+@pytest.mark.parametrize(
+    ("written", "parsed"),
+    [
+        ("IV", "IV"), ("4", "IV"), ("class IV", "IV"), ("Class IV-G (A/C)", "IV"),
+        ("class IV+V", "IV+V"), ("III/V", "III+V"), ("3 + 5", "III+V"), ("V+III", "III+V"),
+        ("ISN/RPS class III and V", "III+V"), ("iv-s (a)", "IV"), ("LN class V", "V"),
+    ],
+)  # fmt: skip
+def test_class_spellings(written: str, parsed: str) -> None:
+    assert parse_isn_class(written) == parsed
+
+
+@pytest.mark.parametrize("written", ["VII", "III+IV", "IV+V+III", "", "lupus", "7"])
+def test_unrecognised_classes_are_refused(written: str) -> None:
+    with pytest.raises(ToolInputError, match=r"isn_class|ISN/RPS class"):
+        trial_eligibility(**(ELIGIBLE | {"isn_class": written}))
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"age_years": -1}, "age_years"),
+        ({"age_years": float("nan")}, "finite"),
+        ({"bmi": 0}, "bmi"),
+        ({"proteinuria_g_per_24h": -2}, "negative"),
+        ({"creatinine": -5}, "greater than 0"),
+        ({"creatinine_unit": "mmol/L"}, "accepted units: umol/L, mg/dL"),
+        ({"proteinuria_unit": "g/g"}, "accepted units: g/day"),
+        ({"isn_class": 4}, "isn_class"),
+    ],
+)
+def test_invalid_inputs_raise_a_clear_error(change: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ToolInputError, match=fragment):
+        trial_eligibility(**(ELIGIBLE | change))

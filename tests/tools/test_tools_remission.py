@@ -1,0 +1,219 @@
+"""One patient's renal response under the trial's criteria and under KDIGO 2024."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tools_helpers import assert_contract
+
+from assistant.tools import ToolInputError, remission_check
+from assistant.tools.remission import CATEGORY_RANK
+
+FULL: dict[str, Any] = {
+    "albumin": 3.6,
+    "albumin_unit": "g/dL",
+    "creatinine": 95,
+    "creatinine_unit": "umol/L",
+    "baseline_creatinine": 90,
+    "baseline_creatinine_unit": "umol/L",
+}
+
+
+def statuses(result: dict[str, Any], which: str) -> dict[str, str]:
+    return {c["criterion"]: c["status"] for c in result[f"{which}_criteria"]}
+
+
+def test_worked_example_is_a_complete_response() -> None:
+    # 0.2 g/24 h, albumin 3.6 g/dL, creatinine 95 vs 90 µmol/L (+5.6%, within 15%).
+    call = remission_check(0.2, "g/24h", **FULL)
+    assert call.output["trial"]["category"] == "complete"
+    assert call.output["kdigo"]["category"] == "complete"
+    assert call.output["measurements"]["creatinine_change_percent"] == 5.6
+    assert "Trial criteria (Zheng, as stated in the interview): complete response" in call.text
+    assert "(+5.6%)" in call.text
+    assert_contract(call)
+
+
+def test_partial_response_needs_a_halving_from_baseline() -> None:
+    call = remission_check(1.2, "g/day", baseline_proteinuria=4, baseline_unit="g/day", **FULL)
+    assert call.output["trial"]["category"] == "partial"
+    assert call.output["kdigo"]["category"] == "partial"
+    assert call.output["measurements"]["proteinuria_reduction_percent"] == 70.0
+
+
+def test_exactly_50_percent_reduction_is_partial_for_kdigo_but_not_for_the_trial() -> None:
+    # Trial: "decrease of more than 50%"; KDIGO: "reduction >= 50%".
+    call = remission_check(1, "g/day", baseline_proteinuria=2, baseline_unit="g/day", **FULL)
+    assert call.output["trial"]["category"] == "no response"
+    assert call.output["kdigo"]["category"] == "partial"
+
+
+def test_albumin_separates_the_criteria_sets() -> None:
+    # Albumin 3.2 g/dL: not complete by the trial (needs >= 3.5), complete by KDIGO (no albumin).
+    low_albumin = FULL | {"albumin": 32, "albumin_unit": "g/L"}
+    call = remission_check(
+        0.3, "g/day", baseline_proteinuria=3, baseline_unit="g/day", **low_albumin
+    )
+    assert call.output["trial"]["category"] == "partial"
+    assert call.output["kdigo"]["category"] == "complete"
+    assert "albumin 32 g/L" in call.text
+
+
+def test_creatinine_exactly_15_percent_above_baseline_still_counts_as_stable() -> None:
+    call = remission_check(0.2, "g/day", **(FULL | {"creatinine": 103.5}))
+    assert call.output["measurements"]["creatinine_change_percent"] == 15.0
+    assert call.output["trial"]["category"] == "complete"
+
+
+def test_a_rise_just_over_15_percent_is_not_shown_as_15_0() -> None:
+    call = remission_check(0.2, "g/day", **(FULL | {"creatinine": 103.54}))
+    assert call.output["measurements"]["creatinine_change_percent"] == 15.04
+    assert call.output["kdigo"]["category"] == "no response"
+    # The trial also accepts a creatinine within the normal range, which was not given.
+    assert call.output["trial"]["category"] == "insufficient data"
+    assert call.output["trial"]["needed_inputs"] == ["creatinine_upper_limit_normal"]
+
+
+def test_normal_range_branch_of_the_trial_creatinine_criterion() -> None:
+    risen = FULL | {"creatinine": 120, "baseline_creatinine": 100}
+    within = remission_check(0.2, "g/day", **risen, creatinine_upper_limit_normal=125)
+    above = remission_check(0.2, "g/day", **risen, creatinine_upper_limit_normal=110)
+    assert within.output["trial"]["category"] == "complete"
+    assert above.output["trial"]["category"] == "no response"
+    assert within.output["kdigo"]["category"] == "no response"  # KDIGO: stability only
+
+
+def test_missing_inputs_are_listed_not_guessed() -> None:
+    call = remission_check(0.2, "g/24h")
+    trial, kdigo = call.output["trial"], call.output["kdigo"]
+    assert trial["category"] == kdigo["category"] == "insufficient data"
+    assert trial["needed_for_complete"] == ["albumin", "creatinine", "baseline_creatinine"]
+    assert kdigo["needed_for_complete"] == ["creatinine", "baseline_creatinine"]
+    assert kdigo["needed_for_partial"] == [
+        "baseline_proteinuria",
+        "creatinine",
+        "baseline_creatinine",
+    ]
+    assert "needs serum albumin" in call.text
+
+
+def test_partial_response_asks_for_baseline_proteinuria() -> None:
+    call = remission_check(2.0, "g/day", **FULL)  # complete ruled out, partial needs baseline
+    assert call.output["trial"]["needed_inputs"] == ["baseline_proteinuria"]
+    assert call.output["kdigo"]["needed_inputs"] == ["baseline_proteinuria"]
+    assert "needs baseline proteinuria" in call.text
+
+
+def test_upcr_in_mg_per_mmol_is_converted_at_113_1() -> None:
+    call = remission_check(50, "mg/mmol", baseline_proteinuria=400, baseline_unit="mg/mmol", **FULL)
+    assert call.output["measurements"]["proteinuria"] == 0.442  # 50 / 113.1
+    assert call.output["conversion_factors"]["upcr_mg_per_mmol_per_g_per_g"] == 113.1
+    assert call.output["kdigo"]["category"] == "complete"
+    assert "UPCR (g/g) was used as 24-h proteinuria" in call.text
+
+
+def test_the_approximation_is_always_stated() -> None:
+    call = remission_check(0.2, "mg/24h", **FULL)
+    assert "24-h proteinuria was used as UPCR (g/g) for the KDIGO criteria" in call.text
+    assert "approximation" in call.output["approximation_note"]
+    assert any("proxy" in note for note in call.output["notes"])  # KDIGO 10-15% stability
+
+
+def test_creatinine_in_mg_dl_and_mixed_units() -> None:
+    mixed = FULL | {"creatinine": 1.1, "creatinine_unit": "mg/dL"}
+    call = remission_check(0.2, "g/day", **mixed)  # 1.1 mg/dL = 97.24 µmol/L vs 90
+    assert call.output["measurements"]["creatinine_umol_per_l"] == 97.2
+    assert call.output["measurements"]["creatinine_change_percent"] == 8.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"proteinuria": -0.1, "proteinuria_unit": "g/day"}, "cannot be negative"),
+        ({"proteinuria": 0.2, "proteinuria_unit": "mg/dL"}, "accepted units: g/day"),
+        ({"proteinuria": 0.2, "proteinuria_unit": None}, "proteinuria_unit"),
+        ({"proteinuria": None, "proteinuria_unit": "g/day"}, "proteinuria is required"),
+        ({"proteinuria": float("nan"), "proteinuria_unit": "g/day"}, "finite"),
+        ({"proteinuria": 2000, "proteinuria_unit": "g/day"}, "check the unit"),
+        ({"albumin": 3.5}, "albumin_unit is required"),
+        ({"albumin": 35, "albumin_unit": "g/dL"}, "implausible"),
+        ({"albumin": 3.5, "albumin_unit": "mg/dL"}, "accepted units: g/L, g/dL"),
+        ({"creatinine": 0, "creatinine_unit": "umol/L"}, "greater than 0"),
+        ({"creatinine": 95, "creatinine_unit": "mmol/L"}, "Unknown unit"),
+        ({"creatinine": 95, "creatinine_unit": "mg/dL"}, "implausible"),
+        ({"baseline_proteinuria": 0, "baseline_unit": "g/day"}, "greater than 0"),
+        ({"creatinine_upper_limit_normal": 110}, "needs creatinine"),
+    ],
+)
+def test_invalid_inputs_raise_a_clear_error(kwargs: dict[str, Any], fragment: str) -> None:
+    args: dict[str, Any] = {"proteinuria": 0.2, "proteinuria_unit": "g/day"} | kwargs
+    with pytest.raises(ToolInputError, match=fragment):
+        remission_check(**args)
+
+
+# ----------------------------------------------------------------------------- properties
+
+amount = st.integers(0, 1200).map(lambda x: x / 100)  # 0 to 12 g, typed to 2 decimals
+optional_amount = st.none() | st.integers(1, 1500).map(lambda x: x / 100)
+creat = st.integers(300, 3000).map(lambda x: x / 10)
+patients = st.fixed_dictionaries(
+    {
+        "baseline_proteinuria": optional_amount,
+        "baseline_unit": st.sampled_from(["g/day", "g/g", "mg/24h"]),
+        "albumin": st.none() | st.integers(10, 55).map(lambda x: x / 10),
+        "albumin_unit": st.just("g/dL"),
+        "creatinine": st.none() | creat,
+        "creatinine_unit": st.sampled_from(["umol/L", "µmol/L"]),
+        "baseline_creatinine": st.none() | creat,
+        "baseline_creatinine_unit": st.just("umol/L"),
+        "creatinine_upper_limit_normal": st.none() | st.sampled_from([90, 110]),
+    }
+)
+
+
+def fix_units(p: dict[str, Any]) -> dict[str, Any]:
+    """mg/24h baselines in mg; ULN only with a creatinine."""
+    p = dict(p)
+    if p["baseline_unit"] == "mg/24h" and p["baseline_proteinuria"] is not None:
+        p["baseline_proteinuria"] = p["baseline_proteinuria"] * 1000
+    if p["creatinine"] is None:
+        p["creatinine_upper_limit_normal"] = None
+    return p
+
+
+@settings(max_examples=300)
+@given(amount, amount, patients, st.sampled_from(["g/day", "g/g"]))
+def test_lowering_proteinuria_never_worsens_the_category(
+    first: float, second: float, patient: dict[str, Any], unit: str
+) -> None:
+    patient = fix_units(patient)
+    low, high = sorted((first, second))
+    better = remission_check(low, unit, **patient).output
+    worse = remission_check(high, unit, **patient).output
+    for criteria in ("trial", "kdigo"):
+        a, b = better[criteria]["category"], worse[criteria]["category"]
+        if a in CATEGORY_RANK and b in CATEGORY_RANK:
+            assert CATEGORY_RANK[a] >= CATEGORY_RANK[b], (criteria, low, high, patient)
+
+
+@settings(max_examples=200)
+@given(amount, patients, st.sampled_from(["g/day", "g/24h", "g/g", "mg/mmol"]))
+def test_complete_data_always_gives_a_category(
+    proteinuria: float, patient: dict[str, Any], unit: str
+) -> None:
+    patient = fix_units(patient)
+    call = remission_check(proteinuria, unit, **patient)
+    complete_data = all(
+        patient[k] is not None
+        for k in ("baseline_proteinuria", "albumin", "creatinine", "baseline_creatinine")
+    )
+    for criteria in ("trial", "kdigo"):
+        result = call.output[criteria]
+        undecided = result["category"] == "insufficient data"
+        assert undecided == bool(result["needed_inputs"])
+        if complete_data and criteria == "kdigo":
+            assert not undecided
+    assert_contract(call)
