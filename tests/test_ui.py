@@ -1,0 +1,306 @@
+"""Fast tests of the chat page's pure helpers and figures (no browser, no index)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from matplotlib.figure import Figure
+
+from assistant import Settings
+from assistant.plots import comparison_bars, difference_row, figure_for, rate_bar
+from assistant.tools.stats import compare_arms, difference_of_percentages, non_inferiority, rate
+from assistant.types import Document, Passage
+from assistant.ui import (
+    DISCLAIMER,
+    ReadWriteLock,
+    UploadResult,
+    _added_message,
+    _already_known,
+    _upload_problem,
+    answer_markdown,
+    build,
+    calculations_html,
+    doi_html,
+    evidence_html,
+    highlight,
+    pmid_html,
+    preview,
+    safe_filename,
+    safe_markdown,
+    sources_html,
+    status_line,
+    upload_report_html,
+)
+
+EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def passage(text: str, before: str = "", after: str = "", **meta: Any) -> Passage:
+    return Passage(id="doc#s1", document_id="doc", text=text, start=0, end=len(text), position=1,
+                   context_before=before, context_after=after, metadata=meta)  # fmt: skip
+
+
+def answer(status: str = "answered", text: str = "Answer [1]", **extra: Any) -> dict[str, Any]:
+    return {"question": "q", "answer": text, "status": status, "citations": [], "tool_calls": [],
+            "ungrounded_numbers": [], "timings_ms": {"total": 12.0}, **extra}  # fmt: skip
+
+
+# ------------------------------------------------------------------ escaping
+
+
+def test_safe_markdown_shows_html_as_text_and_blocks_images() -> None:
+    shown = safe_markdown(EVIL + " ![x](http://example.com/a.png) &amp; <!-- c --></p>")
+    assert "<script>" not in shown and "<img" not in shown and "<!--" not in shown
+    assert "&lt;script>alert(1)&lt;/script>" in shown and "&lt;/p>" in shown
+    assert "&amp;amp;" in shown  # an entity in the text is shown, not decoded
+    assert "\\![x]" in shown and "![" not in shown.replace("\\![", "")
+
+
+def test_safe_markdown_leaves_ordinary_text_as_typed() -> None:
+    text = "P<0.001, 5 < 6 and A & B; 3>2 [1]"
+    assert safe_markdown(text) == text
+
+
+def test_over_long_question_is_previewed_with_its_length() -> None:
+    assert preview("short") == "short"
+    long = "x" * 5000
+    shown = preview(long)
+    assert shown.startswith("x" * 300) and "(5,000 characters)" in shown and len(shown) < 400
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [("no_evidence", "No evidence found"), ("invalid_input", "Not answered")],
+)
+def test_answer_bubble_labels_each_status(status: str, label: str) -> None:
+    assert label in answer_markdown(answer(status, "Because."))
+
+
+def test_answer_bubble_escapes_document_html_and_flags_ungrounded_numbers() -> None:
+    bubble = answer_markdown(answer(text=f"Quote {EVIL} [1]", ungrounded_numbers=["42%"]))
+    assert "<script>" not in bubble and "&lt;script>" in bubble
+    assert "Unverified numbers" in bubble and "42%" in bubble
+    assert "Unverified" not in answer_markdown(answer())
+
+
+def test_status_line_counts_sources_and_calculations() -> None:
+    line = status_line(answer(citations=[{}, {}], tool_calls=[{}]))
+    assert line == "Answered from 2 sources · 1 calculation · 12 ms"
+    assert status_line(answer("no_evidence")).startswith("No evidence found")
+
+
+# ------------------------------------------------------------------ sources
+
+
+def test_highlight_marks_the_quote_inside_its_context_and_escapes_everything() -> None:
+    html = highlight("Before <b>. The quote.", "The quote.", before=EVIL, after="After & more")
+    assert '<mark class="ea-quote">The quote.</mark>' in html
+    assert html.index("&lt;script&gt;") < html.index("Before &lt;b&gt;.") < html.index("<mark")
+    assert html.endswith("After &amp; more")
+    assert "<script>" not in html and "<b>" not in html
+
+
+def test_highlight_marks_a_quote_missing_from_the_passage_on_its_own() -> None:
+    assert (
+        highlight("Other text.", "Quoted <i>") == '<mark class="ea-quote">Quoted &lt;i&gt;</mark>'
+    )
+
+
+def test_sources_panel_lists_title_year_identifiers_and_highlighted_quote() -> None:
+    meta = {"short_name": "Zheng 2022", "year": 2022, "design": "RCT", "pmid": "12345678",
+            "doi": "10.1001/x.2022.4492", "citation": "Zheng et al."}  # fmt: skip
+    p = passage("83.0% responded.", "Before.", "After.", **meta)
+    html = sources_html([{"id": "doc#s1", "title": "A <trial>", "quote": "83.0% responded."}],
+                        {"doc#s1": p})  # fmt: skip
+    assert 'id="ea-source-1"' in html and "[1]" in html
+    assert "A &lt;trial&gt;" in html and "<trial>" not in html
+    assert "Zheng 2022 · RCT" in html  # the year already in the short name is not repeated
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/12345678/"' in html
+    assert 'href="https://doi.org/10.1001/x.2022.4492"' in html
+    assert "Before. <mark" in html and "</mark> After." in html
+
+
+def test_sources_panel_without_the_passage_still_shows_the_quote() -> None:
+    html = sources_html([{"id": "gone#s1", "title": "T", "quote": "Q."}], {})
+    assert '<mark class="ea-quote">Q.</mark>' in html
+    assert "cites no sources" in sources_html([], {})
+
+
+@pytest.mark.parametrize("pmid", ['1" onmouseover="x', "12 (unverified)", "<b>1</b>"])
+def test_pmid_is_linked_only_when_it_is_a_plain_number(pmid: str) -> None:
+    assert pmid_html("12345678").startswith('<a href="https://pubmed.ncbi.nlm.nih.gov/12345678/"')
+    html = pmid_html(pmid)
+    assert "<a " not in html and '"' not in html and "<b>" not in html
+
+
+def test_doi_link_is_escaped_and_only_for_real_dois() -> None:
+    assert doi_html("10.1056/NEJMoa2001180").startswith(
+        '<a href="https://doi.org/10.1056/NEJMoa2001180"'
+    )
+    assert "<a " not in doi_html('javascript:alert(1)"')
+    assert "&quot;" in doi_html('x"y')
+
+
+# ------------------------------------------------------------------ calculations
+
+
+def test_calculations_panel_shows_text_method_inputs_and_outputs() -> None:
+    call = compare_arms(117, 141, 93, 124).to_dict()
+    html = calculations_html([call])
+    assert "Calculation 1" in html and "<code>compare_arms</code>" in html
+    assert "Method:</b> Newcombe (Wilson score)" in html
+    assert "<th>events_a</th><td>117</td>" in html
+    assert "<th>risk_difference_points</th><td>8.0</td>" in html
+    assert "Unrounded values" in html
+    assert "No calculation was needed" in calculations_html([])
+
+
+def test_calculations_panel_escapes_labels_and_survives_odd_calls() -> None:
+    html = calculations_html([{"name": "<x>", "inputs": None, "output": "oops", "text": EVIL}])
+    assert "<script>" not in html and "&lt;x&gt;" in html
+
+
+# ------------------------------------------------------------------ evidence base and uploads
+
+
+def test_evidence_panel_counts_documents_passages_and_kinds() -> None:
+    docs = {
+        "a": {"short_name": "Zheng 2022", "kind": "abstract", "year": 2022, "passages": 10},
+        "b": {"short_name": "<b>Interview</b>", "kind": "article", "year": 2022, "passages": 90},
+    }
+    html = evidence_html(docs)
+    assert "2 documents · 100 passages (1 abstract record, 1 article)" in html
+    assert "&lt;b&gt;Interview&lt;/b&gt;" in html and "<b>Interview" not in html
+
+
+def test_upload_report_says_which_file_failed_and_why() -> None:
+    html = upload_report_html([UploadResult("a.xml", True, "T (added; 3 passages)."),
+                               UploadResult("<b>.md", False, "no front matter")])  # fmt: skip
+    assert "Added: <b>a.xml</b>" in html
+    assert 'class="ea-upload-error">Not added: <b>&lt;b&gt;.md</b> — no front matter' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [("abstract.XML", "abstract.xml"), ("../../etc/passwd.txt", "passwd.txt"),
+     ("my file (1).nbib", "my-file-1.nbib"), (".hidden.md", "hidden.md"), ("noext", "noext")],
+)  # fmt: skip
+def test_safe_filename_stays_inside_the_uploads_folder(name: str, safe: str) -> None:
+    assert safe_filename(name) == safe
+
+
+def test_upload_problems_are_reported_before_reading(tmp_path: Path) -> None:
+    empty = tmp_path / "a.txt"
+    empty.write_bytes(b"")
+    assert _upload_problem(empty, "a.txt") == "the file is empty."
+    assert "unsupported file type" in str(_upload_problem(empty, "a.pdf"))
+    big = tmp_path / "b.xml"
+    big.write_bytes(b"x" * (3 * 1024 * 1024))
+    assert "limit" in str(_upload_problem(big, "b.xml"))
+
+
+def test_duplicate_uploads_are_found_by_id_or_pmid() -> None:
+    docs = [Document(id="pmid1", title="T", kind="abstract", citation="c", text="t", pmid="1")]
+    assert _already_known(docs, {"zheng": {"pmid": "1"}}) == "pmid1"
+    assert _already_known(docs, {"pmid1": {}}) == "pmid1"
+    assert _already_known(docs, {"other": {"pmid": "2"}}) == ""
+    report = SimpleNamespace(updated=[], unchanged=[])
+    assert _added_message(docs, report, 4, []) == "T (added; 4 passages)."
+
+
+# ------------------------------------------------------------------ figures
+
+
+def test_comparison_with_rate_calls_gives_bars_with_wilson_intervals() -> None:
+    calls = [compare_arms(117, 141, 93, 124), rate(117, 141), rate(93, 124)]
+    bars = comparison_bars(calls[0].to_dict(), [c.to_dict() for c in calls[1:]])
+    assert bars is not None
+    assert [(b.label, b.percent, b.low, b.high, b.counts) for b in bars] == [
+        ("tacrolimus", 83.0, 75.9, 88.3, "117/141"),
+        ("IVCY", 75.0, 66.7, 81.8, "93/124"),
+    ]
+    figure = figure_for(calls)
+    assert isinstance(figure, Figure)
+    assert "+8.0 points (95% CI -1.8 to +17.8)" in figure.axes[0].get_title()
+
+
+def test_comparison_with_per_arm_ci_keys_gives_bars() -> None:
+    call = compare_arms(117, 141, 93, 124).to_dict()
+    call["output"].update(ci_low_percent_a=75.9, ci_high_percent_a=88.3,
+                          ci_low_percent_b=66.7, ci_high_percent_b=81.8)  # fmt: skip
+    bars = comparison_bars(call)
+    assert bars is not None and bars[1].high == 81.8
+    figure = figure_for([call])
+    assert figure is not None and len(figure.axes[0].patches) == 2  # two bars
+
+
+def test_comparison_without_per_arm_intervals_shows_the_difference_only() -> None:
+    call = compare_arms(117, 141, 93, 124).to_dict()
+    assert comparison_bars(call) is None
+    figure = figure_for([call])
+    assert figure is not None and "with 95% CI" in figure.axes[0].get_title()
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert labels == ["tacrolimus vs IVCY"]
+
+
+def test_several_comparisons_give_a_forest_plot_labelled_by_study() -> None:
+    zheng = compare_arms(117, 141, 93, 124).to_dict()
+    zheng["inputs"]["study"] = "Zheng 2022"
+    mok = non_inferiority(22, 40, 17, 41, 10, "tacrolimus", "MMF").to_dict()
+    mok["inputs"]["study"] = "Mok 2016"
+    rows = [difference_row(zheng), difference_row(mok)]
+    assert rows[0] is not None and rows[0].label == "Zheng 2022: tacrolimus vs IVCY"
+    assert rows[1] is not None and rows[1].margin == 10.0
+    figure = figure_for([zheng, mok])
+    assert figure is not None and "by study (not pooled)" in figure.axes[0].get_title()
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert "+8.0 (-1.8 to +17.8)" in texts
+
+
+def test_no_figure_without_intervals_or_with_missing_keys() -> None:
+    assert figure_for([]) is None
+    assert figure_for([difference_of_percentages(83, 75)]) is None  # no CI without counts
+    assert figure_for([rate(117, 141)]) is None  # one rate is read, not plotted
+    broken = {"name": "compare_arms", "inputs": {}, "output": {"risk_difference_points": 8.0}}
+    assert figure_for([broken]) is None
+    assert rate_bar({"name": "rate", "output": {"percent": "83"}}) is None
+
+
+def test_two_rates_give_bars() -> None:
+    figure = figure_for([rate(117, 141), rate(93, 124)])
+    assert figure is not None and len(figure.axes[0].patches) == 2
+
+
+# ------------------------------------------------------------------ page and lock
+
+
+def test_page_builds_with_the_disclaimer_and_public_endpoints() -> None:
+    demo = build(SimpleNamespace(settings=Settings()))  # type: ignore[arg-type]
+    config = demo.get_config_file()
+    text = str(config)
+    assert DISCLAIMER in text
+    names = {d.get("api_name") for d in config["dependencies"]}
+    assert {"chat", "ask", "upload"} <= names
+
+
+def test_read_write_lock_lets_readers_share_and_writers_wait() -> None:
+    lock = ReadWriteLock()
+    order: list[str] = []
+    with lock.reading(), lock.reading():
+        order.append("two readers at once")
+        writer = threading.Thread(target=lambda: _write(lock, order))
+        writer.start()
+        time.sleep(0.05)
+        order.append("readers still inside")
+    writer.join(timeout=2)
+    assert order == ["two readers at once", "readers still inside", "writer"]
+
+
+def _write(lock: ReadWriteLock, order: list[str]) -> None:
+    with lock.writing():
+        order.append("writer")
