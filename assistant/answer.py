@@ -168,7 +168,8 @@ def select_evidence(retrieval: Retrieval, top_k: int) -> list[Passage]:
         return []
     floor = retrieval.best_similarity - SUPPORT_MARGIN
     best, *rest = retrieval.passages[:top_k]
-    support = [p for p in rest if p.score >= floor and p.text != best.text]
+    # A passage found by BM25 alone has no dense score (0.0): its fused rank vouches for it.
+    support = [p for p in rest if (p.score >= floor or p.score == 0.0) and p.text != best.text]
     return [best, *support][:MAX_EVIDENCE]
 
 
@@ -207,15 +208,21 @@ def render(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> str
 
 
 def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> str:
-    """One sentence a clinician reads at a glance: the tool result, or the focused quote."""
+    """What a clinician reads at a glance: the tool result, or the best one or two sentences."""
     if calls:
         marker = " [1]" if evidence and evidence[0].id else ""
         return f"**{calls[0].text}**{marker}"
-    best = evidence[0]
-    focus = focused_clauses(best.text, routed)
+    statements = [_statement(routed, p, n) for n, p in enumerate(evidence[:2], start=1)]
+    return " ".join(statements)
+
+
+def _statement(routed: Route, passage: Passage, marker: int) -> str:
+    """One cited sentence in the answer's voice, naming its source (focused on the arm asked
+    about when the sentence gives several arms)."""
+    focus = focused_clauses(passage.text, routed)
     if focus:
-        return f"{source_phrase(best)}, for {routed.arms[0]}: {focus} [1]"
-    return f"{source_phrase(best)}: {strip_speaker(best.text)} [1]"
+        return f"{source_phrase(passage)}, for {routed.arms[0]}: {focus} [{marker}]"
+    return f"{source_phrase(passage)}: {strip_speaker(passage.text)} [{marker}]"
 
 
 def focused_clauses(sentence: str, routed: Route) -> str | None:

@@ -17,6 +17,8 @@ from .types import Passage
 
 RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a word is specialist, not everyday
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
+NUMERIC_BOOST = 0.15  # a figure-bearing sentence, when the question asks for a figure
+CAVEAT_PENALTY = 0.5  # "could not be confirmed" sentences, unless the question is about that
 SPARSE_WEIGHT = 0.5  # measured on the retrieval test questions: best top-1 of 0.3-0.7
 
 # Words clinicians use for the same thing; expanding the query lets BM25 match the text's word.
@@ -94,7 +96,9 @@ class HybridSearch:
         boosts = self.study_boosts(query)
         for pid in fused:
             if pid in passages:
-                fused[pid] += boosts.get(passages[pid].document_id, 0.0)
+                passage = passages[pid]
+                fused[pid] += boosts.get(passage.document_id, 0.0)
+                fused[pid] += intent_adjustment(query, passage.text)
         similarity = dict(dense)
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
         hits = [
@@ -156,6 +160,36 @@ def fuse(
             normalised = (score - low) / (high - low) if high > low else 1.0
             fused[pid] = fused.get(pid, 0.0) + weight * normalised
     return fused
+
+
+_QUANTITATIVE = re.compile(
+    r"\bhow (?:many|much|long|large|often|old)\b|\bwhat (?:age|doses?|level|rates?|proportion|"
+    r"percentage|share|number|range|limit|ceiling|threshold)\b|\bwhen\b|\bby how much\b|"
+    r"\brates?\b|%|\bpercent|\bdoses?\b|\blimit\b|\bceiling\b|\bcut-?off\b|\bfigures?\b|"
+    r"\bage\b|\blevels?\b|\bwindow\b|\bconcentration|\btarget|\bscores?\b|\bchange|\bfall\b|"
+    r"\bdrop|\bdurations?\b|\bregimen|\bcounts?\b|\bnumbers?\b",
+    re.IGNORECASE,
+)
+_CAVEAT = re.compile(
+    r"could not be confirmed|not confirmed|unconfirmed|not available to us|not verified|"
+    r"^caveats?\b|could not be found|was not seen",
+    re.IGNORECASE,
+)
+_ASKS_ABOUT_SOURCES = re.compile(r"confirm|verif|source|reliab|caveat|uncertain|unknown", re.I)
+_FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\d)")
+
+
+def intent_adjustment(query: str, text: str) -> float:
+    """Small nudges from what the question asks for: a "how many / what dose / when" question
+    wants a sentence with figures in it; a statement that something could not be confirmed is
+    the best answer only when the question is about what is known."""
+    adjustment = 0.0
+    figures = [f for f in _FIGURE.findall(text) if not 1900 < float(f) < 2100]
+    if figures and _QUANTITATIVE.search(query):
+        adjustment += NUMERIC_BOOST
+    if _CAVEAT.search(text) and not _ASKS_ABOUT_SOURCES.search(query):
+        adjustment -= CAVEAT_PENALTY
+    return adjustment
 
 
 def foreign_terms(query: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
