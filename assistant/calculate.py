@@ -25,15 +25,20 @@ from .types import Passage, ToolCall
 
 _DOSING = re.compile(r"predniso|steroid|glucocorticoid|dose|dosing|taper|schedule|regimen", re.I)
 _REMISSION = re.compile(r"remission|respon|classif|criteria|meet|achiev|qualif", re.I)
-_ELIGIBLE = re.compile(r"eligib|qualif|enrol|inclusion|include|recruit|enter the trial", re.I)
+_ELIGIBLE = re.compile(
+    r"eligib|qualif|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b|"
+    r"fit the trial|trial criteria|get into the trial",
+    re.I,
+)
 _STATS = re.compile(
     r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnnt\b|number needed|"
-    r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant",
+    r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
+    r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ",
     re.I,
 )
 _NEEDS_COUNTS = re.compile(
     r"\bci\b|confidence|\bnnt\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
-    r"margin|significan|risk difference",
+    r"margin|significan|risk difference|one (?:extra|more|additional)|need to (?:get|treat)",
     re.I,
 )
 _SAFETY = re.compile(r"adverse|infection|serious|toxicit|harm|side effect|withdr", re.I)
@@ -56,7 +61,7 @@ def plan_tools(routed: Route, retrieval: Retrieval) -> ToolPlan:
     """Run the one calculator the question asks for; a bad input becomes a clear note."""
     plan = ToolPlan()
     try:
-        for step in (_conversion, _dosing, _remission, _eligibility, _rate_check, _trial_stats):
+        for step in (_conversion, _dosing, _eligibility, _remission, _rate_check, _trial_stats):
             if step(routed, retrieval, plan):
                 break
     except ToolInputError as exc:
@@ -154,10 +159,11 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     ):
         return False
     default = "other" if _SAFETY.search(routed.query) else "overall"
-    wanted = extract.measure_of(routed.query) or default
-    found = _arm_pair(
-        retrieval.passages, wanted, needs_counts=bool(_NEEDS_COUNTS.search(routed.query))
-    )
+    named = extract.measure_of(routed.query)
+    needs_counts = bool(_NEEDS_COUNTS.search(routed.query))
+    found = _arm_pair(retrieval.passages, named or default, needs_counts)
+    if found is None and named is None:  # e.g. a subgroup's rates, which name no measure
+        found = _arm_pair(retrieval.passages, "other", needs_counts)
     if found is None:
         return False
     passage, a, b = found

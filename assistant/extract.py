@@ -60,6 +60,7 @@ def arm_values(sentence: str) -> list[ArmValue]:
             last_arm = arms[0]
         elif len(arms) > 1:
             last_arm = None
+            values += _positional(clause, last_measure)
             continue
         percent = _PERCENT.search(clause)
         fraction = _FRACTION.search(clause)
@@ -75,6 +76,17 @@ def arm_values(sentence: str) -> list[ArmValue]:
                 )
             )
     return values
+
+
+def _positional(clause: str, measure: str) -> list[ArmValue]:
+    """ "40.8% with voclosporin versus 22.5% with placebo": as many figures as arms, paired in
+    the order both are written."""
+    arms = arms_in_order(clause)
+    percents = _PERCENT.findall(clause)
+    if len(arms) != 2 or len(percents) != 2:
+        return []
+    return [ArmValue(arm, clause.strip(), float(pct), None, None, measure)
+            for arm, pct in zip(arms, percents, strict=True)]  # fmt: skip
 
 
 def _vs_pairs(sentence: str) -> list[ArmValue]:
@@ -116,7 +128,7 @@ class Measured:
 
 _UNIT = {
     "proteinuria": r"(g\s?/\s?24\s?h(?:ours?)?|g\s?/\s?d(?:ay)?|g\s+per\s+(?:24\s?h(?:ours?)?|day)|"
-    r"mg\s?/\s?24\s?h|mg\s?/\s?d(?:ay)?|g\s?/\s?g|mg\s?/\s?mg|mg\s?/\s?mmol)",
+    r"mg\s?/\s?24\s?h|mg\s?/\s?d(?:ay)?|g\s?/\s?g|mg\s?/\s?mg|mg\s?/\s?mmol|g(?![/\w]))",
     "albumin": r"(g\s?/\s?dl|g\s?/\s?l)",
     "creatinine": r"([µμu]mol\s?/\s?l|mg\s?/\s?dl)",
 }
@@ -125,34 +137,74 @@ _ANALYTE = {
     "albumin": r"(?:serum albumin|albumin)",
     "creatinine": r"(?:serum creatinine|creatinine|scr)",
 }
-_BASELINE_WORDS = r"(?:vs\.?|versus|from|baseline(?:\s+(?:of|was|value))?|at baseline|previously)"
 
 
 def measured(text: str, analyte: str) -> Measured | None:
-    """The current (and, when given, baseline) value of one analyte, with units."""
-    unit = _UNIT[analyte]
-    pattern = re.compile(
-        _ANALYTE[analyte] + r"[^0-9;]{0,40}?" + NUM + r"\s*" + unit + r"?"
-        r"(?:[^0-9;]{0,25}?" + _BASELINE_WORDS + r"[^0-9;]{0,12}?" + NUM + r"\s*" + unit + "?)?",
-        re.IGNORECASE,
-    )
-    fell = re.search(
-        _ANALYTE[analyte] + r"[^0-9;]{0,40}?from\s+" + NUM + r"\s*" + unit + r"?\s*to\s+" + NUM
-        + r"\s*" + unit + "?",
-        text,
-        re.IGNORECASE,
-    )  # fmt: skip
-    if fell:  # "proteinuria fell from 4.2 to 1.5 g/day": the first number is the baseline
-        base, unit2, value, unit1 = fell.groups()
-        unit1 = unit1 or unit2
-        return Measured(float(value), _norm_unit(unit1), float(base), _norm_unit(unit2 or unit1))
-    match = pattern.search(text)
-    if not match:
+    """The current (and, when given, baseline) value of one analyte, with units.
+
+    The analyte's segment runs from its name to the next analyte named. Within it, a number
+    is the baseline when "from / baseline / initially / was ... at baseline" sits next to it
+    ("fell from 4.2 to 1.5 g/day", "95 µmol/L against 90 at baseline", "Baseline proteinuria
+    was 3.0 g/day; now 0.4"); otherwise the first number is the current value and a second
+    one ("95 vs 90") the baseline.
+    """
+    segment = _segment(text, analyte)
+    if segment is None:
         return None
-    value, unit1, base, unit2 = match.groups()
-    unit1 = unit1 or unit2
-    return Measured(float(value), _norm_unit(unit1), float(base) if base else None,
-                    _norm_unit(unit2 or unit1))  # fmt: skip
+    numbers = list(re.finditer(NUM + r"\s*" + _UNIT[analyte] + "?", segment, re.IGNORECASE))
+    numbers = [m for m in numbers if not _is_time(segment, m)][:2]
+    if not numbers:
+        return None
+    baseline_index = _baseline_index(segment, numbers)
+    current = numbers[1 - baseline_index] if len(numbers) == 2 else numbers[0]
+    base = numbers[baseline_index] if len(numbers) == 2 else None
+    unit = _norm_unit(current.group(2)) or (_norm_unit(base.group(2)) if base else None)
+    if base is None:
+        same = re.search(r"same as (?:at )?baseline|unchanged from baseline", segment, re.I)
+        baseline = float(current.group(1)) if same else None
+        return Measured(float(current.group(1)), unit, baseline, unit if same else None)
+    return Measured(float(current.group(1)), unit, float(base.group(1)),
+                    _norm_unit(base.group(2)) or unit)  # fmt: skip
+
+
+_ANY_ANALYTE = re.compile("|".join(f"(?:{a})" for a in _ANALYTE.values()), re.IGNORECASE)
+_BEFORE_BASELINE = re.compile(r"(?:from|baseline|initially|previously|before|pre-?treatment)"
+                              r"\W*(?:\w+\W+){0,3}$", re.IGNORECASE)  # fmt: skip
+_AFTER_BASELINE = re.compile(r"^\W*(?:at|on)?\s*baseline", re.IGNORECASE)
+
+
+def _segment(text: str, analyte: str) -> str | None:
+    start = re.search(r"(?:baseline\s+)?(?:" + _ANALYTE[analyte] + ")", text, re.IGNORECASE)
+    if not start:
+        return None
+    following = _ANY_ANALYTE.search(text, start.end())
+    while following and re.fullmatch(_ANALYTE[analyte], following.group(), re.IGNORECASE):
+        following = _ANY_ANALYTE.search(text, following.end())
+    return text[start.start() : following.start() if following else len(text)]
+
+
+def _is_time(segment: str, match: re.Match[str]) -> bool:
+    """ "24-hour protein", "at week 24", "at 6 months" are not measurements."""
+    after = segment[match.end() : match.end() + 8].lower()
+    before = segment[max(0, match.start() - 6) : match.start()].lower()
+    return bool(re.match(r"\s*-?\s*(?:hours?|h\b|weeks?|months?|days?\b)", after)) or (
+        "week" in before and not match.group(2)
+    )
+
+
+def _baseline_index(segment: str, numbers: list[re.Match[str]]) -> int:
+    """Which of two numbers is the baseline (default: the second, as in "95 vs 90")."""
+    first, *rest = numbers
+    if not rest:
+        return 1
+    between = segment[first.end() : rest[0].start()]
+    if re.search(r"baseline\W*(?:of|was|value|is)?\W*$", between, re.IGNORECASE):
+        return 1  # "95 µmol/L (baseline 90)"
+    if _AFTER_BASELINE.search(between):
+        return 0  # "3.6 g/day at baseline and is 2.8 now"
+    if _BEFORE_BASELINE.search(segment[: first.start()]):
+        return 0  # "from 4.2 to 1.5", "Baseline proteinuria was 3.0; now 0.4"
+    return 1
 
 
 def _norm_unit(unit: str | None) -> str | None:
@@ -161,7 +213,7 @@ def _norm_unit(unit: str | None) -> str | None:
     unit = re.sub(r"\s+", "", unit.lower()).replace("μ", "u").replace("µ", "u")
     unit = unit.replace("per24hours", "/24h").replace("per24h", "/24h").replace("perday", "/day")
     unit = re.sub(r"/24hours?$", "/24h", unit)
-    return {"g/d": "g/day", "mg/d": "mg/day", "g/dl": "g/dL", "mg/dl": "mg/dL",
+    return {"g": "g/24h", "g/d": "g/day", "mg/d": "mg/day", "g/dl": "g/dL", "mg/dl": "mg/dL",
             "umol/l": "umol/L", "g/l": "g/L"}.get(unit, unit)  # fmt: skip
 
 
@@ -218,11 +270,11 @@ def margin_in(text: str) -> float | None:
     return float(match.group(1) or match.group(2))
 
 
+_ANY_UNIT = "(?:" + "|".join(_UNIT.values()) + r")(?![a-z])"
 _CONVERSION = re.compile(
-    NUM + r"\s*(" + "|".join(_UNIT.values()) + r")\s*(?:to|in|into|as)\s*("
-    + "|".join(_UNIT.values()) + ")",
+    NUM + r"\s*(" + _ANY_UNIT + r")[^0-9]{0,30}?\b(?:to|in|into|as)\s+(" + _ANY_UNIT + ")",
     re.IGNORECASE,
-)  # fmt: skip
+)
 
 
 def conversion(text: str) -> tuple[float, str, str] | None:

@@ -12,6 +12,7 @@ ARM_TERMS = {
     "IVCY": ("ivcy", "cyclophosphamide", "cyc", "cytoxan"),
     "MMF": ("mmf", "mycophenolate", "mycophenolate mofetil", "mpaa"),
     "placebo": ("placebo",),
+    "multitarget": ("multitarget", "multi-target", "multitarget therapy"),
     "voclosporin": ("voclosporin",),
     "belimumab": ("belimumab",),
     "obinutuzumab": ("obinutuzumab",),
