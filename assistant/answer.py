@@ -111,7 +111,10 @@ class EvidenceAssistant:
         if plan.notes and not plan.calls:
             message = " ".join(plan.notes)
             return Answer(question=routed.question, answer=message, status="invalid_input")
-        if not plan.calls and not self._in_scope(retrieval):
+        # Calculations on the user's own values stand alone; anything read from the evidence
+        # (including trial numbers fed to a tool) needs the evidence to cover the question.
+        from_user_only = plan.calls and not plan.sources
+        if not from_user_only and not self._in_scope(retrieval):
             return Answer(question=routed.question, answer=no_evidence_message(retrieval),
                           status="no_evidence")  # fmt: skip
         evidence = select_evidence(retrieval, self.settings.top_k)

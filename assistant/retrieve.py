@@ -15,6 +15,7 @@ from .index import EvidenceIndex
 from .lexical import bm25_tokens
 from .types import Passage
 
+ANCHOR_ZIPF = 3.3  # corpus words rarer than this (tacrolimus, nephritis) anchor a question
 RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a word is specialist, not everyday
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
 NUMERIC_BOOST = 0.15  # a figure-bearing sentence, when the question asks for a figure
@@ -195,15 +196,19 @@ def intent_adjustment(query: str, text: str) -> float:
 def foreign_terms(query: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
     """Specialist words (rare in everyday English) that appear nowhere in the corpus, such as
     "psoriasis" or "metformin": a sign the question is about something the evidence base does
-    not cover, even when the embedding finds a vaguely similar sentence."""
+    not cover, even when the embedding finds a vaguely similar sentence.
+
+    When the question also names a specialist term the corpus does use (an anchor such as
+    "tacrolimus" or "nephritis"), only clearly specialist words count ("transplant" does,
+    "achieved" or "qualify" do not)."""
     from wordfreq import zipf_frequency
 
-    words = re.findall(r"[a-z][a-z-]{3,}", query.lower())
-    return tuple(
-        word
-        for word in dict.fromkeys(words)
-        if zipf_frequency(word, "en") < RARE_WORD_ZIPF and not set(bm25_tokens(word)) <= vocabulary
-    )
+    words = dict.fromkeys(re.findall(r"[a-z][a-z-]{3,}(?!')", query.lower()))
+    rarity = {word: zipf_frequency(word, "en") for word in words}
+    known = {w for w in words if w in _SYNONYMS or set(bm25_tokens(w)) <= vocabulary}
+    anchored = any(rarity[w] < ANCHOR_ZIPF for w in known)
+    limit = ANCHOR_ZIPF + 0.5 if anchored else RARE_WORD_ZIPF
+    return tuple(w for w in words if w not in known and rarity[w] < limit)
 
 
 def expand_query(query: str) -> str:
