@@ -239,7 +239,14 @@ def focused_clauses(sentence: str, routed: Route) -> str | None:
     picked = [v for v in values if v.arm == routed.arms[0] and wanted in (None, v.measure)]
     if not picked:
         return None
-    return "; ".join(v.clause.rstrip(".") for v in picked) + "."
+    parts = [f"{v.figure} ({_measure_words(v)})" if v.figure else v.clause.rstrip(".")
+             for v in picked]  # fmt: skip
+    return "; ".join(parts) + "."
+
+
+def _measure_words(value: extract.ArmValue) -> str:
+    return {"overall": "complete or partial response", "complete": "complete response",
+            "partial": "partial response"}.get(value.measure, "as reported")  # fmt: skip
 
 
 def _inputs(call: ToolCall) -> str:

@@ -25,6 +25,7 @@ class ArmValue:
     events: int | None
     total: int | None
     measure: str = "other"  # "overall" (complete or partial), "complete", "partial" or "other"
+    figure: str | None = None  # the figure as written, when the clause also holds other arms'
 
 
 def measure_of(text: str) -> str | None:
@@ -47,7 +48,7 @@ _VS_PAIR = re.compile(NUM + r"\s?%\s*(?:vs\.?|versus)\s*" + NUM + r"\s?%")
 
 def arm_values(sentence: str) -> list[ArmValue]:
     """Arm-labelled figures in a sentence; a clause without an arm inherits the last arm named."""
-    paired = _vs_pairs(sentence)
+    paired = _vs_pairs(sentence) or _respectively(sentence)
     if paired:
         return paired
     values: list[ArmValue] = []
@@ -85,7 +86,7 @@ def _positional(clause: str, measure: str) -> list[ArmValue]:
     percents = _PERCENT.findall(clause)
     if len(arms) != 2 or len(percents) != 2:
         return []
-    return [ArmValue(arm, clause.strip(), float(pct), None, None, measure)
+    return [ArmValue(arm, clause.strip(), float(pct), None, None, measure, f"{pct}%")
             for arm, pct in zip(arms, percents, strict=True)]  # fmt: skip
 
 
@@ -97,9 +98,33 @@ def _vs_pairs(sentence: str) -> list[ArmValue]:
         return []
     measure = measure_of(sentence) or "other"
     return [
-        ArmValue(arms[0], sentence, float(match.group(1)), None, None, measure),
-        ArmValue(arms[1], sentence, float(match.group(2)), None, None, measure),
+        ArmValue(arms[0], sentence, float(match.group(1)), None, None, measure, f"{match[1]}%"),
+        ArmValue(arms[1], sentence, float(match.group(2)), None, None, measure, f"{match[2]}%"),
     ]
+
+
+_SIGNED = re.compile(r"(?<![\w.])(?<!week )(?<!weeks )(-?\d+(?:\.\d+)?%?)")
+
+
+def _respectively(sentence: str) -> list[ArmValue]:
+    """ "SLEDAI fell by -8.6 and -6.4 in the tacrolimus and IVCY groups, respectively"."""
+    if "respectively" not in sentence.lower():
+        return []
+    arms = arms_in_order(sentence)
+    first_arm = min(sentence.lower().find(w) for a in arms for w in _arm_words(a)
+                    if w in sentence.lower()) if arms else -1  # fmt: skip
+    figures = _SIGNED.findall(sentence[: max(first_arm, 0)])[-len(arms) :] if arms else []
+    if len(arms) < 2 or len(figures) != len(arms):
+        return []
+    measure = measure_of(sentence) or "other"
+    return [ArmValue(arm, sentence, float(fig.rstrip("%")), None, None, measure, fig)
+            for arm, fig in zip(arms, figures, strict=True)]  # fmt: skip
+
+
+def _arm_words(arm: str) -> tuple[str, ...]:
+    from .route import ARM_TERMS
+
+    return ARM_TERMS[arm]
 
 
 def arms_in_order(text: str) -> list[str]:
