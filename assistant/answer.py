@@ -21,6 +21,7 @@ from .verify import GroundingPool, enforce, numbers_in
 
 MAX_EVIDENCE = 3
 CONFIDENT_MATCH = 0.7  # dense similarity at which an unfamiliar word no longer means off-topic
+BASIS_PASSAGES = 2  # sentences stating the rules a patient-level tool applied
 TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
 SUPPORT_MARGIN = 0.12  # supporting passages must be this close to the best dense similarity
 
@@ -92,6 +93,8 @@ class EvidenceAssistant:
         timings = {"retrieve": _ms(t0)}
         t0 = time.perf_counter()
         plan = plan_tools(routed, retrieval)
+        if plan.basis:
+            plan.basis_passages = self.search.search(plan.basis, BASIS_PASSAGES).passages
         timings["tools"] = _ms(t0)
         t0 = time.perf_counter()
         answer = self._compose(routed, retrieval, plan)
@@ -119,7 +122,7 @@ class EvidenceAssistant:
                           status="no_evidence")  # fmt: skip
         evidence = select_evidence(retrieval, self.settings.top_k)
         if plan.calls:
-            evidence = [*plan.sources, *evidence_for_calls(evidence, plan.calls)]
+            evidence = [*plan.sources, *evidence_for_calls(retrieval.passages, evidence, plan)]
         evidence = supporting_only(routed, _unique(evidence)[:MAX_EVIDENCE], plan.calls)
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls)
@@ -176,14 +179,19 @@ def select_evidence(retrieval: Retrieval, top_k: int) -> list[Passage]:
     return [best, *support][:MAX_EVIDENCE]
 
 
-def evidence_for_calls(evidence: list[Passage], calls: list[ToolCall]) -> list[Passage]:
-    """For a calculation on numbers the user gave (e.g. "93 of 124"), keep the passages that
-    contain those numbers; when none does, the retrieved evidence (e.g. criteria) stays."""
-    wanted = {_key(v) for call in calls for v in call.inputs.values() if _is_number(v)}
+def evidence_for_calls(
+    candidates: list[Passage], evidence: list[Passage], plan: ToolPlan
+) -> list[Passage]:
+    """What a calculation cites: passages holding the numbers the user gave ("29 of 157" ->
+    the sentence with 29 and 18.5), else the rules the tool applied (found by `plan.basis`),
+    else nothing for a pure unit conversion."""
+    wanted = {_key(v) for call in plan.calls for v in call.inputs.values() if _is_number(v)}
     matching = [
-        p for p in evidence if len(wanted & {_key(t.value) for t in numbers_in(p.text)}) >= 2
+        p for p in candidates if len(wanted & {_key(t.value) for t in numbers_in(p.text)}) >= 2
     ]
-    return matching or evidence
+    if matching or plan.basis is not None:
+        return matching or plan.basis_passages
+    return [] if all(call.name == "convert" for call in plan.calls) else evidence
 
 
 def _is_number(value: Any) -> bool:
@@ -229,8 +237,9 @@ def _statement(routed: Route, passage: Passage, marker: int) -> str:
 
 
 def focused_clauses(sentence: str, routed: Route) -> str | None:
-    """When one arm is asked about, just that arm's figures from a sentence giving several."""
-    if len(routed.arms) != 1:
+    """When a follow-up switches to one arm, just that arm's figures from a sentence giving
+    several (a first question keeps the comparator beside it)."""
+    if len(routed.arms) != 1 or not routed.follow_up_of:
         return None
     values = extract.arm_values(sentence)
     if len({v.arm for v in values}) < 2:

@@ -51,6 +51,8 @@ class ToolPlan:
     calls: list[ToolCall] = field(default_factory=list)
     sources: list[Passage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    basis: str | None = None  # a search for the passages stating the rules the tool applies
+    basis_passages: list[Passage] = field(default_factory=list)
 
     @property
     def attempted(self) -> bool:
@@ -88,6 +90,7 @@ def _dosing(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     if weight is None or not _DOSING.search(routed.query):
         return False
     plan.calls.append(steroid_schedule(weight))
+    plan.basis = "methylprednisolone pulse then oral prednisone mg/kg/d maximum dose taper"
     return True
 
 
@@ -120,6 +123,7 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
             else None,
         )
     )
+    plan.basis = "complete remission partial remission defined proteinuria albumin"
     return True
 
 
@@ -142,6 +146,7 @@ def _eligibility(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     if protein and protein.unit:
         values["proteinuria_unit"] = protein.unit
     plan.calls.append(trial_eligibility(**values))
+    plan.basis = "inclusion criteria aged 18 to 60 body mass index urine protein serum creatinine"
     return True
 
 
@@ -161,9 +166,9 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     default = "other" if _SAFETY.search(routed.query) else "overall"
     named = extract.measure_of(routed.query)
     needs_counts = bool(_NEEDS_COUNTS.search(routed.query))
-    found = _arm_pair(retrieval.passages, named or default, needs_counts)
+    found = _arm_pair(retrieval.passages, named or default, needs_counts, routed.query)
     if found is None and named is None:  # e.g. a subgroup's rates, which name no measure
-        found = _arm_pair(retrieval.passages, "other", needs_counts)
+        found = _arm_pair(retrieval.passages, "other", needs_counts, routed.query)
     if found is None:
         return False
     passage, a, b = found
@@ -198,12 +203,18 @@ def _single_arm_ci(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> A
     return arm if arm is not None and arm.events is not None else None
 
 
+_SUBGROUP = re.compile(r"\b(?:class|type)\s+(?:III|IV|V)(?:\s*\+\s*V)?\b|membranous", re.I)
+
+
 def _arm_pair(
-    passages: list[Passage], measure: str, needs_counts: bool
+    passages: list[Passage], measure: str, needs_counts: bool, query: str = ""
 ) -> tuple[Passage, extract.ArmValue, extract.ArmValue] | None:
     """The best-ranked passage giving the same measure for two different arms (with counts,
-    when the calculation needs them and some passage has them)."""
+    when the calculation needs them and some passage has them). A question about a subgroup
+    ("class V") only takes figures from a sentence about a subgroup."""
     pairs = []
+    if _SUBGROUP.search(query):
+        passages = [p for p in passages if _SUBGROUP.search(p.text)]
     for passage in passages:
         by_arm: dict[str, extract.ArmValue] = {}
         for value in extract.arm_values(passage.text):

@@ -479,7 +479,10 @@ def _describe(raw: dict[str, Any], units: dict[str, Unit], m: dict[str, Any]) ->
             f"({_change(-m['proteinuria_reduction_percent'])}%)"
         )
     if "albumin" in units:
-        parts.append(f"albumin {_as_entered(raw, units, 'albumin')}")
+        albumin = f"albumin {_as_entered(raw, units, 'albumin')}"
+        if units["albumin"].display != "g/dL":  # the criteria are in g/dL: show the conversion
+            albumin += f" ({trimmed(m['albumin_g_per_dl'])} g/dL)"
+        parts.append(albumin)
     if "creatinine" in units:
         creat = f"creatinine {_as_entered(raw, units, 'creatinine')}"
         if m["creatinine_change_percent"] is not None:
