@@ -185,7 +185,8 @@ def evidence_for_calls(
     """What a calculation cites: passages holding the numbers the user gave ("29 of 157" ->
     the sentence with 29 and 18.5), else the rules the tool applied (found by `plan.basis`),
     else nothing for a pure unit conversion."""
-    wanted = {_key(v) for call in plan.calls for v in call.inputs.values() if _is_number(v)}
+    wanted = {_key(t.value) for call in plan.calls if call.name == "rate"
+              for t in numbers_in(" ".join(str(v) for v in call.inputs.values()))}  # fmt: skip
     matching = [
         p for p in candidates if len(wanted & {_key(t.value) for t in numbers_in(p.text)}) >= 2
     ]
