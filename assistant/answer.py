@@ -92,7 +92,7 @@ class EvidenceAssistant:
         retrieval = self.search.search(routed.query, max(self.settings.top_k, TOOL_CANDIDATES))
         timings = {"retrieve": _ms(t0)}
         t0 = time.perf_counter()
-        plan = plan_tools(routed, retrieval)
+        plan = plan_tools(routed, retrieval, lambda q, k: self.search.search(q, k).passages)
         if plan.basis:
             plan.basis_passages = self.search.search(plan.basis, BASIS_PASSAGES).passages
         timings["tools"] = _ms(t0)
@@ -123,7 +123,8 @@ class EvidenceAssistant:
         evidence = select_evidence(retrieval, self.settings.top_k)
         if plan.calls:
             evidence = [*plan.sources, *evidence_for_calls(retrieval.passages, evidence, plan)]
-        evidence = supporting_only(routed, _unique(evidence)[:MAX_EVIDENCE], plan.calls)
+        limit = max(MAX_EVIDENCE, len(plan.sources))
+        evidence = supporting_only(routed, _unique(evidence)[:limit], plan.calls)
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls)
         pool = grounding_pool(citations, evidence, plan.calls)
@@ -221,6 +222,11 @@ def render(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> str
 
 def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> str:
     """What a clinician reads at a glance: the tool result, or the best one or two sentences."""
+    if len({c.output.get("study") for c in calls} - {None}) > 1:
+        return (
+            "**Between-arm differences by study, side by side and not pooled: each trial "
+            "defines response in its own way and compares different drugs.**"
+        )
     if calls:
         marker = " [1]" if evidence and evidence[0].id else ""
         return f"**{calls[0].text}**{marker}"

@@ -4,7 +4,8 @@ question (patient values) or from retrieved passages (trial counts, cited), and 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import extract
@@ -18,6 +19,7 @@ from .tools import (
     non_inferiority,
     rate,
     remission_check,
+    reported_difference,
     steroid_schedule,
     trial_eligibility,
 )
@@ -53,17 +55,29 @@ class ToolPlan:
     notes: list[str] = field(default_factory=list)
     basis: str | None = None  # a search for the passages stating the rules the tool applies
     basis_passages: list[Passage] = field(default_factory=list)
+    lookup: Callable[[str, int], list[Passage]] | None = None
 
     @property
     def attempted(self) -> bool:
         return bool(self.calls or self.notes)
 
 
-def plan_tools(routed: Route, retrieval: Retrieval) -> ToolPlan:
-    """Run the one calculator the question asks for; a bad input becomes a clear note."""
-    plan = ToolPlan()
+def plan_tools(
+    routed: Route, retrieval: Retrieval, lookup: Callable[[str, int], list[Passage]] | None = None
+) -> ToolPlan:
+    """Run the one calculator the question asks for; a bad input becomes a clear note.
+    `lookup` (query, k) -> passages lets a question across studies search beyond the top hits."""
+    plan = ToolPlan(lookup=lookup)
     try:
-        for step in (_conversion, _dosing, _eligibility, _remission, _rate_check, _trial_stats):
+        for step in (
+            _conversion,
+            _dosing,
+            _eligibility,
+            _remission,
+            _rate_check,
+            _across_studies,
+            _trial_stats,
+        ):
             if step(routed, retrieval, plan):
                 break
     except ToolInputError as exc:
@@ -178,11 +192,77 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         plan.calls.append(rate(single_arm.events, single_arm.total, _shown(single_arm.percent)))
     elif a.events is not None and b.events is not None:
         plan.calls.append(_counts_comparison(routed, a, b))
+        # Each arm's own rate and Wilson CI too: the chat draws them as bars with error bars.
+        plan.calls += [_arm_rate(a), _arm_rate(b)]
     elif a.percent is not None and b.percent is not None:
         plan.calls.append(difference_of_percentages(a.percent, b.percent, a.arm, b.arm))
     else:
         return False
     return True
+
+
+_ACROSS = re.compile(
+    r"across (?:the )?(?:trials|studies)|(?:several|other|each|all|different|the) "
+    r"(?:trials|studies)|forest|calcineurin inhibitors?|trial by trial|study by study",
+    re.I,
+)
+ACROSS_CANDIDATES = 60  # passages searched for per-study differences
+_REPORTED_DIFF = re.compile(
+    r"difference (?:of |was )?(-?\d+(?:\.\d+)?)\s*(?:%|percentage points|points)?[ ,;(]*"
+    r"95% CI (-?\d+(?:\.\d+)?)%? to (-?\d+(?:\.\d+)?)",
+    re.I,
+)
+
+
+def _across_studies(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
+    """One between-arm difference per study, for a forest plot (never pooled): recomputed
+    from counts where a sentence gives them, else transcribed as the study reported it."""
+    if not _ACROSS.search(routed.question):
+        return False
+    wanted = extract.measure_of(routed.query)
+    if wanted is None and re.search(r"respon|remission", routed.query, re.I):
+        wanted = "overall"
+    rows: dict[str, tuple[Passage, ToolCall]] = {}
+    candidates = list(retrieval.passages)
+    if plan.lookup is not None:
+        candidates += plan.lookup(f"{routed.query} difference versus 95% CI", ACROSS_CANDIDATES)
+    for passage in candidates:
+        if passage.document_id not in rows:
+            call = _study_difference(passage, wanted)
+            if call is not None:
+                rows[passage.document_id] = (passage, call)
+    if len(rows) < 2:
+        return False
+    for passage, call in rows.values():
+        plan.sources.append(passage)
+        plan.calls.append(call)
+    return True
+
+
+def _study_difference(passage: Passage, wanted: str | None) -> ToolCall | None:
+    measure = extract.measure_of(passage.text) or "other"
+    if wanted is not None and measure != wanted:
+        return None
+    study = str(passage.metadata.get("short_name") or passage.document_id)
+    outcome = {"overall": "complete or partial response", "complete": "complete response",
+               "partial": "partial response"}.get(measure, "")  # fmt: skip
+    arms = extract.arms_in_order(passage.text)
+    reported = _REPORTED_DIFF.search(passage.text)
+    if reported and len(arms) >= 2:
+        diff, low, high = (float(g) for g in reported.groups())
+        return reported_difference(study, diff, low, high, arms[0], arms[1], outcome)
+    counted = [v for v in extract.arm_values(passage.text) if v.events is not None]
+    if len(counted) >= 2 and counted[0].arm != counted[1].arm:
+        call = _counts_comparison_plain(counted[0], counted[1])
+        return replace(call, output={**call.output, "study": study, "outcome": outcome},
+                       text=f"{study}: {call.text}")  # fmt: skip
+    return None
+
+
+def _counts_comparison_plain(a: extract.ArmValue, b: extract.ArmValue) -> ToolCall:
+    assert a.events is not None and a.total is not None
+    assert b.events is not None and b.total is not None
+    return compare_arms(a.events, a.total, b.events, b.total, a.arm, b.arm)
 
 
 def _counts_comparison(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> ToolCall:
@@ -193,6 +273,11 @@ def _counts_comparison(routed: Route, a: extract.ArmValue, b: extract.ArmValue) 
         return non_inferiority(a.events, a.total, b.events, b.total, margin, a.arm, b.arm)
     return compare_arms(a.events, a.total, b.events, b.total, a.arm, b.arm,
                         higher_is_better=not _SAFETY.search(routed.query))  # fmt: skip
+
+
+def _arm_rate(arm: extract.ArmValue) -> ToolCall:
+    assert arm.events is not None and arm.total is not None
+    return rate(arm.events, arm.total, _shown(arm.percent))
 
 
 def _single_arm_ci(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> Any:

@@ -17,6 +17,7 @@ from ._validate import ToolInputError
 from .dosing import steroid_schedule
 from .eligibility import trial_eligibility
 from .remission import remission_check
+from .reported import reported_difference
 from .stats import compare_arms, difference_of_percentages, non_inferiority, rate
 from .units import convert
 
@@ -29,6 +30,7 @@ TOOLS: dict[str, Callable[..., ToolCall]] = {
     "trial_eligibility": trial_eligibility,
     "steroid_schedule": steroid_schedule,
     "convert": convert,
+    "reported_difference": reported_difference,
 }
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "non_inferiority",
     "rate",
     "remission_check",
+    "reported_difference",
     "steroid_schedule",
     "trial_eligibility",
 ]

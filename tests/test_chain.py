@@ -1,0 +1,115 @@
+"""End to end through `ask`: tools are called for computations and patient checks, their inputs
+traced, and every number grounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import EvidenceAssistant
+from assistant.extract import arm_values, conversion, measured
+
+
+def _numbers_everywhere_grounded(answer) -> None:  # type: ignore[no-untyped-def]
+    assert answer.ungrounded_numbers == []
+
+
+def test_complete_remission_difference_is_computed_with_its_inputs(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("How much higher was complete remission with tacrolimus?")
+    call = answer.tool_calls[0]
+    assert call.inputs["pct_a"] == 49.6 and call.inputs["pct_b"] == 36.3
+    assert call.output["difference_points"] == 13.3
+    assert "13.3" in answer.answer
+    assert any("49.6%" in c.quote for c in answer.citations)
+
+
+def test_a_reported_rate_is_checked_against_its_counts(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("Does 93 of 124 give 75%?")
+    assert answer.tool_calls[0].output["matches_reported"] is True
+    assert any("93/124" in c.quote for c in answer.citations)
+
+
+def test_a_patient_in_complete_remission(bot: EvidenceAssistant) -> None:
+    answer = bot.ask(
+        "Proteinuria 0.2 g/24 h, albumin 3.6 g/dL, creatinine 95 vs 90 µmol/L baseline: "
+        "is this complete remission?"
+    )
+    output = answer.tool_calls[0].output
+    assert output["trial"]["category"] == "complete"
+    assert any("defined" in c.quote or "defines" in c.quote for c in answer.citations)
+
+
+def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
+    assert answer.tool_calls[0].output["starting_prednisone_mg_per_day"] == 45
+    assert "45 mg/d" in answer.answer and "56" not in answer.answer
+
+
+def test_a_follow_up_reuses_the_previous_tool(bot: EvidenceAssistant) -> None:
+    history = [
+        {"role": "user", "content": "Starting prednisone dose for a 70 kg patient?"},
+        {"role": "assistant", "content": "45 mg/d"},
+    ]
+    answer = bot.ask("and for a 50 kg patient?", history=history)
+    assert answer.tool_calls[0].name == "steroid_schedule"
+    assert answer.tool_calls[0].output["starting_prednisone_mg_per_day"] == 40
+
+
+def test_a_follow_up_answers_for_the_other_arm(bot: EvidenceAssistant) -> None:
+    history = [
+        {"role": "user", "content": "What was the complete remission rate with tacrolimus?"},
+        {"role": "assistant", "content": "49.6% [1]"},
+    ]
+    answer = bot.ask("and with cyclophosphamide?", history=history)
+    first_line = answer.answer.split("\n")[0]
+    assert "36.3%" in first_line and "49.6" not in first_line
+
+
+def test_non_inferiority_needs_a_margin_and_shows_both_numbers(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("Is tacrolimus non-inferior to IVCY with a 10% margin?")
+    call = answer.tool_calls[0]
+    assert call.name == "non_inferiority"
+    assert call.output["lower_bound_points"] == -1.8 and call.output["margin_points"] == 10
+
+
+def test_studies_are_compared_side_by_side_not_pooled(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("Compare complete response across trials")
+    studies = {c.output.get("study") for c in answer.tool_calls}
+    assert len(studies) >= 2 and "not pooled" in answer.answer
+    assert len(answer.citations) >= len(answer.tool_calls)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Does 130 of 124 give 75%?", "Does 5 of 0 give 75%?", "Convert -3 mg/dL to µmol/L"],
+)
+def test_impossible_inputs_get_a_clear_message(bot: EvidenceAssistant, question: str) -> None:
+    answer = bot.ask(question)
+    assert answer.status == "invalid_input"
+    assert answer.answer.startswith("The calculation could not be done")
+    assert answer.tool_calls == [] and answer.ungrounded_numbers == []
+
+
+def test_a_unit_conversion_cites_nothing(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("What is a serum creatinine of 1.2 mg/dL in µmol/L?")
+    assert answer.tool_calls[0].output["value"] == 106.1
+    assert answer.citations == []
+
+
+def test_patient_values_are_read_with_their_baselines() -> None:
+    text = "Baseline proteinuria was 3.0 g/day; now it is 0.4 g/day; creatinine 70 (72 at baseline)"
+    protein = measured(text, "proteinuria")
+    assert (protein.value, protein.baseline, protein.unit) == (0.4, 3.0, "g/day")
+    creatinine = measured(text, "creatinine")
+    assert (creatinine.value, creatinine.baseline) == (70.0, 72.0)
+    assert (
+        measured("What proteinuria threshold does the KDIGO 2024 guideline use?", "proteinuria")
+        is None
+    )
+
+
+def test_arm_figures_are_paired_as_written() -> None:
+    values = arm_values(
+        "SLEDAI fell by -8.6 and -6.4 in the tacrolimus and IVCY groups, respectively."
+    )
+    assert [(v.arm, v.figure) for v in values] == [("tacrolimus", "-8.6"), ("IVCY", "-6.4")]
+    assert conversion("Convert 260 µmol/L into mg/dL") == (260.0, "umol/L", "mg/dL")
