@@ -299,7 +299,11 @@ def margin_in(text: str) -> float | None:
 
 _ANY_UNIT = "(?:" + "|".join(_UNIT.values()) + r")(?![a-z])"
 _CONVERSION = re.compile(
-    r"(?<![\w.])(-?\d+(?:\.\d+)?)\s*(" + _ANY_UNIT + r")[^0-9]{0,30}?\b(?:to|in|into|as)\s+(" + _ANY_UNIT + ")",
+    r"(?<![\w.])(-?\d+(?:\.\d+)?)\s*("
+    + _ANY_UNIT
+    + r")[^0-9]{0,30}?\b(?:to|in|into|as)\s+("
+    + _ANY_UNIT
+    + ")",
     re.IGNORECASE,
 )
 
