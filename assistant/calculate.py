@@ -250,7 +250,8 @@ def _study_difference(passage: Passage, wanted: str | None) -> ToolCall | None:
     reported = _REPORTED_DIFF.search(passage.text)
     if reported and len(arms) >= 2:
         diff, low, high = (float(g) for g in reported.groups())
-        return reported_difference(study, diff, low, high, arms[0], arms[1], outcome)
+        call = reported_difference(study, diff, low, high, arms[0], arms[1], outcome)
+        return replace(call, text=f"{study}: {call.text}")
     counted = [v for v in extract.arm_values(passage.text) if v.events is not None]
     if len(counted) >= 2 and counted[0].arm != counted[1].arm:
         call = _counts_comparison_plain(counted[0], counted[1])

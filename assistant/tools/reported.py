@@ -21,7 +21,10 @@ def reported_difference(
     label_b: str,
     outcome: str = "",
 ) -> ToolCall:
-    """One study's reported difference (percentage points) with its reported 95% CI."""
+    """One study's reported difference (percentage points) with its reported 95% CI.
+
+    The study name is kept in `output["study"]` (not in `text`, whose every number must be a
+    numeric input or output); the chain names the study beside the line."""
     diff = v.number("difference_points", difference_points)
     low = v.number("ci_low_points", ci_low_points)
     high = v.number("ci_high_points", ci_high_points)
@@ -44,7 +47,7 @@ def reported_difference(
         "rd_method": "as reported by the study (not recomputed)",
     }
     text = (
-        f"{name}: {arms[0]} vs {arms[1]}{f' ({outcome})' if outcome else ''}: difference "
+        f"{arms[0]} vs {arms[1]}{f' ({outcome})' if outcome else ''}: difference "
         f"{trimmed(diff)} percentage points (95% CI {trimmed(low)} to {trimmed(high)}), "
         "as reported."
     )

@@ -25,6 +25,7 @@ from assistant.tools import (
     non_inferiority,
     rate,
     remission_check,
+    reported_difference,
     steroid_schedule,
     trial_eligibility,
 )
@@ -52,6 +53,7 @@ def test_registry_keys_are_the_tool_call_names() -> None:
         trial_eligibility(age_years=30),
         steroid_schedule(60),
         convert(1, "mg/dL", "umol/L"),
+        reported_difference("Liu 2015", 20.4, 10.3, 30.6, "multitarget", "IVCY"),
     ]
     assert sorted(call.name for call in examples) == sorted(TOOLS)
     for call in examples:
@@ -173,3 +175,12 @@ def test_every_tool_rejects_invalid_input_with_a_message(call: Callable[[], obje
         call()
     assert len(str(error.value)) > 15
     json.dumps(str(error.value))
+
+
+def test_a_reported_difference_is_transcribed_not_recomputed() -> None:
+    call = reported_difference("Mok 2016", 3.0, -12, 18, "tacrolimus", "MMF", "complete response")
+    assert call.output["risk_difference_points"] == 3.0
+    assert call.output["rd_method"].startswith("as reported")
+    assert_contract(call)
+    with pytest.raises(ToolInputError, match="outside its 95% CI"):
+        reported_difference("Mok 2016", 30.0, -12, 18, "tacrolimus", "MMF")
