@@ -40,7 +40,7 @@ import numpy as np
 
 from .config import Settings
 from .ingest import content_hash, passages_for, split_sentences
-from .lexical import bm25_tokens
+from .lexical import TOKENIZER_VERSION, bm25_tokens
 from .types import Document, Passage
 
 log = logging.getLogger(__name__)
@@ -780,7 +780,9 @@ def _public_meta(meta: Any) -> dict[str, Any]:
 
 
 def _fingerprint(committed: dict[str, _Entry], model: str) -> str:
-    digest = hashlib.sha256(f"{SCHEMA_VERSION}|{_BM25_FORMAT}|{model}\n".encode())
+    digest = hashlib.sha256(
+        f"{SCHEMA_VERSION}|{_BM25_FORMAT}|{TOKENIZER_VERSION}|{model}\n".encode()
+    )
     for doc_id in sorted(committed):
         entry = committed[doc_id]
         digest.update(f"{doc_id}|{entry.hash}|{entry.passages}|{entry.short_name}\n".encode())

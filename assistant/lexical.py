@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from typing import Any
@@ -11,8 +12,10 @@ _STOPWORDS = frozenset(
     did do does doing during each for from had has have how i if in into is it its many much
     my of on or our over so such than that the their them then there these they this those to
     under up was we were what when where which while who whom why will with would you your
-    patients patient study trial""".split()  # noqa: SIM905 - a word list reads best as text
+    patients patient study trial group groups""".split()  # noqa: SIM905 - a word list reads best as text
 )
+# Changes whenever the word rules change, so cached BM25 indexes built with old rules are rebuilt.
+TOKENIZER_VERSION = hashlib.sha256(" ".join(sorted(_STOPWORDS)).encode()).hexdigest()[:8]
 _BRITISH = re.compile(r"(?<=[a-z])is(?=e|ed|es|ing|ation)")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 
