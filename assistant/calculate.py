@@ -38,6 +38,12 @@ _STATS = re.compile(
     r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ",
     re.I,
 )
+_QUANTITY = re.compile(
+    r"how (?:much|many|large|big)|by how|percentage|points|difference|\bnnt\b|number needed|"
+    r"\bci\b|confidence|odds|ratio|\brisk\b|non-?inferior|margin|compar|significan|"
+    r"one (?:extra|more|additional)|\bgain\b|\brates?\b",
+    re.I,
+)
 _NEEDS_COUNTS = re.compile(
     r"\bci\b|confidence|\bnnt\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
     r"margin|significan|risk difference|one (?:extra|more|additional)|need to (?:get|treat)",
@@ -173,10 +179,9 @@ def _rate_check(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
 
 
 def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
-    if not _STATS.search(routed.question) and not (
-        routed.follow_up_of and _STATS.search(routed.query)
-    ):
-        return False
+    asked = routed.question if not routed.follow_up_of else routed.query
+    if not (_STATS.search(asked) and _QUANTITY.search(asked)):
+        return False  # "what advantage does tacrolimus have?" is answered from the text
     default = "other" if _SAFETY.search(routed.query) else "overall"
     named = extract.measure_of(routed.query)
     needs_counts = bool(_NEEDS_COUNTS.search(routed.query))

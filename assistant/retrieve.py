@@ -239,7 +239,7 @@ _QUANTITATIVE = re.compile(
 )
 _CAVEAT = re.compile(
     r"could not be confirmed|not confirmed|unconfirmed|not available to us|not verified|"
-    r"^caveats?\b|could not be found|was not seen",
+    r"^caveats?\b|could not be found|was not seen|not been checked|unchecked",
     re.IGNORECASE,
 )
 _ASKS_ABOUT_SOURCES = re.compile(r"confirm|verif|source|reliab|caveat|uncertain|unknown", re.I)
