@@ -256,7 +256,21 @@ def intent_adjustment(query: str, text: str) -> float:
         adjustment += NUMERIC_BOOST
     if _CAVEAT.search(text) and not _ASKS_ABOUT_SOURCES.search(query):
         adjustment -= CAVEAT_PENALTY
+    if _about_sibling_trial(query, text):
+        adjustment -= CAVEAT_PENALTY
     return adjustment
+
+
+_NUMBERED_TRIAL = re.compile(r"\b([A-Z][A-Z-]{2,})\s+(\d)\b")
+
+
+def _about_sibling_trial(query: str, text: str) -> bool:
+    """ "AURORA 1" asked, but the sentence is first of all about "AURORA 2"."""
+    for name, number in _NUMBERED_TRIAL.findall(query):
+        first = re.search(rf"\b{re.escape(name)}\s+(\d)\b", text)
+        if first and first.group(1) != number:
+            return True
+    return False
 
 
 def foreign_terms(
