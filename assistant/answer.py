@@ -22,6 +22,8 @@ from .verify import GroundingPool, enforce, numbers_in
 MAX_EVIDENCE = 3
 CONFIDENT_MATCH = 0.7  # dense similarity at which an unfamiliar word no longer means off-topic
 BASIS_PASSAGES = 2  # sentences stating the rules a patient-level tool applied
+BASIS_CANDIDATES = 20
+_RULE = re.compile(r"[<>≤≥]|\bbelow\b|\bat least\b|\bunder\b|\bno more than\b|\bmaximum\b")
 TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
 SUPPORT_MARGIN = 0.12  # supporting passages must be this close to the best dense similarity
 
@@ -92,9 +94,9 @@ class EvidenceAssistant:
         retrieval = self.search.search(routed.query, max(self.settings.top_k, TOOL_CANDIDATES))
         timings = {"retrieve": _ms(t0)}
         t0 = time.perf_counter()
-        plan = plan_tools(routed, retrieval, lambda q, k: self.search.search(q, k).passages)
+        plan = plan_tools(routed, retrieval, self.search.keyword_search)
         if plan.basis:
-            plan.basis_passages = self.search.search(plan.basis, BASIS_PASSAGES).passages
+            plan.basis_passages = self._basis(plan.basis, routed.query)
         timings["tools"] = _ms(t0)
         t0 = time.perf_counter()
         answer = self._compose(routed, retrieval, plan)
@@ -102,6 +104,15 @@ class EvidenceAssistant:
         timings["total"] = _ms(started)
         answer.timings_ms = timings
         return answer
+
+    def _basis(self, basis: str, query: str) -> list[Passage]:
+        """The sentences stating the rules a tool applied, from the study the question names
+        (KDIGO's criteria for a KDIGO question), else from the evidence base's own trial."""
+        boosts = self.search.study_boosts(query)
+        found = self.search.keyword_search(basis, BASIS_CANDIDATES)
+        rules = [p for p in found if _RULE.search(p.text)]  # thresholds, not results
+        ranked = sorted(rules, key=lambda p: -boosts.get(p.document_id, 0.0))  # stable
+        return ranked[:BASIS_PASSAGES]
 
     def _in_scope(self, retrieval: Retrieval) -> bool:
         """Relevant enough to answer: a close sentence, and no specialist term the corpus lacks

@@ -143,14 +143,8 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
             else None,
         )
     )
-    # The question itself steers which criteria set is cited (the trial's, or KDIGO's).
-    plan.basis = f"complete partial remission defined {_words_only(routed.question)}"
+    plan.basis = "complete remission partial remission response defined defines definition"
     return True
-
-
-def _words_only(text: str) -> str:
-    """The question without its numbers and units, to search for the rules it is about."""
-    return " ".join(re.findall(r"[A-Za-z][A-Za-z-]{2,}", text))
 
 
 def _eligibility(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:

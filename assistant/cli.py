@@ -63,7 +63,7 @@ def _ingest(paths: list[Path], rebuild: bool) -> int:
 
         drop_index(settings)
     bar = _progress_bar()
-    bot = EvidenceAssistant(settings, index=EvidenceIndex(settings), sync_corpus=not paths)
+    bot = EvidenceAssistant(settings, index=EvidenceIndex(settings), sync_corpus=False)
     if paths:
         report, errors = bot.ingest(paths)
     else:
