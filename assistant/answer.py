@@ -220,7 +220,7 @@ def render(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> str
     lines = [direct_answer(routed, evidence, calls), ""]
     if calls:
         lines.append("**Calculation**")
-        lines += [f"- {call.text} _(inputs: {_inputs(call)})_" for call in calls]
+        lines += [_calculation_line(n, call) for n, call in enumerate(calls)]
         lines.append("")
     if evidence:
         lines.append("**Evidence**")
@@ -274,6 +274,13 @@ def focused_clauses(sentence: str, routed: Route) -> str | None:
 def _measure_words(value: extract.ArmValue) -> str:
     return {"overall": "complete or partial response", "complete": "complete response",
             "partial": "partial response"}.get(value.measure, "as reported")  # fmt: skip
+
+
+def _calculation_line(position: int, call: ToolCall) -> str:
+    """The first calculation is already the direct answer: here it only shows its inputs."""
+    if position == 0 and not call.output.get("study"):
+        return f"- `{call.name}` with _{_inputs(call)}_"
+    return f"- {call.text} _(`{call.name}` with {_inputs(call)})_"
 
 
 def _inputs(call: ToolCall) -> str:

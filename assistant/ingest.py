@@ -365,7 +365,7 @@ def _pubmed_document(path: Path, fields: dict[str, Any]) -> Document:
     abbrev = _clean_field(fields.get("journal_abbrev") or "") or journal
     year = fields.get("year")
     doi = _clean_field(fields.get("doi") or "") or None
-    source = "; ".join(x for x in (str(year or ""), fields.get("volume_issue_pages") or "") if x)
+    source = ";".join(x for x in (str(year or ""), fields.get("volume_issue_pages") or "") if x)
     citation = " ".join(
         part
         for part in (
