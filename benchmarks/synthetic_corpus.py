@@ -1,7 +1,7 @@
 """Synthetic abstract-like records for scale tests (fixed seed, nothing real in them).
 
 Every record looks like a structured PubMed abstract of a nephrology/rheumatology study:
-BACKGROUND / METHODS / RESULTS / CONCLUSIONS, 9-12 sentences and ~200-280 words, with
+BACKGROUND / METHODS / RESULTS / CONCLUSIONS, 13 sentences and ~200 words, with
 consistent numbers (k/n and percentages agree), a design, authors, journal, year, a synthetic
 PMID (90 000 000 + i, outside the range PubMed has assigned) and a DOI under `10.99999/`.
 
@@ -117,6 +117,7 @@ def record(i: int, seed: int = SEED, variant: int = 0) -> dict[str, object]:
         (
             "BACKGROUND",
             f"Treatment of {condition} remains unsatisfactory for many patients. "
+            f"Relapses and treatment toxicity contribute to progressive organ damage. "
             f"Whether {drug} is superior to {comparator} for {outcome} is uncertain.",
         ),
         (
@@ -134,7 +135,9 @@ def record(i: int, seed: int = SEED, variant: int = 0) -> dict[str, object]:
             f"{p_value}). "
             f"The change in {second} from baseline was {change} units greater with {drug}. "
             f"Serious adverse events occurred in {sae1} and {sae2} patients, respectively. "
-            f"The most common adverse events were {ae1} and {ae2}.",
+            f"The most common adverse events were {ae1} and {ae2}. "
+            f"{rng.randrange(2, arm // 6 + 3)} and {rng.randrange(2, arm // 6 + 3)} patients "
+            "withdrew before the end of treatment.",
         ),
         (
             "CONCLUSIONS",
