@@ -268,16 +268,31 @@ def intent_adjustment(query: str, text: str) -> float:
     return adjustment
 
 
-_NUMBERED_TRIAL = re.compile(r"\b([A-Z][A-Z-]{2,})\s+(\d)\b")
+_TRIAL_NAME = re.compile(r"\b([A-Z][A-Z]{2,}(?:-[A-Z]{2,})?)(?:\s+(\d))?\b")
+# Capitalised abbreviations that are measures, drugs or bodies, not trial names.
+_NOT_TRIALS = frozenset(
+    {
+        "IVCY", "MMF", "SLE", "SLEDAI", "LNDAI", "UPCR", "PCR", "ACR", "ISN", "RPS", "CNI",
+        "MPAA", "TEAE", "TEAES", "SAE", "BMI", "NIH", "RCT", "PMID", "DOI", "LSM", "BID",
+        "PERR", "CRR", "KDIGO", "GRADE", "IVIG", "TMA", "CKD", "ESRD", "COVID", "RESULTS",
+        "PPS", "FAS",
+    }
+)  # fmt: skip
+
+
+def _trial_names(text: str) -> list[tuple[str, str]]:
+    return [(n, d) for n, d in _TRIAL_NAME.findall(text) if n not in _NOT_TRIALS]
 
 
 def _about_sibling_trial(query: str, text: str) -> bool:
-    """ "AURORA 1" asked, but the sentence is first of all about "AURORA 2"."""
-    for name, number in _NUMBERED_TRIAL.findall(query):
-        first = re.search(rf"\b{re.escape(name)}\s+(\d)\b", text)
-        if first and first.group(1) != number:
-            return True
-    return False
+    """The question names one trial ("AURORA 1") but the sentence is first of all about
+    another one ("AURORA 2", or its predecessor "AURA-LV")."""
+    asked = _trial_names(query)
+    subject = _trial_names(text)[:1]
+    if not asked or not subject:
+        return False
+    name, number = subject[0]
+    return all(name != a or (number and d and number != d) for a, d in asked)
 
 
 def foreign_terms(

@@ -86,8 +86,19 @@ def route(question: str, history: Sequence[dict[str, Any]] | None = None) -> Rou
     )
 
 
+_ANAPHORA = re.compile(
+    r"^\s*(?:so|then|ok(?:ay)?|and)\b|\b(?:them|those|these|both arms|the two arms|the other arm|"
+    r"that trial|that study|this trial|same trial|same study)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_follow_up(question: str) -> bool:
-    return bool(_FOLLOW_UP.match(question)) or len(question.split()) <= 4
+    """Starts like a continuation, is very short, or points back ("the difference between
+    them") without naming what it is about."""
+    if _FOLLOW_UP.match(question) or len(question.split()) <= 4:
+        return True
+    return len(question.split()) <= 10 and bool(_ANAPHORA.search(question))
 
 
 def _previous_user_question(history: Sequence[dict[str, Any]]) -> str | None:
