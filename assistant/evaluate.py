@@ -62,11 +62,11 @@ DEFAULT_REPORT_DIR = Path("eval-report")
 # ------------------------------------------------------------------ thresholds
 # These only ever go up (issue 4). `failed_thresholds` checks a summary against them.
 # Issue 4 asks for a 90% pass rate and 100% refusal accuracy; the chain does not reach that
-# yet (measured 2026-11-25: 87.1% and 95.8%), so the gate holds what is reached, just below
+# yet (measured 2026-11-25: 88.8% and 95.8%), so the gate holds what is reached, just below
 # it, and is raised as answers improve. The other two gates are at their targets.
 TARGET_PASS_RATE = 0.90
 TARGET_REFUSAL_ACCURACY = 1.0
-MIN_PASS_RATE = 0.86
+MIN_PASS_RATE = 0.88
 MIN_REFUSAL_ACCURACY = 0.95
 MAX_UNGROUNDED_NUMBERS = 0
 MIN_CITATION_PRECISION = 0.95

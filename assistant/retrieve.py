@@ -244,6 +244,14 @@ _QUANTITATIVE = re.compile(
     r"\bdrop|\bdurations?\b|\bregimen|\bcounts?\b|\bnumbers?\b",
     re.IGNORECASE,
 )
+# What kind of figure a question asks for, and how a sentence giving it looks.
+_ASKED_UNITS = [
+    (re.compile(r"\bdos(?:e|es|ing)\b|\bmg\b", re.I), re.compile(r"\d\s?(?:mg|g)\b", re.I)),
+    (re.compile(r"\blevel|concentration|trough", re.I), re.compile(r"\d\s?ng\s?/\s?ml", re.I)),
+    (re.compile(r"\bage\b|\bold\b", re.I), re.compile(r"\baged?\b|\byears\b", re.I)),
+    (re.compile(r"\bwhen\b|\bdates?\b", re.I), re.compile(r"\b(?:19|20)\d\d\b")),
+    (re.compile(r"how long|duration", re.I), re.compile(r"\d\s?(?:weeks?|months?|years?)\b")),
+]
 _CAVEAT = re.compile(
     r"could not be confirmed|not confirmed|unconfirmed|not available to us|not verified|"
     r"^caveats?\b|could not be found|was not seen|not been checked|unchecked",
@@ -261,6 +269,9 @@ def intent_adjustment(query: str, text: str) -> float:
     figures = [f for f in _FIGURE.findall(text) if not 1900 < float(f) < 2100]
     if figures and _QUANTITATIVE.search(query):
         adjustment += NUMERIC_BOOST
+        adjustment += NUMERIC_BOOST * any(
+            asked.search(query) and answer.search(text) for asked, answer in _ASKED_UNITS
+        )
     if _CAVEAT.search(text) and not _ASKS_ABOUT_SOURCES.search(query):
         adjustment -= CAVEAT_PENALTY
     if _about_sibling_trial(query, text):

@@ -119,4 +119,4 @@ def _merge(previous: str, follow_up: str, new_arms: tuple[str, ...]) -> str:
             for word in ARM_TERMS[arm]:
                 merged = re.sub(rf"\b{re.escape(word)}\b", new_arms[0], merged, flags=re.I)
         return merged
-    return f"{previous} {follow_up}"
+    return f"{follow_up} {previous}"  # what is asked now first, then what it refers to
