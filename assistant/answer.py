@@ -25,7 +25,6 @@ BASIS_PASSAGES = 2  # sentences stating the rules a patient-level tool applied
 BASIS_CANDIDATES = 20
 _RULE = re.compile(r"[<>≤≥]|\bbelow\b|\bat least\b|\bunder\b|\bno more than\b|\bmaximum\b")
 TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
-SUPPORT_MARGIN = 0.12  # supporting passages must be this close to the best dense similarity
 
 NO_EVIDENCE = (
     "The evidence base does not cover this question, so there is nothing to cite. "
@@ -181,13 +180,12 @@ def no_evidence_message(retrieval: Retrieval) -> str:
 
 
 def select_evidence(retrieval: Retrieval, top_k: int) -> list[Passage]:
-    """The best fused passage, plus close runners-up (by dense similarity) as support."""
+    """The best passages by fused rank; `supporting_only` later drops any that support
+    nothing the answer says."""
     if not retrieval.passages:
         return []
-    floor = retrieval.best_similarity - SUPPORT_MARGIN
     best, *rest = retrieval.passages[:top_k]
-    # A passage found by BM25 alone has no dense score (0.0): its fused rank vouches for it.
-    support = [p for p in rest if (p.score >= floor or p.score == 0.0) and p.text != best.text]
+    support = [p for p in rest if p.text != best.text]
     return [best, *support][:MAX_EVIDENCE]
 
 

@@ -44,6 +44,7 @@ _QUANTITY = re.compile(
     r"one (?:extra|more|additional)|\bgain\b|\brates?\b",
     re.I,
 )
+_SUPERIORITY = re.compile(r"\bsuperior", re.I)
 _NEEDS_COUNTS = re.compile(
     r"\bci\b|confidence|\bnnt\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
     r"margin|significan|risk difference|one (?:extra|more|additional)|need to (?:get|treat)",
@@ -182,6 +183,8 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     asked = routed.question if not routed.follow_up_of else routed.query
     if not (_STATS.search(asked) and _QUANTITY.search(asked)):
         return False  # "what advantage does tacrolimus have?" is answered from the text
+    if _SUPERIORITY.search(asked) and extract.margin_in(asked) is None:
+        return False  # "by what margin was it superior?": what the trial tested is in the text
     default = "other" if _SAFETY.search(routed.query) else "overall"
     named = extract.measure_of(routed.query)
     needs_counts = bool(_NEEDS_COUNTS.search(routed.query))

@@ -61,12 +61,12 @@ DEFAULT_REPORT_DIR = Path("eval-report")
 
 # ------------------------------------------------------------------ thresholds
 # These only ever go up (issue 4). `failed_thresholds` checks a summary against them.
-# Issue 4 asks for a 90% pass rate and 100% refusal accuracy; the chain does not reach that
-# yet (measured 2026-11-25: 88.8% and 95.8%), so the gate holds what is reached, just below
-# it, and is raised as answers improve. The other two gates are at their targets.
+# The pass rate gate is at issue 4's target. Refusal accuracy is not yet at its 100% target
+# (measured 2026-11-25: 95.8%, one miss: a weather question naming Zhengzhou, a city the
+# interview mentions), so its gate holds what is reached until that is fixed.
 TARGET_PASS_RATE = 0.90
 TARGET_REFUSAL_ACCURACY = 1.0
-MIN_PASS_RATE = 0.88
+MIN_PASS_RATE = 0.90
 MIN_REFUSAL_ACCURACY = 0.95
 MAX_UNGROUNDED_NUMBERS = 0
 MIN_CITATION_PRECISION = 0.95

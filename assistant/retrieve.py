@@ -43,6 +43,7 @@ RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a word is specialist, no
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
 NUMERIC_BOOST = 0.15  # a figure-bearing sentence, when the question asks for a figure
 CAVEAT_PENALTY = 0.5  # "could not be confirmed" sentences, unless the question is about that
+CAVEAT_BOOST = 0.2  # ... and when it is ("is it true that...?"), they come first
 SPARSE_WEIGHT = 0.6  # measured on the eval set (top-2 hit rate), over 0.4-0.7
 
 # Words clinicians use for the same thing; expanding the query lets BM25 match the text's word.
@@ -257,7 +258,11 @@ _CAVEAT = re.compile(
     r"^caveats?\b|could not be found|was not seen|not been checked|unchecked",
     re.IGNORECASE,
 )
-_ASKS_ABOUT_SOURCES = re.compile(r"confirm|verif|source|reliab|caveat|uncertain|unknown", re.I)
+_ASKS_ABOUT_SOURCES = re.compile(
+    r"confirm|verif|source|reliab|caveat|uncertain|unknown|didn'?t it|did it not|is(?:n'?t)? it "
+    r"true|true that|wasn'?t it|right\?|correct\?|prove[dn]?\b",
+    re.I,
+)
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\d)")
 
 
@@ -272,8 +277,8 @@ def intent_adjustment(query: str, text: str) -> float:
         adjustment += NUMERIC_BOOST * any(
             asked.search(query) and answer.search(text) for asked, answer in _ASKED_UNITS
         )
-    if _CAVEAT.search(text) and not _ASKS_ABOUT_SOURCES.search(query):
-        adjustment -= CAVEAT_PENALTY
+    if _CAVEAT.search(text):  # "could not be confirmed": the answer to "is it true that…?"
+        adjustment += CAVEAT_BOOST if _ASKS_ABOUT_SOURCES.search(query) else -CAVEAT_PENALTY
     if _about_sibling_trial(query, text):
         adjustment -= CAVEAT_PENALTY
     return adjustment
