@@ -61,13 +61,11 @@ DEFAULT_REPORT_DIR = Path("eval-report")
 
 # ------------------------------------------------------------------ thresholds
 # These only ever go up (issue 4). `failed_thresholds` checks a summary against them.
-# The pass rate gate is at issue 4's target. Refusal accuracy is not yet at its 100% target
-# (measured 2026-11-25: 95.8%, one miss: a weather question naming Zhengzhou, a city the
-# interview mentions), so its gate holds what is reached until that is fixed.
+# Both gates now stand at issue 4's targets (measured 2026-11-25: 91.4% pass, 100% refusal).
 TARGET_PASS_RATE = 0.90
 TARGET_REFUSAL_ACCURACY = 1.0
-MIN_PASS_RATE = 0.90
-MIN_REFUSAL_ACCURACY = 0.95
+MIN_PASS_RATE = TARGET_PASS_RATE
+MIN_REFUSAL_ACCURACY = TARGET_REFUSAL_ACCURACY
 MAX_UNGROUNDED_NUMBERS = 0
 MIN_CITATION_PRECISION = 0.95
 

@@ -18,6 +18,7 @@ from .types import Passage
 
 MEDICAL_REFERENCES = ["disease", "drug", "medical treatment", "symptom"]
 MEDICAL_WORD = 0.32  # similarity to "disease / drug / treatment / symptom" for a medical word
+# Words of trial methodology: a question using them is about the evidence base's studies.
 _CONTEXT_WORDS = frozenset(
     {
         "trial",
@@ -33,9 +34,23 @@ _CONTEXT_WORDS = frozenset(
         "cohort",
         "guideline",
         "endpoint",
+        "outcome",
         "randomised",
         "randomized",
         "participants",
+        "centres",
+        "centers",
+        "sites",
+        "limitations",
+        "criterion",
+        "criteria",
+        "inclusion",
+        "exclusion",
+        "eligibility",
+        "eligible",
+        "entry",
+        "enrolment",
+        "enrollment",
     }
 )
 ANCHOR_ZIPF = 3.3  # corpus words rarer than this (tacrolimus, nephritis) anchor a question
@@ -327,11 +342,18 @@ def foreign_terms(
     words = dict.fromkeys(re.findall(r"[a-z][a-z-]{3,}(?!')", query.lower()))
     rarity = {word: zipf_frequency(word, "en") for word in words}
     known = {w for w in words if w in _SYNONYMS or set(bm25_tokens(w)) <= vocabulary}
-    anchored = any(rarity[w] < ANCHOR_ZIPF for w in known) or bool(set(words) & _CONTEXT_WORDS)
-    unknown = [w for w in words if w not in known and rarity[w] < RARE_WORD_ZIPF]
-    if not anchored:
-        return tuple(unknown)
-    return tuple(w for w in unknown if medical(w) >= MEDICAL_WORD)
+    anchored = bool(set(words) & _CONTEXT_WORDS) or any(
+        rarity[w] < ANCHOR_ZIPF and medical(w) >= MEDICAL_WORD for w in known
+    )
+    unknown = [w for w in words if w not in known]
+    if anchored:
+        return tuple(
+            w for w in unknown if rarity[w] < RARE_WORD_ZIPF and medical(w) >= MEDICAL_WORD
+        )
+    clinical = any(rarity[w] < RARE_WORD_ZIPF and medical(w) >= MEDICAL_WORD for w in known)
+    # Nothing ties the question to the evidence base: an unfamiliar specialist word counts,
+    # and so does any unfamiliar word when none of the familiar ones is clinical ("weather").
+    return tuple(w for w in unknown if rarity[w] < RARE_WORD_ZIPF or not clinical)
 
 
 def expand_query(query: str) -> str:

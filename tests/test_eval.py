@@ -410,7 +410,7 @@ def test_thresholds_only_go_up_towards_the_issue_targets() -> None:
     # reached on 2026-11-25 and never claim more than the targets.
     assert (ev.TARGET_PASS_RATE, ev.TARGET_REFUSAL_ACCURACY) == (0.90, 1.0)
     assert ev.MIN_PASS_RATE == ev.TARGET_PASS_RATE
-    assert 0.95 <= ev.MIN_REFUSAL_ACCURACY <= ev.TARGET_REFUSAL_ACCURACY
+    assert ev.MIN_REFUSAL_ACCURACY == ev.TARGET_REFUSAL_ACCURACY
     assert ev.MAX_UNGROUNDED_NUMBERS == 0
     assert ev.MIN_CITATION_PRECISION >= 0.95
 

@@ -35,6 +35,7 @@ OUT_OF_SCOPE = [
     "What vaccine schedule do children need?", "Write a poem about kidneys",
     "What is the mortality of sepsis?", "How to treat hypertension in pregnancy?",
     "Is tacrolimus used after liver transplant?",
+    "What will the weather be like in Zhengzhou tomorrow?",  # a city the interview names
 ]  # fmt: skip
 
 
