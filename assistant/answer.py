@@ -13,6 +13,7 @@ from .calculate import ToolPlan, plan_tools
 from .config import Settings
 from .index import EvidenceIndex, SyncReport
 from .ingest import corpus_files, load_corpus
+from .llm import Phraser, phraser_from_settings
 from .retrieve import EvidenceRetriever, HybridSearch, Retrieval
 from .route import Route, invalid_reason, route
 from .support import citation_support
@@ -52,6 +53,7 @@ class EvidenceAssistant:
         *,
         index: EvidenceIndex | None = None,
         sync_corpus: bool = True,
+        phraser: Phraser | None = None,
     ) -> None:
         self.settings = settings or Settings.from_env()
         self.index = index or EvidenceIndex(self.settings)
@@ -61,6 +63,7 @@ class EvidenceAssistant:
             self.sync_corpus()
         self.search = HybridSearch(self.index, self.settings.candidates)
         self.search.warm_up()
+        self.phraser = phraser or phraser_from_settings(self.settings)
 
     # ------------------------------------------------------------ corpus
 
@@ -141,6 +144,9 @@ class EvidenceAssistant:
         markdown, _removed = enforce(markdown, pool)
         if not (citations or plan.calls) or not markdown:
             return Answer(question=routed.question, answer=NO_EVIDENCE, status="no_evidence")
+        if self.phraser is not None:  # optional LLM wording, kept only if it passes the checks
+            phrased = self.phraser.phrase(routed.question, markdown, citations, plan.calls, pool)
+            markdown = phrased or markdown
         return Answer(
             question=routed.question,
             answer=markdown,
