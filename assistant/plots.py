@@ -14,7 +14,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-COMPARISON_TOOLS = ("compare_arms", "non_inferiority")
+COMPARISON_TOOLS = ("compare_arms", "non_inferiority", "reported_difference")
 RATE_TOOLS = ("rate",)
 # Where a per-arm CI may sit in a comparison's output (first match wins).
 ARM_CI_KEYS = (

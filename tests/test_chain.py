@@ -113,3 +113,14 @@ def test_arm_figures_are_paired_as_written() -> None:
     )
     assert [(v.arm, v.figure) for v in values] == [("tacrolimus", "-8.6"), ("IVCY", "-6.4")]
     assert conversion("Convert 260 µmol/L into mg/dL") == (260.0, "umol/L", "mg/dL")
+
+
+def test_an_across_trials_answer_gets_a_forest_plot(bot: EvidenceAssistant) -> None:
+    from assistant.plots import figure_for
+
+    answer = bot.ask(
+        "How does response with calcineurin inhibitors compare with IVCY across trials?"
+    )
+    assert {c.name for c in answer.tool_calls} >= {"compare_arms", "reported_difference"}
+    figure = figure_for([c.to_dict() for c in answer.tool_calls])
+    assert figure is not None and "not pooled" in figure.axes[0].get_title()
