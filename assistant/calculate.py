@@ -214,6 +214,7 @@ _ACROSS = re.compile(
     r"(?:trials|studies)|forest|calcineurin inhibitors?|trial by trial|study by study",
     re.I,
 )
+TOOL_PREFERENCE = 8  # a sentence with counts this high in the ranking beats one without
 ACROSS_CANDIDATES = 60  # passages searched for per-study differences
 _REPORTED_DIFF = re.compile(
     r"difference (?:of |was )?(-?\d+(?:\.\d+)?)\s*(?:%|percentage points|points)?[ ,;(]*"
@@ -318,8 +319,8 @@ def _arm_pair(
             first, second = list(by_arm.values())[:2]
             pairs.append((passage, first, second))
     with_counts = [pair for pair in pairs if pair[1].events is not None and pair[2].events]
-    if needs_counts and with_counts:
-        return with_counts[0]
+    if with_counts and (needs_counts or with_counts[0][0] in passages[:TOOL_PREFERENCE]):
+        return with_counts[0]  # counts give a confidence interval; percentages alone do not
     return pairs[0] if pairs else None
 
 
