@@ -246,7 +246,7 @@ def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall])
         marker = " [1]" if evidence and evidence[0].id else ""
         return f"**{calls[0].text}**{marker}"
     statements = [_statement(routed, p, n) for n, p in enumerate(evidence[:2], start=1)]
-    return " ".join(statements)
+    return "\n".join(statements)  # one source per line
 
 
 def _statement(routed: Route, passage: Passage, marker: int) -> str:
@@ -300,19 +300,25 @@ def _unique(passages: list[Passage]) -> list[Passage]:
 
 
 def source_phrase(passage: Passage) -> str:
-    """Who says it, so a clinician can tell trial data from an interview remark."""
+    """Who says it, so a clinician can tell trial data from an interview remark or from a file
+    someone added."""
     meta = passage.metadata
     name = meta.get("short_name") or meta.get("doc_id", "the source")
-    if meta.get("kind") == "article":
-        return f"According to the {name} (a news interview, not the trial paper)"
+    design = str(meta.get("design") or "")
     if meta.get("kind") == "guideline":
         return f"According to the {name} guideline record"
-    return f"According to the abstract record of {name}"
+    if meta.get("kind") == "abstract":
+        return f"According to the abstract record of {name}"
+    if "interview" in design.lower():
+        return f"According to the {name} (a news interview, not the trial paper)"
+    if meta.get("kind") == "article" and design:
+        return f"According to {name} ({design[0].lower()}{design[1:]})"
+    return f"According to {name} (an uploaded document, not checked by the maintainers)"
 
 
 def source_label(passage: Passage) -> str:
     meta = passage.metadata
-    design = f", {meta['design']}" if meta.get("design") else ""
+    design = f", {meta['design']}" if meta.get("design") else ", uploaded document, not checked"
     return f"{meta.get('short_name') or meta.get('doc_id')}{design}"
 
 

@@ -30,7 +30,15 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -49,7 +57,7 @@ SCHEMA_VERSION = 2  # 2: generation ids + documents manifest (1: one row per pas
 EMBED_BATCH = 64  # texts per forward pass of the model
 WRITE_BATCH = 1024  # passages embedded and written per step, across document boundaries
 EAGER_PASSAGES = 20_000  # indexes up to this size are held in memory whole; larger: on demand
-PAGE_SIZE = 2_000  # rows per Chroma read (its SQLite refuses to return very large pages at once)
+PAGE_SIZE = 5_000  # rows per Chroma read (its SQLite refuses to return very large pages at once)
 PASSAGE_CACHE = 4_096  # passages kept in memory for a large index
 BM25_CACHE_DIR = "bm25-cache"  # under settings.index_dir (also in server mode: a local cache)
 _BM25_FORMAT = 1  # bump when _bm25_text or the tokenizer settings change
@@ -98,13 +106,18 @@ class Embedder:
 
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             vectors = self.model.encode(
-                list(texts),
+                [_encodable(t) for t in texts],
                 batch_size=EMBED_BATCH,
                 normalize_embeddings=True,
                 show_progress_bar=False,
                 convert_to_numpy=True,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _encodable(text: str) -> str:
+    """The text without lone surrogates (e.g. "\\ud800"), which the tokenizers cannot encode."""
+    return text.encode("utf-8", "ignore").decode("utf-8") if not text.isascii() else text
 
 
 @dataclass
@@ -178,6 +191,7 @@ class _ReadState:
     passages: dict[str, Passage] | None  # whole index in memory (small indexes only)
     doc_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     vocabulary: frozenset[str] | None = None
+    lazy: Mapping[str, Passage] | None = None
 
 
 class EvidenceIndex:
@@ -374,7 +388,11 @@ class EvidenceIndex:
         passages from Chroma on access, so opening it does not read every passage.
         """
         state = self._state()
-        return state.passages if state.passages is not None else _LazyPassages(self)
+        if state.passages is not None:
+            return state.passages
+        if state.lazy is None:  # one object per state, so callers can tell when it changed
+            state.lazy = _LazyPassages(self, state)
+        return state.lazy
 
     def count(self) -> int:
         """Rows in the passage collection (equals the committed passages after a sync)."""
@@ -416,7 +434,7 @@ class EvidenceIndex:
         if state.bm25 is None:
             return []
         vocab = state.bm25.vocab_dict
-        tokens = [t for t in bm25_tokens(query) if t in vocab]
+        tokens = [t for t in bm25_tokens(_encodable(query)) if t in vocab]
         if not tokens:
             return []
         n = min(n, len(state.order))
@@ -580,9 +598,6 @@ class EvidenceIndex:
                     self._cache.move_to_end(pid)
             return {pid: self._cache[pid] for pid in pids if pid in self._cache}
 
-    def _contains(self, pid: str) -> bool:
-        return _locate(pid, self._state().committed)[0] is not None
-
     # ------------------------------------------------------------ BM25 cache
 
     def _cache_root(self) -> Path:
@@ -600,8 +615,9 @@ class EvidenceIndex:
             if not isinstance(order, list) or int(bm25.scores["num_docs"]) != len(order):
                 raise ValueError("BM25 cache does not match its passage order")
             return order, bm25
-        except Exception as exc:  # a damaged cache is rebuilt, never fatal
-            log.warning("ignoring damaged BM25 cache %s: %s", folder, exc)
+        except Exception as exc:  # a damaged cache is dropped and rebuilt, never fatal
+            log.warning("rebuilding damaged BM25 cache %s: %s", folder, exc)
+            shutil.rmtree(folder, ignore_errors=True)
             return None
 
     def _save_bm25_cache(self, fingerprint: str, order: list[str], bm25: Any) -> None:
@@ -678,17 +694,23 @@ class EvidenceIndex:
         except (IndexError_, KeyboardInterrupt, SystemExit, GeneratorExit):
             raise
         except BaseException as exc:  # chroma raises many types (even Rust panics) when damaged
+            if action == "open" and not self.settings.server_mode:
+                _forget_local_client(self.settings)  # so a rebuild in this process starts clean
             if action == "open" or _from_store(exc):
                 raise IndexError_(_open_error(self.settings, exc, action)) from exc
             raise
 
 
 class _LazyPassages(Mapping[str, Passage]):
-    """The passages of a large index: ids come from the manifest, text from Chroma on access."""
+    """The passages of a large index: ids come from the manifest, text from Chroma on access.
 
-    def __init__(self, index: EvidenceIndex) -> None:
+    Iterating over values or items reads the store in batches (a full scan: avoid it on a
+    large index; `documents()` has one row per document).
+    """
+
+    def __init__(self, index: EvidenceIndex, state: _ReadState) -> None:
         self._index = index
-        self._state = index._state()
+        self._state = state
 
     def __getitem__(self, pid: str) -> Passage:
         found = self._index._fetch([pid])
@@ -697,7 +719,7 @@ class _LazyPassages(Mapping[str, Passage]):
         return found[pid]
 
     def __contains__(self, pid: object) -> bool:
-        return isinstance(pid, str) and self._index._contains(pid)
+        return isinstance(pid, str) and _locate(pid, self._state.committed)[0] is not None
 
     def __iter__(self) -> Iterator[str]:
         for doc_id, entry in sorted(self._state.committed.items()):
@@ -707,9 +729,41 @@ class _LazyPassages(Mapping[str, Passage]):
     def __len__(self) -> int:
         return self._state.total
 
+    def values(self) -> ValuesView[Passage]:
+        return _LazyValues(self)
+
+    def items(self) -> ItemsView[str, Passage]:
+        return _LazyItems(self)
+
     def get_many(self, pids: Iterable[str]) -> dict[str, Passage]:
         """Several passages in one read of the store."""
         return self._index._fetch(pids)
+
+    def batches(self, size: int = PAGE_SIZE) -> Iterator[dict[str, Passage]]:
+        batch: list[str] = []
+        for pid in self:
+            batch.append(pid)
+            if len(batch) >= size:
+                yield self._index._fetch(batch)
+                batch = []
+        if batch:
+            yield self._index._fetch(batch)
+
+
+class _LazyValues(ValuesView[Passage]):
+    _mapping: _LazyPassages
+
+    def __iter__(self) -> Iterator[Passage]:
+        for batch in self._mapping.batches():
+            yield from batch.values()
+
+
+class _LazyItems(ItemsView[str, Passage]):
+    _mapping: _LazyPassages
+
+    def __iter__(self) -> Iterator[tuple[str, Passage]]:
+        for batch in self._mapping.batches():
+            yield from batch.items()
 
 
 # ---------------------------------------------------------------- helpers
@@ -864,6 +918,26 @@ def _build_bm25(texts: list[str]) -> Any:
     return retriever
 
 
+def _forget_local_client(settings: Settings) -> None:
+    """Drop chromadb's per-process cache of the client for this index directory.
+
+    Chroma keeps one client "system" per path for the life of the process. After the store was
+    found damaged, or deleted by `drop_index`, that cached system would keep serving the old
+    state; forgetting it lets the next EvidenceIndex open the directory afresh. (This reaches
+    into chromadb's SharedSystemClient; if that ever changes, the worst case is a restart.)
+    """
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+    except ImportError:
+        return
+    key = str(settings.index_dir / "chroma")
+    with contextlib.suppress(Exception):
+        system = SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        if system is not None:
+            system.stop()
+
+
 def drop_index(settings: Settings) -> None:
     """Delete the whole index (works on a damaged local store too: it is removed from disk)."""
     shutil.rmtree(settings.index_dir / BM25_CACHE_DIR, ignore_errors=True)
@@ -874,4 +948,5 @@ def drop_index(settings: Settings) -> None:
             if name in names:
                 client.delete_collection(name)
         return
+    _forget_local_client(settings)
     shutil.rmtree(settings.index_dir / "chroma", ignore_errors=True)
