@@ -50,6 +50,7 @@ from .config import Settings
 from .ingest import content_hash, passages_for, split_sentences
 from .lexical import TOKENIZER_VERSION, bm25_tokens
 from .types import Document, Passage
+from .vectorfiles import damaged_segments
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,8 @@ class EvidenceIndex:
         self._lock = threading.RLock()
         self._state_cache: _ReadState | None = None
         self._cache: OrderedDict[str, Passage] = OrderedDict()
+        if not settings.server_mode:
+            _refuse_damaged_vector_files(settings)
         with self._guard("open"):
             self.client = make_client(settings)
             self.collection = self.client.get_or_create_collection(
@@ -916,6 +919,16 @@ def _build_bm25(texts: list[str]) -> Any:
     retriever = bm25s.BM25()
     retriever.index([bm25_tokens(t) for t in texts], show_progress=False)
     return retriever
+
+
+def _refuse_damaged_vector_files(settings: Settings) -> None:
+    """Stop before Chroma's native loader reads damaged HNSW files (it would crash the process)."""
+    problems = damaged_segments(settings.index_dir / "chroma")
+    if problems:
+        _forget_local_client(settings)
+        raise IndexError_(
+            f"The index directory {settings.index_dir} is damaged ({problems[0]}). " + REBUILD_HINT
+        )
 
 
 def _forget_local_client(settings: Settings) -> None:

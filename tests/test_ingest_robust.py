@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ from assistant.ingest import (
     study_design,
 )
 from assistant.types import Document
+from assistant.vectorfiles import damaged_segments
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -305,6 +307,7 @@ def test_leftovers_of_an_interrupted_ingest_are_invisible_and_swept(
 
 _WORKER = """
 import os, signal, sys
+from collections.abc import Callable
 from pathlib import Path
 sys.path.insert(0, {bench!r})
 from synthetic_corpus import make_documents
@@ -462,21 +465,50 @@ def _rebuild_hint(exc: pytest.ExceptionInfo[IndexError_]) -> None:
     assert "python -m assistant ingest --rebuild" in str(exc.value)
 
 
-def test_a_truncated_vector_file_is_detected_on_open(tmp_path: Path, embedder: Embedder) -> None:
+def _truncate(path: Path, size: int) -> None:
+    with path.open("r+b") as handle:
+        handle.truncate(size)
+
+
+def _point_past_the_end(path: Path) -> None:
+    """Make the first level-0 link of element 3 name an element that does not exist."""
+    header = (path.parent / "header.bin").read_bytes()
+    record = int.from_bytes(header[28:36], "little")
+    with path.open("r+b") as handle:
+        handle.seek(3 * record)
+        handle.write((1).to_bytes(4, "little") + (10**7).to_bytes(4, "little"))
+
+
+VECTOR_DAMAGE: dict[str, tuple[str, Callable[[Path], None]]] = {
+    "data_level0.bin": ("data_level0.bin is truncated", lambda p: _truncate(p, 100)),
+    "link_lists.bin": ("link_lists.bin is truncated", lambda p: _truncate(p, 7)),
+    "length.bin": ("length.bin is truncated", lambda p: _truncate(p, 0)),
+    "header.bin": ("header.bin has 60 bytes", lambda p: _truncate(p, 60)),
+}
+
+
+def test_damaged_vector_files_are_reported_before_chroma_reads_them(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Chroma's native HNSW loader can crash the process on such files, so we check first."""
     source = tmp_path / "built"
     # More rows than Chroma's sync threshold (1000), so the HNSW files on disk are what it reads.
     EvidenceIndex(_settings(source), embedder=embedder).sync(list(make_documents(90)))
-    copy = tmp_path / "damaged"
-    shutil.copytree(source, copy)
-    vector_files = list((copy / "chroma").glob("*/data_level0.bin"))
-    assert vector_files  # the HNSW segments of both collections
-    for level0 in vector_files:
-        with level0.open("r+b") as handle:
-            handle.truncate(100)
-    with pytest.raises(IndexError_) as exc:
-        EvidenceIndex(_settings(copy), embedder=embedder)
-    _rebuild_hint(exc)
-    assert str(copy) in str(exc.value)
+    assert damaged_segments(source / "chroma") == []
+    damage = {**VECTOR_DAMAGE, "a link past the end": ("links to an element", _point_past_the_end)}
+    for name, (message, harm) in damage.items():
+        copy = tmp_path / f"damaged-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(source, copy)
+        segments = sorted((copy / "chroma").glob("*/header.bin"), key=_rows, reverse=True)
+        harm(segments[0].parent / (name if name.endswith(".bin") else "data_level0.bin"))
+        with pytest.raises(IndexError_, match=message) as exc:
+            EvidenceIndex(_settings(copy), embedder=embedder)
+        _rebuild_hint(exc)
+        assert str(copy) in str(exc.value)
+
+
+def _rows(header: Path) -> int:
+    return int.from_bytes(header.read_bytes()[20:28], "little")
 
 
 def test_an_index_from_an_older_schema_asks_for_a_rebuild(
