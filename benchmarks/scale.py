@@ -5,10 +5,9 @@ For each size it builds, in a fresh temporary directory,
 - **ours**: `EvidenceIndex.sync` (sentence passages, batched embeddings across documents, batched
   Chroma upserts, atomic per-document manifest) and answers with `HybridSearch` (dense + BM25)
   and the full `EvidenceAssistant.ask` chain;
-- **baseline**: the plain path a LangChain `Chroma.from_texts` + `similarity_search` user gets,
-  written directly against chromadb because `langchain-chroma` is not installed: the same
-  sentence passages and the same embedder, `collection.upsert` in batches of the client's max
-  batch size with random uuid ids, and a query = embed + `collection.query(n_results=k)`.
+- **baseline**: the plain LangChain path, `langchain_chroma.Chroma.add_texts` (in chunks of
+  BASELINE_CHUNK passages) + `Chroma.similarity_search(k)`, over the same sentence passages and
+  the same embedder (wrapped as LangChain `Embeddings`): dense only, no BM25, no manifest.
 
 and reports build throughput (abstracts/s and passages/s, with the embedding share), disk size,
 peak resident memory while building (sampled from /proc/self/status, model included), the time
@@ -33,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +49,7 @@ from assistant.ingest import passages_for  # noqa: E402
 from assistant.retrieve import HybridSearch  # noqa: E402
 
 K = 6
+BASELINE_CHUNK = 5_000  # passages per add_texts call, as a user's loading loop would
 
 
 # ---------------------------------------------------------------- measuring helpers
@@ -196,56 +195,65 @@ def query_ours(settings: Settings, embedder: Embedder, queries: list[str]) -> di
     }
 
 
+class _LangChainEmbeddings:
+    """Our embedder behind LangChain's `Embeddings` interface, so both systems embed alike."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.seconds = 0.0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        started = time.perf_counter()
+        try:
+            return self.embedder.embed(texts).tolist()
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def langchain_store(path: Path, embeddings: _LangChainEmbeddings) -> Any:
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+
+    return Chroma(
+        collection_name="langchain",
+        embedding_function=embeddings,  # type: ignore[arg-type]
+        persist_directory=str(path),
+        client_settings=ChromaSettings(anonymized_telemetry=False, is_persistent=True),
+    )
+
+
 def build_baseline(
     docs: list[Any], workdir: Path, embedder: Embedder
 ) -> tuple[dict[str, Any], Path]:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
+    """The same sentence passages through `langchain_chroma.Chroma.add_texts`, in chunks."""
     path = workdir / "baseline"
-    client = chromadb.PersistentClient(
-        path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
-    )
-    collection = client.get_or_create_collection("langchain", embedding_function=None)
-    batch = client.get_max_batch_size()
-    embed_seconds = 0.0
+    embeddings = _LangChainEmbeddings(embedder)
+    store = langchain_store(path, embeddings)
     total = 0
     with peak_memory() as memory:
         started = time.perf_counter()
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
-
-        def flush() -> None:
-            nonlocal embed_seconds, total
-            t0 = time.perf_counter()
-            vectors = embedder.embed(texts)
-            embed_seconds += time.perf_counter() - t0
-            collection.upsert(
-                ids=[str(uuid.uuid4()) for _ in texts],
-                embeddings=vectors,
-                documents=list(texts),
-                metadatas=list(metas),  # type: ignore[arg-type]
-            )
-            total += len(texts)
-            texts.clear()
-            metas.clear()
-
         for doc in docs:
             for passage in passages_for(doc):
                 texts.append(passage.text)
                 metas.append({"source": doc.id, "title": doc.title})
-                if len(texts) >= batch:
-                    flush()
+            if len(texts) >= BASELINE_CHUNK:
+                total += len(store.add_texts(texts, metadatas=metas))
+                texts, metas = [], []
         if texts:
-            flush()
+            total += len(store.add_texts(texts, metadatas=metas))
         seconds = time.perf_counter() - started
     result = {
         "build_s": round(seconds, 1),
         "abstracts_per_s": round(len(docs) / seconds, 1),
         "passages": total,
         "passages_per_s": round(total / seconds, 1),
-        "embedding_share": round(embed_seconds / seconds, 3),
-        "store_s": round(seconds - embed_seconds, 1),
+        "embedding_share": round(embeddings.seconds / seconds, 3),
+        "store_s": round(seconds - embeddings.seconds, 1),
         "memory": memory,
         "disk_mb": disk_mb(path),
     }
@@ -253,21 +261,8 @@ def build_baseline(
 
 
 def query_baseline(path: Path, embedder: Embedder, queries: list[str]) -> dict[str, Any]:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    client = chromadb.PersistentClient(
-        path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
-    )
-    collection = client.get_collection("langchain", embedding_function=None)
-
-    def similarity_search(query: str) -> Any:
-        vector = embedder.embed([query])[0]
-        return collection.query(
-            query_embeddings=[vector], n_results=K, include=["documents", "metadatas", "distances"]
-        )
-
-    return {"search": timed_queries(similarity_search, queries)}
+    store = langchain_store(path, _LangChainEmbeddings(embedder))
+    return {"search": timed_queries(lambda q: store.similarity_search(q, k=K), queries)}
 
 
 # ---------------------------------------------------------------- open time in a fresh process
@@ -289,16 +284,15 @@ print(json.dumps({{"open_s": round(opened, 2), "open_and_first_search_s":
 """
 _OPEN_BASELINE = """
 import sys, time, json
-sys.path.insert(0, {root!r})
-import chromadb
-from chromadb.config import Settings
+from pathlib import Path
+sys.path.insert(0, {root!r}); sys.path.insert(0, {root!r} + "/benchmarks")
+from scale import _LangChainEmbeddings, langchain_store
 from assistant.index import Embedder
-embedder = Embedder(); vector = embedder.embed(["What was the response rate with tacrolimus?"])[0]
+embeddings = _LangChainEmbeddings(Embedder()); embeddings.embed_query("warm-up")
 t0 = time.perf_counter()
-client = chromadb.PersistentClient(path=sys.argv[1], settings=Settings(anonymized_telemetry=False))
-collection = client.get_collection("langchain", embedding_function=None)
+store = langchain_store(Path(sys.argv[1]), embeddings)
 opened = time.perf_counter() - t0
-collection.query(query_embeddings=[vector], n_results=6)
+store.similarity_search("What was the response rate with tacrolimus?", k=6)
 print(json.dumps({{"open_s": round(opened, 2), "open_and_first_search_s":
                   round(time.perf_counter() - t0, 2)}}))
 """

@@ -1,0 +1,35 @@
+"""The scale benchmark still runs end to end (on a tiny corpus; its figures are not checked)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_scale_benchmark_measures_both_systems_on_a_tiny_corpus(tmp_path: Path) -> None:
+    report = tmp_path / "scale.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("CHROMA_HOST", "CHROMA_PORT")}
+    run = subprocess.run(
+        [sys.executable, "benchmarks/scale.py", "--sizes", "25", "--queries", "12",
+         "--workdir", str(tmp_path / "work"), "--json", str(report)],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    (result,) = json.loads(report.read_text())["results"]
+    ours, baseline = result["ours"], result["baseline"]
+    assert ours["passages"] == baseline["passages"] > 25  # the same sentence passages in both
+    for system in (ours, baseline):
+        assert system["abstracts_per_s"] > 0 and system["disk_mb"] > 0
+        assert system["memory"]["peak_mb"] >= system["memory"]["start_mb"] > 0
+        assert 0 < system["search"]["p50_ms"] <= system["search"]["p95_ms"]
+    assert ours["ask"]["p50_ms"] > 0
+    assert "error" not in ours["open_no_cache"] and "error" not in baseline["open"]
+    assert "| 25 | ours |" in run.stdout and "| 25 | baseline |" in run.stdout
