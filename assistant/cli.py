@@ -30,9 +30,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "eval", help="score a question set: eval [QUESTIONS] [--report DIR] (see --help there)"
     )
     args = parser.parse_args(args_list)
-    if args.command == "ask":
-        return _ask(args.question, as_json=args.json)
-    return _ingest(args.paths, rebuild=args.rebuild)
+    from .index import IndexError_
+
+    try:
+        if args.command == "ask":
+            return _ask(args.question, as_json=args.json)
+        return _ingest(args.paths, rebuild=args.rebuild)
+    except IndexError_ as exc:  # a damaged or incompatible index: say what to do, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
 
 
 def _ask(question: str, as_json: bool) -> int:

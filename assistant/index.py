@@ -193,6 +193,7 @@ class _ReadState:
     doc_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     vocabulary: frozenset[str] | None = None
     lazy: Mapping[str, Passage] | None = None
+    rows: int | None = None  # rows in the passage collection, counted on first search
 
 
 class EvidenceIndex:
@@ -408,11 +409,21 @@ class EvidenceIndex:
         n = min(n, state.total)
         if n <= 0:
             return []
+        hits = self._dense_hits(state, query_vector, n, recount=False)
+        if len(hits) < n:  # another process may have added rows since we counted
+            hits = self._dense_hits(state, query_vector, n, recount=True)
+        self._prefetch(state, [pid for pid, _ in hits[:n]])
+        return hits[:n]
+
+    def _dense_hits(
+        self, state: _ReadState, query_vector: np.ndarray, n: int, recount: bool
+    ) -> list[tuple[str, float]]:
         with self._guard("search"):
-            rows = self.collection.count()
+            if state.rows is None or recount:
+                state.rows = int(self.collection.count())  # a full count: not on every query
             # Rows no committed document owns (an interrupted or concurrent ingest) may take
             # places in the ranking; ask for that many more and drop them.
-            k = min(rows, n + max(0, rows - state.total))
+            k = min(state.rows, n + max(0, state.rows - state.total))
             result = self.collection.query(
                 query_embeddings=[np.asarray(query_vector, dtype=np.float32)],
                 n_results=k,
@@ -423,8 +434,7 @@ class EvidenceIndex:
             pid = _owner(cid, state.committed)
             if pid is not None:
                 hits.append((pid, 1.0 - float(distance)))
-        self._prefetch(state, [pid for pid, _ in hits[:n]])
-        return hits[:n]
+        return hits
 
     def _prefetch(self, state: _ReadState, pids: list[str]) -> None:
         """Large index: read a search's candidates in one go (callers then look them up)."""

@@ -145,12 +145,12 @@ class Retrieval:
 
 
 class HybridSearch:
-    """Dense + BM25 over one EvidenceIndex, fused with reciprocal rank fusion."""
+    """Dense + BM25 over one EvidenceIndex, fused by relative score (see `fuse`)."""
 
     def __init__(self, index: EvidenceIndex, candidates: int = 30) -> None:
         self.index = index
         self.candidates = candidates
-        self._names: dict[str, tuple[list[str], bool]] = {}
+        self._names = StudyNames({})
         self._medical: dict[str, float] = {}
         self._medical_refs: Any = None
         self._names_for: object = None
@@ -203,25 +203,43 @@ class HybridSearch:
         """Favour the studies a question names; if it names none, the evidence base's primary
         documents (a question like "how long was follow-up?" is about the trial at its centre)."""
         names = self._study_names()
-        lowered = query.lower()
-        named = {
-            doc_id
-            for doc_id, (phrases, _primary) in names.items()
-            if any(re.search(rf"\b{re.escape(p)}\b", lowered) for p in phrases)
-        }
-        if not named:
-            named = {doc_id for doc_id, (_p, primary) in names.items() if primary}
-        return dict.fromkeys(named, STUDY_BOOST)
+        return dict.fromkeys(names.named_in(query) or names.primary, STUDY_BOOST)
 
-    def _study_names(self) -> dict[str, tuple[list[str], bool]]:
-        passages = self.index.passages()
+    def _study_names(self) -> StudyNames:
+        passages = self.index.passages()  # one object per index state: the cache key
         if self._names_for is not passages:
-            self._names = {}
-            for passage in passages.values():
-                if passage.document_id not in self._names:
-                    self._names[passage.document_id] = _names_of(passage.metadata)
+            self._names = StudyNames(self.index.documents())
             self._names_for = passages
         return self._names
+
+
+_WORDS = re.compile(r"\w+")
+
+
+class StudyNames:
+    """Which documents a question names, found by phrase lookup (cost independent of corpus
+    size: a 100k-abstract index must not run one regex per document per question)."""
+
+    def __init__(self, documents: dict[str, dict[str, Any]]) -> None:
+        self.by_phrase: dict[tuple[str, ...], set[str]] = {}
+        self.primary: set[str] = set()
+        for doc_id, meta in documents.items():
+            phrases, primary = _names_of(meta)
+            for phrase in phrases:
+                key = tuple(_WORDS.findall(phrase))
+                if key:
+                    self.by_phrase.setdefault(key, set()).add(doc_id)
+            if primary:
+                self.primary.add(doc_id)
+        self.longest = max(map(len, self.by_phrase), default=0)
+
+    def named_in(self, query: str) -> set[str]:
+        words = _WORDS.findall(query.lower())
+        named: set[str] = set()
+        for size in range(1, self.longest + 1):
+            for start in range(len(words) - size + 1):
+                named |= self.by_phrase.get(tuple(words[start : start + size]), set())
+        return named
 
 
 def _names_of(meta: dict[str, Any]) -> tuple[list[str], bool]:

@@ -505,6 +505,16 @@ def test_damaged_vector_files_are_reported_before_chroma_reads_them(
             EvidenceIndex(_settings(copy), embedder=embedder)
         _rebuild_hint(exc)
         assert str(copy) in str(exc.value)
+    # The command line says the same in one line, without a traceback (or a crash).
+    env = {**os.environ, "EA_INDEX_DIR": str(copy), "EA_CORPUS_DIR": str(PROJECT / "corpus")}
+    env.pop("CHROMA_HOST", None)
+    run = subprocess.run(
+        [PYTHON, "-m", "assistant", "ask", "What was the complete response rate?"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 3, run.stderr[-2000:]
+    assert "links to an element" in run.stderr and "ingest --rebuild" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def _rows(header: Path) -> int:
