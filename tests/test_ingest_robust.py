@@ -506,15 +506,20 @@ def test_damaged_vector_files_are_reported_before_chroma_reads_them(
         _rebuild_hint(exc)
         assert str(copy) in str(exc.value)
     # The command line says the same in one line, without a traceback (or a crash).
-    env = {**os.environ, "EA_INDEX_DIR": str(copy), "EA_CORPUS_DIR": str(PROJECT / "corpus")}
-    env.pop("CHROMA_HOST", None)
-    run = subprocess.run(
-        [PYTHON, "-m", "assistant", "ask", "What was the complete response rate?"],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    run = _cli(copy, "ask", "What was the complete response rate?")
     assert run.returncode == 3, run.stderr[-2000:]
     assert "links to an element" in run.stderr and "ingest --rebuild" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def _cli(index_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m assistant ARGS` on this index directory and the bundled corpus."""
+    env = {**os.environ, "EA_INDEX_DIR": str(index_dir), "EA_CORPUS_DIR": str(PROJECT / "corpus")}
+    env.pop("CHROMA_HOST", None)
+    return subprocess.run(
+        [PYTHON, "-m", "assistant", *args],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
 
 
 def _rows(header: Path) -> int:
@@ -568,12 +573,7 @@ def test_rebuild_on_request_repairs_a_damaged_index_dir(tmp_path: Path, embedder
     with pytest.raises(IndexError_) as exc:
         EvidenceIndex(_settings(index_dir), embedder=embedder)
     _rebuild_hint(exc)
-    env = {**os.environ, "EA_INDEX_DIR": str(index_dir), "EA_CORPUS_DIR": str(PROJECT / "corpus")}
-    env.pop("CHROMA_HOST", None)
-    run = subprocess.run(
-        [PYTHON, "-m", "assistant", "ingest", "--rebuild"],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
+    run = _cli(index_dir, "ingest", "--rebuild")
     assert run.returncode == 0, run.stderr[-2000:]
     assert "added" in run.stdout
     index = EvidenceIndex(_settings(index_dir), embedder=embedder)
