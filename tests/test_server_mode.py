@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from process_helpers import free_port, stop
 
 from assistant import EvidenceAssistant, Settings
 from assistant.index import Embedder, EvidenceIndex, IndexError_, drop_index
@@ -40,12 +40,6 @@ QUESTIONS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _chroma_cli() -> str:
     beside_python = Path(sys.executable).parent / "chroma"
     found = str(beside_python) if beside_python.exists() else shutil.which("chroma")
@@ -57,7 +51,7 @@ def _chroma_cli() -> str:
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """A real Chroma server on 127.0.0.1 with a throw-away data directory."""
     data = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
+    port = free_port()
     log = (data / "server.log").open("wb")
     command = [_chroma_cli(), "run", "--path", str(data / "db"), "--host", "127.0.0.1"]
     proc = subprocess.Popen(
@@ -83,12 +77,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
             time.sleep(0.2)
         yield "127.0.0.1", port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop(proc)
         log.close()
 
 
@@ -188,7 +177,7 @@ def test_updates_and_removals_on_the_server_leave_no_stale_passages(
 
 def test_an_unreachable_server_gives_a_clear_message(tmp_path: Path, embedder: Embedder) -> None:
     settings = Settings.from_env(
-        chroma_host="127.0.0.1", chroma_port=_free_port(), index_dir=tmp_path
+        chroma_host="127.0.0.1", chroma_port=free_port(), index_dir=tmp_path
     )
     with pytest.raises(IndexError_) as exc:
         EvidenceIndex(settings, embedder=embedder)

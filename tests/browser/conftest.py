@@ -25,8 +25,8 @@ from browser_helpers import (
     START_TIMEOUT_S,
     PageWatch,
     RunningApp,
-    free_port,
 )
+from process_helpers import free_port, stop
 
 
 def _wait_until_up(app: RunningApp) -> None:
@@ -64,11 +64,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
         _wait_until_up(running)
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="session")
