@@ -14,10 +14,12 @@ _STOPWORDS = frozenset(
     under up was we were what when where which while who whom why will with would you your
     patients patient study trial group groups""".split()  # noqa: SIM905 - a word list reads best as text
 )
-# Changes whenever the word rules change, so cached BM25 indexes built with old rules are rebuilt.
-TOKENIZER_VERSION = hashlib.sha256(" ".join(sorted(_STOPWORDS)).encode()).hexdigest()[:8]
 _BRITISH = re.compile(r"(?<=[a-z])is(?=e|ed|es|ing|ation)")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+# Changes whenever the word rules change, so cached BM25 indexes built with old rules are rebuilt.
+TOKENIZER_VERSION = hashlib.sha256(
+    "|".join([*sorted(_STOPWORDS), _BRITISH.pattern, _WORD.pattern]).encode()
+).hexdigest()[:8]
 
 
 @lru_cache(maxsize=1)

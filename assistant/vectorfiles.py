@@ -44,9 +44,9 @@ def _segment_problems(segment: Path) -> list[str]:
      max_m0, _m, _mult, _ef) = _HEADER.unpack(header)  # fmt: skip
     if version != PERSISTENCE_VERSION:
         return [f"header.bin has persistence version {version}"]
-    if not (count <= capacity and offset0 == 0 and data_at == 4 * (max_m0 + 1) < label_at):
-        return ["header.bin holds inconsistent sizes"]
-    if label_at + 8 > record or max_m == 0:
+    links_end = 4 * (max_m0 + 1)  # level-0 links come first in a record, then vector, label
+    layout = offset0 == 0 and data_at == links_end < label_at <= record - 8
+    if not (layout and count <= capacity and max_m > 0):
         return ["header.bin holds inconsistent sizes"]
     expected = {"data_level0.bin": count * record, "length.bin": count * 4}
     for name, size in expected.items():

@@ -139,6 +139,21 @@ def make_queries(n: int) -> list[str]:
 # ---------------------------------------------------------------- the two systems
 
 
+def build_figures(
+    abstracts: int, passages: int, seconds: float, embed_seconds: float, memory: dict[str, float]
+) -> dict[str, Any]:
+    """What a build reports, the same way for both systems."""
+    return {
+        "build_s": round(seconds, 1),
+        "abstracts_per_s": round(abstracts / seconds, 1),
+        "passages": passages,
+        "passages_per_s": round(passages / seconds, 1),
+        "embedding_share": round(embed_seconds / seconds, 3),
+        "store_s": round(seconds - embed_seconds, 1),
+        "memory": memory,
+    }
+
+
 def build_ours(docs: list[Any], workdir: Path, embedder: Embedder) -> tuple[dict[str, Any], Any]:
     settings = Settings.from_env(index_dir=workdir / "ours", chroma_host=None)
     index = EvidenceIndex(settings, embedder=embedder)
@@ -168,17 +183,8 @@ def build_ours(docs: list[Any], workdir: Path, embedder: Embedder) -> tuple[dict
             seconds = time.perf_counter() - started
     finally:
         embedder.embed = original  # type: ignore[method-assign]
-    result = {
-        "build_s": round(seconds, 1),
-        "abstracts_per_s": round(len(docs) / seconds, 1),
-        "passages": report.embedded,
-        "passages_per_s": round(report.embedded / seconds, 1),
-        "embedding_share": round(embed_seconds[0] / seconds, 3),
-        "store_s": round(seconds - embed_seconds[0], 1),
-        "memory": memory,
-        "disk_mb": disk_mb(settings.index_dir),
-    }
-    return result, settings
+    figures = build_figures(len(docs), report.embedded, seconds, embed_seconds[0], memory)
+    return {**figures, "disk_mb": disk_mb(settings.index_dir)}, settings
 
 
 def query_ours(settings: Settings, embedder: Embedder, queries: list[str]) -> dict[str, Any]:
@@ -247,17 +253,8 @@ def build_baseline(
         if texts:
             total += len(store.add_texts(texts, metadatas=metas))
         seconds = time.perf_counter() - started
-    result = {
-        "build_s": round(seconds, 1),
-        "abstracts_per_s": round(len(docs) / seconds, 1),
-        "passages": total,
-        "passages_per_s": round(total / seconds, 1),
-        "embedding_share": round(embeddings.seconds / seconds, 3),
-        "store_s": round(seconds - embeddings.seconds, 1),
-        "memory": memory,
-        "disk_mb": disk_mb(path),
-    }
-    return result, path
+    figures = build_figures(len(docs), total, seconds, embeddings.seconds, memory)
+    return {**figures, "disk_mb": disk_mb(path)}, path
 
 
 def query_baseline(path: Path, embedder: Embedder, queries: list[str]) -> dict[str, Any]:
