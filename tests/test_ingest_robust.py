@@ -277,21 +277,7 @@ def test_leftovers_of_an_interrupted_ingest_are_invisible_and_swept(
     rows = [(f"{p.id}@{content_hash(changed)}", p, changed) for p in passages_for(changed)]
     rows += [(f"{p.id}@{content_hash(docs[3])}", p, docs[3]) for p in half]
     vectors = embedder.embed([p.text for _, p, _ in rows])
-    index.collection.upsert(
-        ids=[cid for cid, _, _ in rows],
-        embeddings=vectors,
-        documents=[p.text for _, p, _ in rows],
-        metadatas=[
-            {
-                "doc_id": d.id,
-                "doc_hash": content_hash(d),
-                "start": p.start,
-                "end": p.end,
-                "position": p.position,
-            }
-            for _, p, d in rows
-        ],
-    )
+    index.collection.upsert(ids=[cid for cid, _, _ in rows], embeddings=vectors)
     reopened = EvidenceIndex(_settings(tmp_path / "index"), embedder=embedder)
     assert reopened.indexed_hashes() == committed
     assert not any("99%" in p.text for p in reopened.passages().values())
@@ -557,12 +543,42 @@ def test_an_index_built_with_another_model_asks_for_a_rebuild(
 
 def test_a_damaged_manifest_record_is_reported(tmp_path: Path, embedder: Embedder) -> None:
     index = _small_index(tmp_path / "index", embedder)
-    index.documents_collection.update(
-        ids=["pmid99000001"], documents=["{not json"], embeddings=[[0.5]]
-    )
+    index.documents_collection.update(ids=["pmid99000001"], metadatas=[{"passages": "many"}])
     with pytest.raises(IndexError_, match="manifest is damaged") as exc:
         EvidenceIndex(_settings(tmp_path / "index"), embedder=embedder).passages()
     _rebuild_hint(exc)
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        pytest.param(lambda n: " ".join(["0:10"] * (n - 1)), id="one-span-short"),
+        pytest.param(lambda n: "0:10 10:x", id="garbage"),
+        pytest.param(lambda n: " ".join(["0:999999999"] * n), id="past-the-end"),
+    ],
+)
+def test_damaged_sentence_spans_are_reported(
+    tmp_path: Path, embedder: Embedder, damaged: Callable[[int], str]
+) -> None:
+    index = _small_index(tmp_path / "index", embedder)
+    spans = damaged(index.documents()["pmid99000001"]["passages"])
+    index.documents_collection.update(ids=["pmid99000001"], metadatas=[{"spans": spans}])
+    with pytest.raises(IndexError_, match="manifest is damaged") as exc:
+        EvidenceIndex(_settings(tmp_path / "index"), embedder=embedder).passages()
+    _rebuild_hint(exc)
+
+
+def test_a_passage_text_is_stored_once_in_its_documents_manifest_row(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Passage rows are bare vectors (Chroma writes them twice as fast); the text is cut from
+    the document's stored text at the stored span."""
+    index = _small_index(tmp_path / "index", embedder)
+    rows = index.collection.get(include=["documents", "metadatas"])
+    assert rows["ids"] and not any(rows["documents"] or []) and not any(rows["metadatas"] or [])
+    docs = {doc.id: doc for doc in _fixture_docs()}
+    for passage in index.passages().values():
+        assert passage.text == docs[passage.document_id].text[passage.start : passage.end]
 
 
 @pytest.mark.slow
