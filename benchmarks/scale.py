@@ -16,6 +16,7 @@ latency p50/p95.
 
     .venv/bin/python benchmarks/scale.py --sizes 10000            # ~15-40 min on 2 cores
     .venv/bin/python benchmarks/scale.py --sizes 100000 --json reports/scale-100k.json
+    .venv/bin/python benchmarks/scale.py --sizes 10000 --embedder static-minilm-l6   # bulk mode
 
 The machine is shared by whatever else runs; the load average at start and end is recorded.
 """
@@ -44,7 +45,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from synthetic_corpus import CONDITIONS, DRUGS, make_documents  # noqa: E402
 
 from assistant import EvidenceAssistant, Settings  # noqa: E402
-from assistant.index import Embedder, EvidenceIndex  # noqa: E402
+from assistant.index import Embedder, EvidenceIndex, TextEmbedder, make_embedder  # noqa: E402
 from assistant.ingest import passages_for  # noqa: E402
 from assistant.retrieve import HybridSearch  # noqa: E402
 
@@ -154,8 +155,12 @@ def build_figures(
     }
 
 
-def build_ours(docs: list[Any], workdir: Path, embedder: Embedder) -> tuple[dict[str, Any], Any]:
-    settings = Settings.from_env(index_dir=workdir / "ours", chroma_host=None)
+def build_ours(
+    docs: list[Any], workdir: Path, embedder: TextEmbedder
+) -> tuple[dict[str, Any], Any]:
+    settings = Settings.from_env(
+        index_dir=workdir / "ours", chroma_host=None, embedding_model=embedder.model_name
+    )
     index = EvidenceIndex(settings, embedder=embedder)
     embed_seconds = [0.0]
     original = embedder.embed
@@ -187,7 +192,7 @@ def build_ours(docs: list[Any], workdir: Path, embedder: Embedder) -> tuple[dict
     return {**figures, "disk_mb": disk_mb(settings.index_dir)}, settings
 
 
-def query_ours(settings: Settings, embedder: Embedder, queries: list[str]) -> dict[str, Any]:
+def query_ours(settings: Settings, embedder: TextEmbedder, queries: list[str]) -> dict[str, Any]:
     index = EvidenceIndex(settings, embedder=embedder)
     search = HybridSearch(index, settings.candidates)
     started = time.perf_counter()
@@ -204,7 +209,7 @@ def query_ours(settings: Settings, embedder: Embedder, queries: list[str]) -> di
 class _LangChainEmbeddings:
     """Our embedder behind LangChain's `Embeddings` interface, so both systems embed alike."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: TextEmbedder) -> None:
         self.embedder = embedder
         self.seconds = 0.0
 
@@ -232,7 +237,7 @@ def langchain_store(path: Path, embeddings: _LangChainEmbeddings) -> Any:
 
 
 def build_baseline(
-    docs: list[Any], workdir: Path, embedder: Embedder
+    docs: list[Any], workdir: Path, embedder: TextEmbedder
 ) -> tuple[dict[str, Any], Path]:
     """The same sentence passages through `langchain_chroma.Chroma.add_texts`, in chunks."""
     path = workdir / "baseline"
@@ -257,7 +262,7 @@ def build_baseline(
     return {**figures, "disk_mb": disk_mb(path)}, path
 
 
-def query_baseline(path: Path, embedder: Embedder, queries: list[str]) -> dict[str, Any]:
+def query_baseline(path: Path, embedder: TextEmbedder, queries: list[str]) -> dict[str, Any]:
     store = langchain_store(path, _LangChainEmbeddings(embedder))
     return {"search": timed_queries(lambda q: store.similarity_search(q, k=K), queries)}
 
@@ -269,13 +274,16 @@ import sys, time, json
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from assistant import Settings
-from assistant.index import Embedder, EvidenceIndex
+from assistant.index import Embedder, EvidenceIndex, make_embedder
 from assistant.retrieve import HybridSearch
-embedder = Embedder(); embedder.embed(["warm-up"])
+settings = Settings.from_env(index_dir=Path(sys.argv[1]), chroma_host=None,
+                             embedding_model=sys.argv[2])
+embedder = make_embedder(settings); embedder.embed(["warm-up"])
+scorer = Embedder(); scorer.embed(["warm-up"])
 t0 = time.perf_counter()
-index = EvidenceIndex(Settings.from_env(index_dir=Path(sys.argv[1]), chroma_host=None), embedder)
+index = EvidenceIndex(settings, embedder)
 opened = time.perf_counter() - t0
-HybridSearch(index).search("What was the response rate with tacrolimus?", 6)
+HybridSearch(index, scorer=scorer).search("What was the response rate with tacrolimus?", 6)
 print(json.dumps({{"open_s": round(opened, 2), "open_and_first_search_s":
                   round(time.perf_counter() - t0, 2)}}))
 """
@@ -284,8 +292,10 @@ import sys, time, json
 from pathlib import Path
 sys.path.insert(0, {root!r}); sys.path.insert(0, {root!r} + "/benchmarks")
 from scale import _LangChainEmbeddings, langchain_store
-from assistant.index import Embedder
-embeddings = _LangChainEmbeddings(Embedder()); embeddings.embed_query("warm-up")
+from assistant import Settings
+from assistant.index import make_embedder
+embedder = make_embedder(Settings.from_env(embedding_model=sys.argv[2]))
+embeddings = _LangChainEmbeddings(embedder); embeddings.embed_query("warm-up")
 t0 = time.perf_counter()
 store = langchain_store(Path(sys.argv[1]), embeddings)
 opened = time.perf_counter() - t0
@@ -295,9 +305,9 @@ print(json.dumps({{"open_s": round(opened, 2), "open_and_first_search_s":
 """
 
 
-def open_in_fresh_process(code: str, path: Path) -> dict[str, float]:
+def open_in_fresh_process(code: str, path: Path, model: str) -> dict[str, float]:
     run = subprocess.run(
-        [sys.executable, "-c", code.format(root=str(ROOT)), str(path)],
+        [sys.executable, "-c", code.format(root=str(ROOT)), str(path), model],
         capture_output=True, text=True, check=False, timeout=3600,
     )  # fmt: skip
     if run.returncode != 0:
@@ -308,24 +318,34 @@ def open_in_fresh_process(code: str, path: Path) -> dict[str, float]:
 # ---------------------------------------------------------------- main
 
 
-def bench(size: int, workdir: Path, embedder: Embedder, args: argparse.Namespace) -> dict[str, Any]:
+def bench_ours(
+    docs: list[Any], workdir: Path, embedder: TextEmbedder, queries: list[str]
+) -> dict[str, Any]:
+    ours, settings = build_ours(docs, workdir, embedder)
+    print(f"  ours built: {ours}", flush=True)
+    cache = settings.index_dir / "bm25-cache"
+    model = embedder.model_name
+    ours["open_no_cache"] = open_in_fresh_process(_OPEN_OURS, settings.index_dir, model)
+    ours["open_with_cache"] = open_in_fresh_process(_OPEN_OURS, settings.index_dir, model)
+    ours["bm25_cache_mb"] = disk_mb(cache) if cache.exists() else 0.0
+    ours.update(query_ours(settings, embedder, queries))
+    print(f"  ours queried: {ours}", flush=True)
+    return ours
+
+
+def bench(
+    size: int, workdir: Path, embedder: TextEmbedder, args: argparse.Namespace
+) -> dict[str, Any]:
     print(f"== {size} abstracts in {workdir} (load {load_average()})", flush=True)
     docs = list(make_documents(size))
     queries = make_queries(args.queries)
     out: dict[str, Any] = {"abstracts": size, "load_average_start": load_average()}
-    ours, settings = build_ours(docs, workdir, embedder)
-    print(f"  ours built: {ours}", flush=True)
-    cache = settings.index_dir / "bm25-cache"
-    ours["open_no_cache"] = open_in_fresh_process(_OPEN_OURS, settings.index_dir)
-    ours["open_with_cache"] = open_in_fresh_process(_OPEN_OURS, settings.index_dir)
-    ours["bm25_cache_mb"] = disk_mb(cache) if cache.exists() else 0.0
-    ours.update(query_ours(settings, embedder, queries))
-    print(f"  ours queried: {ours}", flush=True)
-    out["ours"] = ours
+    if not args.skip_ours:
+        out["ours"] = bench_ours(docs, workdir, embedder, queries)
     if not args.skip_baseline:
         base, path = build_baseline(docs, workdir, embedder)
         print(f"  baseline built: {base}", flush=True)
-        base["open"] = open_in_fresh_process(_OPEN_BASELINE, path)
+        base["open"] = open_in_fresh_process(_OPEN_BASELINE, path, embedder.model_name)
         base.update(query_baseline(path, embedder, queries))
         print(f"  baseline queried: {base}", flush=True)
         out["baseline"] = base
@@ -368,19 +388,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="default: a new temp dir")
     parser.add_argument("--keep", action="store_true", help="keep the built indexes")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--skip-ours", action="store_true", help="run only the LangChain baseline")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
+    parser.add_argument(
+        "--embedder",
+        default=Embedder.MODEL_NAME,
+        choices=[Embedder.MODEL_NAME, "static-minilm-l6"],
+        help="the index's embedder, for both systems (static: fast bulk builds, MiniLM rescoring)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)
     import torch
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    embedder = Embedder()
+    embedder = make_embedder(Settings.from_env(embedding_model=args.embedder))
     embedder.embed(["warm-up"])
     meta = {
         "cpus": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
-        "bf16": embedder.bf16,
+        "embedder": embedder.model_name,
+        "bf16": Embedder().bf16,
         "python": sys.version.split()[0],
     }
     print(f"machine: {meta}", flush=True)
