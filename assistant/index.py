@@ -414,6 +414,13 @@ class EvidenceIndex:
             state.lazy = _LazyPassages(self, state)
         return state.lazy
 
+    def passages_by_id(self, pids: Iterable[str]) -> dict[str, Passage]:
+        """The committed passages among `pids`, in one read of the store for a large index."""
+        state = self._state()
+        if state.passages is not None:
+            return {pid: state.passages[pid] for pid in pids if pid in state.passages}
+        return self._fetch(pids)
+
     def count(self) -> int:
         """Rows in the passage collection (equals the committed passages after a sync)."""
         with self._guard("read"):

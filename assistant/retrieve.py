@@ -182,13 +182,11 @@ class HybridSearch:
         if self.index.embedder.approximate:
             dense = self.rescore(query, [pid for pid, _ in dense + sparse])
         fused = fuse(dense, sparse, SPARSE_WEIGHT)
-        passages = self.index.passages()
+        passages = self.index.passages_by_id(fused)
         boosts = self.study_boosts(query)
-        for pid in fused:
-            if pid in passages:
-                passage = passages[pid]
-                fused[pid] += boosts.get(passage.document_id, 0.0)
-                fused[pid] += intent_adjustment(query, passage.text)
+        for pid, passage in passages.items():
+            fused[pid] += boosts.get(passage.document_id, 0.0)
+            fused[pid] += intent_adjustment(query, passage.text)
         similarity = dict(dense)
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
         hits = [
@@ -202,15 +200,12 @@ class HybridSearch:
 
     def rescore(self, query: str, pids: list[str]) -> list[tuple[str, float]]:
         """The best `candidates` of `pids` by MiniLM cosine to the query, best first."""
-        passages = self.index.passages()
-        pool = [pid for pid in dict.fromkeys(pids) if pid in passages]
+        pool = list(dict.fromkeys(pids))
         with self._scored_lock:
             vectors = {pid: self._scored[pid] for pid in pool if pid in self._scored}
-        todo = [pid for pid in pool if pid not in vectors]
-        texts = [
-            embedding_text(passages[pid].metadata.get("short_name", ""), passages[pid].text)
-            for pid in todo
-        ]
+        todo = self.index.passages_by_id(pid for pid in pool if pid not in vectors)
+        pool = [pid for pid in pool if pid in vectors or pid in todo]
+        texts = [embedding_text(p.metadata.get("short_name", ""), p.text) for p in todo.values()]
         if texts:
             vectors.update(zip(todo, self.scorer.embed(texts), strict=True))
         query_vector = self.scorer.embed([query])[0]
@@ -236,8 +231,8 @@ class HybridSearch:
     def keyword_search(self, query: str, k: int) -> list[Passage]:
         """BM25 alone (well under a millisecond): enough to find a rule or a figure by its
         words, for the tools stage's second look at the evidence."""
-        passages = self.index.passages()
         hits = self.index.bm25_search(expand_query(query), k)
+        passages = self.index.passages_by_id(pid for pid, _score in hits)
         return [passages[pid] for pid, _score in hits if pid in passages]
 
     def study_boosts(self, query: str) -> dict[str, float]:

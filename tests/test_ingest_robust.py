@@ -641,6 +641,9 @@ def test_large_index_mode_answers_like_the_in_memory_mode(
     assert lazy.passages() is lazy_passages  # one object per index state
     assert list(lazy_passages.values()) == list(eager_passages.values())  # batched full scan
     assert dict(lazy_passages.items()) == dict(eager_passages)
+    wanted = [pid for pid, _ in got[1][0]] + ["pmid99000001#s999"]
+    assert lazy.passages_by_id(wanted) == eager.passages_by_id(wanted)  # one read of the store
+    assert list(lazy.passages_by_id(wanted)) == wanted[:-1]
     assert "pmid99000001#s999" not in lazy_passages
     with pytest.raises(KeyError):
         lazy_passages["pmid99000001#s999"]
