@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import EvidenceAssistant
+from assistant import Answer, EvidenceAssistant
 
 IN_SCOPE = [
     "What was the tacrolimus response rate?", "When did the study close?",
@@ -39,21 +39,30 @@ OUT_OF_SCOPE = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("question", IN_SCOPE)
-def test_questions_the_evidence_covers_are_answered(bot: EvidenceAssistant, question: str) -> None:
-    answer = bot.ask(question)
+def assert_covered(answer: Answer) -> None:
+    """Answered, with citations and no number the evidence does not hold."""
     assert answer.status == "answered", answer.answer
     assert answer.citations
+    assert answer.to_dict()["ungrounded_numbers"] == []
+
+
+def assert_not_covered(answer: Answer) -> None:
+    """The assistant says the evidence base does not cover it, and cites and computes nothing."""
+    assert answer.status == "no_evidence", answer.answer
+    assert answer.citations == [] and answer.tool_calls == []
+    assert "does not cover" in answer.answer
+
+
+@pytest.mark.parametrize("question", IN_SCOPE)
+def test_questions_the_evidence_covers_are_answered(bot: EvidenceAssistant, question: str) -> None:
+    assert_covered(bot.ask(question))
 
 
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)
 def test_questions_outside_the_evidence_get_no_evidence(
     bot: EvidenceAssistant, question: str
 ) -> None:
-    answer = bot.ask(question)
-    assert answer.status == "no_evidence", answer.answer
-    assert answer.citations == [] and answer.tool_calls == []
-    assert "does not cover" in answer.answer
+    assert_not_covered(bot.ask(question))
 
 
 def test_the_message_names_the_unfamiliar_term(bot: EvidenceAssistant) -> None:

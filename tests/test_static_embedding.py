@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_scope import IN_SCOPE, OUT_OF_SCOPE
+from test_scope import IN_SCOPE, OUT_OF_SCOPE, assert_covered, assert_not_covered
 
 from assistant import EvidenceAssistant, Settings
 from assistant.index import Embedder, EvidenceIndex, IndexError_, embedding_text
@@ -182,19 +182,14 @@ BULK_MISSES = {"How many centres took part?"}
 def test_bulk_mode_answers_what_the_evidence_covers(
     bulk_bot: EvidenceAssistant, question: str
 ) -> None:
-    answer = bulk_bot.ask(question)
-    assert answer.status == "answered", answer.answer
-    assert answer.citations
-    assert answer.to_dict()["ungrounded_numbers"] == []
+    assert_covered(bulk_bot.ask(question))
 
 
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)
 def test_bulk_mode_says_when_the_evidence_does_not_cover_a_question(
     bulk_bot: EvidenceAssistant, question: str
 ) -> None:
-    answer = bulk_bot.ask(question)
-    assert answer.status == "no_evidence", answer.answer
-    assert answer.citations == []
+    assert_not_covered(bulk_bot.ask(question))
 
 
 def test_an_index_refuses_settings_naming_another_embedder(bulk_bot: EvidenceAssistant) -> None:
