@@ -21,6 +21,7 @@ from .types import Passage
 
 MEDICAL_REFERENCES = ["disease", "drug", "medical treatment", "symptom"]
 SCORED_CACHE = 20_000  # MiniLM vectors of passages kept when rescoring a bulk index's candidates
+RESCORED = 20  # per retriever, the candidates of a bulk index that MiniLM scores again
 MEDICAL_WORD = 0.32  # similarity to "disease / drug / treatment / symptom" for a medical word
 # Words of trial methodology: a question using them is about the evidence base's studies.
 _CONTEXT_WORDS = frozenset(
@@ -152,8 +153,8 @@ class HybridSearch:
     """Dense + BM25 over one EvidenceIndex, fused by relative score (see `fuse`).
 
     Dense scores (and the relevance threshold they are held to) are MiniLM cosines. An index
-    built with an approximate embedder (the static bulk one) only shortlists: its dense
-    candidates and the BM25 ones are scored again by MiniLM, each passage once (cached).
+    built with an approximate embedder (the static bulk one) only shortlists: its best RESCORED
+    dense candidates and BM25 ones are scored again by MiniLM, each passage once (cached).
     """
 
     def __init__(
@@ -180,7 +181,8 @@ class HybridSearch:
         dense = self.index.dense_search(vector, self.candidates)
         sparse = self.index.bm25_search(expand_query(query), self.candidates)
         if self.index.embedder.approximate:
-            dense = self.rescore(query, [pid for pid, _ in dense + sparse])
+            pool = [pid for pid, _ in dense[:RESCORED] + sparse[:RESCORED]]
+            dense = self.rescore(query, pool)
         fused = fuse(dense, sparse, SPARSE_WEIGHT)
         passages = self.index.passages_by_id(fused)
         boosts = self.study_boosts(query)
