@@ -14,26 +14,18 @@ from .config import Settings
 from .index import EvidenceIndex, SyncReport
 from .ingest import corpus_files, load_corpus
 from .llm import Phraser, phraser_from_settings
+from .profile import Profile, check_sources, load_profile
 from .retrieve import EvidenceRetriever, HybridSearch, Retrieval
 from .route import Route, invalid_reason, route
 from .support import citation_support
+from .tools import tools_for
 from .types import Answer, Citation, Passage, ToolCall
-from .verify import GroundingPool, enforce, numbers_in
+from .verify import GroundingPool, enforce, numbers_in, ungrounded
 
 MAX_EVIDENCE = 3
 CONFIDENT_MATCH = 0.7  # dense similarity at which an unfamiliar word no longer means off-topic
-BASIS_PASSAGES = 2  # sentences stating the rules a patient-level tool applied
-BASIS_CANDIDATES = 20
-_RULE = re.compile(r"[<>≤≥]|\bbelow\b|\bat least\b|\bunder\b|\bno more than\b|\bmaximum\b")
 TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
 
-NO_EVIDENCE = (
-    "The evidence base does not cover this question, so there is nothing to cite. "
-    "It holds the interview on the tacrolimus versus intravenous cyclophosphamide (IVCY) "
-    "lupus nephritis trial and abstract records of related induction trials and the KDIGO "
-    "guideline. Try asking about response or remission rates, eligibility, steroid dosing, "
-    "adverse events, subgroups or limitations."
-)
 ADVICE_NOTE = (
     "_This assistant reports what the evidence says and who said it; it does not give "
     "treatment advice for an individual patient._"
@@ -56,12 +48,20 @@ class EvidenceAssistant:
         phraser: Phraser | None = None,
     ) -> None:
         self.settings = settings or Settings.from_env()
+        self.profile: Profile = load_profile(self.settings.corpus_dir)
+        self.tools = tools_for(self.profile)
         self.index = index or EvidenceIndex(self.settings)
         self.last_sync: SyncReport | None = None
         self.ingest_errors: list[str] = []
         if sync_corpus:
             self.sync_corpus()
-        self.search = HybridSearch(self.index, self.settings.candidates)
+        self._check_profile()
+        self.search = HybridSearch(
+            self.index,
+            self.settings.candidates,
+            synonyms=self.profile.synonyms,
+            not_study_names=self.profile.not_study_names,
+        )
         self.search.warm_up()
         self.phraser = phraser or phraser_from_settings(self.settings)
 
@@ -73,6 +73,12 @@ class EvidenceAssistant:
         self.last_sync = self.index.sync(documents, progress=progress)
         return self.last_sync
 
+    def _check_profile(self) -> None:
+        """Each threshold of the profile must be written in the indexed passage it cites."""
+        cited = [entry.source for _, entry in self.profile.all_sourced()]
+        found = self.index.passages_by_id(cited) if cited else {}
+        check_sources(self.profile, {pid: p.text for pid, p in found.items()})
+
     def ingest(self, paths: Sequence[Path]) -> tuple[SyncReport, list[str]]:
         """Add or update documents from files outside the corpus sync (keeps the rest)."""
         documents, errors = load_corpus(paths)
@@ -83,6 +89,12 @@ class EvidenceAssistant:
         """The hybrid search as a LangChain retriever."""
         return EvidenceRetriever(search=self.search, k=k or self.settings.top_k)
 
+    def as_runnable(self) -> Any:
+        """The answer chain as a LangChain Runnable (see `assistant.lc`)."""
+        from .lc import answer_chain
+
+        return answer_chain(self)
+
     # ------------------------------------------------------------ ask
 
     def ask(self, question: Any, history: Sequence[dict[str, Any]] | None = None) -> Answer:
@@ -91,30 +103,33 @@ class EvidenceAssistant:
         if reason:
             return Answer(question=str(question)[:200], answer=reason, status="invalid_input",
                           timings_ms={"total": _ms(started)})  # fmt: skip
-        routed = route(question, history)
+        routed = self.route(question, history)
         t0 = time.perf_counter()
-        retrieval = self.search.search(routed.query, max(self.settings.top_k, TOOL_CANDIDATES))
+        retrieval = self.retrieve(routed)
         timings = {"retrieve": _ms(t0)}
         t0 = time.perf_counter()
-        plan = plan_tools(routed, retrieval, self.search.keyword_search)
-        if plan.basis:
-            plan.basis_passages = self._basis(plan.basis, routed.query)
+        plan, basis = self.run_tools(routed, retrieval)
         timings["tools"] = _ms(t0)
         t0 = time.perf_counter()
-        answer = self._compose(routed, retrieval, plan)
+        answer = self.compose(routed, retrieval, plan, basis)
         timings["compose"] = _ms(t0)
         timings["total"] = _ms(started)
         answer.timings_ms = timings
         return answer
 
-    def _basis(self, basis: str, query: str) -> list[Passage]:
-        """The sentences stating the rules a tool applied, from the study the question names
-        (KDIGO's criteria for a KDIGO question), else from the evidence base's own trial."""
-        boosts = self.search.study_boosts(query)
-        found = self.search.keyword_search(basis, BASIS_CANDIDATES)
-        rules = [p for p in found if _RULE.search(p.text)]  # thresholds, not results
-        ranked = sorted(rules, key=lambda p: -boosts.get(p.document_id, 0.0))  # stable
-        return ranked[:BASIS_PASSAGES]
+    # The stages of `ask`, one method each (the LangChain runnable wraps the same methods).
+
+    def route(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Route:
+        return route(question, history, self.profile)
+
+    def retrieve(self, routed: Route) -> Retrieval:
+        return self.search.search(routed.query, max(self.settings.top_k, TOOL_CANDIDATES))
+
+    def run_tools(self, routed: Route, retrieval: Retrieval) -> tuple[ToolPlan, list[Passage]]:
+        """The calculations, and the passages stating the thresholds they applied."""
+        plan = plan_tools(routed, retrieval, self.search.keyword_search, self.profile, self.tools)
+        found = self.index.passages_by_id(plan.rule_sources) if plan.rule_sources else {}
+        return plan, [found[pid] for pid in plan.rule_sources if pid in found]
 
     def _in_scope(self, retrieval: Retrieval) -> bool:
         """Relevant enough to answer: a close sentence, and no specialist term the corpus lacks
@@ -123,7 +138,12 @@ class EvidenceAssistant:
             return False
         return not retrieval.foreign_terms or retrieval.best_similarity >= CONFIDENT_MATCH
 
-    def _compose(self, routed: Route, retrieval: Retrieval, plan: ToolPlan) -> Answer:
+    def compose(
+        self, routed: Route, retrieval: Retrieval, plan: ToolPlan, basis: list[Passage]
+    ) -> Answer:
+        """Direct answer, calculations and quoted evidence, verified (see `verify`)."""
+        if plan.not_covered:
+            return Answer(question=routed.question, answer=plan.not_covered, status="no_evidence")
         if plan.notes and not plan.calls:
             message = " ".join(plan.notes)
             return Answer(question=routed.question, answer=message, status="invalid_input")
@@ -131,19 +151,23 @@ class EvidenceAssistant:
         # (including trial numbers fed to a tool) needs the evidence to cover the question.
         from_user_only = plan.calls and not plan.sources
         if not from_user_only and not self._in_scope(retrieval):
-            return Answer(question=routed.question, answer=no_evidence_message(retrieval),
-                          status="no_evidence")  # fmt: skip
+            message = no_evidence_message(retrieval, self.profile)
+            return Answer(question=routed.question, answer=message, status="no_evidence")
         evidence = select_evidence(retrieval, self.settings.top_k)
         if plan.calls:
-            evidence = [*plan.sources, *evidence_for_calls(retrieval.passages, evidence, plan)]
-        limit = max(MAX_EVIDENCE, len(plan.sources))
-        evidence = supporting_only(routed, _unique(evidence)[:limit], plan.calls)
+            found = evidence_for_calls(retrieval.passages, evidence, plan, basis)
+            evidence = [*plan.sources, *found]
+        limit = max(MAX_EVIDENCE, len(plan.sources), len(basis))
+        evidence = supporting_only(
+            routed, _unique(evidence)[:limit], plan.calls, self.profile.shared
+        )
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls)
         pool = grounding_pool(citations, evidence, plan.calls)
         markdown, _removed = enforce(markdown, pool)
         if not (citations or plan.calls) or not markdown:
-            return Answer(question=routed.question, answer=NO_EVIDENCE, status="no_evidence")
+            message = self.profile.no_evidence_message()
+            return Answer(question=routed.question, answer=message, status="no_evidence")
         if self.phraser is not None:  # optional LLM wording, kept only if it passes the checks
             phrased = self.phraser.phrase(routed.question, markdown, citations, plan.calls, pool)
             markdown = phrased or markdown
@@ -153,10 +177,18 @@ class EvidenceAssistant:
             status="answered",
             citations=citations,
             tool_calls=plan.calls,
+            # Recomputed on the final text (after any phrasing): empty because the verifier
+            # removed what it could not ground, never because it was not looked at.
+            ungrounded_numbers=ungrounded(markdown, pool),
         )
 
 
-def supporting_only(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> list[Passage]:
+def supporting_only(
+    routed: Route,
+    evidence: list[Passage],
+    calls: list[ToolCall],
+    shared: frozenset[str] = frozenset(),
+) -> list[Passage]:
     """Drop cited passages that support nothing the answer says (same rule as the evaluation:
     a figure-bearing quote must carry a figure the answer uses; a qualitative one must share
     its specific words). Padding citations are what make other tools' citations untrustworthy."""
@@ -168,7 +200,7 @@ def supporting_only(routed: Route, evidence: list[Passage], calls: list[ToolCall
         "tool_calls": [c.to_dict() for c in calls],
     }
     bibliography = {p.document_id: _bibliography(p) for p in evidence}
-    flags = citation_support(draft, bibliography)
+    flags = citation_support(draft, bibliography, shared)
     kept = [p for p, ok in zip(evidence, flags, strict=True) if ok]
     return kept or evidence[:1]
 
@@ -178,11 +210,11 @@ def _bibliography(passage: Passage) -> str:
     return " ".join(str(meta.get(k, "")) for k in ("short_name", "citation", "year", "journal"))
 
 
-def no_evidence_message(retrieval: Retrieval) -> str:
+def no_evidence_message(retrieval: Retrieval, profile: Profile) -> str:
     if not retrieval.foreign_terms:
-        return NO_EVIDENCE
+        return profile.no_evidence_message()
     terms = ", ".join(f"“{t}”" for t in retrieval.foreign_terms)
-    return f"Nothing in the evidence base mentions {terms}. {NO_EVIDENCE}"
+    return f"Nothing in the evidence base mentions {terms}. {profile.no_evidence_message()}"
 
 
 def select_evidence(retrieval: Retrieval, top_k: int) -> list[Passage]:
@@ -196,18 +228,18 @@ def select_evidence(retrieval: Retrieval, top_k: int) -> list[Passage]:
 
 
 def evidence_for_calls(
-    candidates: list[Passage], evidence: list[Passage], plan: ToolPlan
+    candidates: list[Passage], evidence: list[Passage], plan: ToolPlan, basis: list[Passage]
 ) -> list[Passage]:
     """What a calculation cites: passages holding the numbers the user gave ("29 of 157" ->
-    the sentence with 29 and 18.5), else the rules the tool applied (found by `plan.basis`),
-    else nothing for a pure unit conversion."""
+    the sentence with 29 and 18.5), else the passages stating the thresholds the tool applied
+    (its output's `sources`), else nothing for a pure unit conversion."""
     wanted = {_key(t.value) for call in plan.calls if call.name == "rate"
               for t in numbers_in(" ".join(str(v) for v in call.inputs.values()))}  # fmt: skip
     matching = [
         p for p in candidates if len(wanted & {_key(t.value) for t in numbers_in(p.text)}) >= 2
     ]
-    if matching or plan.basis is not None:
-        return matching or plan.basis_passages
+    if matching or basis:
+        return matching or basis
     return [] if all(call.name == "convert" for call in plan.calls) else evidence
 
 
@@ -263,7 +295,7 @@ def focused_clauses(sentence: str, routed: Route) -> str | None:
     several (a first question keeps the comparator beside it)."""
     if len(routed.arms) != 1 or not routed.follow_up_of:
         return None
-    values = extract.arm_values(sentence)
+    values = extract.arm_values(sentence, routed.vocabulary)
     if len({v.arm for v in values}) < 2:
         return None
     wanted = extract.measure_of(routed.query)

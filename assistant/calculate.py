@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import extract
+from .profile import Profile, Protocol
 from .retrieve import Retrieval
 from .route import Route
 from .tools import (
@@ -18,19 +19,17 @@ from .tools import (
     difference_of_percentages,
     non_inferiority,
     rate,
-    remission_check,
     reported_difference,
-    steroid_schedule,
-    trial_eligibility,
+    tools_for,
 )
 from .types import Passage, ToolCall
 
-_DOSING = re.compile(r"predniso|steroid|glucocorticoid|dose|dosing|taper|schedule|regimen", re.I)
+_DOSING = re.compile(r"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|\bmg\b", re.I)
+# "the trial", "this study", "the protocol": the evidence base's own (primary) study.
+_OWN_STUDY = re.compile(r"\b(?:the|this|that|same)\s+(?:trial|study|protocol)(?:'s)?\b", re.I)
 _REMISSION = re.compile(r"remission|respon|classif|criteria|meet|achiev|qualif", re.I)
 _ELIGIBLE = re.compile(
-    r"eligib|qualif|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b|"
-    r"fit the trial|trial criteria|get into the trial",
-    re.I,
+    r"eligib|qualif|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b", re.I
 )
 _STATS = re.compile(
     r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnnt\b|number needed|"
@@ -60,9 +59,15 @@ class ToolPlan:
     calls: list[ToolCall] = field(default_factory=list)
     sources: list[Passage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    basis: str | None = None  # a search for the passages stating the rules the tool applies
-    basis_passages: list[Passage] = field(default_factory=list)
     lookup: Callable[[str, int], list[Passage]] | None = None
+    profile: Profile = field(default_factory=Profile.generic)
+    tools: dict[str, Callable[..., ToolCall]] = field(default_factory=dict)
+    not_covered: str | None = None  # the question needs a tool the evidence base has no data for
+
+    @property
+    def rule_sources(self) -> list[str]:
+        """Passages stating the thresholds the calls applied (cited with the answer)."""
+        return list(dict.fromkeys(s for c in self.calls for s in c.output.get("sources", [])))
 
     @property
     def attempted(self) -> bool:
@@ -70,11 +75,17 @@ class ToolPlan:
 
 
 def plan_tools(
-    routed: Route, retrieval: Retrieval, lookup: Callable[[str, int], list[Passage]] | None = None
+    routed: Route,
+    retrieval: Retrieval,
+    lookup: Callable[[str, int], list[Passage]] | None = None,
+    profile: Profile | None = None,
+    tools: dict[str, Callable[..., ToolCall]] | None = None,
 ) -> ToolPlan:
     """Run the one calculator the question asks for; a bad input becomes a clear note.
-    `lookup` (query, k) -> passages lets a question across studies search beyond the top hits."""
-    plan = ToolPlan(lookup=lookup)
+    `lookup` (query, k) -> passages lets a question across studies search beyond the top hits;
+    the profile's criteria sets and protocols are the patient-level tools (`tools_for`)."""
+    profile = profile or Profile.generic()
+    plan = ToolPlan(lookup=lookup, profile=profile, tools=tools or tools_for(profile))
     try:
         for step in (
             _conversion,
@@ -107,12 +118,34 @@ def _conversion(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
 
 
 def _dosing(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
+    """A weight plus a dosing word: the profile's protocol when the question (or the
+    conversation) names its drug or its study, else a plain "not covered"."""
     weight = _values(routed, extract.weight_kg)
     if weight is None or not _DOSING.search(routed.query):
         return False
-    plan.calls.append(steroid_schedule(weight))
-    plan.basis = "methylprednisolone pulse then oral prednisone mg/kg/d maximum dose taper"
+    protocols = plan.profile.protocols
+    if not protocols or not _names_protocol(routed, protocols[0]):
+        plan.not_covered = _no_protocol_message(plan.profile)
+        return True
+    plan.calls.append(plan.tools["dose_schedule"](weight))
     return True
+
+
+def _names_protocol(routed: Route, protocol: Protocol) -> bool:
+    text = f"{routed.question} {routed.query}"
+    named = any(re.search(rf"\b{re.escape(w)}\b", text, re.I) for w in protocol.applies_to)
+    return named or bool(_OWN_STUDY.search(text))
+
+
+def _no_protocol_message(profile: Profile) -> str:
+    if not profile.protocols:
+        return "The evidence base holds no weight-based dosing protocol, so this is not covered."
+    protocol = profile.protocols[0]
+    drugs = ", ".join(dict.fromkeys(protocol.applies_to[:3]))
+    return (
+        "Not covered: the only weight-based dosing the evidence base holds is "
+        f"{protocol.label} ({drugs}); it has no dosing for what this question names."
+    )
 
 
 def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
@@ -122,6 +155,8 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     about_response = _REMISSION.search(routed.query) and not _ELIGIBLE.search(routed.question)
     if not about_response or not (protein or albumin or creatinine):
         return False
+    if "remission_check" not in plan.tools:
+        return False
     if protein is None:
         plan.notes.append(
             "To check remission I need the current proteinuria with its unit "
@@ -129,7 +164,7 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
         )
         return True
     plan.calls.append(
-        remission_check(
+        plan.tools["remission_check"](
             proteinuria=protein.value,
             proteinuria_unit=protein.unit or "g/24h",
             baseline_proteinuria=protein.baseline,
@@ -144,19 +179,22 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
             else None,
         )
     )
-    plan.basis = "complete remission partial remission response defined defines definition"
     return True
 
 
 def _eligibility(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     if not _ELIGIBLE.search(routed.question if not routed.follow_up_of else routed.query):
         return False
+    if not plan.profile.eligibility:
+        return False
+    spec = plan.profile.eligibility[0]
+    classification = spec.classes.words if spec.classes else ()
     protein = _values(routed, extract.measured, "proteinuria")
     creatinine = _values(routed, extract.measured, "creatinine")
     values = {
         "age_years": _values(routed, extract.age_years),
         "bmi": _values(routed, extract.bmi),
-        "isn_class": _values(routed, extract.isn_class),
+        "isn_class": _values(routed, extract.isn_class, classification) if spec.classes else None,
         "proteinuria_g_per_24h": protein.value if protein else None,
         "creatinine": creatinine.value if creatinine else None,
     }
@@ -166,8 +204,7 @@ def _eligibility(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
         values["creatinine_unit"] = creatinine.unit
     if protein and protein.unit:
         values["proteinuria_unit"] = protein.unit
-    plan.calls.append(trial_eligibility(**values))
-    plan.basis = "inclusion criteria aged 18 to 60 body mass index urine protein serum creatinine"
+    plan.calls.append(plan.tools["trial_eligibility"](**values))
     return True
 
 
@@ -182,15 +219,16 @@ def _rate_check(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
 def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     asked = routed.question if not routed.follow_up_of else routed.query
     if not (_STATS.search(asked) and _QUANTITY.search(asked)):
-        return False  # "what advantage does tacrolimus have?" is answered from the text
+        return False  # "what advantage does drug A have?" is answered from the text
     if _SUPERIORITY.search(asked) and extract.margin_in(asked) is None:
         return False  # "by what margin was it superior?": what the trial tested is in the text
     default = "other" if _SAFETY.search(routed.query) else "overall"
     named = extract.measure_of(routed.query)
     needs_counts = bool(_NEEDS_COUNTS.search(routed.query))
-    found = _arm_pair(retrieval.passages, named or default, needs_counts, routed.query)
+    pair = _PairSearch(plan.profile, needs_counts, routed.query)
+    found = pair.find(retrieval.passages, named or default)
     if found is None and named is None:  # e.g. a subgroup's rates, which name no measure
-        found = _arm_pair(retrieval.passages, "other", needs_counts, routed.query)
+        found = pair.find(retrieval.passages, "other")
     if found is None:
         return False
     passage, a, b = found
@@ -211,7 +249,7 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
 
 _ACROSS = re.compile(
     r"across (?:the )?(?:trials|studies)|(?:several|other|each|all|different|the) "
-    r"(?:trials|studies)|forest|calcineurin inhibitors?|trial by trial|study by study",
+    r"(?:trials|studies)|forest|trial by trial|study by study",
     re.I,
 )
 TOOL_PREFERENCE = 8  # a sentence with counts this high in the ranking beats one without
@@ -226,7 +264,7 @@ _REPORTED_DIFF = re.compile(
 def _across_studies(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     """One between-arm difference per study, for a forest plot (never pooled): recomputed
     from counts where a sentence gives them, else transcribed as the study reported it."""
-    if not _ACROSS.search(routed.question):
+    if not (_ACROSS.search(routed.question) or plan.profile.class_members(routed.question)):
         return False
     wanted = extract.measure_of(routed.query)
     if wanted is None and re.search(r"respon|remission", routed.query, re.I):
@@ -237,7 +275,7 @@ def _across_studies(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool
         candidates += plan.lookup(f"{routed.query} difference versus 95% CI", ACROSS_CANDIDATES)
     for passage in candidates:
         if passage.document_id not in rows:
-            call = _study_difference(passage, wanted)
+            call = _study_difference(passage, wanted, plan.profile)
             if call is not None:
                 rows[passage.document_id] = (passage, call)
     if len(rows) < 2:
@@ -248,20 +286,20 @@ def _across_studies(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool
     return True
 
 
-def _study_difference(passage: Passage, wanted: str | None) -> ToolCall | None:
+def _study_difference(passage: Passage, wanted: str | None, profile: Profile) -> ToolCall | None:
     measure = extract.measure_of(passage.text) or "other"
     if wanted is not None and measure != wanted:
         return None
     study = str(passage.metadata.get("short_name") or passage.document_id)
     outcome = {"overall": "complete or partial response", "complete": "complete response",
                "partial": "partial response"}.get(measure, "")  # fmt: skip
-    arms = extract.arms_in_order(passage.text)
+    arms = profile.arms.in_order(passage.text)
     reported = _REPORTED_DIFF.search(passage.text)
     if reported and len(arms) >= 2:
         diff, low, high = (float(g) for g in reported.groups())
         call = reported_difference(study, diff, low, high, arms[0], arms[1], outcome)
         return replace(call, text=f"{study}: {call.text}")
-    counted = [v for v in extract.arm_values(passage.text) if v.events is not None]
+    counted = [v for v in extract.arm_values(passage.text, profile.arms) if v.events is not None]
     if len(counted) >= 2 and counted[0].arm != counted[1].arm:
         call = _counts_comparison_plain(counted[0], counted[1])
         return replace(call, output={**call.output, "study": study, "outcome": outcome},
@@ -291,37 +329,42 @@ def _arm_rate(arm: extract.ArmValue) -> ToolCall:
 
 
 def _single_arm_ci(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> Any:
-    """ "95% CI for the tacrolimus response rate" -> that arm's counts, if the text has them."""
+    """ "95% CI for the drug A response rate" -> that arm's counts, if the text has them."""
     if not re.search(r"\bci\b|confidence", routed.question, re.I) or len(routed.arms) != 1:
         return None
     arm = a if a.arm == routed.arms[0] else b if b.arm == routed.arms[0] else None
     return arm if arm is not None and arm.events is not None else None
 
 
-_SUBGROUP = re.compile(r"\b(?:class|type)\s+(?:III|IV|V)(?:\s*\+\s*V)?\b|membranous", re.I)
+@dataclass(frozen=True)
+class _PairSearch:
+    """Finds the best-ranked passage giving the same measure for two different arms (with
+    counts, when the calculation needs them and some passage has them). A question about a
+    subgroup the profile names ("class V") only takes figures from a sentence about one."""
 
+    profile: Profile
+    needs_counts: bool
+    query: str
 
-def _arm_pair(
-    passages: list[Passage], measure: str, needs_counts: bool, query: str = ""
-) -> tuple[Passage, extract.ArmValue, extract.ArmValue] | None:
-    """The best-ranked passage giving the same measure for two different arms (with counts,
-    when the calculation needs them and some passage has them). A question about a subgroup
-    ("class V") only takes figures from a sentence about a subgroup."""
-    pairs = []
-    if _SUBGROUP.search(query):
-        passages = [p for p in passages if _SUBGROUP.search(p.text)]
-    for passage in passages:
-        by_arm: dict[str, extract.ArmValue] = {}
-        for value in extract.arm_values(passage.text):
-            if value.measure == measure:
-                by_arm.setdefault(value.arm, value)
-        if len(by_arm) >= 2:
-            first, second = list(by_arm.values())[:2]
-            pairs.append((passage, first, second))
-    with_counts = [pair for pair in pairs if pair[1].events is not None and pair[2].events]
-    if with_counts and (needs_counts or with_counts[0][0] in passages[:TOOL_PREFERENCE]):
-        return with_counts[0]  # counts give a confidence interval; percentages alone do not
-    return pairs[0] if pairs else None
+    def find(
+        self, passages: list[Passage], measure: str
+    ) -> tuple[Passage, extract.ArmValue, extract.ArmValue] | None:
+        subgroup = self.profile.subgroup
+        if subgroup is not None and subgroup.search(self.query):
+            passages = [p for p in passages if subgroup.search(p.text)]
+        pairs = []
+        for passage in passages:
+            by_arm: dict[str, extract.ArmValue] = {}
+            for value in extract.arm_values(passage.text, self.profile.arms):
+                if value.measure == measure:
+                    by_arm.setdefault(value.arm, value)
+            if len(by_arm) >= 2:
+                first, second = list(by_arm.values())[:2]
+                pairs.append((passage, first, second))
+        with_counts = [pair for pair in pairs if pair[1].events is not None and pair[2].events]
+        if with_counts and (self.needs_counts or with_counts[0][0] in passages[:TOOL_PREFERENCE]):
+            return with_counts[0]  # counts give a confidence interval; percentages alone do not
+        return pairs[0] if pairs else None
 
 
 def _shown(percent: float | None) -> str | None:

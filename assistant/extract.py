@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .route import arms_in
+from .profile import ArmVocabulary
 
 NUM = r"(\d+(?:\.\d+)?)"
 
@@ -17,7 +17,7 @@ NUM = r"(\d+(?:\.\d+)?)"
 
 @dataclass(frozen=True)
 class ArmValue:
-    """One arm's figure in a sentence, e.g. tacrolimus 83.0% (117/141) for "response rate"."""
+    """One arm's figure in a sentence, e.g. drug A 83.0% (117/141) for "response rate"."""
 
     arm: str
     clause: str
@@ -46,9 +46,9 @@ _FRACTION = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
 _VS_PAIR = re.compile(NUM + r"\s?%\s*(?:vs\.?|versus)\s*" + NUM + r"\s?%")
 
 
-def arm_values(sentence: str) -> list[ArmValue]:
+def arm_values(sentence: str, arms: ArmVocabulary) -> list[ArmValue]:
     """Arm-labelled figures in a sentence; a clause without an arm inherits the last arm named."""
-    paired = _vs_pairs(sentence) or _respectively(sentence)
+    paired = _vs_pairs(sentence, arms) or _respectively(sentence, arms)
     if paired:
         return paired
     values: list[ArmValue] = []
@@ -56,12 +56,12 @@ def arm_values(sentence: str) -> list[ArmValue]:
     last_measure = "other"
     for clause in _CLAUSE_SPLIT.split(sentence):
         last_measure = measure_of(clause) or last_measure
-        arms = arms_in(clause)
-        if len(arms) == 1:
-            last_arm = arms[0]
-        elif len(arms) > 1:
+        named = arms.in_text(clause)
+        if len(named) == 1:
+            last_arm = named[0]
+        elif len(named) > 1:
             last_arm = None
-            values += _positional(clause, last_measure)
+            values += _positional(clause, last_measure, arms)
             continue
         percent = _PERCENT.search(clause)
         fraction = _FRACTION.search(clause)
@@ -79,21 +79,21 @@ def arm_values(sentence: str) -> list[ArmValue]:
     return values
 
 
-def _positional(clause: str, measure: str) -> list[ArmValue]:
-    """ "40.8% with voclosporin versus 22.5% with placebo": as many figures as arms, paired in
+def _positional(clause: str, measure: str, arms: ArmVocabulary) -> list[ArmValue]:
+    """ "40.8% with drug A versus 22.5% with placebo": as many figures as arms, paired in
     the order both are written."""
-    arms = arms_in_order(clause)
+    named = arms.in_order(clause)
     percents = _PERCENT.findall(clause)
-    if len(arms) != 2 or len(percents) != 2:
+    if len(named) != 2 or len(percents) != 2:
         return []
     return [ArmValue(arm, clause.strip(), float(pct), None, None, measure, f"{pct}%")
-            for arm, pct in zip(arms, percents, strict=True)]  # fmt: skip
+            for arm, pct in zip(named, percents, strict=True)]  # fmt: skip
 
 
-def _vs_pairs(sentence: str) -> list[ArmValue]:
-    """ "lower with tacrolimus than cyclophosphamide (8.9% vs 16.2%)": arms in order named."""
+def _vs_pairs(sentence: str, vocabulary: ArmVocabulary) -> list[ArmValue]:
+    """ "lower with drug A than drug B (8.9% vs 16.2%)": arms in order named."""
     match = _VS_PAIR.search(sentence)
-    arms = arms_in_order(sentence[: match.start()]) if match else []
+    arms = vocabulary.in_order(sentence[: match.start()]) if match else []
     if not match or len(arms) != 2:
         return []
     measure = measure_of(sentence) or "other"
@@ -106,12 +106,12 @@ def _vs_pairs(sentence: str) -> list[ArmValue]:
 _SIGNED = re.compile(r"(?<![\w.])(?<!week )(?<!weeks )(-?\d+(?:\.\d+)?%?)")
 
 
-def _respectively(sentence: str) -> list[ArmValue]:
-    """ "SLEDAI fell by -8.6 and -6.4 in the tacrolimus and IVCY groups, respectively"."""
+def _respectively(sentence: str, vocabulary: ArmVocabulary) -> list[ArmValue]:
+    """ "the score fell by -8.6 and -6.4 in the A and B groups, respectively"."""
     if "respectively" not in sentence.lower():
         return []
-    arms = arms_in_order(sentence)
-    first_arm = min(sentence.lower().find(w) for a in arms for w in _arm_words(a)
+    arms = vocabulary.in_order(sentence)
+    first_arm = min(sentence.lower().find(w) for a in arms for w in vocabulary.words(a)
                     if w in sentence.lower()) if arms else -1  # fmt: skip
     figures = _SIGNED.findall(sentence[: max(first_arm, 0)])[-len(arms) :] if arms else []
     if len(arms) < 2 or len(figures) != len(arms):
@@ -119,25 +119,6 @@ def _respectively(sentence: str) -> list[ArmValue]:
     measure = measure_of(sentence) or "other"
     return [ArmValue(arm, sentence, float(fig.rstrip("%")), None, None, measure, fig)
             for arm, fig in zip(arms, figures, strict=True)]  # fmt: skip
-
-
-def _arm_words(arm: str) -> tuple[str, ...]:
-    from .route import ARM_TERMS
-
-    return ARM_TERMS[arm]
-
-
-def arms_in_order(text: str) -> list[str]:
-    """Arms in the order they are first mentioned."""
-    from .route import ARM_TERMS
-
-    lowered = text.lower()
-    positions = []
-    for arm, words in ARM_TERMS.items():
-        hits = [m.start() for w in words for m in re.finditer(rf"\b{re.escape(w)}\b", lowered)]
-        if hits:
-            positions.append((min(hits), arm))
-    return [arm for _, arm in sorted(positions)]
 
 
 # ---------------------------------------------------------------- values in a question
@@ -265,13 +246,22 @@ def bmi(text: str) -> float | None:
     return float(match.group(1) or match.group(2))
 
 
-def isn_class(text: str) -> str | None:
+def isn_class(text: str, classification: tuple[str, ...] = ()) -> str | None:
+    """A biopsy-style class ("class IV", "class III + V"). A class that belongs to another
+    named classification ("NYHA class III": an acronym before "class" that is not one of
+    `classification`'s words) is not one."""
     match = re.search(
-        r"\bclass(?:es)?\s+((?:III|IV|V|II|VI|I|[1-6])(?:\s*(?:\+|/|and|with)\s*(?:III|IV|V|[3-5]))?)\b",
+        r"(?:(\b[A-Z][A-Z/]{1,}[A-Z])\s+)?\bclass(?:es)?\s+"
+        r"((?:III|IV|V|II|VI|I|[1-6])(?:\s*(?:\+|/|and|with)\s*(?:III|IV|V|[3-5]))?)\b",
         text,
         re.IGNORECASE,
     )
-    return match.group(1).upper().replace(" ", "") if match else None
+    if not match:
+        return None
+    named = match.group(1)
+    if named and named.isupper() and not any(re.fullmatch(w, named, re.I) for w in classification):
+        return None
+    return match.group(2).upper().replace(" ", "")
 
 
 def counts_in(text: str) -> tuple[int, int] | None:

@@ -13,7 +13,7 @@ import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from .index import Embedder, EvidenceIndex, TextEmbedder, embedding_text
 from .lexical import bm25_tokens
@@ -58,7 +58,7 @@ _CONTEXT_WORDS = frozenset(
         "enrollment",
     }
 )
-ANCHOR_ZIPF = 3.3  # corpus words rarer than this (tacrolimus, nephritis) anchor a question
+ANCHOR_ZIPF = 3.3  # corpus words rarer than this (drug or disease names) anchor a question
 RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a word is specialist, not everyday
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
 NUMERIC_BOOST = 0.15  # a figure-bearing sentence, when the question asks for a figure
@@ -66,28 +66,26 @@ CAVEAT_PENALTY = 0.5  # "could not be confirmed" sentences, unless the question 
 CAVEAT_BOOST = 0.2  # ... and when it is ("is it true that...?"), they come first
 SPARSE_WEIGHT = 0.6  # measured on the eval set (top-2 hit rate), over 0.4-0.7
 
-# Words clinicians use for the same thing; expanding the query lets BM25 match the text's word.
-_SYNONYMS = {
+# Words clinicians use for the same thing as papers do, in any field of clinical research
+# (an evidence base adds its own in its profile's `synonyms`); expanding the query lets BM25
+# match the text's word.
+GENERAL_SYNONYMS = {
     "remission": "response",
     "response": "remission",
-    "ivcy": "cyclophosphamide",
-    "cyclophosphamide": "ivcy",
-    "cyc": "cyclophosphamide ivcy",
-    "tac": "tacrolimus",
-    "mmf": "mycophenolate",
-    "mycophenolate": "mmf",
-    "steroid": "prednisone methylprednisolone glucocorticoids",
-    "steroids": "prednisone methylprednisolone glucocorticoids",
+    "steroid": "glucocorticoid glucocorticoids corticosteroid",
+    "steroids": "glucocorticoid glucocorticoids corticosteroids",
     "kidney": "renal",
     "renal": "kidney",
     "side": "adverse",
     "safety": "adverse events",
+    "effects": "adverse events aes",
     "proteinuria": "urine protein",
     "enrolled": "randomized randomly assigned",
     "end": "ended",
     "close": "ended",
     "finish": "ended",
     "finished": "ended",
+    "completed": "ended",
     "weeks": "week",
     "blinded": "double-blind open-label",
     "level": "concentration",
@@ -96,47 +94,23 @@ _SYNONYMS = {
     "stopped": "withdrew",
     "discontinued": "withdrew",
     "dropped": "withdrew",
-    "effects": "adverse events aes",
-    "failure": "end-stage",
     "esrd": "end-stage renal disease",
-    "eskd": "end-stage renal disease",
-    "membranous": "type v class v",
-    "class": "type",
-    "classes": "types",
+    "eskd": "end-stage kidney disease",
     "sae": "serious adverse events",
     "saes": "serious adverse events",
     "aes": "adverse events",
-    # general clinical-trial vocabulary: how questions say it vs how papers say it
     "shortcomings": "limitations",
     "weaknesses": "limitations",
     "caveats": "limitations",
-    "fertility": "ovarian ovary",
-    "infertility": "ovarian ovary",
-    "glucocorticoid": "prednisone methylprednisolone",
-    "glucocorticoids": "prednisone methylprednisolone",
-    "corticosteroids": "prednisone methylprednisolone glucocorticoids",
-    "powered": "primary endpoint outcome",
     "endpoint": "outcome",
     "permitted": "included inclusion",
     "allowed": "included inclusion",
     "entry": "inclusion criteria",
-    "histological": "types class",
-    "subtype": "types",
-    "subtypes": "types",
-    "pathological": "types",
     "followed": "follow-up period",
     "duration": "follow-up period weeks",
-    "enrolment": "enrolled first patient",
-    "enrollment": "enrolled first patient",
-    "recruitment": "enrolled first patient",
-    "started": "first enrolled",
-    "start": "first enrolled",
-    "wrap": "ended",
-    "completed": "ended",
     "randomized": "randomly assigned",
     "randomised": "randomly assigned",
     "treated": "received treatment",
-    "ahead": "higher except",
 }
 
 
@@ -158,10 +132,17 @@ class HybridSearch:
     """
 
     def __init__(
-        self, index: EvidenceIndex, candidates: int = 30, scorer: TextEmbedder | None = None
+        self,
+        index: EvidenceIndex,
+        candidates: int = 30,
+        scorer: TextEmbedder | None = None,
+        synonyms: dict[str, str] | None = None,
+        not_study_names: frozenset[str] = frozenset(),
     ) -> None:
         self.index = index
         self.candidates = candidates
+        self.synonyms = {**GENERAL_SYNONYMS, **(synonyms or {})}
+        self.not_study_names = GENERAL_ACRONYMS | {w.upper() for w in not_study_names}
         self.scorer = scorer or (Embedder() if index.embedder.approximate else index.embedder)
         self._scored: OrderedDict[str, np.ndarray] = OrderedDict()
         self._scored_lock = threading.Lock()
@@ -179,7 +160,7 @@ class HybridSearch:
     def search(self, query: str, k: int) -> Retrieval:
         vector = self.index.embedder.embed([query])[0]
         dense = self.index.dense_search(vector, self.candidates)
-        sparse = self.index.bm25_search(expand_query(query), self.candidates)
+        sparse = self.index.bm25_search(expand_query(query, self.synonyms), self.candidates)
         if self.index.embedder.approximate:
             pool = [pid for pid, _ in dense[:RESCORED] + sparse[:RESCORED]]
             dense = self.rescore(query, pool)
@@ -188,7 +169,7 @@ class HybridSearch:
         boosts = self.study_boosts(query)
         for pid, passage in passages.items():
             fused[pid] += boosts.get(passage.document_id, 0.0)
-            fused[pid] += intent_adjustment(query, passage.text)
+            fused[pid] += intent_adjustment(query, passage.text, self.not_study_names)
         similarity = dict(dense)
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
         hits = [
@@ -197,7 +178,9 @@ class HybridSearch:
             if pid in passages
         ]
         best = max((s for _, s in dense), default=0.0)
-        terms = foreign_terms(query, self.index.vocabulary(), self.medical_score)
+        terms = foreign_terms(
+            query, self.index.vocabulary(), self.medical_score, frozenset(self.synonyms)
+        )
         return Retrieval(hits, best, terms)
 
     def rescore(self, query: str, pids: list[str]) -> list[tuple[str, float]]:
@@ -233,7 +216,7 @@ class HybridSearch:
     def keyword_search(self, query: str, k: int) -> list[Passage]:
         """BM25 alone (well under a millisecond): enough to find a rule or a figure by its
         words, for the tools stage's second look at the evidence."""
-        hits = self.index.bm25_search(expand_query(query), k)
+        hits = self.index.bm25_search(expand_query(query, self.synonyms), k)
         passages = self.index.passages_by_id(pid for pid, _score in hits)
         return [passages[pid] for pid, _score in hits if pid in passages]
 
@@ -337,7 +320,9 @@ _ASKS_ABOUT_SOURCES = re.compile(
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\d)")
 
 
-def intent_adjustment(query: str, text: str) -> float:
+def intent_adjustment(
+    query: str, text: str, not_study_names: frozenset[str] = frozenset()
+) -> float:
     """Small nudges from what the question asks for: a "how many / what dose / when" question
     wants a sentence with figures in it; a statement that something could not be confirmed is
     the best answer only when the question is about what is known."""
@@ -350,32 +335,32 @@ def intent_adjustment(query: str, text: str) -> float:
         )
     if _CAVEAT.search(text):  # "could not be confirmed": the answer to "is it true that…?"
         adjustment += CAVEAT_BOOST if _ASKS_ABOUT_SOURCES.search(query) else -CAVEAT_PENALTY
-    if _about_sibling_trial(query, text):
+    if _about_sibling_trial(query, text, not_study_names):
         adjustment -= CAVEAT_PENALTY
     return adjustment
 
 
 _TRIAL_NAME = re.compile(r"\b([A-Z][A-Z]{2,}(?:-[A-Z]{2,})?)(?:\s+(\d))?\b")
-# Capitalised abbreviations that are measures, drugs or bodies, not trial names.
-_NOT_TRIALS = frozenset(
+# Capitalised abbreviations of clinical research in general that are not study names (an
+# evidence base adds its field's own, and its drugs', from its profile).
+GENERAL_ACRONYMS = frozenset(
     {
-        "IVCY", "MMF", "SLE", "SLEDAI", "LNDAI", "UPCR", "PCR", "ACR", "ISN", "RPS", "CNI",
-        "MPAA", "TEAE", "TEAES", "SAE", "BMI", "NIH", "RCT", "PMID", "DOI", "LSM", "BID",
-        "PERR", "CRR", "KDIGO", "GRADE", "IVIG", "TMA", "CKD", "ESRD", "COVID", "RESULTS",
-        "PPS", "FAS",
+        "UPCR", "PCR", "ACR", "TEAE", "TEAES", "SAE", "BMI", "NIH", "RCT", "PMID", "DOI", "LSM",
+        "BID", "GRADE", "IVIG", "TMA", "CKD", "ESRD", "COVID", "RESULTS", "PPS", "FAS", "CI",
+        "HR", "OR", "RR", "NNT", "ITT", "FDA", "EMA", "WHO",
     }
 )  # fmt: skip
 
 
-def _trial_names(text: str) -> list[tuple[str, str]]:
-    return [(n, d) for n, d in _TRIAL_NAME.findall(text) if n not in _NOT_TRIALS]
+def _trial_names(text: str, not_study_names: frozenset[str]) -> list[tuple[str, str]]:
+    return [(n, d) for n, d in _TRIAL_NAME.findall(text) if n not in not_study_names]
 
 
-def _about_sibling_trial(query: str, text: str) -> bool:
-    """The question names one trial ("AURORA 1") but the sentence is first of all about
-    another one ("AURORA 2", or its predecessor "AURA-LV")."""
-    asked = _trial_names(query)
-    subject = _trial_names(text)[:1]
+def _about_sibling_trial(query: str, text: str, not_study_names: frozenset[str]) -> bool:
+    """The question names one trial ("ABC 1") but the sentence is first of all about
+    another one ("ABC 2", or its predecessor "AB-X")."""
+    asked = _trial_names(query, not_study_names)
+    subject = _trial_names(text, not_study_names)[:1]
     if not asked or not subject:
         return False
     name, number = subject[0]
@@ -383,21 +368,24 @@ def _about_sibling_trial(query: str, text: str) -> bool:
 
 
 def foreign_terms(
-    query: str, vocabulary: frozenset[str], medical: Callable[[str], float]
+    query: str,
+    vocabulary: frozenset[str],
+    medical: Callable[[str], float],
+    synonyms: frozenset[str] = frozenset(GENERAL_SYNONYMS),
 ) -> tuple[str, ...]:
     """Specialist words (rare in everyday English) that appear nowhere in the corpus, such as
     "psoriasis" or "metformin": a sign the question is about something the evidence base does
     not cover, even when the embedding finds a vaguely similar sentence.
 
     When the question is anchored in the evidence base (it names a specialist term the corpus
-    uses, such as "tacrolimus", or speaks of the trial, its authors or arms), only medical
+    uses, such as a drug of its trials, or speaks of the trial, its authors or arms), only medical
     words count: "transplant" does, "acknowledge" or "qualify" do not. `medical(word)` scores
     how medical a word is (0-1)."""
     from wordfreq import zipf_frequency
 
     words = dict.fromkeys(re.findall(r"[a-z][a-z-]{3,}(?!')", query.lower()))
     rarity = {word: zipf_frequency(word, "en") for word in words}
-    known = {w for w in words if w in _SYNONYMS or set(bm25_tokens(w)) <= vocabulary}
+    known = {w for w in words if w in synonyms or set(bm25_tokens(w)) <= vocabulary}
     anchored = bool(set(words) & _CONTEXT_WORDS) or any(
         rarity[w] < ANCHOR_ZIPF and medical(w) >= MEDICAL_WORD for w in known
     )
@@ -412,23 +400,36 @@ def foreign_terms(
     return tuple(w for w in unknown if rarity[w] < RARE_WORD_ZIPF or not clinical)
 
 
-def expand_query(query: str) -> str:
+def expand_query(query: str, synonyms: dict[str, str] = GENERAL_SYNONYMS) -> str:
     words = re.findall(r"[a-z0-9]+", query.lower())
-    extra = [_SYNONYMS[w] for w in words if w in _SYNONYMS]
+    extra = [synonyms[w] for w in words if w in synonyms]
     return " ".join([query, *extra])
 
 
 class EvidenceRetriever(BaseRetriever):
-    """LangChain face of the hybrid search, for chains and users that speak LangChain."""
+    """LangChain face of the hybrid search, for chains and users that speak LangChain.
+
+    `k` is the number of passages returned; `retriever.invoke(query, k=1)` overrides it for
+    one call (LangChain's standard retriever convention)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     search: Any
-    k: int = 6
+    k: int = Field(default=6, ge=1)
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None,
+        **kwargs: Any,
     ) -> list[LCDocument]:
-        result = self.search.search(query, self.k)
+        unknown = set(kwargs) - {"verbose"}  # `verbose` is LangChain's own, passed along
+        if unknown:
+            raise TypeError(f"Unknown retriever arguments: {', '.join(sorted(unknown))}.")
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+            raise ValueError(f"k must be a whole number of at least 1, got {k!r}.")
+        result = self.search.search(query, self.k if k is None else k)
         return [
             LCDocument(
                 page_content=p.text,

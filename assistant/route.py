@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-ARM_TERMS = {
-    "tacrolimus": ("tacrolimus", "tac", "fk506"),
-    "IVCY": ("ivcy", "cyclophosphamide", "cyc", "cytoxan"),
-    "MMF": ("mmf", "mycophenolate", "mycophenolate mofetil", "mpaa"),
-    "placebo": ("placebo",),
-    "multitarget": ("multitarget", "multi-target", "multitarget therapy"),
-    "voclosporin": ("voclosporin",),
-    "belimumab": ("belimumab",),
-    "obinutuzumab": ("obinutuzumab",),
-}
+from .profile import ArmVocabulary, Profile
+
 _FOLLOW_UP = re.compile(
     r"^\s*(and|what about|how about|and what about|same for|and for|and in|and with|in the|for the|"
     r"what of|and the|and its|versus|vs\.?|compared with)\b",
@@ -39,6 +31,7 @@ class Route:
     arms: tuple[str, ...]  # treatment arms the question is about, canonical names
     asks_advice: bool
     follow_up_of: str | None = None
+    vocabulary: ArmVocabulary = field(default_factory=lambda: ArmVocabulary({}), compare=False)
 
 
 def invalid_reason(question: Any, max_chars: int) -> str | None:
@@ -57,32 +50,28 @@ def invalid_reason(question: Any, max_chars: int) -> str | None:
     return None
 
 
-def arms_in(text: str) -> tuple[str, ...]:
-    lowered = text.lower()
-    found = []
-    for canonical, words in ARM_TERMS.items():
-        if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words):
-            found.append(canonical)
-    return tuple(found)
-
-
-def route(question: str, history: Sequence[dict[str, Any]] | None = None) -> Route:
-    """Resolve the question against the chat history (Gradio's messages format)."""
+def route(
+    question: str, history: Sequence[dict[str, Any]] | None = None, profile: Profile | None = None
+) -> Route:
+    """Resolve the question against the chat history (Gradio's messages format); arms are
+    named as the profile names them."""
+    vocabulary = (profile or Profile.generic()).arms
     cleaned = " ".join(_CONTROL.sub(" ", question).split())
-    arms = arms_in(cleaned)
+    arms = vocabulary.in_text(cleaned)
     previous = _previous_user_question(history or [])
     query = cleaned
     follow_up_of = None
     if previous and _is_follow_up(cleaned):
         follow_up_of = previous
-        query = _merge(previous, cleaned, arms)
-        arms = arms or arms_in(previous)
+        query = _merge(previous, cleaned, arms, vocabulary)
+        arms = arms or vocabulary.in_text(previous)
     return Route(
         question=cleaned,
         query=query,
         arms=arms,
         asks_advice=bool(_ADVICE.search(cleaned)),
         follow_up_of=follow_up_of,
+        vocabulary=vocabulary,
     )
 
 
@@ -110,13 +99,16 @@ def _previous_user_question(history: Sequence[dict[str, Any]]) -> str | None:
     return None
 
 
-def _merge(previous: str, follow_up: str, new_arms: tuple[str, ...]) -> str:
-    """ "What was the CR rate with tacrolimus?" + "and with cyclophosphamide?" -> swap the arm."""
-    old_arms = arms_in(previous)
+def _merge(
+    previous: str, follow_up: str, new_arms: tuple[str, ...], vocabulary: ArmVocabulary
+) -> str:
+    """ "What was the CR rate with drug A?" + "and with drug B?" -> swap the arm."""
+    old_arms = vocabulary.in_text(previous)
     if new_arms and old_arms:
         merged = previous
         for arm in old_arms:
-            for word in ARM_TERMS[arm]:
-                merged = re.sub(rf"\b{re.escape(word)}\b", new_arms[0], merged, flags=re.I)
+            pattern = vocabulary.pattern(arm)
+            if pattern is not None:
+                merged = pattern.sub(new_arms[0], merged)
         return merged
     return f"{follow_up} {previous}"  # what is asked now first, then what it refers to

@@ -98,29 +98,32 @@ _STOPWORD_TEXT = """
     will with within without would your yours yourself was
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-# Words every answer in this evidence base shares; they do not show that a quote supports it.
+# Words every answer about clinical evidence shares; they do not show that a quote supports
+# it (an evidence base adds its own, such as its condition and main drugs, in its profile's
+# `shared_words`).
 _GENERIC_TEXT = """
     according abstract answer article based cited citation data evidence group groups
-    interview journal lupus nephritis news note paper patient patients peer professor record
+    interview journal news note paper patient patients peer professor record
     records report reported reviewed says source sources stated statement studies study
-    trial trials tacrolimus cyclophosphamide ivcy zheng zhaohui intravenous treatment
-    treated therapy randomised randomized clinical
+    trial trials intravenous treatment treated therapy randomised randomized clinical
 """
 GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
 
 
-def content_words(text: str) -> set[str]:
-    """Lower-cased words of >= 4 letters, minus stopwords and evidence-base-wide words.
+def content_words(text: str, shared: frozenset[str] = frozenset()) -> set[str]:
+    """Lower-cased words of >= 4 letters, minus stopwords and evidence-base-wide words
+    (`GENERIC_WORDS` and the evidence base's `shared` words).
 
     A trailing "s" is dropped from words longer than 4 letters so plurals meet singulars.
     """
+    generic = GENERIC_WORDS | shared
     words = set()
     for word in _WORD.findall(normalise_text(text)):
-        if len(word) < MIN_WORD_LENGTH or word in STOPWORDS or word in GENERIC_WORDS:
+        if len(word) < MIN_WORD_LENGTH or word in STOPWORDS or word in generic:
             continue
         if len(word) > MIN_WORD_LENGTH and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
-        if word not in GENERIC_WORDS:
+        if word not in generic:
             words.add(word)
     return words
 
@@ -131,7 +134,9 @@ def claim_text(answer_text: str) -> str:
 
 
 def citation_support(
-    answer: Mapping[str, Any], bibliography: Mapping[str, str] | None = None
+    answer: Mapping[str, Any],
+    bibliography: Mapping[str, str] | None = None,
+    shared: frozenset[str] = frozenset(),
 ) -> list[bool]:
     """For each citation of `answer`, whether its quote supports what the answer says.
 
@@ -170,7 +175,7 @@ def citation_support(
         relied += numbers_of_value(call.get("inputs", {})) + numbers_of_value(
             call.get("output", {})
         )
-    claim_words = content_words(claims)
+    claim_words = content_words(claims, shared)
     supported = []
     for citation in citations:
         quote = str(citation.get("quote", ""))
@@ -178,7 +183,7 @@ def citation_support(
         if quote_numbers:
             ok = any(_same_value(q, r) or _same_value(r, q) for q in quote_numbers for r in relied)
         else:
-            ok = len(content_words(quote) & claim_words) >= MIN_SHARED_WORDS
+            ok = len(content_words(quote, shared) & claim_words) >= MIN_SHARED_WORDS
         supported.append(ok)
     return supported
 

@@ -30,22 +30,13 @@ from .answer import EvidenceAssistant
 from .index import IndexError_
 from .ingest import IngestError, read_documents
 from .plots import figure_for
+from .profile import Profile
 from .types import Document, Passage
 
 log = logging.getLogger(__name__)
 
-TITLE = "Lupus nephritis evidence assistant"
 DISCLAIMER = "Research tool — not medical advice."
-EXAMPLES = (
-    "What was the complete or partial response rate with tacrolimus and with IVCY?",
-    "What was the difference in complete or partial response rate between the tacrolimus group "
-    "and the IVCY group?",
-    "Which patients were eligible for the tacrolimus versus IVCY trial?",
-    "What adverse events were reported with tacrolimus?",
-    "How does response with calcineurin inhibitors compare with IVCY across trials?",
-    "What are the limitations of the trial?",
-)
-UPLOAD_SUFFIXES = (".txt", ".md", ".xml", ".nbib")
+UPLOAD_SUFFIXES = (".txt", ".md", ".xml", ".nbib", ".ris", ".csv", ".gz")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 ASK_CONCURRENCY = 4  # questions answered at once per server (the rest wait in the queue)
 PREVIEW_CHARS = 300  # an over-long question is shown cut to this length
@@ -459,23 +450,34 @@ class ChatApp:
             staged = Path(staging) / name  # read under the name it will be stored with
             shutil.copyfile(source, staged)
             try:
-                documents = read_documents(staged, [])
+                notes: list[str] = []  # skipped records, a detected encoding
+                documents = read_documents(staged, notes)
             except (IngestError, OSError) as exc:
                 return UploadResult(name, False, _reason(exc, name))
             if not documents:
                 return UploadResult(name, False, "no abstract or article found in the file.")
             with self.lock.writing():
-                return self._store(staged, documents)
+                return self._store(staged, documents, notes)
 
-    def _store(self, staged: Path, documents: list[Document]) -> UploadResult:
+    def _store(
+        self, staged: Path, documents: list[Document], notes: Sequence[str] = ()
+    ) -> UploadResult:
         target = self.uploads_dir / staged.name
         existed = target.exists()
         clash = "" if existed else _already_known(documents, self.bot.index.documents())
-        if clash:
+        known = set(clash.split(", ")) if clash else set()
+        documents = [d for d in documents if d.id not in known]  # the export's new articles
+        if not documents:
             return UploadResult(target.name, False, f"already in the evidence base: {clash}.")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(staged, target)
-        report, errors = self.bot.ingest([target])
+        if known:  # index only the new ones; the copies already indexed stay as they are
+            from dataclasses import replace
+
+            new = [replace(d, source_path=str(target)) for d in documents]
+            report, errors = self.bot.index.sync(new, remove_missing=False), list(notes)
+        else:
+            report, errors = self.bot.ingest([target])
         indexed = self.bot.index.documents()
         missing = [d.id for d in documents if d.id not in indexed]
         if missing:
@@ -484,7 +486,9 @@ class ChatApp:
             reasons = "; ".join(_reason(e, target.name) for e in errors) or "not indexed."
             return UploadResult(target.name, False, reasons)
         passages = sum(int(indexed[d.id]["passages"]) for d in documents)
-        return UploadResult(target.name, True, _added_message(documents, report, passages, errors))
+        message = _added_message(documents, report, passages, errors)
+        skipped = f" Already in the evidence base, not added again: {clash}." if clash else ""
+        return UploadResult(target.name, True, message + skipped)
 
     def upload(self, files: Sequence[Any] | None, progress: Any = None) -> tuple[str, str, None]:
         """Add every uploaded file in turn, reporting progress and a line per file."""
@@ -535,9 +539,9 @@ def _reason(error: Exception | str, name: str) -> str:
 # ------------------------------------------------------------------ page
 
 
-def header_html(max_chars: int) -> str:
+def header_html(max_chars: int, profile: Profile) -> str:
     return (
-        f"<h1 style='margin-bottom:0'>{esc(TITLE)}</h1>"
+        f"<h1 style='margin-bottom:0'>{esc(profile.title)}</h1>"
         f'<p id="ea-disclaimer">{esc(DISCLAIMER)}</p>'
         "<p class='ea-summary'>Answers quote the evidence base sentence by sentence, with "
         "[n] markers pointing to the Sources panel; every calculation is done by a logged tool "
@@ -545,11 +549,9 @@ def header_html(max_chars: int) -> str:
     )
 
 
-CHAT_PLACEHOLDER = (
-    "Ask about the tacrolimus vs IVCY lupus nephritis trial and the studies around it."
-)
 UPLOAD_LABEL = (
-    "Upload abstracts: plain text (.txt), records (.md), PubMed XML (.xml), MEDLINE (.nbib)"
+    "Upload abstracts: plain text (.txt), records (.md), PubMed XML (.xml), MEDLINE (.nbib), "
+    "RIS (.ris); .gz-compressed exports too"
 )
 
 
@@ -579,15 +581,15 @@ class Page:
         return [self.sources, self.calcs, self.plot, self.status]
 
 
-def _chat_column(limit: int) -> Page:
+def _chat_column(limit: int, profile: Profile) -> Page:
     chatbot = gr.Chatbot(
         label="Chat", elem_id="ea-chat", height=520, sanitize_html=True, allow_tags=False,
         render_markdown=True, latex_delimiters=[], feedback_options=None, buttons=["copy"],
-        placeholder=CHAT_PLACEHOLDER,
+        placeholder=f"Ask about {profile.coverage}.",
     )  # fmt: skip
     question = gr.Textbox(
         label="Question", elem_id="ea-question", lines=1, max_lines=8,
-        placeholder="e.g. What was the response rate with tacrolimus?",
+        placeholder=profile.placeholder,
         info=f"Press Enter to ask. Up to {limit:,} characters.",
     )  # fmt: skip
     with gr.Row():
@@ -598,7 +600,11 @@ def _chat_column(limit: int) -> Page:
         label="Figure (numbers from the calculations)", show_label=False, visible=False,
         elem_id="ea-plot", format="png",
     )  # fmt: skip
-    examples = gr.Examples(list(EXAMPLES), inputs=[question], label="Example questions")
+    examples = gr.Examples(
+        list(profile.examples) or ["What was the main result?"],
+        inputs=[question],
+        label="Example questions",
+    )
     return Page(chatbot, question, ask, clear, status, plot, examples)
 
 
@@ -657,11 +663,12 @@ def _wire(app: ChatApp, page: Page, demo: Any) -> None:
 def build(bot: EvidenceAssistant) -> Any:
     """The Blocks of the chat page (not launched)."""
     app = ChatApp(bot)
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.HTML(header_html(bot.settings.max_question_chars), js_on_load=None, elem_id="ea-header")
+    with gr.Blocks(title=bot.profile.title, analytics_enabled=False) as demo:
+        header = header_html(bot.settings.max_question_chars, bot.profile)
+        gr.HTML(header, js_on_load=None, elem_id="ea-header")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
-                page = _chat_column(bot.settings.max_question_chars)
+                page = _chat_column(bot.settings.max_question_chars, bot.profile)
             with gr.Column(scale=2):
                 _panel_column(page)
         page.history = gr.State([])

@@ -40,7 +40,7 @@ def test_a_patient_in_complete_remission(bot: EvidenceAssistant) -> None:
 
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
-    assert answer.tool_calls[0].output["starting_prednisone_mg_per_day"] == 45
+    assert answer.tool_calls[0].output["starting_mg_per_day"] == 45
     assert "45 mg/d" in answer.answer and "56" not in answer.answer
 
 
@@ -50,8 +50,8 @@ def test_a_follow_up_reuses_the_previous_tool(bot: EvidenceAssistant) -> None:
         {"role": "assistant", "content": "45 mg/d"},
     ]
     answer = bot.ask("and for a 50 kg patient?", history=history)
-    assert answer.tool_calls[0].name == "steroid_schedule"
-    assert answer.tool_calls[0].output["starting_prednisone_mg_per_day"] == 40
+    assert answer.tool_calls[0].name == "dose_schedule"
+    assert answer.tool_calls[0].output["starting_mg_per_day"] == 40
 
 
 def test_a_follow_up_answers_for_the_other_arm(bot: EvidenceAssistant) -> None:
@@ -107,9 +107,10 @@ def test_patient_values_are_read_with_their_baselines() -> None:
     )
 
 
-def test_arm_figures_are_paired_as_written() -> None:
+def test_arm_figures_are_paired_as_written(bot: EvidenceAssistant) -> None:
     values = arm_values(
-        "SLEDAI fell by -8.6 and -6.4 in the tacrolimus and IVCY groups, respectively."
+        "SLEDAI fell by -8.6 and -6.4 in the tacrolimus and IVCY groups, respectively.",
+        bot.profile.arms,
     )
     assert [(v.arm, v.figure) for v in values] == [("tacrolimus", "-8.6"), ("IVCY", "-6.4")]
     assert conversion("Convert 260 µmol/L into mg/dL") == (260.0, "umol/L", "mg/dL")

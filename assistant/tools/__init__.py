@@ -1,49 +1,64 @@
 """Deterministic clinical calculators: pure functions, each returning a logged `ToolCall`.
 
 Every number a tool shows in `ToolCall.text` is also a value in its `inputs` or `output`
-(rounded as shown), so the answer verifier can ground it. `TOOLS` maps each `ToolCall.name`
-to its function, so a follow-up can re-run a call with one input changed:
+(rounded as shown), so the answer verifier can ground it. The statistics tools are general;
+the patient-level tools (remission, eligibility, dosing) are engines over one evidence base's
+profile and are bound to it by `tools_for`. The mapping it returns lets a follow-up re-run a
+call with one input changed:
 
-    previous = TOOLS["rate"](117, 141)
-    TOOLS[previous.name](**{**previous.inputs, "total": 150})
+    tools = tools_for(profile)
+    previous = tools["rate"](117, 141)
+    tools[previous.name](**{**previous.inputs, "total": 150})
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..profile import Profile
 from ..types import ToolCall
 from ._validate import ToolInputError
-from .dosing import steroid_schedule
-from .eligibility import trial_eligibility
-from .remission import remission_check
+from .dosing import DoseSchedule
+from .eligibility import TrialEligibility
+from .remission import RemissionCheck
 from .reported import reported_difference
 from .stats import compare_arms, difference_of_percentages, non_inferiority, rate
 from .units import convert
 
-TOOLS: dict[str, Callable[..., ToolCall]] = {
+GENERAL_TOOLS: dict[str, Callable[..., ToolCall]] = {
     "rate": rate,
     "compare_arms": compare_arms,
     "difference_of_percentages": difference_of_percentages,
     "non_inferiority": non_inferiority,
-    "remission_check": remission_check,
-    "trial_eligibility": trial_eligibility,
-    "steroid_schedule": steroid_schedule,
     "convert": convert,
     "reported_difference": reported_difference,
 }
 
+
+def tools_for(profile: Profile) -> dict[str, Callable[..., ToolCall]]:
+    """The general tools plus the profile's patient-level tools (first set of each kind)."""
+    tools = dict(GENERAL_TOOLS)
+    if profile.criteria_sets:
+        tools["remission_check"] = RemissionCheck(profile.criteria_sets)
+    if profile.eligibility:
+        tools["trial_eligibility"] = TrialEligibility(profile.eligibility[0])
+    if profile.protocols:
+        tools["dose_schedule"] = DoseSchedule(profile.protocols[0])
+    return tools
+
+
 __all__ = [
-    "TOOLS",
+    "GENERAL_TOOLS",
+    "DoseSchedule",
+    "RemissionCheck",
     "ToolCall",
     "ToolInputError",
+    "TrialEligibility",
     "compare_arms",
     "convert",
     "difference_of_percentages",
     "non_inferiority",
     "rate",
-    "remission_check",
     "reported_difference",
-    "steroid_schedule",
-    "trial_eligibility",
+    "tools_for",
 ]

@@ -1,9 +1,8 @@
-"""Does a patient meet the Zheng 2022 trial's inclusion criteria (as reported in the interview)?
+"""Does a patient meet a trial's entry criteria (an eligibility set of the domain profile)?
 
-Interview wording: age 18 to 60 years, BMI 18.5-27 kg/m2, 24-hour urine protein >= 1.5 g,
-serum creatinine <= 260 µmol/L, ISN/RPS class III, IV, V, III+V or IV+V. The registry record
-states BMI < 27 and creatinine < 260 (strict), so a patient exactly on either limit is flagged.
-Bounds are inclusive, as in the interview. Exclusion criteria are not assessed.
+Numeric rules are inclusive bounds as their cited passage states them; a categorical rule
+(such as a biopsy class) lists the allowed values. Limits that another source states as
+strict (`strict_limits`) flag a patient exactly on them. Exclusion criteria are not assessed.
 """
 
 from __future__ import annotations
@@ -13,25 +12,21 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from ..profile import ClassRule, EligibilitySet, sources_of
 from ..types import ToolCall
 from . import _validate as v
 from ._format import exact, round_half_up, tool_call, trimmed
 from .units import parse_unit, to_base
 
-SOURCE = "criteria as reported in the interview"
-TRIAL = "Zheng 2022 trial of tacrolimus vs IVCY (JAMA Netw Open)"
-REGISTRY_NOTE = "The registry record gives BMI < 27 and creatinine < 260 µmol/L (strict limits)."
-ELIGIBLE_CLASSES = ("III", "IV", "V", "III+V", "IV+V")
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI"}
 _ORDER = ("I", "II", "III", "IV", "V", "VI")
-_NOISE = re.compile(r"\b(?:ISN\s*/\s*RPS|ISN|RPS|LUPUS|NEPHRITIS|LN|CLASS(?:ES)?|TYPE)\b")
 _SPLIT = re.compile(r"\s*(?:\+|/|&|,|\bAND\b|\bPLUS\b|\bWITH\b)\s*")
 NEEDS = {
     "age_years": "age",
     "bmi": "BMI",
     "proteinuria_g_per_24h": "24-h proteinuria",
     "creatinine": "serum creatinine",
-    "isn_class": "ISN/RPS biopsy class",
+    "isn_class": "biopsy class",
 }
 
 
@@ -51,52 +46,64 @@ class Rule:
         return f"<= {trimmed(float(self.high))} {self.unit}" if self.high is not None else ""
 
 
-RULES = (
-    Rule("age", "age_years", "years", Fraction(18), Fraction(60)),
-    Rule("BMI", "bmi", "kg/m²", Fraction("18.5"), Fraction(27)),
-    Rule("24-h proteinuria", "proteinuria_g_per_24h", "g/day", Fraction("1.5"), None),
-    Rule("serum creatinine", "creatinine", "µmol/L", None, Fraction(260)),
-)
+class TrialEligibility:
+    """`trial_eligibility` bound to one eligibility set (callable like a function whose
+    signature is the patient's values, so a logged call can be re-run from its inputs)."""
+
+    name = "trial_eligibility"
+
+    def __init__(self, spec: EligibilitySet) -> None:
+        self.spec = spec
+        self.rules = tuple(
+            Rule(r.criterion, r.input, r.unit, _exact(r.min), _exact(r.max)) for r in spec.rules
+        )
+
+    def __call__(
+        self,
+        age_years: float | None = None,
+        bmi: float | None = None,
+        proteinuria_g_per_24h: float | None = None,
+        creatinine: float | None = None,
+        creatinine_unit: str = "umol/L",
+        isn_class: str | None = None,
+        proteinuria_unit: str = "g/24h",
+    ) -> ToolCall:
+        """Each inclusion criterion with value, rule and pass/fail/missing; overall verdict."""
+        inputs = {k: v for k, v in locals().items() if k != "self"}
+        values = _values(inputs, self.rules, self.spec.classes)
+        checks = [_numeric(rule, values[rule.input]) for rule in self.rules]
+        if self.spec.classes is not None:
+            checks.append(_class_check(values["isn_class"], self.spec.classes))
+        failed = [c["criterion"] for c in checks if c["status"] == "fail"]
+        missing = [c["input"] for c in checks if c["status"] == "missing"]
+        status = "not eligible" if failed else "insufficient data" if missing else "eligible"
+        borderline = _borderline(values, self.spec)
+        output = {
+            "status": status,
+            "eligible": {"eligible": True, "not eligible": False}.get(status),
+            "criteria": checks,
+            "failed_criteria": failed,
+            "needed_inputs": missing,
+            "source": self.spec.basis,
+            "trial": self.spec.label,
+            "registry_note": self.spec.strict_note,
+            "strict_limits": {f"{s.input}_below": s.below for s in self.spec.strict_limits},
+            "borderline_with_registry": borderline,
+            "collection_period_hours": 24,
+            "creatinine_umol_per_l_per_mg_per_dl": 88.4,
+            "sources": sources_of(self.spec.sourced()),
+        }
+        text = _text(status, checks, missing, borderline, self.spec)
+        return tool_call(self.name, inputs, output, text)
 
 
-def trial_eligibility(
-    age_years: float | None = None,
-    bmi: float | None = None,
-    proteinuria_g_per_24h: float | None = None,
-    creatinine: float | None = None,
-    creatinine_unit: str = "umol/L",
-    isn_class: str | None = None,
-    proteinuria_unit: str = "g/24h",
-) -> ToolCall:
-    """Each inclusion criterion with value, rule and pass/fail/missing; overall verdict."""
-    inputs = dict(locals())
-    values = _values(inputs)
-    checks = [_numeric(rule, values[rule.input]) for rule in RULES]
-    checks.append(_class_check(values["isn_class"]))
-    failed = [c["criterion"] for c in checks if c["status"] == "fail"]
-    missing = [c["input"] for c in checks if c["status"] == "missing"]
-    status = "not eligible" if failed else "insufficient data" if missing else "eligible"
-    borderline = _borderline(values)
-    output = {
-        "status": status,
-        "eligible": {"eligible": True, "not eligible": False}.get(status),
-        "criteria": checks,
-        "failed_criteria": failed,
-        "needed_inputs": missing,
-        "source": SOURCE,
-        "trial": TRIAL,
-        "registry_note": REGISTRY_NOTE,
-        "registry_limits": {"bmi_below": 27, "creatinine_umol_per_l_below": 260},
-        "borderline_with_registry": borderline,
-        "collection_period_hours": 24,
-        "creatinine_umol_per_l_per_mg_per_dl": 88.4,
-    }
-    return tool_call(
-        "trial_eligibility", inputs, output, _text(status, checks, missing, borderline)
-    )
+def _exact(value: float | None) -> Fraction | None:
+    return None if value is None else Fraction(str(value))
 
 
-def _values(raw: dict[str, Any]) -> dict[str, Any]:
+def _values(
+    raw: dict[str, Any], rules: tuple[Rule, ...], classes: ClassRule | None
+) -> dict[str, Any]:
     """Validated values in the rules' units (creatinine in µmol/L, proteinuria in g/day)."""
     out: dict[str, Any] = {"isn_class": None}
     if raw["age_years"] is not None:
@@ -111,9 +118,9 @@ def _values(raw: dict[str, Any]) -> dict[str, Any]:
         amount = v.positive("creatinine", raw["creatinine"])
         unit = parse_unit("creatinine_unit", raw["creatinine_unit"], "creatinine")
         out["creatinine"] = to_base(amount, unit)
-    if raw["isn_class"] is not None:
-        out["isn_class"] = parse_isn_class(raw["isn_class"])
-    return {rule.input: out.get(rule.input) for rule in RULES} | {"isn_class": out["isn_class"]}
+    if raw["isn_class"] is not None and classes is not None:
+        out["isn_class"] = parse_class(raw["isn_class"], classes)
+    return {rule.input: out.get(rule.input) for rule in rules} | {"isn_class": out["isn_class"]}
 
 
 def _numeric(rule: Rule, value: Fraction | None) -> dict[str, Any]:
@@ -137,27 +144,35 @@ def _numeric(rule: Rule, value: Fraction | None) -> dict[str, Any]:
     }
 
 
-def _class_check(value: str | None) -> dict[str, Any]:
+def _class_check(value: str | None, classes: ClassRule) -> dict[str, Any]:
+    allowed = _listing(classes.allowed)
     record: dict[str, Any] = {
-        "criterion": "ISN/RPS class",
+        "criterion": classes.label,
         "input": "isn_class",
-        "rule": "III, IV, V, III+V or IV+V",
+        "rule": allowed,
         "unit": None,
         "value": value,
     }
     if value is None:
         return record | {"status": "missing", "reason": "biopsy class not given"}
-    passed = value in ELIGIBLE_CLASSES
+    passed = value in classes.allowed
     verb = "is" if passed else "is not"
-    reason = f"class {value} {verb} one of III, IV, V, III+V or IV+V"
+    reason = f"class {value} {verb} one of {allowed}"
     return record | {"status": "pass" if passed else "fail", "reason": reason}
 
 
-def parse_isn_class(raw: Any) -> str:
-    """Normalise a biopsy class: "IV", "4", "class IV-G (A)", "IV+V", "III/V", "3 + 5"."""
+def _listing(values: tuple[str, ...]) -> str:
+    return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else values[0]
+
+
+def parse_class(raw: Any, classes: ClassRule) -> str:
+    """Normalise a class written in Roman or Arabic numerals: "IV", "4", "class IV-G (A)",
+    "IV+V", "III/V", "3 + 5" (the profile's `words`, such as the classification's name, are
+    ignored)."""
     if not isinstance(raw, str) or not raw.strip():
         raise v.ToolInputError(f"isn_class must be text such as 'IV' or 'III+V', got {raw!r}.")
-    text = _NOISE.sub(" ", re.sub(r"\([^)]*\)", " ", raw.upper()))
+    noise = re.compile(r"\b(?:" + "|".join(classes.words or ("CLASS",)) + r")\b", re.I)
+    text = noise.sub(" ", re.sub(r"\([^)]*\)", " ", raw.upper()))
     parts = set()
     for token in _SPLIT.split(text.strip()):
         token = re.sub(r"[-\s]*[SG]$", "", token.strip())  # segmental/global suffix of class IV
@@ -166,30 +181,39 @@ def parse_isn_class(raw: Any) -> str:
         roman = _ROMAN.get(token, token)
         if roman not in _ORDER:
             raise v.ToolInputError(
-                f"Unrecognised ISN/RPS class {raw!r}; write it like III, IV, V, III+V or IV+V."
+                f"Unrecognised {classes.label} {raw!r}; write it like {_listing(classes.allowed)}."
             )
         parts.add(roman)
-    classes = sorted(parts, key=_ORDER.index)
-    if not classes or len(classes) > 2 or (len(classes) == 2 and classes[1] != "V"):
+    found = sorted(parts, key=_ORDER.index)
+    if not found or len(found) > 2 or (len(found) == 2 and found[1] != "V"):
         raise v.ToolInputError(
-            f"Unrecognised ISN/RPS class {raw!r}; a mixed class is written like III+V or IV+V."
+            f"Unrecognised {classes.label} {raw!r}; a mixed class is written like III+V or IV+V."
         )
-    return "+".join(classes)
+    return "+".join(found)
 
 
-def _borderline(values: dict[str, Any]) -> list[str]:
-    """Patients exactly on a limit that the registry record states as strict."""
+def _borderline(values: dict[str, Any], spec: EligibilitySet) -> list[str]:
+    """Patients exactly on a limit that another source states as strict."""
     flags = []
-    if values["bmi"] == 27:
-        flags.append("BMI 27 meets the interview's limit but not the registry's < 27")
-    if values["creatinine"] == 260:
-        flags.append(
-            "creatinine 260 µmol/L meets the interview's limit but not the registry's < 260"
-        )
+    rules = {r.input: r for r in spec.rules}
+    for limit in spec.strict_limits:
+        value = values.get(limit.input)
+        if value is not None and value == Fraction(str(limit.below)) and limit.input in rules:
+            rule = rules[limit.input]
+            shown = f"{rule.criterion} {trimmed(limit.below)} {rule.unit}"
+            flags.append(
+                f"{shown} meets the cited limit but not the stricter < {trimmed(limit.below)}"
+            )
     return flags
 
 
-def _text(status: str, checks: list[dict[str, Any]], missing: list[str], flags: list[str]) -> str:
+def _text(
+    status: str,
+    checks: list[dict[str, Any]],
+    missing: list[str],
+    flags: list[str],
+    spec: EligibilitySet,
+) -> str:
     verdict = {"eligible": "Eligible", "not eligible": "Not eligible"}.get(
         status, "Insufficient data"
     )
@@ -198,14 +222,14 @@ def _text(status: str, checks: list[dict[str, Any]], missing: list[str], flags: 
         if c["status"] == "missing":
             continue
         if c["input"] == "isn_class":
-            shown = f"ISN/RPS class {c['value']}"
+            shown = f"{c['criterion']} {c['value']}"
         else:
             shown = f"{c['criterion']} {trimmed(c['value'])} {c['unit']}"
         parts.append(f"{shown} ({c['rule']}) {c['status']}")
-    head = f"{verdict} for the Zheng trial ({SOURCE})"
+    head = f"{verdict} for {spec.short_label} ({spec.basis})"
     text = f"{head}: " + "; ".join(parts) if parts else head
     if missing:
         text += f"; not assessed, needs: {', '.join(NEEDS[m] for m in missing)}"
     if flags:
-        text += ". Borderline: " + "; ".join(flags) + f". {REGISTRY_NOTE}"
+        text += ". Borderline: " + "; ".join(flags) + f". {spec.strict_note or ''}".rstrip()
     return text if text.endswith(".") else text + "."

@@ -1,27 +1,24 @@
-"""Renal response of one patient under the trial's criteria and under KDIGO 2024.
+"""Renal response of one patient under the response criteria sets of the domain profile.
 
-Trial (Zheng 2022, as stated in the interview):
-  complete: proteinuria < 0.5 g/24 h, albumin >= 3.5 g/dL, creatinine within the normal
-            range or <= 15% above baseline;
-  partial:  proteinuria < 3.5 g/24 h and > 50% below baseline, albumin >= 3.0 g/dL, stable
-            renal function (creatinine <= 15% above baseline).
-KDIGO 2024:
-  complete: UPCR < 0.5 g/g and stable kidney function;
-  partial:  UPCR reduced >= 50% and < 3 g/g, and stable kidney function.
-  "Stable" is taken as creatinine <= 15% above baseline (falls count as improvement), a proxy
-  for the guideline's "stabilisation or improvement (within 10-15% of baseline)".
+Each criteria set (`corpus/profile.yaml`, `criteria_sets`) defines complete and partial
+response as a list of tests on proteinuria (24-h or UPCR), serum albumin and creatinine change
+from baseline; each test cites the passage stating its threshold, and the tool output lists
+those passages under `sources`. A creatinine test may also accept a value within the
+laboratory's normal range (`or_within_normal`), judged only when that limit is given.
 
-Decisions use exact decimal arithmetic on the values as typed (a rise of exactly 15% passes);
-the displayed values are rounded. Nothing missing is guessed: a criterion without its input is
-"missing" and the result names the inputs needed.
+Decisions use exact decimal arithmetic on the values as typed (a rise exactly at the limit
+passes); the displayed values are rounded. Nothing missing is guessed: a criterion without its
+input is "missing" and the result names the inputs needed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from ..profile import CriteriaSet, Criterion, sources_of
 from ..types import ToolCall
 from . import _validate as v
 from ._format import round_half_up, separating, signed, tool_call, trimmed
@@ -34,7 +31,6 @@ from .units import (
 )
 
 PROTEIN = ("proteinuria_24h", "upcr")
-RISE_LIMIT = Fraction(15)
 MAX_PROTEIN = 100  # g/day or g/g: anything above is almost certainly a unit slip
 MAX_ALBUMIN_G_DL = 10
 MAX_CREATININE_UMOL = 3000
@@ -46,10 +42,6 @@ NEEDS = {
     "baseline_creatinine": "baseline serum creatinine",
     "creatinine_upper_limit_normal": "the laboratory's upper limit of normal for creatinine",
 }
-KDIGO_STABILITY_NOTE = (
-    "KDIGO stable kidney function taken as creatinine no more than 15% above baseline "
-    "(falls count as improvement): a proxy for the guideline's 10-15% rule."
-)
 APPROX_NOTE = (
     "24-h proteinuria (g/day) and UPCR (g/g) are treated as numerically interchangeable, "
     "which is an approximation; UPCR in mg/mmol is converted at 113.1 mg/mmol per g/g."
@@ -110,54 +102,66 @@ class Patient:
 # --------------------------------------------------------------------------- public tool
 
 
-def remission_check(
-    proteinuria: float,
-    proteinuria_unit: str,
-    baseline_proteinuria: float | None = None,
-    baseline_unit: str | None = None,
-    albumin: float | None = None,
-    albumin_unit: str | None = None,
-    creatinine: float | None = None,
-    creatinine_unit: str | None = None,
-    baseline_creatinine: float | None = None,
-    baseline_creatinine_unit: str | None = None,
-    creatinine_upper_limit_normal: float | None = None,
-) -> ToolCall:
-    """Complete / partial / no response (or insufficient data) under trial and KDIGO criteria.
+class RemissionCheck:
+    """`remission_check` bound to the criteria sets of one profile (callable like a function:
+    its signature is the patient's values, so a logged call can be re-run from its inputs)."""
 
-    `creatinine_upper_limit_normal` (same unit as `creatinine`) is optional: it lets the trial's
-    "creatinine within the normal range" branch be judged; without it only the baseline
-    comparison is used, because the normal range depends on the laboratory and on sex.
-    """
-    inputs = dict(locals())
-    patient, units = _patient(inputs)
-    trial = _classify(_trial_complete(patient), _trial_partial(patient))
-    kdigo = _classify(_kdigo_complete(patient), _kdigo_partial(patient))
-    trial["criteria_set"] = "Zheng 2022 trial criteria, as stated in the interview"
-    kdigo["criteria_set"] = "KDIGO 2024 lupus nephritis response criteria"
-    measurements = _measurements(patient)
-    notes = _notes(patient)
-    output = {
-        "trial": trial,
-        "kdigo": kdigo,
-        "measurements": measurements,
-        "notes": notes,
-        "approximation_note": APPROX_NOTE,
-        "creatinine_rise_limit_percent": int(RISE_LIMIT),
-        "kdigo_stability_band_percent": [10, 15],
-        "collection_period_hours": 24,
-        "conversion_factors": {
-            "creatinine_umol_per_l_per_mg_per_dl": float(CREATININE_MG_DL_TO_UMOL_L),
-            "upcr_mg_per_mmol_per_g_per_g": float(UPCR_G_G_TO_MG_MMOL),
-            "albumin_g_per_l_per_g_per_dl": 10,
-        },
-    }
-    text = (
-        f"Trial criteria (Zheng, as stated in the interview): {_verdict(trial)}; "
-        f"KDIGO criteria: {_verdict(kdigo)}. {_describe(inputs, units, measurements)}. "
-        + " ".join(notes)
-    )
-    return tool_call("remission_check", inputs, output, text)
+    name = "remission_check"
+
+    def __init__(self, criteria_sets: Sequence[CriteriaSet]) -> None:
+        if not criteria_sets:
+            raise ValueError("remission_check needs at least one criteria set")
+        self.criteria_sets = tuple(criteria_sets)
+
+    def __call__(
+        self,
+        proteinuria: float,
+        proteinuria_unit: str,
+        baseline_proteinuria: float | None = None,
+        baseline_unit: str | None = None,
+        albumin: float | None = None,
+        albumin_unit: str | None = None,
+        creatinine: float | None = None,
+        creatinine_unit: str | None = None,
+        baseline_creatinine: float | None = None,
+        baseline_creatinine_unit: str | None = None,
+        creatinine_upper_limit_normal: float | None = None,
+    ) -> ToolCall:
+        """Complete / partial / no response (or insufficient data) under each criteria set.
+
+        `creatinine_upper_limit_normal` (same unit as `creatinine`) is optional: it lets a
+        "creatinine within the normal range" branch be judged; without it only the baseline
+        comparison is used, because the normal range depends on the laboratory and on sex.
+        """
+        inputs = {k: v for k, v in locals().items() if k != "self"}
+        patient, units = _patient(inputs)
+        results = {}
+        notes = _notes(patient)
+        for spec in self.criteria_sets:
+            results[spec.id] = _classify(_checks(patient, spec.complete),
+                                         _checks(patient, spec.partial))  # fmt: skip
+            results[spec.id]["criteria_set"] = spec.label
+            if _judged_change(patient):
+                notes += list(spec.notes)
+        measurements = _measurements(patient, self.criteria_sets)
+        output = {
+            **results,
+            "measurements": measurements,
+            "notes": notes,
+            "approximation_note": APPROX_NOTE,
+            "collection_period_hours": 24,
+            "conversion_factors": {
+                "creatinine_umol_per_l_per_mg_per_dl": float(CREATININE_MG_DL_TO_UMOL_L),
+                "upcr_mg_per_mmol_per_g_per_g": float(UPCR_G_G_TO_MG_MMOL),
+                "albumin_g_per_l_per_g_per_dl": 10,
+            },
+            "sources": sources_of(c for s in self.criteria_sets for c in s.sourced()),
+        }
+        verdicts = "; ".join(
+            f"{spec.short_label}: {_verdict(results[spec.id])}" for spec in self.criteria_sets
+        )
+        text = f"{verdicts}. {_describe(inputs, units, measurements)}. " + " ".join(notes)
+        return tool_call(self.name, inputs, output, text.strip())
 
 
 # --------------------------------------------------------------------------- inputs
@@ -245,9 +249,9 @@ def _protein_below(p: Patient, limit: int | Fraction, kind: str) -> Check:
     )
 
 
-def _reduction(p: Patient, strict: bool) -> Check:
+def _reduction(p: Patient, strict: bool, percent: Fraction) -> Check:
     sign = ">" if strict else ">="
-    name = f"proteinuria reduction {sign} 50% from baseline"
+    name = f"proteinuria reduction {sign} {trimmed(float(percent))}% from baseline"
     reduction = p.reduction
     if reduction is None:
         return Check(
@@ -255,11 +259,11 @@ def _reduction(p: Patient, strict: bool) -> Check:
             "missing",
             "baseline proteinuria not given",
             ("baseline_proteinuria",),
-            threshold=50.0,
+            threshold=float(percent),
             unit="%",
         )
-    passed = reduction > 50 if strict else reduction >= 50
-    shown = separating(reduction, 50, 1)
+    passed = reduction > percent if strict else reduction >= percent
+    shown = separating(reduction, percent, 1)
     mixed = (
         " (baseline measured differently: approximation)"
         if p.baseline_kind != p.protein_kind
@@ -267,7 +271,9 @@ def _reduction(p: Patient, strict: bool) -> Check:
     )
     verb = "fell" if reduction >= 0 else "rose"
     reason = f"proteinuria {verb} {trimmed(abs(shown))}% from baseline{mixed}"
-    return Check(name, "pass" if passed else "fail", reason, value=shown, threshold=50.0, unit="%")
+    return Check(
+        name, "pass" if passed else "fail", reason, value=shown, threshold=float(percent), unit="%"
+    )
 
 
 def _albumin_at_least(p: Patient, limit: Fraction) -> Check:
@@ -291,9 +297,9 @@ def _albumin_at_least(p: Patient, limit: Fraction) -> Check:
     )
 
 
-def _stable_creatinine(p: Patient, name: str = "stable kidney function") -> Check:
+def _stable_creatinine(p: Patient, name: str, limit: Fraction) -> Check:
     needs = tuple(k for k in ("creatinine", "baseline_creatinine") if getattr(p, k) is None)
-    criterion = f"{name} (creatinine <= 15% above baseline)"
+    criterion = f"{name} (creatinine <= {trimmed(float(limit))}% above baseline)"
     change = p.creatinine_change
     if change is None:
         return Check(
@@ -301,30 +307,30 @@ def _stable_creatinine(p: Patient, name: str = "stable kidney function") -> Chec
             "missing",
             f"{' and '.join(NEEDS[k] for k in needs)} not given",
             needs,
-            threshold=float(RISE_LIMIT),
+            threshold=float(limit),
             unit="%",
         )
-    passed = change <= RISE_LIMIT
-    shown = separating(change, RISE_LIMIT, 1)
+    passed = change <= limit
+    shown = separating(change, limit, 1)
     reason = f"creatinine {_change(shown)}% vs baseline"
     return Check(
         criterion,
         "pass" if passed else "fail",
         reason,
         value=shown,
-        threshold=float(RISE_LIMIT),
+        threshold=float(limit),
         unit="%",
     )
 
 
-def _trial_creatinine(p: Patient) -> Check:
+def _creatinine_or_normal(p: Patient, name: str, limit: Fraction) -> Check:
     """Creatinine within the normal range OR <= 15% above baseline: either branch is enough.
 
     The baseline comparison is the primary route; the normal-range branch is judged only
     when the laboratory's upper limit of normal is given.
     """
-    stable = _stable_creatinine(p, "creatinine in normal range or")
-    normal = _within_normal(p)
+    stable = _stable_creatinine(p, name, limit)
+    normal = _within_normal(p, stable.criterion)
     if stable.status == "pass" or (normal.status != "pass" and stable.status == "missing"):
         return stable
     if normal.status == "pass":
@@ -349,8 +355,7 @@ def _trial_creatinine(p: Patient) -> Check:
     )
 
 
-def _within_normal(p: Patient) -> Check:
-    name = "creatinine in normal range or (creatinine <= 15% above baseline)"
+def _within_normal(p: Patient, name: str) -> Check:
     if p.creatinine is None or p.upper_normal is None:
         return Check(
             name,
@@ -372,29 +377,27 @@ def _within_normal(p: Patient) -> Check:
     )
 
 
-def _trial_complete(p: Patient) -> list[Check]:
-    return [
-        _protein_below(p, Fraction("0.5"), "proteinuria_24h"),
-        _albumin_at_least(p, Fraction("3.5")),
-        _trial_creatinine(p),
-    ]
+def _check(p: Patient, c: Criterion) -> Check:
+    """One profile criterion as a check on the patient's values."""
+    limit = Fraction(str(c.value))
+    if c.test == "below":
+        return _protein_below(p, limit, c.analyte)
+    if c.test == "at_least":
+        return _albumin_at_least(p, limit)
+    if c.test in ("fall_more_than", "fall_at_least"):
+        return _reduction(p, strict=c.test == "fall_more_than", percent=limit)
+    name = c.label or "stable kidney function"
+    if c.or_within_normal:
+        return _creatinine_or_normal(p, name, limit)
+    return _stable_creatinine(p, name, limit)
 
 
-def _trial_partial(p: Patient) -> list[Check]:
-    return [
-        _protein_below(p, Fraction("3.5"), "proteinuria_24h"),
-        _reduction(p, strict=True),
-        _albumin_at_least(p, Fraction("3.0")),
-        _stable_creatinine(p, "stable renal function"),
-    ]
+def _checks(p: Patient, criteria: Sequence[Criterion]) -> list[Check]:
+    return [_check(p, c) for c in criteria]
 
 
-def _kdigo_complete(p: Patient) -> list[Check]:
-    return [_protein_below(p, Fraction("0.5"), "upcr"), _stable_creatinine(p)]
-
-
-def _kdigo_partial(p: Patient) -> list[Check]:
-    return [_reduction(p, strict=False), _protein_below(p, 3, "upcr"), _stable_creatinine(p)]
+def _judged_change(p: Patient) -> bool:
+    return p.creatinine is not None and p.baseline_creatinine is not None
 
 
 # --------------------------------------------------------------------------- classification
@@ -445,7 +448,7 @@ def _verdict(result: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- display
 
 
-def _measurements(p: Patient) -> dict[str, Any]:
+def _measurements(p: Patient, sets: Sequence[CriteriaSet]) -> dict[str, Any]:
     def shown(value: Fraction | None, decimals: int) -> float | None:
         return None if value is None else round_half_up(value, decimals)
 
@@ -456,18 +459,34 @@ def _measurements(p: Patient) -> dict[str, Any]:
         "baseline_proteinuria_unit": None
         if p.baseline_kind is None
         else ("g/day" if p.baseline_kind == "proteinuria_24h" else "g/g"),
-        "proteinuria_reduction_percent": _near(p.reduction, 50),
+        "proteinuria_reduction_percent": _near(p.reduction, _limits(sets, "fall")),
         "albumin_g_per_dl": shown(p.albumin, 2),
         "creatinine_umol_per_l": shown(p.creatinine, 1),
         "baseline_creatinine_umol_per_l": shown(p.baseline_creatinine, 1),
-        "creatinine_change_percent": _near(p.creatinine_change, RISE_LIMIT),
+        "creatinine_change_percent": _near(p.creatinine_change, _limits(sets, "rise")),
         "creatinine_upper_limit_normal_umol_per_l": shown(p.upper_normal, 1),
     }
 
 
-def _near(value: Fraction | None, threshold: int | Fraction) -> float | None:
-    """1 decimal, or more if needed to show on which side of the threshold the value lies."""
-    return None if value is None else separating(value, threshold, 1)
+def _limits(sets: Sequence[CriteriaSet], test: str) -> list[Fraction]:
+    return [Fraction(str(c.value)) for s in sets for c in s.sourced()
+            if c.test.startswith(test)]  # fmt: skip
+
+
+def _near(value: Fraction | None, thresholds: list[Fraction]) -> float | None:
+    """1 decimal, or more if needed to show on which side of every threshold the value lies."""
+    if value is None:
+        return None
+    return max(
+        (separating(value, t, 1) for t in thresholds),
+        key=_decimals,
+        default=round_half_up(value, 1),
+    )
+
+
+def _decimals(shown: float) -> int:
+    text = trimmed(shown)
+    return len(text.split(".")[1]) if "." in text else 0
 
 
 def _describe(raw: dict[str, Any], units: dict[str, Unit], m: dict[str, Any]) -> str:
@@ -499,14 +518,15 @@ def _as_entered(raw: dict[str, Any], units: dict[str, Unit], name: str) -> str:
 
 
 def _notes(p: Patient) -> list[str]:
-    """Say where one proteinuria measure stands in for another, and the KDIGO proxy."""
+    """Say where one proteinuria measure stands in for another."""
     if p.protein_kind == "proteinuria_24h":
         notes = [
-            "The 24-h proteinuria was used as UPCR (g/g) for the KDIGO criteria: an approximation."
+            "The 24-h proteinuria was used as UPCR (g/g) for criteria stated in UPCR: "
+            "an approximation."
         ]
     else:
         notes = [
-            "The UPCR (g/g) was used as 24-h proteinuria (g/day) for the trial criteria: "
+            "The UPCR (g/g) was used as 24-h proteinuria (g/day) for criteria stated per 24 h: "
             "an approximation."
         ]
     if p.baseline_kind is not None and p.baseline_kind != p.protein_kind:
@@ -514,8 +534,6 @@ def _notes(p: Patient) -> list[str]:
             "Baseline and current proteinuria were measured differently, so the "
             "reduction is approximate."
         )
-    if p.creatinine is not None and p.baseline_creatinine is not None:
-        notes.append(KDIGO_STABILITY_NOTE)
     return notes
 
 

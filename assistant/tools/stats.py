@@ -125,8 +125,8 @@ def compare_arms(
     total_a: int,
     events_b: int,
     total_b: int,
-    label_a: str = "tacrolimus",
-    label_b: str = "IVCY",
+    label_a: str = "group A",
+    label_b: str = "group B",
     higher_is_better: bool = True,
 ) -> ToolCall:
     """Rates, risk difference (a - b), risk ratio, odds ratio and NNT for two arms.
@@ -304,7 +304,7 @@ def _altman(benefit: int | None, harm: int | None) -> str:
 
 
 def difference_of_percentages(
-    pct_a: float, pct_b: float, label_a: str = "tacrolimus", label_b: str = "IVCY"
+    pct_a: float, pct_b: float, label_a: str = "group A", label_b: str = "group B"
 ) -> ToolCall:
     """Absolute difference (points) and ratio of two reported percentages, without counts.
 
@@ -347,8 +347,8 @@ def non_inferiority(
     events_b: int,
     total_b: int,
     margin_pct: float,
-    label_a: str = "tacrolimus",
-    label_b: str = "IVCY",
+    label_a: str = "group A",
+    label_b: str = "group B",
 ) -> ToolCall:
     """Is arm a non-inferior to arm b? Yes if the RD (a - b) 95% CI lower bound > -margin.
 

@@ -7,19 +7,19 @@ import itertools
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tools_helpers import assert_contract, numbers_in
+from tools_helpers import assert_contract, numbers_in, steroid_schedule
 
-from assistant.tools import ToolInputError, steroid_schedule
+from assistant.tools import ToolInputError
 
 
 def doses(weight: float) -> list[float]:
-    return [b["prednisone_mg_per_day"] for b in steroid_schedule(weight).output["schedule"]]
+    return [b["mg_per_day"] for b in steroid_schedule(weight).output["schedule"]]
 
 
 def test_70_kg_is_capped_at_45_mg_and_56_never_appears_in_the_text() -> None:
     call = steroid_schedule(70)
     assert call.output["computed_dose_mg_per_day"] == 56.0
-    assert call.output["starting_prednisone_mg_per_day"] == 45
+    assert call.output["starting_mg_per_day"] == 45
     assert call.output["cap_applied"] is True
     assert "45 mg/d" in call.text and "cap applied" in call.text
     assert 56 not in numbers_in(call.text)
@@ -28,7 +28,7 @@ def test_70_kg_is_capped_at_45_mg_and_56_never_appears_in_the_text() -> None:
 
 def test_70_kg_week_by_week() -> None:
     schedule = steroid_schedule(70).output["schedule"]
-    assert [(b["weeks"], b["prednisone_mg_per_day"]) for b in schedule] == [
+    assert [(b["weeks"], b["mg_per_day"]) for b in schedule] == [
         ("1-4", 45), ("5-6", 40), ("7-8", 35), ("9-10", 30), ("11-12", 25), ("13-14", 20),
         ("15-16", 17.5), ("17-18", 15), ("19-20", 12.5), ("21+", 10),
     ]  # fmt: skip
@@ -37,7 +37,7 @@ def test_70_kg_week_by_week() -> None:
 
 def test_50_kg_starts_at_40_mg_without_the_cap() -> None:
     call = steroid_schedule(50)
-    assert call.output["starting_prednisone_mg_per_day"] == 40
+    assert call.output["starting_mg_per_day"] == 40
     assert call.output["cap_applied"] is False
     assert "prednisone 40 mg/d" in call.text
     assert doses(50)[:3] == [40, 35, 30]
@@ -45,7 +45,7 @@ def test_50_kg_starts_at_40_mg_without_the_cap() -> None:
 
 def test_dose_off_the_5_mg_grid_first_steps_to_the_next_multiple_below() -> None:
     call = steroid_schedule(53)  # 0.8 x 53 = 42.4 -> 42 mg
-    assert call.output["starting_prednisone_mg_per_day"] == 42
+    assert call.output["starting_mg_per_day"] == 42
     assert doses(53)[:3] == [42, 40, 35]
     assert call.output["off_grid_start"] is True
     assert "assumption" in call.text and "does not say" in call.text
@@ -54,7 +54,7 @@ def test_dose_off_the_5_mg_grid_first_steps_to_the_next_multiple_below() -> None
 
 def test_methylprednisolone_pulse_is_reported() -> None:
     out = steroid_schedule(60).output
-    assert (out["methylprednisolone_g_per_day"], out["methylprednisolone_days"]) == (0.5, 3)
+    assert (out["pulse_g_per_day"], out["pulse_days"]) == (0.5, 3)
 
 
 @pytest.mark.parametrize("weight", [0, -70, 400.5, float("nan"), float("inf"), "70", None, True])
@@ -70,8 +70,8 @@ def test_schedule_is_contiguous_tapering_and_grounded(weight: float) -> None:
     assert blocks[0]["week_start"] == 1
     for before, after in itertools.pairwise(blocks):
         assert after["week_start"] == before["week_end"] + 1
-        step = before["prednisone_mg_per_day"] - after["prednisone_mg_per_day"]
-        assert 0 < step <= (5 if before["prednisone_mg_per_day"] > 20 else 2.5)
-    assert blocks[0]["prednisone_mg_per_day"] <= 45
-    assert blocks[-1]["prednisone_mg_per_day"] == min(10, blocks[0]["prednisone_mg_per_day"])
+        step = before["mg_per_day"] - after["mg_per_day"]
+        assert 0 < step <= (5 if before["mg_per_day"] > 20 else 2.5)
+    assert blocks[0]["mg_per_day"] <= 45
+    assert blocks[-1]["mg_per_day"] == min(10, blocks[0]["mg_per_day"])
     assert_contract(call)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tools_helpers import assert_contract
+from tools_helpers import BUNDLED_PROFILE, assert_contract, trial_eligibility
 
-from assistant.tools import ToolInputError, trial_eligibility
-from assistant.tools.eligibility import parse_isn_class
+from assistant.tools import ToolInputError
+from assistant.tools.eligibility import parse_class
 
 ELIGIBLE: dict[str, Any] = {
     "age_years": 35,
@@ -100,7 +100,7 @@ def test_a_failure_wins_over_missing_data() -> None:
     ],
 )  # fmt: skip
 def test_class_spellings(written: str, parsed: str) -> None:
-    assert parse_isn_class(written) == parsed
+    assert parse_class(written, BUNDLED_PROFILE.eligibility[0].classes) == parsed
 
 
 @pytest.mark.parametrize("written", ["VII", "III+IV", "IV+V+III", "", "lupus", "7"])

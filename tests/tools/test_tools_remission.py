@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tools_helpers import assert_contract
+from tools_helpers import assert_contract, remission_check
 
-from assistant.tools import ToolInputError, remission_check
+from assistant.tools import ToolInputError
 from assistant.tools.remission import CATEGORY_RANK
 
 FULL: dict[str, Any] = {
@@ -117,7 +117,7 @@ def test_upcr_in_mg_per_mmol_is_converted_at_113_1() -> None:
 
 def test_the_approximation_is_always_stated() -> None:
     call = remission_check(0.2, "mg/24h", **FULL)
-    assert "24-h proteinuria was used as UPCR (g/g) for the KDIGO criteria" in call.text
+    assert "24-h proteinuria was used as UPCR (g/g) for criteria stated in UPCR" in call.text
     assert "approximation" in call.output["approximation_note"]
     assert any("proxy" in note for note in call.output["notes"])  # KDIGO 10-15% stability
 

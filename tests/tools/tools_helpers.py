@@ -11,7 +11,17 @@ import json
 import re
 from typing import Any
 
+from assistant.config import PROJECT_ROOT
+from assistant.profile import load_profile
+from assistant.tools import tools_for
 from assistant.types import ToolCall
+
+# The patient-level tools bound to the bundled evidence base's profile (corpus/profile.yaml).
+BUNDLED_PROFILE = load_profile(PROJECT_ROOT / "corpus")
+TOOLS = tools_for(BUNDLED_PROFILE)
+remission_check = TOOLS["remission_check"]
+trial_eligibility = TOOLS["trial_eligibility"]
+steroid_schedule = TOOLS["dose_schedule"]
 
 # A number not glued to a word (C3, NCT02…), optionally signed, with optional decimals.
 NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z][-‐])[-−–]?(\d+(?:\.\d+)?)")
@@ -42,8 +52,6 @@ def ungrounded(call: ToolCall) -> list[float]:
 
 def assert_contract(call: ToolCall) -> None:
     """Grounded, one line, JSON-serialisable without NaN, and reproducible from its inputs."""
-    from assistant.tools import TOOLS
-
     assert ungrounded(call) == [], f"ungrounded numbers in: {call.text}"
     assert "\n" not in call.text and call.text.strip() == call.text
     json.dumps(call.to_dict(), allow_nan=False)

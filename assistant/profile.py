@@ -1,0 +1,336 @@
+"""The domain profile: what one evidence base knows that the code must not.
+
+`corpus/profile.yaml` (beside the evidence) names the evidence base, its treatment arms and
+their aliases, and the criteria sets and protocols the patient-level tools apply. It is
+validated with pydantic on load; an error names the file and the field. Every threshold
+carries the id of the passage that states it, and `check_sources` verifies, against the
+indexed text, that the value is written in that passage, so a tool's threshold is grounded by
+the evidence rather than by code.
+
+A corpus without a profile gets `Profile.generic()`: no arms, no criteria, no protocols; the
+chain then answers from the text and computes statistics from the figures it finds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .verify import numbers_in
+
+PROFILE_NAME = "profile.yaml"
+_PASSAGE_ID = re.compile(r"^[^#\s]+#s\d+$")
+
+
+class ProfileError(ValueError):
+    """The profile cannot be used; the message names the file, the field and the fix."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(_Model):
+    """Anything holding thresholds: `source` is the passage id that states them."""
+
+    source: str
+
+    @field_validator("source")
+    @classmethod
+    def _passage_id(cls, value: str) -> str:
+        if not _PASSAGE_ID.match(value):
+            raise ValueError(f"{value!r} is not a passage id such as 'study2020#s12'")
+        return value
+
+    def thresholds(self) -> list[float]:
+        """The numbers the cited passage must state."""
+        return [
+            float(value)
+            for name, value in self.__dict__.items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        ]
+
+
+class Named(_Model):
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return (self.name.lower(), *(a.lower() for a in self.aliases))
+
+
+class DrugClass(Named):
+    members: tuple[str, ...]
+
+
+class Criterion(Sourced):
+    analyte: Literal["proteinuria_24h", "upcr", "albumin", "creatinine"]
+    test: Literal["below", "at_least", "fall_more_than", "fall_at_least", "rise_at_most"]
+    value: float
+    label: str | None = None
+    or_within_normal: bool = False
+
+
+class CriteriaSet(_Model):
+    """Complete and partial response definitions of one trial or guideline."""
+
+    id: str
+    label: str
+    short_label: str
+    applies_to: tuple[str, ...] = ()
+    complete: tuple[Criterion, ...] = Field(min_length=1)
+    partial: tuple[Criterion, ...] = Field(min_length=1)
+    notes: tuple[str, ...] = ()
+
+    def sourced(self) -> list[Sourced]:
+        return [*self.complete, *self.partial]
+
+
+class EligibilityRule(Sourced):
+    criterion: str
+    input: Literal["age_years", "bmi", "proteinuria_g_per_24h", "creatinine"]
+    unit: str
+    min: float | None = None
+    max: float | None = None
+
+
+class ClassRule(Sourced):
+    """A categorical entry criterion such as a biopsy class."""
+
+    label: str
+    words: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = Field(min_length=1)
+
+
+class StrictLimit(Sourced):
+    input: str
+    below: float
+
+
+class EligibilitySet(_Model):
+    id: str
+    label: str
+    short_label: str
+    basis: str
+    applies_to: tuple[str, ...] = ()
+    rules: tuple[EligibilityRule, ...] = Field(min_length=1)
+    classes: ClassRule | None = None
+    strict_limits: tuple[StrictLimit, ...] = ()
+    strict_note: str | None = None
+
+    def sourced(self) -> list[Sourced]:
+        return [*self.rules, *([self.classes] if self.classes else []), *self.strict_limits]
+
+
+class Pulse(Sourced):
+    drug: str
+    g_per_day: float
+    days: int
+
+
+class OralDose(Sourced):
+    drug: str
+    mg_per_kg_per_day: float
+    max_mg_per_day: float
+    initial_weeks: int
+
+
+class TaperStep(Sourced):
+    step_mg: float
+    every_weeks: int
+    down_to_mg: float
+
+
+class Protocol(_Model):
+    """A weight-based dosing schedule: optional IV pulse, oral start with a cap, taper steps."""
+
+    id: str
+    label: str
+    applies_to: tuple[str, ...] = Field(min_length=1)
+    pulse: Pulse | None = None
+    oral: OralDose
+    taper: tuple[TaperStep, ...] = Field(min_length=1)
+    disclaimer: str
+
+    def sourced(self) -> list[Sourced]:
+        return [*([self.pulse] if self.pulse else []), self.oral, *self.taper]
+
+
+class Profile(_Model):
+    title: str
+    coverage: str
+    suggestions: str = "its studies' results, populations and methods"
+    placeholder: str = "e.g. What was the main result?"
+    examples: tuple[str, ...] = ()
+    condition: Named | None = None
+    primary_study: str | None = None
+    interventions: tuple[Named, ...] = ()
+    drug_classes: tuple[DrugClass, ...] = ()
+    subgroup_terms: tuple[str, ...] = ()
+    synonyms: dict[str, str] = Field(default_factory=dict)
+    acronyms: tuple[str, ...] = ()  # abbreviations of the field that are not study names
+    shared_words: tuple[str, ...] = ()  # words nearly every answer here shares (not support)
+    criteria_sets: tuple[CriteriaSet, ...] = ()
+    eligibility: tuple[EligibilitySet, ...] = ()
+    protocols: tuple[Protocol, ...] = ()
+
+    @field_validator("subgroup_terms")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid pattern: {exc}") from exc
+        return value
+
+    @classmethod
+    def generic(cls) -> Profile:
+        return cls(title="Evidence assistant", coverage="the documents in its evidence base")
+
+    # ------------------------------------------------------------ derived vocabulary
+
+    @property
+    def shared(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.shared_words)
+
+    @property
+    def not_study_names(self) -> frozenset[str]:
+        words = {*self.acronyms, *(w for i in self.interventions for w in i.words)}
+        if self.condition:
+            words.update(self.condition.words)
+        return frozenset(w.upper() for w in words)
+
+    @cached_property
+    def arms(self) -> ArmVocabulary:
+        return ArmVocabulary({i.name: i.words for i in self.interventions})
+
+    @cached_property
+    def subgroup(self) -> re.Pattern[str] | None:
+        if not self.subgroup_terms:
+            return None
+        return re.compile(r"\b(?:" + "|".join(self.subgroup_terms) + r")\b", re.I)
+
+    def class_members(self, text: str) -> tuple[str, ...]:
+        """Arms of the drug classes `text` names ("calcineurin inhibitors" -> tacrolimus ...)."""
+        lowered = text.lower()
+        return tuple(
+            member
+            for group in self.drug_classes
+            if any(_has_word(lowered, w) for w in group.words)
+            for member in group.members
+        )
+
+    def no_evidence_message(self) -> str:
+        return (
+            "The evidence base does not cover this question, so there is nothing to cite. "
+            f"It holds {self.coverage}. Try asking about {self.suggestions}."
+        )
+
+    def all_sourced(self) -> list[tuple[str, Sourced]]:
+        """(where in the profile, entry) for every entry holding thresholds."""
+        found: list[tuple[str, Sourced]] = []
+        for group, items in (
+            ("criteria_sets", self.criteria_sets),
+            ("eligibility", self.eligibility),
+            ("protocols", self.protocols),
+        ):
+            for item in items:
+                found += [(f"{group}[{item.id}]", entry) for entry in item.sourced()]
+        return found
+
+    def names(self) -> set[str]:
+        """Drug, study and condition names of this profile (kept out of the code)."""
+        words: set[str] = set()
+        for named in (*self.interventions, *self.drug_classes, self.condition):
+            if named is not None:
+                words.update(named.words)
+        for protocol in self.protocols:
+            words.update(w.lower() for w in protocol.applies_to)
+            words.update(d.lower() for d in (protocol.oral.drug,))
+            if protocol.pulse:
+                words.add(protocol.pulse.drug.lower())
+        return words
+
+
+class ArmVocabulary:
+    """Canonical arm names and the words that name them in text."""
+
+    def __init__(self, terms: Mapping[str, tuple[str, ...]]) -> None:
+        self.terms = dict(terms)
+        self._patterns = {
+            arm: re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.I)
+            for arm, words in self.terms.items()
+            if words
+        }
+
+    def words(self, arm: str) -> tuple[str, ...]:
+        return self.terms.get(arm, ())
+
+    def in_text(self, text: str) -> tuple[str, ...]:
+        """Arms named in `text`, in profile order."""
+        return tuple(arm for arm, pattern in self._patterns.items() if pattern.search(text))
+
+    def in_order(self, text: str) -> list[str]:
+        """Arms in the order they are first mentioned."""
+        first = {arm: m.start() for arm, p in self._patterns.items() if (m := p.search(text))}
+        return sorted(first, key=first.__getitem__)
+
+    def pattern(self, arm: str) -> re.Pattern[str] | None:
+        return self._patterns.get(arm)
+
+
+def _has_word(lowered: str, word: str) -> bool:
+    return re.search(rf"\b{re.escape(word)}\b", lowered) is not None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_profile(corpus_dir: Path) -> Profile:
+    """The corpus's profile, or the generic one when it has none."""
+    path = corpus_dir / PROFILE_NAME
+    if not path.is_file():
+        return Profile.generic()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ProfileError(f"{path}: cannot be read as YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+    try:
+        return Profile.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise ProfileError(f"{path}: {problems}") from exc
+
+
+def check_sources(profile: Profile, passage_text: Mapping[str, str] | Any) -> None:
+    """Every threshold must be written in the passage it cites (by value: "0.5g/d" states
+    0.5, "10-15%" states 15). `passage_text` maps passage id -> sentence."""
+    problems = []
+    for where, entry in profile.all_sourced():
+        text = passage_text.get(entry.source)
+        if text is None:
+            problems.append(f"{where}: passage {entry.source} is not in the evidence base")
+            continue
+        stated = {round(t.value, 6) for t in numbers_in(text)}
+        missing = [v for v in entry.thresholds() if round(v, 6) not in stated]
+        if missing:
+            values = ", ".join(f"{v:g}" for v in missing)
+            problems.append(f"{where}: {values} not stated in {entry.source} ({text[:80]}…)")
+    if problems:
+        raise ProfileError("profile thresholds not grounded: " + "; ".join(problems))
+
+
+def sources_of(entries: Iterable[Sourced]) -> list[str]:
+    return list(dict.fromkeys(e.source for e in entries))
