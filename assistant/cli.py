@@ -75,10 +75,16 @@ def _ingest(paths: list[Path], rebuild: bool) -> int:
     else:
         report = bot.sync_corpus(progress=bar)
         errors = bot.ingest_errors
-    for error in errors:
-        print(f"error: {error}", file=sys.stderr)
+    from .ingest import message_level
+
+    levels = [message_level(e) for e in errors]
+    for error, level in zip(errors, levels, strict=True):
+        if level != "info":  # identical duplicates are only counted
+            print(f"{level}: {error}", file=sys.stderr)
+    if identical := levels.count("info"):
+        print(f"note: {identical} identical duplicate record(s) skipped", file=sys.stderr)
     print(report.summary())
-    return 1 if errors else 0
+    return 1 if "error" in levels else 0  # skipped records are warnings, not failures
 
 
 def _progress_bar() -> Callable[[int, int], None]:

@@ -1,28 +1,76 @@
 """Readers that turn files in the corpus into cleaned `Document`s, and the sentence splitter.
 
 Formats: plain-text/markdown articles (with an optional `<name>.meta.yaml` beside them), our
-abstract records (YAML front matter + a body in our own words), PubMed XML exports (efetch
-`PubmedArticleSet`, several articles per file) and MEDLINE / `.nbib` files. Every reader treats
-file content as data: text is normalised and shown as text, XML entities/DTDs are refused, and
-a file that cannot be read becomes one clear error while the other files still load.
+abstract records (YAML front matter + a body in our own words), and the bibliographic exports of
+`exports.py`: PubMed XML (efetch, baseline and update files), MEDLINE / `.nbib`, PubMed's
+"Abstract (text)" export, RIS and PubMed CSV, each optionally `.gz`-compressed. Every reader
+treats file content as data: text is normalised and shown as text, XML entities/DTDs are refused,
+and a file that cannot be read becomes one clear message while the other files still load.
+
+Every Document records where it came from in `extra["provenance"]`: "curated" for our records
+(`records/*.md`) and articles with a `.meta.yaml` (`articles/`), "upload" for anything else.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .exports import (
+    MAX_FILE_BYTES,
+    MAX_STREAMED_BYTES,
+    IngestError,
+    Notice,
+    head_text,
+    looks_like_abstract_text,
+    looks_like_medline,
+    looks_like_ris,
+    message_level,
+    normalize_text,
+    read_abstract_text,
+    read_medline,
+    read_pubmed_csv,
+    read_pubmed_xml,
+    read_ris,
+    read_text,
+    study_design,
+)
+from .exports import tidy as _tidy
 from .types import Document, Passage
 
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_STREAMED_BYTES",
+    "READERS",
+    "IngestError",
+    "Notice",
+    "clean_text",
+    "content_hash",
+    "corpus_files",
+    "load_corpus",
+    "message_level",
+    "passages_at",
+    "passages_for",
+    "read_abstract_text",
+    "read_article",
+    "read_documents",
+    "read_file",
+    "read_medline",
+    "read_pubmed_csv",
+    "read_pubmed_xml",
+    "read_record",
+    "read_ris",
+    "split_sentences",
+    "study_design",
+]
 
-class IngestError(ValueError):
-    """A file that cannot become a Document; the message says which file and why."""
+CURATED_FOLDERS = ("records", "articles")
+"""Folders of the bundled corpus whose records (and articles with a `.meta.yaml`) are ours."""
 
 
 # ---------------------------------------------------------------- cleaning
@@ -56,7 +104,7 @@ def clean_text(raw: str) -> str:
     and with sentence-final periods on lines of their own. Paragraphs come back separated by
     a blank line; lines inside a paragraph are joined.
     """
-    text = unicodedata.normalize("NFKC", raw).replace("\r\n", "\n")
+    text = normalize_text(raw).replace("\r\n", "\n")
     paragraphs: list[str] = []
     current = ""
     for line in (ln.strip() for ln in text.split("\n")):
@@ -88,21 +136,21 @@ def _join(current: str, line: str) -> str:
     return current + " " + line
 
 
-def _tidy(paragraph: str) -> str:
-    paragraph = re.sub(r"%\s+%", "%", paragraph)  # "75% %" typo
-    paragraph = re.sub(r"\s+([,;])", r"\1", paragraph)
-    paragraph = re.sub(r"[ \t]{2,}", " ", paragraph)
-    paragraph = re.sub(r"\.{2,}$", ".", paragraph)
-    return paragraph.strip()
-
-
 # ---------------------------------------------------------------- sentences
 
 _ABBREVIATIONS = {
     "prof", "dr", "mr", "mrs", "ms", "vs", "al", "e.g", "i.e", "no", "fig", "approx", "st",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "ref",
+    "figs", "ca", "cf", "resp", "incl", "vol", "nos", "eq", "suppl", "viz",
+    "i.v", "p.o", "s.c", "i.m", "i.p", "b.i.d", "t.i.d", "q.i.d", "q.d",
 }  # fmt: skip
-_SENTENCE_END = re.compile(r"[.!?](?=[\"')\]]?\s+[\"'(\[]?[A-Z0-9])|[.!?]$|\n\n")
+# A sentence ends at ".!?" before a space and a capital or digit, at the very end, at a blank
+# line, or where a full stop after a word was glued to the next sentence ("respectively.Patients",
+# "(n = 12).The"): a lower-case letter, digit, "%" or ")" before it, a capitalised word after.
+_SENTENCE_END = re.compile(
+    r"[.!?](?=[\"')\]]?\s+[\"'(\[]?[A-Z0-9])|[.!?]$|\n\n"
+    r"|(?:(?<=[a-z][a-z])|(?<=[0-9%)\]]))[.!?](?=[A-Z][a-z])"
+)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -169,21 +217,26 @@ def content_hash(doc: Document) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def read_article(path: Path) -> Document:
+def read_article(path: Path, errors: list[str] | None = None) -> Document:
     """A plain-text or markdown article; metadata from `<stem>.meta.yaml` when present."""
-    raw = _read_text(path)
+    notes: list[Notice] = []
+    raw = read_text(path, notes)
     meta_path = path.with_suffix(".meta.yaml")
-    meta = _load_yaml(meta_path) if meta_path.exists() else {}
+    meta = _load_yaml(meta_path, notes) if meta_path.exists() else {}
     text = clean_text(raw)
     if not text:
         raise IngestError(f"{path.name}: no text left after cleaning")
+    if errors is not None:
+        errors.extend(notes)
     title = meta.get("title") or text.split("\n", 1)[0][:200]
-    return _document(meta, text, path, default_id=_slug(path.stem), kind="article", title=title)
+    return _document(meta, text, path, default_id=_slug(path.stem), kind="article", title=title,
+                     provenance=_provenance(path, curated=meta_path.exists()))  # fmt: skip
 
 
-def read_record(path: Path) -> Document:
+def read_record(path: Path, errors: list[str] | None = None) -> Document:
     """An abstract record: YAML front matter between `---` lines, then our own-words body."""
-    raw = _read_text(path)
+    notes: list[Notice] = []
+    raw = read_text(path, notes)
     parts = re.split(r"^---\s*$", raw, maxsplit=2, flags=re.MULTILINE)
     if len(parts) < 3 or parts[0].strip():
         raise IngestError(f"{path.name}: a record needs YAML front matter between two '---' lines")
@@ -194,7 +247,17 @@ def read_record(path: Path) -> Document:
     for required in ("title", "year"):
         if not meta.get(required):
             raise IngestError(f"{path.name}: front matter is missing '{required}'")
-    return _document(meta, body, path, default_id=_slug(path.stem), kind="abstract")
+    if errors is not None:
+        errors.extend(notes)
+    return _document(meta, body, path, default_id=_slug(path.stem), kind="abstract",
+                     provenance=_provenance(path, curated=True))  # fmt: skip
+
+
+def _provenance(path: Path, curated: bool) -> str:
+    """ "curated" for a record or described article in the corpus's records/ or articles/
+    folder, "upload" for anything else (e.g. corpus/uploads/, a file given on the command line
+    elsewhere)."""
+    return "curated" if curated and path.parent.name in CURATED_FOLDERS else "upload"
 
 
 def _document(meta: dict[str, Any], text: str, path: Path, **defaults: Any) -> Document:
@@ -203,7 +266,8 @@ def _document(meta: dict[str, Any], text: str, path: Path, **defaults: Any) -> D
         authors = [a.strip() for a in authors.split(";") if a.strip()]
     known = {"id", "kind", "title", "citation", "year", "pmid", "doi", "authors", "journal"}
     extra = {k: v for k, v in meta.items() if k not in known | {"design"} and v is not None}
-    title = str(meta.get("title") or defaults["title"])
+    extra["provenance"] = defaults["provenance"]
+    title = str(meta.get("title") or defaults.get("title") or "")
     return Document(
         id=_slug(str(meta.get("id") or defaults["default_id"])),
         title=title,
@@ -232,50 +296,14 @@ def _markdown_to_text(body: str) -> str:
             current = []
     if current:
         paragraphs.append(" ".join(current))
-    return "\n\n".join(_tidy(unicodedata.normalize("NFKC", p)) for p in paragraphs)
+    return "\n\n".join(_tidy(normalize_text(p)) for p in paragraphs)
 
 
-# ---------------------------------------------------------------- file safety
-
-MAX_FILE_BYTES = 25 * 1024 * 1024
-"""Largest file ingest will read (25 MiB). Bigger files are refused with a clear message before
-anything is read into memory; split a large PubMed export into several files instead."""
-
-# Control characters that have no business in evidence text: C0/C1 controls (tab and newline
-# kept), zero-width characters and bidirectional overrides that can make text display as
-# something other than what it is.
-_CONTROL_CHARS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
+# ---------------------------------------------------------------- file helpers
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing empty, oversized and binary files with a clear message."""
-    size = path.stat().st_size
-    if size == 0:
-        raise IngestError(f"{path.name}: the file is empty")
-    if size > MAX_FILE_BYTES:
-        raise IngestError(
-            f"{path.name}: the file is {size / 2**20:.1f} MiB, over the "
-            f"{MAX_FILE_BYTES / 2**20:.0f} MiB limit per file; split it into smaller files"
-        )
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise IngestError(f"{path.name}: looks like a binary file, not text")
-    return data
-
-
-def _read_text(path: Path) -> str:
-    data = _read_bytes(path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
-    return _CONTROL_CHARS.sub("", text)
-
-
-def _load_yaml(path: Path) -> dict[str, Any]:
-    return _parse_yaml(_read_text(path), path)
+def _load_yaml(path: Path, notes: list[Notice] | None = None) -> dict[str, Any]:
+    return _parse_yaml(read_text(path, notes), path)
 
 
 def _parse_yaml(text: str, path: Path) -> dict[str, Any]:
@@ -292,388 +320,101 @@ def _slug(value: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", value.lower()).strip("-") or "document"
 
 
-def _clean_field(value: str) -> str:
-    """One bibliographic field or abstract paragraph: normalised, controls removed, one line."""
-    value = _CONTROL_CHARS.sub("", unicodedata.normalize("NFKC", value))
-    return _tidy(" ".join(value.split()))
-
-
-# ---------------------------------------------------------------- PubMed XML and MEDLINE
-
-# PubMed publication types -> the study-design label shown with citations, most specific first.
-_DESIGNS: tuple[tuple[str, str], ...] = (
-    ("practice guideline", "Practice guideline"),
-    ("guideline", "Guideline"),
-    ("consensus development conference", "Consensus statement"),
-    ("network meta-analysis", "Network meta-analysis"),
-    ("meta-analysis", "Meta-analysis"),
-    ("systematic review", "Systematic review"),
-    ("randomized controlled trial", "Randomised controlled trial"),
-    ("equivalence trial", "Equivalence trial"),
-    ("pragmatic clinical trial", "Pragmatic clinical trial"),
-    ("clinical trial, phase iv", "Phase 4 clinical trial"),
-    ("clinical trial, phase iii", "Phase 3 clinical trial"),
-    ("clinical trial, phase ii", "Phase 2 clinical trial"),
-    ("clinical trial, phase i", "Phase 1 clinical trial"),
-    ("controlled clinical trial", "Controlled clinical trial"),
-    ("clinical trial", "Clinical trial"),
-    ("observational study", "Observational study"),
-    ("comparative study", "Comparative study"),
-    ("review", "Review"),
-    ("case reports", "Case report"),
-    ("editorial", "Editorial"),
-    ("letter", "Letter"),
-    ("comment", "Comment"),
-)
-_PHASE = re.compile(r"^clinical trial, phase (i{1,3}|iv)$", re.IGNORECASE)
-_PHASE_NUMBER = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-
-
-def study_design(publication_types: Iterable[str]) -> tuple[str | None, str]:
-    """(design label, document kind) for PubMed publication types.
-
-    "Randomized Controlled Trial" -> "Randomised controlled trial" (with the phase when PubMed
-    gives one), "Meta-Analysis" -> "Meta-analysis", "Practice Guideline" -> kind "guideline".
-    """
-    types = {t.strip().lower() for t in publication_types if t and t.strip()}
-    label = next((name for key, name in _DESIGNS if key in types), None)
-    phases = sorted(_PHASE_NUMBER[m.group(1).lower()] for t in types if (m := _PHASE.match(t)))
-    if label == "Randomised controlled trial" and phases:
-        label += f", phase {phases[-1]}"
-    kind = "guideline" if types & {"guideline", "practice guideline"} else "abstract"
-    return label, kind
-
-
-def _year(value: str | None) -> int | None:
-    match = re.search(r"\b(1[89]\d\d|20\d\d)\b", value or "")
-    return int(match.group(1)) if match else None
-
-
-def _vancouver(authors: list[str]) -> str:
-    if not authors:
-        return ""
-    shown = authors[:3] if len(authors) > 3 else authors
-    return ", ".join(shown) + (", et al." if len(authors) > 3 else ".")
-
-
-def _pubmed_document(path: Path, fields: dict[str, Any]) -> Document:
-    """A Document from the fields both PubMed formats share (validated here)."""
-    pmid = str(fields.get("pmid") or "").strip()
-    where = f"{path.name}: article with PMID {pmid}" if pmid else f"{path.name}: an article"
-    if not pmid.isdigit():
-        raise IngestError(f"{where} has no valid PMID")
-    title = _clean_field(fields.get("title") or "").rstrip()
-    paragraphs = [_clean_field(p) for p in fields.get("abstract") or []]
-    text = "\n\n".join(p for p in paragraphs if p)
-    if not title:
-        raise IngestError(f"{where} has no title")
-    if not text:
-        raise IngestError(f"{where} has no abstract text (nothing to cite); skipped")
-    authors = [a for a in (_clean_field(a) for a in fields.get("authors") or []) if a]
-    pub_types = [_clean_field(t) for t in fields.get("publication_types") or []]
-    design, kind = study_design(pub_types)
-    journal = _clean_field(fields.get("journal") or "") or None
-    abbrev = _clean_field(fields.get("journal_abbrev") or "") or journal
-    year = fields.get("year")
-    doi = _clean_field(fields.get("doi") or "") or None
-    source = ";".join(x for x in (str(year or ""), fields.get("volume_issue_pages") or "") if x)
-    citation = " ".join(
-        part
-        for part in (
-            _vancouver(authors),
-            title if title.endswith((".", "?", "!")) else title + ".",
-            f"{abbrev}." if abbrev else "",
-            f"{source}." if source else "",
-            f"doi:{doi}." if doi else "",
-            f"PMID: {pmid}.",
-        )
-        if part
-    )
-    extra: dict[str, Any] = {"source_format": fields["format"]}
-    if pub_types:
-        extra["publication_types"] = "; ".join(pub_types)
-    if abbrev and abbrev != journal:
-        extra["journal_abbrev"] = abbrev
-    return Document(
-        id=f"pmid{pmid}",
-        title=title,
-        kind=kind,
-        citation=citation,
-        text=text,
-        year=year,
-        pmid=pmid,
-        doi=doi,
-        authors=tuple(authors),
-        journal=journal,
-        design=design,
-        source_path=str(path),
-        extra=extra,
-    )
-
-
-def _reject_xml_declarations(data: bytes, path: Path) -> None:
-    """Refuse DTD internal subsets and entity declarations (billion laughs, XXE).
-
-    PubMed's own `<!DOCTYPE PubmedArticleSet PUBLIC ... "pubmed_*.dtd">` has no internal subset
-    and is allowed; the external DTD is never fetched.
-    """
-    from xml.parsers import expat
-
-    def refuse(*_args: Any) -> None:
-        raise IngestError(
-            f"{path.name}: the XML declares entities or an internal DTD, which is refused "
-            "(a PubMed export never does)"
-        )
-
-    def doctype(_name: str, _sysid: str | None, _pubid: str | None, internal: int) -> None:
-        if internal:
-            refuse()
-
-    parser = expat.ParserCreate()
-    parser.StartDoctypeDeclHandler = doctype
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise IngestError(f"{path.name}: not well-formed XML ({exc})") from exc
-
-
-def _xml_text(element: Any) -> str:
-    """All text inside an element (inline markup such as <i>, <sup> flattened), as plain text."""
-    return "" if element is None else "".join(element.itertext())
-
-
-def read_pubmed_xml(path: Path, errors: list[str] | None = None) -> list[Document]:
-    """Every article of a PubMed efetch export (`PubmedArticleSet`), one Document each.
-
-    An article that cannot be used (no PMID, title or abstract) is reported in `errors` and
-    skipped; the others are returned. A file that is not well-formed XML, not a PubMed export
-    or declares entities is refused as a whole.
-    """
-    import xml.etree.ElementTree as ET
-
-    data = _read_bytes(path)
-    _reject_xml_declarations(data, path)
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise IngestError(f"{path.name}: not well-formed XML ({exc})") from exc
-    if root.tag == "PubmedArticle":
-        articles = [root]
-    elif root.tag == "PubmedArticleSet":
-        articles = list(root)
-    else:
-        raise IngestError(
-            f"{path.name}: not a PubMed XML export (root element <{root.tag}>, "
-            "expected <PubmedArticleSet>)"
-        )
-    documents: list[Document] = []
-    for number, article in enumerate(articles, start=1):
-        try:
-            if article.tag != "PubmedArticle":
-                raise IngestError(
-                    f"{path.name}: entry {number} is <{article.tag}>, "
-                    "not a journal article; skipped"
-                )
-            documents.append(_pubmed_document(path, _pubmed_fields(article)))
-        except IngestError as exc:
-            if errors is None:
-                raise
-            errors.append(str(exc))
-    if not articles:
-        raise IngestError(f"{path.name}: the PubMed export contains no articles")
-    return documents
-
-
-def _pubmed_fields(article: Any) -> dict[str, Any]:
-    citation = article.find("MedlineCitation")
-    art = citation.find("Article") if citation is not None else None
-    if citation is None or art is None:
-        raise IngestError("a PubmedArticle without MedlineCitation/Article")
-    abstract = []
-    for part in art.findall("Abstract/AbstractText"):
-        text = _xml_text(part).strip()
-        label = (part.get("Label") or "").strip()
-        if text:
-            abstract.append(f"{label}: {text}" if label and label.upper() != "UNLABELLED" else text)
-    authors = []
-    for author in art.findall("AuthorList/Author"):
-        last = _xml_text(author.find("LastName")).strip()
-        initials = _xml_text(author.find("Initials")).strip()
-        collective = _xml_text(author.find("CollectiveName")).strip()
-        if last:
-            authors.append(f"{last} {initials}".strip())
-        elif collective:
-            authors.append(collective)
-    issue = art.find("Journal/JournalIssue")
-    year = _year(_xml_text(issue.find("PubDate/Year")) if issue is not None else None)
-    if year is None and issue is not None:
-        year = _year(_xml_text(issue.find("PubDate/MedlineDate")))
-    year = year or _year(_xml_text(art.find("ArticleDate/Year")))
-    doi = next(
-        (
-            _xml_text(e).strip()
-            for e in [
-                *art.findall("ELocationID"),
-                *article.findall("PubmedData/ArticleIdList/ArticleId"),
-            ]
-            if (e.get("EIdType") or e.get("IdType")) == "doi" and _xml_text(e).strip()
-        ),
-        None,
-    )
-    volume = _xml_text(issue.find("Volume")).strip() if issue is not None else ""
-    number = _xml_text(issue.find("Issue")).strip() if issue is not None else ""
-    pages = _xml_text(art.find("Pagination/MedlinePgn")).strip()
-    return {
-        "format": "pubmed-xml",
-        "pmid": _xml_text(citation.find("PMID")).strip(),
-        "title": _xml_text(art.find("ArticleTitle")),
-        "abstract": abstract,
-        "authors": authors,
-        "journal": _xml_text(art.find("Journal/Title")),
-        "journal_abbrev": _xml_text(art.find("Journal/ISOAbbreviation")),
-        "year": year,
-        "doi": doi,
-        "volume_issue_pages": _volume_issue_pages(volume, number, pages),
-        "publication_types": [
-            _xml_text(t) for t in art.findall("PublicationTypeList/PublicationType")
-        ],
-    }
-
-
-_ARTICLE_IDS = "PubmedData/ArticleIdList/ArticleId"
-_PUBLICATION_TYPES = "PublicationTypeList/PublicationType"
-
-
-def _volume_issue_pages(volume: str, issue: str, pages: str) -> str:
-    out = volume + (f"({issue})" if issue else "")
-    return out + (f":{pages}" if pages else "")
-
-
-_MEDLINE_LINE = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*-\s?(.*)$")
-_ABSTRACT_LABEL = re.compile(r"(?<=[.?!])\s+(?=[A-Z][A-Z ,&/-]{2,40}:\s)")
-
-
-def read_medline(path: Path, errors: list[str] | None = None) -> list[Document]:
-    """Every record of a MEDLINE / .nbib file (PubMed's "PubMed format"), one Document each."""
-    text = _read_text(path)
-    records: list[list[tuple[str, str]]] = []
-    current: list[tuple[str, str]] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
-        if not line.strip():
-            if current:
-                records.append(current)
-                current = []
-            continue
-        match = _MEDLINE_LINE.match(line)
-        if match and not line[:1].isspace():
-            current.append((match.group(1), match.group(2).strip()))
-        elif line[:1].isspace() and current:
-            tag, value = current[-1]
-            current[-1] = (tag, f"{value} {line.strip()}")
-        else:
-            raise IngestError(
-                f"{path.name}: line {line[:40]!r} is not MEDLINE format (expected 'TAG - value')"
-            )
-    if current:
-        records.append(current)
-    records = [r for r in records if any(tag == "PMID" for tag, _ in r)]
-    if not records:
-        raise IngestError(f"{path.name}: no MEDLINE record with a PMID line was found")
-    documents: list[Document] = []
-    for record in records:
-        try:
-            documents.append(_pubmed_document(path, _medline_fields(record)))
-        except IngestError as exc:
-            if errors is None:
-                raise
-            errors.append(str(exc))
-    return documents
-
-
-def _medline_fields(record: list[tuple[str, str]]) -> dict[str, Any]:
-    def first(tag: str) -> str:
-        return next((v for t, v in record if t == tag), "")
-
-    def every(tag: str) -> list[str]:
-        return [v for t, v in record if t == tag]
-
-    authors = every("AU") or [_short_author(a) for a in every("FAU")]
-    authors += [c for c in every("CN") if c not in authors]
-    doi = next(
-        (v[: -len("[doi]")].strip() for v in every("LID") + every("AID") if v.endswith("[doi]")),
-        None,
-    )
-    abstract = _ABSTRACT_LABEL.sub("\n\n", first("AB")).split("\n\n") if first("AB") else []
-    return {
-        "format": "medline",
-        "pmid": first("PMID"),
-        "title": first("TI"),
-        "abstract": abstract,
-        "authors": authors,
-        "journal": first("JT"),
-        "journal_abbrev": first("TA"),
-        "year": _year(first("DP")),
-        "doi": doi,
-        "volume_issue_pages": _volume_issue_pages(first("VI"), first("IP"), first("PG")),
-        "publication_types": every("PT"),
-    }
-
-
-def _short_author(full: str) -> str:
-    """ "Zheng, Zhao-Hui" -> "Zheng ZH" (MEDLINE AU style)."""
-    last, _, given = full.partition(",")
-    initials = "".join(part[0] for part in re.split(r"[\s-]+", given.strip()) if part)
-    return f"{last.strip()} {initials.upper()}".strip()
-
-
-def _looks_like_medline(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(2048).decode("utf-8-sig", errors="replace")
-    except OSError:
-        return False
-    return bool(re.match(r"\s*PMID\s*-\s*\d+", head))
-
-
 # ---------------------------------------------------------------- registry and loading
 
 Reader = Callable[..., Document | list[Document]]
 
 READERS: dict[str, Reader] = {
-    ".txt": read_article,
+    ".txt": read_article,  # or MEDLINE, Abstract (text) or RIS, recognised by content
     ".md": read_record,
     ".markdown": read_record,
     ".xml": read_pubmed_xml,
     ".nbib": read_medline,
     ".medline": read_medline,
+    ".ris": read_ris,
+    ".csv": read_pubmed_csv,
 }
-_MULTI_DOCUMENT_READERS = {read_pubmed_xml, read_medline}
+"""Readers by file type; each may also be gzip-compressed (`export.xml.gz`)."""
+
+_SIDECAR = ".meta.yaml"
+_READABLE = ".xml, .nbib, .txt, .ris, .csv, .md (each may be .gz-compressed)"
+
+
+def file_type(path: Path) -> str:
+    """The suffix that names the format: ".xml" for both "set.xml" and "set.xml.gz"."""
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if suffixes and suffixes[-1] in (".gz", ".gzip"):
+        return suffixes[0] if len(suffixes) == 2 else ".gz"
+    return path.suffix.lower()
+
+
+def _is_sidecar_of_an_article(path: Path) -> bool:
+    if not path.name.lower().endswith(_SIDECAR):
+        return False
+    stem = path.name[: -len(_SIDECAR)]
+    return any((path.parent / f"{stem}{s}").exists() for s in (".txt", ".md", ".markdown"))
+
+
+CORPUS_SETTINGS = ("profile.yaml",)
+"""Files at the top of the corpus folder that configure it and are not evidence."""
 
 
 def corpus_files(root: Path) -> Iterator[Path]:
-    """Every ingestible file under `root` (README files and metadata sidecars excluded)."""
+    """Every file under `root` that ingest answers for: all of them except README files, hidden
+    files and folders, the corpus settings (`profile.yaml`) and the `.meta.yaml` sidecar of an
+    article beside it. Files of an unsupported type are listed too, so that each gets a one-line
+    reason, never silence."""
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix.lower() in READERS and path.stem.upper() != "README":
+        if not path.is_file():
+            continue
+        relative = path.relative_to(root).parts
+        if any(part.startswith(".") for part in relative) or path.stem.upper() == "README":
+            continue
+        if len(relative) == 1 and path.name in CORPUS_SETTINGS:
+            continue
+        if not _is_sidecar_of_an_article(path):
             yield path
+
+
+def reader_for(path: Path) -> Reader:
+    """The reader for a file, by its type and, for .txt, by what it holds (PubMed's "PubMed
+    format" (MEDLINE), its "Abstract (text)" export and RIS are recognised; else an article)."""
+    kind = file_type(path)
+    if path.name.lower().endswith(_SIDECAR):
+        stem = path.name[: -len(_SIDECAR)]
+        raise IngestError(
+            f"{path.name}: a metadata file with no article beside it (expected {stem}.txt)"
+        )
+    if kind == ".gz":
+        raise IngestError(
+            f"{path.name}: a gzip file whose name does not say what it holds; name it after "
+            "its content, e.g. pubmed-set.xml.gz"
+        )
+    reader = READERS.get(kind)
+    if reader is None:
+        raise IngestError(
+            f"{path.name}: unsupported file type '{kind or path.name}'; readable: {_READABLE}"
+        )
+    if reader is read_article:
+        head = head_text(path)
+        if looks_like_medline(head):
+            return read_medline
+        if looks_like_abstract_text(head):
+            return read_abstract_text
+        if looks_like_ris(head):
+            return read_ris
+    return reader
 
 
 def read_documents(path: Path, errors: list[str] | None = None) -> list[Document]:
     """All documents in one file (a PubMed or MEDLINE export may hold many).
 
-    Problems with single records of a multi-record file are appended to `errors` (when given)
-    and those records skipped; a problem with the file as a whole raises IngestError.
-    A `.txt` file in PubMed's "PubMed format" (it starts with `PMID-`) is read as MEDLINE.
+    Problems with single records of a multi-record file (warnings), and what was guessed while
+    reading (e.g. a detected encoding), are appended to `errors` when given; a problem with the
+    file as a whole raises IngestError. A file that breaks after some records keeps them and
+    appends one error.
     """
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise IngestError(f"{path.name}: unsupported file type '{path.suffix}'")
-    if reader is read_article and _looks_like_medline(path):
-        reader = read_medline
-    result = reader(path, errors) if reader in _MULTI_DOCUMENT_READERS else reader(path)
+    result = reader_for(path)(path, errors)
     return result if isinstance(result, list) else [result]
 
 
@@ -688,43 +429,83 @@ def read_file(path: Path) -> Document:
 
 
 def load_corpus(paths: Iterable[Path]) -> tuple[list[Document], list[str]]:
-    """Read every file; a bad file (or record) becomes an error message and the rest still load.
+    """Read every file; a bad file (or record) becomes a message and the rest still load.
 
-    Duplicates (the same document id, or the same PMID under another id) keep the first copy;
-    the message says whether the copies differ.
+    Each message is a `Notice` (a str) with a `level`: "error" when a file, or part of it,
+    could not be read; "warning" for a skipped record or a guess; "info" for an identical
+    duplicate. `message_level(m)` reads it. Duplicates (the same id, or the same PMID under
+    another id): a curated record beats an uploaded one, then the newer revision (PubMed's
+    DateRevised / MEDLINE LR) wins, else the first copy is kept.
     """
     documents: dict[str, Document] = {}
-    by_pmid: dict[str, Document] = {}
+    by_pmid: dict[str, str] = {}
     errors: list[str] = []
     for path in paths:
         try:
             found = read_documents(path, errors)
         except IngestError as exc:
-            errors.append(str(exc))
+            errors.append(Notice(str(exc), exc.level))
             continue
         except OSError as exc:
-            errors.append(f"{path.name}: could not be read ({exc.strerror or exc})")
+            errors.append(Notice(f"{path.name}: could not be read ({exc.strerror or exc})"))
             continue
         except Exception as exc:  # a reader bug or odd input must not stop the other files
-            errors.append(f"{path.name}: could not be read ({type(exc).__name__}: {exc})")
+            errors.append(Notice(f"{path.name}: could not be read ({type(exc).__name__}: {exc})"))
             continue
         for doc in found:
-            prior = documents.get(doc.id) or (by_pmid.get(doc.pmid) if doc.pmid else None)
-            if prior is not None:
-                errors.append(_duplicate_message(path, doc, prior))
+            prior_id = doc.id if doc.id in documents else by_pmid.get(doc.pmid or "")
+            if prior_id is None:
+                documents[doc.id] = doc
+                if doc.pmid:
+                    by_pmid[doc.pmid] = doc.id
                 continue
-            documents[doc.id] = doc
-            if doc.pmid:
-                by_pmid[doc.pmid] = doc
+            prior = documents[prior_id]
+            kept, message = _resolve_duplicate(path, doc, prior)
+            errors.append(message)
+            if kept is doc:
+                del documents[prior_id]
+                if prior.pmid:
+                    by_pmid.pop(prior.pmid, None)
+                documents[doc.id] = doc
+                if doc.pmid:
+                    by_pmid[doc.pmid] = doc.id
     return list(documents.values()), errors
 
 
-def _duplicate_message(path: Path, doc: Document, prior: Document) -> str:
+def _resolve_duplicate(path: Path, doc: Document, prior: Document) -> tuple[Document, Notice]:
+    """Which of two copies of one document to keep, and the message saying so."""
     what = f"PMID {doc.pmid}" if doc.pmid and doc.pmid == prior.pmid else f"id '{doc.id}'"
     first = Path(prior.source_path).name if prior.source_path else "an earlier file"
+    curated = [d.extra.get("provenance") == "curated" for d in (doc, prior)]
+    new, old = str(doc.extra.get("revised") or ""), str(prior.extra.get("revised") or "")
+    newer = doc if new and old and new > old else prior
     if doc.text == prior.text:
-        return f"{path.name}: duplicate of {what} already read from {first} (same text; skipped)"
-    return (
+        kept = prior if curated[1] else doc if curated[0] else newer
+        return kept, Notice(
+            f"{path.name}: duplicate of {what} already read from {first} (same text; skipped)",
+            "info",
+        )
+    if curated[0] != curated[1]:
+        kept = doc if curated[0] else prior
+        return kept, Notice(
+            f"{path.name}: {what} is also in {first}; kept the curated record from "
+            f"{Path(kept.source_path or '').name}",
+            "warning",
+        )
+    if new and old and new != old:
+        if newer is doc:
+            message = (
+                f"{path.name}: {what} revised {new} replaces the copy revised {old} from "
+                f"{first} (the newer record wins)"
+            )
+        else:
+            message = (
+                f"{path.name}: {what} revised {new} is older than the copy revised {old} in "
+                f"{first}; kept the newer one"
+            )
+        return newer, Notice(message, "warning")
+    return prior, Notice(
         f"{path.name}: duplicate {what} with different text from the copy in {first}; "
-        "kept the first, remove or fix one of them"
+        "kept the first, remove or fix one of them",
+        "warning",
     )

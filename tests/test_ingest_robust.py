@@ -92,7 +92,7 @@ def test_pubmed_xml_gives_one_document_per_article_with_its_metadata() -> None:
     assert rct.text.split("\n\n")[2].startswith(
         "RESULTS: Complete renal response occurred in 41.0%"
     )
-    assert "(m2 units unaffected)" in rct.text  # <sup> kept as plain text
+    assert "(m^2 units unaffected)" in rct.text  # <sup> kept as "^2", never a bare "2"
     assert guideline.kind == "guideline" and guideline.design == "Practice guideline"
     assert guideline.year == 2020  # from <MedlineDate>2020 Nov-Dec</MedlineDate>
     assert errors == [
@@ -171,7 +171,7 @@ def test_document_text_is_data_controls_and_bidi_overrides_are_removed(tmp_path:
 
 
 def test_each_bad_file_gets_one_clear_error_and_the_rest_still_load(tmp_path: Path) -> None:
-    big = tmp_path / "huge-export.xml"
+    big = tmp_path / "huge-article.txt"  # read whole (XML exports stream, with a higher cap)
     with big.open("wb") as handle:  # 50 MB, generated here and never committed
         handle.truncate(50 * 1024 * 1024)
     paths = [
@@ -194,7 +194,7 @@ def test_each_bad_file_gets_one_clear_error_and_the_rest_still_load(tmp_path: Pa
     assert "the file is empty" in by_file["empty.nbib"]
     assert "not well-formed XML" in by_file["malformed.xml"]
     assert "not a PubMed XML export (root element <rss>" in by_file["not-pubmed.xml"]
-    assert "50.0 MiB, over the 25 MiB limit" in by_file["huge-export.xml"]
+    assert "50.0 MiB, over the 25 MiB limit" in by_file["huge-article.txt"]
     assert "could not be read" in by_file["vanished.xml"]
     assert (
         "PMID 99000003 with different text from the copy in records.nbib"
