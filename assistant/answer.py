@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from .verify import GroundingPool, enforce, numbers_in, ungrounded
 MAX_EVIDENCE = 3
 CONFIDENT_MATCH = 0.7  # dense similarity at which an unfamiliar word no longer means off-topic
 TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
+CURATED_LEAD = 3  # a curated passage this high in the ranking leads over an upload
+ADDED = "added"  # origin of a document ingested from a path outside the corpus folder
 
 ADVICE_NOTE = (
     "_This assistant reports what the evidence says and who said it; it does not give "
@@ -55,7 +58,8 @@ class EvidenceAssistant:
         self.ingest_errors: list[str] = []
         if sync_corpus:
             self.sync_corpus()
-        self._check_profile()
+        elif self.index.count():
+            self._check_profile()
         self.search = HybridSearch(
             self.index,
             self.settings.candidates,
@@ -70,7 +74,10 @@ class EvidenceAssistant:
     def sync_corpus(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """Bring the index in line with the corpus folder (no work when nothing changed)."""
         documents, self.ingest_errors = load_corpus(corpus_files(self.settings.corpus_dir))
-        self.last_sync = self.index.sync(documents, progress=progress)
+        added = [doc_id for doc_id, meta in self.index.documents().items()
+                 if meta.get("origin") == ADDED]  # fmt: skip
+        self.last_sync = self.index.sync(documents, progress=progress, keep=added)
+        self._check_profile()
         return self.last_sync
 
     def _check_profile(self) -> None:
@@ -80,9 +87,11 @@ class EvidenceAssistant:
         check_sources(self.profile, {pid: p.text for pid, p in found.items()})
 
     def ingest(self, paths: Sequence[Path]) -> tuple[SyncReport, list[str]]:
-        """Add or update documents from files outside the corpus sync (keeps the rest)."""
+        """Add or update documents from files outside the corpus folder (keeps the rest). They
+        are marked as added, so the next corpus sync keeps them."""
         documents, errors = load_corpus(paths)
-        report = self.index.sync(documents, remove_missing=False)
+        marked = [replace(doc, extra={**doc.extra, "origin": ADDED}) for doc in documents]
+        report = self.index.sync(marked, remove_missing=False)
         return report, errors
 
     def retriever(self, k: int | None = None) -> EvidenceRetriever:
@@ -148,8 +157,9 @@ class EvidenceAssistant:
             message = " ".join(plan.notes)
             return Answer(question=routed.question, answer=message, status="invalid_input")
         # Calculations on the user's own values stand alone; anything read from the evidence
-        # (including trial numbers fed to a tool) needs the evidence to cover the question.
-        from_user_only = plan.calls and not plan.sources
+        # (trial numbers fed to a tool, or a tool's thresholds) needs the evidence to cover
+        # the question.
+        from_user_only = plan.calls and not plan.sources and not plan.rule_sources
         if not from_user_only and not self._in_scope(retrieval):
             message = no_evidence_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")
@@ -218,11 +228,15 @@ def no_evidence_message(retrieval: Retrieval, profile: Profile) -> str:
 
 
 def select_evidence(retrieval: Retrieval, top_k: int) -> list[Passage]:
-    """The best passages by fused rank; `supporting_only` later drops any that support
-    nothing the answer says."""
+    """The best passages by fused rank (a curated one first); `supporting_only` later drops
+    any that support nothing the answer says."""
     if not retrieval.passages:
         return []
-    best, *rest = retrieval.passages[:top_k]
+    top = retrieval.passages[:top_k]
+    # A curated source leads the direct answer when one is among the top passages.
+    curated = [p for p in top[:CURATED_LEAD] if not unchecked(p.metadata)]
+    best = curated[0] if curated else top[0]
+    rest = [p for p in top if p is not best]
     support = [p for p in rest if p.text != best.text]
     return [best, *support][:MAX_EVIDENCE]
 
@@ -331,12 +345,23 @@ def _unique(passages: list[Passage]) -> list[Passage]:
     return list(by_id.values())
 
 
+def unchecked(meta: dict[str, Any]) -> bool:
+    """Uploaded or added from a file by a user: nobody checked it against its source."""
+    return (
+        meta.get("provenance") == "upload"
+        or meta.get("origin") == ADDED
+        or meta.get("kind") == "upload"
+    )
+
+
 def source_phrase(passage: Passage) -> str:
     """Who says it, so a clinician can tell trial data from an interview remark or from a file
     someone added."""
     meta = passage.metadata
     name = meta.get("short_name") or meta.get("doc_id", "the source")
     design = str(meta.get("design") or "")
+    if unchecked(meta):
+        return f"According to {name} (an uploaded document, not checked by the maintainers)"
     if meta.get("kind") == "guideline":
         return f"According to the {name} guideline record"
     if meta.get("kind") == "abstract":
@@ -350,8 +375,10 @@ def source_phrase(passage: Passage) -> str:
 
 def source_label(passage: Passage) -> str:
     meta = passage.metadata
-    design = f", {meta['design']}" if meta.get("design") else ", uploaded document, not checked"
-    return f"{meta.get('short_name') or meta.get('doc_id')}{design}"
+    name = meta.get("short_name") or meta.get("doc_id")
+    if unchecked(meta) or not meta.get("design"):
+        return f"{name}, uploaded document, not checked"
+    return f"{name}, {meta['design']}"
 
 
 def strip_speaker(sentence: str) -> str:

@@ -117,24 +117,40 @@ def _conversion(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     return request is not None
 
 
-def _dosing(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
-    """A weight plus a dosing word: the profile's protocol when the question (or the
-    conversation) names its drug or its study, else a plain "not covered"."""
+def _dosing(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
+    """A weight plus a dosing word (or a drug name): the profile's protocol when the question
+    or the conversation names its drug, or names only its own study; a plain "not covered"
+    when it names another drug or the evidence base has no protocol."""
     weight = _values(routed, extract.weight_kg)
-    if weight is None or not _DOSING.search(routed.query):
-        return False
     protocols = plan.profile.protocols
-    if not protocols or not _names_protocol(routed, protocols[0]):
+    names_drug = bool(protocols) and _names_protocol_drug(routed, protocols[0])
+    if weight is None or not (_DOSING.search(routed.query) or names_drug):
+        return False  # a weight alone is not a dosing question; a weight and a drug name is
+    other_drug = bool(retrieval.foreign_terms) or bool(
+        set(routed.arms) - {a for a in routed.arms if protocols and _covers(protocols[0], a)}
+    )
+    own_study = bool(_OWN_STUDY.search(f"{routed.question} {routed.query}"))
+    if not (names_drug or (own_study and not other_drug)):
         plan.not_covered = _no_protocol_message(plan.profile)
         return True
     plan.calls.append(plan.tools["dose_schedule"](weight))
     return True
 
 
-def _names_protocol(routed: Route, protocol: Protocol) -> bool:
+def _about(applies_to: tuple[str, ...], retrieval: Retrieval) -> bool:
+    """The question names no study, or names one the criteria belong to."""
+    named = retrieval.named_studies
+    return not named or bool(named & set(applies_to))
+
+
+def _covers(protocol: Protocol, arm: str) -> bool:
+    return arm.lower() in (w.lower() for w in protocol.applies_to)
+
+
+def _names_protocol_drug(routed: Route, protocol: Protocol) -> bool:
+    """The question or the conversation names the protocol's drug."""
     text = f"{routed.question} {routed.query}"
-    named = any(re.search(rf"\b{re.escape(w)}\b", text, re.I) for w in protocol.applies_to)
-    return named or bool(_OWN_STUDY.search(text))
+    return any(re.search(rf"\b{re.escape(w)}\b", text, re.I) for w in protocol.applies_to)
 
 
 def _no_protocol_message(profile: Profile) -> str:
@@ -182,12 +198,14 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     return True
 
 
-def _eligibility(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
+def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     if not _ELIGIBLE.search(routed.question if not routed.follow_up_of else routed.query):
         return False
     if not plan.profile.eligibility:
         return False
     spec = plan.profile.eligibility[0]
+    if not _about(spec.applies_to, retrieval):
+        return False  # another study's entry criteria: answered from its text
     classification = spec.classes.words if spec.classes else ()
     protein = _values(routed, extract.measured, "proteinuria")
     creatinine = _values(routed, extract.measured, "creatinine")

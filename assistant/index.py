@@ -263,8 +263,10 @@ class EvidenceIndex:
         documents: Iterable[Document],
         progress: Callable[[int, int], None] | None = None,
         remove_missing: bool = True,
+        keep: Iterable[str] = (),
     ) -> SyncReport:
-        """Make the index hold exactly `documents`; unchanged ones cost nothing.
+        """Make the index hold exactly `documents` (and the documents named in `keep`);
+        unchanged ones cost nothing.
 
         Embeddings are computed and written in batches across documents; each document becomes
         visible only once all of its passages are stored (see the module docstring).
@@ -284,7 +286,7 @@ class EvidenceIndex:
                 (report.updated if entry is not None else report.added).append(doc_id)
                 todo.append((doc, digest))
             if remove_missing:
-                report.removed = sorted(set(committed) - set(wanted))
+                report.removed = sorted(set(committed) - set(wanted) - set(keep))
                 self._remove(report.removed, committed)
             total = sum(len(split_sentences(doc.text)) for doc, _ in todo)
             batch: list[tuple[Document, str, list[Passage]]] = []

@@ -92,6 +92,9 @@ class CriteriaSet(_Model):
     def sourced(self) -> list[Sourced]:
         return [*self.complete, *self.partial]
 
+    def criteria(self) -> list[Criterion]:
+        return [*self.complete, *self.partial]
+
 
 class EligibilityRule(Sourced):
     criterion: str

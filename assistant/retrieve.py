@@ -121,6 +121,7 @@ class Retrieval:
     passages: list[Passage]
     best_similarity: float
     foreign_terms: tuple[str, ...] = ()  # specialist words of the query the corpus never uses
+    named_studies: frozenset[str] = frozenset()  # documents the query names (by study name)
 
 
 class HybridSearch:
@@ -181,7 +182,8 @@ class HybridSearch:
         terms = foreign_terms(
             query, self.index.vocabulary(), self.medical_score, frozenset(self.synonyms)
         )
-        return Retrieval(hits, best, terms)
+        named = frozenset(self._study_names().named_in(query))
+        return Retrieval(hits, best, terms, named)
 
     def rescore(self, query: str, pids: list[str]) -> list[tuple[str, float]]:
         """The best `candidates` of `pids` by MiniLM cosine to the query, best first."""

@@ -244,16 +244,22 @@ def test_bibliographic_numbers_are_grounded_by_the_bibliography() -> None:
     assert ev.ungrounded_numbers(ans, {A: "Zheng interview 2022"}) == []
 
 
-def test_an_irrelevant_citation_lowers_precision_and_fails() -> None:
+def test_a_citation_outside_the_labelled_passages_lowers_precision() -> None:
+    # Precision is judged against the question's labelled acceptable passages, independently
+    # of the support rule the chain uses to drop citations (reported apart, as a check).
     noisy = answer(
         f"Tacrolimus: 83.0% responded [1].\n- [1] “{RESPONSE_QUOTE}”\n- [2] “{SAE_QUOTE}”",
         citations=[cite(), cite(SAE_QUOTE, f"{A}#s21")],
     )
     result = ev.score_answer(question(), noisy)
     assert result.citation_precision == 0.5
-    assert result.citations_supported == 1
-    assert any(f"{A}#s21" in r for r in result.reasons)
-    assert not result.passed
+    assert (result.citations_acceptable, result.citations_judged) == (1, 2)
+    assert result.citations_supported == 1  # the chain's own rule agrees here
+    # A citation the support rule accepts still counts against precision when unlabelled.
+    both = answer("83.0% responded; 29 had a serious adverse event [1] [2].",
+                  citations=[cite(), cite(SAE_QUOTE, f"{A}#s21")])  # fmt: skip
+    scored = ev.score_answer(question(), both)
+    assert scored.citations_supported == 2 and scored.citation_precision == 0.5
 
 
 def test_citation_support_definition() -> None:

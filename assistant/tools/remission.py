@@ -469,7 +469,7 @@ def _measurements(p: Patient, sets: Sequence[CriteriaSet]) -> dict[str, Any]:
 
 
 def _limits(sets: Sequence[CriteriaSet], test: str) -> list[Fraction]:
-    return [Fraction(str(c.value)) for s in sets for c in s.sourced()
+    return [Fraction(str(c.value)) for s in sets for c in s.criteria()
             if c.test.startswith(test)]  # fmt: skip
 
 
