@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import hashlib
 import io
 import re
@@ -145,7 +144,8 @@ def _size_message(path: Path, size: int, limit: int, decompressed: bool = False)
 
 def raw_chunks(path: Path, limit: int) -> Iterator[bytes]:
     """The file's bytes in chunks, gunzipped when it is gzip data (whatever its name), refusing
-    empty files and files over `limit` (decompressed size for gzip) with a clear message."""
+    empty files and files over `limit` (decompressed size for gzip) with a clear message. A cut
+    or damaged gzip file yields all it could decompress, then raises."""
     size = path.stat().st_size
     if size == 0:
         raise IngestError(f"{path.name}: the file is empty")
@@ -154,24 +154,48 @@ def raw_chunks(path: Path, limit: int) -> Iterator[bytes]:
         handle.seek(0)
         if not compressed and size > limit:
             raise IngestError(_size_message(path, size, limit))
-        stream: Any = gzip.GzipFile(fileobj=handle, mode="rb") if compressed else handle
         total = 0
-        while True:
-            try:
-                chunk = stream.read(CHUNK)
-            except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-                raise IngestError(
-                    f"{path.name}: the compressed data is damaged or cut off after "
-                    f"{total / 2**20:.1f} MiB ({exc})"
-                ) from exc
-            if not chunk:
-                break
+        for chunk in _gunzip(handle, path) if compressed else iter(lambda: handle.read(CHUNK), b""):
             total += len(chunk)
             if total > limit:
                 raise IngestError(_size_message(path, total, limit, decompressed=True))
             yield chunk
     if total == 0:
         raise IngestError(f"{path.name}: the file is empty (once decompressed)")
+
+
+def _gunzip(handle: Any, path: Path) -> Iterator[bytes]:
+    """Decompress gzip members (several, as `cat a.gz b.gz` makes) chunk by chunk."""
+    decompressor = zlib.decompressobj(wbits=31)
+    pending = False  # a member has started and not ended
+    done = 0
+    for raw in iter(lambda: handle.read(CHUNK), b""):
+        data = raw
+        while data:
+            try:
+                out = decompressor.decompress(data, CHUNK)
+            except zlib.error as exc:
+                raise IngestError(
+                    f"{path.name}: the compressed data is damaged after {done / 2**20:.1f} MiB "
+                    f"({exc})"
+                ) from exc
+            pending = True
+            if out:
+                done += len(out)
+                yield out
+            if decompressor.eof:
+                data = decompressor.unused_data
+                decompressor = zlib.decompressobj(wbits=31)
+                pending = False
+            else:
+                data = decompressor.unconsumed_tail
+    while pending and (out := decompressor.decompress(b"", CHUNK)):
+        done += len(out)
+        yield out
+    if pending and not decompressor.eof:
+        raise IngestError(
+            f"{path.name}: the compressed file is cut off after {done / 2**20:.1f} MiB of data"
+        )
 
 
 _BOMS = (
@@ -220,7 +244,14 @@ def _first_invalid_utf8(path: Path, limit: int) -> tuple[int, bytes] | None:
     """(offset, nearby bytes) of the first byte that is not UTF-8, or None if all of it is."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
-    for chunk in raw_chunks(path, limit):
+    chunks = raw_chunks(path, limit)
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            break
+        except IngestError:  # cut or damaged: the reading itself reports it, after what it holds
+            return None
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError as exc:
@@ -682,6 +713,7 @@ _ENTRY_KINDS = {
     "PubmedBookArticle": "a book or book chapter, not a journal article",
     "DeleteCitation": "PubMed's list of deleted citations",
 }
+_ENTRY_TAGS = {"PubmedArticle", *_ENTRY_KINDS}
 
 
 def read_pubmed_xml(path: Path, errors: list[str] | None = None) -> list[Document]:
@@ -697,6 +729,9 @@ def read_pubmed_xml(path: Path, errors: list[str] | None = None) -> list[Documen
     stream = _PubmedXmlStream(path)
     records = stream.records(decoded_chunks(path, MAX_STREAMED_BYTES, notes, xml=True))
     return collect(path, records, errors, notes)
+
+
+_FEED = 64 * 1024
 
 
 class _PrologDone(Exception):
@@ -720,10 +755,9 @@ class _PubmedXmlStream:
     def _start_part(self) -> None:
         import xml.etree.ElementTree as ET
 
-        self.parser: Any = ET.XMLPullParser(("start", "end"))
-        self.checker = _prolog_checker(self.path)
-        self.depth = 0
-        self.root: Any = None
+        self.parser: Any = ET.XMLPullParser(("end",))  # "end" only: half the events
+        self.checker = _prolog_checker(self.path, self._check_root)
+        self.root_tag = ""
         self.root_closed = False
         self.failed = False
         self.content = False
@@ -763,7 +797,7 @@ class _PubmedXmlStream:
         if not text or self.failed:
             self.lines += text.count("\n")
             return
-        if text.strip():
+        if not text.isspace():
             self.content = True
         if self.checker is not None:
             try:
@@ -774,11 +808,14 @@ class _PubmedXmlStream:
                 raise
             except Exception:  # malformed prolog: the main parser says where
                 self.checker = None
-        try:
-            self.parser.feed(text)
-        except ET.ParseError as exc:
-            self._fail(exc, cut_off=False)
-        yield from self._events()
+        for start in range(0, len(text), _FEED):  # small slices: few elements alive at once
+            try:
+                self.parser.feed(text[start : start + _FEED])
+            except ET.ParseError as exc:
+                self._fail(exc, cut_off=False)
+            yield from self._events()
+            if self.failed:
+                break
         self.lines += text.count("\n")
 
     def _close(self) -> Iterator[Record]:
@@ -825,33 +862,27 @@ class _PubmedXmlStream:
     # -- elements
 
     def _events(self) -> Iterator[Record]:
-        try:
-            events: list[tuple[str, Any]] = list(self.parser.read_events())
-        except Exception:
-            return
-        for event, element in events:
-            if event == "start":
-                self.depth += 1
-                if self.depth == 1:
-                    self._check_root(element)
-                    self.root = element
-                continue
-            self.depth -= 1
-            if self.depth == 1 and _local(self.root.tag) == "PubmedArticleSet":
-                yield self._entry(element)
-                self.root.remove(element)
-            elif self.depth == 0:
-                self.root_closed = True
-                if _local(element.tag) == "PubmedArticle":
-                    yield self._entry(element)
+        import xml.etree.ElementTree as ET
 
-    def _check_root(self, element: Any) -> None:
-        tag = _local(element.tag)
+        try:
+            for _event, element in self.parser.read_events():
+                tag = element.tag
+                if tag in _ENTRY_TAGS:
+                    yield self._entry(element)
+                    element.clear()  # its memory goes; the empty shell stays in the root
+                if tag == self.root_tag:
+                    self.root_closed = True
+        except ET.ParseError as exc:  # queued by feed(), after the events before it
+            self._fail(exc, cut_off=False)
+
+    def _check_root(self, name: str) -> None:
+        tag = name.rpartition(":")[2]
         if tag not in ("PubmedArticleSet", "PubmedArticle"):
             raise IngestError(
                 f"{self.path.name}: not a PubMed XML export (root element <{tag}>, "
                 "expected <PubmedArticleSet>)"
             )
+        self.root_tag = name
 
     def _entry(self, element: Any) -> Record:
         self.complete += 1
@@ -878,10 +909,11 @@ class _PubmedXmlStream:
         return IngestError(f"{self.path.name}: {which} is <{tag}> ({what}); skipped", "warning")
 
 
-def _prolog_checker(path: Path) -> Any:
+def _prolog_checker(path: Path, on_root: Any) -> Any:
     """An expat parser that refuses DTD internal subsets and entity declarations (billion
     laughs, XXE) and stops at the root element. PubMed's own `<!DOCTYPE PubmedArticleSet PUBLIC
-    ... "pubmed_*.dtd">` has no internal subset and is allowed; the DTD is never fetched."""
+    ... "pubmed_*.dtd">` has no internal subset and is allowed; the DTD is never fetched.
+    `on_root(name)` is called with the root element's name."""
     from xml.parsers import expat
 
     def refuse(*_args: Any) -> None:
@@ -894,7 +926,8 @@ def _prolog_checker(path: Path) -> Any:
         if internal:
             refuse()
 
-    def root(*_args: Any) -> None:
+    def root(name: str, *_args: Any) -> None:
+        on_root(name)
         raise _PrologDone
 
     parser = expat.ParserCreate()
