@@ -16,12 +16,13 @@ from .index import EvidenceIndex, SyncReport
 from .ingest import corpus_files, load_corpus
 from .llm import Phraser, phraser_from_settings
 from .profile import Profile, check_sources, load_profile
-from .retrieve import EvidenceRetriever, HybridSearch, Retrieval
+from .retrieve import GENERAL_SYNONYMS, EvidenceRetriever, HybridSearch, Retrieval
 from .route import Route, invalid_reason, route
 from .support import citation_support
 from .tools import tools_for
 from .types import Answer, Citation, Passage, ToolCall
 from .verify import GroundingPool, enforce, numbers_in, ungrounded
+from .vocabulary import stored_pairs, synonyms_from, with_derived_aliases
 
 MAX_EVIDENCE = 3
 CONFIDENT_MATCH = 0.7  # dense similarity at which an unfamiliar word no longer means off-topic
@@ -51,21 +52,20 @@ class EvidenceAssistant:
         phraser: Phraser | None = None,
     ) -> None:
         self.settings = settings or Settings.from_env()
-        self.profile: Profile = load_profile(self.settings.corpus_dir)
+        self.base_profile: Profile = load_profile(self.settings.corpus_dir)
+        self.profile = self.base_profile
         self.tools = tools_for(self.profile)
         self.index = index or EvidenceIndex(self.settings)
         self.last_sync: SyncReport | None = None
         self.ingest_errors: list[str] = []
+        self.search = HybridSearch(
+            self.index, self.settings.candidates, not_study_names=self.profile.not_study_names
+        )
         if sync_corpus:
             self.sync_corpus()
         elif self.index.count():
             self._check_profile()
-        self.search = HybridSearch(
-            self.index,
-            self.settings.candidates,
-            synonyms=self.profile.synonyms,
-            not_study_names=self.profile.not_study_names,
-        )
+            self._derive_vocabulary()
         self.search.warm_up()
         self.phraser = phraser or phraser_from_settings(self.settings)
 
@@ -78,7 +78,16 @@ class EvidenceAssistant:
                  if meta.get("origin") == ADDED]  # fmt: skip
         self.last_sync = self.index.sync(documents, progress=progress, keep=added)
         self._check_profile()
+        self._derive_vocabulary()
         return self.last_sync
+
+    def _derive_vocabulary(self) -> None:
+        """Abbreviations the indexed documents define join the arms' aliases and the query
+        expansion (the profile's own synonyms take precedence)."""
+        pairs = stored_pairs(self.index.documents())
+        self.profile = with_derived_aliases(self.base_profile, pairs)
+        self.search.synonyms = {**GENERAL_SYNONYMS, **synonyms_from(pairs),
+                                **self.profile.synonyms}  # fmt: skip
 
     def _check_profile(self) -> None:
         """Each threshold of the profile must be written in the indexed passage it cites."""
@@ -92,6 +101,7 @@ class EvidenceAssistant:
         documents, errors = load_corpus(paths)
         marked = [replace(doc, extra={**doc.extra, "origin": ADDED}) for doc in documents]
         report = self.index.sync(marked, remove_missing=False)
+        self._derive_vocabulary()
         return report, errors
 
     def retriever(self, k: int | None = None) -> EvidenceRetriever:

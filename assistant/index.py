@@ -53,6 +53,7 @@ from .ingest import content_hash, passages_at, passages_for, split_sentences
 from .lexical import TOKENIZER_VERSION, bm25_tokens, encodable
 from .types import Document, Passage
 from .vectorfiles import damaged_segments
+from .vocabulary import abbreviation_pairs
 
 log = logging.getLogger(__name__)
 
@@ -891,6 +892,7 @@ def _document_metadata(doc: Document, digest: str) -> dict[str, Any]:
         "journal": doc.journal or "",
         "design": doc.design or "",
         "short_name": _short_name(doc),
+        "abbreviations": json.dumps(abbreviation_pairs(doc.text), ensure_ascii=False),
     }
     for key, value in doc.extra.items():  # e.g. aliases, primary, publication_types
         if key not in meta and _META_KEY.match(key) and isinstance(value, str | int | float):
