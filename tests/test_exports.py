@@ -677,3 +677,20 @@ def test_the_glued_sentence_of_an_export_becomes_two_passages() -> None:
         "comparator, respectively.",
         "Adverse events were mild.",
     ]
+
+
+def test_an_update_file_s_deleted_citations_are_reported_not_ignored(tmp_path: Path) -> None:
+    update = tmp_path / "pubmed26n1300.xml"
+    update.write_bytes(
+        MARKUP.read_bytes().replace(
+            b"</PubmedArticleSet>",
+            b'<DeleteCitation><PMID Version="1">99000777</PMID>'
+            b'<PMID Version="1">99000778</PMID></DeleteCitation></PubmedArticleSet>',
+        )
+    )
+    docs, messages = _read(update)
+    assert len(docs) == 2
+    assert messages[-1] == (
+        "pubmed26n1300.xml: lists 2 PMIDs that PubMed deleted (99000777, 99000778); they are "
+        "not removed from the evidence base by this file"
+    )
