@@ -230,9 +230,11 @@ def _is_utf8(name: str) -> bool:
 class _Peeked:
     """A chunk iterator whose first chunk has been read already."""
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
+    def __init__(self, chunks: Iterator[bytes], size: int = 64 * 1024) -> None:
         self._chunks = chunks
-        self.head = next(chunks, b"")
+        self.head = b""
+        while len(self.head) < size and (chunk := next(chunks, b"")):
+            self.head += chunk
 
     def __iter__(self) -> Iterator[bytes]:
         if self.head:
@@ -376,12 +378,15 @@ def text_lines(path: Path, notes: list[Notice] | None, limit: int) -> Iterator[s
 
 def head_text(path: Path, size: int = 64 * 1024) -> str:
     """The first characters of the file, for format sniffing ("" if it cannot be read)."""
+    head = ""
     try:
         for chunk in decoded_chunks(path, MAX_STREAMED_BYTES):
-            return chunk[:size].lstrip("\ufeff")
+            head += chunk
+            if len(head) >= size:
+                break
     except (IngestError, OSError):
-        return ""
-    return ""
+        pass
+    return head[:size].lstrip("\ufeff")
 
 
 # ---------------------------------------------------------------- shared bibliographic fields

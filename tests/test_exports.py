@@ -694,3 +694,23 @@ def test_an_update_file_s_deleted_citations_are_reported_not_ignored(tmp_path: P
         "pubmed26n1300.xml: lists 2 PMIDs that PubMed deleted (99000777, 99000778); they are "
         "not removed from the evidence base by this file"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "ids"),
+    [
+        (str(PUBMED / "records.nbib"), ["pmid99000003", "pmid99000004"]),
+        (str(EXPORTS / "records.ris"), ["pmid99002001", "doi-10.99999-synth.2018.202"]),
+        (str(EXPORTS / "abstract-set.txt"), ["pmid99004001"]),
+        (str(MARKUP), ["pmid99001001", "pmid99001003"]),
+    ],
+)
+def test_windows_line_ends_a_bom_and_tiny_chunks_change_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, ids: list[str]
+) -> None:
+    """CRLF split across chunk boundaries, a "<?xml" cut in two, a BOM: the same records."""
+    source = Path(name)
+    path = tmp_path / source.name.replace(".nbib", ".txt")  # MEDLINE recognised in a .txt
+    path.write_bytes(b"\xef\xbb\xbf" + source.read_bytes().replace(b"\n", b"\r\n"))
+    monkeypatch.setattr(exports, "CHUNK", 7)
+    assert [d.id for d in _read(path)[0]] == ids
