@@ -59,7 +59,10 @@ class EvidenceAssistant:
         self.last_sync: SyncReport | None = None
         self.ingest_errors: list[str] = []
         self.search = HybridSearch(
-            self.index, self.settings.candidates, not_study_names=self.profile.not_study_names
+            self.index,
+            self.settings.candidates,
+            not_study_names=self.profile.not_study_names,
+            anchors=frozenset(self.profile.names()),
         )
         if sync_corpus:
             self.sync_corpus()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import extract
+from .facts import Fact, group_pairs
 from .profile import Profile, Protocol
 from .retrieve import Retrieval
 from .route import Route
@@ -244,9 +245,14 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     named = extract.measure_of(routed.query)
     needs_counts = bool(_NEEDS_COUNTS.search(routed.query))
     pair = _PairSearch(plan.profile, needs_counts, routed.query)
-    found = pair.find(retrieval.passages, named or default)
+    # A question naming a study takes its figures from that study's sentences.
+    named_only = [p for p in retrieval.passages if p.document_id in retrieval.named_studies]
+    passages = named_only or retrieval.passages
+    found = pair.find(passages, named or default)
     if found is None and named is None:  # e.g. a subgroup's rates, which name no measure
-        found = pair.find(retrieval.passages, "other")
+        found = pair.find(passages, "other")
+    if found is None:  # arms the profile does not name: the groups the facts found
+        found = pair.from_facts(passages)
     if found is None:
         return False
     passage, a, b = found
@@ -354,6 +360,9 @@ def _single_arm_ci(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> A
     return arm if arm is not None and arm.events is not None else None
 
 
+ArmPair = tuple[Passage, extract.ArmValue, extract.ArmValue]  # a sentence and two arms' figures
+
+
 @dataclass(frozen=True)
 class _PairSearch:
     """Finds the best-ranked passage giving the same measure for two different arms (with
@@ -364,25 +373,69 @@ class _PairSearch:
     needs_counts: bool
     query: str
 
-    def find(
-        self, passages: list[Passage], measure: str
-    ) -> tuple[Passage, extract.ArmValue, extract.ArmValue] | None:
+    def find(self, passages: list[Passage], measure: str) -> ArmPair | None:
         subgroup = self.profile.subgroup
         if subgroup is not None and subgroup.search(self.query):
             passages = [p for p in passages if subgroup.search(p.text)]
         pairs = []
         for passage in passages:
             by_arm: dict[str, extract.ArmValue] = {}
-            for value in extract.arm_values(passage.text, self.profile.arms):
+            for value in _with_counts(passage, extract.arm_values(passage.text, self.profile.arms)):
                 if value.measure == measure:
                     by_arm.setdefault(value.arm, value)
             if len(by_arm) >= 2:
                 first, second = list(by_arm.values())[:2]
                 pairs.append((passage, first, second))
+        return self._prefer_counts(pairs, passages)
+
+    def from_facts(self, passages: list[Passage]) -> ArmPair | None:
+        """Two groups' proportions of one outcome, from the facts extracted at ingest."""
+        pairs = []
+        for passage in passages[:TOOL_PREFERENCE]:
+            facts = [Fact.from_dict(f) for f in passage.metadata.get("facts") or []]
+            for a, b in group_pairs(facts):
+                first, second = _arm_value(a, 1), _arm_value(b, 2)
+                if first.arm != second.arm:
+                    pairs.append((passage, first, second))
+                    break
+        return self._prefer_counts(pairs, passages)
+
+    def _prefer_counts(
+        self,
+        pairs: list[ArmPair],
+        passages: list[Passage],
+    ) -> ArmPair | None:
         with_counts = [pair for pair in pairs if pair[1].events is not None and pair[2].events]
         if with_counts and (self.needs_counts or with_counts[0][0] in passages[:TOOL_PREFERENCE]):
             return with_counts[0]  # counts give a confidence interval; percentages alone do not
         return pairs[0] if pairs else None
+
+
+def _with_counts(passage: Passage, values: list[extract.ArmValue]) -> list[extract.ArmValue]:
+    """Counts the sentence's extracted facts give for a figure ("412 of 2205 (18.7%)"), where
+    the arm's own clause only yielded the percentage."""
+    facts = [Fact.from_dict(f) for f in passage.metadata.get("facts") or []]
+    counted = {f.percent: f for f in facts if f.events is not None and f.percent is not None}
+    filled = []
+    for value in values:
+        fact = counted.get(value.percent) if value.events is None else None
+        if fact is not None:
+            value = replace(value, events=fact.events, total=fact.total)
+        filled.append(value)
+    return filled
+
+
+def _arm_value(fact: Fact, order: int) -> extract.ArmValue:
+    """A fact as one arm's figure; a group the sentence does not name is called by its place."""
+    name = fact.group or ("the first group" if order == 1 else "the second group")
+    return extract.ArmValue(
+        arm=name,
+        clause=name,
+        percent=fact.percent,
+        events=fact.events,
+        total=fact.total,
+        measure="other",
+    )
 
 
 def _shown(percent: float | None) -> str | None:

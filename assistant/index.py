@@ -49,6 +49,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .config import Settings
+from .facts import extract_facts
 from .ingest import content_hash, passages_at, passages_for, split_sentences
 from .lexical import TOKENIZER_VERSION, bm25_tokens, encodable
 from .types import Document, Passage
@@ -334,7 +335,7 @@ class EvidenceIndex:
         doc_ids = list(entries)
         manifest_meta = [
             {**_document_metadata(doc, digest), "passages": len(passages),
-             "spans": entries[doc.id].spans}
+             "spans": entries[doc.id].spans, "facts": _facts_json(passages)}
             for doc, digest, passages in batch
         ]  # fmt: skip
         for start in range(0, len(doc_ids), step):
@@ -797,12 +798,35 @@ def _document_passages(
     spans = _parse_spans(entry.spans)
     if len(spans) != entry.passages or any(end > len(text or "") for _, end in spans):
         raise _damaged_manifest(doc_id)
-    meta = doc_meta.get(doc_id, {})
+    meta = {k: v for k, v in doc_meta.get(doc_id, {}).items() if k not in _DOCUMENT_ONLY}
+    facts = _parse_facts(doc_meta.get(doc_id, {}).get("facts"))
 
     def passage_meta(position: int, start: int, end: int) -> dict[str, Any]:
-        return {**meta, "start": start, "end": end, "position": position}
+        found = facts.get(str(position), [])
+        return {**meta, "start": start, "end": end, "position": position, "facts": found}
 
     return passages_at(doc_id, text, spans, passage_meta)
+
+
+_DOCUMENT_ONLY = ("facts", "abbreviations", "spans")  # manifest fields, not a passage's
+
+
+def _facts_json(passages: list[Passage]) -> str:
+    """Each passage's numeric findings (`facts.extract_facts`), by sentence position."""
+    found = {str(p.position): [f.to_dict() for f in facts] for p in passages
+             if (facts := extract_facts(p.text))}  # fmt: skip
+    return json.dumps(found, ensure_ascii=False)
+
+
+def _parse_facts(raw: Any) -> dict[str, list[dict[str, Any]]]:
+    """The stored facts of a document; an index built before facts existed has none."""
+    if not raw:
+        return {}
+    try:
+        parsed = json.loads(str(raw))
+    except json.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _spans_text(passages: list[Passage]) -> str:

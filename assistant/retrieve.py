@@ -139,11 +139,13 @@ class HybridSearch:
         scorer: TextEmbedder | None = None,
         synonyms: dict[str, str] | None = None,
         not_study_names: frozenset[str] = frozenset(),
+        anchors: frozenset[str] = frozenset(),
     ) -> None:
         self.index = index
         self.candidates = candidates
         self.synonyms = {**GENERAL_SYNONYMS, **(synonyms or {})}
         self.not_study_names = GENERAL_ACRONYMS | {w.upper() for w in not_study_names}
+        self.anchors = frozenset(w.lower() for w in anchors)  # words tying a question to it
         self.scorer = scorer or (Embedder() if index.embedder.approximate else index.embedder)
         self._scored: OrderedDict[str, np.ndarray] = OrderedDict()
         self._scored_lock = threading.Lock()
@@ -179,10 +181,11 @@ class HybridSearch:
             if pid in passages
         ]
         best = max((s for _, s in dense), default=0.0)
-        terms = foreign_terms(
-            query, self.index.vocabulary(), self.medical_score, frozenset(self.synonyms)
-        )
         named = frozenset(self._study_names().named_in(query))
+        anchors = self.anchors | ({w.lower() for w in _WORDS.findall(query)} if named else set())
+        terms = foreign_terms(
+            query, self.index.vocabulary(), self.medical_score, frozenset(self.synonyms), anchors
+        )
         return Retrieval(hits, best, terms, named)
 
     def rescore(self, query: str, pids: list[str]) -> list[tuple[str, float]]:
@@ -374,13 +377,15 @@ def foreign_terms(
     vocabulary: frozenset[str],
     medical: Callable[[str], float],
     synonyms: frozenset[str] = frozenset(GENERAL_SYNONYMS),
+    anchors: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
     """Specialist words (rare in everyday English) that appear nowhere in the corpus, such as
     "psoriasis" or "metformin": a sign the question is about something the evidence base does
     not cover, even when the embedding finds a vaguely similar sentence.
 
     When the question is anchored in the evidence base (it names a specialist term the corpus
-    uses, such as a drug of its trials, or speaks of the trial, its authors or arms), only medical
+    uses, such as a drug of its trials, names one of `anchors` (the evidence base's studies and
+    the profile's drugs and condition), or speaks of the trial, its authors or arms), only medical
     words count: "transplant" does, "acknowledge" or "qualify" do not. `medical(word)` scores
     how medical a word is (0-1)."""
     from wordfreq import zipf_frequency
@@ -388,7 +393,7 @@ def foreign_terms(
     words = dict.fromkeys(re.findall(r"[a-z][a-z-]{3,}(?!')", query.lower()))
     rarity = {word: zipf_frequency(word, "en") for word in words}
     known = {w for w in words if w in synonyms or set(bm25_tokens(w)) <= vocabulary}
-    anchored = bool(set(words) & _CONTEXT_WORDS) or any(
+    anchored = bool(set(words) & (_CONTEXT_WORDS | anchors)) or any(
         rarity[w] < ANCHOR_ZIPF and medical(w) >= MEDICAL_WORD for w in known
     )
     unknown = [w for w in words if w not in known]

@@ -47,8 +47,8 @@ def test_every_number_is_grounded_by_an_independent_check(
 
 
 def test_the_independent_check_catches_an_invented_number() -> None:
-    fake = {"answer": "The response rate was 97.3% [1].", "tool_calls": [],
-            "citations": [{"quote": "Responses: 83.0% (117/141).", "title": "", "document": "d"}]}  # fmt: skip
+    quote = {"quote": "Responses: 83.0% (117/141).", "title": "", "document": "d"}
+    fake = {"answer": "The response rate was 97.3% [1].", "tool_calls": [], "citations": [quote]}
     assert independent_ungrounded(fake) == ["97.3%"]
 
 

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from assistant import Settings
 from assistant.plots import comparison_bars, difference_row, figure_for, rate_bar
+from assistant.profile import load_profile
 from assistant.tools.stats import compare_arms, difference_of_percentages, non_inferiority, rate
 from assistant.types import Document, Passage
 from assistant.ui import (
@@ -150,7 +151,7 @@ def test_doi_link_is_escaped_and_only_for_real_dois() -> None:
 
 
 def test_calculations_panel_shows_text_method_inputs_and_outputs() -> None:
-    call = compare_arms(117, 141, 93, 124).to_dict()
+    call = compare_arms(117, 141, 93, 124, "tacrolimus", "IVCY").to_dict()
     html = calculations_html([call])
     assert "Calculation 1" in html and "<code>compare_arms</code>" in html
     assert "Method:</b> Newcombe (Wilson score)" in html
@@ -217,7 +218,7 @@ def test_duplicate_uploads_are_found_by_id_or_pmid() -> None:
 
 
 def test_comparison_with_rate_calls_gives_bars_with_wilson_intervals() -> None:
-    calls = [compare_arms(117, 141, 93, 124), rate(117, 141), rate(93, 124)]
+    calls = [compare_arms(117, 141, 93, 124, "tacrolimus", "IVCY"), rate(117, 141), rate(93, 124)]
     bars = comparison_bars(calls[0].to_dict(), [c.to_dict() for c in calls[1:]])
     assert bars is not None
     assert [(b.label, b.percent, b.low, b.high, b.counts) for b in bars] == [
@@ -230,7 +231,7 @@ def test_comparison_with_rate_calls_gives_bars_with_wilson_intervals() -> None:
 
 
 def test_comparison_with_per_arm_ci_keys_gives_bars() -> None:
-    call = compare_arms(117, 141, 93, 124).to_dict()
+    call = compare_arms(117, 141, 93, 124, "tacrolimus", "IVCY").to_dict()
     call["output"].update(ci_low_percent_a=75.9, ci_high_percent_a=88.3,
                           ci_low_percent_b=66.7, ci_high_percent_b=81.8)  # fmt: skip
     bars = comparison_bars(call)
@@ -240,7 +241,7 @@ def test_comparison_with_per_arm_ci_keys_gives_bars() -> None:
 
 
 def test_comparison_without_per_arm_intervals_shows_the_difference_only() -> None:
-    call = compare_arms(117, 141, 93, 124).to_dict()
+    call = compare_arms(117, 141, 93, 124, "tacrolimus", "IVCY").to_dict()
     assert comparison_bars(call) is None
     figure = figure_for([call])
     assert figure is not None and "with 95% CI" in figure.axes[0].get_title()
@@ -249,7 +250,7 @@ def test_comparison_without_per_arm_intervals_shows_the_difference_only() -> Non
 
 
 def test_several_comparisons_give_a_forest_plot_labelled_by_study() -> None:
-    zheng = compare_arms(117, 141, 93, 124).to_dict()
+    zheng = compare_arms(117, 141, 93, 124, "tacrolimus", "IVCY").to_dict()
     zheng["inputs"]["study"] = "Zheng 2022"
     mok = non_inferiority(22, 40, 17, 41, 10, "tacrolimus", "MMF").to_dict()
     mok["inputs"]["study"] = "Mok 2016"
@@ -264,7 +265,9 @@ def test_several_comparisons_give_a_forest_plot_labelled_by_study() -> None:
 
 def test_no_figure_without_intervals_or_with_missing_keys() -> None:
     assert figure_for([]) is None
-    assert figure_for([difference_of_percentages(83, 75)]) is None  # no CI without counts
+    assert (
+        figure_for([difference_of_percentages(83, 75, "tacrolimus", "IVCY")]) is None
+    )  # no CI without counts
     assert figure_for([rate(117, 141)]) is None  # one rate is read, not plotted
     broken = {"name": "compare_arms", "inputs": {}, "output": {"risk_difference_points": 8.0}}
     assert figure_for([broken]) is None
@@ -280,7 +283,8 @@ def test_two_rates_give_bars() -> None:
 
 
 def test_page_builds_with_the_disclaimer_and_public_endpoints() -> None:
-    demo = build(SimpleNamespace(settings=Settings()))  # type: ignore[arg-type]
+    profile = load_profile(Settings().corpus_dir)
+    demo = build(SimpleNamespace(settings=Settings(), profile=profile))  # type: ignore[arg-type]
     config = demo.get_config_file()
     text = str(config)
     assert DISCLAIMER in text
