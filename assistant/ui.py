@@ -30,21 +30,12 @@ from .answer import EvidenceAssistant
 from .index import IndexError_
 from .ingest import IngestError, read_documents
 from .plots import figure_for
+from .profile import Profile
 from .types import Document, Passage
 
 log = logging.getLogger(__name__)
 
-TITLE = "Lupus nephritis evidence assistant"
 DISCLAIMER = "Research tool — not medical advice."
-EXAMPLES = (
-    "What was the complete or partial response rate with tacrolimus and with IVCY?",
-    "What was the difference in complete or partial response rate between the tacrolimus group "
-    "and the IVCY group?",
-    "Which patients were eligible for the tacrolimus versus IVCY trial?",
-    "What adverse events were reported with tacrolimus?",
-    "How does response with calcineurin inhibitors compare with IVCY across trials?",
-    "What are the limitations of the trial?",
-)
 UPLOAD_SUFFIXES = (".txt", ".md", ".xml", ".nbib", ".ris", ".csv", ".gz")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 ASK_CONCURRENCY = 4  # questions answered at once per server (the rest wait in the queue)
@@ -548,9 +539,9 @@ def _reason(error: Exception | str, name: str) -> str:
 # ------------------------------------------------------------------ page
 
 
-def header_html(max_chars: int) -> str:
+def header_html(max_chars: int, profile: Profile) -> str:
     return (
-        f"<h1 style='margin-bottom:0'>{esc(TITLE)}</h1>"
+        f"<h1 style='margin-bottom:0'>{esc(profile.title)}</h1>"
         f'<p id="ea-disclaimer">{esc(DISCLAIMER)}</p>'
         "<p class='ea-summary'>Answers quote the evidence base sentence by sentence, with "
         "[n] markers pointing to the Sources panel; every calculation is done by a logged tool "
@@ -558,9 +549,6 @@ def header_html(max_chars: int) -> str:
     )
 
 
-CHAT_PLACEHOLDER = (
-    "Ask about the tacrolimus vs IVCY lupus nephritis trial and the studies around it."
-)
 UPLOAD_LABEL = (
     "Upload abstracts: plain text (.txt), records (.md), PubMed XML (.xml), MEDLINE (.nbib), "
     "RIS (.ris); .gz-compressed exports too"
@@ -593,15 +581,15 @@ class Page:
         return [self.sources, self.calcs, self.plot, self.status]
 
 
-def _chat_column(limit: int) -> Page:
+def _chat_column(limit: int, profile: Profile) -> Page:
     chatbot = gr.Chatbot(
         label="Chat", elem_id="ea-chat", height=520, sanitize_html=True, allow_tags=False,
         render_markdown=True, latex_delimiters=[], feedback_options=None, buttons=["copy"],
-        placeholder=CHAT_PLACEHOLDER,
+        placeholder=f"Ask about {profile.coverage}.",
     )  # fmt: skip
     question = gr.Textbox(
         label="Question", elem_id="ea-question", lines=1, max_lines=8,
-        placeholder="e.g. What was the response rate with tacrolimus?",
+        placeholder=profile.placeholder,
         info=f"Press Enter to ask. Up to {limit:,} characters.",
     )  # fmt: skip
     with gr.Row():
@@ -612,7 +600,11 @@ def _chat_column(limit: int) -> Page:
         label="Figure (numbers from the calculations)", show_label=False, visible=False,
         elem_id="ea-plot", format="png",
     )  # fmt: skip
-    examples = gr.Examples(list(EXAMPLES), inputs=[question], label="Example questions")
+    examples = gr.Examples(
+        list(profile.examples) or ["What was the main result?"],
+        inputs=[question],
+        label="Example questions",
+    )
     return Page(chatbot, question, ask, clear, status, plot, examples)
 
 
@@ -671,11 +663,12 @@ def _wire(app: ChatApp, page: Page, demo: Any) -> None:
 def build(bot: EvidenceAssistant) -> Any:
     """The Blocks of the chat page (not launched)."""
     app = ChatApp(bot)
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.HTML(header_html(bot.settings.max_question_chars), js_on_load=None, elem_id="ea-header")
+    with gr.Blocks(title=bot.profile.title, analytics_enabled=False) as demo:
+        header = header_html(bot.settings.max_question_chars, bot.profile)
+        gr.HTML(header, js_on_load=None, elem_id="ea-header")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
-                page = _chat_column(bot.settings.max_question_chars)
+                page = _chat_column(bot.settings.max_question_chars, bot.profile)
             with gr.Column(scale=2):
                 _panel_column(page)
         page.history = gr.State([])
