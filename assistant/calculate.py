@@ -194,6 +194,11 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
             baseline_creatinine_unit=(creatinine.baseline_unit or creatinine.unit or "umol/L")
             if creatinine and creatinine.baseline
             else None,
+            creatinine_change_percent=None
+            if creatinine
+            else _values(routed, extract.change_percent, "creatinine"),
+            creatinine_stable=not creatinine
+            and extract.reported_stable(routed.question, "creatinine"),
         )
     )
     return True

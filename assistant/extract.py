@@ -158,7 +158,8 @@ def measured(text: str, analyte: str) -> Measured | None:
     if segment is None:
         return None
     numbers = list(re.finditer(NUM + r"\s*" + _UNIT[analyte] + "?", segment, re.IGNORECASE))
-    numbers = [m for m in numbers if not _is_time(segment, m)][:2]
+    # A percentage is a change ("creatinine up 10%"), never a measurement: see `change_percent`.
+    numbers = [m for m in numbers if not _is_time(segment, m) and not _is_percent(segment, m)][:2]
     if not numbers:
         return None
     baseline_index = _baseline_index(segment, numbers)
@@ -200,14 +201,19 @@ def _is_time(segment: str, match: re.Match[str]) -> bool:
     )
 
 
+def _is_percent(segment: str, match: re.Match[str]) -> bool:
+    return not match.group(2) and segment[match.end() : match.end() + 2].lstrip().startswith("%")
+
+
 def _baseline_index(segment: str, numbers: list[re.Match[str]]) -> int:
     """Which of two numbers is the baseline (default: the second, as in "95 vs 90")."""
     first, *rest = numbers
     if not rest:
         return 1
     between = segment[first.end() : rest[0].start()]
-    if re.search(r"baseline\W*(?:of|was|value|is)?\W*$", between, re.IGNORECASE):
-        return 1  # "95 µmol/L (baseline 90)"
+    label = r"baseline\W*(?:" + "|".join(_ANALYTE.values()) + r")?\W*(?:of|was|value|is)?\W*$"
+    if re.search(label, between, re.IGNORECASE):
+        return 1  # "95 µmol/L (baseline 90)", "110 µmol/L, baseline creatinine 80 µmol/L"
     if _AFTER_BASELINE.search(between):
         return 0  # "3.6 g/day at baseline and is 2.8 now"
     if _BEFORE_BASELINE.search(segment[: first.start()]):
@@ -223,6 +229,31 @@ def _norm_unit(unit: str | None) -> str | None:
     unit = re.sub(r"/24hours?$", "/24h", unit)
     return {"g": "g/24h", "g/d": "g/day", "mg/d": "mg/day", "g/dl": "g/dL", "mg/dl": "mg/dL",
             "umol/l": "umol/L", "g/l": "g/L"}.get(unit, unit)  # fmt: skip
+
+
+_RISE = r"up|rose|risen|increased|increase|higher|elevated|\+"
+_FALL = r"down|fell|fallen|decreased|decrease|dropped|lower|reduced|-|−"
+_CHANGE = re.compile(
+    rf"(?P<dir>{_RISE}|{_FALL})\s*(?:by\s+)?(?P<num>\d+(?:\.\d+)?)\s?%", re.IGNORECASE
+)
+_STABLE = re.compile(r"\b(?:stable|unchanged|steady|no change|not changed)\b", re.IGNORECASE)
+
+
+def change_percent(text: str, analyte: str) -> float | None:
+    """A change stated as a percentage in the analyte's part of the text: "creatinine up 10%
+    from baseline" -> +10, "creatinine fell by 5%" -> -5."""
+    segment = _segment(text, analyte)
+    match = _CHANGE.search(segment) if segment else None
+    if match is None:
+        return None
+    value = float(match.group("num"))
+    return -value if re.fullmatch(_FALL, match.group("dir"), re.IGNORECASE) else value
+
+
+def reported_stable(text: str, analyte: str) -> bool:
+    """ "creatinine stable", "creatinine unchanged": stated without numbers."""
+    segment = _segment(text, analyte)
+    return bool(segment and _STABLE.search(segment[:40]))
 
 
 def weight_kg(text: str) -> float | None:

@@ -125,3 +125,28 @@ def test_an_across_trials_answer_gets_a_forest_plot(bot: EvidenceAssistant) -> N
     assert {c.name for c in answer.tool_calls} >= {"compare_arms", "reported_difference"}
     figure = figure_for([c.to_dict() for c in answer.tool_calls])
     assert figure is not None and "not pooled" in figure.axes[0].get_title()
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "baseline"),
+    [
+        ("creatinine 110 umol/L, baseline creatinine 80 umol/L", 110.0, 80.0),
+        ("creatinine 95 µmol/L (baseline 90)", 95.0, 90.0),
+        ("creatinine rose from 80 to 110 umol/L", 110.0, 80.0),
+        ("creatinine up 10% from baseline", None, None),
+    ],
+)
+def test_patient_values_keep_current_and_baseline_apart(
+    text: str, value: float | None, baseline: float | None
+) -> None:
+    found = measured(text, "creatinine")
+    assert (found.value, found.baseline) == (value, baseline) if found else value is None
+
+
+def test_a_stated_change_and_a_stated_stability_are_read() -> None:
+    from assistant.extract import change_percent, reported_stable
+
+    assert change_percent("creatinine up 10% from baseline", "creatinine") == 10.0
+    assert change_percent("serum creatinine fell by 5%", "creatinine") == -5.0
+    assert reported_stable("proteinuria 0.3 g/day, creatinine stable", "creatinine")
+    assert not reported_stable("proteinuria stable, creatinine 90 umol/L", "creatinine")

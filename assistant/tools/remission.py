@@ -21,7 +21,7 @@ from typing import Any
 from ..profile import CriteriaSet, Criterion, sources_of
 from ..types import ToolCall
 from . import _validate as v
-from ._format import round_half_up, separating, signed, tool_call, trimmed
+from ._format import exact, round_half_up, separating, signed, tool_call, trimmed
 from .units import (
     CREATININE_MG_DL_TO_UMOL_L,
     UPCR_G_G_TO_MG_MMOL,
@@ -84,6 +84,8 @@ class Patient:
     creatinine: Fraction | None
     baseline_creatinine: Fraction | None
     upper_normal: Fraction | None
+    reported_change: Fraction | None = None  # "creatinine up 10%": a change given as such
+    reported_stable: bool = False  # "creatinine stable", with no figure
 
     @property
     def reduction(self) -> Fraction | None:
@@ -95,7 +97,7 @@ class Patient:
     @property
     def creatinine_change(self) -> Fraction | None:
         if self.creatinine is None or self.baseline_creatinine is None:
-            return None
+            return self.reported_change
         return (self.creatinine - self.baseline_creatinine) / self.baseline_creatinine * 100
 
 
@@ -126,12 +128,16 @@ class RemissionCheck:
         baseline_creatinine: float | None = None,
         baseline_creatinine_unit: str | None = None,
         creatinine_upper_limit_normal: float | None = None,
+        creatinine_change_percent: float | None = None,
+        creatinine_stable: bool = False,
     ) -> ToolCall:
         """Complete / partial / no response (or insufficient data) under each criteria set.
 
         `creatinine_upper_limit_normal` (same unit as `creatinine`) is optional: it lets a
         "creatinine within the normal range" branch be judged; without it only the baseline
         comparison is used, because the normal range depends on the laboratory and on sex.
+        `creatinine_change_percent` is a change the clinician states as such ("up 10%"), used
+        when the two values are not given; `creatinine_stable` is "stable" without figures.
         """
         inputs = {k: v for k, v in locals().items() if k != "self"}
         patient, units = _patient(inputs)
@@ -206,6 +212,10 @@ def _patient(raw: dict[str, Any]) -> tuple[Patient, dict[str, Unit]]:
         creatinine=creatinine,
         baseline_creatinine=base_creat,
         upper_normal=upper_normal,
+        reported_change=None
+        if raw["creatinine_change_percent"] is None
+        else exact(v.number("creatinine_change_percent", raw["creatinine_change_percent"])),
+        reported_stable=bool(raw["creatinine_stable"]),
     )
     _plausible(patient)
     return patient, units
@@ -301,6 +311,9 @@ def _stable_creatinine(p: Patient, name: str, limit: Fraction) -> Check:
     needs = tuple(k for k in ("creatinine", "baseline_creatinine") if getattr(p, k) is None)
     criterion = f"{name} (creatinine <= {trimmed(float(limit))}% above baseline)"
     change = p.creatinine_change
+    if change is None and p.reported_stable:
+        return Check(criterion, "pass", "creatinine reported stable", threshold=float(limit),
+                     unit="%")  # fmt: skip
     if change is None:
         return Check(
             criterion,
@@ -397,7 +410,7 @@ def _checks(p: Patient, criteria: Sequence[Criterion]) -> list[Check]:
 
 
 def _judged_change(p: Patient) -> bool:
-    return p.creatinine is not None and p.baseline_creatinine is not None
+    return p.creatinine_change is not None
 
 
 # --------------------------------------------------------------------------- classification
@@ -504,12 +517,18 @@ def _describe(raw: dict[str, Any], units: dict[str, Unit], m: dict[str, Any]) ->
         parts.append(albumin)
     if "creatinine" in units:
         creat = f"creatinine {_as_entered(raw, units, 'creatinine')}"
-        if m["creatinine_change_percent"] is not None:
+        if "baseline_creatinine" in units and m["creatinine_change_percent"] is not None:
             creat += (
                 f" vs baseline {_as_entered(raw, units, 'baseline_creatinine')} "
                 f"({_change(m['creatinine_change_percent'])}%)"
             )
         parts.append(creat)
+    elif raw["creatinine_change_percent"] is not None:
+        parts.append(
+            f"creatinine {_change(m['creatinine_change_percent'])}% vs baseline (as stated)"
+        )
+    elif raw["creatinine_stable"]:
+        parts.append("creatinine stated as stable")
     return ", ".join(parts)
 
 

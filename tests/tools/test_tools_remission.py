@@ -217,3 +217,21 @@ def test_complete_data_always_gives_a_category(
         if complete_data and criteria == "kdigo":
             assert not undecided
     assert_contract(call)
+
+
+def test_a_change_stated_as_a_percentage_is_a_change_not_a_value() -> None:
+    call = remission_check(0.4, "g/24h", albumin=3.6, albumin_unit="g/dL",
+                           creatinine_change_percent=10)  # fmt: skip
+    assert call.output["trial"]["category"] == "complete"
+    assert call.output["measurements"]["creatinine_change_percent"] == 10.0
+    risen = remission_check(0.4, "g/24h", albumin=3.6, albumin_unit="g/dL",
+                            creatinine_change_percent=20)  # fmt: skip
+    assert risen.output["kdigo"]["category"] == "no response"
+    assert_contract(call)
+
+
+def test_creatinine_stated_as_stable_meets_the_stability_criterion() -> None:
+    call = remission_check(0.3, "g/day", albumin=3.7, albumin_unit="g/dL", creatinine_stable=True)
+    assert call.output["trial"]["category"] == "complete"
+    assert "stated as stable" in call.text
+    assert_contract(call)
