@@ -265,7 +265,7 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     single_arm = _single_arm_ci(routed, a, b)
     if single_arm is not None:
         plan.calls.append(rate(single_arm.events, single_arm.total, _shown(single_arm.percent)))
-    elif a.events is not None and b.events is not None:
+    elif _counted(a) and _counted(b):
         plan.calls.append(_counts_comparison(routed, a, b))
         # Each arm's own rate and Wilson CI too: the chat draws them as bars with error bars.
         plan.calls += [_arm_rate(a), _arm_rate(b)]
@@ -362,7 +362,7 @@ def _single_arm_ci(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> A
     if not re.search(r"\bci\b|confidence", routed.question, re.I) or len(routed.arms) != 1:
         return None
     arm = a if a.arm == routed.arms[0] else b if b.arm == routed.arms[0] else None
-    return arm if arm is not None and arm.events is not None else None
+    return arm if arm is not None and _counted(arm) else None
 
 
 ArmPair = tuple[Passage, extract.ArmValue, extract.ArmValue]  # a sentence and two arms' figures
@@ -410,7 +410,7 @@ class _PairSearch:
         pairs: list[ArmPair],
         passages: list[Passage],
     ) -> ArmPair | None:
-        with_counts = [pair for pair in pairs if pair[1].events is not None and pair[2].events]
+        with_counts = [pair for pair in pairs if _counted(pair[1]) and _counted(pair[2])]
         if with_counts and (self.needs_counts or with_counts[0][0] in passages[:TOOL_PREFERENCE]):
             return with_counts[0]  # counts give a confidence interval; percentages alone do not
         return pairs[0] if pairs else None
@@ -420,7 +420,8 @@ def _with_counts(passage: Passage, values: list[extract.ArmValue]) -> list[extra
     """Counts the sentence's extracted facts give for a figure ("412 of 2205 (18.7%)"), where
     the arm's own clause only yielded the percentage."""
     facts = [Fact.from_dict(f) for f in passage.metadata.get("facts") or []]
-    counted = {f.percent: f for f in facts if f.events is not None and f.percent is not None}
+    counted = {f.percent: f for f in facts
+               if f.events is not None and f.total and f.percent is not None}  # fmt: skip
     filled = []
     for value in values:
         fact = counted.get(value.percent) if value.events is None else None
@@ -428,6 +429,10 @@ def _with_counts(passage: Passage, values: list[extract.ArmValue]) -> list[extra
             value = replace(value, events=fact.events, total=fact.total)
         filled.append(value)
     return filled
+
+
+def _counted(value: extract.ArmValue) -> bool:
+    return value.events is not None and bool(value.total)
 
 
 def _arm_value(fact: Fact, order: int) -> extract.ArmValue:

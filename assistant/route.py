@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .profile import ArmVocabulary, Profile
+from .support import STOPWORDS
 
 _FOLLOW_UP = re.compile(
     r"^\s*(and|what about|how about|and what about|same for|and for|and in|and with|in the|for the|"
@@ -58,10 +59,10 @@ def route(
     vocabulary = (profile or Profile.generic()).arms
     cleaned = " ".join(_CONTROL.sub(" ", question).split())
     arms = vocabulary.in_text(cleaned)
-    previous = _previous_user_question(history or [])
+    previous = _previous_user_question(history or [], profile)
     query = cleaned
     follow_up_of = None
-    if previous and _is_follow_up(cleaned):
+    if previous and _is_follow_up(cleaned, vocabulary):
         follow_up_of = previous
         query = _merge(previous, cleaned, arms, vocabulary)
         arms = arms or vocabulary.in_text(previous)
@@ -82,20 +83,40 @@ _ANAPHORA = re.compile(
 )
 
 
-def _is_follow_up(question: str) -> bool:
-    """Starts like a continuation, is very short, or points back ("the difference between
-    them") without naming what it is about."""
-    if _FOLLOW_UP.match(question) or len(question.split()) <= 4:
+SHORT_QUESTION = 4  # words: a question this short may lean on the previous one
+_WORD = re.compile(r"[a-z][a-z-]+")
+
+
+def _is_follow_up(question: str, vocabulary: ArmVocabulary) -> bool:
+    """Starts like a continuation ("and with ...?"), points back ("the difference between
+    them") without naming what it is about, or is very short and names only what it is about
+    ("IVCY?") or only what is asked ("side effects?"). A short question that names both its
+    subject and what it asks ("Side effects of drug B?") stands on its own."""
+    if _FOLLOW_UP.match(question):
         return True
-    return len(question.split()) <= 10 and bool(_ANAPHORA.search(question))
+    words = question.split()
+    if len(words) <= SHORT_QUESTION:
+        named = vocabulary.in_text(question)
+        remainder = question.lower()
+        for arm in named:
+            pattern = vocabulary.pattern(arm)
+            remainder = pattern.sub(" ", remainder) if pattern else remainder
+        asked = [w for w in _WORD.findall(remainder) if w not in STOPWORDS]
+        return not (named and asked)
+    return len(words) <= 10 and bool(_ANAPHORA.search(question))
 
 
-def _previous_user_question(history: Sequence[dict[str, Any]]) -> str | None:
-    for message in reversed(history):
+def _previous_user_question(
+    history: Sequence[dict[str, Any]], profile: Profile | None = None
+) -> str | None:
+    """The previous user turn, itself resolved against the turns before it (so a follow-up
+    two turns after its subject keeps that subject)."""
+    for position in range(len(history) - 1, -1, -1):
+        message = history[position]
         if isinstance(message, dict) and message.get("role") == "user":
             content = message.get("content")
             if isinstance(content, str) and content.strip():
-                return content.strip()
+                return route(content.strip(), history[:position], profile).query
     return None
 
 

@@ -150,3 +150,21 @@ def test_a_stated_change_and_a_stated_stability_are_read() -> None:
     assert change_percent("serum creatinine fell by 5%", "creatinine") == -5.0
     assert reported_stable("proteinuria 0.3 g/day, creatinine stable", "creatinine")
     assert not reported_stable("proteinuria stable, creatinine 90 umol/L", "creatinine")
+
+
+def test_a_short_question_with_its_own_subject_is_not_a_follow_up(bot: EvidenceAssistant) -> None:
+    history = [{"role": "user", "content": "What was the complete remission rate with tacrolimus?"},
+               {"role": "assistant", "content": "..."}]  # fmt: skip
+    standalone = bot.route("Side effects of cyclophosphamide?", history)
+    assert standalone.follow_up_of is None and standalone.query.startswith("Side effects")
+    switched = bot.route("IVCY?", history)
+    assert switched.follow_up_of is not None and "tacrolimus" not in switched.query
+
+
+def test_a_follow_up_two_turns_after_its_subject_keeps_it(bot: EvidenceAssistant) -> None:
+    history = [{"role": "user", "content": "What was the complete remission rate with tacrolimus?"},
+               {"role": "assistant", "content": "..."},
+               {"role": "user", "content": "and with IVCY?"},
+               {"role": "assistant", "content": "..."}]  # fmt: skip
+    routed = bot.route("what about partial response?", history)
+    assert "IVCY" in routed.query and "remission" in routed.query
