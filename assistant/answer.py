@@ -15,6 +15,7 @@ from .config import Settings
 from .index import EvidenceIndex, SyncReport
 from .ingest import corpus_files, load_corpus
 from .llm import Phraser, phraser_from_settings
+from .present import badge, calculation_words, inputs_words, plain_statement, tool_title
 from .profile import Profile, check_sources, load_profile
 from .retrieve import GENERAL_SYNONYMS, EvidenceRetriever, HybridSearch, Retrieval
 from .route import Route, invalid_reason, route
@@ -301,20 +302,21 @@ def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall])
             "**Between-arm differences by study, side by side and not pooled: each trial "
             "defines response in its own way and compares different drugs.**"
         )
-    if calls:
+    if calls:  # the result in a clinician's words first, its other figures on the next line
         marker = " [1]" if evidence and evidence[0].id else ""
-        return f"**{calls[0].text}**{marker}"
+        head, rest = calculation_words(calls[0].to_dict())
+        return f"**{head}**{marker}" + (f"\n{rest}" if rest else "")
     statements = [_statement(routed, p, n) for n, p in enumerate(evidence[:2], start=1)]
     return "\n".join(statements)  # one source per line
 
 
 def _statement(routed: Route, passage: Passage, marker: int) -> str:
-    """One cited sentence in the answer's voice, naming its source (focused on the arm asked
-    about when the sentence gives several arms)."""
+    """One cited sentence in the answer's voice, then its marker and a compact source badge
+    (focused on the arm asked about when the sentence gives several arms)."""
     focus = focused_clauses(passage.text, routed)
-    if focus:
-        return f"{source_phrase(passage)}, for {routed.arms[0]}: {focus} [{marker}]"
-    return f"{source_phrase(passage)}: {strip_speaker(passage.text)} [{marker}]"
+    plain = plain_statement(strip_speaker(passage.text))
+    said = f"For {routed.arms[0]}: {focus}" if focus else plain
+    return f"{said} [{marker}] _({source_phrase(passage)})_"
 
 
 def focused_clauses(sentence: str, routed: Route) -> str | None:
@@ -341,14 +343,13 @@ def _measure_words(value: extract.ArmValue) -> str:
 
 def _calculation_line(position: int, call: ToolCall) -> str:
     """The first calculation is already the direct answer: here it only shows its inputs."""
+    title, inputs = tool_title(call.name), inputs_words(call.to_dict())
     if position == 0 and not call.output.get("study"):
-        return f"- `{call.name}` with _{_inputs(call)}_"
-    return f"- {call.text} _(`{call.name}` with {_inputs(call)})_"
-
-
-def _inputs(call: ToolCall) -> str:
-    shown = {k: v for k, v in call.inputs.items() if v is not None}
-    return ", ".join(f"{k}={v}" for k, v in shown.items())
+        return f"- {title}, from {inputs}"
+    head, rest = calculation_words(call.to_dict())
+    study = call.output.get("study")
+    named = f"{study}: " if study else ""
+    return f"- {named}{head}" + (f"; {rest}" if rest else "") + f" _({title}, from {inputs})_"
 
 
 def _unique(passages: list[Passage]) -> list[Passage]:
@@ -368,22 +369,10 @@ def unchecked(meta: dict[str, Any]) -> bool:
 
 
 def source_phrase(passage: Passage) -> str:
-    """Who says it, so a clinician can tell trial data from an interview remark or from a file
+    """Who says it, as a compact badge ("Zheng interview 2022 · news interview", "… · unchecked
+    upload"), so a clinician can tell trial data from an interview remark or from a file
     someone added."""
-    meta = passage.metadata
-    name = meta.get("short_name") or meta.get("doc_id", "the source")
-    design = str(meta.get("design") or "")
-    if unchecked(meta):
-        return f"According to {name} (an uploaded document, not checked by the maintainers)"
-    if meta.get("kind") == "guideline":
-        return f"According to the {name} guideline record"
-    if meta.get("kind") == "abstract":
-        return f"According to the abstract record of {name}"
-    if "interview" in design.lower():
-        return f"According to the {name} (a news interview, not the trial paper)"
-    if meta.get("kind") == "article" and design:
-        return f"According to {name} ({design[0].lower()}{design[1:]})"
-    return f"According to {name} (an uploaded document, not checked by the maintainers)"
+    return badge(passage.metadata)
 
 
 def source_label(passage: Passage) -> str:

@@ -1,0 +1,340 @@
+"""How results read to a clinician: compact source badges and calculations in words.
+
+Pure functions over passage metadata and `ToolCall.to_dict()`-shaped dicts, shared by the
+answer text (`answer.render`) and the chat page (`ui`). Every number they write is a number of
+the tool output or of the source's bibliographic data they are given, so the verifier's rule
+(no number without a cited quote or a tool call behind it) holds for their text too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+MINUS = "\u2212"  # a real minus sign: "−1.8" reads as a number, "-1.8" as a hyphen
+UNCHECKED = "unchecked upload"
+INTERVIEWER = "interviewer's words, not a finding"
+
+# A study design written out in a record or export, as clinicians abbreviate it.
+_DESIGNS = (
+    (re.compile(r"\binterview\b", re.I), "news interview"),
+    (re.compile(r"\bmeta-?analys", re.I), "meta-analysis"),
+    (re.compile(r"\bsystematic review", re.I), "systematic review"),
+    (re.compile(r"\bguideline", re.I), "guideline"),
+    (re.compile(r"\brandomi[sz]ed\b.*\btrial|\bRCT\b", re.I), "RCT"),
+    (re.compile(r"\bcohort\b", re.I), "cohort study"),
+    (re.compile(r"\bcase[- ]control", re.I), "case-control study"),
+    (re.compile(r"\bcross-sectional", re.I), "cross-sectional study"),
+    (re.compile(r"\bcase (?:report|series)", re.I), "case report"),
+    (re.compile(r"\breview\b", re.I), "review"),
+)
+
+
+def short_design(design: str) -> str:
+    """ "Randomised controlled trial (open-label, non-inferiority)" -> "RCT"."""
+    for pattern, short in _DESIGNS:
+        if pattern.search(design):
+            return short
+    words = design.split("(")[0].split()
+    return " ".join(words[:3]).lower()
+
+
+def is_unchecked(meta: Mapping[str, Any]) -> bool:
+    """Uploaded or added from a file by a user (the same rule as `answer.unchecked`)."""
+    return (
+        meta.get("provenance") == "upload"
+        or meta.get("origin") == "added"
+        or meta.get("kind") == "upload"
+    )
+
+
+def speaker_role(meta: Mapping[str, Any]) -> str | None:
+    """ "interviewer" when the passage is an interviewer's question or remark (`ingest` stores
+    their sentence numbers in the document's `interviewer_sentences`), else None."""
+    ranges = str(meta.get("interviewer_sentences") or "")
+    position = meta.get("position")
+    if not ranges or not isinstance(position, int):
+        return None
+    for part in ranges.split(","):
+        low, _, high = part.partition("-")
+        if low.isdigit() and int(low) <= position <= int(high or low):
+            return "interviewer"
+    return None
+
+
+def badge(meta: Mapping[str, Any]) -> str:
+    """ "Zheng interview 2022 · news interview", "Tester 2024 · RCT · unchecked upload"."""
+    name = str(meta.get("short_name") or meta.get("doc_id") or meta.get("title") or "source")
+    year = str(meta.get("year") or "")
+    parts = [name]
+    if year and year not in name:
+        parts.append(year)
+    design = short_design(str(meta.get("design") or ""))
+    if design and design.lower() not in name.lower():
+        parts.append(design)
+    if meta.get("kind") == "abstract" and not is_unchecked(meta):
+        parts.append("abstract record")
+    if is_unchecked(meta):
+        parts.append(UNCHECKED)
+    if speaker_role(meta) == "interviewer":
+        parts.append(INTERVIEWER)
+    return " · ".join(p for p in parts if p)
+
+
+# ------------------------------------------------------------------ numbers in words
+
+
+def num(value: Any, decimals: int | None = None) -> str:
+    """A number as written in the tool output (or to `decimals`), with a real minus sign."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    text = f"{value:.{decimals}f}" if decimals is not None else _trim(value)
+    return text.replace("-", MINUS)
+
+
+def signed(value: Any, decimals: int = 1) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    text = f"{value:+.{decimals}f}"
+    return text.replace("-", MINUS)
+
+
+def _trim(value: float) -> str:
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def nnt_phrase(out: Mapping[str, Any]) -> str:
+    """ "NNT 13 (95% CI: NNT 6 benefit to NNT 56 harm)", as clinicians write it (Altman)."""
+    nnt, kind = out.get("nnt"), str(out.get("nnt_kind") or "")
+    level = out.get("confidence_level_percent", 95)
+    if nnt is None:
+        return "no difference, NNT not defined"
+    head = f"NNT {nnt}" if kind == "benefit" else f"NNH {nnt}"
+    if out.get("nnt_ci_excludes_no_difference"):
+        low, high = out.get("nnt_ci_low"), out.get("nnt_ci_high")
+        if low is not None and high is not None:
+            return f"{head} ({level}% CI {low} to {high})"
+        return head
+    benefit, harm = out.get("nnt_ci_benefit_limit"), out.get("nnt_ci_harm_limit")
+    ends = [f"NNT {benefit} benefit" if benefit else "", f"NNT {harm} harm" if harm else ""]
+    ends = [e for e in ends if e]
+    if not ends:
+        return head
+    if len(ends) == 1:
+        ends.append("no difference")
+    return f"{head} ({level}% CI: {ends[0]} to {ends[1]})"
+
+
+def _ci(out: Mapping[str, Any], low_key: str, high_key: str, fmt: Any = num) -> str:
+    low, high = out.get(low_key), out.get(high_key)
+    level = out.get("confidence_level_percent", 95)
+    if _number(low) is None or _number(high) is None:
+        return ""
+    return f" ({level}% CI {fmt(low)} to {fmt(high)})"
+
+
+def _arm(out: Mapping[str, Any], inputs: Mapping[str, Any], side: str) -> str:
+    label = str(out.get(f"label_{side}") or inputs.get(f"label_{side}") or side)
+    percent = out.get(f"percent_{side}")
+    events, total = inputs.get(f"events_{side}"), inputs.get(f"total_{side}")
+    counts = f" ({events}/{total})" if events is not None and total is not None else ""
+    shown = f"{num(percent, 1)}%" if _number(percent) is not None else ""
+    return f"{label} {shown}{counts}".strip()
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _comparison(call: Mapping[str, Any]) -> tuple[str, str]:
+    out, inputs = _parts(call)
+    rd = out.get("risk_difference_points")
+    if _number(rd) is None:
+        return "", ""
+    ci = _ci(out, "rd_ci_low_points", "rd_ci_high_points", lambda v: signed(v, 1))
+    head = f"{_arm(out, inputs, 'a')} vs {_arm(out, inputs, 'b')}: "
+    head += f"RD {signed(rd, 1)} points{ci}"
+    rest: list[str] = []
+    if "non_inferior" in out:
+        margin = out.get("margin_points")
+        lower = out.get("lower_bound_points")
+        verdict = "non-inferior" if out.get("non_inferior") else "non-inferiority not shown"
+        relation = "above" if out.get("non_inferior") else "not above"
+        head += f"; {verdict}"
+        rest.append(
+            f"Lower limit {signed(lower, 1)} is {relation} the margin of {MINUS}{num(margin)} "
+            "points you supplied (the trial's own margin is not confirmed in the sources)."
+        )
+    for key, short in (("risk_ratio", "RR"), ("odds_ratio", "OR")):
+        prefix = "rr" if short == "RR" else "or"
+        if _number(out.get(key)) is not None:
+            ratio_ci = _ci(out, f"{prefix}_ci_low", f"{prefix}_ci_high", lambda v: num(v, 2))
+            rest.append(f"{short} {num(out[key], 2)}{ratio_ci}")
+    if "nnt_kind" in out:
+        rest.append(nnt_phrase(out))
+    return head, " · ".join(rest)
+
+
+def _rate(call: Mapping[str, Any]) -> tuple[str, str]:
+    out, _ = _parts(call)
+    if _number(out.get("percent")) is None:
+        return "", ""
+    ci = _ci(out, "ci_low_percent", "ci_high_percent", lambda v: f"{num(v, 1)}%")
+    head = f"{out.get('events')}/{out.get('total')} = {num(out['percent'], 1)}%{ci}"
+    rest = ""
+    if "matches_reported" in out:
+        reported = out.get("reported_as") or num(out.get("reported_percent"))
+        verdict = "matches" if out["matches_reported"] else "does not match"
+        head += f"; the reported {reported}% {verdict} the counts"
+    if out.get("ci_method"):
+        rest = f"CI method: {out['ci_method']}."
+    return head, rest
+
+
+def _percentages(call: Mapping[str, Any]) -> tuple[str, str]:
+    out, _ = _parts(call)
+    diff = out.get("difference_points")
+    if _number(diff) is None:
+        return "", ""
+    a = f"{out.get('label_a')} {num(out.get('percent_a'))}%"
+    b = f"{out.get('label_b')} {num(out.get('percent_b'))}%"
+    head = f"{a} vs {b}: difference {signed(diff, _decimals(diff))} points"
+    rest = []
+    if _number(out.get("ratio")) is not None:
+        rest.append(f"ratio {num(out['ratio'], 2)}")
+    rest.append("no confidence interval without the counts")
+    return head, "; ".join(rest).capitalize() + "."
+
+
+def _decimals(value: Any) -> int:
+    text = _trim(float(value))
+    return max(1, len(text.split(".")[1]) if "." in text else 0)
+
+
+def _split_text(call: Mapping[str, Any]) -> tuple[str, str]:
+    """A tool's own sentence: its verdict (up to the first ": " or sentence end) first."""
+    text = str(call.get("text") or "").strip()
+    for sep in (". ", ": "):
+        head, found, rest = text.partition(sep)
+        if found and len(head) < 160:
+            return head + ("." if sep == ". " else ""), rest.strip()
+    return text, ""
+
+
+def _parts(call: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    out, inputs = call.get("output"), call.get("inputs")
+    return (out if isinstance(out, dict) else {}, inputs if isinstance(inputs, dict) else {})
+
+
+def _eligibility(call: Mapping[str, Any]) -> tuple[str, str]:
+    """ "Not eligible for the X trial (…): age 65 years (18 to 60 years) fail"."""
+    text = str(call.get("text") or "").strip().rstrip(".")
+    verdict, found, rest = text.partition(": ")
+    if not found:
+        return "", ""
+    parts = [p.strip() for p in rest.split("; ")]
+    failing = [p for p in parts if p.endswith(" fail") or p.startswith("not assessed")]
+    head = f"{verdict}: {'; '.join(failing)}" if failing else f"{verdict}: every criterion met"
+    return head, "; ".join(parts) + "."
+
+
+def _dose(call: Mapping[str, Any]) -> tuple[str, str]:
+    out, _ = _parts(call)
+    start, weeks = out.get("starting_mg_per_day"), out.get("initial_weeks")
+    if _number(start) is None or _number(weeks) is None:
+        return "", ""
+    weight = f"Weight {num(out.get('weight_kg'))} kg: " if out.get("weight_kg") else ""
+    drug = str(out.get("drug") or "oral dose")
+    cap = ""
+    if out.get("cap_applied") and out.get("max_mg_per_day") is not None:
+        cap = f" (the {num(out['max_mg_per_day'])} mg/d maximum applied)"
+    head = f"{weight}{drug} {num(start)} mg/d for the first {num(weeks)} weeks{cap}"
+    return head, str(call.get("text") or "")
+
+
+_WORDED = {
+    "trial_eligibility": _eligibility,
+    "dose_schedule": _dose,
+    "compare_arms": _comparison,
+    "non_inferiority": _comparison,
+    "rate": _rate,
+    "difference_of_percentages": _percentages,
+}
+
+
+def calculation_words(call: Mapping[str, Any]) -> tuple[str, str]:
+    """(first line, the rest) of a tool call in a clinician's words; the tool's own sentence
+    split at its verdict when no wording is defined for it."""
+    worded = _WORDED.get(str(call.get("name")))
+    head, rest = worded(call) if worded else ("", "")
+    return (head, rest) if head else _split_text(call)
+
+
+TOOL_TITLES = {
+    "compare_arms": "Comparison of two arms (risk difference, RR, OR, NNT)",
+    "non_inferiority": "Non-inferiority against a margin",
+    "rate": "Rate with its 95% CI",
+    "difference_of_percentages": "Difference of two reported percentages",
+    "reported_difference": "Difference as the study reported it",
+    "remission_check": "Patient response check",
+    "trial_eligibility": "Trial eligibility check",
+    "dose_schedule": "Steroid schedule for a weight",
+    "convert": "Unit conversion",
+}
+
+
+def tool_title(name: str) -> str:
+    return TOOL_TITLES.get(name) or name.replace("_", " ").capitalize()
+
+
+def inputs_words(call: Mapping[str, Any]) -> str:
+    """What a calculation started from, in words ("117/141 tacrolimus vs 93/124 IVCY")."""
+    _, inputs = _parts(call)
+    shown = {k: v for k, v in inputs.items() if v is not None}
+    if {"events_a", "total_a", "events_b", "total_b"} <= set(shown):
+        a = f"{shown['events_a']}/{shown['total_a']} {shown.get('label_a', 'a')}"
+        b = f"{shown['events_b']}/{shown['total_b']} {shown.get('label_b', 'b')}"
+        extra = f", margin {num(shown['margin_pct'])} points" if "margin_pct" in shown else ""
+        return f"{a} vs {b}{extra}"
+    if {"events", "total"} <= set(shown):
+        reported = shown.get("reported_percent")
+        return f"{shown['events']}/{shown['total']}" + (
+            f", reported {reported}%" if reported is not None else ""
+        )
+    return ", ".join(f"{_key_words(k)} {_value_words(v)}" for k, v in shown.items())
+
+
+def _key_words(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _value_words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# A discourse lead-in before the finding itself ("It can also be seen from the study results
+# that at 24 weeks, …"): general English, dropped from the answer's own voice (the quote keeps it).
+_LEAD_IN = re.compile(
+    r"^(?:in (?:the|this|our) (?:study|trial), )?it (?:can (?:also )?be seen|is (?:reported|seen)|"
+    r"was (?:found|shown|reported))(?: from [^,]{0,60}?)? that ",
+    re.IGNORECASE,
+)
+
+
+def plain_statement(sentence: str) -> str:
+    """A quoted sentence as the answer states it: without a discourse lead-in."""
+    trimmed = _LEAD_IN.sub("", sentence.strip(), count=1)
+    return _capital(trimmed) if trimmed != sentence.strip() else sentence.strip()
