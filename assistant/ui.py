@@ -9,7 +9,6 @@ Numbers on the figure come from tool calls only (see `assistant.plots`).
 from __future__ import annotations
 
 import html
-import json
 import logging
 import os
 import re
@@ -26,10 +25,20 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from .answer import EvidenceAssistant
+from .answer import EvidenceAssistant, strip_speaker
 from .index import IndexError_
 from .ingest import IngestError, read_documents
 from .plots import figure_for
+from .present import (
+    badge,
+    calculation_words,
+    inputs_words,
+    is_unchecked,
+    num,
+    plain_statement,
+    speaker_role,
+    tool_title,
+)
 from .profile import Profile
 from .types import Document, Passage
 
@@ -65,6 +74,73 @@ table.ea-kv, table.ea-docs { font-size: 0.85em; border-collapse: collapse; width
 table.ea-kv td, table.ea-kv th, table.ea-docs td, table.ea-docs th {
   border-bottom: 1px solid var(--border-color-primary); padding: 2px 6px; text-align: left; }
 .ea-upload-ok { color: #2d6a2d; } .ea-upload-error { color: #a01c1c; font-weight: 600; }
+.ea-upload-pending { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 0; }
+.ea-badge { display: inline-block; font-size: 0.78em; line-height: 1.35; padding: 0 6px;
+  border-radius: 8px; background: #eef2f6; color: #334155; border: 1px solid #cfd8e3;
+  white-space: normal; vertical-align: baseline; }
+details.ea-fold { margin: 0.3rem 0; } details.ea-fold > summary { cursor: pointer;
+  font-size: 0.9em; color: var(--body-text-color-subdued); }
+.ea-note { margin: 0.3rem 0; font-size: 0.85em; color: #8a3b12; font-weight: 600; }
+.ea-calc .ea-headline { font-weight: 600; margin: 0.3rem 0; }
+.ea-calc .ea-rest, .ea-calc .ea-from, .ea-calc .ea-method { font-size: 0.85em; margin: 0.2rem 0; }
+.ea-verdict { margin: 0.5rem 0 0.2rem; }
+table.ea-check { font-size: 0.8em; border-collapse: collapse; width: 100%; table-layout: fixed;
+  margin-bottom: 0.4rem; }
+table.ea-check caption { text-align: left; font-weight: 600; padding: 2px 0; }
+table.ea-check th, table.ea-check td { border-bottom: 1px solid var(--border-color-primary);
+  padding: 2px 4px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+table.ea-check th:nth-child(5), table.ea-check td.ea-src { width: 34%; }
+table.ea-check tr.ea-unmet td:nth-child(4) { color: #a01c1c; font-weight: 600; }
+table.ea-check tr.ea-met td:nth-child(4) { color: #2d6a2d; }
+table.ea-kv { table-layout: fixed; } table.ea-kv th { width: 45%; }
+table.ea-kv td, table.ea-kv th { overflow-wrap: anywhere; }
+.ea-examples-label { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 0; }
+#ea-examples { flex-wrap: wrap; gap: 6px; }
+#ea-examples .ea-example { white-space: normal; text-align: left; flex: 1 1 16rem;
+  min-width: 0; height: auto; line-height: 1.3; }
+#ea-plot img, #ea-plot .matplotlib img { max-width: 100%; height: auto; }
+#ea-plot { overflow: hidden; }
+@media (max-width: 640px) { #ea-examples .ea-example { flex-basis: 100%; } }
+"""
+
+CHAT_HEIGHT = "min(520px, 64vh)"  # the chat and the first line of an answer fit a laptop screen
+
+# After each new answer, put the question at the top of the chat box and make sure the answer's
+# first line is on screen (Gradio's autoscroll would jump to the bottom of a long answer).
+PLACE_ANSWER_JS = """
+() => {
+  const place = () => {
+    const chat = document.querySelector('#ea-chat');
+    if (!chat) return;
+    const bots = chat.querySelectorAll('[data-testid="bot"]');
+    if (!bots.length) return;
+    const bot = bots[bots.length - 1];
+    const key = bots.length + ':' + bot.textContent.length;
+    if (chat.dataset.eaPlaced === key) return;
+    chat.dataset.eaPlaced = key;
+    const users = chat.querySelectorAll('[data-testid="user"]');
+    const user = users.length ? users[users.length - 1] : null;
+    const first = bot.querySelector('p, li, table') || bot;
+    let log = chat.querySelector('[role="log"]') || bot.parentElement;
+    while (log && log !== chat && log.scrollHeight <= log.clientHeight + 1) {
+      log = log.parentElement;
+    }
+    if (log && log !== chat) {
+      const box = log.getBoundingClientRect();
+      const anchor = (user || bot).getBoundingClientRect();
+      log.scrollTop += anchor.top - box.top - 8;
+      const line = first.getBoundingClientRect();
+      const inner = log.getBoundingClientRect();
+      if (line.bottom > inner.bottom) log.scrollTop += line.bottom - inner.bottom + 8;
+    }
+    const r = first.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) {
+      first.scrollIntoView({ block: 'center', behavior: 'instant' });
+    }
+  };
+  const observer = new MutationObserver(() => requestAnimationFrame(place));
+  observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+}
 """
 
 
@@ -99,18 +175,108 @@ def preview(question: str, limit: int = PREVIEW_CHARS) -> str:
 # ------------------------------------------------------------------ chat bubbles
 
 
-def answer_markdown(answer: Mapping[str, Any]) -> str:
-    """The assistant's chat bubble for one `Answer.to_dict()`."""
-    body = safe_markdown(str(answer.get("answer", "")))
+def answer_markdown(answer: Mapping[str, Any], badges: Sequence[str] = ()) -> str:
+    """The assistant's chat bubble for one `Answer.to_dict()`: the direct answer with a badge
+    per [n] marker, the calculation lines folded, the first quote shown and the rest folded.
+    `badges[n - 1]` is the compact badge of citation n (from its passage's metadata)."""
     status = answer.get("status")
+    text = str(answer.get("answer", ""))
     if status == "no_evidence":
-        return f"ℹ️ **No evidence found in the evidence base.** {body}"
+        return f"ℹ️ **No evidence found in the evidence base.** {safe_markdown(text)}"
     if status == "invalid_input":
-        return f"⚠️ **Not answered.** {body}"
+        return f"⚠️ **Not answered.** {safe_markdown(text)}"
+    body = bubble_markdown(text, badges)
     ungrounded = [str(n) for n in answer.get("ungrounded_numbers") or []]
     if ungrounded:
         body += "\n\n⚠️ **Unverified numbers:** " + safe_markdown(", ".join(ungrounded))
     return body
+
+
+_SECTION = re.compile(r"^\*\*(Calculation|Evidence)\*\*$")
+_BADGE = re.compile(r"^(?P<said>.*\[\d+\]) _\((?P<badge>.+)\)_$")
+_QUOTE_ITEM = re.compile(r"^- \[(?P<n>\d+)\] “(?P<quote>.*)” \((?P<label>.*)\)$")
+
+
+def bubble_markdown(text: str, badges: Sequence[str] = ()) -> str:
+    """The answer markdown as the bubble shows it (every piece of it escaped)."""
+    sections: dict[str, list[str]] = {"": []}
+    current = ""
+    for line in text.split("\n"):
+        match = _SECTION.match(line.strip())
+        if match:
+            current = match.group(1)
+            sections[current] = []
+        else:
+            sections.setdefault(current, []).append(line)
+    direct = [_badged(line, badges) for line in sections[""]]
+    parts = ["\n".join(direct).strip()]
+    said = " ".join(sections[""])
+    if "Evidence" in sections:
+        parts.append(_evidence_block(sections["Evidence"], said, badges))
+    if "Calculation" in sections:
+        lines = [safe_markdown(line) for line in sections["Calculation"] if line.strip()]
+        parts.append(_folded("How it was calculated", "\n".join(lines), "ea-calc-lines"))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _badged(line: str, badges: Sequence[str] = ()) -> str:
+    """ "… [1] _(Zheng 2022 · RCT)_" -> the sentence, its marker and a badge span; a line
+    ending in a bare [n] (a calculation's result) gets citation n's badge."""
+    match = _BADGE.match(line.strip())
+    if match:
+        badge_text = esc(match.group("badge"))
+        return f'{safe_markdown(match.group("said"))} <span class="ea-badge">{badge_text}</span>'
+    bare = re.search(r"\[(\d+)\]$", line.strip())
+    n = int(bare.group(1)) if bare else 0
+    if 0 < n <= len(badges) and badges[n - 1]:
+        return f'{safe_markdown(line)} <span class="ea-badge">{esc(badges[n - 1])}</span>'
+    return safe_markdown(line)
+
+
+def _evidence_block(lines: Sequence[str], said: str, badges: Sequence[str] = ()) -> str:
+    """Each quote once: a quote the direct answer already states is folded; of the others the
+    first is shown and the rest folded. Anything after the list (a note) is kept as is."""
+    items, tail = [], []
+    for line in lines:
+        match = _QUOTE_ITEM.match(line.strip())
+        if match:
+            items.append(match)
+        elif line.strip():
+            tail.append(safe_markdown(line))
+    shown: list[str] = []
+    folded: list[str] = []
+    for match in items:
+        stated = _core(plain_statement(strip_speaker(match.group("quote"))), 12) in _core(said)
+        (folded if stated or shown else shown).append(_quote_line(match, badges))
+    out = []
+    if shown:
+        out.append("**Evidence**\n\n" + "\n".join(shown))
+    if folded:
+        title = "Quoted sentences" if not shown else f"{_plural(len(folded), 'more quote')}"
+        out.append(_folded(title, "\n".join(folded), "ea-more-quotes"))
+    out += tail
+    return "\n\n".join(out)
+
+
+def _quote_line(match: re.Match[str], badges: Sequence[str] = ()) -> str:
+    n, quote_text, label = match.group("n"), match.group("quote"), match.group("label")
+    if 0 < int(n) <= len(badges) and badges[int(n) - 1]:
+        label = badges[int(n) - 1]
+    return f'- [{n}] “{safe_markdown(quote_text)}” <span class="ea-badge">{esc(label)}</span>'
+
+
+def _core(text: str, last: int | None = None) -> str:
+    """A sentence reduced to its words (its `last` ones), for "is this quote stated above?"."""
+    words = re.findall(r"[a-z0-9.%]+", text.lower())
+    return " ".join(words[-last:] if last else words)
+
+
+def _folded(title: str, markdown: str, css_class: str) -> str:
+    """A closed <details> around markdown (blank lines keep the markdown inside parsed)."""
+    return (
+        f'<details class="ea-fold {css_class}"><summary>{esc(title)}</summary>\n\n'
+        f"{markdown}\n\n</details>"
+    )
 
 
 def status_line(answer: Mapping[str, Any]) -> str:
@@ -161,9 +327,8 @@ def doi_html(doi: str) -> str:
 
 
 def source_meta(meta: Mapping[str, Any]) -> str:
-    """ "Zheng 2022 · 2022 · RCT · PMID … · doi:…" from a passage's document metadata."""
-    name, year = str(meta.get("short_name") or ""), str(meta.get("year") or "")
-    parts = [esc(v) for v in (name, "" if year in name else year, meta.get("design")) if v]
+    """ "Zheng 2022 · RCT · abstract record · PMID … · doi:…" from a passage's metadata."""
+    parts = [esc(badge(meta))] if meta else []
     if meta.get("pmid"):
         parts.append(pmid_html(str(meta["pmid"])))
     if meta.get("doi"):
@@ -171,19 +336,72 @@ def source_meta(meta: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def source_html(n: int, citation: Mapping[str, Any], passage: Passage | None) -> str:
+def opening_words(quote_text: str, words: int = 8) -> str:
+    """The first words of a quoted sentence ("The complete or partial response rate was…")."""
+    parts = plain_statement(strip_speaker(quote_text)).split()
+    if len(parts) <= words:
+        return " ".join(parts)
+    return " ".join(parts[:words]).rstrip(",;:") + "…"
+
+
+def source_title(citation: Mapping[str, Any], meta: Mapping[str, Any], words: int = 8) -> str:
+    """ "Zheng interview 2022: “The complete or partial response rate was…”"."""
+    study = str(meta.get("short_name") or citation.get("document") or citation.get("title") or "")
+    quote_text = str(citation.get("quote", ""))
+    return f"{study}: “{opening_words(quote_text, words)}”" if study else quote_text
+
+
+def _unique_titles(
+    citations: Sequence[Mapping[str, Any]], metas: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """Titles that tell the entries apart: more of the quote where two would read the same."""
+    words = [8] * len(citations)
+    titles = [source_title(c, m, w) for c, m, w in zip(citations, metas, words, strict=True)]
+    for _ in range(4):
+        seen: dict[str, list[int]] = {}
+        for i, title in enumerate(titles):
+            seen.setdefault(title, []).append(i)
+        clashes = [i for same in seen.values() if len(same) > 1 for i in same]
+        if not clashes:
+            break
+        for i in clashes:
+            words[i] += 8
+            titles[i] = source_title(citations[i], metas[i], words[i])
+    return titles
+
+
+def source_notes(meta: Mapping[str, Any]) -> str:
+    """Warnings a clinician needs before trusting the sentence."""
+    notes = []
+    if speaker_role(meta) == "interviewer":
+        notes.append("The interviewer's question or remark, not a finding of the study.")
+    if is_unchecked(meta):
+        notes.append("Uploaded document: nobody has checked it against its source.")
+    if meta.get("garbled"):
+        notes.append("The source text is garbled here (as published); read it in context.")
+    return "".join(f'<p class="ea-note">{esc(note)}</p>' for note in notes)
+
+
+def source_html(
+    n: int, citation: Mapping[str, Any], passage: Passage | None, title: str | None = None
+) -> str:
     quote_text = str(citation.get("quote", ""))
     meta = passage.metadata if passage else {}
     if passage:
         body = highlight(passage.text, quote_text, passage.context_before, passage.context_after)
     else:
         body = highlight(quote_text, quote_text)
-    cite = f'<div class="ea-citation">{esc(meta["citation"])}</div>' if meta.get("citation") else ""
+    doc_title = str(citation.get("title", ""))
+    cite = esc(meta["citation"]) if meta.get("citation") else ""
+    about = " · ".join(p for p in (esc(doc_title), cite) if p)
+    shown_title = title if title is not None else source_title(citation, meta)
     return (
         f'<details class="ea-source" id="ea-source-{n}"><summary><span class="ea-n">[{n}]</span> '
-        f'<span class="ea-title">{esc(citation.get("title", ""))}</span> '
+        f'<span class="ea-title">{esc(shown_title)}</span> '
         f'<span class="ea-meta">{source_meta(meta)}</span></summary>'
-        f'<blockquote class="ea-context">{body}</blockquote>{cite}</details>'
+        f"{source_notes(meta)}"
+        f'<blockquote class="ea-context">{body}</blockquote>'
+        f'<div class="ea-citation">{about}</div></details>'
     )
 
 
@@ -191,25 +409,49 @@ def sources_html(citations: Sequence[Mapping[str, Any]], passages: Mapping[str, 
     """Every citation of an answer, numbered like the [n] markers; click one to open it."""
     if not citations:
         return '<p class="ea-empty">This answer cites no sources.</p>'
-    items = [source_html(n, c, passages.get(str(c.get("id")))) for n, c in enumerate(citations, 1)]
+    found = [passages.get(str(c.get("id"))) for c in citations]
+    titles = _unique_titles(citations, [p.metadata if p else {} for p in found])
+    items = [
+        source_html(n, c, p, t)
+        for n, (c, p, t) in enumerate(zip(citations, found, titles, strict=True), 1)
+    ]
     return '<div class="ea-sources">' + "".join(items) + "</div>"
 
 
 # ------------------------------------------------------------------ calculations panel
 
 
-def _value_text(value: Any) -> str:
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested tool values as (path, text) rows: "trial › complete criteria › 1 › status"."""
+    if isinstance(value, dict):
+        rows: list[tuple[str, str]] = []
+        for key, item in value.items():
+            rows += flatten(item, f"{prefix} › {_words(key)}" if prefix else _words(key))
+        return rows or [(prefix, "—")]
+    if isinstance(value, list | tuple):
+        if all(not isinstance(v, dict | list | tuple) for v in value):
+            return [(prefix, ", ".join(_scalar(v) for v in value) or "—")]
+        rows = []
+        for i, item in enumerate(value, 1):
+            rows += flatten(item, f"{prefix} › {i}")
+        return rows
+    return [(prefix, _scalar(value))]
+
+
+def _words(key: Any) -> str:
+    return str(key).replace("_", " ")
+
+
+def _scalar(value: Any) -> str:
     if value is None:
         return "—"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return str(value)
 
 
 def values_table(values: Mapping[str, Any]) -> str:
-    rows = "".join(
-        f"<tr><th>{esc(k)}</th><td>{esc(_value_text(v))}</td></tr>" for k, v in values.items()
-    )
+    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in flatten(values))
     return f'<table class="ea-kv">{rows}</table>'
 
 
@@ -221,32 +463,180 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def calculation_html(n: int, call: Mapping[str, Any]) -> str:
-    """One tool call: its sentence, the method(s), inputs, outputs (unrounded ones folded)."""
+STATUS_WORDS = {"pass": "✓ met", "fail": "✗ not met", "missing": "? not given"}
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One criterion of a patient check, as the table shows it."""
+
+    criterion: str
+    value: str
+    threshold: str
+    status: str
+    source: str
+
+
+_RELATION = re.compile(r"\s(<=|>=|<|>|≤|≥|=)\s")
+
+
+def _split_rule(rule: str) -> tuple[str, str]:
+    """ "proteinuria < 0.5 g/day" -> ("proteinuria", "< 0.5 g/day")."""
+    match = _RELATION.search(rule)
+    if not match:
+        return rule, ""
+    return rule[: match.start()].strip(), rule[match.start() :].strip()
+
+
+def _patient_value(item: Mapping[str, Any]) -> str:
+    value, unit = item.get("value"), str(item.get("unit") or "")
+    if value is None:
+        return "not given"
+    shown = num(value) if isinstance(value, int | float) else str(value)
+    if unit == "%":
+        return f"{shown}%"
+    return f"{shown} {unit}".strip()
+
+
+def _status(item: Mapping[str, Any]) -> str:
+    status = str(item.get("status") or "")
+    return STATUS_WORDS.get(status, status or "—")
+
+
+def criteria_rows(
+    items: Sequence[Any], sources: Sequence[str], sentence: Any, rule_key: str = ""
+) -> list[CheckRow]:
+    """Table rows for a tool's list of criteria (`sentence(pid)` gives a source's text)."""
+    rows = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        if rule_key:
+            name, threshold = str(item.get("criterion") or ""), str(item.get(rule_key) or "")
+        else:
+            name, threshold = _split_rule(str(item.get("criterion") or ""))
+        pid = sources[i] if i < len(sources) else ""
+        rows.append(CheckRow(name, _patient_value(item), threshold, _status(item), sentence(pid)))
+    return rows
+
+
+def check_table(title: str, rows: Sequence[CheckRow]) -> str:
+    head = (
+        "<tr><th>Criterion</th><th>Patient value</th><th>Threshold</th><th>Met?</th>"
+        "<th>Source sentence</th></tr>"
+    )
+    body = "".join(
+        f'<tr class="ea-{_row_class(r.status)}"><td>{esc(r.criterion)}</td><td>{esc(r.value)}</td>'
+        f"<td>{esc(r.threshold)}</td><td>{esc(r.status)}</td>"
+        f'<td class="ea-src">{esc(r.source)}</td></tr>'
+        for r in rows
+    )
+    caption = f"<caption>{esc(title)}</caption>" if title else ""
+    return f'<table class="ea-check">{caption}{head}{body}</table>'
+
+
+def _row_class(status: str) -> str:
+    return {"✓ met": "met", "✗ not met": "unmet"}.get(status, "missing")
+
+
+class CheckSources:
+    """Which sentence states each threshold: the profile's `source` per criterion, read from
+    the index; the tool output's own `sources` list when the profile does not say."""
+
+    def __init__(self, profile: Profile | None, passages: Mapping[str, Passage]) -> None:
+        self.profile = profile
+        self.passages = passages
+
+    def sentence(self, pid: str) -> str:
+        passage = self.passages.get(pid) if pid else None
+        if passage is None:
+            return pid
+        name = passage.metadata.get("short_name") or passage.document_id
+        return f"{name}: “{opening_words(passage.text, 12)}”"
+
+    def remission(self, set_id: str, kind: str) -> list[str]:
+        for spec in self.profile.criteria_sets if self.profile else ():
+            if spec.id == set_id:
+                return [c.source for c in (spec.complete if kind == "complete" else spec.partial)]
+        return []
+
+    def eligibility(self, label: str, items: Sequence[Any]) -> list[str]:
+        for spec in self.profile.eligibility if self.profile else ():
+            if label in (spec.label, spec.short_label, spec.id):
+                by_name = {r.criterion: r.source for r in spec.rules}
+                if spec.classes is not None:
+                    by_name[spec.classes.label] = spec.classes.source
+                return [
+                    by_name.get(str(i.get("criterion")), "") if isinstance(i, dict) else ""
+                    for i in items
+                ]
+        return []
+
+
+_CATEGORY = {"complete": "complete response", "partial": "partial response"}
+
+
+def patient_check_html(call: Mapping[str, Any], sources: CheckSources) -> str:
+    """A remission or eligibility check as verdicts and criterion tables (no raw values)."""
+    output = _mapping(call.get("output"))
+    parts = []
+    if isinstance(output.get("criteria"), list):  # an eligibility check
+        label = str(output.get("trial") or "")
+        pids = sources.eligibility(label, output["criteria"]) or []
+        verdict = str(output.get("status") or "")
+        parts.append(f'<p class="ea-verdict">{esc(verdict.capitalize())}: {esc(label)}</p>')
+        rows = criteria_rows(output["criteria"], pids, sources.sentence, rule_key="rule")
+        parts.append(check_table("", rows))
+    for set_id, result in output.items():
+        result = _mapping(result)
+        if "complete_criteria" not in result:
+            continue
+        name = str(result.get("criteria_set") or set_id)
+        category = str(result.get("category") or "")
+        needed = ", ".join(_words(n) for n in result.get("needed_inputs") or [])
+        extra = f" (needs {needed})" if needed else ""
+        verdict = f"{_CATEGORY.get(category, category)}{extra}"
+        parts.append(f'<p class="ea-verdict">{esc(name)}: <b>{esc(verdict)}</b></p>')
+        for kind in ("complete", "partial"):
+            rows = criteria_rows(
+                result.get(f"{kind}_criteria") or [],
+                sources.remission(set_id, kind),
+                sources.sentence,
+            )
+            parts.append(check_table(f"{kind.capitalize()} response criteria", rows))
+    return "".join(parts)
+
+
+def calculation_html(n: int, call: Mapping[str, Any], sources: CheckSources | None = None) -> str:
+    """One tool call in words (and as criterion tables for a patient check); its raw inputs
+    and outputs folded under "Details", as rows of a table, never as JSON."""
     output, inputs = _mapping(call.get("output")), _mapping(call.get("inputs"))
+    head, rest = calculation_words({**call, "output": output, "inputs": inputs})
     methods = [str(v) for k, v in output.items() if _is_method_key(k) and v]
-    shown = {
-        k: v for k, v in output.items() if not k.endswith("_unrounded") and not _is_method_key(k)
-    }
-    exact = {k: v for k, v in output.items() if k.endswith("_unrounded")}
-    method_html = f"<p><b>Method:</b> {esc('; '.join(methods))}</p>" if methods else ""
-    exact_html = (
-        f"<details><summary>Unrounded values</summary>{values_table(exact)}</details>"
-        if exact
-        else ""
-    )
+    method_html = f'<p class="ea-method">Method: {esc("; ".join(methods))}</p>' if methods else ""
+    check = patient_check_html({**call, "output": output}, sources or CheckSources(None, {}))
+    name = str(call.get("name", ""))
     return (
-        f'<div class="ea-calc" id="ea-calc-{n}"><div><b>Calculation {n}</b> '
-        f"<code>{esc(call.get('name', ''))}</code></div><p>{esc(call.get('text', ''))}</p>"
-        f"{method_html}<p><b>Inputs</b></p>{values_table(inputs)}"
-        f"<p><b>Output</b></p>{values_table(shown)}{exact_html}</div>"
+        f'<div class="ea-calc" id="ea-calc-{n}"><div class="ea-calc-title"><b>{n}. '
+        f"{esc(tool_title(name))}</b></div>"
+        f'<p class="ea-headline">{esc(head)}</p>'
+        + (f'<p class="ea-rest">{esc(rest)}</p>' if rest else "")
+        + check
+        + f'<p class="ea-from">From: {esc(inputs_words({"inputs": inputs}))}</p>'
+        + method_html
+        + '<details class="ea-details"><summary>Details: every input and output</summary>'
+        f'<p class="ea-tool">Tool <code>{esc(name)}</code></p>'
+        f"<p><b>Inputs</b></p>{values_table(inputs)}<p><b>Output</b></p>{values_table(output)}"
+        "</details></div>"
     )
 
 
-def calculations_html(tool_calls: Sequence[Mapping[str, Any]]) -> str:
+def calculations_html(
+    tool_calls: Sequence[Mapping[str, Any]], sources: CheckSources | None = None
+) -> str:
     if not tool_calls:
         return '<p class="ea-empty">No calculation was needed for this answer.</p>'
-    return "".join(calculation_html(n, call) for n, call in enumerate(tool_calls, 1))
+    return "".join(calculation_html(n, call, sources) for n, call in enumerate(tool_calls, 1))
 
 
 # ------------------------------------------------------------------ evidence base and uploads
@@ -298,15 +688,23 @@ class UploadResult:
     message: str
 
 
-def upload_report_html(results: Sequence[UploadResult]) -> str:
-    if not results:
+def upload_report_html(results: Sequence[UploadResult], pending: Sequence[Path] = ()) -> str:
+    """One line per file: added or not and why; files still waiting are listed after them."""
+    if not results and not pending:
         return '<p class="ea-empty">No file was uploaded.</p>'
     items = "".join(
         f'<li class="{"ea-upload-ok" if r.ok else "ea-upload-error"}">'
         f"{'Added' if r.ok else 'Not added'}: <b>{esc(r.name)}</b> — {esc(r.message)}</li>"
         for r in results
     )
-    return f'<ul class="ea-upload-report">{items}</ul>'
+    waiting = "".join(
+        f'<p class="ea-upload-pending">Waiting: <b>{esc(safe_filename(p.name))}</b></p>'
+        for p in pending
+    )
+    done = len(results)
+    total = done + len(pending)
+    summary = f'<p class="ea-summary">{done} of {total} files processed</p>' if pending else ""
+    return f'{summary}<ul class="ea-upload-report">{items}</ul>{waiting}'
 
 
 def safe_filename(name: str) -> str:
@@ -391,12 +789,14 @@ class ChatApp:
                 result = self.bot.ask(question, history=list(history)).to_dict()
                 passages = self.bot.index.passages()
                 sources = sources_html(result["citations"], passages)
+                checks = CheckSources(self.bot.profile, passages)
+                calcs = calculations_html(result["tool_calls"], checks)
+                badges = [_citation_badge(c, passages) for c in result["citations"]]
         except Exception:
             log.exception("answering failed")
             result = {"status": "error", "answer": "", "citations": [], "tool_calls": []}
             return Turn(shown, ERROR_REPLY, result, EMPTY_SOURCES, EMPTY_CALCS)
-        calcs = calculations_html(result["tool_calls"])
-        return Turn(shown, answer_markdown(result), result, sources, calcs)
+        return Turn(shown, answer_markdown(result, badges), result, sources, calcs)
 
     def ask_api(self, question: str, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """`/ask` for programs: the public `Answer.to_dict()` (raw markdown, not escaped)."""
@@ -492,13 +892,30 @@ class ChatApp:
 
     def upload(self, files: Sequence[Any] | None, progress: Any = None) -> tuple[str, str, None]:
         """Add every uploaded file in turn, reporting progress and a line per file."""
+        *_, final = self.upload_steps(files, progress)
+        return final[0], final[1], None
+
+    def upload_steps(
+        self, files: Sequence[Any] | None, progress: Any = None
+    ) -> Iterator[tuple[Any, Any, Any]]:
+        """The upload report after each file (so a clinician sees each result as it lands),
+        with Gradio's progress bar naming the file being indexed; then the evidence base."""
         paths = [Path(f if isinstance(f, str) else getattr(f, "name", str(f))) for f in files or []]
-        results = []
+        results: list[UploadResult] = []
         for i, path in enumerate(paths):
             if progress is not None:
-                progress((i, len(paths)), desc=f"Indexing {path.name}")
+                progress((i, len(paths)), desc=f"Indexing {path.name} ({i + 1} of {len(paths)})")
             results.append(self.add_file(path))
-        return upload_report_html(results), self.evidence(), None
+            if i + 1 < len(paths):
+                yield upload_report_html(results, pending=paths[i + 1 :]), gr.skip(), gr.skip()
+        if progress is not None and paths:
+            progress((len(paths), len(paths)), desc="Done")
+        yield upload_report_html(results), self.evidence(), None
+
+
+def _citation_badge(citation: Mapping[str, Any], passages: Mapping[str, Passage]) -> str:
+    passage = passages.get(str(citation.get("id")))
+    return badge(passage.metadata) if passage else ""
 
 
 def _upload_problem(source: Path, name: str) -> str | None:
@@ -583,9 +1000,10 @@ class Page:
 
 def _chat_column(limit: int, profile: Profile) -> Page:
     chatbot = gr.Chatbot(
-        label="Chat", elem_id="ea-chat", height=520, sanitize_html=True, allow_tags=False,
-        render_markdown=True, latex_delimiters=[], feedback_options=None, buttons=["copy"],
-        placeholder=f"Ask about {profile.coverage}.",
+        label="Chat", show_label=False, elem_id="ea-chat", height=CHAT_HEIGHT,
+        autoscroll=False,  # PLACE_ANSWER_JS keeps the new answer's first line in view instead
+        sanitize_html=True, allow_tags=False, render_markdown=True, latex_delimiters=[],
+        feedback_options=None, buttons=["copy"], placeholder=f"Ask about {profile.coverage}.",
     )  # fmt: skip
     question = gr.Textbox(
         label="Question", elem_id="ea-question", lines=1, max_lines=8,
@@ -600,11 +1018,12 @@ def _chat_column(limit: int, profile: Profile) -> Page:
         label="Figure (numbers from the calculations)", show_label=False, visible=False,
         elem_id="ea-plot", format="png",
     )  # fmt: skip
-    examples = gr.Examples(
-        list(profile.examples) or ["What was the main result?"],
-        inputs=[question],
-        label="Example questions",
-    )
+    gr.HTML('<p class="ea-examples-label">Example questions</p>', js_on_load=None)
+    with gr.Row(elem_id="ea-examples"):
+        examples = [
+            gr.Button(text, size="sm", variant="secondary", elem_classes=["ea-example"])
+            for text in list(profile.examples) or ["What was the main result?"]
+        ]
     return Page(chatbot, question, ask, clear, status, plot, examples)
 
 
@@ -643,7 +1062,10 @@ def _wire(app: ChatApp, page: Page, demo: Any) -> None:
     }
     page.ask.click(**ask, api_name="chat")
     page.question.submit(**ask, api_visibility="private")
-    page.examples.load_input_event.then(**ask, api_visibility="private")
+    for example in page.examples:  # a click asks the example question (shown in the box)
+        example.click(
+            lambda text: text, example, page.question, api_visibility="private", queue=False
+        ).then(**ask, api_visibility="private")
     page.clear.click(_clear_all, None, page.chat_outputs(), api_visibility="private")
 
     def on_select(turns: list[Turn], event: gr.SelectData) -> tuple[Any, ...]:
@@ -651,11 +1073,16 @@ def _wire(app: ChatApp, page: Page, demo: Any) -> None:
 
     page.chatbot.select(on_select, [page.turns], page.panel_outputs(), api_visibility="private")
 
-    def on_upload(files: list[str] | None, progress: Any = PROGRESS) -> tuple[str, str, None]:
-        return app.upload(files, progress)
+    def on_upload(
+        files: list[str] | None, progress: Any = PROGRESS
+    ) -> Iterator[tuple[Any, Any, Any]]:
+        yield from app.upload_steps(files, progress)
 
     outputs = [page.report, page.evidence, page.files]
-    page.files.upload(on_upload, [page.files], outputs, api_name="upload", concurrency_limit=1)
+    page.files.upload(
+        on_upload, [page.files], outputs, api_name="upload", concurrency_limit=1,
+        show_progress="full", show_progress_on=[page.report],
+    )  # fmt: skip
     demo.load(app.evidence, None, page.evidence, api_visibility="private")
     gr.api(app.ask_api, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
 
@@ -692,6 +1119,7 @@ def launch(demo: Any, port: int | None = None) -> None:
         footer_links=["api", "settings"],
         max_file_size=MAX_UPLOAD_BYTES,
         css=CSS,
+        js=PLACE_ANSWER_JS,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from assistant.tools.stats import compare_arms, difference_of_percentages, non_i
 from assistant.types import Document, Passage
 from assistant.ui import (
     DISCLAIMER,
+    CheckSources,
     ReadWriteLock,
     UploadResult,
     _added_message,
@@ -89,6 +91,42 @@ def test_answer_bubble_escapes_document_html_and_flags_ungrounded_numbers() -> N
     assert "Unverified" not in answer_markdown(answer())
 
 
+BUBBLE = """83.0% with A vs 75.0% with B. [1] _(Study interview 2022 · news interview)_
+Other figure 49.6%. [2] _(Study 2022 · RCT · abstract record)_
+
+**Evidence**
+- [1] “It was found that 83.0% with A vs 75.0% with B.” (Study interview 2022, News interview)
+- [2] “Other figure 49.6%.” (Study 2022, Randomised controlled trial)
+- [3] “A third sentence about <b>B</b>.” (Study 2022, Randomised controlled trial)"""
+
+
+def test_bubble_gives_each_marker_a_badge_and_each_quote_once() -> None:
+    bubble = answer_markdown(answer(text=BUBBLE))
+    first = bubble.split("\n")[0]
+    assert first.startswith('83.0% with A vs 75.0% with B. [1] <span class="ea-badge">')
+    assert "Study interview 2022 · news interview</span>" in first
+    # quotes [1] and [2] are stated above, so they are folded; [3] is shown, and HTML escaped
+    shown, _, folded = bubble.partition("<details")
+    assert "“A third sentence about &lt;b>B&lt;/b>.”" in shown and "<b>B" not in bubble
+    assert "“Other figure 49.6%.”" not in shown and "“Other figure 49.6%.”" in folded
+    assert "Quoted sentences" in folded or "more quote" in folded
+
+
+def test_bubble_folds_calculation_lines_and_badges_a_bare_marker() -> None:
+    text = (
+        "**RD +8.0 points (95% CI −1.8 to +17.8)** [1]\nRR 1.11\n\n**Calculation**\n"
+        "- Comparison, from 117/141 A vs 93/124 B\n\n**Evidence**\n"
+        "- [1] “The rate was 83.0% (117/141) and 75.0% (93/124).” (Study, RCT)\n"
+        "- [2] “Another sentence.” (Study, RCT)"
+    )
+    bubble = answer_markdown(answer(text=text), ["Study 2022 · RCT", "Study 2022 · RCT"])
+    assert bubble.startswith("**RD +8.0 points (95% CI −1.8 to +17.8)** [1] <span")
+    assert "How it was calculated</summary>" in bubble and "1 more quote</summary>" in bubble
+    evidence = bubble[bubble.index("**Evidence**") :]
+    assert evidence.index("“The rate was 83.0%") < evidence.index("<details")
+    assert "(Study, RCT)" not in bubble and "Study 2022 · RCT</span>" in evidence
+
+
 def test_status_line_counts_sources_and_calculations() -> None:
     line = status_line(answer(citations=[{}, {}], tool_calls=[{}]))
     assert line == "Answered from 2 sources · 1 calculation · 12 ms"
@@ -126,6 +164,20 @@ def test_sources_panel_lists_title_year_identifiers_and_highlighted_quote() -> N
     assert "Before. <mark" in html and "</mark> After." in html
 
 
+def test_sources_entries_are_titled_by_study_and_opening_words_and_never_alike() -> None:
+    meta = {"short_name": "Study interview 2022", "design": "News interview", "position": 3,
+            "interviewer_sentences": "2-4"}  # fmt: skip
+    same = "The response rate was 83.0% in the first group and 75.0% in the second, at week 24."
+    other = same.replace("week 24", "week 52")
+    cites = [{"id": f"d#s{i}", "title": "Long title", "quote": q} for i, q in
+             enumerate([same, other])]  # fmt: skip
+    found = {c["id"]: passage(c["quote"], **meta) for c in cites}
+    html = sources_html(cites, found)
+    titles = re.findall(r'<span class="ea-title">(.*?)</span>', html)
+    assert len(set(titles)) == 2 and titles[0].startswith("Study interview 2022: “The response")
+    assert "interviewer" in html  # sentence 3 lies in the interviewer's turn
+
+
 def test_sources_panel_without_the_passage_still_shows_the_quote() -> None:
     html = sources_html([{"id": "gone#s1", "title": "T", "quote": "Q."}], {})
     assert '<mark class="ea-quote">Q.</mark>' in html
@@ -150,15 +202,60 @@ def test_doi_link_is_escaped_and_only_for_real_dois() -> None:
 # ------------------------------------------------------------------ calculations
 
 
-def test_calculations_panel_shows_text_method_inputs_and_outputs() -> None:
+def test_calculations_panel_reads_in_words_with_the_raw_values_folded() -> None:
     call = compare_arms(117, 141, 93, 124, "tacrolimus", "IVCY").to_dict()
     html = calculations_html([call])
-    assert "Calculation 1" in html and "<code>compare_arms</code>" in html
-    assert "Method:</b> Newcombe (Wilson score)" in html
-    assert "<th>events_a</th><td>117</td>" in html
-    assert "<th>risk_difference_points</th><td>8.0</td>" in html
-    assert "Unrounded values" in html
+    assert "1. Comparison of two arms" in html and "<code>compare_arms</code>" in html
+    assert "RD +8.0 points (95% CI −1.8 to +17.8)" in html
+    assert "NNT 13 (95% CI: NNT 6 benefit to NNT 56 harm)" in html
+    assert "From: 117/141 tacrolimus vs 93/124 IVCY" in html
+    assert "Method: Newcombe (Wilson score)" in html
+    details = html[html.index('<details class="ea-details">') :]
+    assert "<th>events a</th><td>117</td>" in details  # raw values only under Details
+    assert "<th>risk difference points</th><td>8.0</td>" in details
+    assert "risk_difference_points" not in html and "{" not in html
     assert "No calculation was needed" in calculations_html([])
+
+
+def _remission_call() -> dict[str, Any]:
+    profile = load_profile(Settings.from_env().corpus_dir)
+    from assistant.tools import tools_for
+
+    tools = tools_for(profile)
+    check = tools["remission_check"]
+    return check(proteinuria=1.6, proteinuria_unit="g/24h", baseline_proteinuria=4.0,
+                 baseline_unit="g/24h", albumin=3.2, albumin_unit="g/dL", creatinine=80.0,
+                 creatinine_unit="umol/L", baseline_creatinine=80.0,
+                 baseline_creatinine_unit="umol/L").to_dict()  # fmt: skip
+
+
+def test_a_patient_check_is_a_table_of_criteria_with_the_verdict_above() -> None:
+    profile = load_profile(Settings.from_env().corpus_dir)
+    call = _remission_call()
+    set_id = profile.criteria_sets[0].id
+    cited = profile.criteria_sets[0].complete[0].source
+    text = "Complete remission is defined as proteinuria below the cited threshold."
+    sources = CheckSources(profile, {cited: passage(text, short_name="Source A")})
+    html = calculations_html([call], sources)
+    assert '<p class="ea-verdict">' in html and "partial response" in html
+    assert html.index("ea-verdict") < html.index('<table class="ea-check"')
+    assert "<th>Criterion</th><th>Patient value</th><th>Threshold</th><th>Met?</th>" in html
+    assert "<td>1.6 g/day</td><td>&lt; 0.5 g/day</td><td>✗ not met</td>" in html
+    assert "Source A: “Complete remission is defined as proteinuria below the cited" in html
+    body = html[: html.index('<details class="ea-details">')]
+    assert "{" not in html and "criteria_set" not in body and set_id in call["output"]
+
+
+def test_an_eligibility_check_is_a_table_too() -> None:
+    profile = load_profile(Settings.from_env().corpus_dir)
+    from assistant.tools import tools_for
+
+    check = tools_for(profile)["trial_eligibility"]
+    call = check(age_years=65, bmi=24, proteinuria_g_per_24h=3.0, creatinine=120,
+                 creatinine_unit="umol/L", isn_class="III").to_dict()  # fmt: skip
+    html = calculations_html([call], CheckSources(profile, {}))
+    assert "Not eligible" in html and "✗ not met" in html and "✓ met" in html
+    assert "{" not in html
 
 
 def test_calculations_panel_escapes_labels_and_survives_odd_calls() -> None:
