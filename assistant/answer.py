@@ -13,7 +13,7 @@ from . import extract
 from .calculate import ToolPlan, plan_tools
 from .config import Settings
 from .index import EvidenceIndex, SyncReport
-from .ingest import corpus_files, load_corpus
+from .ingest import SECTION_LABELS, corpus_files, load_corpus
 from .llm import Phraser, phraser_from_settings
 from .present import badge, calculation_words, inputs_words, plain_statement, tool_title
 from .profile import Profile, check_sources, load_profile
@@ -35,9 +35,11 @@ ADVICE_NOTE = (
     "_This assistant reports what the evidence says and who said it; it does not give "
     "treatment advice for an individual patient._"
 )
+# A speaker ("Prof. Ann Lee:") or a structured-abstract label ("RESULTS:", "Conclusions and
+# relevance:") opening a quoted sentence: not part of what the answer states.
 _SPEAKER_PREFIX = re.compile(
-    r"^(?:(?:Prof(?:essor)?\.?\s+)?[A-Z][a-z]+\s+[A-Z][a-z]+\s*:|Note\s*:|RESULTS\s*:|"
-    r"Methods\s*:|Objectives\s*:|Interventions\s*:|Conclusions and relevance\s*:)\s*"
+    r"^(?:(?:Prof(?:essor)?\.?\s+)?[A-Z][a-z]+\s+[A-Z][a-z]+\s*:|Note\s*:|"
+    r"(?i:" + "|".join(re.escape(label) for label in SECTION_LABELS) + r")\s*:)\s*"
 )
 
 
@@ -63,7 +65,6 @@ class EvidenceAssistant:
             self.index,
             self.settings.candidates,
             not_study_names=self.profile.not_study_names,
-            anchors=frozenset(self.profile.names()),
         )
         if sync_corpus:
             self.sync_corpus()
@@ -167,6 +168,9 @@ class EvidenceAssistant:
         """Direct answer, calculations and quoted evidence, verified (see `verify`)."""
         if plan.not_covered:
             return Answer(question=routed.question, answer=plan.not_covered, status="no_evidence")
+        if routed.asks_other_task:
+            message = self.profile.no_evidence_message()
+            return Answer(question=routed.question, answer=message, status="no_evidence")
         if plan.notes and not plan.calls:
             message = " ".join(plan.notes)
             return Answer(question=routed.question, answer=message, status="invalid_input")

@@ -424,7 +424,8 @@ def _with_counts(passage: Passage, values: list[extract.ArmValue]) -> list[extra
                if f.events is not None and f.total and f.percent is not None}  # fmt: skip
     filled = []
     for value in values:
-        fact = counted.get(value.percent) if value.events is None else None
+        missing = value.events is None and value.percent is not None
+        fact = counted.get(value.percent) if missing else None  # type: ignore[arg-type]
         if fact is not None:
             value = replace(value, events=fact.events, total=fact.total)
         filled.append(value)

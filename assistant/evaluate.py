@@ -60,14 +60,26 @@ DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "questions.jsonl"
 DEFAULT_REPORT_DIR = Path("eval-report")
 
 # ------------------------------------------------------------------ thresholds
-# These only ever go up (issue 4). `failed_thresholds` checks a summary against them.
-# Both gates now stand at issue 4's targets (measured 2026-11-25: 91.4% pass, 100% refusal).
-TARGET_PASS_RATE = 0.90
-TARGET_REFUSAL_ACCURACY = 1.0
-MIN_PASS_RATE = TARGET_PASS_RATE
-MIN_REFUSAL_ACCURACY = TARGET_REFUSAL_ACCURACY
+# Two splits (tests/eval/README.md): `questions.jsonl` is the dev split, which changes may be
+# tuned on; `test_questions.jsonl` is the frozen test split, written before the evidence-model
+# change of issue 11 and never tuned on. Each has its own floors, set at what was measured on
+# 2026-12-01 after the question-derived rules were deleted (the dev split passed 91.4% with
+# them); floors only go up. The target for both is issue 11's 95%.
+TARGET_PASS_RATE = 0.95
+MIN_PASS_RATE = {"dev": 0.80, "test": 0.45}
+MIN_REFUSAL_ACCURACY = {"dev": 1.0, "test": 0.9}
 MAX_UNGROUNDED_NUMBERS = 0
-MIN_CITATION_PRECISION = 0.95
+# Citation precision against each question's labelled acceptable passages (independent of
+# the chain); the chain's own support rule is reported beside it as a consistency check.
+MIN_CITATION_PRECISION = {"dev": 0.35, "test": 0.3}
+MIN_SUPPORT_RATE = 0.95
+TEST_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "test_questions.jsonl"
+
+
+def split_of(path: str | Path) -> str:
+    """ "test" for the frozen split's file (test_*.jsonl), else "dev"."""
+    return "test" if Path(path).name.startswith("test_") else "dev"
+
 
 CATEGORIES = (
     "trial_facts",
@@ -515,7 +527,8 @@ class Report:
             "generated": self.generated,
             "questions_path": self.questions_path,
             "k": self.k,
-            "thresholds": thresholds(),
+            "split": split_of(self.questions_path),
+            "thresholds": thresholds(split_of(self.questions_path)),
             "failed_thresholds": self.failed,
             "summary": self.summary,
             "by_category": self.by_category,
@@ -604,6 +617,7 @@ def run_eval(
 
 
 def build_report(results: Sequence[Result], *, k: int, questions_path: str = "") -> Report:
+    """Summaries overall and by category; thresholds of the questions file's split."""
     summary = summarise(results)
     summary["k"] = k
     by_category = {
@@ -616,7 +630,7 @@ def build_report(results: Sequence[Result], *, k: int, questions_path: str = "")
         results=list(results),
         summary=summary,
         by_category=by_category,
-        failed=failed_thresholds(summary),
+        failed=failed_thresholds(summary, split_of(questions_path)),
     )
 
 
@@ -680,34 +694,40 @@ def percentile(values: Sequence[float], pct: float) -> float | None:
     return round(value, 3)
 
 
-def thresholds() -> dict[str, float]:
+def thresholds(split: str = "dev") -> dict[str, float]:
     return {
-        "min_pass_rate": MIN_PASS_RATE,
-        "min_refusal_accuracy": MIN_REFUSAL_ACCURACY,
+        "min_pass_rate": MIN_PASS_RATE[split],
+        "target_pass_rate": TARGET_PASS_RATE,
+        "min_refusal_accuracy": MIN_REFUSAL_ACCURACY[split],
         "max_ungrounded_numbers": MAX_UNGROUNDED_NUMBERS,
-        "min_citation_precision": MIN_CITATION_PRECISION,
+        "min_citation_precision": MIN_CITATION_PRECISION[split],
+        "min_citation_support_rate": MIN_SUPPORT_RATE,
     }
 
 
-def failed_thresholds(summary: Mapping[str, Any]) -> list[str]:
-    """One sentence per threshold the summary does not meet; empty when all hold.
+def failed_thresholds(summary: Mapping[str, Any], split: str = "dev") -> list[str]:
+    """One sentence per threshold of `split` the summary does not meet; empty when all hold.
 
     A metric that could not be measured (None) does not fail its threshold, except the pass
     rate, which is always measured.
     """
+    limits = thresholds(split)
     failed = []
     pass_rate = summary.get("pass_rate") or 0.0
-    if pass_rate < MIN_PASS_RATE:
-        failed.append(f"pass rate {pass_rate:.1%} < {MIN_PASS_RATE:.0%}")
+    if pass_rate < limits["min_pass_rate"]:
+        failed.append(f"pass rate {pass_rate:.1%} < {limits['min_pass_rate']:.0%}")
     refusal = summary.get("refusal_accuracy")
-    if refusal is not None and refusal < MIN_REFUSAL_ACCURACY:
-        failed.append(f"refusal accuracy {refusal:.1%} < {MIN_REFUSAL_ACCURACY:.0%}")
+    if refusal is not None and refusal < limits["min_refusal_accuracy"]:
+        failed.append(f"refusal accuracy {refusal:.1%} < {limits['min_refusal_accuracy']:.0%}")
     ungrounded = summary.get("ungrounded_numbers") or 0
     if ungrounded > MAX_UNGROUNDED_NUMBERS:
         failed.append(f"{ungrounded} ungrounded number(s) > {MAX_UNGROUNDED_NUMBERS}")
     precision = summary.get("citation_precision")
-    if precision is not None and precision < MIN_CITATION_PRECISION:
-        failed.append(f"citation precision {precision:.3f} < {MIN_CITATION_PRECISION}")
+    if precision is not None and precision < limits["min_citation_precision"]:
+        failed.append(f"citation precision {precision:.3f} < {limits['min_citation_precision']}")
+    support = summary.get("citation_support_rate")
+    if support is not None and support < MIN_SUPPORT_RATE:
+        failed.append(f"citation support rate {support:.3f} < {MIN_SUPPORT_RATE}")
     return failed
 
 
@@ -743,11 +763,12 @@ def charts(report: Report) -> dict[str, str]:
     out: dict[str, str] = {}
     categories = list(report.by_category)
     rates = [(report.by_category[c]["pass_rate"] or 0.0) * 100 for c in categories]
+    floor = thresholds(split_of(report.questions_path))["min_pass_rate"] * 100
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
     bars = ax.barh(categories[::-1], rates[::-1],
-                   color=["#2e7d32" if r >= MIN_PASS_RATE * 100 else "#c62828"
+                   color=["#2e7d32" if r >= floor else "#c62828"
                           for r in rates[::-1]])  # fmt: skip
-    ax.axvline(MIN_PASS_RATE * 100, color="#555", linestyle="--", linewidth=1)
+    ax.axvline(floor, color="#555", linestyle="--", linewidth=1)
     ax.set_xlim(0, 100)
     ax.set_xlabel("pass rate (%)")
     ax.set_title("Pass rate by category (dashed: threshold)")
@@ -815,6 +836,7 @@ def render_html(report: Report, chart_pngs: Mapping[str, str] | None = None) -> 
     e = html.escape
     pngs = dict(chart_pngs) if chart_pngs is not None else charts(report)
     s = report.summary
+    limits = thresholds(split_of(report.questions_path))
     verdict = (
         '<p class="ok">All thresholds hold.</p>'
         if not report.failed
@@ -824,12 +846,14 @@ def render_html(report: Report, chart_pngs: Mapping[str, str] | None = None) -> 
         f"<tr><td>{e(name)}</td><td>{e(_fmt(s.get(key)))}</td><td>{e(goal)}</td></tr>"
         for name, key, goal in (
             ("questions", "questions", ""),
-            ("pass rate", "pass_rate", f">= {MIN_PASS_RATE}"),
+            ("pass rate", "pass_rate", f">= {limits['min_pass_rate']}"),
             ("number accuracy", "number_accuracy", ""),
-            ("citation precision", "citation_precision", f">= {MIN_CITATION_PRECISION}"),
+            ("citation precision (labelled)", "citation_precision",
+             f">= {limits['min_citation_precision']}"),
+            ("citation support (chain's rule)", "citation_support_rate", f">= {MIN_SUPPORT_RATE}"),
             ("citation recall", "citation_recall", ""),
             (f"retrieval recall@{report.k}", "retrieval_recall_at_k", ""),
-            ("refusal accuracy", "refusal_accuracy", f">= {MIN_REFUSAL_ACCURACY}"),
+            ("refusal accuracy", "refusal_accuracy", f">= {limits['min_refusal_accuracy']}"),
             ("ungrounded numbers", "ungrounded_numbers", f"<= {MAX_UNGROUNDED_NUMBERS}"),
             ("latency p50 (ms)", "latency_p50_ms", ""),
             ("latency p95 (ms)", "latency_p95_ms", ""),

@@ -191,6 +191,7 @@ def passages_at(
     """The passages of `text` at the given sentence spans (as `split_sentences` gave them when
     the document was indexed); `metadata(position, start, end)` fills each one's metadata."""
     sentences = [text[s:e] for s, e in spans]
+    sections = sections_of(sentences)
     return [
         Passage(
             id=f"{doc_id}#s{i}",
@@ -201,19 +202,95 @@ def passages_at(
             position=i,
             context_before=sentences[i - 1] if i > 0 else "",
             context_after=sentences[i + 1] if i + 1 < len(sentences) else "",
-            metadata=metadata(i, start, end) if metadata else {},
+            metadata={**(metadata(i, start, end) if metadata else {}), "section": sections[i]},
         )
         for i, (sentence, (start, end)) in enumerate(zip(sentences, spans, strict=True))
     ]
 
 
+# NLM's structured-abstract categories, by the labels abstracts use for them. A sentence
+# belongs to the section whose label last opened before it ("RESULTS: ..." opens one).
+_SECTION_CATEGORIES = {
+    "BACKGROUND": ("background", "introduction", "context", "rationale"),
+    "OBJECTIVE": ("objective", "objectives", "aim", "aims", "purpose", "hypothesis", "importance"),
+    "METHODS": ("methods", "design", "setting", "participants", "patients", "interventions",
+                "materials and methods", "study design", "main outcome measures",
+                "main outcome measurements", "measurements", "patients and methods"),
+    "RESULTS": ("results", "findings", "main results"),
+    "CONCLUSIONS": ("conclusion", "conclusions", "interpretation", "conclusions and relevance",
+                    "discussion", "implications"),
+}  # fmt: skip
+_LABEL_TO_SECTION = {label: cat for cat, labels in _SECTION_CATEGORIES.items() for label in labels}
+SECTION_LABELS = sorted(_LABEL_TO_SECTION, key=len, reverse=True)  # longest first, for patterns
+_LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/-]{2,40}?)\s*:\s")
+
+
+def sections_of(sentences: Sequence[str]) -> list[str | None]:
+    """Each sentence's structured-abstract section (BACKGROUND, OBJECTIVE, METHODS, RESULTS,
+    CONCLUSIONS), carried forward from the last labelled sentence; None before any label."""
+    current: str | None = None
+    found = []
+    for sentence in sentences:
+        label = _LABEL.match(sentence)
+        if label:
+            current = _LABEL_TO_SECTION.get(label.group(1).strip().lower(), current)
+        found.append(current)
+    return found
+
+
+# ---------------------------------------------------------------- interviews
+
+# An interviewer's turn starts at "Q:" or "Q <outlet>:" (also glued after a section heading:
+# "Safer than X Q medical community: …"), or at "Interviewer:"; in a document that has such
+# turns, "The <outlet>:" opening a sentence starts one too. A named speaker ("Professor A B:",
+# "Prof. B A:", "Dr A B:") opening a sentence ends it.
+_Q_LABEL = re.compile(r"(?:^|\s)(?:Q(?:\s+[a-z]+){0,3}|Interviewer)\s*:\s")
+_OUTLET_LABEL = re.compile(r"^The(?:\s+[a-z]+){1,3}\s*:\s")
+_SPEAKER_LABEL = re.compile(
+    r"^(?:(?:Prof(?:essor)?|Dr)\.?\s+)?[A-Z][a-z]+(?:[- ][A-Z][a-z]+){1,2}\s*:\s"
+)
+
+
+def interviewer_sentences(sentences: Sequence[str]) -> list[int]:
+    """Positions of the sentences an interviewer says (questions, prompts and the remarks
+    between them): context for the answers, never findings. Empty for a non-interview."""
+    if not any(_Q_LABEL.search(s) for s in sentences):
+        return []
+    found, asking = [], False
+    for i, sentence in enumerate(sentences):
+        if _Q_LABEL.search(sentence) or _OUTLET_LABEL.match(sentence):
+            asking = True
+        elif _SPEAKER_LABEL.match(sentence):
+            asking = False
+        if asking:
+            found.append(i)
+    return found
+
+
+def as_ranges(positions: Sequence[int]) -> str:
+    """[27, 28, 29, 42] -> "27-29,42" (a Chroma-safe string in the document's metadata)."""
+    ranges: list[list[int]] = []
+    for position in positions:
+        if ranges and position == ranges[-1][1] + 1:
+            ranges[-1][1] = position
+        else:
+            ranges.append([position, position])
+    return ",".join(f"{a}-{b}" if b > a else str(a) for a, b in ranges)
+
+
 # ---------------------------------------------------------------- readers
+
+
+# What the index derives from a document's text (its facts and abbreviation pairs): a new
+# version makes the next sync rewrite every document once, so no index keeps rows without them.
+DERIVED_VERSION = "facts-1+abbreviations-1"
 
 
 def content_hash(doc: Document) -> str:
     """Hash of everything that ends up in the index for this document."""
     payload = repr((doc.text, doc.title, doc.kind, doc.citation, doc.year, doc.pmid, doc.doi,
-                    doc.authors, doc.journal, doc.design, sorted(doc.extra.items())))  # fmt: skip
+                    doc.authors, doc.journal, doc.design, sorted(doc.extra.items()),
+                    DERIVED_VERSION))  # fmt: skip
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

@@ -15,52 +15,20 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
+from .facts import Fact, group_pairs
 from .index import Embedder, EvidenceIndex, TextEmbedder, embedding_text
 from .lexical import bm25_tokens
+from .support import STOPWORDS
 from .types import Passage
 
 MEDICAL_REFERENCES = ["disease", "drug", "medical treatment", "symptom"]
 SCORED_CACHE = 20_000  # MiniLM vectors of passages kept when rescoring a bulk index's candidates
 RESCORED = 20  # per retriever, the candidates of a bulk index that MiniLM scores again
 MEDICAL_WORD = 0.32  # similarity to "disease / drug / treatment / symptom" for a medical word
-# Words of trial methodology: a question using them is about the evidence base's studies.
-_CONTEXT_WORDS = frozenset(
-    {
-        "trial",
-        "trials",
-        "study",
-        "studies",
-        "author",
-        "authors",
-        "interview",
-        "investigators",
-        "arm",
-        "arms",
-        "cohort",
-        "guideline",
-        "endpoint",
-        "outcome",
-        "randomised",
-        "randomized",
-        "participants",
-        "centres",
-        "centers",
-        "sites",
-        "limitations",
-        "criterion",
-        "criteria",
-        "inclusion",
-        "exclusion",
-        "eligibility",
-        "eligible",
-        "entry",
-        "enrolment",
-        "enrollment",
-    }
-)
-ANCHOR_ZIPF = 3.3  # corpus words rarer than this (drug or disease names) anchor a question
-RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a word is specialist, not everyday
+RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a medical word is specialist
+SPECIALIST_ZIPF = 3.0  # below this (about one use per million words) any word is specialist
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
+RESULT_BOOST = 0.3  # a comparison or effect estimate, when the question asks what was found
 NUMERIC_BOOST = 0.15  # a figure-bearing sentence, when the question asks for a figure
 CAVEAT_PENALTY = 0.5  # "could not be confirmed" sentences, unless the question is about that
 CAVEAT_BOOST = 0.2  # ... and when it is ("is it true that...?"), they come first
@@ -139,13 +107,11 @@ class HybridSearch:
         scorer: TextEmbedder | None = None,
         synonyms: dict[str, str] | None = None,
         not_study_names: frozenset[str] = frozenset(),
-        anchors: frozenset[str] = frozenset(),
     ) -> None:
         self.index = index
         self.candidates = candidates
         self.synonyms = {**GENERAL_SYNONYMS, **(synonyms or {})}
         self.not_study_names = GENERAL_ACRONYMS | {w.upper() for w in not_study_names}
-        self.anchors = frozenset(w.lower() for w in anchors)  # words tying a question to it
         self.scorer = scorer or (Embedder() if index.embedder.approximate else index.embedder)
         self._scored: OrderedDict[str, np.ndarray] = OrderedDict()
         self._scored_lock = threading.Lock()
@@ -153,6 +119,8 @@ class HybridSearch:
         self._medical: dict[str, float] = {}
         self._medical_refs: Any = None
         self._names_for: object = None
+        self._primary_for: object = None
+        self._primary_vocabulary: set[str] = set()
 
     def warm_up(self) -> None:
         """Load the model and the passages now, so the first question is as fast as the rest."""
@@ -169,10 +137,19 @@ class HybridSearch:
             dense = self.rescore(query, pool)
         fused = fuse(dense, sparse, SPARSE_WEIGHT)
         passages = self.index.passages_by_id(fused)
-        boosts = self.study_boosts(query)
+        # Rare words (drug, disease, test names) the primary study never uses: the question
+        # is about something else, so the primary study is no longer its default subject.
+        entities = self.specialist_terms(query) - self._primary_tokens()
+        asks_result = bool(_ASKS_RESULT.search(query) or _YES_NO.match(query))
+        boosts = self.study_boosts(query, default_to_primary=not entities)
         for pid, passage in passages.items():
             fused[pid] += boosts.get(passage.document_id, 0.0)
             fused[pid] += intent_adjustment(query, passage.text, self.not_study_names)
+            if entities and entities & set(bm25_tokens(passage.text)):
+                fused[pid] += STUDY_BOOST  # the sentence names the drug or disease asked about
+            if asks_result and _states_result(passage):
+                fused[pid] += RESULT_BOOST
+            fused[pid] += _section_adjustment(passage, asks_result)
         similarity = dict(dense)
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
         hits = [
@@ -182,9 +159,8 @@ class HybridSearch:
         ]
         best = max((s for _, s in dense), default=0.0)
         named = frozenset(self._study_names().named_in(query))
-        anchors = self.anchors | ({w.lower() for w in _WORDS.findall(query)} if named else set())
         terms = foreign_terms(
-            query, self.index.vocabulary(), self.medical_score, frozenset(self.synonyms), anchors
+            query, self.index.vocabulary(), self.medical_score, frozenset(self.synonyms)
         )
         return Retrieval(hits, best, terms, named)
 
@@ -209,6 +185,31 @@ class HybridSearch:
         scored.sort(key=lambda hit: (-hit[1], hit[0]))
         return scored[: self.candidates]
 
+    def _primary_tokens(self) -> set[str]:
+        """Every token the primary documents use (cached per index state)."""
+        names = self._study_names()
+        if self._primary_for is not names:
+            counts = self.index.documents()
+            ids = [f"{doc}#s{i}" for doc in names.primary
+                   for i in range(int(counts.get(doc, {}).get("passages", 0)))]  # fmt: skip
+            self._primary_vocabulary = {
+                token
+                for passage in self.index.passages_by_id(ids).values()
+                for token in bm25_tokens(passage.text)
+            }
+            self._primary_for = names
+        return self._primary_vocabulary
+
+    def specialist_terms(self, query: str) -> set[str]:
+        """Stemmed tokens of the query's rare words (drug, disease, test names) that the corpus
+        uses: a sentence naming them is about what was asked."""
+        from wordfreq import zipf_frequency
+
+        words = re.findall(r"\b[a-z][a-z-]*[a-z]\b", query.lower())
+        rare = [w for w in words if len(w) >= 4 and zipf_frequency(w, "en") < SPECIALIST_ZIPF]
+        vocabulary = self.index.vocabulary()
+        return {t for w in rare for t in bm25_tokens(w) if t in vocabulary}
+
     def medical_score(self, word: str) -> float:
         """How medical a word reads (max cosine to a few medical reference words), cached."""
         if word not in self._medical:
@@ -225,11 +226,12 @@ class HybridSearch:
         passages = self.index.passages_by_id(pid for pid, _score in hits)
         return [passages[pid] for pid, _score in hits if pid in passages]
 
-    def study_boosts(self, query: str) -> dict[str, float]:
+    def study_boosts(self, query: str, default_to_primary: bool = True) -> dict[str, float]:
         """Favour the studies a question names; if it names none, the evidence base's primary
         documents (a question like "how long was follow-up?" is about the trial at its centre)."""
         names = self._study_names()
-        return dict.fromkeys(names.named_in(query) or names.primary, STUDY_BOOST)
+        default = names.primary if default_to_primary else set()
+        return dict.fromkeys(names.named_in(query) or default, STUDY_BOOST)
 
     def _study_names(self) -> StudyNames:
         passages = self.index.passages()  # one object per index state: the cache key
@@ -325,6 +327,34 @@ _ASKS_ABOUT_SOURCES = re.compile(
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\d)")
 
 
+# "What did X show?", "Does it work?": the answer is a result, i.e. a comparison of groups or
+# an effect estimate (read from the facts extracted at ingest), not a design sentence.
+_ASKS_RESULT = re.compile(
+    r"\b(?:show(?:ed|n)?|find|found|finding|findings|results?|work(?:s|ed)?|effective|efficacy|"
+    r"benefit|superior|non-?inferior|better|worse)\b",
+    re.I,
+)
+
+
+_YES_NO = re.compile(
+    r"^\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.I
+)
+
+
+def _section_adjustment(passage: Passage, asks_result: bool) -> float:
+    """Background and objective sentences restate the study's question, so they resemble a
+    question without answering it; the conclusions are the authors' answer to it."""
+    section = passage.metadata.get("section")
+    if section in ("BACKGROUND", "OBJECTIVE"):
+        return -NUMERIC_BOOST
+    return NUMERIC_BOOST if section == "CONCLUSIONS" and asks_result else 0.0
+
+
+def _states_result(passage: Passage) -> bool:
+    facts = [Fact.from_dict(f) for f in passage.metadata.get("facts") or []]
+    return any(f.kind == "effect" for f in facts) or bool(group_pairs(facts))
+
+
 def intent_adjustment(
     query: str, text: str, not_study_names: frozenset[str] = frozenset()
 ) -> float:
@@ -372,39 +402,48 @@ def _about_sibling_trial(query: str, text: str, not_study_names: frozenset[str])
     return all(name != a or (number and d and number != d) for a, d in asked)
 
 
+_MEASUREMENT = re.compile(r"\d[\d.,]*\s*[a-zµμ]+(?:\s?/\s?[a-z0-9.]+)*")
+
+
 def foreign_terms(
     query: str,
     vocabulary: frozenset[str],
     medical: Callable[[str], float],
     synonyms: frozenset[str] = frozenset(GENERAL_SYNONYMS),
-    anchors: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
-    """Specialist words (rare in everyday English) that appear nowhere in the corpus, such as
-    "psoriasis" or "metformin": a sign the question is about something the evidence base does
-    not cover, even when the embedding finds a vaguely similar sentence.
+    """Specialist words that appear nowhere in the corpus, such as "psoriasis" or "metformin":
+    a sign the question is about something the evidence base does not cover, even when the
+    embedding finds a vaguely similar sentence.
 
-    When the question is anchored in the evidence base (it names a specialist term the corpus
-    uses, such as a drug of its trials, names one of `anchors` (the evidence base's studies and
-    the profile's drugs and condition), or speaks of the trial, its authors or arms), only medical
-    words count: "transplant" does, "acknowledge" or "qualify" do not. `medical(word)` scores
-    how medical a word is (0-1)."""
+    A word is specialist when it is rare in general English (wordfreq Zipf below
+    `SPECIALIST_ZIPF`, fewer than about one use per million words: drug and disease names), or
+    fairly rare and medical (`medical(word)`, 0-1). Everyday words a corpus happens to lack
+    ("absolute", "roughly") do not make a medical question out of scope; in a question with no
+    medical word at all, every word the corpus lacks counts. A word is known when the corpus uses
+    it, or uses each part of it ("peri-sinusoidal"), or uses it without its hyphen."""
     from wordfreq import zipf_frequency
 
-    words = dict.fromkeys(re.findall(r"[a-z][a-z-]{3,}(?!')", query.lower()))
-    rarity = {word: zipf_frequency(word, "en") for word in words}
-    known = {w for w in words if w in synonyms or set(bm25_tokens(w)) <= vocabulary}
-    anchored = bool(set(words) & (_CONTEXT_WORDS | anchors)) or any(
-        rarity[w] < ANCHOR_ZIPF and medical(w) >= MEDICAL_WORD for w in known
-    )
-    unknown = [w for w in words if w not in known]
-    if anchored:
-        return tuple(
-            w for w in unknown if rarity[w] < RARE_WORD_ZIPF and medical(w) >= MEDICAL_WORD
-        )
-    clinical = any(rarity[w] < RARE_WORD_ZIPF and medical(w) >= MEDICAL_WORD for w in known)
-    # Nothing ties the question to the evidence base: an unfamiliar specialist word counts,
-    # and so does any unfamiliar word when none of the familiar ones is clinical ("weather").
-    return tuple(w for w in unknown if rarity[w] < RARE_WORD_ZIPF or not clinical)
+    text = re.sub(r"['’]s\b", "", query.lower())  # possessives: "the public's" -> "the public"
+    text = _MEASUREMENT.sub(" ", text)  # units written after a number ("120 umol/L") are no topic
+    words = dict.fromkeys(w for w in re.findall(r"\b[a-z][a-z-]*[a-z]\b", text) if len(w) >= 4)
+
+    def in_corpus(form: str) -> bool:
+        return set(bm25_tokens(form)) <= vocabulary
+
+    def known(word: str) -> bool:
+        parts = [p for p in word.split("-") if p]
+        whole = in_corpus(word) or in_corpus(word.replace("-", ""))
+        return word in synonyms or whole or (len(parts) > 1 and all(map(in_corpus, parts)))
+
+    def specialist(word: str) -> bool:
+        rarity = zipf_frequency(word, "en")
+        medical_word = rarity < RARE_WORD_ZIPF and medical(word) >= MEDICAL_WORD
+        return rarity < SPECIALIST_ZIPF or medical_word
+
+    unknown = [w for w in words if not known(w)]
+    if not any(medical(w) >= MEDICAL_WORD for w in words if w not in STOPWORDS):
+        return tuple(unknown)  # nothing medical at all ("the weather in <a city> tomorrow")
+    return tuple(w for w in unknown if specialist(w))
 
 
 def expand_query(query: str, synonyms: dict[str, str] = GENERAL_SYNONYMS) -> str:

@@ -20,6 +20,13 @@ _ADVICE = re.compile(
     r"what should|is it safe for my|can i give|which drug should)\b",
     re.IGNORECASE,
 )
+# Creative or clerical writing is a task of another kind, whatever its topic ("a poem about
+# kidneys"): the evidence base answers questions about evidence.
+_OTHER_TASK = re.compile(
+    r"\b(?:write|compose|draft|tell)\b.{0,30}\b(?:poem|story|song|joke|essay|limerick|haiku|"
+    r"letter|email|tweet)s?\b",
+    re.IGNORECASE,
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -31,6 +38,7 @@ class Route:
     query: str  # what retrieval searches for (follow-ups resolved)
     arms: tuple[str, ...]  # treatment arms the question is about, canonical names
     asks_advice: bool
+    asks_other_task: bool = False  # a request for writing of another kind, not for evidence
     follow_up_of: str | None = None
     vocabulary: ArmVocabulary = field(default_factory=lambda: ArmVocabulary({}), compare=False)
 
@@ -71,6 +79,7 @@ def route(
         query=query,
         arms=arms,
         asks_advice=bool(_ADVICE.search(cleaned)),
+        asks_other_task=bool(_OTHER_TASK.search(cleaned)),
         follow_up_of=follow_up_of,
         vocabulary=vocabulary,
     )

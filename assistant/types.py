@@ -29,8 +29,12 @@ class Document:
 
     @property
     def short_label(self) -> str:
-        """E.g. "Zheng 2022" - used where a compact source name is needed."""
-        first = self.authors[0].split()[0] if self.authors else self.title.split()[0]
+        """E.g. "Zheng 2022" - used where a compact source name is needed (a record without
+        authors is named by its PMID, not by the first word of its title)."""
+        if self.authors:
+            first = self.authors[0].split()[0]
+        else:
+            first = f"PMID {self.pmid}" if self.pmid else self.title.split()[0]
         return f"{first} {self.year}" if self.year else first
 
 

@@ -382,7 +382,7 @@ def test_summary_and_thresholds() -> None:
     assert (s["questions"], s["passed"], s["pass_rate"]) == (3, 2, 0.6667)
     assert s["failing_ids"] == ["q2"]
     assert s["latency_p50_ms"] == 20.0
-    assert f"pass rate 66.7% < {ev.MIN_PASS_RATE:.0%}" in report.failed
+    assert f"pass rate 66.7% < {ev.MIN_PASS_RATE['dev']:.0%}" in report.failed
     assert "q2 [trial_facts; composition: answer content]: missing number(s): 83.0" in (
         report.failures_text()
     )
@@ -402,23 +402,30 @@ def test_summary_and_thresholds() -> None:
             "pass_rate": 0.95,
             "refusal_accuracy": 0.9,
             "ungrounded_numbers": 2,
-            "citation_precision": 0.5,
+            "citation_precision": 0.2,
+            "citation_support_rate": 0.9,
         }
     )
-    assert len(failing) == 3
+    assert len(failing) == 4
     assert any("refusal accuracy" in f for f in failing)
     assert any("2 ungrounded" in f for f in failing)
     assert any("citation precision" in f for f in failing)
+    assert any("citation support rate" in f for f in failing)
+    # The frozen test split has its own floors: the same summary is judged against them.
+    assert ev.failed_thresholds({"pass_rate": 0.5, "refusal_accuracy": 0.95}, "test") == []
+    assert ev.failed_thresholds({"pass_rate": 0.5, "refusal_accuracy": 0.95}, "dev") != []
 
 
 def test_thresholds_only_go_up_towards_the_issue_targets() -> None:
-    # Issue 4's targets stay written down; the enforced gates never drop below the floors
-    # reached on 2026-11-25 and never claim more than the targets.
-    assert (ev.TARGET_PASS_RATE, ev.TARGET_REFUSAL_ACCURACY) == (0.90, 1.0)
-    assert ev.MIN_PASS_RATE == ev.TARGET_PASS_RATE
-    assert ev.MIN_REFUSAL_ACCURACY == ev.TARGET_REFUSAL_ACCURACY
+    # Issue 11's target stays written down; each split's floor is what was measured on
+    # 2026-12-01 after the question-derived rules were deleted, and never claims the target.
+    assert ev.TARGET_PASS_RATE == 0.95
+    assert ev.MIN_PASS_RATE["dev"] >= 0.80 and ev.MIN_PASS_RATE["test"] >= 0.45
+    assert all(floor <= ev.TARGET_PASS_RATE for floor in ev.MIN_PASS_RATE.values())
+    assert ev.MIN_REFUSAL_ACCURACY["dev"] == 1.0
     assert ev.MAX_UNGROUNDED_NUMBERS == 0
-    assert ev.MIN_CITATION_PRECISION >= 0.95
+    assert ev.MIN_SUPPORT_RATE >= 0.95
+    assert ev.split_of(ev.TEST_QUESTIONS) == "test" and ev.split_of(ev.DEFAULT_QUESTIONS) == "dev"
 
 
 def test_percentile() -> None:
@@ -443,15 +450,16 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
     data = json.loads(json_path.read_text(encoding="utf-8"))
     assert data["summary"]["questions"] == 2
     assert data["results"][1]["passed"] is False
-    assert data["thresholds"]["min_pass_rate"] == ev.MIN_PASS_RATE
+    assert data["thresholds"]["min_pass_rate"] == ev.MIN_PASS_RATE[data["split"]]
 
 
 # ------------------------------------------------------------------ the question set itself
 
 
-@pytest.fixture(scope="module")
-def question_set() -> list[ev.Question]:
-    return ev.load_questions(QUESTIONS)
+@pytest.fixture(scope="module", params=["dev", "test"])
+def question_set(request: pytest.FixtureRequest) -> list[ev.Question]:
+    """Each split on its own (the frozen test split is checked for consistency, not tuned)."""
+    return ev.load_questions(QUESTIONS if request.param == "dev" else ev.TEST_QUESTIONS)
 
 
 @pytest.fixture(scope="module")
@@ -509,12 +517,20 @@ def test_the_set_is_well_formed(question_set: list[ev.Question]) -> None:
     assert len(set(wordings)) == len(wordings)
 
 
+def test_the_splits_share_no_question() -> None:
+    dev = ev.load_questions(QUESTIONS)
+    test = ev.load_questions(ev.TEST_QUESTIONS)
+    assert not {q.id for q in dev} & {q.id for q in test}
+    assert not {q.question.lower() for q in dev} & {q.question.lower() for q in test}
+
+
 # ------------------------------------------------------------------ the whole set, for real
 
 
 @pytest.mark.slow
-def test_the_question_set_meets_the_thresholds(bot: Any, tmp_path: Path) -> None:
-    report = ev.run_eval(QUESTIONS, bot)
+@pytest.mark.parametrize("split", [ev.DEFAULT_QUESTIONS, ev.TEST_QUESTIONS], ids=["dev", "test"])
+def test_the_question_set_meets_the_thresholds(bot: Any, tmp_path: Path, split: Path) -> None:
+    report = ev.run_eval(split, bot)
     ev.write_report(report, tmp_path)
     print("\n" + ev.format_summary(report))
     assert not report.failed, (
