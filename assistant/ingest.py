@@ -95,10 +95,14 @@ _BOILERPLATE_LINE = re.compile(
 _LEADING_NOISE = re.compile(r"^(?:swipe up on the study abstract to read)\s*", re.IGNORECASE)
 _DECIMAL_BREAK = re.compile(r"\d\.$")  # "83." at a line end: the number continues below
 _ONLY_PUNCT = re.compile(r"^[.,;:!?]+$")
+# A translation artefact: a sentence restarted mid-clause ("the partial The response rate was
+# 38.7%"). A capitalised "The" between two lower-case words is never English; it is dropped.
+_STRAY_THE = re.compile(r"\b([a-z]{3,}) The (?=[a-z]{3,}\b)")
 
 
 def clean_text(raw: str) -> str:
-    """Repair a pasted web article: drop furniture, re-join numbers split across lines.
+    """Repair a pasted web article: drop furniture, re-join numbers split across lines, drop
+    a stray restarted "The" (`_STRAY_THE`).
 
     The article arrives with numbers broken at their decimal point (`83.` / `0%` is 83.0%)
     and with sentence-final periods on lines of their own. Paragraphs come back separated by
@@ -119,6 +123,7 @@ def clean_text(raw: str) -> str:
         current = _join(current, line)
     if current:
         paragraphs.append(current)
+    paragraphs = [_STRAY_THE.sub(r"\1 ", p) for p in paragraphs]
     return "\n\n".join(_tidy(p) for p in paragraphs if _tidy(p))
 
 
@@ -306,6 +311,9 @@ def read_article(path: Path, errors: list[str] | None = None) -> Document:
     if errors is not None:
         errors.extend(notes)
     title = meta.get("title") or text.split("\n", 1)[0][:200]
+    turns = interviewer_sentences([text[a:b] for a, b in split_sentences(text)])
+    if turns:  # passages read this from their document's metadata (`present.speaker_role`)
+        meta = {**meta, "interviewer_sentences": as_ranges(turns)}
     return _document(meta, text, path, default_id=_slug(path.stem), kind="article", title=title,
                      provenance=_provenance(path, curated=meta_path.exists()))  # fmt: skip
 

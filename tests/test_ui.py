@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from assistant import Settings
 from assistant.plots import comparison_bars, difference_row, figure_for, rate_bar
+from assistant.present import speaker_role
 from assistant.profile import load_profile
 from assistant.tools.stats import compare_arms, difference_of_percentages, non_inferiority, rate
 from assistant.types import Document, Passage
@@ -405,3 +406,35 @@ def test_read_write_lock_lets_readers_share_and_writers_wait() -> None:
 def _write(lock: ReadWriteLock, order: list[str]) -> None:
     with lock.writing():
         order.append("writer")
+
+
+# ------------------------------------------------------------------ interview text as shown
+
+
+def test_interviewer_turns_are_found_and_named_speakers_end_them() -> None:
+    from assistant.ingest import as_ranges, interviewer_sentences
+
+    sentences = [
+        "Objectives: the aim was X.",
+        "Safer than Y Q medical community: research points out that X is safer.",
+        "What is the clinical significance of this?",
+        "Professor Ada Tester: Most adverse events were mild.",
+        "The rate was 8.9% vs 16.2%.",
+        "The medical community: about 70% of patients progress.",
+        "Prof. Tester Ada: We found more.",
+    ]
+    assert interviewer_sentences(sentences) == [1, 2, 5]
+    assert as_ranges([1, 2, 5, 7, 8, 9]) == "1-2,5,7-9"
+    assert interviewer_sentences(["The primary endpoint: response.", "RESULTS: 83%."]) == []
+    assert speaker_role({"interviewer_sentences": "1-2,5", "position": 5}) == "interviewer"
+    assert speaker_role({"interviewer_sentences": "1-2,5", "position": 3}) is None
+
+
+def test_a_restarted_the_is_repaired_without_moving_sentences() -> None:
+    from assistant.ingest import clean_text, split_sentences
+
+    raw = "the complete rate was 36.3%, and the partial The response rate was 38.7%. The end."
+    cleaned = clean_text(raw)
+    assert "the partial response rate was 38.7%" in cleaned
+    assert len(split_sentences(cleaned)) == len(split_sentences(raw)) == 2
+    assert clean_text("In The Lancet the authors said so.") == "In The Lancet the authors said so."
