@@ -8,6 +8,7 @@ means that element is not drawn; when nothing can be drawn faithfully, there is 
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,20 @@ ARM_CI_KEYS = (
 STUDY_KEYS = ("study", "study_label", "source_label", "short_name", "trial")
 OUTCOME_KEYS = ("outcome", "outcome_label", "endpoint")
 BAR_COLOURS = ("#2f6f9f", "#c9732c", "#5a8f3c", "#8a5aa8", "#a63d40", "#5f6b73")
+# Figures are drawn for the chat column (about 700 px at 1280 px, scaled down on a phone):
+# titles and labels are wrapped to the figure's width, never cut at its edge.
+FIGURE_WIDTH_IN = 6.4
+TITLE_CHARS = 62
+TICK_CHARS = 24
+MINUS = "\u2212"
+
+
+def wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
+
+
+def signed(value: float) -> str:
+    return f"{value:+.1f}".replace("-", MINUS)
 
 
 @dataclass(frozen=True)
@@ -191,7 +206,7 @@ def figure_for(tool_calls: Iterable[Any]) -> Figure | None:
 
 def bar_chart(bars: Sequence[ArmRate], outcome: str, difference: Difference | None) -> Figure:
     """Per-arm percentages with asymmetric 95% CI whiskers, each bar labelled with its value."""
-    fig = Figure(figsize=(6.4, 3.8), dpi=110, layout="constrained")
+    fig = Figure(figsize=(FIGURE_WIDTH_IN, 3.8), dpi=110, layout="constrained")
     ax = fig.add_subplot()
     xs = range(len(bars))
     errors = [[b.percent - b.low for b in bars], [b.high - b.percent for b in bars]]
@@ -201,47 +216,50 @@ def bar_chart(bars: Sequence[ArmRate], outcome: str, difference: Difference | No
     for x, bar in zip(xs, bars, strict=True):
         label = f"{bar.percent:.1f}%\n({bar.low:.1f}–{bar.high:.1f})"
         ax.text(x, bar.high + 2, label, ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(list(xs), [_tick(b) for b in bars])
+    ax.set_xticks(list(xs), [_tick(b) for b in bars], fontsize=8)
     ax.set_ylim(0, 119)
     ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel(f"{outcome} (%), 95% CI")
-    ax.set_title(_bar_title(outcome, difference) + "\n(numbers from the calculations)", fontsize=10)
+    title = wrap(_bar_title(outcome, difference), TITLE_CHARS)
+    ax.set_title(title + "\n(numbers from the calculations)", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
 
 def _tick(bar: ArmRate) -> str:
-    return f"{bar.label}\n{bar.counts}" if bar.counts else bar.label
+    label = wrap(bar.label, TICK_CHARS)
+    return f"{label}\n{bar.counts}" if bar.counts else label
 
 
 def _bar_title(outcome: str, difference: Difference | None) -> str:
     if difference is None:
         return outcome
     return (
-        f"{outcome}: difference {difference.rd:+.1f} points "
-        f"(95% CI {difference.low:+.1f} to {difference.high:+.1f})"
+        f"{outcome}: RD {signed(difference.rd)} points "
+        f"(95% CI {signed(difference.low)} to {signed(difference.high)})"
     )
 
 
 def forest_plot(rows: Sequence[Difference], outcome: str) -> Figure:
     """Risk differences (points) with 95% CIs, one row per comparison; never pooled."""
-    fig = Figure(figsize=(7.2, 1.4 + 0.55 * len(rows)), dpi=110, layout="constrained")
+    fig = Figure(figsize=(FIGURE_WIDTH_IN, 1.7 + 0.7 * len(rows)), dpi=110, layout="constrained")
     ax = fig.add_subplot()
     ys = list(range(len(rows)))[::-1]
     for y, row in zip(ys, rows, strict=True):
         ax.plot([row.low, row.high], [y, y], color="#222", linewidth=1.6)
         ax.plot([row.rd], [y], marker="s", color=BAR_COLOURS[0], markersize=8)
-        text = f"{row.rd:+.1f} ({row.low:+.1f} to {row.high:+.1f})"
+        text = f"{signed(row.rd)}\n({signed(row.low)} to {signed(row.high)})"
         ax.annotate(text, (1.02, y), xycoords=("axes fraction", "data"), va="center", fontsize=8)
     ax.axvline(0, color="#777", linestyle="--", linewidth=1)
     for margin in sorted({-r.margin for r in rows if r.margin}):
         ax.axvline(margin, color="#a63d40", linestyle=":", linewidth=1)
-    ax.set_yticks(ys, [row.label for row in rows])
+    ax.set_yticks(ys, [wrap(row.label, TICK_CHARS) for row in rows], fontsize=8)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     pairs = {row.arms for row in rows}
-    a, b = pairs.pop() if len(pairs) == 1 else ("first arm", "second arm")
-    ax.set_xlabel(f"Risk difference ({a} minus {b}), percentage points, 95% CI")
+    a, b = pairs.pop() if len(pairs) == 1 else ("each row's first arm", "its second")
+    xlabel = f"Risk difference ({a} minus {b}), percentage points, 95% CI"
+    ax.set_xlabel(wrap(xlabel, 70), fontsize=8)
     title = f"{outcome} by study (not pooled)" if len(rows) > 1 else f"{outcome} with 95% CI"
-    ax.set_title(f"{title}; numbers from the calculations", fontsize=10)
+    ax.set_title(wrap(f"{title}; numbers from the calculations", TITLE_CHARS), fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     return fig

@@ -215,7 +215,10 @@ def bubble_markdown(text: str, badges: Sequence[str] = ()) -> str:
         parts.append(_evidence_block(sections["Evidence"], said, badges))
     if "Calculation" in sections:
         lines = [safe_markdown(line) for line in sections["Calculation"] if line.strip()]
-        parts.append(_folded("How it was calculated", "\n".join(lines), "ea-calc-lines"))
+        if re.search(r"\d", said):  # the result is above: its inputs can wait
+            parts.append(_folded("How it was calculated", "\n".join(lines), "ea-calc-lines"))
+        else:  # the per-study results are the answer (side by side, not pooled)
+            parts.insert(1, "\n".join(lines))
     return "\n\n".join(p for p in parts if p)
 
 

@@ -325,7 +325,7 @@ def test_comparison_with_rate_calls_gives_bars_with_wilson_intervals() -> None:
     ]
     figure = figure_for(calls)
     assert isinstance(figure, Figure)
-    assert "+8.0 points (95% CI -1.8 to +17.8)" in figure.axes[0].get_title()
+    assert "RD +8.0 points (95% CI −1.8 to +17.8)" in figure.axes[0].get_title()
 
 
 def test_comparison_with_per_arm_ci_keys_gives_bars() -> None:
@@ -358,7 +358,7 @@ def test_several_comparisons_give_a_forest_plot_labelled_by_study() -> None:
     figure = figure_for([zheng, mok])
     assert figure is not None and "by study (not pooled)" in figure.axes[0].get_title()
     texts = [t.get_text() for t in figure.axes[0].texts]
-    assert "+8.0 (-1.8 to +17.8)" in texts
+    assert "+8.0\n(−1.8 to +17.8)" in texts
 
 
 def test_no_figure_without_intervals_or_with_missing_keys() -> None:
