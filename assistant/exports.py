@@ -453,7 +453,7 @@ def _volume_issue_pages(volume: str, issue: str, pages: str) -> str:
 
 
 def _short_author(full: str) -> str:
-    """ "Zheng, Zhao-Hui" -> "Zheng ZH" (MEDLINE AU style)."""
+    """ "Smith, Anne-Marie" -> "Smith AM" (MEDLINE AU style)."""
     last, _, given = full.partition(",")
     initials = "".join(part[0] for part in re.split(r"[\s.-]+", given.strip()) if part)
     return f"{last.strip()} {initials.upper()}".strip()

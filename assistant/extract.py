@@ -193,7 +193,7 @@ def _segment(text: str, analyte: str) -> str | None:
 def _is_time(segment: str, match: re.Match[str]) -> bool:
     """ "24-hour protein", "at week 24", "at 6 months" are not measurements."""
     if not match.group(2) and 1900 <= float(match.group(1)) <= 2100:
-        return True  # a year ("the KDIGO 2024 guideline")
+        return True  # a year ("the 2024 guideline")
     after = segment[match.end() : match.end() + 8].lower()
     before = segment[max(0, match.start() - 6) : match.start()].lower()
     return bool(re.match(r"\s*-?\s*(?:hours?|h\b|weeks?|months?|days?\b)", after)) or (

@@ -222,7 +222,7 @@ class Profile(_Model):
         return re.compile(r"\b(?:" + "|".join(self.subgroup_terms) + r")\b", re.I)
 
     def class_members(self, text: str) -> tuple[str, ...]:
-        """Arms of the drug classes `text` names ("calcineurin inhibitors" -> tacrolimus ...)."""
+        """Arms of the drug classes `text` names ("beta blockers" -> their member drugs)."""
         lowered = text.lower()
         return tuple(
             member

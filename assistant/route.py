@@ -99,7 +99,7 @@ _WORD = re.compile(r"[a-z][a-z-]+")
 def _is_follow_up(question: str, vocabulary: ArmVocabulary) -> bool:
     """Starts like a continuation ("and with ...?"), points back ("the difference between
     them") without naming what it is about, or is very short and names only what it is about
-    ("IVCY?") or only what is asked ("side effects?"). A short question that names both its
+    ("drug B?") or only what is asked ("side effects?"). A short question that names both its
     subject and what it asks ("Side effects of drug B?") stands on its own."""
     if _FOLLOW_UP.match(question):
         return True

@@ -146,7 +146,7 @@ def citation_support(
          the answer states in its own voice does, even when it repeats a quote word for word.
       2. Bibliographic numbers: every number in the cited documents' bibliographic lines
          (`bibliography`: names, year, journal citation) and in the citations' titles. They
-         name a source ("Zheng 2022") and are neither claims nor support.
+         name a source ("Smith 2020") and are neither claims nor support.
       3. Relied-on numbers: the numbers of the claim text that are not bibliographic, plus
          every number in the inputs and outputs of the answer's tool calls.
       4. A quote that states at least one non-bibliographic number supports the answer iff

@@ -29,7 +29,7 @@ class Document:
 
     @property
     def short_label(self) -> str:
-        """E.g. "Zheng 2022" - used where a compact source name is needed (a record without
+        """E.g. "Smith 2020" - used where a compact source name is needed (a record without
         authors is named by its PMID, not by the first word of its title)."""
         if self.authors:
             first = self.authors[0].split()[0]

@@ -1,6 +1,6 @@
 """Vocabulary an evidence base states itself, derived at ingest instead of typed into code.
 
-Abbreviation-definition pairs ("intravenous cyclophosphamide (IVCY)") are found with the
+Abbreviation-definition pairs ("angiotensin receptor blocker (ARB)") are found with the
 Schwartz-Hearst algorithm (the maintained `abbreviations` package) in each document's text
 and stored in the document's manifest row (`abbreviations`, JSON). At question time they
 expand a query's abbreviation into the words the text uses, and give an arm named by its
@@ -25,7 +25,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
 def abbreviation_pairs(text: str) -> dict[str, str]:
-    """{"IVCY": "intravenous cyclophosphamide", ...} stated in `text` (definitions cleaned of
+    """{"ARB": "angiotensin receptor blocker", ...} stated in `text` (definitions cleaned of
     stray brackets; implausibly long ones dropped)."""
     try:
         found = schwartz_hearst.extract_abbreviation_definition_pairs(doc_text=text)

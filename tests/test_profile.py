@@ -1,0 +1,92 @@
+"""The domain profile: knowledge of one evidence base lives in `corpus/profile.yaml`, is
+validated on load with a message naming the field, and never appears in the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.config import PROJECT_ROOT
+from assistant.profile import Profile, ProfileError, check_sources, load_profile
+
+BUNDLED = PROJECT_ROOT / "corpus"
+# Words of the profile that are general clinical vocabulary, not this evidence base's names.
+GENERAL = {"placebo", "steroid", "steroids", "glucocorticoid", "glucocorticoids",
+           "corticosteroid", "corticosteroids"}  # fmt: skip
+
+
+def names_of_the_bundled_evidence_base() -> set[str]:
+    """Drug, condition and study names: the profile's, plus each record's short name and
+    aliases (its study names)."""
+    names = {n for n in load_profile(BUNDLED).names() if len(n) >= 4} - GENERAL
+    for record in sorted((BUNDLED / "records").glob("*.md")):
+        if record.stem.upper() == "README":
+            continue
+        front = record.read_text(encoding="utf-8").split("---")[1]
+        meta = yaml.safe_load(front) or {}
+        for field in ("aliases", "short_name"):
+            for part in re.split(r"[;()]", str(meta.get(field) or "")):
+                words = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", part) if len(w) >= 4]
+                names.update(w.lower() for w in words)
+    return names - {"interview", "guideline", "guidelines", "japan", "japanese", "hong", "kong"}
+
+
+def test_the_code_names_no_drug_trial_or_disease_of_the_bundled_evidence_base() -> None:
+    names = names_of_the_bundled_evidence_base()
+    assert {"tacrolimus", "lupus", "zheng", "kdigo", "aurora", "ivcy"} <= names
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b", re.I)
+    hits = [
+        f"{path.relative_to(PROJECT_ROOT)}:{n}: {line.strip()[:80]}"
+        for path in sorted((PROJECT_ROOT / "assistant").rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert not hits, "evidence-base knowledge in code (move it to corpus/profile.yaml):\n" + (
+        "\n".join(hits)
+    )
+
+
+def test_the_bundled_profile_loads_and_keeps_its_features() -> None:
+    profile = load_profile(BUNDLED)
+    assert [s.id for s in profile.criteria_sets] == ["trial", "kdigo"]
+    assert profile.eligibility and profile.protocols
+    assert "lupus nephritis" in profile.coverage
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "profile.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_bad_field_is_named(tmp_path: Path) -> None:
+    bad = BUNDLED.joinpath("profile.yaml").read_text().replace("max_mg_per_day: 45",
+                                                              "max_mg_per_day: lots")  # fmt: skip
+    with pytest.raises(ProfileError, match=r"protocols\.0\.oral\.max_mg_per_day"):
+        load_profile(write(tmp_path, bad))
+    with pytest.raises(ProfileError, match=r"title: Field required"):
+        load_profile(write(tmp_path, "coverage: x\n"))
+    with pytest.raises(ProfileError, match="not a passage id"):
+        load_profile(write(tmp_path, BUNDLED.joinpath("profile.yaml").read_text().replace(
+            '"zheng2022-interview#s62"', '"somewhere"', 1)))  # fmt: skip
+    with pytest.raises(ProfileError, match="cannot be read as YAML"):
+        load_profile(write(tmp_path, "title: [unclosed\n"))
+
+
+def test_no_profile_means_the_generic_one(tmp_path: Path) -> None:
+    profile = load_profile(tmp_path)
+    assert profile == Profile.generic()
+    assert not (profile.criteria_sets or profile.eligibility or profile.protocols)
+
+
+def test_each_threshold_is_checked_against_its_passage() -> None:
+    profile = load_profile(BUNDLED)
+    stated = "Partial remission: proteinuria <3.5 g, a decrease of more than 50%, albumin ≥3.0"
+    texts = {entry.source: "no figures here" for _, entry in profile.all_sourced()}
+    with pytest.raises(ProfileError, match=r"0\.5 not stated in zheng2022-interview#s62"):
+        check_sources(profile, texts)
+    missing = {k: v for k, v in texts.items() if k != "kdigo2024#s20"}
+    with pytest.raises(ProfileError, match=r"kdigo2024#s20 is not in the evidence base"):
+        check_sources(profile, missing | {"zheng2022-interview#s63": stated})
