@@ -59,6 +59,15 @@ KIND_NAMES = {"article": "article", "abstract": "abstract record", "guideline": 
               "upload": "upload"}  # fmt: skip
 
 CSS = """
+/* Contrast (WCAG AA, checked with axe-core in the browser tests): darker subdued text and
+   a darker accent than the default theme's. */
+:root, .gradio-container, body { --body-text-color-subdued: #4b5563 !important;
+  --block-info-text-color: #4b5563 !important; --color-accent: #b4450c !important;
+  --button-primary-background-fill: #b4450c !important;
+  --button-primary-background-fill-hover: #9a3a0a !important;
+  --button-primary-text-color: #ffffff !important; }
+.tab-wrapper button.selected, button[role="tab"].selected { color: #b4450c !important; }
+footer .show-api, footer .settings, footer a, footer button { color: #4b5563 !important; }
 #ea-disclaimer { font-weight: 600; color: #8a3b12; margin: 0.2rem 0 0.4rem; }
 .ea-source { border: 1px solid var(--border-color-primary); border-radius: 6px;
              padding: 0.4rem 0.6rem; margin-bottom: 0.5rem; }
@@ -78,8 +87,8 @@ table.ea-kv td, table.ea-kv th, table.ea-docs td, table.ea-docs th {
 .ea-badge { display: inline-block; font-size: 0.78em; line-height: 1.35; padding: 0 6px;
   border-radius: 8px; background: #eef2f6; color: #334155; border: 1px solid #cfd8e3;
   white-space: normal; vertical-align: baseline; }
-details.ea-fold { margin: 0.3rem 0; } details.ea-fold > summary { cursor: pointer;
-  font-size: 0.9em; color: var(--body-text-color-subdued); }
+details.ea-fold { margin: 0.3rem 0; } #ea-chat details.ea-fold > summary { cursor: pointer;
+  font-size: 0.9em; color: #374151 !important; }
 .ea-note { margin: 0.3rem 0; font-size: 0.85em; color: #8a3b12; font-weight: 600; }
 .ea-calc .ea-headline { font-weight: 600; margin: 0.3rem 0; }
 .ea-calc .ea-rest, .ea-calc .ea-from, .ea-calc .ea-method { font-size: 0.85em; margin: 0.2rem 0; }

@@ -8,11 +8,6 @@ reached anything but the app on 127.0.0.1, or if a dialog (e.g. `alert`) fired.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,50 +16,23 @@ from browser_helpers import (
     ANSWER_TIMEOUT_MS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    PROJECT,
-    START_TIMEOUT_S,
+    AppDidNotStart,
     PageWatch,
     RunningApp,
+    running_app,
 )
-from process_helpers import free_port, stop
-
-
-def _wait_until_up(app: RunningApp) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if app.process.poll() is not None:
-            pytest.fail(f"app.py exited with {app.process.returncode}:\n{app.log_tail()}")
-        try:
-            with urllib.request.urlopen(app.url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"app.py did not answer on {app.url} within {START_TIMEOUT_S} s:\n{app.log_tail()}")
+from process_helpers import free_port
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """`python app.py` on a free port; uploads land in a temporary copy of corpus/."""
     root = tmp_path_factory.mktemp("browser-app")
-    corpus = root / "corpus"
-    shutil.copytree(PROJECT / "corpus", corpus, ignore=shutil.ignore_patterns("uploads"))
-    port = free_port()
-    env = {**os.environ, "EA_CORPUS_DIR": str(corpus), "EA_INDEX_DIR": str(root / "index"),
-           "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}  # fmt: skip
-    env.pop("CHROMA_HOST", None)  # the browser tests use the embedded store
-    log = root / "app.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=PROJECT, env=env, stdout=sink, stderr=subprocess.STDOUT
-        )
-    running = RunningApp(f"http://127.0.0.1:{port}/", corpus, log, process)
     try:
-        _wait_until_up(running)
-        yield running
-    finally:
-        stop(process)
+        with running_app(root, free_port()) as running:
+            yield running
+    except AppDidNotStart as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -88,9 +56,17 @@ def watch() -> PageWatch:
 
 
 @pytest.fixture()
-def page(browser: Any, app: RunningApp, watch: PageWatch) -> Iterator[Any]:
+def viewport() -> dict[str, int]:
+    """The window size of `page` (a test module may override this fixture or parametrize it)."""
+    return {"width": 1440, "height": 1000}
+
+
+@pytest.fixture()
+def page(
+    browser: Any, app: RunningApp, watch: PageWatch, viewport: dict[str, int]
+) -> Iterator[Any]:
     """A fresh browser session on the app; afterwards: only local requests, no dialogs."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(ANSWER_TIMEOUT_MS)
     page.on("request", lambda request: watch.requests.append(request.url))
