@@ -98,7 +98,10 @@ table.ea-check { font-size: 0.8em; border-collapse: collapse; width: 100%; table
 table.ea-check caption { text-align: left; font-weight: 600; padding: 2px 0; }
 table.ea-check th, table.ea-check td { border-bottom: 1px solid var(--border-color-primary);
   padding: 2px 4px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
-table.ea-check th:nth-child(5), table.ea-check td.ea-src { width: 34%; }
+table.ea-check th { overflow-wrap: normal; }
+table.ea-check th:nth-child(1) { width: 22%; } table.ea-check th:nth-child(2) { width: 16%; }
+table.ea-check th:nth-child(3) { width: 16%; } table.ea-check th:nth-child(4) { width: 12%; }
+table.ea-check th:nth-child(5) { width: 34%; }
 table.ea-check tr.ea-unmet td:nth-child(4) { color: #a01c1c; font-weight: 600; }
 table.ea-check tr.ea-met td:nth-child(4) { color: #2d6a2d; }
 table.ea-kv { table-layout: fixed; } table.ea-kv th { width: 45%; }
@@ -109,8 +112,17 @@ table.ea-kv td, table.ea-kv th { overflow-wrap: anywhere; }
   min-width: 0; height: auto; line-height: 1.3; }
 #ea-plot img, #ea-plot .matplotlib img { max-width: 100%; height: auto; }
 #ea-plot { overflow: hidden; }
-@media (max-width: 640px) { #ea-examples .ea-example { flex-basis: 100%; } }
+@media (max-width: 640px) {
+  #ea-examples .ea-example { flex-basis: 100%; }
+}
 """
+
+# Outside Gradio's scoped custom CSS (which only reaches inside the main column): the page's
+# side padding, narrower on a phone so the chat gets the width.
+HEAD = (
+    "<style>@media (max-width: 640px) { .main.app { padding-left: 6px !important; "
+    "padding-right: 6px !important; } }</style>"
+)
 
 CHAT_HEIGHT = "min(520px, 64vh)"  # the chat and the first line of an answer fit a laptop screen
 
@@ -118,6 +130,11 @@ CHAT_HEIGHT = "min(520px, 64vh)"  # the chat and the first line of an answer fit
 # first line is on screen (Gradio's autoscroll would jump to the bottom of a long answer).
 PLACE_ANSWER_JS = """
 () => {
+  const lineOf = (block) => {
+    const range = document.createRange();
+    range.selectNodeContents(block);
+    return range.getClientRects()[0] || block.getBoundingClientRect();
+  };
   const place = () => {
     const chat = document.querySelector('#ea-chat');
     if (!chat) return;
@@ -129,23 +146,20 @@ PLACE_ANSWER_JS = """
     chat.dataset.eaPlaced = key;
     const users = chat.querySelectorAll('[data-testid="user"]');
     const user = users.length ? users[users.length - 1] : null;
-    const first = bot.querySelector('p, li, table') || bot;
+    const block = bot.querySelector('p, li, table') || bot;
     let log = chat.querySelector('[role="log"]') || bot.parentElement;
     while (log && log !== chat && log.scrollHeight <= log.clientHeight + 1) {
       log = log.parentElement;
     }
-    if (log && log !== chat) {
+    if (log && log !== chat) {  // the question at the top of the chat box, if it leaves room
       const box = log.getBoundingClientRect();
-      const anchor = (user || bot).getBoundingClientRect();
-      log.scrollTop += anchor.top - box.top - 8;
-      const line = first.getBoundingClientRect();
-      const inner = log.getBoundingClientRect();
-      if (line.bottom > inner.bottom) log.scrollTop += line.bottom - inner.bottom + 8;
+      log.scrollTop += (user || bot).getBoundingClientRect().top - box.top - 8;
+      const line = lineOf(block);
+      if (line.bottom > box.bottom) log.scrollTop += line.bottom - box.bottom + 8;
     }
-    const r = first.getBoundingClientRect();
-    if (r.top < 0 || r.bottom > window.innerHeight) {
-      first.scrollIntoView({ block: 'center', behavior: 'instant' });
-    }
+    const line = lineOf(block);  // and the first line inside the window
+    if (line.top < 0) window.scrollBy(0, line.top - 80);
+    else if (line.bottom > window.innerHeight) window.scrollBy(0, line.bottom - innerHeight + 80);
   };
   const observer = new MutationObserver(() => requestAnimationFrame(place));
   observer.observe(document.body, { childList: true, subtree: true, characterData: true });
@@ -382,14 +396,21 @@ def _unique_titles(
     return titles
 
 
-def source_notes(meta: Mapping[str, Any]) -> str:
+def garbled(meta: Mapping[str, Any], text: str) -> bool:
+    """The sentence holds a passage its document's metadata lists as garbled in the source
+    (`garbled_text`, several separated by " | "): shown with a warning, never silently."""
+    parts = [p.strip() for p in str(meta.get("garbled_text") or "").split(" | ") if p.strip()]
+    return any(part in text for part in parts)
+
+
+def source_notes(meta: Mapping[str, Any], text: str = "") -> str:
     """Warnings a clinician needs before trusting the sentence."""
     notes = []
     if speaker_role(meta) == "interviewer":
         notes.append("The interviewer's question or remark, not a finding of the study.")
     if is_unchecked(meta):
         notes.append("Uploaded document: nobody has checked it against its source.")
-    if meta.get("garbled"):
+    if garbled(meta, text):
         notes.append("The source text is garbled here (as published); read it in context.")
     return "".join(f'<p class="ea-note">{esc(note)}</p>' for note in notes)
 
@@ -411,7 +432,7 @@ def source_html(
         f'<details class="ea-source" id="ea-source-{n}"><summary><span class="ea-n">[{n}]</span> '
         f'<span class="ea-title">{esc(shown_title)}</span> '
         f'<span class="ea-meta">{source_meta(meta)}</span></summary>'
-        f"{source_notes(meta)}"
+        f"{source_notes(meta, passage.text if passage else quote_text)}"
         f'<blockquote class="ea-context">{body}</blockquote>'
         f'<div class="ea-citation">{about}</div></details>'
     )
@@ -493,20 +514,29 @@ _RELATION = re.compile(r"\s(<=|>=|<|>|≤|≥|=)\s")
 
 
 def _split_rule(rule: str) -> tuple[str, str]:
-    """ "proteinuria < 0.5 g/day" -> ("proteinuria", "< 0.5 g/day")."""
+    """ "proteinuria < 0.5 g/day" -> ("proteinuria", "< 0.5 g/day"); "stable renal function
+    (creatinine <= 15% above baseline)" -> ("stable renal function", "creatinine ≤ 15% …")."""
     match = _RELATION.search(rule)
     if not match:
         return rule, ""
-    return rule[: match.start()].strip(), rule[match.start() :].strip()
+    name, threshold = rule[: match.start()].strip(), rule[match.start() :].strip()
+    if "(" in name:  # the test is spelled out in brackets after the criterion's name
+        name, _, inner = rule.partition("(")
+        name, threshold = name.strip(), inner.rstrip(")").strip()
+    return name, _symbols(threshold)
+
+
+def _symbols(text: str) -> str:
+    return text.replace(">=", "≥").replace("<=", "≤")
 
 
 def _patient_value(item: Mapping[str, Any]) -> str:
     value, unit = item.get("value"), str(item.get("unit") or "")
     if value is None:
         return "not given"
+    if unit == "%" and item.get("reason"):  # a change: "creatinine +5.6% vs baseline"
+        return str(item["reason"])
     shown = num(value) if isinstance(value, int | float) else str(value)
-    if unit == "%":
-        return f"{shown}%"
     return f"{shown} {unit}".strip()
 
 
@@ -524,7 +554,8 @@ def criteria_rows(
         if not isinstance(item, dict):
             continue
         if rule_key:
-            name, threshold = str(item.get("criterion") or ""), str(item.get(rule_key) or "")
+            rule = str(item.get(rule_key) or "")
+            name, threshold = str(item.get("criterion") or ""), _symbols(rule)
         else:
             name, threshold = _split_rule(str(item.get("criterion") or ""))
         pid = sources[i] if i < len(sources) else ""
@@ -927,7 +958,10 @@ class ChatApp:
 
 def _citation_badge(citation: Mapping[str, Any], passages: Mapping[str, Passage]) -> str:
     passage = passages.get(str(citation.get("id")))
-    return badge(passage.metadata) if passage else ""
+    if passage is None:
+        return ""
+    flag = " · garbled in the source" if garbled(passage.metadata, passage.text) else ""
+    return badge(passage.metadata) + flag
 
 
 def _upload_problem(source: Path, name: str) -> str | None:
@@ -1132,6 +1166,7 @@ def launch(demo: Any, port: int | None = None) -> None:
         max_file_size=MAX_UPLOAD_BYTES,
         css=CSS,
         js=PLACE_ANSWER_JS,
+        head=HEAD,
     )
 
 

@@ -438,3 +438,13 @@ def test_a_restarted_the_is_repaired_without_moving_sentences() -> None:
     assert "the partial response rate was 38.7%" in cleaned
     assert len(split_sentences(cleaned)) == len(split_sentences(raw)) == 2
     assert clean_text("In The Lancet the authors said so.") == "In The Lancet the authors said so."
+
+
+def test_a_sentence_garbled_in_the_source_is_marked() -> None:
+    text = "Trial recruited patients with SLE combined with III, Patients with type IV, V LN."
+    p = passage(text, short_name="S 2022", garbled_text="nothing here | with III, Patients with")
+    html = sources_html([{"id": "doc#s1", "title": "T", "quote": text}], {"doc#s1": p})
+    assert "garbled here" in html
+    clean = passage("A clean sentence.", garbled_text="with III, Patients with")
+    assert "garbled" not in sources_html([{"id": "doc#s1", "quote": "A clean sentence."}],
+                                         {"doc#s1": clean})  # fmt: skip
