@@ -373,7 +373,7 @@ def unchecked(meta: dict[str, Any]) -> bool:
 
 
 def source_phrase(passage: Passage) -> str:
-    """Who says it, as a compact badge ("Zheng interview 2022 · news interview", "… · unchecked
+    """Who says it, as a compact badge ("Smith interview 2021 · news interview", "… · unchecked
     upload"), so a clinician can tell trial data from an interview remark or from a file
     someone added."""
     return badge(passage.metadata)

@@ -64,7 +64,7 @@ def speaker_role(meta: Mapping[str, Any]) -> str | None:
 
 
 def badge(meta: Mapping[str, Any]) -> str:
-    """ "Zheng interview 2022 · news interview", "Tester 2024 · RCT · unchecked upload"."""
+    """ "Smith interview 2021 · news interview", "Tester 2024 · RCT · unchecked upload"."""
     name = str(meta.get("short_name") or meta.get("doc_id") or meta.get("title") or "source")
     year = str(meta.get("year") or "")
     parts = [name]
@@ -297,7 +297,7 @@ def tool_title(name: str) -> str:
 
 
 def inputs_words(call: Mapping[str, Any]) -> str:
-    """What a calculation started from, in words ("117/141 tacrolimus vs 93/124 IVCY")."""
+    """What a calculation started from, in words ("117/141 drug A vs 93/124 drug B")."""
     _, inputs = _parts(call)
     shown = {k: v for k, v in inputs.items() if v is not None}
     if {"events_a", "total_a", "events_b", "total_b"} <= set(shown):

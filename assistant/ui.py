@@ -246,7 +246,7 @@ def bubble_markdown(text: str, badges: Sequence[str] = ()) -> str:
 
 
 def _badged(line: str, badges: Sequence[str] = ()) -> str:
-    """ "… [1] _(Zheng 2022 · RCT)_" -> the sentence, its marker and a badge span; a line
+    """ "… [1] _(Smith 2020 · RCT)_" -> the sentence, its marker and a badge span; a line
     ending in a bare [n] (a calculation's result) gets citation n's badge."""
     match = _BADGE.match(line.strip())
     if match:
@@ -353,7 +353,7 @@ def doi_html(doi: str) -> str:
 
 
 def source_meta(meta: Mapping[str, Any]) -> str:
-    """ "Zheng 2022 · RCT · abstract record · PMID … · doi:…" from a passage's metadata."""
+    """ "Smith 2020 · RCT · abstract record · PMID … · doi:…" from a passage's metadata."""
     parts = [esc(badge(meta))] if meta else []
     if meta.get("pmid"):
         parts.append(pmid_html(str(meta["pmid"])))
@@ -371,7 +371,7 @@ def opening_words(quote_text: str, words: int = 8) -> str:
 
 
 def source_title(citation: Mapping[str, Any], meta: Mapping[str, Any], words: int = 8) -> str:
-    """ "Zheng interview 2022: “The complete or partial response rate was…”"."""
+    """ "Smith interview 2021: “The complete or partial response rate was…”"."""
     study = str(meta.get("short_name") or citation.get("document") or citation.get("title") or "")
     quote_text = str(citation.get("quote", ""))
     return f"{study}: “{opening_words(quote_text, words)}”" if study else quote_text
