@@ -448,3 +448,36 @@ def test_a_sentence_garbled_in_the_source_is_marked() -> None:
     clean = passage("A clean sentence.", garbled_text="with III, Patients with")
     assert "garbled" not in sources_html([{"id": "doc#s1", "quote": "A clean sentence."}],
                                          {"doc#s1": clean})  # fmt: skip
+
+
+def _texts_outside(figure: Figure) -> list[str]:
+    """Texts of the figure drawn (partly) outside its canvas: cut off when shown."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    width, height = figure.bbox.width, figure.bbox.height
+    outside = []
+    for text in figure.findobj(
+        lambda a: hasattr(a, "get_text") and hasattr(a, "get_window_extent")
+    ):
+        if not text.get_visible() or not str(text.get_text()).strip():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1:
+            outside.append(str(text.get_text()))
+    return outside
+
+
+def test_no_title_or_label_of_a_figure_is_cut_at_its_edge() -> None:
+    long_arm = "multitarget therapy (three drugs at reduced doses)"
+    zheng = compare_arms(117, 141, 93, 124, "tacrolimus", "IVCY").to_dict()
+    zheng["output"]["study"] = "A long study name interview 2022"
+    other = compare_arms(62, 135, 33, 129, long_arm, "IVCY").to_dict()
+    other["output"]["study"] = "Another study 2015"
+    forest = figure_for([zheng, other])
+    bars = figure_for([zheng, rate(117, 141).to_dict(), rate(93, 124).to_dict()])
+    for figure in (forest, bars):
+        assert isinstance(figure, Figure)
+        assert _texts_outside(figure) == []
