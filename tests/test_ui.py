@@ -166,8 +166,8 @@ def test_sources_panel_lists_title_year_identifiers_and_highlighted_quote() -> N
 
 
 def test_sources_entries_are_titled_by_study_and_opening_words_and_never_alike() -> None:
-    meta = {"short_name": "Study interview 2022", "design": "News interview", "position": 3,
-            "interviewer_sentences": "2-4"}  # fmt: skip
+    meta: dict[str, Any] = {"short_name": "Study interview 2022", "design": "News interview",
+                            "position": 3, "interviewer_sentences": "2-4"}  # fmt: skip
     same = "The response rate was 83.0% in the first group and 75.0% in the second, at week 24."
     other = same.replace("week 24", "week 52")
     cites = [{"id": f"d#s{i}", "title": "Long title", "quote": q} for i, q in
@@ -459,9 +459,10 @@ def _texts_outside(figure: Figure) -> list[str]:
     renderer = canvas.get_renderer()
     width, height = figure.bbox.width, figure.bbox.height
     outside = []
-    for text in figure.findobj(
-        lambda a: hasattr(a, "get_text") and hasattr(a, "get_window_extent")
-    ):
+    from matplotlib.text import Text
+
+    texts = [t for t in figure.findobj(Text) if isinstance(t, Text)]
+    for text in texts:
         if not text.get_visible() or not str(text.get_text()).strip():
             continue
         box = text.get_window_extent(renderer)

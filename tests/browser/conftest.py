@@ -70,7 +70,12 @@ def page(
     page = context.new_page()
     page.set_default_timeout(ANSWER_TIMEOUT_MS)
     page.on("request", lambda request: watch.requests.append(request.url))
-    page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        watch.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.on("pageerror", lambda error: watch.errors.append(str(error)))
     page.goto(app.url)
     page.wait_for_selector("#ea-question textarea")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from browser_helpers import (
     CHROMIUM,
@@ -43,7 +44,8 @@ def main(argv: list[str]) -> int:
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for size, path in ((LAPTOP, out), (PHONE, SHOTS / "readme_phone_390x844.png")):
+        sizes: list[tuple[Any, Path]] = [(LAPTOP, out), (PHONE, SHOTS / "readme_phone_390x844.png")]
+        for size, path in sizes:
             page = browser.new_page(viewport=size)
             page.set_default_timeout(60_000)
             page.goto(app.url)
