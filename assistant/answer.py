@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -16,7 +17,7 @@ from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
 from .llm import Phraser, phraser_from_settings
 from .present import badge, calculation_words, inputs_words, plain_statement, tool_title
-from .profile import Profile, check_sources, load_profile
+from .profile import Profile, ProfileError, check_sources, load_profile
 from .retrieve import GENERAL_SYNONYMS, EvidenceRetriever, HybridSearch, Retrieval
 from .route import Route, invalid_reason, route
 from .support import citation_support
@@ -25,6 +26,7 @@ from .types import Answer, Citation, Passage, ToolCall
 from .verify import GroundingPool, enforce, numbers_in, ungrounded
 from .vocabulary import stored_pairs, synonyms_from, with_derived_aliases
 
+log = logging.getLogger(__name__)
 MAX_EVIDENCE = 3
 CONFIDENT_MATCH = 0.7  # dense similarity at which an unfamiliar word no longer means off-topic
 TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
@@ -67,10 +69,10 @@ class EvidenceAssistant:
             not_study_names=self.profile.not_study_names,
         )
         if sync_corpus:
-            self.sync_corpus()
+            self.sync_corpus()  # also checks the profile's thresholds against the corpus
         elif self.index.count():
-            self._check_profile()
             self._derive_vocabulary()
+            self._check_managed_index()
         self.search.warm_up()
         self.phraser = phraser or phraser_from_settings(self.settings)
 
@@ -93,6 +95,16 @@ class EvidenceAssistant:
         self.profile = with_derived_aliases(self.base_profile, pairs)
         self.search.synonyms = {**GENERAL_SYNONYMS, **synonyms_from(pairs),
                                 **self.profile.synonyms}  # fmt: skip
+
+    def _check_managed_index(self) -> None:
+        """An index the caller manages may not hold the passages the profile cites: then the
+        tools that apply the profile's thresholds are left out (said once, in the log), so
+        no threshold is ever applied without the sentence that states it."""
+        try:
+            self._check_profile()
+        except ProfileError as exc:
+            log.warning("patient-level tools off for this index: %s", exc)
+            self.tools = tools_for(Profile.generic())
 
     def _check_profile(self) -> None:
         """Each threshold of the profile must be written in the indexed passage it cites."""

@@ -848,8 +848,11 @@ def render_html(report: Report, chart_pngs: Mapping[str, str] | None = None) -> 
             ("questions", "questions", ""),
             ("pass rate", "pass_rate", f">= {limits['min_pass_rate']}"),
             ("number accuracy", "number_accuracy", ""),
-            ("citation precision (labelled)", "citation_precision",
-             f">= {limits['min_citation_precision']}"),
+            (
+                "citation precision (labelled)",
+                "citation_precision",
+                f">= {limits['min_citation_precision']}",
+            ),
             ("citation support (chain's rule)", "citation_support_rate", f">= {MIN_SUPPORT_RATE}"),
             ("citation recall", "citation_recall", ""),
             (f"retrieval recall@{report.k}", "retrieval_recall_at_k", ""),

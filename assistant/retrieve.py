@@ -160,7 +160,11 @@ class HybridSearch:
         best = max((s for _, s in dense), default=0.0)
         named = frozenset(self._study_names().named_in(query))
         terms = foreign_terms(
-            query, self.index.vocabulary(), self.medical_score, frozenset(self.synonyms)
+            query,
+            self.index.vocabulary(),
+            self.medical_score,
+            frozenset(self.synonyms),
+            anchored=bool(named),
         )
         return Retrieval(hits, best, terms, named)
 
@@ -410,6 +414,7 @@ def foreign_terms(
     vocabulary: frozenset[str],
     medical: Callable[[str], float],
     synonyms: frozenset[str] = frozenset(GENERAL_SYNONYMS),
+    anchored: bool = False,
 ) -> tuple[str, ...]:
     """Specialist words that appear nowhere in the corpus, such as "psoriasis" or "metformin":
     a sign the question is about something the evidence base does not cover, even when the
@@ -443,6 +448,14 @@ def foreign_terms(
     unknown = [w for w in words if not known(w)]
     if not any(medical(w) >= MEDICAL_WORD for w in words if w not in STOPWORDS):
         return tuple(unknown)  # nothing medical at all ("the weather in <a city> tomorrow")
+    if anchored or any(zipf_frequency(w, "en") < SPECIALIST_ZIPF for w in words if known(w)):
+        # It names something the evidence base holds (a study, or a drug or disease name it
+        # uses): another word counts only if it reads as medical ("titrated" does not).
+        return tuple(
+            w
+            for w in unknown
+            if zipf_frequency(w, "en") < RARE_WORD_ZIPF and medical(w) >= MEDICAL_WORD
+        )
     return tuple(w for w in unknown if specialist(w))
 
 

@@ -35,7 +35,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
         pytest.fail(str(exc))
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an asyncio loop in this thread while it is open,
+# and later async tests (LangChain's standard suites) need the thread free of one.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} not found: apt-get install -y chromium"
