@@ -56,10 +56,10 @@ FP32_FFN_OUTPUT_LAYERS = 2
 MIN_PROBE_COSINE = 0.98  # an export whose vectors stray further from torch fp32 is not kept
 QUANTIZATIONS = ("avx512_vnni", "avx512", "avx2", "arm64", "fp32")
 PROBE_SENTENCES = (
-    "Tacrolimus: Complete or partial remission occurred in 52 of 80 patients (65%) at week 24.",
+    "Drug A: complete or partial response occurred in 52 of 80 patients (65%) at week 24.",
     "Serious adverse events were reported in 12.5% of the treatment group versus 9.8% with "
     "placebo (P = 0.41).",
-    "How many patients with lupus nephritis were randomised?",
+    "How many patients with chronic kidney disease were randomised?",
     "Programmed cell death is the regulated death of cells within an organism.",
     "eGFR < 30 mL/min/1.73 m² or a urine protein-to-creatinine ratio ≥ 3 g/g",
 )
