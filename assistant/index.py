@@ -3,7 +3,7 @@
 Two Chroma collections hold the index:
 
 - `<collection>`: one row per sentence passage, stored under the id `<passage id>@<content hash>`
-  (e.g. `zheng2022#s12@3f2a...`), holding only its embedding. Chroma writes a row with text and
+  (e.g. `smith2020#s12@3f2a...`), holding only its embedding. Chroma writes a row with text and
   metadata at half the speed of a bare vector, so a passage's text is not stored twice.
 - `<collection>-documents`: the manifest, one row per *committed* document: its cleaned text,
   content hash, passage count, sentence spans and bibliographic metadata. A passage is its
