@@ -860,7 +860,10 @@ class ChatApp:
                        {"role": "assistant", "content": turn.answer["answer"]}]  # fmt: skip
         turns = [*turns, turn]
         chat = [m for t in turns for m in t.messages()]
-        kept = question if status == "invalid_input" else ""  # to shorten it, not retype it
+        # The box was cleared when the question was sent; it is touched again only to give a
+        # refused question back (to shorten it, not retype it), never to wipe what the
+        # clinician has started typing meanwhile.
+        kept = question if status == "invalid_input" else gr.skip()
         yield (chat, history, turns, kept, *self.panels(turn))
 
     def panels(self, turn: Turn) -> tuple[Any, ...]:
