@@ -283,6 +283,15 @@ def as_ranges(positions: Sequence[int]) -> str:
     return ",".join(f"{a}-{b}" if b > a else str(a) for a, b in ranges)
 
 
+def in_ranges(ranges: str, position: int) -> bool:
+    """Whether `position` lies in an `as_ranges` string ("27-29,42")."""
+    for part in ranges.split(","):
+        low, _, high = part.partition("-")
+        if low.isdigit() and int(low) <= position <= int(high or low):
+            return True
+    return False
+
+
 # ---------------------------------------------------------------- readers
 
 

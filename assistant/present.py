@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .ingest import in_ranges
+
 MINUS = "\u2212"  # a real minus sign: "−1.8" reads as a number, "-1.8" as a hyphen
 UNCHECKED = "unchecked upload"
 INTERVIEWER = "interviewer's words, not a finding"
@@ -54,12 +56,8 @@ def speaker_role(meta: Mapping[str, Any]) -> str | None:
     their sentence numbers in the document's `interviewer_sentences`), else None."""
     ranges = str(meta.get("interviewer_sentences") or "")
     position = meta.get("position")
-    if not ranges or not isinstance(position, int):
-        return None
-    for part in ranges.split(","):
-        low, _, high = part.partition("-")
-        if low.isdigit() and int(low) <= position <= int(high or low):
-            return "interviewer"
+    if ranges and isinstance(position, int) and in_ranges(ranges, position):
+        return "interviewer"
     return None
 
 

@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field
 
 from .facts import Fact, group_pairs
 from .index import Embedder, EvidenceIndex, TextEmbedder, embedding_text
+from .ingest import in_ranges
 from .lexical import bm25_tokens
 from .support import STOPWORDS
 from .types import Passage
@@ -346,10 +347,13 @@ _YES_NO = re.compile(
 
 
 def _section_adjustment(passage: Passage, asks_result: bool) -> float:
-    """Background and objective sentences restate the study's question, so they resemble a
-    question without answering it; the conclusions are the authors' answer to it."""
+    """Background and objective sentences restate the study's question, and an interviewer's
+    turn asks one, so they resemble a question without answering it; the conclusions are the
+    authors' answer to it."""
     section = passage.metadata.get("section")
-    if section in ("BACKGROUND", "OBJECTIVE"):
+    interviewer = in_ranges(str(passage.metadata.get("interviewer_sentences") or ""),
+                            passage.position)  # fmt: skip
+    if section in ("BACKGROUND", "OBJECTIVE") or interviewer:
         return -NUMERIC_BOOST
     return NUMERIC_BOOST if section == "CONCLUSIONS" and asks_result else 0.0
 
