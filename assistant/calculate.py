@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import extract
+from . import extract, measurements
 from .facts import Fact, group_pairs
+from .measurements import Measurement, PatientValues
 from .profile import Profile, Protocol
 from .retrieve import Retrieval
 from .route import Route
@@ -165,43 +166,94 @@ def _no_protocol_message(profile: Profile) -> str:
     )
 
 
+def _patient_values(routed: Route) -> PatientValues:
+    """Current question first; a follow-up falls back to the earlier question's values."""
+    asked = measurements.parse(routed.question)
+    if routed.query == routed.question:
+        return asked
+    earlier = measurements.parse(routed.query)
+    found = (asked.get(a) or earlier.get(a) for a in measurements.ANALYTES)
+    return PatientValues(tuple(m for m in found if m), asked.not_understood)
+
+
+def _has_figure(values: PatientValues) -> bool:
+    return any(m.value is not None or m.baseline is not None for m in values.measurements)
+
+
+def _unread(values: PatientValues) -> list[str]:
+    return [f"not understood: '{fragment}'" for fragment in values.not_understood]
+
+
+def _unit(m: Measurement, value: float, plan: ToolPlan) -> str | None:
+    """The unit as written; else the one its size implies, said in a note; else None."""
+    if m.unit is not None:
+        return m.unit
+    unit = measurements.likely_unit(m.analyte, value, m.name)
+    if unit is None:
+        plan.notes.append(f"not understood: '{m.text}' (no unit given; please add it)")
+    else:
+        plan.notes.append(f"'{m.text}': no unit given, read as {unit}")
+    return unit
+
+
 def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
-    protein = _values(routed, extract.measured, "proteinuria")
-    albumin = _values(routed, extract.measured, "albumin")
-    creatinine = _values(routed, extract.measured, "creatinine")
+    values = _patient_values(routed)
     about_response = _REMISSION.search(routed.query) and not _ELIGIBLE.search(routed.question)
-    if not about_response or not (protein or albumin or creatinine):
+    if not about_response or not _has_figure(values):
         return False
     if "remission_check" not in plan.tools:
         return False
-    if protein is None:
+    plan.notes += _unread(values)
+    protein, albumin, creatinine = (values.get(a) for a in ("proteinuria", "albumin", "creatinine"))
+    protein_unit = _unit(protein, protein.value, plan) if protein and protein.value else None
+    if protein is None or protein.value is None or protein_unit is None:
         plan.notes.append(
             "To check remission I need the current proteinuria with its unit "
             "(for example g/24 h or UPCR in mg/mg)."
         )
         return True
-    plan.calls.append(
-        plan.tools["remission_check"](
-            proteinuria=protein.value,
-            proteinuria_unit=protein.unit or "g/24h",
-            baseline_proteinuria=protein.baseline,
-            baseline_unit=protein.baseline_unit if protein.baseline else None,
-            albumin=albumin.value if albumin else None,
-            albumin_unit=(albumin.unit or "g/dL") if albumin else None,
-            creatinine=creatinine.value if creatinine else None,
-            creatinine_unit=(creatinine.unit or "umol/L") if creatinine else None,
-            baseline_creatinine=creatinine.baseline if creatinine else None,
-            baseline_creatinine_unit=(creatinine.baseline_unit or creatinine.unit or "umol/L")
-            if creatinine and creatinine.baseline
-            else None,
-            creatinine_change_percent=None
-            if creatinine
-            else _values(routed, extract.change_percent, "creatinine"),
-            creatinine_stable=not creatinine
-            and extract.reported_stable(routed.question, "creatinine"),
-        )
-    )
+    inputs: dict[str, Any] = {"proteinuria": protein.value, "proteinuria_unit": protein_unit}
+    if protein.baseline is not None:
+        inputs["baseline_proteinuria"] = protein.baseline
+        inputs["baseline_unit"] = protein.baseline_unit or protein_unit
+    elif protein.change_percent is not None:
+        plan.notes.append(f"not understood: '{protein.text}' (a stated change is not used: the "
+                          "check needs the baseline proteinuria value)")  # fmt: skip
+    if albumin and albumin.value is not None:
+        unit = _unit(albumin, albumin.value, plan)
+        if unit is not None:
+            inputs |= {"albumin": albumin.value, "albumin_unit": unit}
+    elif albumin:
+        plan.notes.append(f"not understood: '{albumin.text}' (the check needs the albumin value)")
+    if creatinine:
+        inputs |= _creatinine_inputs(creatinine, plan)
+    plan.calls.append(plan.tools["remission_check"](**inputs))
     return True
+
+
+def _creatinine_inputs(creatinine: Measurement, plan: ToolPlan) -> dict[str, Any]:
+    """Creatinine figures, a stated change ("up 10%") or a stated state ("stable") as the
+    remission check takes them; "within normal range" needs its value and the upper limit."""
+    inputs: dict[str, Any] = {}
+    figure = creatinine.value if creatinine.value is not None else creatinine.baseline
+    unit = _unit(creatinine, figure, plan) if figure is not None else None
+    if creatinine.value is not None and unit is not None:
+        inputs |= {"creatinine": creatinine.value, "creatinine_unit": unit}
+        if creatinine.upper_normal is not None:
+            inputs["creatinine_upper_limit_normal"] = creatinine.upper_normal
+    if creatinine.baseline is not None and unit is not None:
+        inputs["baseline_creatinine"] = creatinine.baseline
+        inputs["baseline_creatinine_unit"] = creatinine.baseline_unit or unit
+    if creatinine.change_percent is not None:
+        inputs["creatinine_change_percent"] = creatinine.change_percent
+    if creatinine.state == "stable":
+        inputs["creatinine_stable"] = True
+    elif creatinine.state == "normal" and "creatinine_upper_limit_normal" not in inputs:
+        plan.notes.append(
+            f"not understood: '{creatinine.text}' (to judge the normal range the check needs "
+            "the creatinine value and the laboratory's upper limit of normal)"
+        )
+    return inputs
 
 
 def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
@@ -213,21 +265,27 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     if not _about(spec.applies_to, retrieval):
         return False  # another study's entry criteria: answered from its text
     classification = spec.classes.words if spec.classes else ()
-    protein = _values(routed, extract.measured, "proteinuria")
-    creatinine = _values(routed, extract.measured, "creatinine")
-    values = {
+    patient = _patient_values(routed)
+    protein, creatinine = patient.get("proteinuria"), patient.get("creatinine")
+    values: dict[str, Any] = {
         "age_years": _values(routed, extract.age_years),
         "bmi": _values(routed, extract.bmi),
         "isn_class": _values(routed, extract.isn_class, classification) if spec.classes else None,
         "proteinuria_g_per_24h": protein.value if protein else None,
         "creatinine": creatinine.value if creatinine else None,
     }
-    if all(v is None for v in values.values()):
+    if all(v is None for v in values.values()) and not patient.not_understood:
         return False  # a question about the criteria themselves, answered from the text
-    if creatinine and creatinine.unit:
-        values["creatinine_unit"] = creatinine.unit
-    if protein and protein.unit:
-        values["proteinuria_unit"] = protein.unit
+    plan.notes += _unread(patient)
+    for m, name in ((creatinine, "creatinine"), (protein, "proteinuria")):
+        if m is not None and m.value is not None:
+            unit = _unit(m, m.value, plan)
+            if unit is None:
+                values[name if name == "creatinine" else "proteinuria_g_per_24h"] = None
+            else:
+                values[f"{name}_unit"] = unit
+    if all(v is None for v in values.values()):
+        return True  # only fragments that could not be read: the notes say so
     plan.calls.append(plan.tools["trial_eligibility"](**values))
     return True
 

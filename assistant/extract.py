@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .measurements import UNIT_PATTERN, Measurement, unit_key
+from .measurements import parse as parse_measurements
 from .profile import ArmVocabulary
 
 NUM = r"(\d+(?:\.\d+)?)"
@@ -124,136 +126,26 @@ def _respectively(sentence: str, vocabulary: ArmVocabulary) -> list[ArmValue]:
 # ---------------------------------------------------------------- values in a question
 
 
-@dataclass(frozen=True)
-class Measured:
-    value: float
-    unit: str | None
-    baseline: float | None = None
-    baseline_unit: str | None = None
+# Patient measurements are read by `assistant/measurements.py`; these three keep the old
+# per-analyte calls working on top of it.
 
 
-_UNIT = {
-    "proteinuria": r"(g\s?/\s?24\s?h(?:ours?)?|g\s?/\s?d(?:ay)?|g\s+per\s+(?:24\s?h(?:ours?)?|day)|"
-    r"mg\s?/\s?24\s?h|mg\s?/\s?d(?:ay)?|g\s?/\s?g|mg\s?/\s?mg|mg\s?/\s?mmol|g(?![/\w]))",
-    "albumin": r"(g\s?/\s?dl|g\s?/\s?l)",
-    "creatinine": r"([µμu]mol\s?/\s?l|mg\s?/\s?dl)",
-}
-_ANALYTE = {
-    "proteinuria": r"(?:proteinuria|urine protein|urinary protein|protein\w*|upcr|uacr|pcr)",
-    "albumin": r"(?:serum albumin|albumin)",
-    "creatinine": r"(?:serum creatinine|creatinine|scr)",
-}
-
-
-def measured(text: str, analyte: str) -> Measured | None:
-    """The current (and, when given, baseline) value of one analyte, with units.
-
-    The analyte's segment runs from its name to the next analyte named. Within it, a number
-    is the baseline when "from / baseline / initially / was ... at baseline" sits next to it
-    ("fell from 4.2 to 1.5 g/day", "95 µmol/L against 90 at baseline", "Baseline proteinuria
-    was 3.0 g/day; now 0.4"); otherwise the first number is the current value and a second
-    one ("95 vs 90") the baseline.
-    """
-    segment = _segment(text, analyte)
-    if segment is None:
-        return None
-    numbers = list(re.finditer(NUM + r"\s*" + _UNIT[analyte] + "?", segment, re.IGNORECASE))
-    # A percentage is a change ("creatinine up 10%"), never a measurement: see `change_percent`.
-    numbers = [m for m in numbers if not _is_time(segment, m) and not _is_percent(segment, m)][:2]
-    if not numbers:
-        return None
-    baseline_index = _baseline_index(segment, numbers)
-    current = numbers[1 - baseline_index] if len(numbers) == 2 else numbers[0]
-    base = numbers[baseline_index] if len(numbers) == 2 else None
-    unit = _norm_unit(current.group(2)) or (_norm_unit(base.group(2)) if base else None)
-    if base is None:
-        same = re.search(r"same as (?:at )?baseline|unchanged from baseline", segment, re.I)
-        baseline = float(current.group(1)) if same else None
-        return Measured(float(current.group(1)), unit, baseline, unit if same else None)
-    return Measured(float(current.group(1)), unit, float(base.group(1)),
-                    _norm_unit(base.group(2)) or unit)  # fmt: skip
-
-
-_ANY_ANALYTE = re.compile("|".join(f"(?:{a})" for a in _ANALYTE.values()), re.IGNORECASE)
-_BEFORE_BASELINE = re.compile(r"(?:from|baseline|initially|previously|before|pre-?treatment)"
-                              r"\W*(?:\w+\W+){0,3}$", re.IGNORECASE)  # fmt: skip
-_AFTER_BASELINE = re.compile(r"^\W*(?:at|on)?\s*baseline", re.IGNORECASE)
-
-
-def _segment(text: str, analyte: str) -> str | None:
-    start = re.search(r"(?:baseline\s+)?(?:" + _ANALYTE[analyte] + ")", text, re.IGNORECASE)
-    if not start:
-        return None
-    following = _ANY_ANALYTE.search(text, start.end())
-    while following and re.fullmatch(_ANALYTE[analyte], following.group(), re.IGNORECASE):
-        following = _ANY_ANALYTE.search(text, following.end())
-    return text[start.start() : following.start() if following else len(text)]
-
-
-def _is_time(segment: str, match: re.Match[str]) -> bool:
-    """ "24-hour protein", "at week 24", "at 6 months" are not measurements."""
-    if not match.group(2) and 1900 <= float(match.group(1)) <= 2100:
-        return True  # a year ("the 2024 guideline")
-    after = segment[match.end() : match.end() + 8].lower()
-    before = segment[max(0, match.start() - 6) : match.start()].lower()
-    return bool(re.match(r"\s*-?\s*(?:hours?|h\b|weeks?|months?|days?\b)", after)) or (
-        "week" in before and not match.group(2)
-    )
-
-
-def _is_percent(segment: str, match: re.Match[str]) -> bool:
-    return not match.group(2) and segment[match.end() : match.end() + 2].lstrip().startswith("%")
-
-
-def _baseline_index(segment: str, numbers: list[re.Match[str]]) -> int:
-    """Which of two numbers is the baseline (default: the second, as in "95 vs 90")."""
-    first, *rest = numbers
-    if not rest:
-        return 1
-    between = segment[first.end() : rest[0].start()]
-    label = r"baseline\W*(?:" + "|".join(_ANALYTE.values()) + r")?\W*(?:of|was|value|is)?\W*$"
-    if re.search(label, between, re.IGNORECASE):
-        return 1  # "95 µmol/L (baseline 90)", "110 µmol/L, baseline creatinine 80 µmol/L"
-    if _AFTER_BASELINE.search(between):
-        return 0  # "3.6 g/day at baseline and is 2.8 now"
-    if _BEFORE_BASELINE.search(segment[: first.start()]):
-        return 0  # "from 4.2 to 1.5", "Baseline proteinuria was 3.0; now 0.4"
-    return 1
-
-
-def _norm_unit(unit: str | None) -> str | None:
-    if not unit:
-        return None
-    unit = re.sub(r"\s+", "", unit.lower()).replace("μ", "u").replace("µ", "u")
-    unit = unit.replace("per24hours", "/24h").replace("per24h", "/24h").replace("perday", "/day")
-    unit = re.sub(r"/24hours?$", "/24h", unit)
-    return {"g": "g/24h", "g/d": "g/day", "mg/d": "mg/day", "g/dl": "g/dL", "mg/dl": "mg/dL",
-            "umol/l": "umol/L", "g/l": "g/L"}.get(unit, unit)  # fmt: skip
-
-
-_RISE = r"up|rose|risen|increased|increase|higher|elevated|\+"
-_FALL = r"down|fell|fallen|decreased|decrease|dropped|lower|reduced|-|−"
-_CHANGE = re.compile(
-    rf"(?P<dir>{_RISE}|{_FALL})\s*(?:by\s+)?(?P<num>\d+(?:\.\d+)?)\s?%", re.IGNORECASE
-)
-_STABLE = re.compile(r"\b(?:stable|unchanged|steady|no change|not changed)\b", re.IGNORECASE)
+def measured(text: str, analyte: str) -> Measurement | None:
+    """The analyte's current (and baseline) value, if the text gives a figure for it."""
+    found = parse_measurements(text).get(analyte)
+    return found if found and (found.value is not None or found.baseline is not None) else None
 
 
 def change_percent(text: str, analyte: str) -> float | None:
-    """A change stated as a percentage in the analyte's part of the text: "creatinine up 10%
-    from baseline" -> +10, "creatinine fell by 5%" -> -5."""
-    segment = _segment(text, analyte)
-    match = _CHANGE.search(segment) if segment else None
-    if match is None:
-        return None
-    value = float(match.group("num"))
-    return -value if re.fullmatch(_FALL, match.group("dir"), re.IGNORECASE) else value
+    """A change stated as such: "creatinine up 10% from baseline" -> +10."""
+    found = parse_measurements(text).get(analyte)
+    return found.change_percent if found else None
 
 
 def reported_stable(text: str, analyte: str) -> bool:
     """ "creatinine stable", "creatinine unchanged": stated without numbers."""
-    segment = _segment(text, analyte)
-    return bool(segment and _STABLE.search(segment[:40]))
+    found = parse_measurements(text).get(analyte)
+    return bool(found and found.state == "stable")
 
 
 def weight_kg(text: str) -> float | None:
@@ -318,7 +210,7 @@ def margin_in(text: str) -> float | None:
     return float(match.group(1) or match.group(2))
 
 
-_ANY_UNIT = "(?:" + "|".join(_UNIT.values()) + r")(?![a-z])"
+_ANY_UNIT = UNIT_PATTERN
 _CONVERSION = re.compile(
     r"(?<![\w.])(-?\d+(?:\.\d+)?)\s*("
     + _ANY_UNIT
@@ -335,4 +227,4 @@ def conversion(text: str) -> tuple[float, str, str] | None:
     if not match:
         return None
     groups = [g for g in match.groups() if g]
-    return float(groups[0]), str(_norm_unit(groups[1])), str(_norm_unit(groups[-1]))
+    return float(groups[0]), str(unit_key(groups[1])), str(unit_key(groups[-1]))

@@ -1,0 +1,350 @@
+"""One parser of patient measurements (`assistant/measurements.py`).
+
+Two kinds of cases:
+- GENERATED: analytes x unit spellings x orderings of current and baseline, change forms and
+  stated states, each with the expected parse computed from the template's own parameters
+  (never by calling the parser);
+- CLINIC_NOTES: hand-written phrasings in the style of real notes, each with its expected parse
+  as a literal (including the three reported bugs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from assistant.measurements import PatientValues, likely_unit, parse, unit_key
+
+# Expected reading of one analyte: (value, unit, baseline, baseline_unit, change_percent, state)
+Reading = tuple[Any, Any, Any, Any, Any, Any]
+
+
+def reading(values: PatientValues, analyte: str) -> Reading | None:
+    m = values.get(analyte)
+    if m is None:
+        return None
+    return (m.value, m.unit, m.baseline, m.baseline_unit, m.change_percent, m.state)
+
+
+# ---------------------------------------------------------------- generated from templates
+
+
+@dataclass(frozen=True)
+class Spelling:
+    written: str  # the unit as the question writes it
+    key: str  # the unit key of assistant/tools/units.py it stands for
+    current: str  # a current and a baseline figure plausible in that unit, as written
+    baseline: str
+
+
+NAMES = {
+    "creatinine": ("creatinine", "serum creatinine", "SCr", "Cr", "sCr", "plasma creatinine"),
+    "albumin": ("albumin", "serum albumin", "alb", "Alb"),
+    "proteinuria": ("proteinuria", "urine protein", "24-h urine protein", "urinary protein"),
+    "ratio": ("UPCR", "PCR", "protein:creatinine ratio", "urine protein/creatinine ratio"),
+}
+SPELLINGS = {
+    "creatinine": (
+        Spelling("µmol/L", "umol/L", "110", "80"),
+        Spelling("umol/l", "umol/L", "132", "97"),
+        Spelling("μmol/L", "umol/L", "95", "90"),  # Greek mu
+        Spelling("micromol/L", "umol/L", "150", "120"),
+        Spelling("mg/dL", "mg/dL", "1.3", "0.9"),
+        Spelling("mg/dl", "mg/dL", "2.1", "1.4"),
+    ),
+    "albumin": (
+        Spelling("g/dL", "g/dL", "3.6", "2.8"),
+        Spelling("g/dl", "g/dL", "3.1", "2.4"),
+        Spelling("g/L", "g/L", "36", "28"),
+        Spelling("g/l", "g/L", "41", "25"),
+    ),
+    "proteinuria": (
+        Spelling("g/day", "g/day", "0.4", "3.0"),
+        Spelling("g/d", "g/day", "1.2", "4.5"),
+        Spelling("g per day", "g/day", "0.8", "2.6"),
+        Spelling("g/24h", "g/24h", "0.35", "5.1"),
+        Spelling("g/24 hours", "g/24h", "1.8", "5.0"),
+        Spelling("g/24 h", "g/24h", "0.2", "3.3"),
+        Spelling("mg/24h", "mg/24h", "400", "3000"),
+        Spelling("mg/day", "mg/day", "650", "2400"),
+    ),
+    "ratio": (
+        Spelling("g/g", "g/g", "0.4", "3.2"),
+        Spelling("mg/mg", "mg/mg", "0.6", "2.9"),
+        Spelling("mg/mmol", "mg/mmol", "45", "340"),
+        Spelling("mg/g", "mg/g", "450", "3100"),
+    ),
+}
+# (template, whether the baseline figure carries its own unit). Placeholders: {n} name,
+# {c} current, {b} baseline, {u} unit.
+ORDERINGS = (
+    ("{n} {c} {u} (baseline {b} {u})", True),
+    ("{n} {c} {u} (baseline {b})", False),
+    ("{n} went from {b} {u} to {c} {u}", True),
+    ("{n} rose from {b} to {c} {u}", False),
+    ("baseline {n} {b} {u}, now {c} {u}", True),
+    ("{n} baseline {b}, now {c} {u}", False),
+    ("{n} {c} vs {b} {u} at baseline", False),
+    ("{n} {c} {u} vs {b} {u}", True),
+    ("{n} was {b} {u} at baseline and is {c} {u} now", True),
+    ("{n} {c} {u}, baseline {n} {b} {u}", True),
+    ("Baseline {n} was {b} {u}; now {c} {u}", True),
+    ("{n} {b} → {c} {u}", False),
+    ("{n} {c} {u} ({b} at baseline)", False),
+    ("{n} {c} {u} now, {b} {u} before treatment", True),
+    ("{n} is {c} {u} at week 24, was {b} {u} at baseline", True),
+    ("{n} {c} {u} today; pre-treatment {b} {u}", True),
+    ("{n} {c} {u} against {b} at baseline", False),
+    ("{n} {c} {u} at 6 months (initially {b} {u})", True),
+)
+SINGLE = (
+    "{n} {c} {u}",
+    "current {n} {c} {u}",
+    "{n} is {c} {u} at 24 weeks",
+    "{n} of {c} {u} at 6 months",
+    "per the 2024 guideline, {n} {c} {u}",
+)
+# (template, change in percent). The figure for the change is never a measurement.
+CHANGES = (
+    ("{n} up 10% from baseline", 10.0),
+    ("{n} fell by half", -50.0),
+    ("{n} halved", -50.0),
+    ("{n} down 60%", -60.0),
+    ("{n} doubled", 100.0),
+    ("{n} increased by 20 percent", 20.0),
+    ("{n} showed a 15% rise", 15.0),
+    ("{n} 5% lower than baseline", -5.0),
+    ("{n} +8% vs baseline", 8.0),
+    ("{n} has decreased by 30% since baseline", -30.0),
+)
+STATE_FORMS = (
+    ("{n} stable", "stable"),
+    ("{n} unchanged", "stable"),
+    ("{n} steady since baseline", "stable"),
+    ("{n} within normal range", "normal"),
+    ("{n} normal", "normal"),
+    ("{n} is in the normal range", "normal"),
+)
+
+
+def _analyte(kind: str) -> str:
+    return "proteinuria" if kind == "ratio" else kind
+
+
+def _generated() -> list[tuple[str, str, Reading]]:
+    cases: list[tuple[str, str, Reading]] = []
+    for kind, spellings in SPELLINGS.items():
+        names = NAMES[kind]
+        for i, s in enumerate(spellings):
+            for j, (template, _own_unit) in enumerate(ORDERINGS):
+                name = names[(i + j) % len(names)]
+                text = template.format(n=name, c=s.current, b=s.baseline, u=s.written)
+                expected = (float(s.current), s.key, float(s.baseline), s.key, None, None)
+                cases.append((text, _analyte(kind), expected))
+            for j, template in enumerate(SINGLE):
+                name = names[(i + j) % len(names)]
+                text = template.format(n=name, c=s.current, u=s.written)
+                cases.append(
+                    (text, _analyte(kind), (float(s.current), s.key, None, None, None, None))
+                )
+        for j, (template, change) in enumerate(CHANGES):
+            for name in names[:2] if kind != "ratio" else names[:1]:
+                text = template.format(n=name)
+                cases.append((text, _analyte(kind), (None, None, None, None, change, None)))
+            s = spellings[j % len(spellings)]
+            if "%" in template or "percent" in template:  # a value and a change together
+                text = f"{names[0]} {s.current} {s.written}, " + template.format(n="").strip()
+                expected = (float(s.current), s.key, None, None, change, None)
+                cases.append((text, _analyte(kind), expected))
+        for j, (template, state) in enumerate(STATE_FORMS):
+            text = template.format(n=names[j % len(names)])
+            cases.append((text, _analyte(kind), (None, None, None, None, None, state)))
+    return cases
+
+
+GENERATED = _generated()
+
+
+def test_enough_generated_phrasings() -> None:
+    assert len(GENERATED) >= 200
+    assert len(CLINIC_NOTES) >= 40
+
+
+@pytest.mark.parametrize(("text", "analyte", "expected"), GENERATED, ids=[c[0] for c in GENERATED])
+def test_generated_phrasing(text: str, analyte: str, expected: Reading) -> None:
+    found = parse(text)
+    assert reading(found, analyte) == expected
+    assert found.not_understood == ()
+    assert [m.analyte for m in found.measurements] == [analyte]
+    _values_are_written(text, found)
+
+
+def _values_are_written(text: str, found: PatientValues) -> None:
+    """Every value and baseline is a number written in the text (never invented)."""
+    written = {float(x) for x in re.findall(r"\d+(?:\.\d+)?", text)}
+    for m in found.measurements:
+        for figure in (m.value, m.baseline, m.upper_normal):
+            assert figure is None or figure in written, (m, text)
+        assert m.text and m.text in text
+
+
+# ---------------------------------------------------------------- clinic-note phrasings
+
+U, MG, GD, GL, G24, GDAY, GG = "umol/L", "mg/dL", "g/dL", "g/L", "g/24h", "g/day", "g/g"
+# text -> {analyte: (value, unit, baseline, baseline_unit, change, state)}, not understood
+CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
+    # the three reported bugs
+    ("creatinine up 10% from baseline", {"creatinine": (None, None, None, None, 10.0, None)}, ()),
+    ("creatinine 110 umol/L, baseline creatinine 80 umol/L",
+     {"creatinine": (110.0, U, 80.0, U, None, None)}, ()),
+    ("proteinuria 0.3 g/day, creatinine stable",
+     {"proteinuria": (0.3, GDAY, None, None, None, None),
+      "creatinine": (None, None, None, None, None, "stable")}, ()),
+    # clinic notes
+    ("Cr 110 (80 at bx)", {"creatinine": (110.0, None, 80.0, None, None, None)}, ()),
+    ("UPCR 0.4 g/g, alb 3.6, Cr stable",
+     {"proteinuria": (0.4, GG, None, None, None, None),
+      "albumin": (3.6, None, None, None, None, None),
+      "creatinine": (None, None, None, None, None, "stable")}, ()),
+    ("24h urine protein down from 5 g to 1.8 g",
+     {"proteinuria": (1.8, G24, 5.0, G24, None, None)}, ()),
+    ("sCr 1.3 mg/dl up from 0.9", {"creatinine": (1.3, MG, 0.9, MG, None, None)}, ()),
+    ("creatinine a bit higher", {}, ("creatinine a bit higher",)),
+    ("Baseline proteinuria was 3.0 g/day; now 0.4",
+     {"proteinuria": (0.4, GDAY, 3.0, GDAY, None, None)}, ()),
+    ("creatinine was 80 at baseline and is 110 now",
+     {"creatinine": (110.0, None, 80.0, None, None, None)}, ()),
+    ("Cr 95 μmol/L vs 90 at baseline", {"creatinine": (95.0, U, 90.0, U, None, None)}, ()),
+    ("prot 5.0 → 1.8 g/24h, alb 3.2, creatinine stable",
+     {"proteinuria": (1.8, G24, 5.0, G24, None, None),
+      "albumin": (3.2, None, None, None, None, None),
+      "creatinine": (None, None, None, None, None, "stable")}, ()),
+    ("58F, BMI 26, class IV, 2 g prot, cr 240",
+     {"proteinuria": (2.0, G24, None, None, None, None),
+      "creatinine": (240.0, None, None, None, None, None)}, ()),
+    ("wk 24: UPCR 0.45 mg/mg, eGFR 70, alb 3.8 g/dL",
+     {"proteinuria": (0.45, "mg/mg", None, None, None, None),
+      "albumin": (3.8, GD, None, None, None, None)}, ()),
+    ("Alb 28 g/L -> 35 g/L", {"albumin": (35.0, GL, 28.0, GL, None, None)}, ()),
+    ("SCr 1.1 mg/dL (1.08 pre-tx)", {"creatinine": (1.1, MG, 1.08, MG, None, None)}, ()),
+    ("serum creatinine 76 µmol/L (74 at baseline), 24-h urine protein 0.35 g",
+     {"proteinuria": (0.35, G24, None, None, None, None),
+      "creatinine": (76.0, U, 74.0, U, None, None)}, ()),
+    ("Protein was 3.6 g/day at baseline and is 2.8 g/day now; albumin 3.1 g/dL",
+     {"proteinuria": (2.8, GDAY, 3.6, GDAY, None, None),
+      "albumin": (3.1, GD, None, None, None, None)}, ()),
+    ("creatinine 100 µmol/L, the same as at baseline",
+     {"creatinine": (100.0, U, 100.0, U, None, "stable")}, ()),
+    ("creatinine 80 µmol/L with a baseline of 78",
+     {"creatinine": (80.0, U, 78.0, U, None, None)}, ()),
+    ("34F, BMI 22, proteinuria 2.1 g/day, creatinine 110 µmol/L, biopsy class IV",
+     {"proteinuria": (2.1, GDAY, None, None, None, None),
+      "creatinine": (110.0, U, None, None, None, None)}, ()),
+    ("urine protein 1400 mg over 24 hours, creatinine 90 µmol/L",
+     {"proteinuria": (1400.0, "mg/24h", None, None, None, None),
+      "creatinine": (90.0, U, None, None, None, None)}, ()),
+    ("a protein:creatinine ratio of 0.35 g/g with creatinine unchanged at 0.9 mg/dL",
+     {"proteinuria": (0.35, GG, None, None, None, None),
+      "creatinine": (0.9, MG, None, None, None, "stable")}, ()),
+    ("Her proteinuria is down to 0.3 g a day", {"proteinuria": (0.3, GDAY, None, None, None, None)},
+     ()),
+    ("PCR 45 mg/mmol (340 at presentation)",
+     {"proteinuria": (45.0, "mg/mmol", 340.0, "mg/mmol", None, None)}, ()),
+    ("Cr 1.4 mg/dL, doubled since baseline",
+     {"creatinine": (1.4, MG, None, None, 100.0, None)}, ()),
+    ("UPCR halved, Cr up 12%",
+     {"proteinuria": (None, None, None, None, -50.0, None),
+      "creatinine": (None, None, None, None, 12.0, None)}, ()),
+    ("albumin 36 g/L, creatinine steady at 88 umol/L",
+     {"albumin": (36.0, GL, None, None, None, None),
+      "creatinine": (88.0, U, None, None, None, "stable")}, ()),
+    ("creatinine within normal limits, UPCR 0.3 g/g",
+     {"proteinuria": (0.3, GG, None, None, None, None),
+      "creatinine": (None, None, None, None, None, "normal")}, ()),
+    ("Cr 110 umol/L (ULN 100)", {"creatinine": (110.0, U, None, None, None, None)}, ()),
+    ("Cr 84 µmol/L versus 80 at bx, alb 3.4 g/dL, 24h protein 2.4 g at baseline, now 0.6 g",
+     {"creatinine": (84.0, U, 80.0, U, None, None),
+      "albumin": (3.4, GD, None, None, None, None),
+      "proteinuria": (0.6, G24, 2.4, G24, None, None)}, ()),
+    ("creatinine 1.10 mg/dL, was 1.08 mg/dL before treatment",
+     {"creatinine": (1.1, MG, 1.08, MG, None, None)}, ()),
+    ("proteinuria dropped from 6.0 to 2.9 g/day, albumin 2.8 g/dL",
+     {"proteinuria": (2.9, GDAY, 6.0, GDAY, None, None),
+      "albumin": (2.8, GD, None, None, None, None)}, ()),
+    ("At week 24 proteinuria is 0.3 g/24h, albumin 3.7 g/dL, creatinine 95 vs 90 umol/L at "
+     "baseline", {"proteinuria": (0.3, G24, None, None, None, None),
+                  "albumin": (3.7, GD, None, None, None, None),
+                  "creatinine": (95.0, U, 90.0, U, None, None)}, ()),
+    ("creatinine 70 (72 at baseline)", {"creatinine": (70.0, None, 72.0, None, None, None)}, ()),
+    ("scr 1.3, prev 0.9", {"creatinine": (1.3, None, 0.9, None, None, None)}, ()),
+    ("Creatinine is 130 µmol/L; previously 100 µmol/L",
+     {"creatinine": (130.0, U, 100.0, U, None, None)}, ()),
+    ("proteinuria 3 g/day, on prednisone 60 mg daily",
+     {"proteinuria": (3.0, GDAY, None, None, None, None)}, ()),
+    ("What proteinuria threshold does the 2024 guideline use?", {}, ()),
+    ("creatinine > 1.5 mg/dL", {}, ("creatinine > 1.5 mg/dL",)),
+    ("albumin improving, proteinuria 1.1 g/day",
+     {"proteinuria": (1.1, GDAY, None, None, None, None)}, ("albumin improving",)),
+    ("creatinine 110 80", {}, ("creatinine 110 80",)),
+    ("creatinine not stable, UPCR 0.5 g/g",
+     {"proteinuria": (0.5, GG, None, None, None, None)}, ("creatinine not stable",)),
+    ("creatinine changed 10%", {}, ("creatinine changed 10%",)),
+    ("albumin 3.6 mg/dL", {}, ("albumin 3.6 mg/dL",)),
+    ("Albumin 3.6 g/dL and creatinine steady",
+     {"albumin": (3.6, GD, None, None, None, None),
+      "creatinine": (None, None, None, None, None, "stable")}, ()),
+    ("Albumin 38 g/L, proteinuria 0.3 g/day, creatinine 80 µmol/L with a baseline of 78",
+     {"albumin": (38.0, GL, None, None, None, None),
+      "proteinuria": (0.3, GDAY, None, None, None, None),
+      "creatinine": (80.0, U, 78.0, U, None, None)}, ()),
+    ("Cr 120 umol/l, down 20% since starting treatment",
+     {"creatinine": (120.0, U, None, None, -20.0, None)}, ()),
+    ("UPCR 0.6, eGFR 72 mL/min/1.73 m2, no rescue therapy",
+     {"proteinuria": (0.6, None, None, None, None, None)}, ()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "unread"), CLINIC_NOTES, ids=[c[0] for c in CLINIC_NOTES]
+)
+def test_clinic_note(text: str, expected: dict[str, Reading], unread: tuple[str, ...]) -> None:
+    found = parse(text)
+    assert {m.analyte: reading(found, m.analyte) for m in found.measurements} == expected
+    assert found.not_understood == unread
+    _values_are_written(text, found)
+
+
+# ---------------------------------------------------------------- smaller contracts
+
+
+def test_a_stated_upper_limit_of_normal_is_kept_with_the_value() -> None:
+    creatinine = parse("Cr 110 umol/L (ULN 100)").get("creatinine")
+    assert creatinine is not None and creatinine.upper_normal == 100.0
+    reference = parse("creatinine 95 µmol/L (ref 45-90)").get("creatinine")
+    assert reference is not None and (reference.value, reference.upper_normal) == (95.0, 90.0)
+
+
+def test_units_are_the_unit_keys_of_the_tools() -> None:
+    assert unit_key("µmol/l") == unit_key("umol/L") == unit_key("μmol/L") == "umol/L"
+    assert unit_key("g per day") == unit_key("g/d") == "g/day"
+    assert unit_key("g/24 hours") == "g/24h"
+    assert unit_key("mg/dl") == "mg/dL"
+    assert unit_key("furlongs") is None
+
+
+def test_a_unit_left_out_is_only_suggested_by_size() -> None:
+    assert likely_unit("creatinine", 110) == "umol/L"
+    assert likely_unit("creatinine", 1.3) == "mg/dL"
+    assert likely_unit("creatinine", 17) is None  # neither: the unit must be asked for
+    assert likely_unit("albumin", 3.6) == "g/dL" and likely_unit("albumin", 36) == "g/L"
+    assert likely_unit("proteinuria", 0.4, "UPCR") == "g/g"
+    assert likely_unit("proteinuria", 45, "UPCR") is None
+
+
+def test_the_result_is_frozen() -> None:
+    found = parse("creatinine 110 umol/L")
+    with pytest.raises(AttributeError):
+        found.measurements[0].value = 1.0  # type: ignore[misc]
