@@ -55,8 +55,8 @@ from .embeddings import TextEmbedder, make_embedder
 from .facts import extract_facts
 from .ingest import content_hash, passages_at, passages_for, split_sentences
 from .lexical import TOKENIZER_VERSION, bm25_tokens, encodable
+from .storecheck import check_local_store
 from .types import Document, Passage
-from .vectorfiles import damaged_segments
 from .vocabulary import abbreviation_pairs
 
 log = logging.getLogger(__name__)
@@ -872,12 +872,14 @@ def _build_bm25(texts: list[str]) -> Any:
 
 
 def _refuse_damaged_vector_files(settings: Settings) -> None:
-    """Stop before Chroma's native loader reads damaged HNSW files (it would crash the process)."""
-    problems = damaged_segments(settings.index_dir / "chroma")
-    if problems:
+    """Stop before Chroma's native loader reads damaged vector files (it would crash the process):
+    a child process loads and queries the store first (see storecheck.py)."""
+    collections = [settings.collection, f"{settings.collection}-documents"]
+    problem = check_local_store(settings.index_dir, collections)
+    if problem:
         _forget_local_client(settings)
         raise IndexError_(
-            f"The index directory {settings.index_dir} is damaged ({problems[0]}). " + REBUILD_HINT
+            f"The index directory {settings.index_dir} is damaged ({problem}). " + REBUILD_HINT
         )
 
 

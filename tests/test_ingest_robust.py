@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import EvidenceAssistant, Settings
+from assistant import EvidenceAssistant, Settings, storecheck
 from assistant import index as index_module
 from assistant.index import Embedder, EvidenceIndex, IndexError_, drop_index
 from assistant.ingest import (
@@ -37,7 +37,6 @@ from assistant.ingest import (
     study_design,
 )
 from assistant.types import Document
-from assistant.vectorfiles import damaged_segments
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -457,45 +456,83 @@ def _truncate(path: Path, size: int) -> None:
 
 
 def _point_past_the_end(path: Path) -> None:
-    """Make the first level-0 link of element 3 name an element that does not exist."""
+    """Make the first level-0 link of every element name an element that does not exist."""
     header = (path.parent / "header.bin").read_bytes()
     record = int.from_bytes(header[28:36], "little")
     with path.open("r+b") as handle:
-        handle.seek(3 * record)
-        handle.write((1).to_bytes(4, "little") + (10**7).to_bytes(4, "little"))
+        for element in range(path.stat().st_size // record):
+            handle.seek(element * record)
+            handle.write((1).to_bytes(4, "little") + (10**7).to_bytes(4, "little"))
 
 
+# How each file of Chroma's vector segment is harmed (the check itself knows no file format).
 VECTOR_DAMAGE: dict[str, tuple[str, Callable[[Path], None]]] = {
-    "data_level0.bin": ("data_level0.bin is truncated", lambda p: _truncate(p, 100)),
-    "link_lists.bin": ("link_lists.bin is truncated", lambda p: _truncate(p, 7)),
-    "length.bin": ("length.bin is truncated", lambda p: _truncate(p, 0)),
-    "header.bin": ("header.bin has 60 bytes", lambda p: _truncate(p, 60)),
+    "data_level0.bin truncated": ("data_level0.bin", lambda p: _truncate(p, 100)),
+    "header.bin truncated": ("header.bin", lambda p: _truncate(p, 60)),
+    "length.bin emptied": ("length.bin", lambda p: _truncate(p, 0)),
+    "a link past the end": ("data_level0.bin", _point_past_the_end),
 }
+COLLECTIONS = ["evidence", "evidence-documents"]
 
 
-def test_damaged_vector_files_are_reported_before_chroma_reads_them(
-    tmp_path: Path, embedder: Embedder
+@pytest.fixture(scope="module")
+def sound_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A real index of more rows than Chroma's sync threshold (1000), so the vector files on
+    disk are what its loader reads; copied to a directory this process never opened."""
+    built = tmp_path_factory.mktemp("built")
+    EvidenceIndex(_settings(built), embedder=embedder).sync(list(make_documents(90)))
+    sound = tmp_path_factory.mktemp("sound") / "index"
+    shutil.copytree(built, sound)
+    return sound
+
+
+def test_a_sound_store_passes_the_check_once_then_from_its_cached_verdict(
+    sound_store: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
 ) -> None:
-    """Chroma's native HNSW loader can crash the process on such files, so we check first."""
-    source = tmp_path / "built"
-    # More rows than Chroma's sync threshold (1000), so the HNSW files on disk are what it reads.
-    EvidenceIndex(_settings(source), embedder=embedder).sync(list(make_documents(90)))
-    assert damaged_segments(source / "chroma") == []
-    damage = {**VECTOR_DAMAGE, "a link past the end": ("links to an element", _point_past_the_end)}
-    for name, (message, harm) in damage.items():
-        copy = tmp_path / f"damaged-{len(list(tmp_path.iterdir()))}"
-        shutil.copytree(source, copy)
-        segments = sorted((copy / "chroma").glob("*/header.bin"), key=_rows, reverse=True)
-        harm(segments[0].parent / (name if name.endswith(".bin") else "data_level0.bin"))
-        with pytest.raises(IndexError_, match=message) as exc:
-            EvidenceIndex(_settings(copy), embedder=embedder)
-        _rebuild_hint(exc)
-        assert str(copy) in str(exc.value)
-    # The command line says the same in one line, without a traceback (or a crash).
-    run = _cli(copy, "ask", "What was the complete response rate?")
-    assert run.returncode == 3, run.stderr[-2000:]
-    assert "links to an element" in run.stderr and "ingest --rebuild" in run.stderr
-    assert "Traceback" not in run.stderr
+    calls: list[Path] = []
+    real_probe = storecheck._probe
+
+    def probe(chroma_dir: Path, collections: list[str], timeout: float) -> str | None:
+        calls.append(chroma_dir)
+        return real_probe(chroma_dir, collections, timeout)
+
+    monkeypatch.setattr(storecheck, "_probe", probe)
+    assert storecheck.check_local_store(sound_store, COLLECTIONS) is None
+    assert calls == [sound_store / "chroma"]  # a real child process loaded and queried it
+    assert (sound_store / storecheck.VERDICT_FILE).is_file()
+    assert storecheck.check_local_store(sound_store, COLLECTIONS) is None
+    assert len(calls) == 1  # unchanged files: the verdict is reused
+    index = EvidenceIndex(_settings(sound_store), embedder=embedder)
+    assert len(index.indexed_hashes()) == 90
+
+
+@pytest.mark.parametrize("damage", list(VECTOR_DAMAGE))
+def test_damaged_vector_files_are_reported_before_chroma_reads_them(
+    sound_store: Path, tmp_path: Path, embedder: Embedder, damage: str
+) -> None:
+    """Chroma's native loader can crash the process on such files, so a child process loads
+    them first; this test process survives and gets a clear message."""
+    assert storecheck.check_local_store(sound_store, COLLECTIONS) is None
+    copy = tmp_path / "index"
+    shutil.copytree(sound_store, copy)  # with its cached sound verdict, which must not hold now
+    name, harm = VECTOR_DAMAGE[damage]
+    harm(_largest_segment(copy) / name)
+    with pytest.raises(IndexError_, match="is damaged") as exc:
+        EvidenceIndex(_settings(copy), embedder=embedder)
+    _rebuild_hint(exc)
+    assert str(copy) in str(exc.value)
+    if damage == "a link past the end":
+        # The command line says the same in one line, without a traceback (or a crash).
+        run = _cli(copy, "ask", "What was the complete response rate?")
+        assert run.returncode == 3, run.stderr[-2000:]
+        assert "is damaged" in run.stderr and "ingest --rebuild" in run.stderr
+        assert "Traceback" not in run.stderr
+
+
+def _largest_segment(index_dir: Path) -> Path:
+    """The passage collection's vector segment: the biggest directory in the Chroma store."""
+    segments = [p for p in (index_dir / "chroma").iterdir() if p.is_dir()]
+    return max(segments, key=lambda d: sum(f.stat().st_size for f in d.iterdir()))
 
 
 def _cli(index_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -506,10 +543,6 @@ def _cli(index_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [PYTHON, "-m", "assistant", *args],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
-
-
-def _rows(header: Path) -> int:
-    return int.from_bytes(header.read_bytes()[20:28], "little")
 
 
 def test_an_index_from_an_older_schema_asks_for_a_rebuild(
