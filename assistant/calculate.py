@@ -205,26 +205,27 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
         return False
     plan.notes += _unread(values)
     protein, albumin, creatinine = (values.get(a) for a in ("proteinuria", "albumin", "creatinine"))
-    protein_unit = _unit(protein, protein.value, plan) if protein and protein.value else None
-    if protein is None or protein.value is None or protein_unit is None:
+    current = protein.value if protein else None
+    protein_unit = _unit(protein, current, plan) if protein and current is not None else None
+    if protein is None or current is None or protein_unit is None:
         plan.notes.append(
             "To check remission I need the current proteinuria with its unit "
             "(for example g/24 h or UPCR in mg/mg)."
         )
         return True
-    inputs: dict[str, Any] = {"proteinuria": protein.value, "proteinuria_unit": protein_unit}
+    inputs: dict[str, Any] = {"proteinuria": current, "proteinuria_unit": protein_unit}
     if protein.baseline is not None:
         inputs["baseline_proteinuria"] = protein.baseline
         inputs["baseline_unit"] = protein.baseline_unit or protein_unit
     elif protein.change_percent is not None:
-        plan.notes.append(f"not understood: '{protein.text}' (a stated change is not used: the "
-                          "check needs the baseline proteinuria value)")  # fmt: skip
+        plan.notes.append(f"'{protein.text}': a stated change is not used; the check needs "
+                          "the baseline proteinuria value")  # fmt: skip
     if albumin and albumin.value is not None:
         unit = _unit(albumin, albumin.value, plan)
         if unit is not None:
             inputs |= {"albumin": albumin.value, "albumin_unit": unit}
     elif albumin:
-        plan.notes.append(f"not understood: '{albumin.text}' (the check needs the albumin value)")
+        plan.notes.append(f"'{albumin.text}': the check needs the serum albumin value")
     if creatinine:
         inputs |= _creatinine_inputs(creatinine, plan)
     plan.calls.append(plan.tools["remission_check"](**inputs))
@@ -274,18 +275,16 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         "proteinuria_g_per_24h": protein.value if protein else None,
         "creatinine": creatinine.value if creatinine else None,
     }
-    if all(v is None for v in values.values()) and not patient.not_understood:
+    if all(v is None for v in values.values()):
         return False  # a question about the criteria themselves, answered from the text
     plan.notes += _unread(patient)
-    for m, name in ((creatinine, "creatinine"), (protein, "proteinuria")):
+    for m, key in ((creatinine, "creatinine"), (protein, "proteinuria_g_per_24h")):
         if m is not None and m.value is not None:
             unit = _unit(m, m.value, plan)
             if unit is None:
-                values[name if name == "creatinine" else "proteinuria_g_per_24h"] = None
+                values[key] = None  # the check will say it needs this value (with its unit)
             else:
-                values[f"{name}_unit"] = unit
-    if all(v is None for v in values.values()):
-        return True  # only fragments that could not be read: the notes say so
+                values[f"{m.analyte}_unit"] = unit
     plan.calls.append(plan.tools["trial_eligibility"](**values))
     return True
 

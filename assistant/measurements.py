@@ -266,6 +266,11 @@ def unit_key(written: str) -> str | None:
 _FIGURE_AHEAD = re.compile(
     r"(?<![\w.])\d+(?:\.\d+)?\s*(?P<unit>" + UNIT_PATTERN + r"|g)\s+$", re.IGNORECASE
 )
+_CHANGE_AHEAD = re.compile(
+    r"(?<![\w.])(?:an?\s+)?\d+(?:\.\d+)?\s*(?:%|percent|per\s*cent)\s+(?:rise|increase|fall|drop|"
+    r"reduction|decrease|decline)\s+(?:in|of)\s+(?:the\s+|her\s+|his\s+)?$",
+    re.IGNORECASE,
+)
 _BARE_G = re.compile(r"\s*g(?![\w/])", re.IGNORECASE)
 _FOREIGN_UNIT = re.compile(
     r"\s*(?:mg|kg|mcg|[µμu]g|ml|mmhg|mmol|meq|iu|u/l|bpm|cm|mm|kg/m2|x\s*10|years?|yrs?|yo\b|"
@@ -377,6 +382,8 @@ def _parts(sentence: str) -> list[tuple[str, str, int, int]]:
         ahead = _FIGURE_AHEAD.search(sentence[:start]) if analyte else None
         if ahead and unit_key(ahead.group("unit")) in ANALYTES[str(analyte)].units:
             lead_start = ahead.start()  # "2 g prot", "0.4 g/g UPCR": the figure before the name
+        change = _CHANGE_AHEAD.search(sentence[:start]) if analyte else None
+        lead_start = change.start() if change else lead_start  # "a 15% rise in creatinine"
         if current:
             parts.append((current[0], current[1], current[2], max(lead_start, current[2])))
         current = (analyte, name, lead_start) if analyte else None
@@ -439,9 +446,7 @@ def _is_time(part: str, match: re.Match[str]) -> bool:
 
 def _read(analyte: str, name: str, part: str) -> tuple[Measurement | None, list[str]]:
     """One analyte's part of a sentence as a measurement, plus what could not be read."""
-    if re.search(r"\d", part):  # "... 90 µmol/L baseline: is this complete remission?"
-        tail = re.search(r"(?<=\D):\s+(?=\D*$)|\?", part)
-        part = part[: tail.start()] if tail and re.search(r"\d", part[: tail.start()]) else part
+    part = _without_question(part, name)
     fragment = _FRAGMENT_LEAD.sub("", part.strip(" ,;:").rstrip("(").strip())
     fragment = re.split(r"\s+[—–]\s+(?=\D*$)", fragment)[0]
     upper_normal = None
@@ -487,6 +492,18 @@ def _read(analyte: str, name: str, part: str) -> tuple[Measurement | None, list[
             return None, unread or [fragment]
         return None, []
     return measurement, unread
+
+
+def _without_question(part: str, name: str) -> str:
+    """The part up to a question that follows it ("creatinine 95 vs 90: is this complete
+    remission?"); a colon right after the name ("creatinine: 110") is kept."""
+    part = part.split("?")[0]
+    after_name = part.lower().find(name.lower()) + len(name)
+    for colon in re.finditer(r":\s+", part):
+        said = part[after_name : colon.start()].strip()
+        if colon.start() > after_name and said and not re.search(r"\d", part[colon.end() :]):
+            return part[: colon.start()]
+    return part
 
 
 _FRAGMENT_LEAD = re.compile(r"^(?:(?:and|with|a|an|her|his)\s+)+", re.IGNORECASE)

@@ -84,7 +84,7 @@ ORDERINGS = (
     ("{n} {c} {u} (baseline {b} {u})", True),
     ("{n} {c} {u} (baseline {b})", False),
     ("{n} went from {b} {u} to {c} {u}", True),
-    ("{n} rose from {b} to {c} {u}", False),
+    ("{n} from {b} to {c} {u}", False),
     ("baseline {n} {b} {u}, now {c} {u}", True),
     ("{n} baseline {b}, now {c} {u}", False),
     ("{n} {c} vs {b} {u} at baseline", False),
@@ -99,6 +99,21 @@ ORDERINGS = (
     ("{n} {c} {u} today; pre-treatment {b} {u}", True),
     ("{n} {c} {u} against {b} at baseline", False),
     ("{n} {c} {u} at 6 months (initially {b} {u})", True),
+    ("{n}: {c} {u} (was {b} {u})", True),
+    ("{n} {c} {u} compared with {b} {u} before treatment", True),
+    ("{n} currently {c} {u}, initially {b} {u}", True),
+    ("{n} {b} {u} at baseline, {c} {u} at week 24", True),
+    ("{n} changed from {b} {u} to {c} {u} at 6 months", True),
+    ("{n} moved to {c} {u} from {b} {u}", True),
+    ("{n} {c} {u} (previously {b} {u})", True),
+    ("prior {n} {b} {u}; latest {c} {u}", True),
+    ("{n} {c} {u}; {b} {u} at diagnosis", True),
+    ("{n} at baseline {b} {u}, today {c} {u}", True),
+    ("{n} {c} {u}; baseline value was {b} {u}", True),
+    ("{n} {c} {u} vs. {b} {u}", True),
+    ("{n} is now {c} {u} and was {b} {u}", True),
+    ("{n} {c} {u} at week 24 versus {b} {u} at baseline", True),
+    ("{n} {c} {u} now compared to {b} {u} pre-treatment", True),
 )
 SINGLE = (
     "{n} {c} {u}",
@@ -119,6 +134,14 @@ CHANGES = (
     ("{n} 5% lower than baseline", -5.0),
     ("{n} +8% vs baseline", 8.0),
     ("{n} has decreased by 30% since baseline", -30.0),
+    ("{n} fell 70%", -70.0),
+    ("{n} has fallen by 60 per cent", -60.0),
+    ("{n} up by about 10%", 10.0),
+    ("{n} rose 25 percent", 25.0),
+    ("{n} 10% above baseline", 10.0),
+    ("{n} reduced by 55%", -55.0),
+    ("a 15% rise in {n}", 15.0),
+    ("a 40% reduction in {n}", -40.0),
 )
 STATE_FORMS = (
     ("{n} stable", "stable"),
@@ -155,7 +178,7 @@ def _generated() -> list[tuple[str, str, Reading]]:
                 text = template.format(n=name)
                 cases.append((text, _analyte(kind), (None, None, None, None, change, None)))
             s = spellings[j % len(spellings)]
-            if "%" in template or "percent" in template:  # a value and a change together
+            if template.startswith("{n}") and re.search("%|per ?cent", template):  # and a value
                 text = f"{names[0]} {s.current} {s.written}, " + template.format(n="").strip()
                 expected = (float(s.current), s.key, None, None, change, None)
                 cases.append((text, _analyte(kind), expected))
@@ -348,3 +371,56 @@ def test_the_result_is_frozen() -> None:
     found = parse("creatinine 110 umol/L")
     with pytest.raises(AttributeError):
         found.measurements[0].value = 1.0  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- through the tools stage
+
+
+def _plan(question: str) -> Any:
+    from assistant.calculate import plan_tools
+    from assistant.config import PROJECT_ROOT
+    from assistant.profile import load_profile
+    from assistant.retrieve import Retrieval
+    from assistant.route import Route
+
+    profile = load_profile(PROJECT_ROOT / "corpus")
+    return plan_tools(Route(question, question, (), False), Retrieval([], 0.0), profile=profile)
+
+
+def test_a_stated_creatinine_change_reaches_the_remission_check() -> None:
+    plan = _plan("Proteinuria 0.3 g/day, albumin 3.6 g/dL, creatinine up 10% from baseline: "
+                 "complete remission?")  # fmt: skip
+    inputs = plan.calls[0].inputs
+    assert inputs["creatinine_change_percent"] == 10.0 and inputs["creatinine"] is None
+
+
+def test_current_and_baseline_creatinine_reach_the_check_unswapped() -> None:
+    plan = _plan("Proteinuria 0.3 g/day, creatinine 110 umol/L, baseline creatinine 80 umol/L. "
+                 "Remission?")  # fmt: skip
+    inputs = plan.calls[0].inputs
+    assert (inputs["creatinine"], inputs["baseline_creatinine"]) == (110.0, 80.0)
+
+
+def test_stable_creatinine_reaches_the_check() -> None:
+    plan = _plan("proteinuria 0.3 g/day, albumin 3.6 g/dL, creatinine stable: complete remission?")
+    assert plan.calls[0].inputs["creatinine_stable"] is True
+
+
+def test_what_could_not_be_read_is_said_and_the_check_names_its_needs() -> None:
+    plan = _plan("Proteinuria 0.3 g/day, albumin 3.6 g/dL, creatinine a bit higher: remission?")
+    assert "not understood: 'creatinine a bit higher'" in plan.notes
+    assert plan.calls[0].inputs["creatinine"] is None
+    assert "serum creatinine" in plan.calls[0].text  # "insufficient data (needs ...)"
+
+
+def test_normal_creatinine_without_its_limit_is_not_invented() -> None:
+    plan = _plan("Proteinuria 0.3 g/day, albumin 3.6 g/dL, creatinine normal: remission?")
+    assert any(n.startswith("not understood: 'creatinine normal'") for n in plan.notes)
+    assert plan.calls[0].inputs["creatinine_upper_limit_normal"] is None
+
+
+def test_a_unit_left_out_is_said_not_silently_assumed() -> None:
+    plan = _plan("UPCR 0.4 g/g, alb 3.6, Cr 110 (80 at bx): complete remission?")
+    inputs = plan.calls[0].inputs
+    assert (inputs["albumin_unit"], inputs["creatinine_unit"]) == ("g/dL", "umol/L")
+    assert "'alb 3.6': no unit given, read as g/dL" in plan.notes
