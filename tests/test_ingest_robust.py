@@ -508,7 +508,11 @@ def test_a_sound_store_passes_the_check_once_then_from_its_cached_verdict(
 
 @pytest.mark.parametrize("damage", list(VECTOR_DAMAGE))
 def test_damaged_vector_files_are_reported_before_chroma_reads_them(
-    sound_store: Path, tmp_path: Path, embedder: Embedder, damage: str
+    sound_store: Path,
+    tmp_path: Path,
+    embedder: Embedder,
+    damage: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Chroma's native loader can crash the process on such files, so a child process loads
     them first; this test process survives and gets a clear message."""
@@ -521,6 +525,9 @@ def test_damaged_vector_files_are_reported_before_chroma_reads_them(
         EvidenceIndex(_settings(copy), embedder=embedder)
     _rebuild_hint(exc)
     assert str(copy) in str(exc.value)
+    if damage == "data_level0.bin truncated":  # an index directory given as a relative path
+        monkeypatch.chdir(tmp_path)
+        assert storecheck.check_local_store(Path("index"), COLLECTIONS) is not None
     if damage == "a link past the end":
         # The command line says the same in one line, without a traceback (or a crash).
         run = _cli(copy, "ask", "What was the complete response rate?")
