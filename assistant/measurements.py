@@ -94,7 +94,8 @@ OTHER_QUANTITIES: tuple[str, ...] = (
     "albumin-to-creatinine ratio", "albumin/creatinine ratio", "uacr", "acr",
     "c-reactive protein", "crp", "hemoglobin", "haemoglobin", "hb", "blood pressure", "bp",
     "potassium", "sodium", "urea", "bun", "glucose", "hba1c", "platelets", "wbc",
-    "complement", "c3", "c4", "dsdna", "anti-dsdna", "dose", "class",
+    "complement", "c3", "c4", "dsdna", "anti-dsdna", "dose", "class", "protein intake",
+    "dietary protein",
 )  # fmt: skip
 
 # Spellings of each unit of `assistant/tools/units.py` (its key -> a regex, case-insensitive).
@@ -183,7 +184,8 @@ class Measurement:
     `assistant/tools/units.py` ("umol/L", "g/day", ...) or None when not written;
     `change_percent` is a change stated as such (+10 for "up 10%", -50 for "halved");
     `state` is "stable" or "normal" when the question says so; `upper_normal` is a stated
-    upper limit of the normal range (same unit as `unit`); `text` is the question's fragment."""
+    upper limit of the normal range (same unit as `unit`); `text` is the question's fragment
+    (fragments joined by "; " when the analyte is given in two sentences)."""
 
     analyte: str
     value: float | None = None
@@ -278,6 +280,7 @@ _FOREIGN_UNIT = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"(?<![\w.,/:-])([+\-−]?)(\d+(?:\.\d+)?)(?![\d])(?!\.\d)")
+_RANGE_AFTER = re.compile(r"\s*[-–]\s*\d")
 _PERCENT_AFTER = re.compile(r"\s*(?:%|percent\b|per\s*cent\b|pct\b)", re.IGNORECASE)
 _TIME_AFTER = re.compile(
     r"\s*-?\s*(?:hours?|hrs?|h\b|weeks?|wks?|months?|mos?\b|days?\b|years?|yrs?|y\b|yo\b|"
@@ -408,6 +411,9 @@ def _numbers(part: str, analyte: str) -> tuple[list[_Num], list[tuple[float, int
             continue
         if sign:
             continue  # a signed figure that is not a percentage ("-2"): not a measurement
+        if _RANGE_AFTER.match(after):
+            values.append(_Num(float(written), written, match.start(), match.end(), None, True))
+            continue  # "0.5-1.0 g/day": a range is not one value (read as not understood)
         unit_match = _UNIT_RE.match(after)
         unit = _unit_key(unit_match) if unit_match else None
         end = match.end() + (unit_match.end() if unit_match else 0)
@@ -465,7 +471,7 @@ def _read(analyte: str, name: str, part: str) -> tuple[Measurement | None, list[
     if wrong_unit or compared:
         return None, [fragment]
     if values and values[0].foreign_unit:
-        return None, [fragment]  # "creatinine 0.11 mmol/L": a unit the tools do not take
+        return None, [fragment]  # "creatinine 0.11 mmol/L", "0.5-1 g/day": not one value
     values = [n for n in values if not n.foreign_unit]  # "..., on a 60 mg dose": not this
     roles = _roles(reading, values)
     if roles is None:
@@ -652,7 +658,8 @@ def _merge(a: Measurement, b: Measurement) -> Measurement:
         pick(a.value, b.value),  # type: ignore[arg-type]
         pick(a.unit, b.unit),  # type: ignore[arg-type]
         pick(a.baseline, b.baseline),  # type: ignore[arg-type]
-        pick(a.baseline_unit, b.baseline_unit),  # type: ignore[arg-type]
+        pick(a.baseline_unit, b.baseline_unit)  # type: ignore[arg-type]
+        or (pick(a.unit, b.unit) if pick(a.baseline, b.baseline) is not None else None),
         pick(a.change_percent, b.change_percent),  # type: ignore[arg-type]
         pick(a.state, b.state),  # type: ignore[arg-type]
         f"{a.text}; {b.text}",

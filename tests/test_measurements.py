@@ -211,7 +211,7 @@ def _values_are_written(text: str, found: PatientValues) -> None:
     for m in found.measurements:
         for figure in (m.value, m.baseline, m.upper_normal):
             assert figure is None or figure in written, (m, text)
-        assert m.text and m.text in text
+        assert m.text and all(fragment in text for fragment in m.text.split("; "))
 
 
 # ---------------------------------------------------------------- clinic-note phrasings
@@ -325,6 +325,10 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
       "creatinine": (80.0, U, 78.0, U, None, None)}, ()),
     ("Cr 120 umol/l, down 20% since starting treatment",
      {"creatinine": (120.0, U, None, None, -20.0, None)}, ()),
+    ("Creatinine 110 µmol/L. Baseline creatinine was 80.",
+     {"creatinine": (110.0, U, 80.0, U, None, None)}, ()),
+    ("proteinuria 0.5-1.0 g/day", {}, ("proteinuria 0.5-1.0 g/day",)),
+    ("C-reactive protein 12 mg/L, protein intake 80 g/day", {}, ()),
     ("UPCR 0.6, eGFR 72 mL/min/1.73 m2, no rescue therapy",
      {"proteinuria": (0.6, None, None, None, None, None)}, ()),
 ]  # fmt: skip
