@@ -44,27 +44,26 @@ class Analyte:
 ANALYTES: dict[str, Analyte] = {
     # 24-h urine protein or a spot urine protein:creatinine ratio (the unit says which).
     "proteinuria": Analyte(
-        names=(
+        names=(  # a space also matches a hyphen or nothing: "24 h" is "24-h" and "24h"
             "proteinuria",
             "urine protein",
             "urinary protein",
             "protein excretion",
-            "24-h urine protein",
-            "24-hour urine protein",
             "24 h urine protein",
-            "24h urine protein",
-            "24-h proteinuria",
-            "24-hour proteinuria",
-            "24h proteinuria",
-            "24-h protein",
-            "24-hour protein",
-            "24h protein",
+            "24 hour urine protein",
+            "24 hr urine protein",
+            "24 h proteinuria",
+            "24 hour proteinuria",
+            "24 h protein",
             "24 hour protein",
+            "24 h urine",
+            "24 hour urine",
+            "24 hr urine",
             "urine protein:creatinine ratio",
-            "urine protein-to-creatinine ratio",
+            "urine protein to creatinine ratio",
             "urine protein/creatinine ratio",
             "protein:creatinine ratio",
-            "protein-to-creatinine ratio",
+            "protein to creatinine ratio",
             "protein/creatinine ratio",
             "protein creatinine ratio",
             "upcr",
@@ -121,7 +120,7 @@ BARE_GRAMS = "g/24h"
 BASELINE_BEFORE = (
     r"from|initially|originally|previously|prior|earlier|before|baseline|pre-?treatment|pre-?tx|"
     r"at\s+(?:baseline|bx|biopsy|diagnosis|presentation|onset|start)|bx|started\s+at|"
-    r"initial|previous|prev|pre"
+    r"initial|previous|prev|pre|(?:at\s+)?(?:weeks?|months?|day|wk|mo|w|m|d)\s*0(?![.\d])"
 )
 BASELINE_BEFORE_WEAK = r"was|were|used\s+to\s+be"
 CURRENT_BEFORE = (
@@ -135,7 +134,7 @@ BASELINE_AFTER = (
     r"(?:at\s+|on\s+|pre-?\s*|the\s+)?baseline|(?:at|on|pre-?)\s*(?:bx|biopsy|diagnosis|"
     r"presentation|onset)|"
     r"initially|previously|before(?:\s+treatment)?|earlier|originally|pre-?treatment|pre-?tx|"
-    r"prior"
+    r"prior|(?:at|on)\s+(?:weeks?|months?|day|wk|mo|w|m|d)\s*0(?![.\d])"
 )
 CURRENT_AFTER = (
     r"now|currently|today|at\s+(?:weeks?|months?|wk|mo|w|m)\s*\d+|"
@@ -161,7 +160,8 @@ STATES: dict[str, str] = {
 _VAGUE = (
     r"higher|lower|high|low|up|down|rising|rose|risen|increas\w*|decreas\w*|fell|fall\w*|"
     r"dropp\w*|improv\w*|wors\w*|better|elevated|raised|abnormal|deranged|changed|ok|okay|fine|"
-    r"good|bad|worse|climb\w*|creep\w*|trend\w*|bit|slightly|mild\w*|marked\w*|significant\w*"
+    r"good|bad|worse|climb\w*|creep\w*|trend\w*|bit|slightly|mild\w*|marked\w*|significant\w*|"
+    r"times|fold|twice|thrice"
 )
 _COMPARATOR = r"(?:(?<![-=])>=?|<=?|≥|≤|above|below|over|under|more\s+than|less\s+than|at\s+least|at\s+most|greater\s+than|up\s+to)"  # noqa: E501
 
@@ -246,9 +246,15 @@ _NAME_CI = re.compile(
 )
 _CASED = tuple(n for a in ANALYTES.values() for n in a.cased)
 _NAME_CASED = re.compile(r"(?<![\w-])(?:" + _alternation(_CASED) + r")(?!\w)")
-_BY_NAME = {
-    re.sub(r"[\s-]+", " ", n.lower()): key for key, a in ANALYTES.items() for n in a.names
-} | {n: key for key, a in ANALYTES.items() for n in a.cased}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s-]+", "", name.lower())
+
+
+_BY_NAME = {_key(n): key for key, a in ANALYTES.items() for n in a.names} | {
+    n: key for key, a in ANALYTES.items() for n in a.cased
+}
 _UNITS = sorted(UNIT_SPELLINGS.items(), key=lambda kv: -len(kv[1]))
 _UNIT_RE = re.compile(
     r"\s*(?:" + "|".join(f"(?P<u{i}>{p})" for i, (_, p) in enumerate(_UNITS)) + r")(?![a-z/])",
@@ -361,8 +367,7 @@ def _mentions(sentence: str) -> list[tuple[int, int, str | None, str]]:
     """(start, end, analyte or None for another quantity, name as written), in order."""
     spans: list[tuple[int, int, str | None, str]] = []
     for match in _NAME_CI.finditer(sentence):
-        key = re.sub(r"[\s-]+", " ", match.group().lower())
-        spans.append((match.start(), match.end(), _BY_NAME.get(key), match.group()))
+        spans.append((match.start(), match.end(), _BY_NAME.get(_key(match.group())), match.group()))
     for match in _NAME_CASED.finditer(sentence):
         if not any(s <= match.start() < e for s, e, _, _ in spans):
             spans.append((match.start(), match.end(), _BY_NAME[match.group()], match.group()))
@@ -640,8 +645,8 @@ def _cue_after_is_own(gap: str, has_next: bool) -> bool:
     baseline, 110" and "80 (at baseline), 110": yes; "80, now 110" and "110 (baseline 80)": no,
     it labels the next number."""
     cue = _AFTER_BASELINE_RE.match(gap) or _AFTER_CURRENT_RE.match(gap)
-    if cue is None:
-        return False
+    if cue is None or (has_next and _PRE_LABEL.fullmatch(gap)):
+        return False  # "110 baseline creatinine 80": the whole gap labels the next number
     if not has_next or not re.match(r"\s*[,;(]", gap):
         return True
     return bool(re.match(r"\s*\)", gap[cue.end() :]))

@@ -43,7 +43,14 @@ class Spelling:
 NAMES = {
     "creatinine": ("creatinine", "serum creatinine", "SCr", "Cr", "sCr", "plasma creatinine"),
     "albumin": ("albumin", "serum albumin", "alb", "Alb"),
-    "proteinuria": ("proteinuria", "urine protein", "24-h urine protein", "urinary protein"),
+    "proteinuria": (
+        "proteinuria",
+        "urine protein",
+        "24-h urine protein",
+        "urinary protein",
+        "24h urine protein",
+        "24-hour urine",
+    ),
     "ratio": ("UPCR", "PCR", "protein:creatinine ratio", "urine protein/creatinine ratio"),
 }
 SPELLINGS = {
@@ -329,6 +336,20 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
      {"creatinine": (110.0, U, 80.0, U, None, None)}, ()),
     ("proteinuria 0.5-1.0 g/day", {}, ("proteinuria 0.5-1.0 g/day",)),
     ("C-reactive protein 12 mg/L, protein intake 80 g/day", {}, ()),
+    ("creatinine 110 µmol/L at month 6 vs 90 µmol/L at month 0",
+     {"creatinine": (110.0, U, 90.0, U, None, None)}, ()),
+    ("creatinine 110 µmol/L baseline creatinine 80 µmol/L",
+     {"creatinine": (110.0, U, 80.0, U, None, None)}, ()),
+    ("her creatinine, 80 µmol/L before treatment, is now 110 µmol/L",
+     {"creatinine": (110.0, U, 80.0, U, None, None)}, ()),
+    ("At 6 months: Cr 98, UPCR 0.3, Alb 39",
+     {"proteinuria": (0.3, None, None, None, None, None),
+      "albumin": (39.0, None, None, None, None, None),
+      "creatinine": (98.0, None, None, None, None, None)}, ()),
+    ("creatinine 3 times the baseline", {}, ("creatinine 3 times the baseline",)),
+    ("creatinine 0.11 mmol/L", {}, ("creatinine 0.11 mmol/L",)),
+    ("Cr 1.5 (1.2)", {}, ("Cr 1.5 (1.2)",)),
+    ("creatinine 80 → 110 → 130", {}, ("creatinine 80 → 110 → 130",)),
     ("UPCR 0.6, eGFR 72 mL/min/1.73 m2, no rescue therapy",
      {"proteinuria": (0.6, None, None, None, None, None)}, ()),
 ]  # fmt: skip
