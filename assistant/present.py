@@ -61,6 +61,30 @@ def speaker_role(meta: Mapping[str, Any]) -> str | None:
     return None
 
 
+_ENGLISH = "en"
+
+
+def language_name(meta: Mapping[str, Any]) -> str | None:
+    """ "German" for a record its export lists as written in German only ("ger"); None when
+    it is (also) in English or names no language. A code no table knows is shown as written."""
+    codes = [c.strip() for c in str(meta.get("language") or "").split(";") if c.strip()]
+    names = [_language(code) for code in codes]
+    if not names or any(tag == _ENGLISH for tag, _ in names):
+        return None
+    return " and ".join(dict.fromkeys(name for _, name in names))
+
+
+def _language(code: str) -> tuple[str | None, str]:
+    import langcodes
+
+    try:
+        language = langcodes.Language.get(code)
+    except ValueError:  # a name, not a code ("English")
+        return (_ENGLISH if code.lower() == "english" else None), code
+    name = language.display_name()
+    return language.language, code if name.startswith("Unknown language") else name
+
+
 def badge(meta: Mapping[str, Any]) -> str:
     """ "Smith interview 2021 · news interview", "Tester 2024 · RCT · unchecked upload"."""
     name = str(meta.get("short_name") or meta.get("doc_id") or meta.get("title") or "source")
@@ -73,6 +97,8 @@ def badge(meta: Mapping[str, Any]) -> str:
         parts.append(design)
     if meta.get("kind") == "abstract" and not is_unchecked(meta):
         parts.append("abstract record")
+    if language := language_name(meta):
+        parts.append(f"in {language}")
     if is_unchecked(meta):
         parts.append(UNCHECKED)
     if speaker_role(meta) == "interviewer":

@@ -430,6 +430,21 @@ def test_interviewer_turns_are_found_and_named_speakers_end_them() -> None:
     assert speaker_role({"interviewer_sentences": "1-2,5", "position": 3}) is None
 
 
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("ger", "German"), ("chi; jpn", "Chinese and Japanese"), ("eng", None), ("eng; fre", None),
+     ("", None), ("English", None), ("zzq", "zzq")],
+)  # fmt: skip
+def test_sources_name_a_records_language_when_it_is_not_english(
+    language: str, shown: str | None
+) -> None:
+    from assistant.present import badge, language_name
+
+    meta = {"short_name": "Meyer 2019", "kind": "abstract", "language": language}
+    assert language_name(meta) == shown
+    assert ("· in " in badge(meta)) is (shown is not None)
+
+
 def test_a_restarted_the_is_repaired_without_moving_sentences() -> None:
     from assistant.ingest import clean_text, split_sentences
 
