@@ -3,21 +3,22 @@
 Chroma's native vector index loader (hnswlib, in its Rust core) trusts the files on disk: a
 truncated `data_level0.bin` or a link pointing past the end can kill the process that reads them
 (segmentation fault, abort) instead of raising. So before an `EvidenceIndex` opens a local store,
-a short-lived child Python opens the same store with chromadb itself and runs one nearest-neighbour
-query per collection, which forces the vector segment to load. If the child crashes, raises, or
-does not answer in time, the store is damaged and the caller says "rebuild the index" instead of
-crashing. The check knows nothing of Chroma's file format, so a chromadb upgrade that changes the
-format does not turn sound indexes into "damaged" ones.
+a short-lived child Python opens the same store with chromadb itself and runs a few
+nearest-neighbour queries per collection; the first forces the vector segment to load. If the
+child crashes, raises, or does not answer in time, the store is damaged and the caller says
+"rebuild the index" instead of crashing. The check knows nothing of Chroma's file format, so a
+chromadb upgrade that changes the format does not turn sound indexes into "damaged" ones.
 
 The child never loads an embedding model: it queries with a vector already stored in the
-collection and passes `embedding_function=None`. Querying a stored vector must find itself (at
-distance ~0); a store that answers but cannot do that is also reported as damaged.
+collection and passes `embedding_function=None`. A stored vector must find itself (at distance
+~0); a store where most of the sampled vectors do not is also reported as damaged (an emptied
+`length.bin` does that rather than crash).
 
 A sound verdict is cached in the index directory (`VERDICT_FILE`, written atomically), keyed by
 the chromadb version, the collections checked, and the name, size and mtime of every file of the
-store besides its SQLite database; an unchanged store is probed once. (Chroma rewrites the vector
-files of a store it has not yet compacted, i.e. below its sync threshold of 1000 updates, each
-time it opens it, so such small stores are probed on every open; larger ones hit the cache.)
+store besides its SQLite database; an unchanged store is probed once. (chromadb 1.5 rewrites the
+vector files of a small store, below its sync threshold of 1000 rows, each time it opens it, so
+such a store is probed on every open; a larger one hits the cache.)
 """
 
 from __future__ import annotations
@@ -126,11 +127,11 @@ def _probe(chroma_dir: Path, collections: Sequence[str], timeout: float) -> str 
     except OSError as exc:  # cannot start a child at all: no verdict, the caller opens as before
         log.warning("could not check the vector store %s: %s", chroma_dir, exc)
         return None
-    # The caller imports chromadb next anyway; doing it while the child works hides most of the
-    # child's own start-up (importing chromadb is most of the probe's time).
-    with contextlib.suppress(Exception):
-        importlib.import_module("chromadb")
     try:
+        # The caller imports chromadb next anyway; doing it while the child works overlaps it
+        # with the child's own start-up (importing chromadb is most of the probe's time).
+        with contextlib.suppress(Exception):
+            importlib.import_module("chromadb")
         out, err = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         child.kill()
