@@ -169,10 +169,12 @@ class EvidenceAssistant:
 
     def _in_scope(self, retrieval: Retrieval) -> bool:
         """Relevant enough to answer: a close sentence, and no specialist term the corpus lacks
-        (unless the match is very close)."""
+        (unless the match is very close, or the question's other specialist words single out
+        one document: then the answer says which words the evidence base lacks)."""
         if retrieval.best_similarity < self.settings.min_relevance:
             return False
-        return not retrieval.foreign_terms or retrieval.best_similarity >= CONFIDENT_MATCH
+        close = retrieval.best_similarity >= CONFIDENT_MATCH
+        return not retrieval.foreign_terms or close or anchored(retrieval)
 
     def compose(
         self, routed: Route, retrieval: Retrieval, plan: ToolPlan, basis: list[Passage]
@@ -202,7 +204,7 @@ class EvidenceAssistant:
             routed, _unique(evidence)[:limit], plan.calls, self.profile.shared
         )
         citations = [_citation(p) for p in evidence]
-        markdown = render(routed, evidence, plan.calls)
+        markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes)
         pool = grounding_pool(citations, evidence, plan.calls)
         markdown, _removed = enforce(markdown, pool)
         if not (citations or plan.calls) or not markdown:
@@ -250,6 +252,19 @@ def _bibliography(passage: Passage) -> str:
     return " ".join(str(meta.get(k, "")) for k in ("short_name", "citation", "year", "journal"))
 
 
+def anchored(retrieval: Retrieval) -> bool:
+    """The question's unfamiliar words are outweighed by specialist words that single out the
+    best passage's document: more of those than of them (one known drug name does not make
+    "<known drug> in <unknown disease>" a question the evidence base covers)."""
+    return len(retrieval.anchors) > len(retrieval.foreign_terms)
+
+
+def missing_terms(retrieval: Retrieval) -> tuple[str, ...]:
+    """Specialist words of the question the evidence base never uses, said plainly in an
+    answer given from the document its other specialist words single out."""
+    return retrieval.foreign_terms if anchored(retrieval) else ()
+
+
 def no_evidence_message(retrieval: Retrieval, profile: Profile) -> str:
     if not retrieval.foreign_terms:
         return profile.no_evidence_message()
@@ -295,12 +310,25 @@ def _key(value: float) -> float:
     return round(float(value), 6)
 
 
-def render(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> str:
-    """Direct answer first, then calculations with their inputs, then the quoted evidence."""
+def render(
+    routed: Route,
+    evidence: list[Passage],
+    calls: list[ToolCall],
+    missing: tuple[str, ...] = (),
+    notes: Sequence[str] = (),
+) -> str:
+    """Direct answer first, then calculations with their inputs (and `notes`: how the
+    question's values were read, or which were not), then the quoted evidence; `missing`:
+    words of the question the evidence base never uses, named under the answer."""
     lines = [direct_answer(routed, evidence, calls), ""]
+    if missing:
+        terms = ", ".join(f"“{t}”" for t in missing)
+        lines += [f"_Nothing in the evidence base mentions {terms}: this is its closest "
+                  "evidence._", ""]  # fmt: skip
     if calls:
         lines.append("**Calculation**")
         lines += [_calculation_line(n, call) for n, call in enumerate(calls)]
+        lines += [f"- _{note}_" for note in notes]
         lines.append("")
     if evidence:
         lines.append("**Evidence**")

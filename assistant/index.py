@@ -424,6 +424,18 @@ class EvidenceIndex:
             state.vocabulary = frozenset(t for t in vocab if t)
         return state.vocabulary
 
+    def passage_frequency(self, token: str) -> int:
+        """In how many committed passages a BM25 term occurs (0 for a term the index lacks)."""
+        state = self._state()
+        column = state.bm25.vocab_dict.get(token) if state.bm25 is not None else None
+        if column is None:
+            return 0
+        indptr = state.bm25.scores["indptr"]
+        return int(indptr[column + 1] - indptr[column])
+
+    def passage_total(self) -> int:
+        return self._state().total
+
     def documents(self) -> dict[str, dict[str, Any]]:
         """document id -> its metadata and passage count (for the evidence-base panel)."""
         state = self._state()

@@ -33,6 +33,8 @@ RESULT_BOOST = 0.3  # a comparison or effect estimate, when the question asks wh
 NUMERIC_BOOST = 0.15  # a figure-bearing sentence, when the question asks for a figure
 CAVEAT_PENALTY = 0.5  # "could not be confirmed" sentences, unless the question is about that
 CAVEAT_BOOST = 0.2  # ... and when it is ("is it true that...?"), they come first
+SPECIFIC_SHARE = 0.01  # a word in at most this share of the corpus's sentences is specific
+SPECIFIC_MIN = 5  # ... or in at most this many (small corpora)
 SPARSE_WEIGHT = 0.6  # measured on the eval set (top-2 hit rate), over 0.4-0.7
 
 # Words clinicians use for the same thing as papers do, in any field of clinical research
@@ -91,6 +93,10 @@ class Retrieval:
     best_similarity: float
     foreign_terms: tuple[str, ...] = ()  # specialist words of the query the corpus never uses
     named_studies: frozenset[str] = frozenset()  # documents the query names (by study name)
+    # Specialist words of the query that single out the best passage's document (see
+    # `HybridSearch.anchors`): evidence that the question is about that document, whatever
+    # unfamiliar word it also uses.
+    anchors: tuple[str, ...] = ()
 
 
 class HybridSearch:
@@ -167,7 +173,33 @@ class HybridSearch:
             frozenset(self.synonyms),
             anchored=bool(named),
         )
-        return Retrieval(hits, best, terms, named)
+        anchors = self.anchors(query, terms, hits[0].document_id) if terms and hits else ()
+        return Retrieval(hits, best, terms, named, anchors)
+
+    def anchors(self, query: str, foreign: tuple[str, ...], document_id: str) -> tuple[str, ...]:
+        """The query's specialist words (rare in English) that are specific in this corpus (in
+        at most `SPECIFIC_SHARE` of its sentences) and that `document_id` uses."""
+        from wordfreq import zipf_frequency
+
+        words = dict.fromkeys(re.findall(r"\b[a-z][a-z-]*[a-z]\b", query.lower()))
+        rare = [w for w in words if len(w) >= 4 and w not in foreign
+                and zipf_frequency(w, "en") < SPECIALIST_ZIPF]  # fmt: skip
+        if not rare:
+            return ()
+        limit = max(SPECIFIC_MIN, SPECIFIC_SHARE * self.index.passage_total())
+        used = self._document_tokens(document_id)
+        return tuple(
+            word
+            for word in rare
+            if (tokens := set(bm25_tokens(word)))
+            and tokens <= used
+            and all(self.index.passage_frequency(t) <= limit for t in tokens)
+        )
+
+    def _document_tokens(self, document_id: str) -> set[str]:
+        count = int(self.index.documents().get(document_id, {}).get("passages", 0))
+        ids = [f"{document_id}#s{i}" for i in range(count)]
+        return {t for p in self.index.passages_by_id(ids).values() for t in bm25_tokens(p.text)}
 
     def rescore(self, query: str, pids: list[str]) -> list[tuple[str, float]]:
         """The best `candidates` of `pids` by MiniLM cosine to the query, best first."""
@@ -441,7 +473,7 @@ def foreign_terms(
 
     def known(word: str) -> bool:
         parts = [p for p in word.split("-") if p]
-        whole = in_corpus(word) or in_corpus(word.replace("-", ""))
+        whole = in_corpus(word) or in_corpus(word.replace("-", "")) or _compound(word, vocabulary)
         return word in synonyms or whole or (len(parts) > 1 and all(map(in_corpus, parts)))
 
     def specialist(word: str) -> bool:
@@ -461,6 +493,26 @@ def foreign_terms(
             if zipf_frequency(w, "en") < RARE_WORD_ZIPF and medical(w) >= MEDICAL_WORD
         )
     return tuple(w for w in unknown if specialist(w))
+
+
+MIN_COMPOUND_PART = 4  # letters; shorter pieces of a word match some token of any corpus
+
+
+def _compound(word: str, vocabulary: frozenset[str]) -> bool:
+    """A closed compound or prefixed word whose parts the corpus uses separately or hyphenated:
+    "shockwave" (shock wave), "autorefraction" (auto-refraction), "underprescribe" (under +
+    prescribe; a function word counts as a prefix)."""
+
+    def part(piece: str) -> bool:
+        tokens = bm25_tokens(piece)
+        if not tokens:
+            return True  # a function word the tokenizer drops ("under", "over")
+        return len(piece) >= MIN_COMPOUND_PART and set(tokens) <= vocabulary
+
+    if "-" in word:
+        return False
+    cuts = range(MIN_COMPOUND_PART - 1, len(word) - MIN_COMPOUND_PART + 1)
+    return any(part(word[:cut]) and part(word[cut:]) for cut in cuts)
 
 
 def expand_query(query: str, synonyms: dict[str, str] = GENERAL_SYNONYMS) -> str:

@@ -168,3 +168,16 @@ def test_a_follow_up_two_turns_after_its_subject_keeps_it(bot: EvidenceAssistant
                {"role": "assistant", "content": "..."}]  # fmt: skip
     routed = bot.route("what about partial response?", history)
     assert "IVCY" in routed.query and "remission" in routed.query
+
+
+def test_how_a_value_was_read_is_shown_beside_the_check(bot: EvidenceAssistant) -> None:
+    """A note on the patient's values (here: a unit the question left out) is shown with the
+    calculation it belongs to, not only when no calculation could run."""
+    answer = bot.ask(
+        "At 24 weeks: proteinuria 0.4 g/24h, alb 3.6, creatinine stable. "
+        "Complete remission by the trial's definition?"
+    )
+    assert [c.name for c in answer.tool_calls] == ["remission_check"], answer.answer
+    calculation = answer.answer.split("**Calculation**")[1].split("**Evidence**")[0]
+    assert "'alb 3.6': no unit given, read as g/dL" in calculation
+    assert answer.ungrounded_numbers == []

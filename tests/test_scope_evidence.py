@@ -1,0 +1,107 @@
+"""Scope is decided by the evidence, not by one unfamiliar word.
+
+A question may use a word the evidence base never does (a variant spelling, a rarer synonym,
+a closed compound) while its other specialist words single out one document. It is then
+answered from that document, and the answer says plainly which word the evidence base lacks.
+A question whose only specialist word is unknown stays out of scope. The corpus here is three
+fictional abstracts written for this test, indexed with the real model and a real Chroma store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant import EvidenceAssistant, Settings
+from assistant.index import Embedder, EvidenceIndex
+from assistant.retrieve import _compound
+
+pytestmark = pytest.mark.slow
+
+RECORDS = {
+    "gallbladder2019": (
+        "Cholecystectomy with or without splenectomy in a hereditary red cell disorder",
+        [
+            "We reviewed 84 children with a hereditary red cell membrane disorder who needed "
+            "cholecystectomy for gallstones.",
+            "Forty of them also had a concomitant splenectomy during the same operation.",
+            "Children with a concomitant splenectomy stayed in hospital one day longer.",
+            "Routine splenectomy at the time of cholecystectomy is not justified in mild disease.",
+        ],
+    ),
+    "refraction2020": (
+        "Refraction measured with and without cycloplegic drops in young adults",
+        [
+            "We compared auto-refraction before and after cycloplegic drops in 212 students.",
+            "Without cycloplegia the auto-refraction overestimated myopia in one in five eyes.",
+            "Cycloplegic refraction remains advisable before refractive surgery.",
+        ],
+    ),
+    "walking2021": (
+        "A walking programme after knee replacement",
+        [
+            "Patients walked daily for twelve weeks after knee replacement.",
+            "Walking distance improved more with supervision than without it.",
+            "Pain scores were similar in both groups at twelve weeks.",
+        ],
+    ),
+}
+
+
+def _record(doc_id: str, title: str, sentences: list[str]) -> str:
+    header = f'---\nid: {doc_id}\nkind: abstract\ntitle: "{title}"\nyear: 2020\n---\n'
+    return header + "\n".join(sentences) + "\n"
+
+
+@pytest.fixture(scope="module")
+def small(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[EvidenceAssistant]:
+    corpus = tmp_path_factory.mktemp("scope-corpus")
+    records = corpus / "records"
+    records.mkdir()
+    for doc_id, (title, sentences) in RECORDS.items():
+        (records / f"{doc_id}.md").write_text(_record(doc_id, title, sentences), encoding="utf-8")
+    settings = Settings.from_env(
+        corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("scope-index"), chroma_host=None
+    )
+    yield EvidenceAssistant(settings, index=EvidenceIndex(settings, embedder=embedder))
+
+
+def test_an_unknown_word_is_outweighed_by_words_that_single_out_a_document(
+    small: EvidenceAssistant,
+) -> None:
+    answer = small.ask("Cholecystectomy and concomitant splenectomy in mild spherocytosis?")
+    assert answer.status == "answered", answer.answer
+    assert answer.citations[0].document == "gallbladder2019"
+    assert "“spherocytosis”" in answer.answer  # said plainly, under the answer
+
+
+def test_an_unknown_word_with_nothing_specific_beside_it_is_out_of_scope(
+    small: EvidenceAssistant,
+) -> None:
+    answer = small.ask("Does zanubrutinib help patients after an operation?")
+    assert answer.status == "no_evidence", answer.answer
+    assert "“zanubrutinib”" in answer.answer
+
+
+def test_a_closed_compound_of_words_the_corpus_uses_is_known(small: EvidenceAssistant) -> None:
+    answer = small.ask("Is autorefraction without cycloplegia reliable?")
+    assert answer.status == "answered", answer.answer
+    assert answer.citations[0].document == "refraction2020"
+    assert "autorefraction" not in answer.answer.split("**Evidence**")[0]
+
+
+@pytest.mark.parametrize(
+    ("word", "vocabulary", "known"),
+    [
+        ("shockwave", {"shock", "wave"}, True),
+        ("autorefraction", {"auto", "refract"}, True),
+        ("underprescribe", {"prescrib"}, True),  # a function word is a prefix
+        ("rituximab", {"rit", "uximab"}, False),  # pieces must be four letters or more
+        ("anti-rotation", {"anti", "rotat"}, False),  # hyphenated words are split elsewhere
+    ],
+)
+def test_compound_words(word: str, vocabulary: set[str], known: bool) -> None:
+    assert _compound(word, frozenset(vocabulary)) is known
