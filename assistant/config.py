@@ -2,7 +2,7 @@
 
 Environment variables (all optional):
   EA_CORPUS_DIR, EA_INDEX_DIR, EA_CACHE_DIR, EA_COLLECTION, EA_EMBEDDING_MODEL, EA_TOP_K,
-  EA_MIN_RELEVANCE, EA_MAX_QUESTION_CHARS, CHROMA_HOST, CHROMA_PORT (server mode),
+  EA_MIN_RELEVANCE, EA_MAX_QUESTION_CHARS, EA_MAX_UPLOAD_MB, CHROMA_HOST, CHROMA_PORT (server mode),
   EA_LLM_BACKEND, EA_LLM_MODEL, EA_LLM_BASE_URL.
 """
 
@@ -39,6 +39,9 @@ class Settings:
     candidates: int = 30  # per retriever, before fusion
     min_relevance: float = 0.28  # best dense cosine similarity below this -> no_evidence
     max_question_chars: int = 2000
+    # Per file uploaded in the chat (a PubMed baseline file is 20-60 MB); larger exports are
+    # ingested with `python -m assistant ingest`, which streams files of any size.
+    max_upload_mb: int = 64
     chroma_host: str | None = None
     chroma_port: int = 8000
     llm_backend: str = "none"

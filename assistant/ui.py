@@ -26,6 +26,7 @@ from urllib.parse import quote
 import gradio as gr
 
 from .answer import EvidenceAssistant, strip_speaker
+from .config import Settings
 from .index import IndexError_
 from .ingest import IngestError, read_documents
 from .plots import figure_for
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 
 DISCLAIMER = "Research tool — not medical advice."
 UPLOAD_SUFFIXES = (".txt", ".md", ".xml", ".nbib", ".ris", ".csv", ".gz")
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MIB = 1024 * 1024
 ASK_CONCURRENCY = 4  # questions answered at once per server (the rest wait in the queue)
 PREVIEW_CHARS = 300  # an over-long question is shown cut to this length
 SEARCHING = "_Searching the evidence base…_"
@@ -889,7 +890,7 @@ class ChatApp:
     def add_file(self, source: Path) -> UploadResult:
         """Validate one uploaded file, keep it under corpus/uploads/ and index it."""
         name = safe_filename(source.name)
-        problem = _upload_problem(source, name)
+        problem = _upload_problem(source, name, self.bot.settings.max_upload_mb * MIB)
         if problem:
             return UploadResult(name, False, problem)
         with tempfile.TemporaryDirectory() as staging:
@@ -967,12 +968,15 @@ def _citation_badge(citation: Mapping[str, Any], passages: Mapping[str, Passage]
     return badge(passage.metadata) + flag
 
 
-def _upload_problem(source: Path, name: str) -> str | None:
+def _upload_problem(source: Path, name: str, limit_bytes: int) -> str | None:
     if Path(name).suffix not in UPLOAD_SUFFIXES:
         return f"unsupported file type; use one of {', '.join(UPLOAD_SUFFIXES)}."
     size = source.stat().st_size
-    if size > MAX_UPLOAD_BYTES:
-        return f"the file is {size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.1f} MB."
+    if size > limit_bytes:
+        return (
+            f"the file is {size / MIB:.1f} MB; the chat takes files up to {limit_bytes / MIB:.0f} "
+            "MB (EA_MAX_UPLOAD_MB). Larger exports: `python -m assistant ingest <file>`."
+        )
     if size == 0:
         return "the file is empty."
     return None
@@ -1153,7 +1157,7 @@ def build(bot: EvidenceAssistant) -> Any:
     return demo
 
 
-def launch(demo: Any, port: int | None = None) -> None:
+def launch(demo: Any, port: int | None = None, max_upload_mb: int | None = None) -> None:
     """Serve on 127.0.0.1 with nothing that reaches the internet (no share link, no analytics)."""
     demo.queue(default_concurrency_limit=ASK_CONCURRENCY).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
@@ -1166,7 +1170,7 @@ def launch(demo: Any, port: int | None = None) -> None:
         enable_monitoring=False,
         run_history=False,
         footer_links=["api", "settings"],
-        max_file_size=MAX_UPLOAD_BYTES,
+        max_file_size=(max_upload_mb or Settings().max_upload_mb) * MIB,
         css=CSS,
         js=PLACE_ANSWER_JS,
         head=HEAD,
@@ -1186,5 +1190,5 @@ def main() -> int:
         print(bot.last_sync.summary(), flush=True)
     for error in bot.ingest_errors:
         print(f"warning: could not read {error}", flush=True)
-    launch(build(bot))
+    launch(build(bot), max_upload_mb=bot.settings.max_upload_mb)
     return 0

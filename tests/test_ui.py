@@ -296,11 +296,14 @@ def test_safe_filename_stays_inside_the_uploads_folder(name: str, safe: str) -> 
 def test_upload_problems_are_reported_before_reading(tmp_path: Path) -> None:
     empty = tmp_path / "a.txt"
     empty.write_bytes(b"")
-    assert _upload_problem(empty, "a.txt") == "the file is empty."
-    assert "unsupported file type" in str(_upload_problem(empty, "a.pdf"))
+    limit = 2 * 1024 * 1024
+    assert _upload_problem(empty, "a.txt", limit) == "the file is empty."
+    assert "unsupported file type" in str(_upload_problem(empty, "a.pdf", limit))
     big = tmp_path / "b.xml"
     big.write_bytes(b"x" * (3 * 1024 * 1024))
-    assert "limit" in str(_upload_problem(big, "b.xml"))
+    message = str(_upload_problem(big, "b.xml", limit))
+    assert "3.0 MB" in message and "up to 2 MB" in message and "assistant ingest" in message
+    assert _upload_problem(big, "b.xml", Settings().max_upload_mb * 1024 * 1024) is None
 
 
 def test_duplicate_uploads_are_found_by_id_or_pmid() -> None:
