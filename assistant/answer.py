@@ -159,7 +159,8 @@ class EvidenceAssistant:
         return route(question, history, self.profile)
 
     def retrieve(self, routed: Route) -> Retrieval:
-        return self.search.search(routed.query, max(self.settings.top_k, TOOL_CANDIDATES))
+        k = max(self.settings.top_k, TOOL_CANDIDATES)
+        return self.search.search(routed.query, k, route=routed)
 
     def run_tools(self, routed: Route, retrieval: Retrieval) -> tuple[ToolPlan, list[Passage]]:
         """The calculations, and the passages stating the thresholds they applied."""

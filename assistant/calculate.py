@@ -1,5 +1,6 @@
-"""The tools stage: decide which calculator a question needs, take its inputs from the
-question (patient values) or from retrieved passages (trial counts, cited), and run it."""
+"""The tools stage: run the calculator the Route says the question needs (`Route.tasks`, read
+once by `route`), with inputs from the Route (patient values) or from retrieved passages
+(trial counts, cited). Nothing here reads the question's words again."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from typing import Any
 
 from . import extract, measurements
 from .facts import Fact, group_pairs
+from .intent import Task
 from .measurements import Measurement, PatientValues
 from .profile import Profile, Protocol
 from .retrieve import Retrieval
-from .route import Route
+from .route import Route, understood
 from .tools import (
     ToolInputError,
     compare_arms,
@@ -25,33 +27,6 @@ from .tools import (
     tools_for,
 )
 from .types import Passage, ToolCall
-
-_DOSING = re.compile(r"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|\bmg\b", re.I)
-# "the trial", "this study", "the protocol": the evidence base's own (primary) study.
-_OWN_STUDY = re.compile(r"\b(?:the|this|that|same)\s+(?:trial|study|protocol)(?:'s)?\b", re.I)
-_REMISSION = re.compile(r"remission|respon|classif|criteria|meet|achiev|qualif", re.I)
-_ELIGIBLE = re.compile(
-    r"eligib|qualif|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b", re.I
-)
-_STATS = re.compile(
-    r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnnt\b|number needed|"
-    r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
-    r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ",
-    re.I,
-)
-_QUANTITY = re.compile(
-    r"how (?:much|many|large|big)|by how|percentage|points|difference|\bnnt\b|number needed|"
-    r"\bci\b|confidence|odds|ratio|\brisk\b|non-?inferior|margin|compar|significan|"
-    r"one (?:extra|more|additional)|\bgain\b|\brates?\b",
-    re.I,
-)
-_SUPERIORITY = re.compile(r"\bsuperior", re.I)
-_NEEDS_COUNTS = re.compile(
-    r"\bci\b|confidence|\bnnt\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
-    r"margin|significan|risk difference|one (?:extra|more|additional)|need to (?:get|treat)",
-    re.I,
-)
-_SAFETY = re.compile(r"adverse|infection|serious|toxicit|harm|side effect|withdr", re.I)
 
 
 @dataclass
@@ -88,17 +63,12 @@ def plan_tools(
     the profile's criteria sets and protocols are the patient-level tools (`tools_for`)."""
     profile = profile or Profile.generic()
     plan = ToolPlan(lookup=lookup, profile=profile, tools=tools or tools_for(profile))
+    routed = understood(routed, profile)  # a hand-built Route is read here, once
     try:
-        for step in (
-            _conversion,
-            _dosing,
-            _eligibility,
-            _remission,
-            _rate_check,
-            _across_studies,
-            _trial_stats,
-        ):
-            if step(routed, retrieval, plan):
+        # The first calculation the question calls for whose evidence is there: the criteria
+        # of another study, or too few studies to set side by side, pass to the next.
+        for task in routed.tasks:
+            if _STEPS[task](routed, retrieval, plan):
                 break
     except ToolInputError as exc:
         plan.calls.clear()
@@ -106,36 +76,26 @@ def plan_tools(
     return plan
 
 
-def _values(routed: Route, getter: Any, *args: Any) -> Any:
-    """Current question first; a follow-up falls back to the earlier question's values."""
-    value = getter(routed.question, *args)
-    return value if value is not None else getter(routed.query, *args)
-
-
 def _conversion(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
-    request = extract.conversion(routed.question)
-    if request:
-        plan.calls.append(convert(*request))
-    return request is not None
+    assert routed.conversion is not None
+    plan.calls.append(convert(*routed.conversion))
+    return True
 
 
 def _dosing(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
-    """A weight plus a dosing word (or a drug name): the profile's protocol when the question
-    or the conversation names its drug, or names only its own study; a plain "not covered"
-    when it names another drug or the evidence base has no protocol."""
-    weight = _values(routed, extract.weight_kg)
+    """The profile's protocol when the question or the conversation names its drug, or names
+    only its own study; a plain "not covered" when it names another drug or the evidence base
+    has no protocol."""
+    assert routed.weight_kg is not None
     protocols = plan.profile.protocols
-    names_drug = bool(protocols) and _names_protocol_drug(routed, protocols[0])
-    if weight is None or not (_DOSING.search(routed.query) or names_drug):
-        return False  # a weight alone is not a dosing question; a weight and a drug name is
+    names_drug = bool(protocols) and routed.names_protocol_drug
     other_drug = bool(retrieval.foreign_terms) or bool(
         set(routed.arms) - {a for a in routed.arms if protocols and _covers(protocols[0], a)}
     )
-    own_study = bool(_OWN_STUDY.search(f"{routed.question} {routed.query}"))
-    if not (names_drug or (own_study and not other_drug)):
+    if not (names_drug or (routed.names_own_study and not other_drug)):
         plan.not_covered = _no_protocol_message(plan.profile)
         return True
-    plan.calls.append(plan.tools["dose_schedule"](weight))
+    plan.calls.append(plan.tools["dose_schedule"](routed.weight_kg))
     return True
 
 
@@ -149,12 +109,6 @@ def _covers(protocol: Protocol, arm: str) -> bool:
     return arm.lower() in (w.lower() for w in protocol.applies_to)
 
 
-def _names_protocol_drug(routed: Route, protocol: Protocol) -> bool:
-    """The question or the conversation names the protocol's drug."""
-    text = f"{routed.question} {routed.query}"
-    return any(re.search(rf"\b{re.escape(w)}\b", text, re.I) for w in protocol.applies_to)
-
-
 def _no_protocol_message(profile: Profile) -> str:
     if not profile.protocols:
         return "The evidence base holds no weight-based dosing protocol, so this is not covered."
@@ -164,20 +118,6 @@ def _no_protocol_message(profile: Profile) -> str:
         "Not covered: the only weight-based dosing the evidence base holds is "
         f"{protocol.label} ({drugs}); it has no dosing for what this question names."
     )
-
-
-def _patient_values(routed: Route) -> PatientValues:
-    """Current question first; a follow-up falls back to the earlier question's values."""
-    asked = measurements.parse(routed.question)
-    if routed.query == routed.question:
-        return asked
-    earlier = measurements.parse(routed.query)
-    found = (asked.get(a) or earlier.get(a) for a in measurements.ANALYTES)
-    return PatientValues(tuple(m for m in found if m), asked.not_understood)
-
-
-def _has_figure(values: PatientValues) -> bool:
-    return any(m.value is not None or m.baseline is not None for m in values.measurements)
 
 
 def _unread(values: PatientValues) -> list[str]:
@@ -197,10 +137,7 @@ def _unit(m: Measurement, value: float, plan: ToolPlan) -> str | None:
 
 
 def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
-    values = _patient_values(routed)
-    about_response = _REMISSION.search(routed.query) and not _ELIGIBLE.search(routed.question)
-    if not about_response or not _has_figure(values):
-        return False
+    values = routed.patient
     if "remission_check" not in plan.tools:
         return False
     plan.notes += _unread(values)
@@ -258,20 +195,17 @@ def _creatinine_inputs(creatinine: Measurement, plan: ToolPlan) -> dict[str, Any
 
 
 def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
-    if not _ELIGIBLE.search(routed.question if not routed.follow_up_of else routed.query):
-        return False
     if not plan.profile.eligibility:
         return False
     spec = plan.profile.eligibility[0]
     if not _about(spec.applies_to, retrieval):
         return False  # another study's entry criteria: answered from its text
-    classification = spec.classes.words if spec.classes else ()
-    patient = _patient_values(routed)
+    patient = routed.patient
     protein, creatinine = patient.get("proteinuria"), patient.get("creatinine")
     values: dict[str, Any] = {
-        "age_years": _values(routed, extract.age_years),
-        "bmi": _values(routed, extract.bmi),
-        "isn_class": _values(routed, extract.isn_class, classification) if spec.classes else None,
+        "age_years": routed.age_years,
+        "bmi": routed.bmi,
+        "isn_class": routed.disease_class if spec.classes else None,
         "proteinuria_g_per_24h": protein.value if protein else None,
         "creatinine": creatinine.value if creatinine else None,
     }
@@ -290,23 +224,15 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
 
 
 def _rate_check(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
-    counts = extract.counts_in(routed.question)
-    if counts is None:
-        return False
-    plan.calls.append(rate(*counts, reported_percent=extract.percent_in(routed.question)))
+    assert routed.counts is not None
+    plan.calls.append(rate(*routed.counts, reported_percent=routed.reported_percent))
     return True
 
 
 def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
-    asked = routed.question if not routed.follow_up_of else routed.query
-    if not (_STATS.search(asked) and _QUANTITY.search(asked)):
-        return False  # "what advantage does drug A have?" is answered from the text
-    if _SUPERIORITY.search(asked) and extract.margin_in(asked) is None:
-        return False  # "by what margin was it superior?": what the trial tested is in the text
-    default = "other" if _SAFETY.search(routed.query) else "overall"
-    named = extract.measure_of(routed.query)
-    needs_counts = bool(_NEEDS_COUNTS.search(routed.query))
-    pair = _PairSearch(plan.profile, needs_counts, routed.query)
+    default = "other" if routed.about_harms else "overall"
+    named = routed.measure
+    pair = _PairSearch(plan.profile, routed.needs_counts, routed.names_subgroup)
     # A question naming a study takes its figures from that study's sentences.
     named_only = [p for p in retrieval.passages if p.document_id in retrieval.named_studies]
     passages = named_only or retrieval.passages
@@ -333,11 +259,6 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     return True
 
 
-_ACROSS = re.compile(
-    r"across (?:the )?(?:trials|studies)|(?:several|other|each|all|different|the) "
-    r"(?:trials|studies)|forest|trial by trial|study by study",
-    re.I,
-)
 TOOL_PREFERENCE = 8  # a sentence with counts this high in the ranking beats one without
 ACROSS_CANDIDATES = 60  # passages searched for per-study differences
 _REPORTED_DIFF = re.compile(
@@ -350,10 +271,8 @@ _REPORTED_DIFF = re.compile(
 def _across_studies(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     """One between-arm difference per study, for a forest plot (never pooled): recomputed
     from counts where a sentence gives them, else transcribed as the study reported it."""
-    if not (_ACROSS.search(routed.question) or plan.profile.class_members(routed.question)):
-        return False
-    wanted = extract.measure_of(routed.query)
-    if wanted is None and re.search(r"respon|remission", routed.query, re.I):
+    wanted = routed.measure
+    if wanted is None and routed.names_response:
         wanted = "overall"
     rows: dict[str, tuple[Passage, ToolCall]] = {}
     candidates = list(retrieval.passages)
@@ -370,6 +289,17 @@ def _across_studies(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool
         plan.sources.append(passage)
         plan.calls.append(call)
     return True
+
+
+_STEPS: dict[Task, Callable[[Route, Retrieval, ToolPlan], bool]] = {
+    "convert": _conversion,
+    "dose": _dosing,
+    "eligibility": _eligibility,
+    "remission": _remission,
+    "rate": _rate_check,
+    "across": _across_studies,
+    "difference": _trial_stats,
+}
 
 
 def _study_difference(passage: Passage, wanted: str | None, profile: Profile) -> ToolCall | None:
@@ -402,11 +332,11 @@ def _counts_comparison_plain(a: extract.ArmValue, b: extract.ArmValue) -> ToolCa
 def _counts_comparison(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> ToolCall:
     assert a.events is not None and a.total is not None
     assert b.events is not None and b.total is not None
-    margin = extract.margin_in(routed.question)
+    margin = routed.margin
     if margin is not None:
         return non_inferiority(a.events, a.total, b.events, b.total, margin, a.arm, b.arm)
     return compare_arms(a.events, a.total, b.events, b.total, a.arm, b.arm,
-                        higher_is_better=not _SAFETY.search(routed.query))  # fmt: skip
+                        higher_is_better=not routed.about_harms)  # fmt: skip
 
 
 def _arm_rate(arm: extract.ArmValue) -> ToolCall:
@@ -416,7 +346,7 @@ def _arm_rate(arm: extract.ArmValue) -> ToolCall:
 
 def _single_arm_ci(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> Any:
     """ "95% CI for the drug A response rate" -> that arm's counts, if the text has them."""
-    if not re.search(r"\bci\b|confidence", routed.question, re.I) or len(routed.arms) != 1:
+    if not routed.asks_interval or len(routed.arms) != 1:
         return None
     arm = a if a.arm == routed.arms[0] else b if b.arm == routed.arms[0] else None
     return arm if arm is not None and _counted(arm) else None
@@ -433,11 +363,11 @@ class _PairSearch:
 
     profile: Profile
     needs_counts: bool
-    query: str
+    about_subgroup: bool  # the question names the profile's subgroup
 
     def find(self, passages: list[Passage], measure: str) -> ArmPair | None:
         subgroup = self.profile.subgroup
-        if subgroup is not None and subgroup.search(self.query):
+        if subgroup is not None and self.about_subgroup:
             passages = [p for p in passages if subgroup.search(p.text)]
         pairs = []
         for passage in passages:

@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -18,9 +18,13 @@ from pydantic import ConfigDict, Field
 from .facts import Fact, group_pairs
 from .index import Embedder, EvidenceIndex, TextEmbedder, embedding_text
 from .ingest import in_ranges
+from .intent import FigureKind, RetrievalCues, retrieval_cues
 from .lexical import bm25_tokens
 from .support import STOPWORDS
 from .types import Passage
+
+if TYPE_CHECKING:
+    from .route import Route
 
 MEDICAL_REFERENCES = ["disease", "drug", "medical treatment", "symptom"]
 SCORED_CACHE = 20_000  # MiniLM vectors of passages kept when rescoring a bulk index's candidates
@@ -135,7 +139,13 @@ class HybridSearch:
         self.scorer.embed(["warm-up"])
         self.index.passages()
 
-    def search(self, query: str, k: int) -> Retrieval:
+    def search(self, query: str, k: int, *, route: Route | None = None) -> Retrieval:
+        """The `k` best passages for `query`. What the question asks for (a result, a figure)
+        comes from `route` when given (its `query` is the one searched), else is read from
+        `query` by the same rules (`intent.retrieval_cues`)."""
+        cues = retrieval_cues(query)  # a Route built by hand has not been read (intent None)
+        if route is not None and route.intent is not None:
+            cues = route.cues
         vector = self.index.embedder.embed([query])[0]
         dense = self.index.dense_search(vector, self.candidates)
         sparse = self.index.bm25_search(expand_query(query, self.synonyms), self.candidates)
@@ -147,11 +157,11 @@ class HybridSearch:
         # Rare words (drug, disease, test names) the primary study never uses: the question
         # is about something else, so the primary study is no longer its default subject.
         entities = self.specialist_terms(query) - self._primary_tokens()
-        asks_result = bool(_ASKS_RESULT.search(query) or _YES_NO.match(query))
+        asks_result = cues.asks_result
         boosts = self.study_boosts(query, default_to_primary=not entities)
         for pid, passage in passages.items():
             fused[pid] += boosts.get(passage.document_id, 0.0)
-            fused[pid] += intent_adjustment(query, passage.text, self.not_study_names)
+            fused[pid] += intent_adjustment(cues, query, passage.text, self.not_study_names)
             if entities and entities & set(bm25_tokens(passage.text)):
                 fused[pid] += STUDY_BOOST  # the sentence names the drug or disease asked about
             if asks_result and _states_result(passage):
@@ -335,47 +345,21 @@ def fuse(
     return fused
 
 
-_QUANTITATIVE = re.compile(
-    r"\bhow (?:many|much|long|large|often|old)\b|\bwhat (?:age|doses?|level|rates?|proportion|"
-    r"percentage|share|number|range|limit|ceiling|threshold)\b|\bwhen\b|\bby how much\b|"
-    r"\brates?\b|%|\bpercent|\bdoses?\b|\blimit\b|\bceiling\b|\bcut-?off\b|\bfigures?\b|"
-    r"\bage\b|\blevels?\b|\bwindow\b|\bconcentration|\btarget|\bscores?\b|\bchange|\bfall\b|"
-    r"\bdrop|\bdurations?\b|\bregimen|\bcounts?\b|\bnumbers?\b",
-    re.IGNORECASE,
-)
-# What kind of figure a question asks for, and how a sentence giving it looks.
-_ASKED_UNITS = [
-    (re.compile(r"\bdos(?:e|es|ing)\b|\bmg\b", re.I), re.compile(r"\d\s?(?:mg|g)\b", re.I)),
-    (re.compile(r"\blevel|concentration|trough", re.I), re.compile(r"\d\s?ng\s?/\s?ml", re.I)),
-    (re.compile(r"\bage\b|\bold\b", re.I), re.compile(r"\baged?\b|\byears\b", re.I)),
-    (re.compile(r"\bwhen\b|\bdates?\b", re.I), re.compile(r"\b(?:19|20)\d\d\b")),
-    (re.compile(r"how long|duration", re.I), re.compile(r"\d\s?(?:weeks?|months?|years?)\b")),
-]
+# How a sentence giving each kind of figure a question may ask for looks.
+_FIGURE_LOOKS: dict[FigureKind, re.Pattern[str]] = {
+    "dose": re.compile(r"\d\s?(?:mg|g)\b", re.I),
+    "concentration": re.compile(r"\d\s?ng\s?/\s?ml", re.I),
+    "age": re.compile(r"\baged?\b|\byears\b", re.I),
+    "date": re.compile(r"\b(?:19|20)\d\d\b"),
+    "duration": re.compile(r"\d\s?(?:weeks?|months?|years?)\b"),
+}
+# A sentence saying something could not be confirmed (a caveat of the evidence base).
 _CAVEAT = re.compile(
     r"could not be confirmed|not confirmed|unconfirmed|not available to us|not verified|"
     r"^caveats?\b|could not be found|was not seen|not been checked|unchecked",
     re.IGNORECASE,
 )
-_ASKS_ABOUT_SOURCES = re.compile(
-    r"confirm|verif|source|reliab|caveat|uncertain|unknown|didn'?t it|did it not|is(?:n'?t)? it "
-    r"true|true that|wasn'?t it|right\?|correct\?|prove[dn]?\b",
-    re.I,
-)
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\d)")
-
-
-# "What did X show?", "Does it work?": the answer is a result, i.e. a comparison of groups or
-# an effect estimate (read from the facts extracted at ingest), not a design sentence.
-_ASKS_RESULT = re.compile(
-    r"\b(?:show(?:ed|n)?|find|found|finding|findings|results?|work(?:s|ed)?|effective|efficacy|"
-    r"benefit|superior|non-?inferior|better|worse)\b",
-    re.I,
-)
-
-
-_YES_NO = re.compile(
-    r"^\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.I
-)
 
 
 def _section_adjustment(passage: Passage, asks_result: bool) -> float:
@@ -396,20 +380,21 @@ def _states_result(passage: Passage) -> bool:
 
 
 def intent_adjustment(
-    query: str, text: str, not_study_names: frozenset[str] = frozenset()
+    cues: RetrievalCues, query: str, text: str, not_study_names: frozenset[str] = frozenset()
 ) -> float:
-    """Small nudges from what the question asks for: a "how many / what dose / when" question
-    wants a sentence with figures in it; a statement that something could not be confirmed is
-    the best answer only when the question is about what is known."""
+    """Small nudges from what the question asks for (`cues`, read by the route): a "how many /
+    what dose / when" question wants a sentence with figures in it; a statement that something
+    could not be confirmed is the best answer only when the question is about what is known.
+    `query` is read only for the trial names it gives."""
     adjustment = 0.0
     figures = [f for f in _FIGURE.findall(text) if not 1900 < float(f) < 2100]
-    if figures and _QUANTITATIVE.search(query):
+    if figures and cues.asks_figure:
         adjustment += NUMERIC_BOOST
         adjustment += NUMERIC_BOOST * any(
-            asked.search(query) and answer.search(text) for asked, answer in _ASKED_UNITS
+            _FIGURE_LOOKS[kind].search(text) for kind in cues.figure_kinds
         )
     if _CAVEAT.search(text):  # "could not be confirmed": the answer to "is it true that…?"
-        adjustment += CAVEAT_BOOST if _ASKS_ABOUT_SOURCES.search(query) else -CAVEAT_PENALTY
+        adjustment += CAVEAT_BOOST if cues.asks_about_sources else -CAVEAT_PENALTY
     if _about_sibling_trial(query, text, not_study_names):
         adjustment -= CAVEAT_PENALTY
     return adjustment

@@ -1,12 +1,15 @@
-"""What a question asks for: checks the input and resolves follow-ups from the chat history."""
+"""What a question asks for: checks the input, resolves follow-ups from the chat history and
+reads, once, what the question asks and gives (`intent.read`). Later stages read the Route."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from .intent import Facet, Intent, Reading, RetrievalCues, Task, read
+from .measurements import PatientValues
 from .profile import ArmVocabulary, Profile
 from .support import STOPWORDS
 
@@ -15,24 +18,16 @@ _FOLLOW_UP = re.compile(
     r"what of|and the|and its|versus|vs\.?|compared with)\b",
     re.IGNORECASE,
 )
-_ADVICE = re.compile(
-    r"\b(should i|should we|should my|do you recommend|would you (give|use|start|prescribe)|"
-    r"what should|is it safe for my|can i give|which drug should)\b",
-    re.IGNORECASE,
-)
-# Creative or clerical writing is a task of another kind, whatever its topic ("a poem about
-# kidneys"): the evidence base answers questions about evidence.
-_OTHER_TASK = re.compile(
-    r"\b(?:write|compose|draft|tell)\b.{0,30}\b(?:poem|story|song|joke|essay|limerick|haiku|"
-    r"letter|email|tweet)s?\b",
-    re.IGNORECASE,
-)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
 class Route:
-    """The question as the chain will use it."""
+    """The question as the chain will use it: what it asks (intent, facet, calculations) and
+    what it gives (the patient's measurements, a weight, counts), read once by `route`.
+
+    A Route built by hand with only its first four fields has `intent` None: `understood`
+    reads it then (the tools stage does so for such a Route)."""
 
     question: str  # as asked, cleaned of control characters
     query: str  # what retrieval searches for (follow-ups resolved)
@@ -41,6 +36,38 @@ class Route:
     asks_other_task: bool = False  # a request for writing of another kind, not for evidence
     follow_up_of: str | None = None
     vocabulary: ArmVocabulary = field(default_factory=lambda: ArmVocabulary({}), compare=False)
+    intent: Intent | None = None  # None: not read yet (a hand-built Route; see `understood`)
+    facet: Facet | None = None  # the aspect of the evidence asked about
+    # The calculations the words call for, in the order the tools stage tries them.
+    tasks: tuple[Task, ...] = ()
+    patient: PatientValues = field(default_factory=PatientValues)  # current question first
+    weight_kg: float | None = None  # the patient's weight
+    age_years: float | None = None  # the patient's age
+    bmi: float | None = None
+    disease_class: str | None = None  # a biopsy-style class ("class IV"), when the profile has one
+    conversion: tuple[float, str, str] | None = None  # (value, from unit, to unit)
+    counts: tuple[int, int] | None = None  # "93 of 124": events and total to check
+    reported_percent: str | None = None  # a percentage the question states, as written
+    margin: float | None = None  # a non-inferiority margin the question states
+    measure: str | None = None  # the response measure named ("complete", "partial", "overall")
+    names_response: bool = False  # names a response or remission, whatever its kind
+    asks_interval: bool = False  # a confidence interval is asked for
+    needs_counts: bool = False  # the measure asked for needs each arm's counts
+    about_harms: bool = False  # harms (fewer is better), not benefits
+    names_own_study: bool = False  # "the trial", "this study": the evidence base's own
+    names_protocol_drug: bool = False  # names the drug of the profile's dosing protocol
+    names_subgroup: bool = False  # names the profile's subgroup
+    cues: RetrievalCues = field(default_factory=RetrievalCues)
+
+    @property
+    def asks_result(self) -> bool:
+        """A finding (a comparison of groups, an effect estimate) answers it."""
+        return self.cues.asks_result
+
+    @property
+    def asks_figure(self) -> bool:
+        """A sentence with figures in it answers it."""
+        return self.cues.asks_figure
 
 
 def invalid_reason(question: Any, max_chars: int) -> str | None:
@@ -74,15 +101,24 @@ def route(
         follow_up_of = previous
         query = _merge(previous, cleaned, arms, vocabulary)
         arms = arms or vocabulary.in_text(previous)
-    return Route(
-        question=cleaned,
-        query=query,
-        arms=arms,
-        asks_advice=bool(_ADVICE.search(cleaned)),
-        asks_other_task=bool(_OTHER_TASK.search(cleaned)),
-        follow_up_of=follow_up_of,
-        vocabulary=vocabulary,
+    routed = Route(cleaned, query, arms, False, follow_up_of=follow_up_of, vocabulary=vocabulary)
+    return understood(routed, profile)
+
+
+def understood(routed: Route, profile: Profile | None = None) -> Route:
+    """The Route with what its question asks and gives read (`intent.read`); a Route already
+    read is returned as it is."""
+    if routed.intent is not None:
+        return routed
+    profile = profile or Profile.generic()
+    reading = read(
+        routed.question, routed.query, routed.follow_up_of is not None, routed.arms, profile
     )
+    return replace(routed, **_fields(reading))
+
+
+def _fields(reading: Reading) -> dict[str, Any]:
+    return {f.name: getattr(reading, f.name) for f in fields(reading)}
 
 
 _ANAPHORA = re.compile(

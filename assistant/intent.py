@@ -1,0 +1,375 @@
+"""What a question asks for, read once from its words: the intent, the facet of the evidence
+it is about, the calculations it calls for and the values it gives for them.
+
+Every rule here encodes a general cue of clinical English (its comment says which); none is
+written for one question, and none names a drug, trial or disease: those are the profile's.
+`read` is the one place a question is read for what it asks; later stages read the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import extract, measurements
+from .measurements import PatientValues
+from .profile import Profile
+
+Intent = Literal[
+    "fact",  # what the evidence says about something
+    "comparison",  # two arms or studies set against each other
+    "computation",  # arithmetic on figures the question itself gives
+    "patient_check",  # does this patient's result meet a response definition
+    "eligibility",  # could this patient have entered the study
+    "dosing",  # what dose for this patient
+    "definition",  # what a term means
+    "out_of_scope",  # a task of another kind (writing), not a question about evidence
+]
+Facet = Literal[
+    "efficacy", "safety", "regimen", "population", "design", "limitation", "mechanism",
+    "definition",
+]  # fmt: skip
+# The calculations of the tools stage, in the order it tries them (the first one whose
+# evidence is there is run): a unit conversion, a weight-based dose, a patient's eligibility,
+# a patient's response category, a stated rate checked against its counts, one difference
+# per study, a difference between two arms.
+Task = Literal["convert", "dose", "eligibility", "remission", "rate", "across", "difference"]
+TASK_INTENT: dict[Task, Intent] = {
+    "convert": "computation",
+    "dose": "dosing",
+    "eligibility": "eligibility",
+    "remission": "patient_check",
+    "rate": "computation",
+    "across": "comparison",
+    "difference": "comparison",
+}
+
+# ---------------------------------------------------------------- cues of the tools stage
+
+# A dose, its schedule or its amount is asked about ("what dose", "taper", "mg").
+DOSING = re.compile(r"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|\bmg\b", re.I)
+# "the trial", "this study", "the protocol": the evidence base's own (primary) study.
+OWN_STUDY = re.compile(r"\b(?:the|this|that|same)\s+(?:trial|study|protocol)(?:'s)?\b", re.I)
+# Whether a result meets a response definition ("in remission?", "does she meet criteria?").
+RESPONSE = re.compile(r"remission|respon|classif|criteria|meet|achiev|qualif", re.I)
+# Whether someone could enter a study ("eligible", "inclusion", "could he enrol?").
+ENTRY = re.compile(
+    r"eligib|qualif|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b", re.I
+)
+# Two groups set against each other, or an effect measure ("higher", "odds", "NNT").
+CONTRAST = re.compile(
+    r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnnt\b|number needed|"
+    r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
+    r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ",
+    re.I,
+)
+# ... and a size asked for, not only a direction ("how much", "by how", "points", "rate").
+SIZE = re.compile(
+    r"how (?:much|many|large|big)|by how|percentage|points|difference|\bnnt\b|number needed|"
+    r"\bci\b|confidence|odds|ratio|\brisk\b|non-?inferior|margin|compar|significan|"
+    r"one (?:extra|more|additional)|\bgain\b|\brates?\b",
+    re.I,
+)
+# "Was it superior?": what the trial tested, answered from its text unless a margin is given.
+SUPERIORITY = re.compile(r"\bsuperior", re.I)
+# Measures that need each arm's counts, not only its percentages (intervals, ratios, NNT).
+NEEDS_COUNTS = re.compile(
+    r"\bci\b|confidence|\bnnt\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
+    r"margin|significan|risk difference|one (?:extra|more|additional)|need to (?:get|treat)",
+    re.I,
+)
+# Harms: adverse events, infections, toxicity, withdrawals (fewer is better).
+HARMS = re.compile(r"adverse|infection|serious|toxicit|harm|side effect|withdr", re.I)
+# Studies set side by side ("across trials", "each study", "a forest plot").
+ACROSS = re.compile(
+    r"across (?:the )?(?:trials|studies)|(?:several|other|each|all|different|the) "
+    r"(?:trials|studies)|forest|trial by trial|study by study",
+    re.I,
+)
+# An interval is asked for ("95% CI", "confidence interval").
+INTERVAL = re.compile(r"\bci\b|confidence", re.I)
+# A response named without its kind ("response rate", "remission"): the overall response.
+ANY_RESPONSE = re.compile(r"respon|remission", re.I)
+
+# ---------------------------------------------------------------- cues of retrieval
+
+# A figure is asked for ("how many", "what dose", "when", "rate", "%"): a sentence with
+# numbers in it answers.
+FIGURE = re.compile(
+    r"\bhow (?:many|much|long|large|often|old)\b|\bwhat (?:age|doses?|level|rates?|proportion|"
+    r"percentage|share|number|range|limit|ceiling|threshold)\b|\bwhen\b|\bby how much\b|"
+    r"\brates?\b|%|\bpercent|\bdoses?\b|\blimit\b|\bceiling\b|\bcut-?off\b|\bfigures?\b|"
+    r"\bage\b|\blevels?\b|\bwindow\b|\bconcentration|\btarget|\bscores?\b|\bchange|\bfall\b|"
+    r"\bdrop|\bdurations?\b|\bregimen|\bcounts?\b|\bnumbers?\b",
+    re.IGNORECASE,
+)
+FigureKind = Literal["dose", "concentration", "age", "date", "duration"]
+# The kind of figure asked for, by the word that asks for it (retrieval knows how each looks).
+FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
+    ("dose", re.compile(r"\bdos(?:e|es|ing)\b|\bmg\b", re.I)),  # an amount of drug
+    ("concentration", re.compile(r"\blevel|concentration|trough", re.I)),  # a blood level
+    ("age", re.compile(r"\bage\b|\bold\b", re.I)),  # how old
+    ("date", re.compile(r"\bwhen\b|\bdates?\b", re.I)),  # a point in time
+    ("duration", re.compile(r"how long|duration", re.I)),  # a length of time
+)
+# Doubt about what is known or its source ("is it true that", "confirmed?", "right?").
+ABOUT_SOURCES = re.compile(
+    r"confirm|verif|source|reliab|caveat|uncertain|unknown|didn'?t it|did it not|is(?:n'?t)? it "
+    r"true|true that|wasn'?t it|right\?|correct\?|prove[dn]?\b",
+    re.I,
+)
+# "What did X show?", "Does it work?": the answer is a result, i.e. a comparison of groups or
+# an effect estimate, not a design sentence.
+RESULT = re.compile(
+    r"\b(?:show(?:ed|n)?|find|found|finding|findings|results?|work(?:s|ed)?|effective|efficacy|"
+    r"benefit|superior|non-?inferior|better|worse)\b",
+    re.I,
+)
+# A yes/no question ("Did it...?", "Is it...?") asks whether something was found.
+YES_NO = re.compile(
+    r"^\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.I
+)
+
+# ---------------------------------------------------------------- cues of the intent
+
+# Advice for one patient ("should I", "what should we give"): reported as evidence, not advice.
+ADVICE = re.compile(
+    r"\b(should i|should we|should my|do you recommend|would you (give|use|start|prescribe)|"
+    r"what should|is it safe for my|can i give|which drug should)\b",
+    re.IGNORECASE,
+)
+# Creative or clerical writing is a task of another kind, whatever its topic ("a poem about
+# kidneys"): the evidence base answers questions about evidence.
+OTHER_TASK = re.compile(
+    r"\b(?:write|compose|draft|tell)\b.{0,30}\b(?:poem|story|song|joke|essay|limerick|haiku|"
+    r"letter|email|tweet)s?\b",
+    re.IGNORECASE,
+)
+# One patient is meant ("my patient", "a 30-year-old woman", "she", "he").
+A_PATIENT = re.compile(
+    r"\b(?:my|our|this|a|an|the)\s+(?:\d+[- ]year[- ]old\s+)?(?:patient|woman|man|girl|boy|"
+    r"person|adult|child|teenager|adolescent)\b|\b(?:she|he|her|his)\b|\d+[- ]?(?:years?|yo)\b",
+    re.I,
+)
+# What a term means ("what is X", "what does X mean", "define X", "what counts as X").
+MEANING = re.compile(
+    r"^\s*(?:what\s+(?:is|are)\s+(?:a|an|the)?\s*[\w-]+(?:\s+[\w-]+){0,3}\s*\??\s*$|"
+    r"what\s+does\s+.{1,40}\s+(?:mean|stand\s+for)\b|define\b|"
+    r"(?:what\s+is\s+)?(?:the\s+)?(?:definition|meaning)\s+of\b|what\s+counts\s+as\b|"
+    r"what\s+is\s+meant\s+by\b)",
+    re.I,
+)
+# Two things set against each other ("versus", "compared with", "better than", "differ").
+VERSUS = re.compile(
+    r"\b(?:vs\.?|versus|compared?|comparison|comparing|than|relative\s+to|head[- ]to[- ]head|"
+    r"better|worse|superior|inferior|non-?inferior|differ(?:ence|ent|ed)?|advantage)\b",
+    re.I,
+)
+
+# ---------------------------------------------------------------- cues of the facet
+
+FACETS: tuple[tuple[Facet, re.Pattern[str]], ...] = (
+    # Harms first: a question about adverse events among responders is about harms.
+    ("safety", re.compile(HARMS.pattern + r"|\bsafe(?:ty|ly)?\b|tolerab|tolerated", re.I)),
+    # What the evidence cannot say ("limitations", "weaknesses", "bias", "caveats").
+    ("limitation", re.compile(
+        r"limitation|weakness|shortcoming|caveat|\bbias|drawback|criticis|generali[sz]", re.I)),
+    # How a treatment acts ("mechanism", "how does it work", "mode of action").
+    ("mechanism", re.compile(
+        r"mechanism|how does .{1,40}\bwork|mode of action|\binhibit(?:s|ion)?\b|\bpathway|"
+        r"\bacts? on\b",
+        re.I)),
+    # How an outcome or category is defined ("defined as", "what counts as", "criteria for").
+    ("definition", re.compile(
+        r"\bdefin|\bmean(?:s|t)?\s*(?:by\b|\??\s*$)|\bmeaning|counts? as|qualif(?:y|ies) as|"
+        r"criteria for (?!(?:inclusion|entry|enrol))|stand for", re.I)),
+    # What was given, how much and how ("dose", "taper", "regimen", "trough level").
+    ("regimen", re.compile(
+        r"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|"
+        r"(?<!/)\bmg\b(?!\s*/\s*(?:dl|l|mg|mmol))|"  # an amount of drug, not a lab unit
+        r"trough|\blevels?\b|administ|infusion|\bpulse|\bgiven\b|"
+        r"how long .{0,30}treat|maintenance", re.I)),
+    # How the study was run ("blinded", "randomised", "follow-up", "primary endpoint").
+    ("design", re.compile(
+        r"blind|open[- ]label|randomi[sz]|\bdesign|follow[- ]?up|duration|multicent|"
+        r"\bsites?\b|endpoint|primary outcome|sample size|\bpower|allocat|placebo|\bphase\b|"
+        r"how long|how many (?:patients|participants|centres|centers)", re.I)),
+    # Who was studied ("eligible", "inclusion criteria", "enrolled", "baseline characteristics").
+    ("population", re.compile(
+        ENTRY.pattern + r"|exclu|\bpopulation|participants|who (?:was|were)|\bage[ds]?\b|"
+        r"baseline characteristics|ethnic|\bsex\b|women|children", re.I)),
+    # What the treatment achieved ("response", "remission", "effective", "relapse").
+    ("efficacy", re.compile(
+        r"respon|remission|efficac|effective|\bwork|benefit|outcome|result|\bshow|better|"
+        r"worse|superior|inferior|relapse|flare|improv|reduc|\brates?\b|proteinuria|perform",
+        re.I)),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RetrievalCues:
+    """What retrieval needs to know of a question: does it ask for a result, for a figure (and
+    of which kind), or about how sure the evidence is."""
+
+    asks_result: bool = False  # a finding (comparison of groups, effect estimate) answers it
+    asks_figure: bool = False  # a sentence with numbers answers it
+    figure_kinds: tuple[FigureKind, ...] = ()  # what the figure measures, when the words say
+    asks_about_sources: bool = False  # doubt about what is known: caveats answer it
+
+
+def retrieval_cues(query: str) -> RetrievalCues:
+    return RetrievalCues(
+        asks_result=bool(RESULT.search(query) or YES_NO.match(query)),
+        asks_figure=bool(FIGURE.search(query)),
+        figure_kinds=tuple(kind for kind, asked in FIGURE_KINDS if asked.search(query)),
+        asks_about_sources=bool(ABOUT_SOURCES.search(query)),
+    )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the question asks and gives (see `Route`, which carries each field)."""
+
+    intent: Intent
+    facet: Facet | None
+    tasks: tuple[Task, ...]
+    patient: PatientValues = field(default_factory=PatientValues)
+    weight_kg: float | None = None
+    age_years: float | None = None
+    bmi: float | None = None
+    disease_class: str | None = None
+    conversion: tuple[float, str, str] | None = None
+    counts: tuple[int, int] | None = None
+    reported_percent: str | None = None
+    margin: float | None = None
+    measure: str | None = None
+    names_response: bool = False
+    asks_interval: bool = False
+    needs_counts: bool = False
+    about_harms: bool = False
+    names_own_study: bool = False
+    names_protocol_drug: bool = False
+    names_subgroup: bool = False
+    asks_advice: bool = False
+    asks_other_task: bool = False
+    cues: RetrievalCues = field(default_factory=RetrievalCues)
+
+
+def read(
+    question: str,
+    query: str,
+    follow_up: bool,
+    arms: tuple[str, ...],
+    profile: Profile,
+) -> Reading:
+    """Read `question` (as asked) and `query` (follow-ups resolved against the conversation)
+    once. What the current question says comes first; a follow-up falls back to the earlier
+    question's words and values."""
+    asked = query if follow_up else question
+    both = f"{question} {query}"
+    patient = patient_values(question, query)
+    weight = _either(extract.weight_kg, question, query)
+    age = _either(extract.age_years, question, query)
+    bmi = _either(extract.bmi, question, query)
+    spec = profile.eligibility[0] if profile.eligibility else None
+    disease_class = None
+    if spec and spec.classes:
+        disease_class = _either(extract.isn_class, question, query, spec.classes.words)
+    protocol = profile.protocols[0] if profile.protocols else None
+    names_drug = protocol is not None and any(
+        re.search(rf"\b{re.escape(w)}\b", both, re.I) for w in protocol.applies_to
+    )
+    conversion = extract.conversion(question)
+    counts = extract.counts_in(question)
+    protein, creatinine = patient.get("proteinuria"), patient.get("creatinine")
+    entry_values = (age, bmi, disease_class, protein.value if protein else None,
+                    creatinine.value if creatinine else None)  # fmt: skip
+    has_figure = any(m.value is not None or m.baseline is not None for m in patient.measurements)
+    candidates: tuple[tuple[Task, bool], ...] = (
+        ("convert", conversion is not None),
+        ("dose", weight is not None and bool(DOSING.search(query) or names_drug)),
+        ("eligibility", bool(ENTRY.search(asked)) and spec is not None
+         and any(v is not None for v in entry_values)),
+        ("remission", bool(RESPONSE.search(query)) and not ENTRY.search(question) and has_figure),
+        ("rate", counts is not None),
+        ("across", bool(ACROSS.search(question) or profile.class_members(question))),
+        ("difference", bool(CONTRAST.search(asked) and SIZE.search(asked))
+         and not (SUPERIORITY.search(asked) and extract.margin_in(asked) is None)),
+    )  # fmt: skip
+    tasks = tuple(task for task, wanted in candidates if wanted)
+    asks_interval = bool(INTERVAL.search(question))
+    facet = next((name for name, cue in FACETS if cue.search(query)), None)
+    return Reading(
+        intent=_intent(question, query, tasks, arms, patient, facet, asks_interval),
+        facet=facet,
+        tasks=tasks,
+        patient=patient,
+        weight_kg=weight,
+        age_years=age,
+        bmi=bmi,
+        disease_class=disease_class,
+        conversion=conversion,
+        counts=counts,
+        reported_percent=extract.percent_in(question),
+        margin=extract.margin_in(question),
+        measure=extract.measure_of(query),
+        names_response=bool(ANY_RESPONSE.search(query)),
+        asks_interval=asks_interval,
+        needs_counts=bool(NEEDS_COUNTS.search(query)),
+        about_harms=bool(HARMS.search(query)),
+        names_own_study=bool(OWN_STUDY.search(both)),
+        names_protocol_drug=names_drug,
+        names_subgroup=bool(profile.subgroup and profile.subgroup.search(query)),
+        asks_advice=bool(ADVICE.search(question)),
+        asks_other_task=bool(OTHER_TASK.search(question)),
+        cues=retrieval_cues(query),
+    )
+
+
+def _intent(
+    question: str,
+    query: str,
+    tasks: tuple[Task, ...],
+    arms: tuple[str, ...],
+    patient: PatientValues,
+    facet: Facet | None,
+    asks_interval: bool,
+) -> Intent:
+    """The calculation the question calls for names its intent; without one, its words do."""
+    if OTHER_TASK.search(question):
+        return "out_of_scope"
+    if tasks:
+        if tasks[0] == "difference" and asks_interval and len(arms) == 1:
+            return "computation"  # one arm's rate with its interval
+        return TASK_INTENT[tasks[0]]
+    one_patient = bool(patient) or bool(A_PATIENT.search(query))
+    if one_patient and DOSING.search(query):
+        return "dosing"
+    if one_patient and ENTRY.search(query):
+        return "eligibility"
+    if one_patient and RESPONSE.search(query) and not ENTRY.search(question):
+        return "patient_check"
+    if MEANING.search(question) and facet in (None, "definition", "efficacy", "mechanism"):
+        return "definition"
+    if VERSUS.search(query) or len(arms) >= 2:
+        return "comparison"
+    return "fact"
+
+
+def patient_values(question: str, query: str) -> PatientValues:
+    """Current question first; a follow-up falls back, analyte by analyte, to the earlier
+    question's values (its words are in `query`)."""
+    asked = measurements.parse(question)
+    if query == question:
+        return asked
+    earlier = measurements.parse(query)
+    found = (asked.get(a) or earlier.get(a) for a in measurements.ANALYTES)
+    return PatientValues(tuple(m for m in found if m), asked.not_understood)
+
+
+def _either(getter: Callable[..., Any], question: str, query: str, *args: Any) -> Any:
+    """What `getter` reads in the current question, else in the resolved follow-up query."""
+    value = getter(question, *args)
+    return value if value is not None or query == question else getter(query, *args)

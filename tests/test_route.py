@@ -1,0 +1,241 @@
+"""What `route` understands of a question, as a table: the intent (what kind of answer it
+wants), the facet (which aspect of the evidence it is about) and what it gives for a
+calculation. Later stages read the Route and never the question's words again.
+
+Intents: fact, comparison, computation, patient_check, eligibility, dosing, definition,
+out_of_scope. Facets: efficacy, safety, regimen, population, design, limitation, mechanism,
+definition, or None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.profile import Profile, load_profile
+from assistant.route import Route, route
+
+BUNDLED = load_profile(PROJECT_ROOT / "corpus")
+GENERIC = Profile.generic()
+
+
+def turns(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
+    """A conversation in Gradio's messages format: (question, answer) pairs."""
+    history: list[dict[str, Any]] = []
+    for asked, answered in pairs:
+        history += [{"role": "user", "content": asked}, {"role": "assistant", "content": answered}]
+    return history
+
+
+# ------------------------------------------------------------------ the table
+
+# (question, history, intent, facet) — read with the bundled profile (its drugs and trials).
+BUNDLED_TABLE: list[tuple[str, list[dict[str, Any]], str, str | None]] = [
+    # facts about what a study found
+    ("What was the complete remission rate with tacrolimus at 24 weeks?", [], "fact", "efficacy"),
+    ("Did the trial meet its primary endpoint?", [], "fact", "design"),
+    ("What did the study show about relapse after treatment?", [], "fact", "efficacy"),
+    ("Does tacrolimus work in lupus nephritis?", [], "fact", "efficacy"),
+    ("Was proteinuria reduced faster in either arm?", [], "fact", "efficacy"),
+    # facts about harms
+    ("What adverse events were reported with tacrolimus?", [], "fact", "safety"),
+    ("How many patients had serious infections?", [], "fact", "safety"),
+    ("Was tacrolimus well tolerated?", [], "fact", "safety"),
+    ("Why did patients withdraw from the study?", [], "fact", "safety"),
+    ("Is tacrolimus safe in lupus nephritis?", [], "fact", "safety"),
+    # facts about the regimen
+    ("What tacrolimus dose was used?", [], "fact", "regimen"),
+    ("What trough level was targeted for tacrolimus?", [], "fact", "regimen"),
+    ("How was IV cyclophosphamide administered?", [], "fact", "regimen"),
+    ("How was the steroid taper scheduled?", [], "fact", "regimen"),
+    # facts about who was studied
+    ("What were the inclusion criteria?", [], "fact", "population"),
+    ("Who was excluded from the trial?", [], "fact", "population"),
+    ("What was the mean age of the participants?", [], "fact", "population"),
+    ("How many women were enrolled?", [], "fact", "population"),
+    # facts about how the study was run
+    ("Was the study blinded?", [], "fact", "design"),
+    ("How long was follow-up?", [], "fact", "design"),
+    ("How many centres took part in the trial?", [], "fact", "design"),
+    ("Was allocation randomised?", [], "fact", "design"),
+    ("What was the primary outcome?", [], "fact", "design"),
+    # what the evidence cannot say
+    ("What are the limitations of this study?", [], "fact", "limitation"),
+    ("What are the weaknesses of the open-label design?", [], "fact", "limitation"),
+    ("Could selection bias explain the results?", [], "fact", "limitation"),
+    # how a treatment acts
+    ("How does tacrolimus work?", [], "fact", "mechanism"),
+    ("What is the mechanism of action of tacrolimus?", [], "fact", "mechanism"),
+    # what a term means
+    ("What is lupus nephritis?", [], "definition", None),
+    ("What does UPCR stand for?", [], "definition", "definition"),
+    ("How was complete remission defined?", [], "fact", "definition"),
+    ("What counts as a partial response?", [], "definition", "definition"),
+    ("Define complete renal response.", [], "definition", "definition"),
+    # arms or studies set against each other
+    ("Was tacrolimus better than IVCY?", [], "comparison", "efficacy"),
+    ("How did tacrolimus compare with IVCY for infections?", [], "comparison", "safety"),
+    ("Tacrolimus versus MMF: which had fewer relapses?", [], "comparison", "efficacy"),
+    ("How much higher was complete remission with tacrolimus?", [], "comparison", "efficacy"),
+    ("What is the number needed to treat for one extra complete remission?", [], "comparison",
+     "efficacy"),
+    ("Is tacrolimus non-inferior to IVCY with a 10% margin?", [], "comparison", "efficacy"),
+    ("What was the difference in adverse event rates between arms?", [], "comparison", "safety"),
+    ("Compare complete response across trials", [], "comparison", "efficacy"),
+    ("How do calcineurin inhibitors perform in each study?", [], "comparison", "efficacy"),
+    # arithmetic on figures the question gives
+    ("Does 93 of 124 give 75%?", [], "computation", None),
+    ("Convert creatinine 1.2 mg/dL to umol/L", [], "computation", None),
+    ("What is the 95% CI for the tacrolimus response rate?", [], "computation", "efficacy"),
+    # one patient's result against a response definition
+    ("Proteinuria 0.2 g/24 h, albumin 3.6 g/dL, creatinine 95 vs 90 umol/L baseline: "
+     "is this complete remission?", [], "patient_check", "efficacy"),
+    ("My patient's UPCR fell from 3.2 to 0.4 mg/mg; does she meet partial response?", [],
+     "patient_check", "efficacy"),
+    ("Is my patient in remission?", [], "patient_check", "efficacy"),
+    # could one patient have entered the study
+    ("Would a 17-year-old with class IV disease be eligible?", [], "eligibility", "population"),
+    ("My patient is 45 with a BMI of 31; could she enrol?", [], "eligibility", "population"),
+    ("Is my patient eligible for the trial?", [], "eligibility", "population"),
+    # what dose for one patient
+    ("Starting prednisone dose for a 70 kg patient?", [], "dosing", "regimen"),
+    ("How should I taper steroids in a 60 kg woman?", [], "dosing", "regimen"),
+    ("What dose of methylprednisolone for my patient?", [], "dosing", "regimen"),
+    # another kind of task
+    ("Write a poem about kidneys", [], "out_of_scope", None),
+    ("Tell me a joke about nephrologists", [], "out_of_scope", None),
+    # follow-ups: the earlier question says what is asked
+    ("and with cyclophosphamide?",
+     turns(("What was the complete remission rate with tacrolimus?", "49.6% [1]")),
+     "fact", "efficacy"),
+    ("and for a 50 kg patient?",
+     turns(("Starting prednisone dose for a 70 kg patient?", "45 mg/d")), "dosing", "regimen"),
+    ("what about serious infections?",
+     turns(("What adverse events occurred with tacrolimus?", "…")), "fact", "safety"),
+    ("and the difference between them?",
+     turns(("What was the overall response rate with tacrolimus and IVCY?", "…")),
+     "comparison", "efficacy"),
+    ("IVCY?", turns(("How many patients withdrew on tacrolimus?", "…")), "fact", "safety"),
+    ("and her albumin is 3.1 g/dL now?",
+     turns(("Proteinuria 0.3 g/24 h: is this complete remission?", "…")),
+     "patient_check", "efficacy"),
+    ("and at 48 weeks?",
+     turns(("What was the complete remission rate at 24 weeks?", "…")), "fact", "efficacy"),
+    ("Side effects of cyclophosphamide?",
+     turns(("What dose of tacrolimus was used?", "…")), "fact", "safety"),
+]  # fmt: skip
+
+# The same kinds of question with a profile that knows no drug, trial or protocol.
+GENERIC_TABLE: list[tuple[str, list[dict[str, Any]], str, str | None]] = [
+    ("What was the main result?", [], "fact", "efficacy"),
+    ("What were the side effects of the intervention?", [], "fact", "safety"),
+    ("How many participants were randomised?", [], "fact", "design"),
+    ("What are the study's limitations?", [], "fact", "limitation"),
+    ("Was drug A better than drug B?", [], "comparison", "efficacy"),
+    ("Does 12 out of 40 give 30%?", [], "computation", None),
+    ("Convert 90 umol/L to mg/dL", [], "computation", None),
+    ("Weight-based dose for a 70 kg patient?", [], "dosing", "regimen"),
+    ("What does intention-to-treat mean?", [], "definition", "definition"),
+    ("Compose a haiku about statistics", [], "out_of_scope", None),
+    ("and the relapse rate?", turns(("What was the response rate at one year?", "…")),
+     "fact", "efficacy"),
+]  # fmt: skip
+
+
+def _ids(table: list[tuple[str, list[dict[str, Any]], str, str | None]]) -> list[str]:
+    return [question[:60] for question, *_ in table]
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "intent", "facet"), BUNDLED_TABLE, ids=_ids(BUNDLED_TABLE)
+)
+def test_what_a_question_asks_with_the_bundled_profile(
+    question: str, history: list[dict[str, Any]], intent: str, facet: str | None
+) -> None:
+    routed = route(question, history, BUNDLED)
+    assert (routed.intent, routed.facet) == (intent, facet)
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "intent", "facet"), GENERIC_TABLE, ids=_ids(GENERIC_TABLE)
+)
+def test_what_a_question_asks_with_a_generic_profile(
+    question: str, history: list[dict[str, Any]], intent: str, facet: str | None
+) -> None:
+    routed = route(question, history, GENERIC)
+    assert (routed.intent, routed.facet) == (intent, facet)
+
+
+def test_the_table_is_large_enough_to_document_the_rules() -> None:
+    assert len(BUNDLED_TABLE) + len(GENERIC_TABLE) >= 60
+
+
+# ------------------------------------------------------------------ what a question gives
+
+
+def test_a_follow_up_is_marked_and_keeps_its_subject() -> None:
+    history = turns(("What was the complete remission rate with tacrolimus?", "49.6% [1]"))
+    routed = route("and with cyclophosphamide?", history, BUNDLED)
+    assert routed.follow_up_of == "What was the complete remission rate with tacrolimus?"
+    assert routed.arms == ("IVCY",) and routed.measure == "complete"
+
+
+def test_patient_values_come_from_the_question_first_then_the_earlier_one() -> None:
+    history = turns(("Proteinuria 0.3 g/24 h, albumin 3.6 g/dL: complete remission?", "…"))
+    routed = route("and if albumin is 2.9 g/dL?", history, BUNDLED)
+    albumin, protein = routed.patient.get("albumin"), routed.patient.get("proteinuria")
+    assert albumin is not None and albumin.value == 2.9  # the current question's
+    assert protein is not None and protein.value == 0.3  # the earlier question's
+
+
+def test_the_weight_counts_and_conversion_a_question_gives() -> None:
+    assert route("Starting prednisone dose for a 70 kg patient?", None, BUNDLED).weight_kg == 70
+    counted = route("Does 93 of 124 give 75%?", None, GENERIC)
+    assert counted.counts == (93, 124) and counted.reported_percent == "75"
+    assert route("Convert 1.2 mg/dL to umol/L", None, GENERIC).conversion == (
+        1.2,
+        "mg/dL",
+        "umol/L",
+    )
+
+
+def test_the_calculations_a_question_calls_for_are_listed_in_the_order_they_are_tried() -> None:
+    assert route("Compare complete response across trials", None, BUNDLED).tasks == (
+        "across",
+        "difference",
+    )
+    assert route("Was the trial superior?", None, BUNDLED).tasks == ()  # what was tested
+    assert route("What were the inclusion criteria?", None, BUNDLED).tasks == ()
+
+
+def test_a_weight_alone_is_not_a_dosing_question() -> None:
+    routed = route("What was the mean weight, about 60 kg?", None, GENERIC)
+    assert routed.weight_kg == 60 and "dose" not in routed.tasks
+
+
+def test_what_retrieval_reads_from_the_route() -> None:
+    asked = route("How many patients had infections?", None, GENERIC)
+    assert asked.asks_figure and not asked.asks_result
+    found = route("What did the trial show?", None, GENERIC)
+    assert found.asks_result
+    doubt = route("Is it true that the results were confirmed?", None, GENERIC)
+    assert doubt.cues.asks_about_sources
+    assert route("What dose was given, in mg?", None, GENERIC).cues.figure_kinds == ("dose",)
+
+
+def test_advice_and_other_tasks_are_recognised() -> None:
+    assert route("Should I switch my patient to drug B?", None, GENERIC).asks_advice
+    assert route("Write a limerick about dialysis", None, GENERIC).asks_other_task
+
+
+def test_a_route_built_by_hand_is_read_when_the_tools_stage_needs_it() -> None:
+    from assistant.calculate import plan_tools
+    from assistant.retrieve import Retrieval
+
+    plan = plan_tools(
+        Route("Does 93 of 124 give 75%?", "Does 93 of 124 give 75%?", (), False),
+        Retrieval([], 0.0),
+    )
+    assert [c.name for c in plan.calls] == ["rate"]
