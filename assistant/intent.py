@@ -351,6 +351,8 @@ def _intent(
         return "eligibility"
     if one_patient and RESPONSE.search(query) and not ENTRY.search(question):
         return "patient_check"
+    # "What is the primary outcome?" asks for a fact of the study (its design, population,
+    # regimen, harms or limits), not for what a term means.
     if MEANING.search(question) and facet in (None, "definition", "efficacy", "mechanism"):
         return "definition"
     if VERSUS.search(query) or len(arms) >= 2:
