@@ -67,7 +67,7 @@ EAGER_PASSAGES = 20_000  # indexes up to this size are held in memory whole; lar
 PAGE_SIZE = 5_000  # rows per Chroma read (its SQLite refuses to return very large pages at once)
 PASSAGE_CACHE = 4_096  # passages kept in memory for a large index
 BM25_CACHE_DIR = "bm25-cache"  # under settings.index_dir (also in server mode: a local cache)
-_BM25_FORMAT = 1  # bump when _bm25_text or the tokenizer settings change
+_BM25_FORMAT = 2  # bump when lexical_text or the tokenizer settings change
 _KEEP_CACHES = 2
 REBUILD_HINT = "Rebuild it with `python -m assistant ingest --rebuild`."
 
@@ -476,9 +476,9 @@ class EvidenceIndex:
             for page in _pages(self.documents_collection, include=["documents"]):
                 for doc_id, text in zip(page["ids"], page["documents"] or [], strict=True):
                     if doc_id in committed:
-                        for p in _document_passages(doc_id, text, committed, {}):
+                        for p in _document_passages(doc_id, text, committed, doc_meta):
                             order.append(p.id)
-                            texts.append(f"{committed[doc_id].short_name} {p.text}")
+                            texts.append(lexical_text(p.metadata, p.text))
             bm25 = _build_bm25(texts) if texts else None
             self._save_bm25_cache(fingerprint, order, bm25)
         return _ReadState(committed, fingerprint, total, order, bm25, None, doc_meta)
@@ -871,8 +871,19 @@ def embedding_text(short_name: str, sentence: str) -> str:
     return f"{short_name}: {sentence}"
 
 
+LEXICAL_FIELDS = ("mesh", "keywords")  # document subject terms, searchable from every sentence
+
+
 def _bm25_text(passage: Passage) -> str:
-    return f"{passage.metadata.get('short_name', '')} {passage.text}"
+    return lexical_text(passage.metadata, passage.text)
+
+
+def lexical_text(meta: dict[str, Any], sentence: str) -> str:
+    """What BM25 indexes for a sentence: its source's short name, the sentence, and the
+    document's subject terms (MeSH headings and keywords of a PubMed record), so that a
+    question in the indexers' words finds the document's sentences."""
+    subjects = " ".join(str(meta.get(key) or "") for key in LEXICAL_FIELDS)
+    return f"{meta.get('short_name', '')} {sentence} {subjects}".strip()
 
 
 def _build_bm25(texts: list[str]) -> Any:

@@ -49,6 +49,25 @@ RECORDS = {
 }
 
 
+# A PubMed export whose abstract never names the condition; its MeSH headings do.
+EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<PubmedArticleSet><PubmedArticle><MedlineCitation Status="MEDLINE">
+<PMID Version="1">99100001</PMID><Article>
+<Journal><JournalIssue><PubDate><Year>2018</Year></PubDate></JournalIssue>
+<Title>Journal of Examples</Title></Journal>
+<ArticleTitle>Red cell hydration disorders in a regional registry.</ArticleTitle>
+<Abstract><AbstractText>We followed 37 families with a red cell hydration disorder for a
+median of six years. Pseudohyperkalaemia was found in 22 of the 37 families. Iron overload
+developed in adults who had never been transfused.</AbstractText></Abstract>
+<AuthorList><Author><LastName>Example</LastName><ForeName>Ann</ForeName></Author></AuthorList>
+<PublicationTypeList><PublicationType>Journal Article</PublicationType></PublicationTypeList>
+</Article>
+<MeshHeadingList><MeshHeading><DescriptorName>Xerocytosis</DescriptorName></MeshHeading>
+<MeshHeading><DescriptorName>Iron Overload</DescriptorName></MeshHeading></MeshHeadingList>
+</MedlineCitation></PubmedArticle></PubmedArticleSet>
+"""
+
+
 def _record(doc_id: str, title: str, sentences: list[str]) -> str:
     header = f'---\nid: {doc_id}\nkind: abstract\ntitle: "{title}"\nyear: 2020\n---\n'
     return header + "\n".join(sentences) + "\n"
@@ -63,6 +82,7 @@ def small(
     records.mkdir()
     for doc_id, (title, sentences) in RECORDS.items():
         (records / f"{doc_id}.md").write_text(_record(doc_id, title, sentences), encoding="utf-8")
+    (records / "export.xml").write_text(EXPORT, encoding="utf-8")
     settings = Settings.from_env(
         corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("scope-index"), chroma_host=None
     )
@@ -105,3 +125,12 @@ def test_a_closed_compound_of_words_the_corpus_uses_is_known(small: EvidenceAssi
 )
 def test_compound_words(word: str, vocabulary: set[str], known: bool) -> None:
     assert _compound(word, frozenset(vocabulary)) is known
+
+
+def test_a_records_mesh_headings_make_its_sentences_findable(small: EvidenceAssistant) -> None:
+    """The abstract never says "xerocytosis"; its MeSH headings do, and they are indexed with
+    every sentence of the record (not quoted: a citation is always a sentence of the text)."""
+    answer = small.ask("Was iron overload found in families with xerocytosis?")
+    assert answer.status == "answered", answer.answer
+    assert answer.citations[0].document == "pmid99100001"
+    assert all("Xerocytosis" not in c.quote for c in answer.citations)
