@@ -33,3 +33,23 @@ def test_scale_benchmark_measures_both_systems_on_a_tiny_corpus(tmp_path: Path) 
     assert ours["ask"]["p50_ms"] > 0
     assert "error" not in ours["open_no_cache"] and "error" not in baseline["open"]
     assert "| 25 | ours |" in run.stdout and "| 25 | baseline |" in run.stdout
+
+
+REAL_EXPORTS = PROJECT.parent / "shared" / "real-exports"
+
+
+@pytest.mark.skipif(not REAL_EXPORTS.is_dir(), reason=f"no real exports at {REAL_EXPORTS}")
+def test_real_exports_benchmark_reports_every_file_and_keeps_superscripts(tmp_path: Path) -> None:
+    report = tmp_path / "real.json"
+    run = subprocess.run(
+        [sys.executable, "benchmarks/real_exports.py", "--json", str(report)],
+        cwd=PROJECT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    data = json.loads(report.read_text())
+    assert len(data["files"]) >= 10
+    for row in data["files"]:  # read, or a reason given: nothing skipped in silence
+        assert row["documents"] > 0 or row["notes"], row
+    assert data["superscripts_kept"] >= data["superscripts_in_files"] > 0
+    assert data["flattened_powers"] == []
+    assert f"| {data['files'][0]['file']} |" in run.stdout
