@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from assistant import cli, exports
+from assistant import Settings, cli, exports
 from assistant.ingest import (
     MAX_FILE_BYTES,
     MAX_STREAMED_BYTES,
@@ -625,7 +625,7 @@ def test_chat_upload_adds_the_new_articles_of_an_export_and_names_the_known_ones
     index.docs["zheng-like"] = {"pmid": "99001003", "passages": 3}  # already known by PMID
 
     class Bot:
-        settings = SimpleNamespace(corpus_dir=tmp_path / "corpus")
+        settings = Settings.from_env(corpus_dir=tmp_path / "corpus")
 
         def __init__(self) -> None:
             self.index = index
