@@ -181,7 +181,8 @@ class HybridSearch:
             self.index.vocabulary(),
             self.medical_score,
             frozenset(self.synonyms),
-            anchored=bool(named),
+            # A study or an intervention the evidence base names (its profile's arms).
+            anchored=bool(named) or bool(route is not None and route.arms),
         )
         anchors = self.anchors(query, terms, hits[0].document_id) if terms and hits else ()
         return Retrieval(hits, best, terms, named, anchors)
@@ -445,8 +446,10 @@ def foreign_terms(
     `SPECIALIST_ZIPF`, fewer than about one use per million words: drug and disease names), or
     fairly rare and medical (`medical(word)`, 0-1). Everyday words a corpus happens to lack
     ("absolute", "roughly") do not make a medical question out of scope; in a question with no
-    medical word at all, every word the corpus lacks counts. A word is known when the corpus uses
-    it, or uses each part of it ("peri-sinusoidal"), or uses it without its hyphen."""
+    medical word at all (and no study or intervention of the evidence base named: `anchored`),
+    every word the corpus lacks counts. A word is known when the corpus uses it, or uses each
+    part of it ("peri-sinusoidal"), or uses it without its hyphen, or is a compound of its
+    words."""
     from wordfreq import zipf_frequency
 
     text = re.sub(r"['’]s\b", "", query.lower())  # possessives: "the public's" -> "the public"
@@ -467,7 +470,8 @@ def foreign_terms(
         return rarity < SPECIALIST_ZIPF or medical_word
 
     unknown = [w for w in words if not known(w)]
-    if not any(medical(w) >= MEDICAL_WORD for w in words if w not in STOPWORDS):
+    medical_words = any(medical(w) >= MEDICAL_WORD for w in words if w not in STOPWORDS)
+    if not (anchored or medical_words):
         return tuple(unknown)  # nothing medical at all ("the weather in <a city> tomorrow")
     if anchored or any(zipf_frequency(w, "en") < SPECIALIST_ZIPF for w in words if known(w)):
         # It names something the evidence base holds (a study, or a drug or disease name it
