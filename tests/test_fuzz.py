@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import EvidenceAssistant, Settings
-from assistant.index import Embedder, EvidenceIndex
+from assistant.embeddings import TextEmbedder
+from assistant.index import EvidenceIndex
 
 PROJECT = Path(__file__).resolve().parent.parent
 STATUSES = {"answered", "no_evidence", "invalid_input"}
@@ -166,7 +167,9 @@ INJECTED_IDS = {doc_id for _text, doc_id in INJECTED_FILES.values()}
 
 
 @pytest.fixture(scope="module")
-def injected_bot(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> EvidenceAssistant:
+def injected_bot(
+    tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder
+) -> EvidenceAssistant:
     """The bundled corpus plus uploads (text, PubMed XML, MEDLINE) carrying injected
     instructions."""
     root = tmp_path_factory.mktemp("injected")

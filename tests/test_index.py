@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings
-from assistant.index import Embedder, EvidenceIndex, IndexError_
+from assistant.embeddings import TextEmbedder
+from assistant.index import EvidenceIndex, IndexError_
 from assistant.ingest import corpus_files, load_corpus
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -21,7 +22,7 @@ def corpus_copy(tmp_path: Path) -> Path:
     return target
 
 
-def _index(tmp_path: Path, corpus: Path, embedder: Embedder) -> tuple[EvidenceIndex, list]:
+def _index(tmp_path: Path, corpus: Path, embedder: TextEmbedder) -> tuple[EvidenceIndex, list]:
     settings = Settings.from_env(index_dir=tmp_path / "index", corpus_dir=corpus, chroma_host=None)
     docs, errors = load_corpus(corpus_files(corpus))
     assert errors == []
@@ -29,7 +30,7 @@ def _index(tmp_path: Path, corpus: Path, embedder: Embedder) -> tuple[EvidenceIn
 
 
 def test_reingesting_an_unchanged_corpus_does_no_embedding_work(
-    tmp_path: Path, corpus_copy: Path, embedder: Embedder
+    tmp_path: Path, corpus_copy: Path, embedder: TextEmbedder
 ) -> None:
     index, docs = _index(tmp_path, corpus_copy, embedder)
     first = index.sync(docs)
@@ -42,7 +43,7 @@ def test_reingesting_an_unchanged_corpus_does_no_embedding_work(
 
 
 def test_a_changed_document_is_replaced_without_stale_passages(
-    tmp_path: Path, corpus_copy: Path, embedder: Embedder
+    tmp_path: Path, corpus_copy: Path, embedder: TextEmbedder
 ) -> None:
     index, docs = _index(tmp_path, corpus_copy, embedder)
     index.sync(docs)
@@ -62,7 +63,7 @@ def test_a_changed_document_is_replaced_without_stale_passages(
 
 
 def test_a_removed_document_leaves_the_index(
-    tmp_path: Path, corpus_copy: Path, embedder: Embedder
+    tmp_path: Path, corpus_copy: Path, embedder: TextEmbedder
 ) -> None:
     index, docs = _index(tmp_path, corpus_copy, embedder)
     index.sync(docs)
@@ -72,7 +73,7 @@ def test_a_removed_document_leaves_the_index(
 
 
 def test_a_damaged_index_directory_gives_a_clear_message(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: TextEmbedder
 ) -> None:
     chroma_dir = tmp_path / "index" / "chroma"
     chroma_dir.mkdir(parents=True)

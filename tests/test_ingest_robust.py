@@ -22,7 +22,8 @@ import pytest
 
 from assistant import EvidenceAssistant, Settings, storecheck
 from assistant import index as index_module
-from assistant.index import Embedder, EvidenceIndex, IndexError_, drop_index
+from assistant.embeddings import TextEmbedder
+from assistant.index import EvidenceIndex, IndexError_, drop_index
 from assistant.ingest import (
     MAX_FILE_BYTES,
     IngestError,
@@ -213,7 +214,7 @@ def test_an_identical_duplicate_is_skipped_with_a_note(tmp_path: Path) -> None:
         "(same text; skipped)" in errors  # fmt: skip
 
 
-def test_bad_files_leave_nothing_half_written(tmp_path: Path, embedder: Embedder) -> None:
+def test_bad_files_leave_nothing_half_written(tmp_path: Path, embedder: TextEmbedder) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(PUBMED, corpus / "pubmed")
     shutil.copytree(BAD, corpus / "uploads")  # sorted after pubmed/: the duplicate comes second
@@ -239,7 +240,7 @@ def test_bad_files_leave_nothing_half_written(tmp_path: Path, embedder: Embedder
 
 
 def test_changed_and_removed_documents_leave_no_stale_passages(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: TextEmbedder
 ) -> None:
     index = EvidenceIndex(_settings(tmp_path / "index"), embedder=embedder)
     docs = _fixture_docs()
@@ -263,7 +264,7 @@ def test_changed_and_removed_documents_leave_no_stale_passages(
 
 
 def test_leftovers_of_an_interrupted_ingest_are_invisible_and_swept(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: TextEmbedder
 ) -> None:
     """The state a kill between 'passages written' and 'manifest flipped' leaves behind."""
     index = EvidenceIndex(_settings(tmp_path / "index"), embedder=embedder)
@@ -395,7 +396,7 @@ def _check_after_kill(
 
 @pytest.mark.slow
 def test_an_ingest_killed_midway_leaves_a_working_index_and_the_next_one_completes(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: TextEmbedder
 ) -> None:
     n = 200  # synthetic abstracts (13 sentences each) beside the bundled corpus
     index_dir = tmp_path / "index"
@@ -440,7 +441,7 @@ def _assert_no_partial_documents(index: EvidenceIndex, docs: dict[str, Document]
 # ---------------------------------------------------------------- damaged or foreign indexes
 
 
-def _small_index(index_dir: Path, embedder: Embedder) -> EvidenceIndex:
+def _small_index(index_dir: Path, embedder: TextEmbedder) -> EvidenceIndex:
     index = EvidenceIndex(_settings(index_dir), embedder=embedder)
     index.sync(_fixture_docs())
     return index
@@ -476,7 +477,7 @@ COLLECTIONS = ["evidence", "evidence-documents"]
 
 
 @pytest.fixture(scope="module")
-def sound_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+def sound_store(tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder) -> Path:
     """A real index of more rows than Chroma's sync threshold (1000), so the vector files on
     disk are what its loader reads; copied to a directory this process never opened."""
     built = tmp_path_factory.mktemp("built")
@@ -487,7 +488,7 @@ def sound_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
 
 
 def test_a_sound_store_passes_the_check_once_then_from_its_cached_verdict(
-    sound_store: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
+    sound_store: Path, monkeypatch: pytest.MonkeyPatch, embedder: TextEmbedder
 ) -> None:
     calls: list[Path] = []
     real_probe = storecheck._probe
@@ -510,7 +511,7 @@ def test_a_sound_store_passes_the_check_once_then_from_its_cached_verdict(
 def test_damaged_vector_files_are_reported_before_chroma_reads_them(
     sound_store: Path,
     tmp_path: Path,
-    embedder: Embedder,
+    embedder: TextEmbedder,
     damage: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -553,7 +554,7 @@ def _cli(index_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_an_index_from_an_older_schema_asks_for_a_rebuild(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: TextEmbedder
 ) -> None:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -572,7 +573,7 @@ def test_an_index_from_an_older_schema_asks_for_a_rebuild(
 
 
 def test_an_index_built_with_another_model_asks_for_a_rebuild(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: TextEmbedder
 ) -> None:
     _small_index(tmp_path / "index", embedder)
     settings = _settings(tmp_path / "index", embedding_model="some-other-model")
@@ -581,7 +582,7 @@ def test_an_index_built_with_another_model_asks_for_a_rebuild(
     _rebuild_hint(exc)
 
 
-def test_a_damaged_manifest_record_is_reported(tmp_path: Path, embedder: Embedder) -> None:
+def test_a_damaged_manifest_record_is_reported(tmp_path: Path, embedder: TextEmbedder) -> None:
     index = _small_index(tmp_path / "index", embedder)
     index.documents_collection.update(ids=["pmid99000001"], metadatas=[{"passages": "many"}])
     with pytest.raises(IndexError_, match="manifest is damaged") as exc:
@@ -598,7 +599,7 @@ def test_a_damaged_manifest_record_is_reported(tmp_path: Path, embedder: Embedde
     ],
 )
 def test_damaged_sentence_spans_are_reported(
-    tmp_path: Path, embedder: Embedder, damaged: Callable[[int], str]
+    tmp_path: Path, embedder: TextEmbedder, damaged: Callable[[int], str]
 ) -> None:
     index = _small_index(tmp_path / "index", embedder)
     spans = damaged(index.documents()["pmid99000001"]["passages"])
@@ -609,7 +610,7 @@ def test_damaged_sentence_spans_are_reported(
 
 
 def test_a_passage_text_is_stored_once_in_its_documents_manifest_row(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: TextEmbedder
 ) -> None:
     """Passage rows are bare vectors (Chroma writes them twice as fast); the text is cut from
     the document's stored text at the stored span."""
@@ -622,7 +623,9 @@ def test_a_passage_text_is_stored_once_in_its_documents_manifest_row(
 
 
 @pytest.mark.slow
-def test_rebuild_on_request_repairs_a_damaged_index_dir(tmp_path: Path, embedder: Embedder) -> None:
+def test_rebuild_on_request_repairs_a_damaged_index_dir(
+    tmp_path: Path, embedder: TextEmbedder
+) -> None:
     index_dir = tmp_path / "index"
     (index_dir / "chroma").mkdir(parents=True)
     (index_dir / "chroma" / "chroma.sqlite3").write_bytes(os.urandom(64 * 1024))
@@ -638,7 +641,7 @@ def test_rebuild_on_request_repairs_a_damaged_index_dir(tmp_path: Path, embedder
 
 
 def test_drop_index_then_rebuild_works_in_the_same_process(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: TextEmbedder
 ) -> None:
     settings = _settings(tmp_path / "index")
     (tmp_path / "index" / "chroma").mkdir(parents=True)
@@ -658,7 +661,7 @@ def test_drop_index_then_rebuild_works_in_the_same_process(
 
 
 def test_large_index_mode_answers_like_the_in_memory_mode(
-    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, embedder: TextEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Above EAGER_PASSAGES the index reads passages on demand and caches BM25 on disk."""
     index_dir = tmp_path / "index"

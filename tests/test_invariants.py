@@ -15,7 +15,8 @@ from grounding import independent_ungrounded
 
 import assistant.answer as chain
 from assistant import EvidenceAssistant, Settings
-from assistant.index import Embedder, EvidenceIndex
+from assistant.embeddings import TextEmbedder
+from assistant.index import EvidenceIndex
 
 QUESTIONS = [
     "What was the complete or partial response rate with tacrolimus?",
@@ -118,7 +119,7 @@ def _export(path: Path) -> Path:
 
 @pytest.mark.slow
 def test_cli_style_ingest_survives_the_next_start_and_is_labelled_unchecked(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: TextEmbedder
 ) -> None:
     settings = Settings.from_env(index_dir=tmp_path / "index", chroma_host=None)
     first = EvidenceAssistant(settings, index=EvidenceIndex(settings, embedder=embedder))

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 import pytest
 
 from assistant import EvidenceAssistant, Settings
-from assistant.index import Embedder, EvidenceIndex
+from assistant.embeddings import TextEmbedder
+from assistant.index import EvidenceIndex
 from assistant.retrieve import _compound
 
 pytestmark = pytest.mark.slow
@@ -75,7 +76,7 @@ def _record(doc_id: str, title: str, sentences: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def small(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder
 ) -> Iterator[EvidenceAssistant]:
     corpus = tmp_path_factory.mktemp("scope-corpus")
     records = corpus / "records"

@@ -14,7 +14,8 @@ from grounding import independent_ungrounded
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from assistant import EvidenceAssistant, Settings
-from assistant.index import Embedder, EvidenceIndex
+from assistant.embeddings import TextEmbedder
+from assistant.index import EvidenceIndex
 from assistant.profile import ProfileError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "heart_failure"
@@ -22,7 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def hf(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[EvidenceAssistant]:
+def hf(
+    tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder
+) -> Iterator[EvidenceAssistant]:
     corpus = tmp_path_factory.mktemp("hf") / "corpus"
     shutil.copytree(FIXTURE, corpus, ignore=shutil.ignore_patterns("README.md"))
     settings = Settings.from_env(

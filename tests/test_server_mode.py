@@ -22,7 +22,8 @@ import pytest
 from process_helpers import free_port, stop
 
 from assistant import EvidenceAssistant, Settings
-from assistant.index import Embedder, EvidenceIndex, IndexError_, drop_index
+from assistant.embeddings import TextEmbedder
+from assistant.index import EvidenceIndex, IndexError_, drop_index
 from assistant.ingest import corpus_files, load_corpus
 
 pytestmark = pytest.mark.server
@@ -94,7 +95,7 @@ def _server_settings(server: tuple[str, int], tmp_path: Path, **overrides: objec
 
 @pytest.fixture(scope="module")
 def server_bot(
-    chroma_server: tuple[str, int], tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+    chroma_server: tuple[str, int], tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder
 ) -> EvidenceAssistant:
     settings = _server_settings(chroma_server, tmp_path_factory.mktemp("server-bot"))
     return EvidenceAssistant(settings, index=EvidenceIndex(settings, embedder=embedder))
@@ -141,7 +142,7 @@ def test_server_retrieval_matches_the_embedded_store(
 
 
 def test_reingest_against_the_server_is_idempotent_from_a_new_client(
-    server_bot: EvidenceAssistant, embedder: Embedder
+    server_bot: EvidenceAssistant, embedder: TextEmbedder
 ) -> None:
     fresh = EvidenceAssistant(
         server_bot.settings, index=EvidenceIndex(server_bot.settings, embedder=embedder)
@@ -152,7 +153,7 @@ def test_reingest_against_the_server_is_idempotent_from_a_new_client(
 
 
 def test_updates_and_removals_on_the_server_leave_no_stale_passages(
-    chroma_server: tuple[str, int], tmp_path: Path, embedder: Embedder
+    chroma_server: tuple[str, int], tmp_path: Path, embedder: TextEmbedder
 ) -> None:
     from test_ingest_robust import _assert_clean
 
@@ -175,7 +176,9 @@ def test_updates_and_removals_on_the_server_leave_no_stale_passages(
     assert settings.collection not in names and f"{settings.collection}-documents" not in names
 
 
-def test_an_unreachable_server_gives_a_clear_message(tmp_path: Path, embedder: Embedder) -> None:
+def test_an_unreachable_server_gives_a_clear_message(
+    tmp_path: Path, embedder: TextEmbedder
+) -> None:
     settings = Settings.from_env(
         chroma_host="127.0.0.1", chroma_port=free_port(), index_dir=tmp_path
     )
