@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from .files import write_atomic
 from .lexical import encodable
 
 if TYPE_CHECKING:
@@ -246,26 +247,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_atomic(path: Path, data: bytes | Path) -> None:
-    """Write (or copy) into a temp file beside `path`, fsync, then rename over it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if isinstance(data, Path):
-                with data.open("rb") as src:
-                    shutil.copyfileobj(src, f, 1 << 20)
-            else:
-                f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is not secret
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
     """An exclusive lock while exporting, so concurrent first starts export once."""
@@ -459,6 +440,8 @@ class OnnxEmbedder:
         import time
 
         started = time.perf_counter()
+        log.info("preparing the ONNX embedder once (export and quantization, some seconds); "
+                 "later starts load it from %s", self.cache_path)  # fmt: skip
         model = load_sentence_transformer(self._model_dir)
         reference = np.asarray(
             model.encode(list(PROBE_SENTENCES), normalize_embeddings=True, show_progress_bar=False)
@@ -502,8 +485,8 @@ class OnnxEmbedder:
                 "bytes": chosen.stat().st_size,
                 "export_s": round(time.perf_counter() - started, 1),
             }
-            _write_atomic(self.cache_path, chosen)
-            _write_atomic(self.sidecar_path, json.dumps(info, indent=1).encode())
+            write_atomic(self.cache_path, chosen)
+            write_atomic(self.sidecar_path, json.dumps(info, indent=1).encode())
             log.info("exported the ONNX embedder to %s (%s)", self.cache_path, info)
         finally:
             shutil.rmtree(work, ignore_errors=True)

@@ -9,12 +9,11 @@ fingerprints both the recipe and the model files, so a changed model or recipe n
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from functools import cached_property
 from itertools import chain
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from .files import write_atomic
 from .lexical import encodable
 
 log = logging.getLogger(__name__)
@@ -94,19 +94,9 @@ def _distil(model_dir: Path) -> np.ndarray:
 
 
 def _save_atomic(path: Path, table: np.ndarray) -> None:
-    """Write to a temp file in the same directory, then rename: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, table, allow_pickle=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the table is not secret
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    buffer = io.BytesIO()
+    np.save(buffer, table, allow_pickle=False)
+    write_atomic(path, buffer.getvalue())
 
 
 class StaticEmbedder:

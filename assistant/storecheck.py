@@ -31,10 +31,11 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from .files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -212,16 +213,7 @@ def _cached(verdict_file: Path) -> Any:
 
 def _save(verdict_file: Path, key: dict[str, Any]) -> None:
     """Write the sound verdict atomically (a reader sees the old file or the new one)."""
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{VERDICT_FILE}.", dir=verdict_file.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"sound": key}, handle)
-        os.replace(tmp, verdict_file)
-        tmp = None
+        write_atomic(verdict_file, json.dumps({"sound": key}).encode())
     except OSError as exc:  # read-only index directory etc.: probe again next time
         log.warning("could not record the vector store check in %s: %s", verdict_file, exc)
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
