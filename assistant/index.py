@@ -436,6 +436,11 @@ class EvidenceIndex:
     def passage_total(self) -> int:
         return self._state().total
 
+    def passage_count(self, document_id: str) -> int:
+        """How many passages a committed document has (0 for one the index lacks)."""
+        entry = self._state().committed.get(document_id)
+        return entry.passages if entry is not None else 0
+
     def documents(self) -> dict[str, dict[str, Any]]:
         """document id -> its metadata and passage count (for the evidence-base panel)."""
         state = self._state()

@@ -208,8 +208,7 @@ class HybridSearch:
         )
 
     def _document_tokens(self, document_id: str) -> set[str]:
-        count = int(self.index.documents().get(document_id, {}).get("passages", 0))
-        ids = [f"{document_id}#s{i}" for i in range(count)]
+        ids = [f"{document_id}#s{i}" for i in range(self.index.passage_count(document_id))]
         return {t for p in self.index.passages_by_id(ids).values() for t in bm25_tokens(p.text)}
 
     def rescore(self, query: str, pids: list[str]) -> list[tuple[str, float]]:
