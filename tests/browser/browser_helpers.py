@@ -82,16 +82,13 @@ def running_app(root: Path, port: int) -> Iterator[RunningApp]:
             [sys.executable, "app.py"], cwd=PROJECT, env=env, stdout=sink, stderr=subprocess.STDOUT
         )
     app = RunningApp(f"http://127.0.0.1:{port}/", corpus, log, process)
+    from process_helpers import stop  # tests/ is on the path (pytest's rootdir, or the scripts')
+
     try:
         wait_until_up(app)
         yield app
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process)
 
 
 def wait_until_up(app: RunningApp) -> None:
