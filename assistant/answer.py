@@ -196,7 +196,7 @@ class EvidenceAssistant:
         if not from_user_only and not self._in_scope(retrieval):
             message = no_evidence_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")
-        evidence = select_evidence(retrieval, self.settings.top_k)
+        evidence = select_evidence(retrieval, self.settings.top_k, routed)
         if plan.calls:
             found = evidence_for_calls(retrieval.passages, evidence, plan, basis)
             evidence = [*plan.sources, *found]
@@ -273,18 +273,41 @@ def no_evidence_message(retrieval: Retrieval, profile: Profile) -> str:
     return f"Nothing in the evidence base mentions {terms}. {profile.no_evidence_message()}"
 
 
-def select_evidence(retrieval: Retrieval, top_k: int) -> list[Passage]:
-    """The best passages by fused rank (a curated one first); `supporting_only` later drops
-    any that support nothing the answer says."""
+def select_evidence(retrieval: Retrieval, top_k: int, routed: Route) -> list[Passage]:
+    """The best passages by fused rank (a curated one first; for a yes/no question about a
+    finding, that document's own conclusion first); `supporting_only` later drops any that
+    support nothing the answer says."""
     if not retrieval.passages:
         return []
     top = retrieval.passages[:top_k]
     # A curated source leads the direct answer when one is among the top passages.
     curated = [p for p in top[:CURATED_LEAD] if not unchecked(p.metadata)]
     best = curated[0] if curated else top[0]
-    rest = [p for p in top if p is not best]
-    support = [p for p in rest if p.text != best.text]
-    return [best, *support][:MAX_EVIDENCE]
+    lead = conclusion_of(best.document_id, retrieval.passages) if asks_conclusion(routed) else None
+    ordered = [lead, best] if lead else [best]
+    rest = [p for p in top if p.text not in {q.text for q in ordered}]
+    return [*ordered, *rest][:MAX_EVIDENCE]
+
+
+def asks_conclusion(routed: Route) -> bool:
+    """A yes/no question about what a study found is answered first by its authors'
+    conclusion (not a question about its methods, population, doses or terms, nor one that
+    doubts a figure or a claim: "Is that right?" is answered by the sentence it doubts)."""
+    return (
+        routed.cues.polar
+        and not routed.cues.asks_about_sources
+        and routed.intent in ("fact", "comparison")
+        and routed.facet in (None, "efficacy", "safety")
+    )
+
+
+def conclusion_of(document_id: str, candidates: list[Passage]) -> Passage | None:
+    """The best-ranked sentence of the document's conclusions section among `candidates`."""
+    return next(
+        (p for p in candidates
+         if p.document_id == document_id and p.metadata.get("section") == "CONCLUSIONS"),
+        None,
+    )  # fmt: skip
 
 
 def evidence_for_calls(

@@ -48,8 +48,11 @@ TASK_INTENT: dict[Task, Intent] = {
 
 # ---------------------------------------------------------------- cues of the tools stage
 
+# An amount of drug in milligrams: "mg" not per volume or per amount ("mg/dL" and "mg/mmol"
+# are concentrations of a lab test).
+DRUG_MG = r"(?<!/)\bmg\b(?!\s*/\s*(?:dl|l|mg|mmol))"
 # A dose, its schedule or its amount is asked about ("what dose", "taper", "mg").
-DOSING = re.compile(r"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|\bmg\b", re.I)
+DOSING = re.compile(rf"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|{DRUG_MG}", re.I)
 # "the trial", "this study", "the protocol": the evidence base's own (primary) study.
 OWN_STUDY = re.compile(r"\b(?:the|this|that|same)\s+(?:trial|study|protocol)(?:'s)?\b", re.I)
 # Whether a result meets a response definition ("in remission?", "does she meet criteria?").
@@ -108,7 +111,7 @@ FIGURE = re.compile(
 FigureKind = Literal["dose", "concentration", "age", "date", "duration"]
 # The kind of figure asked for, by the word that asks for it (retrieval knows how each looks).
 FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
-    ("dose", re.compile(r"\bdos(?:e|es|ing)\b|\bmg\b", re.I)),  # an amount of drug
+    ("dose", re.compile(rf"\bdos(?:e|es|ing)\b|{DRUG_MG}", re.I)),  # an amount of drug
     ("concentration", re.compile(r"\blevel|concentration|trough", re.I)),  # a blood level
     ("age", re.compile(r"\bage\b|\bold\b", re.I)),  # how old
     ("date", re.compile(r"\bwhen\b|\bdates?\b", re.I)),  # a point in time
@@ -117,7 +120,7 @@ FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
 # Doubt about what is known or its source ("is it true that", "confirmed?", "right?").
 ABOUT_SOURCES = re.compile(
     r"confirm|verif|source|reliab|caveat|uncertain|unknown|didn'?t it|did it not|is(?:n'?t)? it "
-    r"true|true that|wasn'?t it|right\?|correct\?|prove[dn]?\b",
+    r"true|true that|wasn'?t it|right\?|correct\?|\bprove[dn]?\b",
     re.I,
 )
 # "What did X show?", "Does it work?": the answer is a result, i.e. a comparison of groups or
@@ -131,6 +134,10 @@ RESULT = re.compile(
 YES_NO = re.compile(
     r"^\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.I
 )
+# A question word: a question holding none is polar (answered yes or no), whether it opens
+# with an auxiliary ("Does A improve B?") or is elliptic, as research titles often are
+# ("Drug X: a risk factor for Y?", "Topic. Is it effective?").
+WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 
 # ---------------------------------------------------------------- cues of the intent
 
@@ -187,8 +194,7 @@ FACETS: tuple[tuple[Facet, re.Pattern[str]], ...] = (
         r"criteria for (?!(?:inclusion|entry|enrol))|stand for", re.I)),
     # What was given, how much and how ("dose", "taper", "regimen", "trough level").
     ("regimen", re.compile(
-        r"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|"
-        r"(?<!/)\bmg\b(?!\s*/\s*(?:dl|l|mg|mmol))|"  # an amount of drug, not a lab unit
+        rf"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|{DRUG_MG}|"
         r"trough|\blevels?\b|administ|infusion|\bpulse|\bgiven\b|"
         r"how long .{0,30}treat|maintenance", re.I)),
     # How the study was run ("blinded", "randomised", "follow-up", "primary endpoint").
@@ -217,6 +223,7 @@ class RetrievalCues:
     asks_figure: bool = False  # a sentence with numbers answers it
     figure_kinds: tuple[FigureKind, ...] = ()  # what the figure measures, when the words say
     asks_about_sources: bool = False  # doubt about what is known: caveats answer it
+    polar: bool = False  # a yes/no question: the authors' conclusion answers it
 
 
 def retrieval_cues(query: str) -> RetrievalCues:
@@ -225,7 +232,15 @@ def retrieval_cues(query: str) -> RetrievalCues:
         asks_figure=bool(FIGURE.search(query)),
         figure_kinds=tuple(kind for kind, asked in FIGURE_KINDS if asked.search(query)),
         asks_about_sources=bool(ABOUT_SOURCES.search(query)),
+        polar=is_polar(query),
     )
+
+
+def is_polar(question: str) -> bool:
+    """A yes/no question: no question word, and it opens with an auxiliary or ends with "?"."""
+    if WH_WORD.search(question):
+        return False
+    return bool(YES_NO.match(question) or question.rstrip().endswith("?"))
 
 
 @dataclass(frozen=True)
@@ -287,6 +302,7 @@ def read(
     entry_values = (age, bmi, disease_class, protein.value if protein else None,
                     creatinine.value if creatinine else None)  # fmt: skip
     has_figure = any(m.value is not None or m.baseline is not None for m in patient.measurements)
+    facet = next((name for name, cue in FACETS if cue.search(query)), None)
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
         ("dose", weight is not None and bool(DOSING.search(query) or names_drug)),
@@ -296,11 +312,11 @@ def read(
         ("rate", counts is not None),
         ("across", bool(ACROSS.search(question) or profile.class_members(question))),
         ("difference", bool(CONTRAST.search(asked) and SIZE.search(asked))
-         and not (SUPERIORITY.search(asked) and extract.margin_in(asked) is None)),
+         and not (SUPERIORITY.search(asked) and extract.margin_in(asked) is None)
+         and not (facet == "definition" and not arms)),  # "What does NNT mean?"
     )  # fmt: skip
     tasks = tuple(task for task, wanted in candidates if wanted)
     asks_interval = bool(INTERVAL.search(question))
-    facet = next((name for name, cue in FACETS if cue.search(query)), None)
     return Reading(
         intent=_intent(question, query, tasks, arms, patient, facet, asks_interval),
         facet=facet,

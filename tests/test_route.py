@@ -213,6 +213,17 @@ def test_the_calculations_a_question_calls_for_are_listed_in_the_order_they_are_
 def test_a_weight_alone_is_not_a_dosing_question() -> None:
     routed = route("What was the mean weight, about 60 kg?", None, GENERIC)
     assert routed.weight_kg == 60 and "dose" not in routed.tasks
+    # A lab value in mg per decilitre is a concentration, not an amount of drug.
+    lab = route("Creatinine 1.2 mg/dL, weight 60 kg: is that normal?", None, BUNDLED)
+    assert lab.weight_kg == 60 and "dose" not in lab.tasks and lab.intent != "dosing"
+    per_kg = route("A 60 kg patient: what prednisone dose in mg/kg?", None, BUNDLED)
+    assert per_kg.tasks[:1] == ("dose",)
+
+
+def test_asking_what_an_effect_measure_means_calls_no_calculation() -> None:
+    routed = route("What does NNT mean?", None, BUNDLED)
+    assert routed.tasks == () and routed.intent == "definition"
+    assert route("What is the NNT for tacrolimus versus IVCY?", None, BUNDLED).tasks
 
 
 def test_what_retrieval_reads_from_the_route() -> None:
@@ -223,6 +234,24 @@ def test_what_retrieval_reads_from_the_route() -> None:
     doubt = route("Is it true that the results were confirmed?", None, GENERIC)
     assert doubt.cues.asks_about_sources
     assert route("What dose was given, in mg?", None, GENERIC).cues.figure_kinds == ("dose",)
+    assert not route("Does training improve outcomes?", None, GENERIC).cues.asks_about_sources
+
+
+@pytest.mark.parametrize(
+    ("question", "polar"),
+    [
+        ("Does supervised walking improve distance?", True),
+        ("Walking after knee replacement: is it worth it?", True),
+        ("Routine splenectomy: a justified extra operation?", True),  # elliptic, like a title
+        ("Knee replacement. Do patients walk further?", True),
+        ("How many patients walked daily?", False),
+        ("What did the trial show?", False),
+        ("Is it known when the trial started?", False),  # a question word: not yes or no
+        ("Tell me the response rates", False),  # no question mark, no auxiliary
+    ],
+)
+def test_a_yes_no_question_is_told_from_an_open_one(question: str, polar: bool) -> None:
+    assert route(question, None, GENERIC).cues.polar is polar
 
 
 def test_advice_and_other_tasks_are_recognised() -> None:

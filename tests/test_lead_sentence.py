@@ -1,0 +1,95 @@
+"""The direct answer leads with what was asked: a yes/no question about a study's finding is
+answered first by its authors' conclusion (the CONCLUSIONS section of a structured
+abstract), an open question by the sentence that answers it. The corpus is a PubMed export of
+two fictional structured abstracts written for this test, indexed with the real model and a
+real Chroma store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant import EvidenceAssistant, Settings
+from assistant.embeddings import TextEmbedder
+from assistant.index import EvidenceIndex
+
+pytestmark = pytest.mark.slow
+
+ARTICLE = """<PubmedArticle><MedlineCitation Status="MEDLINE">
+<PMID Version="1">{pmid}</PMID><Article>
+<Journal><JournalIssue><PubDate><Year>2021</Year></PubDate></JournalIssue>
+<Title>Journal of Examples</Title></Journal>
+<ArticleTitle>{title}</ArticleTitle>
+<Abstract>{sections}</Abstract>
+<AuthorList><Author><LastName>Example</LastName><ForeName>Ann</ForeName></Author></AuthorList>
+<PublicationTypeList><PublicationType>Journal Article</PublicationType></PublicationTypeList>
+</Article></MedlineCitation></PubmedArticle>"""
+WALKING = {
+    "BACKGROUND": "Whether supervision adds to a home walking programme after knee "
+    "replacement is not known.",
+    "METHODS": "We randomised 120 patients to supervised or unsupervised daily walking for "
+    "twelve weeks after knee replacement.",
+    "RESULTS": "Walking distance at twelve weeks rose by 310 m with supervision and by 190 m "
+    "without it. Pain scores were similar in both groups.",
+    "CONCLUSIONS": "A few supervised sessions are worth adding to home exercise after the "
+    "operation.",
+}
+FOOTWEAR = {
+    "METHODS": "We gave 80 runners cushioned or minimal shoes for a season.",
+    "RESULTS": "Shin pain was reported by 9 of 40 runners in cushioned shoes and 11 of 40 in "
+    "minimal shoes.",
+    "CONCLUSIONS": "The type of shoe made no clear difference to shin pain.",
+}
+
+
+def _article(pmid: str, title: str, sections: dict[str, str]) -> str:
+    texts = "".join(f'<AbstractText Label="{k}">{v}</AbstractText>' for k, v in sections.items())
+    return ARTICLE.format(pmid=pmid, title=title, sections=texts)
+
+
+@pytest.fixture(scope="module")
+def bot(
+    tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder
+) -> Iterator[EvidenceAssistant]:
+    corpus = tmp_path_factory.mktemp("lead-corpus")
+    articles = _article("99200001", "Supervised walking after knee replacement.", WALKING)
+    articles += _article("99200002", "Running shoes and shin pain.", FOOTWEAR)
+    export = f'<?xml version="1.0"?><PubmedArticleSet>{articles}</PubmedArticleSet>'
+    (corpus / "export.xml").write_text(export, encoding="utf-8")
+    settings = Settings.from_env(
+        corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("lead-index"), chroma_host=None
+    )
+    yield EvidenceAssistant(settings, index=EvidenceIndex(settings, embedder=embedder))
+
+
+@pytest.mark.parametrize(
+    ("question", "conclusion"),
+    [
+        ("Does supervision improve walking distance after knee replacement?", WALKING),
+        ("Supervised walking after knee replacement: does it help?", WALKING),
+        ("Do minimal running shoes cause more shin pain?", FOOTWEAR),
+    ],
+)
+def test_a_yes_no_question_leads_with_the_studys_conclusion(
+    bot: EvidenceAssistant, question: str, conclusion: dict[str, str]
+) -> None:
+    answer = bot.ask(question)
+    assert answer.status == "answered", answer.answer
+    assert conclusion["CONCLUSIONS"] in answer.citations[0].quote
+    assert answer.answer.startswith(conclusion["CONCLUSIONS"].rstrip("."))
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("How much did walking distance rise with supervision?", "rose by 310 m"),
+        ("How many runners had shin pain in minimal shoes?", "11 of 40"),
+    ],
+)
+def test_an_open_question_leads_with_the_sentence_that_answers_it(
+    bot: EvidenceAssistant, question: str, lead: str
+) -> None:
+    answer = bot.ask(question)
+    assert answer.status == "answered", answer.answer
+    assert lead in answer.citations[0].quote
