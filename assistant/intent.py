@@ -134,6 +134,8 @@ RESULT = re.compile(
 YES_NO = re.compile(
     r"^\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.I
 )
+# A figure the question itself gives ("roughly 70%", "90 percent"): what it asks is about it.
+QUOTED_FIGURE = re.compile(r"\d\s?%|\bper\s?cent\b", re.I)
 # A question word: a question holding none is polar (answered yes or no), whether it opens
 # with an auxiliary ("Does A improve B?") or is elliptic, as research titles often are
 # ("Drug X: a risk factor for Y?", "Topic. Is it effective?").
@@ -224,16 +226,28 @@ class RetrievalCues:
     figure_kinds: tuple[FigureKind, ...] = ()  # what the figure measures, when the words say
     asks_about_sources: bool = False  # doubt about what is known: caveats answer it
     polar: bool = False  # a yes/no question: the authors' conclusion answers it
+    # What a study found, without naming an aspect (harms, doses, design...) or quoting a
+    # figure to check: its primary outcome answers it ("What did X show?").
+    asks_main_result: bool = False
 
 
 def retrieval_cues(query: str) -> RetrievalCues:
+    asks_result = bool(RESULT.search(query) or YES_NO.match(query))
     return RetrievalCues(
-        asks_result=bool(RESULT.search(query) or YES_NO.match(query)),
+        asks_result=asks_result,
         asks_figure=bool(FIGURE.search(query)),
         figure_kinds=tuple(kind for kind, asked in FIGURE_KINDS if asked.search(query)),
         asks_about_sources=bool(ABOUT_SOURCES.search(query)),
         polar=is_polar(query),
+        asks_main_result=asks_result
+        and facet_of(query) in (None, "efficacy")
+        and not QUOTED_FIGURE.search(query),
     )
+
+
+def facet_of(query: str) -> Facet | None:
+    """The first facet whose words the question uses (harms before the rest)."""
+    return next((name for name, cue in FACETS if cue.search(query)), None)
 
 
 def is_polar(question: str) -> bool:
@@ -302,7 +316,7 @@ def read(
     entry_values = (age, bmi, disease_class, protein.value if protein else None,
                     creatinine.value if creatinine else None)  # fmt: skip
     has_figure = any(m.value is not None or m.baseline is not None for m in patient.measurements)
-    facet = next((name for name, cue in FACETS if cue.search(query)), None)
+    facet = facet_of(query)
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
         ("dose", weight is not None and bool(DOSING.search(query) or names_drug)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -34,6 +35,20 @@ RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a medical word is specia
 SPECIALIST_ZIPF = 3.0  # below this (about one use per million words) any word is specialist
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
 RESULT_BOOST = 0.3  # a comparison or effect estimate, when the question asks what was found
+# A result for part of the patients ("among patients with class V", "in a post-hoc
+# analysis", "subgroup"): not the study's main result.
+_SUBGROUP = re.compile(
+    r"\bsubgroups?\b|\bpost[- ]?hoc\b|\bamong\b[^,.]{0,40}\bwith\b|\bsubset\b", re.I
+)
+OUTCOME_SHARE = 0.75  # of a primary outcome's words a sentence must name to be about it
+LEADING_DOCUMENTS = 3  # documents whose primary outcome a "what did it show?" question wants
+# "The primary outcome (end point) of X was <outcome>[, which ...]": the outcome a study was
+# designed to show, up to the first clause break.
+_PRIMARY_OUTCOME = re.compile(
+    r"\bprimary\s+(?:efficacy\s+)?(?:outcome|end\s?-?points?|endpoints?)\b[^.;:]{0,60}?"
+    r"\b(?:was|were|is|being)\s+(?:the\s+)?([^,;:()]{3,80})",
+    re.I,
+)
 NUMERIC_BOOST = 0.15  # a figure-bearing sentence, when the question asks for a figure
 CAVEAT_PENALTY = 0.5  # "could not be confirmed" sentences, unless the question is about that
 CAVEAT_BOOST = 0.2  # ... and when it is ("is it true that...?"), they come first
@@ -132,6 +147,8 @@ class HybridSearch:
         self._names_for: object = None
         self._primary_for: object = None
         self._primary_vocabulary: set[str] = set()
+        self._outcomes: dict[str, tuple[Passage, ...]] = {}
+        self._outcomes_for: object = None
 
     def warm_up(self) -> None:
         """Load the model and the passages now, so the first question is as fast as the rest."""
@@ -159,6 +176,13 @@ class HybridSearch:
         entities = self.specialist_terms(query) - self._primary_tokens()
         asks_result = cues.asks_result
         boosts = self.study_boosts(query, default_to_primary=not entities)
+        main_results: set[str] = set()
+        if cues.asks_main_result:  # the leading studies' results on their primary outcomes
+            for doc in self._leading_documents(fused, passages, boosts):
+                for passage in self.primary_results(doc):
+                    passages.setdefault(passage.id, passage)
+                    fused.setdefault(passage.id, 0.0)
+                    main_results.add(passage.id)
         for pid, passage in passages.items():
             fused[pid] += boosts.get(passage.document_id, 0.0)
             fused[pid] += intent_adjustment(cues, query, passage.text, self.not_study_names)
@@ -166,6 +190,8 @@ class HybridSearch:
                 fused[pid] += STUDY_BOOST  # the sentence names the drug or disease asked about
             if asks_result and _states_result(passage):
                 fused[pid] += RESULT_BOOST
+                if pid in main_results:
+                    fused[pid] += RESULT_BOOST  # what the study set out to show
             fused[pid] += _section_adjustment(passage, asks_result)
         similarity = dict(dense)
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
@@ -231,6 +257,37 @@ class HybridSearch:
                 self._scored.popitem(last=False)
         scored.sort(key=lambda hit: (-hit[1], hit[0]))
         return scored[: self.candidates]
+
+    def _leading_documents(
+        self, fused: dict[str, float], passages: dict[str, Passage], boosts: dict[str, float]
+    ) -> tuple[str, ...]:
+        """The documents of the best few passages (after study boosts), before other nudges."""
+        ranked = sorted(fused, key=lambda pid: -(fused[pid] + boosts.get(
+            passages[pid].document_id, 0.0)) if pid in passages else 0.0)  # fmt: skip
+        docs = [passages[pid].document_id for pid in ranked if pid in passages]
+        return tuple(dict.fromkeys(docs))[:LEADING_DOCUMENTS]
+
+    def primary_results(self, document_id: str) -> tuple[Passage, ...]:
+        """The document's sentences stating a result on the outcome it calls primary ("The
+        primary outcome of X was complete response at week 24, ..."): those naming most of
+        that outcome's words, numbers aside ("24 weeks" alone is not "response at week 24"),
+        and not about a subgroup. Cached per index state; empty when it names none."""
+        names = self._study_names()
+        if self._outcomes_for is not names:
+            self._outcomes, self._outcomes_for = {}, names
+        if document_id not in self._outcomes:
+            ids = [f"{document_id}#s{i}" for i in range(self.index.passage_count(document_id))]
+            sentences = list(self.index.passages_by_id(ids).values())
+            found = (m for p in sentences if (m := _PRIMARY_OUTCOME.search(p.text)))
+            phrase = next((m.group(1) for m in found), "")
+            outcome = {t for t in bm25_tokens(phrase) if not t[0].isdigit()}
+            needed = max(2, math.ceil(OUTCOME_SHARE * len(outcome)))
+            self._outcomes[document_id] = tuple(
+                p for p in sentences
+                if len(outcome) >= 2 and _states_result(p) and not _SUBGROUP.search(p.text)
+                and len(outcome & set(bm25_tokens(p.text))) >= needed
+            )  # fmt: skip
+        return self._outcomes[document_id]
 
     def _primary_tokens(self) -> set[str]:
         """Every token the primary documents use (cached per index state)."""

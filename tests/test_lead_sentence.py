@@ -1,8 +1,9 @@
 """The direct answer leads with what was asked: a yes/no question about a study's finding is
 answered first by its authors' conclusion (the CONCLUSIONS section of a structured
-abstract), an open question by the sentence that answers it. The corpus is a PubMed export of
-two fictional structured abstracts written for this test, indexed with the real model and a
-real Chroma store."""
+abstract); "what did the trial show?" by its result on the outcome it calls primary, not by a
+harm or a subgroup; an open question by the sentence that answers it. The corpus is a PubMed
+export of three fictional structured abstracts written for this test, indexed with the real
+model and a real Chroma store."""
 
 from __future__ import annotations
 
@@ -42,6 +43,15 @@ FOOTWEAR = {
     "CONCLUSIONS": "The type of shoe made no clear difference to shin pain.",
 }
 
+GOUT = {
+    "METHODS": "In the QUELL trial we randomised 300 adults with recurrent gout to qelmitant or placebo for a year. "
+    "The primary outcome was freedom from flares at 12 months.",
+    "RESULTS": "Serious infections were reported in 12% with qelmitant and in 4% with placebo. "
+    "Among patients with kidney disease, freedom from flares was 70% with qelmitant versus 30% "
+    "with placebo. Freedom from flares at 12 months was 61% with qelmitant versus 38% with "
+    "placebo.",
+}
+
 
 def _article(pmid: str, title: str, sections: dict[str, str]) -> str:
     texts = "".join(f'<AbstractText Label="{k}">{v}</AbstractText>' for k, v in sections.items())
@@ -55,6 +65,7 @@ def bot(
     corpus = tmp_path_factory.mktemp("lead-corpus")
     articles = _article("99200001", "Supervised walking after knee replacement.", WALKING)
     articles += _article("99200002", "Running shoes and shin pain.", FOOTWEAR)
+    articles += _article("99200003", "Qelmitant for recurrent gout (QUELL): a randomised trial.", GOUT)
     export = f'<?xml version="1.0"?><PubmedArticleSet>{articles}</PubmedArticleSet>'
     (corpus / "export.xml").write_text(export, encoding="utf-8")
     settings = Settings.from_env(
@@ -93,3 +104,14 @@ def test_an_open_question_leads_with_the_sentence_that_answers_it(
     answer = bot.ask(question)
     assert answer.status == "answered", answer.answer
     assert lead in answer.citations[0].quote
+
+
+def test_what_a_trial_showed_is_its_result_on_its_primary_outcome(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("What did the QUELL trial of qelmitant show?")
+    assert answer.status == "answered", answer.answer
+    assert "61% with qelmitant" in answer.citations[0].quote, answer.answer
+
+
+def test_a_question_about_harms_still_leads_with_the_harm(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("What serious infections were seen with qelmitant?")
+    assert "Serious infections" in answer.citations[0].quote, answer.answer
