@@ -219,9 +219,7 @@ def _rate(call: Mapping[str, Any]) -> tuple[str, str]:
         reported = out.get("reported_as") or num(out.get("reported_percent"))
         verdict = "matches" if out["matches_reported"] else "does not match"
         head += f"; the reported {reported}% {verdict} the counts"
-    if out.get("ci_method"):
-        rest = f"CI method: {out['ci_method']}."
-    return head, rest
+    return head, rest  # the CI method is on the calculation's "Method" line
 
 
 def _percentages(call: Mapping[str, Any]) -> tuple[str, str]:
@@ -242,6 +240,18 @@ def _percentages(call: Mapping[str, Any]) -> tuple[str, str]:
 def _decimals(value: Any) -> int:
     text = _trim(float(value))
     return max(1, len(text.split(".")[1]) if "." in text else 0)
+
+
+def _reported(call: Mapping[str, Any]) -> tuple[str, str]:
+    """ "A vs B (outcome): difference +20.4 points (95% CI +10.3 to +30.6), as reported"."""
+    out, _ = _parts(call)
+    diff = out.get("risk_difference_points")
+    if _number(diff) is None:
+        return "", ""
+    ci = _ci(out, "rd_ci_low_points", "rd_ci_high_points", lambda v: signed(v, _decimals(v)))
+    outcome = f" ({out['outcome']})" if out.get("outcome") else ""
+    arms = f"{out.get('label_a')} vs {out.get('label_b')}{outcome}"
+    return f"{arms}: difference {signed(diff, _decimals(diff))} points{ci}, as reported", ""
 
 
 def _split_text(call: Mapping[str, Any]) -> tuple[str, str]:
@@ -292,6 +302,7 @@ _WORDED = {
     "non_inferiority": _comparison,
     "rate": _rate,
     "difference_of_percentages": _percentages,
+    "reported_difference": _reported,
 }
 
 
@@ -301,6 +312,19 @@ def calculation_words(call: Mapping[str, Any]) -> tuple[str, str]:
     worded = _WORDED.get(str(call.get("name")))
     head, rest = worded(call) if worded else ("", "")
     return (head, rest) if head else _split_text(call)
+
+
+# How `nnt_phrase` writes an NNT, for a calculation's "Method" line (the tool's own convention
+# spells the interval the older way, "NNT (benefit) X to infinity to NNT (harm) Y").
+NNT_METHOD = (
+    "NNT rounded up to a whole patient; a CI that crosses no difference runs from an NNT for "
+    "benefit to an NNT for harm (Altman, BMJ 1998)"
+)
+
+
+def method_words(key: str, value: Any) -> str:
+    """A tool's method or convention note as the Calculations panel writes it."""
+    return NNT_METHOD if key == "nnt_convention" else str(value)
 
 
 TOOL_TITLES = {
@@ -334,11 +358,58 @@ def inputs_words(call: Mapping[str, Any]) -> str:
         return f"{shown['events']}/{shown['total']}" + (
             f", reported {reported}%" if reported is not None else ""
         )
-    return ", ".join(f"{_key_words(k)} {_value_words(v)}" for k, v in shown.items())
+    if {"value", "from_unit", "to_unit"} <= set(shown):  # a unit conversion
+        units = (_unit_words(str(shown["from_unit"])), _unit_words(str(shown["to_unit"])))
+        return f"{_value_words(shown['value'])} {units[0]} to {units[1]}"
+    if "study" in shown and "difference_points" in shown:  # a study's own reported figures
+        return f"{shown['study']}'s reported figures"
+    return ", ".join(_measured_words(shown))
+
+
+# A unit written into an input's name ("age_years", "proteinuria_g_per_24h").
+_KEY_UNITS = (("_years", "years"), ("_g_per_24h", "g/24 h"), ("_mg_per_day", "mg/day"),
+              ("_kg", "kg"), ("_percent", "%"))  # fmt: skip
+_ABBREVIATIONS = frozenset({"bmi", "isn", "egfr", "upcr", "uacr"})
+
+
+def _measured_words(shown: Mapping[str, Any]) -> list[str]:
+    """ "proteinuria 0.4 g/day, baseline proteinuria 3.5 g/day, creatinine stable": each value
+    beside its unit (given in `<name>_unit`, `baseline_unit` for `baseline_<name>`, or in the
+    name itself), a yes/no input as its name alone."""
+    measured: list[tuple[str, Any, str]] = []  # (name, value, unit)
+    paired: set[str] = set()
+    for key, value in shown.items():
+        if key.endswith("_unit"):
+            continue
+        stem, unit = key, ""
+        for suffix, written in _KEY_UNITS:
+            if key.endswith(suffix):
+                stem, unit = key[: -len(suffix)], written
+        unit_key = f"{stem}_unit"
+        if unit_key not in shown and stem.startswith("baseline_"):
+            unit_key = "baseline_unit"
+        if unit_key in shown and not isinstance(value, bool):
+            paired.add(unit_key)
+            unit = _unit_words(str(shown[unit_key]))
+        measured.append((stem, value, unit))
+    words = []
+    for key, value in shown.items():  # in the tool's order; a unit nobody took stays a value
+        if key.endswith("_unit") and key not in paired:
+            measured.append((key, _unit_words(str(value)), ""))
+    for stem, value, unit in measured:
+        if isinstance(value, bool):
+            words.append(_key_words(stem) if value else f"not {_key_words(stem)}")
+        else:
+            words.append(" ".join(p for p in (_key_words(stem), _value_words(value), unit) if p))
+    return words
+
+
+def _unit_words(unit: str) -> str:
+    return re.sub(r"\bu(?=(?:mol|g)\b)", "µ", unit)
 
 
 def _key_words(key: str) -> str:
-    return key.replace("_", " ")
+    return " ".join(w.upper() if w in _ABBREVIATIONS else w for w in key.split("_"))
 
 
 def _value_words(value: Any) -> str:

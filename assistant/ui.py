@@ -31,10 +31,12 @@ from .index import IndexError_
 from .ingest import IngestError, read_documents
 from .plots import figure_for
 from .present import (
+    INTERVIEWER,
     badge,
     calculation_words,
     inputs_words,
     is_unchecked,
+    method_words,
     num,
     plain_statement,
     speaker_role,
@@ -88,6 +90,9 @@ table.ea-kv td, table.ea-kv th, table.ea-docs td, table.ea-docs th {
 .ea-badge { display: inline-block; font-size: 0.78em; line-height: 1.35; padding: 0 6px;
   border-radius: 8px; background: #eef2f6; color: #334155; border: 1px solid #cfd8e3;
   white-space: normal; vertical-align: baseline; }
+#ea-chat a.ea-marker, a.ea-marker { color: #1e3a8a !important; text-decoration: underline dotted;
+  text-underline-offset: 2px; white-space: nowrap; }
+a.ea-marker:hover, a.ea-marker:focus-visible { text-decoration-style: solid; }
 details.ea-fold { margin: 0.3rem 0; } #ea-chat details.ea-fold > summary { cursor: pointer;
   font-size: 0.9em; color: #374151 !important; }
 .ea-note { margin: 0.3rem 0; font-size: 0.85em; color: #8a3b12; font-weight: 600; }
@@ -164,6 +169,52 @@ PLACE_ANSWER_JS = """
   };
   const observer = new MutationObserver(() => requestAnimationFrame(place));
   observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+
+  // An [n] marker opens Sources entry n: the Sources tab selected, the entry open and on screen.
+  const openSource = (n) => {
+    const tab = [...document.querySelectorAll('button[role="tab"]')]
+      .find((b) => b.textContent.trim() === 'Sources');
+    if (tab && tab.getAttribute('aria-selected') !== 'true') tab.click();
+    let tries = 0;
+    const open = () => {
+      const entry = document.getElementById('ea-source-' + n);
+      if (!entry || entry.offsetParent === null) {
+        if (++tries < 60) requestAnimationFrame(open);
+        return;
+      }
+      entry.open = true;
+      const box = entry.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) entry.scrollIntoView({ block: 'start' });
+      const summary = entry.querySelector('summary');
+      if (summary) summary.focus({ preventScroll: true });
+    };
+    requestAnimationFrame(open);
+  };
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a.ea-marker');
+    if (!link) return;
+    event.preventDefault();
+    const n = (link.getAttribute('href') || '').replace('#ea-source-', '');
+    openSource(n);
+    // The click goes on to the bubble, whose select event shows that answer's panels: needless
+    // for the latest answer (its panels are shown, and a pending select would swallow the next
+    // click); for an earlier one, open the entry again once its panels have landed.
+    const bubble = link.closest('[data-testid="bot"]');
+    const bots = document.querySelectorAll('#ea-chat [data-testid="bot"]');
+    if (!bubble || bubble === bots[bots.length - 1]) {
+      event.stopPropagation();
+      return;
+    }
+    const titles = () => [...document.querySelectorAll('#ea-sources .ea-title')]
+      .map((t) => t.textContent).join('|');
+    let seen = titles();
+    const again = new MutationObserver(() => {  // the earlier answer's panel has landed
+      const now = titles();
+      if (now !== seen) { seen = now; openSource(n); }
+    });
+    again.observe(document.body, { childList: true, subtree: true, characterData: true });
+    setTimeout(() => again.disconnect(), 4000);
+  }, true);
 }
 """
 
@@ -221,8 +272,16 @@ _BADGE = re.compile(r"^(?P<said>.*\[\d+\]) _\((?P<badge>.+)\)_$")
 _QUOTE_ITEM = re.compile(r"^- \[(?P<n>\d+)\] “(?P<quote>.*)” \((?P<label>.*)\)$")
 
 
+NO_FINDING = (
+    "_No finding on this is stated in the evidence base: the closest sentence is an "
+    "interviewer's question, kept below as context._"
+)
+
+
 def bubble_markdown(text: str, badges: Sequence[str] = ()) -> str:
-    """The answer markdown as the bubble shows it (every piece of it escaped)."""
+    """The answer markdown as the bubble shows it (every piece of it escaped). An interviewer's
+    question is never shown as a finding: it leaves the direct answer and waits, folded and
+    labelled, among the quotes."""
     sections: dict[str, list[str]] = {"": []}
     current = ""
     for line in text.split("\n"):
@@ -232,9 +291,12 @@ def bubble_markdown(text: str, badges: Sequence[str] = ()) -> str:
             sections[current] = []
         else:
             sections.setdefault(current, []).append(line)
-    direct = [_badged(line, badges) for line in sections[""]]
+    findings = [line for line in sections[""] if not _interviewer_line(line)]
+    if not any(line.strip() for line in findings) and any(line.strip() for line in sections[""]):
+        findings = [NO_FINDING]
+    direct = [_badged(line, badges) for line in findings]
     parts = ["\n".join(direct).strip()]
-    said = " ".join(sections[""])
+    said = " ".join(findings)
     if "Evidence" in sections:
         parts.append(_evidence_block(sections["Evidence"], said, badges))
     if "Calculation" in sections:
@@ -246,17 +308,45 @@ def bubble_markdown(text: str, badges: Sequence[str] = ()) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+def _interviewer_line(line: str) -> bool:
+    """A direct-answer sentence whose badge says it is an interviewer's words."""
+    match = _BADGE.match(line.strip())
+    return bool(match and INTERVIEWER in match.group("badge"))
+
+
+def _is_interviewer(n: int, badges: Sequence[str]) -> bool:
+    return 0 < n <= len(badges) and INTERVIEWER in badges[n - 1]
+
+
+_LAST_MARKER = re.compile(r"\[(\d+)\]$")
+
+
+def marker_link(n: int | str) -> str:
+    """An [n] marker that opens Sources entry n (PLACE_ANSWER_JS handles the click)."""
+    return f'<a class="ea-marker" href="#ea-source-{n}" title="Open source {n}">[{n}]</a>'
+
+
+def _linked(markdown: str, badges: Sequence[str]) -> str:
+    """The sentence's closing [n] as a link to its source, when citation n exists."""
+    match = _LAST_MARKER.search(markdown)
+    if not match or not 0 < int(match.group(1)) <= len(badges):
+        return markdown
+    return markdown[: match.start()] + marker_link(match.group(1))
+
+
 def _badged(line: str, badges: Sequence[str] = ()) -> str:
-    """ "… [1] _(Smith 2020 · RCT)_" -> the sentence, its marker and a badge span; a line
-    ending in a bare [n] (a calculation's result) gets citation n's badge."""
+    """ "… [1] _(Smith 2020 · RCT)_" -> the sentence, its marker (a link to the source) and a
+    badge span; a line ending in a bare [n] (a calculation's result) gets citation n's badge."""
     match = _BADGE.match(line.strip())
     if match:
         badge_text = esc(match.group("badge"))
-        return f'{safe_markdown(match.group("said"))} <span class="ea-badge">{badge_text}</span>'
-    bare = re.search(r"\[(\d+)\]$", line.strip())
+        said = _linked(safe_markdown(match.group("said")), badges)
+        return f'{said} <span class="ea-badge">{badge_text}</span>'
+    bare = _LAST_MARKER.search(line.strip())
     n = int(bare.group(1)) if bare else 0
     if 0 < n <= len(badges) and badges[n - 1]:
-        return f'{safe_markdown(line)} <span class="ea-badge">{esc(badges[n - 1])}</span>'
+        said = _linked(safe_markdown(line.strip()), badges)
+        return f'{said} <span class="ea-badge">{esc(badges[n - 1])}</span>'
     return safe_markdown(line)
 
 
@@ -274,7 +364,8 @@ def _evidence_block(lines: Sequence[str], said: str, badges: Sequence[str] = ())
     folded: list[str] = []
     for match in items:
         stated = _core(plain_statement(strip_speaker(match.group("quote"))), 12) in _core(said)
-        (folded if stated or shown else shown).append(_quote_line(match, badges))
+        asked = _is_interviewer(int(match.group("n")), badges)  # context, never the evidence
+        (folded if stated or asked or shown else shown).append(_quote_line(match, badges))
     out = []
     if shown:
         out.append("**Evidence**\n\n" + "\n".join(shown))
@@ -289,7 +380,8 @@ def _quote_line(match: re.Match[str], badges: Sequence[str] = ()) -> str:
     n, quote_text, label = match.group("n"), match.group("quote"), match.group("label")
     if 0 < int(n) <= len(badges) and badges[int(n) - 1]:
         label = badges[int(n) - 1]
-    return f'- [{n}] “{safe_markdown(quote_text)}” <span class="ea-badge">{esc(label)}</span>'
+    marker = marker_link(n) if 0 < int(n) <= len(badges) else f"[{n}]"
+    return f'- {marker} “{safe_markdown(quote_text)}” <span class="ea-badge">{esc(label)}</span>'
 
 
 def _core(text: str, last: int | None = None) -> str:
@@ -353,9 +445,14 @@ def doi_html(doi: str) -> str:
     return f"doi:{esc(doi)}"
 
 
-def source_meta(meta: Mapping[str, Any]) -> str:
-    """ "Smith 2020 · RCT · abstract record · PMID … · doi:…" from a passage's metadata."""
-    parts = [esc(badge(meta))] if meta else []
+def source_meta(meta: Mapping[str, Any], named: bool = True) -> str:
+    """ "Smith 2020 · RCT · abstract record · PMID … · doi:…" from a passage's metadata
+    (without "Smith 2020" when not `named`: the entry's title already starts with it)."""
+    shown = badge(meta) if meta else ""
+    name = str(meta.get("short_name") or "")
+    if not named and name and shown.startswith(name + " · "):
+        shown = shown[len(name) + 3 :]
+    parts = [esc(shown)] if shown else []
     if meta.get("pmid"):
         parts.append(pmid_html(str(meta["pmid"])))
     if meta.get("doi"):
@@ -429,10 +526,12 @@ def source_html(
     cite = esc(meta["citation"]) if meta.get("citation") else ""
     about = " · ".join(p for p in (esc(doc_title), cite) if p)
     shown_title = title if title is not None else source_title(citation, meta)
+    study = str(meta.get("short_name") or "\0")
     return (
         f'<details class="ea-source" id="ea-source-{n}"><summary><span class="ea-n">[{n}]</span> '
         f'<span class="ea-title">{esc(shown_title)}</span> '
-        f'<span class="ea-meta">{source_meta(meta)}</span></summary>'
+        f'<span class="ea-meta">{source_meta(meta, named=not shown_title.startswith(study))}'
+        "</span></summary>"
         f"{source_notes(meta, passage.text if passage else quote_text)}"
         f'<blockquote class="ea-context">{body}</blockquote>'
         f'<div class="ea-citation">{about}</div></details>'
@@ -524,6 +623,12 @@ def _split_rule(rule: str) -> tuple[str, str]:
     if "(" in name:  # the test is spelled out in brackets after the criterion's name
         name, _, inner = rule.partition("(")
         name, threshold = name.strip(), inner.rstrip(")").strip()
+        alternative = re.match(r"(?P<head>.+?)\s+(?:or|and)$", name)
+        if alternative:  # "creatinine in normal range or (creatinine <= 15% above baseline)"
+            subject, _, first = alternative.group("head").partition(" ")
+            if first and threshold.startswith(subject + " "):
+                joined = name[len(subject) + 1 :] + " " + threshold[len(subject) + 1 :]
+                name, threshold = subject, joined
     return name, _symbols(threshold)
 
 
@@ -533,8 +638,12 @@ def _symbols(text: str) -> str:
 
 def _patient_value(item: Mapping[str, Any]) -> str:
     value, unit = item.get("value"), str(item.get("unit") or "")
-    if value is None:
-        return "not given"
+    reason = str(item.get("reason") or "")
+    if value is None:  # met or not on what the clinician said ("creatinine reported stable")
+        return reason if reason and item.get("status") in ("pass", "fail") else "not given"
+    if "(approximation" in reason:  # "0.4 g/g is below 0.5 (approximation: other measure …)"
+        shown = num(value) if isinstance(value, int | float) else str(value)
+        return f"≈ {shown} {unit}".strip()  # the calculation's note above says which
     if unit == "%" and item.get("reason"):  # a change: "creatinine +5.6% vs baseline"
         return str(item["reason"])
     shown = num(value) if isinstance(value, int | float) else str(value)
@@ -656,10 +765,12 @@ def calculation_html(n: int, call: Mapping[str, Any], sources: CheckSources | No
     and outputs folded under "Details", as rows of a table, never as JSON."""
     output, inputs = _mapping(call.get("output")), _mapping(call.get("inputs"))
     head, rest = calculation_words({**call, "output": output, "inputs": inputs})
-    methods = [str(v) for k, v in output.items() if _is_method_key(k) and v]
+    methods = [method_words(k, v) for k, v in output.items() if _is_method_key(k) and v]
     method_html = f'<p class="ea-method">Method: {esc("; ".join(methods))}</p>' if methods else ""
     check = patient_check_html({**call, "output": output}, sources or CheckSources(None, {}))
     name = str(call.get("name", ""))
+    if check and name == "trial_eligibility":
+        rest = ""  # its criterion list is the table
     return (
         f'<div class="ea-calc" id="ea-calc-{n}"><div class="ea-calc-title"><b>{n}. '
         f"{esc(tool_title(name))}</b></div>"

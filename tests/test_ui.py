@@ -121,11 +121,37 @@ def test_bubble_folds_calculation_lines_and_badges_a_bare_marker() -> None:
         "- [2] “Another sentence.” (Study, RCT)"
     )
     bubble = answer_markdown(answer(text=text), ["Study 2022 · RCT", "Study 2022 · RCT"])
-    assert bubble.startswith("**RD +8.0 points (95% CI −1.8 to +17.8)** [1] <span")
+    marker = '<a class="ea-marker" href="#ea-source-1" title="Open source 1">[1]</a>'
+    assert bubble.startswith(f"**RD +8.0 points (95% CI −1.8 to +17.8)** {marker} <span")
     assert "How it was calculated</summary>" in bubble and "1 more quote</summary>" in bubble
     evidence = bubble[bubble.index("**Evidence**") :]
     assert evidence.index("“The rate was 83.0%") < evidence.index("<details")
     assert "(Study, RCT)" not in bubble and "Study 2022 · RCT</span>" in evidence
+
+
+def test_bubble_never_states_an_interviewers_question_as_a_finding() -> None:
+    asked = "Q outlet: does this research have limitations?"
+    text = (
+        f"{asked} [1] _(Study interview 2022 · news interview · interviewer's words, not a "
+        "finding)_\nAll patients were from one country. [2] _(Study interview 2022 · news "
+        f"interview)_\n\n**Evidence**\n- [1] “{asked}” (Study interview 2022, News interview)\n"
+        "- [2] “All patients were from one country.” (Study interview 2022, News interview)"
+    )
+    badges = ["Study interview 2022 · interviewer's words, not a finding", "Study interview 2022"]
+    bubble = answer_markdown(answer(text=text), badges)
+    shown, _, folded = bubble.partition("<details")
+    assert shown.startswith("All patients were from one country.") and asked not in shown
+    assert asked in folded and "interviewer&#x27;s words, not a finding</span>" in folded
+    only_asked = text.split("\n")[0] + "\n\n**Evidence**\n" + text.split("**Evidence**\n")[1]
+    shown = answer_markdown(answer(text=only_asked), badges).partition("<details")[0]
+    assert asked not in shown and "No finding on this is stated" in shown
+
+
+def test_markers_link_to_their_source_only_when_the_citation_exists() -> None:
+    bubble = answer_markdown(answer(text="A finding as in [12]. [1] _(Study 2022 · RCT)_"),
+                             ["Study 2022 · RCT"])  # fmt: skip
+    assert bubble.startswith('A finding as in [12]. <a class="ea-marker" href="#ea-source-1"')
+    assert "ea-source-12" not in bubble
 
 
 def test_status_line_counts_sources_and_calculations() -> None:
@@ -159,7 +185,10 @@ def test_sources_panel_lists_title_year_identifiers_and_highlighted_quote() -> N
                         {"doc#s1": p})  # fmt: skip
     assert 'id="ea-source-1"' in html and "[1]" in html
     assert "A &lt;trial&gt;" in html and "<trial>" not in html
-    assert "Zheng 2022 · RCT" in html  # the year already in the short name is not repeated
+    summary = html[: html.index("</summary>")]
+    assert "Zheng 2022: “83.0% responded.”" in summary  # the study names the entry once
+    assert summary.count("Zheng 2022") == 1 and "RCT · <a" in summary
+    assert "2022 · 2022" not in html  # the year already in the short name is not repeated
     assert 'href="https://pubmed.ncbi.nlm.nih.gov/12345678/"' in html
     assert 'href="https://doi.org/10.1001/x.2022.4492"' in html
     assert "Before. <mark" in html and "</mark> After." in html
@@ -211,6 +240,7 @@ def test_calculations_panel_reads_in_words_with_the_raw_values_folded() -> None:
     assert "NNT 13 (95% CI: NNT 6 benefit to NNT 56 harm)" in html
     assert "From: 117/141 tacrolimus vs 93/124 IVCY" in html
     assert "Method: Newcombe (Wilson score)" in html
+    assert "to infinity to" not in html[: html.index('<details class="ea-details">')]
     details = html[html.index('<details class="ea-details">') :]
     assert "<th>events a</th><td>117</td>" in details  # raw values only under Details
     assert "<th>risk difference points</th><td>8.0</td>" in details
@@ -245,6 +275,24 @@ def test_a_patient_check_is_a_table_of_criteria_with_the_verdict_above() -> None
     assert "Source A: “Complete remission is defined as proteinuria below the cited" in html
     body = html[: html.index('<details class="ea-details">')]
     assert "{" not in html and "criteria_set" not in body and set_id in call["output"]
+    assert "From: proteinuria 1.6 g/24h, baseline proteinuria 4 g/24h, albumin 3.2 g/dL" in body
+    assert " unit " not in body and "µmol/L" in body
+
+
+def test_a_patient_check_says_what_a_criterion_was_met_on_and_names_it_whole() -> None:
+    profile = load_profile(Settings.from_env().corpus_dir)
+    from assistant.tools import tools_for
+
+    check = tools_for(profile)["remission_check"]
+    call = check(proteinuria=0.4, proteinuria_unit="g/day", baseline_proteinuria=3.5,
+                 baseline_unit="g/day", albumin=3.6, albumin_unit="g/dL", creatinine=90.0,
+                 creatinine_unit="umol/L", creatinine_stable=True).to_dict()  # fmt: skip
+    html = calculations_html([call], CheckSources(profile, {}))
+    rows = re.findall(r'<tr class="ea-(?:met|unmet|missing)">(.*?)</tr>', html)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in rows]
+    assert cells and all(not (c[1] == "not given" and c[3] == "✓ met") for c in cells), cells
+    assert all(not re.search(r"\b(?:or|and)$", c[0]) for c in cells), cells
+    assert "From: proteinuria 0.4 g/day" in html and "creatinine stable" in html
 
 
 def test_an_eligibility_check_is_a_table_too() -> None:

@@ -1,8 +1,10 @@
 """The chat as a clinician reads it in five seconds, in a real headless Chromium at a laptop
 (1280x800) and a phone (390x844) size: the new answer's first line on screen and uncovered,
-a badge per marker, each quote once, Sources entries that can be told apart, calculations
-without JSON, figures inside their box, a usable phone layout, no serious accessibility
-violations (axe-core), and uploads of several files with progress and a line per file."""
+a badge per marker and a marker that opens its source, each quote once, an interviewer's
+question never shown as a finding, Sources entries that can be told apart, calculations in
+words and patient checks as tables without JSON, figures inside their box, a usable phone
+layout, no serious accessibility violations (axe-core), and uploads of several files with
+progress and a line per file."""
 
 from __future__ import annotations
 
@@ -40,6 +42,11 @@ ELIGIBILITY = (
     "Could a 65-year-old with class III nephritis, BMI 24, proteinuria 3 g/day and creatinine "
     "120 µmol/L have entered the trial?"
 )
+REMISSION_STABLE = (
+    "My patient's proteinuria fell from 3.5 to 0.4 g/day, albumin 3.6 g/dL, creatinine stable "
+    "at 90 µmol/L. Is that complete remission?"
+)
+LIMITATIONS = "What are the limitations of the trial?"
 _MARKER = re.compile(r"\[\d+\]")
 
 
@@ -81,6 +88,44 @@ def test_sources_entries_are_titled_by_study_and_never_alike(page: Any) -> None:
     titles = page.locator("#ea-sources .ea-title").all_inner_texts()
     assert len(titles) >= 2 and len(set(titles)) == len(titles), titles
     assert all(re.match(r"^.+: “.+”$", t) for t in titles), titles
+    metas = page.locator("#ea-sources summary .ea-meta").all_inner_texts()
+    for title, meta in zip(titles, metas, strict=True):  # the study named once, in the title
+        assert title.split(": “")[0] not in meta, (title, meta)
+
+
+def test_an_interviewers_question_is_never_shown_as_a_finding(page: Any) -> None:
+    answer = ask(page, LIMITATIONS)
+    box = wait_first_line_on_screen(page)
+    assert "medical community:" not in box["text"] and "?" not in box["text"], box["text"]
+    open_badges = answer.locator(".ea-badge").evaluate_all(
+        "els => els.filter(e => !e.closest('details')).map(e => e.innerText)"
+    )
+    assert open_badges and not [b for b in open_badges if "interviewer's words" in b]
+    folded = answer.locator("details .ea-badge").all_text_contents()
+    assert any("interviewer's words" in b for b in folded), folded  # kept, as context
+    shot(page, "interviewer_kept_as_context")
+
+
+@SIZES
+def test_a_marker_opens_its_source_for_this_and_an_earlier_answer(
+    page: Any, viewport: dict[str, int]
+) -> None:
+    first = ask(page, FACT)
+    titles = page.locator("#ea-sources .ea-title")
+    fact_titles = titles.all_inner_texts()
+    ask(page, COMPARISON)
+    expect(titles).not_to_have_text(fact_titles)
+    page.locator(BOT).last.locator("a.ea-marker").first.click()
+    entry = page.locator("#ea-source-1")
+    expect(entry).to_have_attribute("open", "")
+    expect(entry).to_be_in_viewport()
+    first.locator("a.ea-marker", has_text="[2]").first.click()  # an earlier answer's marker
+    expect(titles).to_have_text(fact_titles, timeout=15_000)  # that answer's sources
+    entry = page.locator("#ea-source-2")
+    expect(entry).to_have_attribute("open", "")
+    expect(entry).to_be_in_viewport()
+    assert page.url.endswith("/")  # the page did not navigate
+    shot(page, f"marker_opens_source_{_size(viewport)}")
 
 
 _OUTSIDE_DETAILS = (
@@ -101,7 +146,7 @@ def test_calculations_read_in_words_and_tables_never_json(page: Any) -> None:
     table = calcs.locator("table.ea-check").first.bounding_box()
     assert verdict and table and verdict["y"] < table["y"]  # the verdict above its table
     shot(page, "calculations_remission_check")
-    for question in (None, ELIGIBILITY, COMPARISON):
+    for question in (None, REMISSION_STABLE, ELIGIBILITY, COMPARISON):
         if question:
             ask(page, question)
         calcs.locator("details.ea-details summary").first.click()  # raw values, on request
@@ -109,6 +154,14 @@ def test_calculations_read_in_words_and_tables_never_json(page: Any) -> None:
         assert "{" not in text and "}" not in text, text[:400]
         words = calcs.locator(".ea-calc").first.evaluate(_OUTSIDE_DETAILS)
         assert not re.search(r"\b[a-z]+_[a-z_]+\b", words), f"variable names: {words[:300]}"
+        assert " unit " not in words and "to infinity to" not in words, words[:400]
+        assert " pass; " not in words, words[:400]  # an eligibility check's list is its table
+        for row in calcs.locator("table.ea-check tr").all_inner_texts()[1:]:
+            cells = [c.strip() for c in row.split("\t")]
+            if len(cells) < 4 or cells[0] == "Criterion":
+                continue
+            assert not re.search(r"\b(?:or|and)$", cells[0]), cells  # a criterion named whole
+            assert not (cells[1] == "not given" and cells[3] == "✓ met"), cells
 
 
 @SIZES
