@@ -120,6 +120,16 @@ table.ea-kv td, table.ea-kv th { overflow-wrap: anywhere; }
 #ea-plot { overflow: hidden; }
 @media (max-width: 640px) {
   #ea-examples .ea-example { flex-basis: 100%; }
+  /* A patient check on a phone: one card per criterion, each value under its column's name. */
+  table.ea-check, table.ea-check tbody, table.ea-check tr, table.ea-check td {
+    display: block; width: auto !important; }
+  table.ea-check tr.ea-head { display: none; }
+  table.ea-check tr { border-bottom: 1px solid var(--border-color-primary); padding: 3px 0; }
+  table.ea-check td { border: none; padding: 1px 4px; overflow-wrap: break-word; }
+  table.ea-check td::before { content: attr(data-label) " "; font-weight: 600; }
+  table.ea-check caption { display: block; }
+  table.ea-check td:first-child { font-weight: 600; }
+  table.ea-check td:first-child::before { content: none; }
 }
 """
 
@@ -673,15 +683,19 @@ def criteria_rows(
     return rows
 
 
+CHECK_COLUMNS = ("Criterion", "Patient value", "Threshold", "Met?", "Source sentence")
+
+
 def check_table(title: str, rows: Sequence[CheckRow]) -> str:
-    head = (
-        "<tr><th>Criterion</th><th>Patient value</th><th>Threshold</th><th>Met?</th>"
-        "<th>Source sentence</th></tr>"
-    )
+    """Criterion | patient value | threshold | met? | source sentence; on a phone each row
+    becomes a small card whose cells carry their column's name (`data-label`)."""
+    head = '<tr class="ea-head">' + "".join(f"<th>{c}</th>" for c in CHECK_COLUMNS) + "</tr>"
+    labels = [c if c.endswith("?") else f"{c}:" for c in CHECK_COLUMNS]
+    cells = [f'<td data-label="{esc(label)}"' for label in labels]
     body = "".join(
-        f'<tr class="ea-{_row_class(r.status)}"><td>{esc(r.criterion)}</td><td>{esc(r.value)}</td>'
-        f"<td>{esc(r.threshold)}</td><td>{esc(r.status)}</td>"
-        f'<td class="ea-src">{esc(r.source)}</td></tr>'
+        f'<tr class="ea-{_row_class(r.status)}">{cells[0]}>{esc(r.criterion)}</td>'
+        f"{cells[1]}>{esc(r.value)}</td>{cells[2]}>{esc(r.threshold)}</td>"
+        f'{cells[3]}>{esc(r.status)}</td>{cells[4]} class="ea-src">{esc(r.source)}</td></tr>'
         for r in rows
     )
     caption = f"<caption>{esc(title)}</caption>" if title else ""

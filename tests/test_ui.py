@@ -271,7 +271,10 @@ def test_a_patient_check_is_a_table_of_criteria_with_the_verdict_above() -> None
     assert '<p class="ea-verdict">' in html and "partial response" in html
     assert html.index("ea-verdict") < html.index('<table class="ea-check"')
     assert "<th>Criterion</th><th>Patient value</th><th>Threshold</th><th>Met?</th>" in html
-    assert "<td>1.6 g/day</td><td>&lt; 0.5 g/day</td><td>✗ not met</td>" in html
+    assert (
+        '<td data-label="Patient value:">1.6 g/day</td><td data-label="Threshold:">&lt; 0.5 g/day'
+        '</td><td data-label="Met?">✗ not met</td>'
+    ) in html
     assert "Source A: “Complete remission is defined as proteinuria below the cited" in html
     body = html[: html.index('<details class="ea-details">')]
     assert "{" not in html and "criteria_set" not in body and set_id in call["output"]

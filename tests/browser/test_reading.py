@@ -164,6 +164,26 @@ def test_calculations_read_in_words_and_tables_never_json(page: Any) -> None:
             assert not (cells[1] == "not given" and cells[3] == "✓ met"), cells
 
 
+@pytest.mark.parametrize("viewport", [PHONE], ids=["390x844"])
+def test_a_patient_check_reads_as_cards_on_a_phone(page: Any, viewport: dict[str, int]) -> None:
+    ask(page, REMISSION_STABLE)
+    page.get_by_role("tab", name="Calculations").click()
+    table = page.locator("#ea-calcs table.ea-check").first
+    expect(table).to_be_visible()
+    table.scroll_into_view_if_needed()
+    width = table.bounding_box()["width"]
+    cells = table.locator("td")
+    assert cells.count() >= 5
+    for i in range(cells.count()):  # each value on a line of its own, never a sliver of a column
+        box = cells.nth(i).bounding_box()
+        assert box and box["width"] >= 0.8 * width, (i, box, width)
+    label = cells.nth(1).evaluate("td => getComputedStyle(td, '::before').content")
+    assert label == '"Patient value: "', label  # each value under its column's name
+    overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
+    shot(page, "patient_check_cards_390x844", full_page=False)
+
+
 @SIZES
 def test_the_figure_lies_inside_its_box(page: Any, viewport: dict[str, int]) -> None:
     ask(page, COMPARISON)
