@@ -314,8 +314,28 @@ def bubble_markdown(text: str, badges: Sequence[str] = ()) -> str:
         if re.search(r"\d", said):  # the result is above: its inputs can wait
             parts.append(_folded("How it was calculated", "\n".join(lines), "ea-calc-lines"))
         else:  # the per-study results are the answer (side by side, not pooled)
-            parts.insert(1, "\n".join(lines))
+            studies = [_study_result(line, badges) for line in sections["Calculation"]]
+            parts.insert(1, "\n".join(line for line in studies if line))
     return "\n\n".join(p for p in parts if p)
+
+
+_HOW = re.compile(r"\s+_\((?P<how>[^\n]*)\)_$")  # " _(Comparison of two arms, from 117/141 …)_"
+
+
+def _study_result(line: str, badges: Sequence[str]) -> str:
+    """ "- Smith 2020: A vs B: RD … _(tool, from inputs)_" as the bubble shows a study's result:
+    without how it was calculated (the Calculations panel says), with the marker and badge of
+    the study's first citation."""
+    text = _HOW.sub("", line.strip())
+    if not text:
+        return ""
+    named = re.match(r"^- (?P<study>[^:]{1,80}): ", text)
+    study = named.group("study") if named else ""
+    n = next((i for i, b in enumerate(badges, 1) if study and b.startswith(study + " · ")), 0)
+    if not n:
+        return safe_markdown(text)
+    rest = badges[n - 1][len(study) + 3 :]  # the line already names the study
+    return f'{safe_markdown(text)} {marker_link(n)} <span class="ea-badge">{esc(rest)}</span>'
 
 
 def _interviewer_line(line: str) -> bool:

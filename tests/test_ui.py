@@ -154,6 +154,23 @@ def test_markers_link_to_their_source_only_when_the_citation_exists() -> None:
     assert "ea-source-12" not in bubble
 
 
+def test_per_study_results_carry_their_studys_marker_not_how_they_were_computed() -> None:
+    text = (
+        "**By study, side by side and not pooled.**\n\n**Calculation**\n"
+        "- Liu 2015: A vs B: difference +20.4 points, as reported _(Difference as the study "
+        "reported it, from Liu 2015's reported figures)_\n"
+        "- Lee 2020: C vs B: RD +8.0 points _(Comparison of two arms, from 117/141 C vs 93/124 B)_"
+        "\n\n**Evidence**\n- [1] “Lee 2020 sentence.” (Lee 2020, RCT)\n"
+        "- [2] “Liu 2015 sentence.” (Liu 2015, RCT)"
+    )
+    bubble = answer_markdown(answer(text=text), ["Lee 2020 · RCT", "Liu 2015 · RCT"])
+    results = bubble[: bubble.index("**Evidence**")]
+    assert "Difference as the study reported it" not in results and "from 117/141" not in results
+    assert 'as reported <a class="ea-marker" href="#ea-source-2"' in results
+    assert 'RD +8.0 points <a class="ea-marker" href="#ea-source-1"' in results
+    assert '<span class="ea-badge">RCT</span>' in results
+
+
 def test_status_line_counts_sources_and_calculations() -> None:
     line = status_line(answer(citations=[{}, {}], tool_calls=[{}]))
     assert line == "Answered from 2 sources · 1 calculation · 12 ms"

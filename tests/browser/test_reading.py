@@ -47,6 +47,7 @@ REMISSION_STABLE = (
     "at 90 µmol/L. Is that complete remission?"
 )
 LIMITATIONS = "What are the limitations of the trial?"
+ACROSS_TRIALS = "How does response with calcineurin inhibitors compare with IVCY across trials?"
 _MARKER = re.compile(r"\[\d+\]")
 
 
@@ -104,6 +105,17 @@ def test_an_interviewers_question_is_never_shown_as_a_finding(page: Any) -> None
     folded = answer.locator("details .ea-badge").all_text_contents()
     assert any("interviewer's words" in b for b in folded), folded  # kept, as context
     shot(page, "interviewer_kept_as_context")
+
+
+def test_results_by_study_each_carry_a_marker_and_no_calculation_trail(page: Any) -> None:
+    answer = ask(page, ACROSS_TRIALS)
+    results = answer.locator("ul").first.locator("li")  # the per-study results, first
+    assert results.count() >= 2
+    for text in results.all_inner_texts():
+        assert _MARKER.search(text), text  # each result points to its study's sentence
+        assert "from 117/141" not in text and "as the study reported it" not in text, text
+    results.first.locator("a.ea-marker").click()
+    expect(page.locator("#ea-sources details[open]")).to_have_count(1)
 
 
 @SIZES
