@@ -44,8 +44,8 @@ FOOTWEAR = {
 }
 
 GOUT = {
-    "METHODS": "In the QUELL trial we randomised 300 adults with recurrent gout to qelmitant or placebo for a year. "
-    "The primary outcome was freedom from flares at 12 months.",
+    "METHODS": "In the QUELL trial we randomised 300 adults with recurrent gout to qelmitant "
+    "or placebo for a year. The primary outcome was freedom from flares at 12 months.",
     "RESULTS": "Serious infections were reported in 12% with qelmitant and in 4% with placebo. "
     "Among patients with kidney disease, freedom from flares was 70% with qelmitant versus 30% "
     "with placebo. Freedom from flares at 12 months was 61% with qelmitant versus 38% with "
@@ -65,7 +65,9 @@ def bot(
     corpus = tmp_path_factory.mktemp("lead-corpus")
     articles = _article("99200001", "Supervised walking after knee replacement.", WALKING)
     articles += _article("99200002", "Running shoes and shin pain.", FOOTWEAR)
-    articles += _article("99200003", "Qelmitant for recurrent gout (QUELL): a randomised trial.", GOUT)
+    articles += _article(
+        "99200003", "Qelmitant for recurrent gout (QUELL): a randomised trial.", GOUT
+    )
     export = f'<?xml version="1.0"?><PubmedArticleSet>{articles}</PubmedArticleSet>'
     (corpus / "export.xml").write_text(export, encoding="utf-8")
     settings = Settings.from_env(
