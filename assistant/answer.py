@@ -23,7 +23,7 @@ from .route import Route, invalid_reason, route
 from .support import citation_support
 from .tools import tools_for
 from .types import Answer, Citation, Passage, ToolCall
-from .verify import GroundingPool, enforce, numbers_in, ungrounded
+from .verify import GroundingPool, enforce, numbers_in, quoted_numbers, ungrounded
 from .vocabulary import stored_pairs, synonyms_from, with_derived_aliases
 
 log = logging.getLogger(__name__)
@@ -319,7 +319,7 @@ def evidence_for_calls(
     wanted = {_key(t.value) for call in plan.calls if call.name == "rate"
               for t in numbers_in(" ".join(str(v) for v in call.inputs.values()))}  # fmt: skip
     matching = [
-        p for p in candidates if len(wanted & {_key(t.value) for t in numbers_in(p.text)}) >= 2
+        p for p in candidates if len(wanted & {_key(t.value) for t in quoted_numbers(p.text)}) >= 2
     ]
     if matching or basis:
         return matching or basis

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .measurements import UNIT_PATTERN, Measurement, unit_key
 from .measurements import parse as parse_measurements
@@ -30,16 +31,17 @@ class ArmValue:
     figure: str | None = None  # the figure as written, when the clause also holds other arms'
 
 
+_MEASURES = (
+    ("overall", re.compile(r"complete (?:or|and|\+|/) ?partial|overall|cr ?\+ ?pr|total response")),
+    ("complete", re.compile(r"\bcomplete\b|\bcr\b|\bcrr\b")),
+    ("partial", re.compile(r"\bpartial\b|\bpr\b")),
+)
+
+
 def measure_of(text: str) -> str | None:
     """Which response measure a clause or question is about, if it names one."""
     lowered = text.lower()
-    if re.search(r"complete (?:or|and|\+|/) ?partial|overall|cr ?\+ ?pr|total response", lowered):
-        return "overall"
-    if re.search(r"\bcomplete\b|\bcr\b|\bcrr\b", lowered):
-        return "complete"
-    if re.search(r"\bpartial\b|\bpr\b", lowered):
-        return "partial"
-    return None
+    return next((measure for measure, words in _MEASURES if words.search(lowered)), None)
 
 
 _CLAUSE_SPLIT = re.compile(r";|,\s+(?:while|whereas|and|but)\s+|,\s+|\s+and\s+(?=\D*\d)")
@@ -50,9 +52,16 @@ _VS_PAIR = re.compile(NUM + r"\s?%\s*(?:vs\.?|versus)\s*" + NUM + r"\s?%")
 
 def arm_values(sentence: str, arms: ArmVocabulary) -> list[ArmValue]:
     """Arm-labelled figures in a sentence; a clause without an arm inherits the last arm named."""
+    return list(_arm_values(sentence, arms))
+
+
+@lru_cache(maxsize=20_000)
+def _arm_values(sentence: str, arms: ArmVocabulary) -> tuple[ArmValue, ...]:
+    """`arm_values`, memoised: the tools stage reads the same retrieved sentences question
+    after question (it is given passages' sentences only, never a question)."""
     paired = _vs_pairs(sentence, arms) or _respectively(sentence, arms)
     if paired:
-        return paired
+        return tuple(paired)
     values: list[ArmValue] = []
     last_arm: str | None = None
     last_measure = "other"
@@ -78,7 +87,7 @@ def arm_values(sentence: str, arms: ArmVocabulary) -> list[ArmValue]:
                     measure=last_measure,
                 )
             )
-    return values
+    return tuple(values)
 
 
 def _positional(clause: str, measure: str, arms: ArmVocabulary) -> list[ArmValue]:

@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 MEDICAL_REFERENCES = ["disease", "drug", "medical treatment", "symptom"]
 SCORED_CACHE = 20_000  # MiniLM vectors of passages kept when rescoring a bulk index's candidates
+TRAITS_CACHE = 20_000  # passages (or documents) whose ranking traits are kept per index state
 RESCORED = 20  # per retriever, the candidates of a bulk index that MiniLM scores again
 MEDICAL_WORD = 0.32  # similarity to "disease / drug / treatment / symptom" for a medical word
 RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a medical word is specialist
@@ -147,8 +148,9 @@ class HybridSearch:
         self._names_for: object = None
         self._primary_for: object = None
         self._primary_vocabulary: set[str] = set()
-        self._outcomes: dict[str, tuple[Passage, ...]] = {}
-        self._outcomes_for: object = None
+        self._outcomes: PerIndexState[tuple[Passage, ...]] = PerIndexState(TRAITS_CACHE)
+        self._traits: PerIndexState[PassageTraits] = PerIndexState(TRAITS_CACHE)
+        self._document_vocabulary: PerIndexState[frozenset[str]] = PerIndexState(TRAITS_CACHE)
 
     def warm_up(self) -> None:
         """Load the model and the passages now, so the first question is as fast as the rest."""
@@ -160,9 +162,8 @@ class HybridSearch:
         """The `k` best passages for `query`. What the question asks for (a result, a figure)
         comes from `route` when given (its `query` is the one searched), else is read from
         `query` by the same rules (`intent.retrieval_cues`)."""
-        cues = retrieval_cues(query)  # a Route built by hand has not been read (intent None)
-        if route is not None and route.intent is not None:
-            cues = route.cues
+        # A Route built by hand has not been read (intent None): read its query here.
+        cues = retrieval_cues(query) if route is None or route.intent is None else route.cues
         vector = self.index.embedder.embed([query])[0]
         dense = self.index.dense_search(vector, self.candidates)
         sparse = self.index.bm25_search(expand_query(query, self.synonyms), self.candidates)
@@ -183,16 +184,18 @@ class HybridSearch:
                     passages.setdefault(passage.id, passage)
                     fused.setdefault(passage.id, 0.0)
                     main_results.add(passage.id)
+        asked_trials = _trial_names(query, self.not_study_names)
         for pid, passage in passages.items():
+            traits = self.traits(passage)
             fused[pid] += boosts.get(passage.document_id, 0.0)
-            fused[pid] += intent_adjustment(cues, query, passage.text, self.not_study_names)
-            if entities and entities & set(bm25_tokens(passage.text)):
+            fused[pid] += intent_adjustment(cues, asked_trials, traits, self.not_study_names)
+            if entities and entities & traits.tokens:
                 fused[pid] += STUDY_BOOST  # the sentence names the drug or disease asked about
-            if asks_result and _states_result(passage):
+            if asks_result and traits.states_result:
                 fused[pid] += RESULT_BOOST
                 if pid in main_results:
                     fused[pid] += RESULT_BOOST  # what the study set out to show
-            fused[pid] += _section_adjustment(passage, asks_result)
+            fused[pid] += traits.section_adjustment(asks_result)
         similarity = dict(dense)
         ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
         hits = [
@@ -233,9 +236,23 @@ class HybridSearch:
             and all(self.index.passage_frequency(t) <= limit for t in tokens)
         )
 
-    def _document_tokens(self, document_id: str) -> set[str]:
+    def _document_tokens(self, document_id: str) -> frozenset[str]:
+        """Every token the document's passages use (cached per index state)."""
+
+        def tokens() -> frozenset[str]:
+            passages = self._document_passages(document_id)
+            return frozenset().union(*(self.traits(p).tokens for p in passages))
+
+        return self._document_vocabulary.get(self._study_names(), document_id, tokens)
+
+    def _document_passages(self, document_id: str) -> list[Passage]:
         ids = [f"{document_id}#s{i}" for i in range(self.index.passage_count(document_id))]
-        return {t for p in self.index.passages_by_id(ids).values() for t in bm25_tokens(p.text)}
+        return list(self.index.passages_by_id(ids).values())
+
+    def traits(self, passage: Passage) -> PassageTraits:
+        """What the ranking reads from the passage alone, cached per index state: the same
+        sentences come back question after question."""
+        return self._traits.get(self._study_names(), passage.id, lambda: PassageTraits.of(passage))
 
     def rescore(self, query: str, pids: list[str]) -> list[tuple[str, float]]:
         """The best `candidates` of `pids` by MiniLM cosine to the query, best first."""
@@ -272,22 +289,20 @@ class HybridSearch:
         primary outcome of X was complete response at week 24, ..."): those naming most of
         that outcome's words, numbers aside ("24 weeks" alone is not "response at week 24"),
         and not about a subgroup. Cached per index state; empty when it names none."""
-        names = self._study_names()
-        if self._outcomes_for is not names:
-            self._outcomes, self._outcomes_for = {}, names
-        if document_id not in self._outcomes:
-            ids = [f"{document_id}#s{i}" for i in range(self.index.passage_count(document_id))]
-            sentences = list(self.index.passages_by_id(ids).values())
+
+        def results() -> tuple[Passage, ...]:
+            sentences = self._document_passages(document_id)
             found = (m for p in sentences if (m := _PRIMARY_OUTCOME.search(p.text)))
             phrase = next((m.group(1) for m in found), "")
             outcome = {t for t in bm25_tokens(phrase) if not t[0].isdigit()}
             needed = max(2, math.ceil(OUTCOME_SHARE * len(outcome)))
-            self._outcomes[document_id] = tuple(
+            return tuple(
                 p for p in sentences
                 if len(outcome) >= 2 and _states_result(p) and not _SUBGROUP.search(p.text)
                 and len(outcome & set(bm25_tokens(p.text))) >= needed
             )  # fmt: skip
-        return self._outcomes[document_id]
+
+        return self._outcomes.get(self._study_names(), document_id, results)
 
     def _primary_tokens(self) -> set[str]:
         """Every token the primary documents use (cached per index state)."""
@@ -343,6 +358,29 @@ class HybridSearch:
             self._names = StudyNames(self.index.documents())
             self._names_for = passages
         return self._names
+
+
+T = TypeVar("T")
+
+
+class PerIndexState(Generic[T]):
+    """Values computed from the index alone, by passage or document id. Emptied when the
+    index state changes (`state` is another object after a sync or a refresh) and when it
+    holds `limit` values (a large index), so it never serves a stale or unbounded value."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._values: dict[str, T] = {}
+        self._for: object = None
+
+    def get(self, state: object, key: str, compute: Callable[[], T]) -> T:
+        values = self._values
+        if self._for is not state or len(values) >= self.limit:
+            values = self._values = {}
+            self._for = state
+        if key not in values:
+            values[key] = compute()
+        return values[key]
 
 
 _WORDS = re.compile(r"\w+")
@@ -419,16 +457,42 @@ _CAVEAT = re.compile(
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\d)")
 
 
-def _section_adjustment(passage: Passage, asks_result: bool) -> float:
-    """Background and objective sentences restate the study's question, and an interviewer's
-    turn asks one, so they resemble a question without answering it; the conclusions are the
-    authors' answer to it."""
-    section = passage.metadata.get("section")
-    interviewer = in_ranges(str(passage.metadata.get("interviewer_sentences") or ""),
-                            passage.position)  # fmt: skip
-    if section in ("BACKGROUND", "OBJECTIVE") or interviewer:
-        return -NUMERIC_BOOST
-    return NUMERIC_BOOST if section == "CONCLUSIONS" and asks_result else 0.0
+@dataclass(frozen=True)
+class PassageTraits:
+    """What the ranking nudges read from a passage, whatever the question (see `of`)."""
+
+    tokens: frozenset[str]  # its BM25 tokens
+    figures: bool  # it gives a figure other than a year
+    looks: frozenset[FigureKind]  # the kinds of figure it looks like it gives
+    caveat: bool  # it says something could not be confirmed
+    trials: tuple[tuple[str, str], ...]  # capitalised names ("ABC", "2") in order of mention
+    states_result: bool  # a comparison of groups or an effect estimate (from its facts)
+    restates_question: bool  # background, objective, or an interviewer's turn
+    concludes: bool  # the authors' conclusions
+
+    @classmethod
+    def of(cls, passage: Passage) -> PassageTraits:
+        text, meta = passage.text, passage.metadata
+        section = meta.get("section")
+        interviewer = in_ranges(str(meta.get("interviewer_sentences") or ""), passage.position)
+        return cls(
+            tokens=frozenset(bm25_tokens(text)),
+            figures=any(not 1900 < float(f) < 2100 for f in _FIGURE.findall(text)),
+            looks=frozenset(kind for kind, look in _FIGURE_LOOKS.items() if look.search(text)),
+            caveat=bool(_CAVEAT.search(text)),
+            trials=tuple(_TRIAL_NAME.findall(text)),
+            states_result=_states_result(passage),
+            restates_question=section in ("BACKGROUND", "OBJECTIVE") or interviewer,
+            concludes=section == "CONCLUSIONS",
+        )
+
+    def section_adjustment(self, asks_result: bool) -> float:
+        """Background and objective sentences restate the study's question, and an
+        interviewer's turn asks one, so they resemble a question without answering it; the
+        conclusions are the authors' answer to it."""
+        if self.restates_question:
+            return -NUMERIC_BOOST
+        return NUMERIC_BOOST if self.concludes and asks_result else 0.0
 
 
 def _states_result(passage: Passage) -> bool:
@@ -437,22 +501,23 @@ def _states_result(passage: Passage) -> bool:
 
 
 def intent_adjustment(
-    cues: RetrievalCues, query: str, text: str, not_study_names: frozenset[str] = frozenset()
+    cues: RetrievalCues,
+    asked_trials: list[tuple[str, str]],
+    traits: PassageTraits,
+    not_study_names: frozenset[str] = frozenset(),
 ) -> float:
     """Small nudges from what the question asks for (`cues`, read by the route): a "how many /
     what dose / when" question wants a sentence with figures in it; a statement that something
     could not be confirmed is the best answer only when the question is about what is known.
-    `query` is read only for the trial names it gives."""
+    `asked_trials`: the trial names the question gives (`_trial_names`)."""
     adjustment = 0.0
-    figures = [f for f in _FIGURE.findall(text) if not 1900 < float(f) < 2100]
-    if figures and cues.asks_figure:
+    if traits.figures and cues.asks_figure:
         adjustment += NUMERIC_BOOST
-        adjustment += NUMERIC_BOOST * any(
-            _FIGURE_LOOKS[kind].search(text) for kind in cues.figure_kinds
-        )
-    if _CAVEAT.search(text):  # "could not be confirmed": the answer to "is it true that…?"
+        adjustment += NUMERIC_BOOST * any(kind in traits.looks for kind in cues.figure_kinds)
+    if traits.caveat:  # "could not be confirmed": the answer to "is it true that…?"
         adjustment += CAVEAT_BOOST if cues.asks_about_sources else -CAVEAT_PENALTY
-    if _about_sibling_trial(query, text, not_study_names):
+    subject = next((t for t in traits.trials if t[0] not in not_study_names), None)
+    if _about_sibling_trial(asked_trials, subject):
         adjustment -= CAVEAT_PENALTY
     return adjustment
 
@@ -473,14 +538,12 @@ def _trial_names(text: str, not_study_names: frozenset[str]) -> list[tuple[str, 
     return [(n, d) for n, d in _TRIAL_NAME.findall(text) if n not in not_study_names]
 
 
-def _about_sibling_trial(query: str, text: str, not_study_names: frozenset[str]) -> bool:
-    """The question names one trial ("ABC 1") but the sentence is first of all about
-    another one ("ABC 2", or its predecessor "AB-X")."""
-    asked = _trial_names(query, not_study_names)
-    subject = _trial_names(text, not_study_names)[:1]
+def _about_sibling_trial(asked: list[tuple[str, str]], subject: tuple[str, str] | None) -> bool:
+    """The question names one trial ("ABC 1", in `asked`) but the sentence is first of all
+    about another one (its `subject`: "ABC 2", or its predecessor "AB-X")."""
     if not asked or not subject:
         return False
-    name, number = subject[0]
+    name, number = subject
     return all(name != a or (number and d and number != d) for a, d in asked)
 
 

@@ -91,6 +91,13 @@ def route(
 ) -> Route:
     """Resolve the question against the chat history (Gradio's messages format); arms are
     named as the profile names them."""
+    return understood(_resolved(question, history, profile), profile)
+
+
+def _resolved(
+    question: str, history: Sequence[dict[str, Any]] | None, profile: Profile | None
+) -> Route:
+    """The Route of `question` with its follow-up resolved, not yet read."""
     vocabulary = (profile or Profile.generic()).arms
     cleaned = " ".join(_CONTROL.sub(" ", question).split())
     arms = vocabulary.in_text(cleaned)
@@ -101,8 +108,7 @@ def route(
         follow_up_of = previous
         query = _merge(previous, cleaned, arms, vocabulary)
         arms = arms or vocabulary.in_text(previous)
-    routed = Route(cleaned, query, arms, False, follow_up_of=follow_up_of, vocabulary=vocabulary)
-    return understood(routed, profile)
+    return Route(cleaned, query, arms, False, follow_up_of=follow_up_of, vocabulary=vocabulary)
 
 
 def understood(routed: Route, profile: Profile | None = None) -> Route:
@@ -161,7 +167,7 @@ def _previous_user_question(
         if isinstance(message, dict) and message.get("role") == "user":
             content = message.get("content")
             if isinstance(content, str) and content.strip():
-                return route(content.strip(), history[:position], profile).query
+                return _resolved(content.strip(), history[:position], profile).query
     return None
 
 

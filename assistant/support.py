@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .verify import NumberToken, numbers_in
+from .verify import NumberToken, numbers_in, quoted_numbers
 
 _VALUE_TOLERANCE = 1e-6
 
@@ -45,23 +45,28 @@ def number_stated(forbidden: str, answer_numbers: Sequence[NumberToken]) -> bool
     )
 
 
-def _decimals(token: NumberToken) -> int:
-    match = re.search(r"\.(\d+)", token.text)
-    return len(match.group(1)) if match else 0
-
-
 def _same_value(want: NumberToken, got: NumberToken) -> bool:
     target = abs(want.value)
-    candidates = [(abs(got.value), _decimals(got))]
+    candidates = [(abs(got.value), got.decimals)]
     if target > 1 and not got.percent and abs(got.value) <= 1:
-        candidates.append((abs(got.value) * 100, max(_decimals(got) - 2, 0)))
-    places = _decimals(want)
+        candidates.append((abs(got.value) * 100, max(got.decimals - 2, 0)))
+    places = want.decimals
     for value, decimals in candidates:
         if math.isclose(target, value, abs_tol=_VALUE_TOLERANCE):
             return True
-        if decimals > places and _round_half_up(value, places) == _round_half_up(target, places):
+        if (
+            decimals > places
+            and _may_round_alike(value, target, places)
+            and _round_half_up(value, places) == _round_half_up(target, places)
+        ):
             return True
     return False
+
+
+def _may_round_alike(a: float, b: float, places: int) -> bool:
+    """A cheap necessary condition for `_round_half_up` to give both the same figure: they lie
+    within one unit of the last place of each other (plus far more than a float's error)."""
+    return abs(a - b) <= 10.0**-places + 1e-9 * max(a, b, 1.0)
 
 
 def _round_half_up(value: float, places: int) -> Decimal:
@@ -175,11 +180,12 @@ def citation_support(
         relied += numbers_of_value(call.get("inputs", {})) + numbers_of_value(
             call.get("output", {})
         )
+    relied = list(dict.fromkeys(relied))  # each figure once: every quoted one meets each
     claim_words = content_words(claims, shared)
     supported = []
     for citation in citations:
         quote = str(citation.get("quote", ""))
-        quote_numbers = substantive(numbers_in(quote))
+        quote_numbers = substantive(quoted_numbers(quote))
         if quote_numbers:
             ok = any(_same_value(q, r) or _same_value(r, q) for q in quote_numbers for r in relied)
         else:

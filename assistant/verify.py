@@ -11,9 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
+_DIGIT = re.compile(r"\d")
+_DECIMALS = re.compile(r"\.(\d+)")
 _MARKER = re.compile(r"\[\d+(?:\s*[,-]\s*\d+)*\]")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z*\"(\[])")
 _LIST_NUMBER = re.compile(r"^(\s*)\d+[.)]\s", re.MULTILINE)
 _NUMBER = re.compile(
     r"(?<![\w.])(?<![A-Za-z][-‐])"  # not inside identifiers such as C3, NCT0245, COVID-19
@@ -29,16 +33,32 @@ class NumberToken:
     value: float
     percent: bool
 
+    @cached_property
+    def decimals(self) -> int:
+        """Digits written after the decimal point ("83.0%" -> 1, "1.5e-05" -> 1)."""
+        match = _DECIMALS.search(self.text)
+        return len(match.group(1)) if match else 0
+
 
 def numbers_in(text: str) -> list[NumberToken]:
     """Every numeric claim in `text`, with citation markers and list numbering removed."""
+    if not _DIGIT.search(text):  # most strings of a tool call's output ("g/day", "met")
+        return []
     text = _LIST_NUMBER.sub(r"\1", _MARKER.sub(" ", text))
     tokens = []
     for m in _NUMBER.finditer(text):
-        raw = m.group("num").replace(",", "") + (m.group("dec") or "")
-        value = float(raw) * (-1 if m.group("neg") else 1)
-        tokens.append(NumberToken(m.group().strip(), value, bool(m.group("pct"))))
+        neg, num, dec, pct = m.group("neg", "num", "dec", "pct")
+        value = float(num.replace(",", "") + (dec or "")) * (-1 if neg else 1)
+        tokens.append(NumberToken(m.group().strip(), value, bool(pct)))
     return tokens
+
+
+@lru_cache(maxsize=20_000)
+def quoted_numbers(text: str) -> tuple[NumberToken, ...]:
+    """`numbers_in` of a source's sentence, memoised: the same sentences are quoted question
+    after question, and read by the supporting-citation check, the grounding pool and the
+    calculations' citations. (Not for an answer's own text, which is new each time.)"""
+    return tuple(numbers_in(text))
 
 
 class GroundingPool:
@@ -47,7 +67,7 @@ class GroundingPool:
     def __init__(self, texts: Iterable[str] = (), values: Iterable[Any] = ()) -> None:
         self._values: set[float] = set()
         for text in texts:
-            for token in numbers_in(text):
+            for token in quoted_numbers(text):
                 self._add(token.value, token.percent)
         for value in values:
             self.add_value(value)
@@ -98,7 +118,7 @@ def enforce(markdown: str, pool: GroundingPool) -> tuple[str, list[str]]:
     kept_lines = []
     for line in markdown.split("\n"):
         kept_sentences = []
-        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z*\"(\[])", line):
+        for sentence in _SENTENCE_BREAK.split(line):
             bad = ungrounded(sentence, pool)
             if bad:
                 removed.extend(bad)

@@ -539,3 +539,17 @@ def test_the_question_set_meets_the_thresholds(bot: Any, tmp_path: Path, split: 
         + f"\nfailing questions ({len(report.summary['failing_ids'])}):\n"
         + report.failures_text()
     )
+
+
+def test_the_cheap_rounding_test_never_rejects_figures_that_round_alike() -> None:
+    import random
+
+    from assistant.support import _may_round_alike, _round_half_up
+
+    rng = random.Random(15)
+    for _ in range(20_000):
+        places = rng.randint(0, 4)
+        target = round(rng.uniform(0, 200), rng.randint(0, 6))
+        value = target + rng.uniform(-2, 2) * 10.0**-places
+        if _round_half_up(value, places) == _round_half_up(target, places):
+            assert _may_round_alike(value, target, places), (value, target, places)

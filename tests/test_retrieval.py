@@ -80,3 +80,23 @@ def test_kidney_failure_finds_end_stage_renal_disease(bot: EvidenceAssistant) ->
     question = "What proportion of lupus nephritis patients progress to kidney failure?"
     hits = bot.search.search(question, TOP_K).passages
     assert any("70%" in p.text for p in hits), [p.text[:80] for p in hits]
+
+
+def test_per_index_state_values_are_forgotten_with_the_state_and_at_the_limit() -> None:
+    from assistant.retrieve import PerIndexState
+
+    computed: list[str] = []
+
+    def value(key: str) -> str:
+        computed.append(key)
+        return key.upper()
+
+    cache: PerIndexState[str] = PerIndexState(limit=2)
+    first, second = object(), object()
+    assert [cache.get(first, k, lambda k=k: value(k)) for k in ("a", "a", "b")] == ["A", "A", "B"]
+    assert computed == ["a", "b"]  # a value is computed once per state
+    cache.get(second, "a", lambda: value("a"))  # a new index state: computed again
+    cache.get(second, "b", lambda: value("b"))
+    cache.get(second, "c", lambda: value("c"))  # over the limit: emptied, then filled again
+    cache.get(second, "a", lambda: value("a"))
+    assert computed == ["a", "b", "a", "b", "c", "a"]
