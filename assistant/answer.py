@@ -16,7 +16,14 @@ from .config import Settings
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
 from .llm import Phraser, phraser_from_settings
-from .present import badge, calculation_words, inputs_words, plain_statement, tool_title
+from .present import (
+    badge,
+    calculation_words,
+    inputs_words,
+    plain_statement,
+    speaker_role,
+    tool_title,
+)
 from .profile import Profile, ProfileError, check_sources, load_profile
 from .retrieve import GENERAL_SYNONYMS, EvidenceRetriever, HybridSearch, Retrieval
 from .route import Route, invalid_reason, route
@@ -196,6 +203,9 @@ class EvidenceAssistant:
         if not from_user_only and not self._in_scope(retrieval):
             message = no_evidence_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")
+        if not plan.calls and retrieval.doseless_terms:
+            message = no_dose_message(retrieval.doseless_terms, self.profile)
+            return Answer(question=routed.question, answer=message, status="no_evidence")
         evidence = select_evidence(retrieval, self.settings.top_k, routed)
         if plan.calls:
             found = evidence_for_calls(retrieval.passages, evidence, plan, basis)
@@ -273,16 +283,26 @@ def no_evidence_message(retrieval: Retrieval, profile: Profile) -> str:
     return f"Nothing in the evidence base mentions {terms}. {profile.no_evidence_message()}"
 
 
+def no_dose_message(terms: tuple[str, ...], profile: Profile) -> str:
+    named = ", ".join(f"“{t}”" for t in terms)
+    return (
+        f"The evidence base names {named} only in sentences that give no dose for it. "
+        f"{profile.no_evidence_message()}"
+    )
+
+
 def select_evidence(retrieval: Retrieval, top_k: int, routed: Route) -> list[Passage]:
-    """The best passages by fused rank (a curated one first; for a yes/no question about a
+    """The best passages by fused rank (a curated finding first; for a yes/no question about a
     finding, that document's own conclusion first); `supporting_only` later drops any that
     support nothing the answer says."""
     if not retrieval.passages:
         return []
     top = retrieval.passages[:top_k]
-    # A curated source leads the direct answer when one is among the top passages.
-    curated = [p for p in top[:CURATED_LEAD] if not unchecked(p.metadata)]
-    best = curated[0] if curated else top[0]
+    # An interviewer's question or remark is context, never the finding an answer leads with;
+    # a curated source leads when one is among the top passages.
+    findings = [p for p in top if speaker_role(p.metadata) != "interviewer"] or top
+    curated = [p for p in findings[:CURATED_LEAD] if not unchecked(p.metadata)]
+    best = curated[0] if curated else findings[0]
     lead = conclusion_of(best.document_id, retrieval.passages) if asks_conclusion(routed) else None
     ordered = [lead, best] if lead else [best]
     rest = [p for p in top if p.text not in {q.text for q in ordered}]
@@ -374,7 +394,13 @@ def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall])
         marker = " [1]" if evidence and evidence[0].id else ""
         head, rest = calculation_words(calls[0].to_dict())
         return f"**{head}**{marker}" + (f"\n{rest}" if rest else "")
-    statements = [_statement(routed, p, n) for n, p in enumerate(evidence[:2], start=1)]
+    # Findings only: an interviewer's turn stays in the evidence list, as context (unless the
+    # question quotes its figure: "the interview says 70% ... was that a trial result?").
+    numbered = list(enumerate(evidence, start=1))
+    asked = {_key(t.value) for t in numbers_in(routed.question)}
+    findings = [(n, p) for n, p in numbered if speaker_role(p.metadata) != "interviewer"
+                or asked & {_key(t.value) for t in numbers_in(p.text)}]  # fmt: skip
+    statements = [_statement(routed, p, n) for n, p in (findings or numbered)[:2]]
     return "\n".join(statements)  # one source per line
 
 

@@ -42,6 +42,7 @@ _SUBGROUP = re.compile(
     r"\bsubgroups?\b|\bpost[- ]?hoc\b|\bamong\b[^,.]{0,40}\bwith\b|\bsubset\b", re.I
 )
 OUTCOME_SHARE = 0.75  # of a primary outcome's words a sentence must name to be about it
+DOSE_CHECK_HITS = 30  # sentences naming a word looked at for a dose (BM25, one term)
 LEADING_DOCUMENTS = 3  # documents whose primary outcome a "what did it show?" question wants
 # "The primary outcome (end point) of X was <outcome>[, which ...]": the outcome a study was
 # designed to show, up to the first clause break.
@@ -117,6 +118,9 @@ class Retrieval:
     # `HybridSearch.anchors`): evidence that the question is about that document, whatever
     # unfamiliar word it also uses.
     anchors: tuple[str, ...] = ()
+    # The drug names of a question asking for a dose, when the corpus names them only in
+    # sentences giving no dose: it cannot answer with one.
+    doseless_terms: tuple[str, ...] = ()
 
 
 class HybridSearch:
@@ -214,16 +218,32 @@ class HybridSearch:
             anchored=bool(named) or bool(route is not None and route.arms),
         )
         anchors = self.anchors(query, terms, hits[0].document_id) if terms and hits else ()
-        return Retrieval(hits, best, terms, named, anchors)
+        # An open question for a dose ("what dose of X?"; "is half the dose enough?" asks whether)
+        asks_dose = "dose" in cues.figure_kinds and not cues.polar
+        doseless = self.doseless_terms(query) if asks_dose else ()
+        return Retrieval(hits, best, terms, named, anchors, doseless)
+
+    def doseless_terms(self, query: str) -> tuple[str, ...]:
+        """For a question asking for a dose: its specialist words (rare in English, used by
+        the corpus but not by its primary documents) when every one of them appears only in
+        sentences giving no dose ("rituximab" in an evidence base naming it as an option)."""
+        primary = self._primary_tokens()
+        found = []
+        for word in self._rare_words(query):
+            stems = {t for t in bm25_tokens(word) if t in self.index.vocabulary()} - primary
+            if not stems:
+                continue
+            hits = self.index.bm25_search(word, DOSE_CHECK_HITS)
+            naming = self.index.passages_by_id(pid for pid, _score in hits).values()
+            if any("dose" in t.looks for t in map(self.traits, naming) if stems & t.tokens):
+                return ()  # one of them has a dose: the question may be answered
+            found.append(word)
+        return tuple(found)
 
     def anchors(self, query: str, foreign: tuple[str, ...], document_id: str) -> tuple[str, ...]:
         """The query's specialist words (rare in English) that are specific in this corpus (in
         at most `SPECIFIC_SHARE` of its sentences) and that `document_id` uses."""
-        from wordfreq import zipf_frequency
-
-        words = dict.fromkeys(re.findall(r"\b[a-z][a-z-]*[a-z]\b", query.lower()))
-        rare = [w for w in words if len(w) >= 4 and w not in foreign
-                and zipf_frequency(w, "en") < SPECIALIST_ZIPF]  # fmt: skip
+        rare = [w for w in self._rare_words(query) if w not in foreign]
         if not rare:
             return ()
         limit = max(SPECIFIC_MIN, SPECIFIC_SHARE * self.index.passage_total())
@@ -322,12 +342,16 @@ class HybridSearch:
     def specialist_terms(self, query: str) -> set[str]:
         """Stemmed tokens of the query's rare words (drug, disease, test names) that the corpus
         uses: a sentence naming them is about what was asked."""
+        vocabulary = self.index.vocabulary()
+        return {t for w in self._rare_words(query) for t in bm25_tokens(w) if t in vocabulary}
+
+    @staticmethod
+    def _rare_words(query: str) -> list[str]:
+        """The query's words rare in English (drug, disease, test names), in order."""
         from wordfreq import zipf_frequency
 
-        words = re.findall(r"\b[a-z][a-z-]*[a-z]\b", query.lower())
-        rare = [w for w in words if len(w) >= 4 and zipf_frequency(w, "en") < SPECIALIST_ZIPF]
-        vocabulary = self.index.vocabulary()
-        return {t for w in rare for t in bm25_tokens(w) if t in vocabulary}
+        words = dict.fromkeys(re.findall(r"\b[a-z][a-z-]*[a-z]\b", query.lower()))
+        return [w for w in words if len(w) >= 4 and zipf_frequency(w, "en") < SPECIALIST_ZIPF]
 
     def medical_score(self, word: str) -> float:
         """How medical a word reads (max cosine to a few medical reference words), cached."""

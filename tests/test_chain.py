@@ -181,3 +181,31 @@ def test_how_a_value_was_read_is_shown_beside_the_check(bot: EvidenceAssistant) 
     calculation = answer.answer.split("**Calculation**")[1].split("**Evidence**")[0]
     assert "'alb 3.6': no unit given, read as g/dL" in calculation
     assert answer.ungrounded_numbers == []
+
+
+@pytest.mark.parametrize(
+    "question", ["What are the limitations?", "What were the weaknesses of the tacrolimus trial?"]
+)
+def test_the_direct_answer_states_findings_not_an_interviewers_turn(
+    bot: EvidenceAssistant, question: str
+) -> None:
+    from assistant.present import speaker_role
+
+    answer = bot.ask(question)
+    assert answer.status == "answered", answer.answer
+    statements = [line for line in answer.answer.split("\n\n")[0].splitlines() if "[" in line]
+    assert statements, answer.answer
+    for line in statements:
+        marker = int(line.split("[", 1)[1].split("]", 1)[0])
+        pid = answer.citations[marker - 1].id
+        assert speaker_role(bot.index.passages_by_id([pid])[pid].metadata) != "interviewer", line
+
+
+def test_an_interviewers_figure_is_shown_when_the_question_quotes_it(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask(
+        "The interview says roughly 70% of patients progress to end-stage renal disease. "
+        "Was that a trial result?"
+    )
+    assert "About 70% of patients" in answer.answer.split("**Evidence**")[0], answer.answer

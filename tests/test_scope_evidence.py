@@ -39,6 +39,13 @@ RECORDS = {
             "Cycloplegic refraction remains advisable before refractive surgery.",
         ],
     ),
+    "analgesia2022": (
+        "Pain relief after knee replacement",
+        [
+            "After knee replacement, the paracetamol dose was 1 g four times daily.",
+            "Patients with severe pain could also be offered duloxetine.",
+        ],
+    ),
     "walking2021": (
         "A walking programme after knee replacement",
         [
@@ -135,3 +142,13 @@ def test_a_records_mesh_headings_make_its_sentences_findable(small: EvidenceAssi
     assert answer.status == "answered", answer.answer
     assert answer.citations[0].document == "pmid99100001"
     assert all("Xerocytosis" not in c.quote for c in answer.citations)
+
+
+def test_a_dose_asked_of_a_drug_the_corpus_names_without_one_is_not_covered(
+    small: EvidenceAssistant,
+) -> None:
+    answer = small.ask("What duloxetine dose was given after knee replacement?")
+    assert answer.status == "no_evidence", answer.answer
+    assert "“duloxetine”" in answer.answer and "no dose" in answer.answer
+    given = small.ask("What paracetamol dose was given after knee replacement?")
+    assert given.status == "answered" and "1 g" in given.answer, given.answer
