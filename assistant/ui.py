@@ -313,9 +313,9 @@ def bubble_markdown(text: str, badges: Sequence[str] = ()) -> str:
         lines = [safe_markdown(line) for line in sections["Calculation"] if line.strip()]
         if re.search(r"\d", said):  # the result is above: its inputs can wait
             parts.append(_folded("How it was calculated", "\n".join(lines), "ea-calc-lines"))
-        else:  # the per-study results are the answer (side by side, not pooled)
+        else:  # the per-study results are the answer, first (side by side, not pooled)
             studies = [_study_result(line, badges) for line in sections["Calculation"]]
-            parts.insert(1, "\n".join(line for line in studies if line))
+            parts.insert(0, "\n".join(line for line in studies if line))
     return "\n\n".join(p for p in parts if p)
 
 

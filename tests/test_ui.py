@@ -169,6 +169,7 @@ def test_per_study_results_carry_their_studys_marker_not_how_they_were_computed(
     assert 'as reported <a class="ea-marker" href="#ea-source-2"' in results
     assert 'RD +8.0 points <a class="ea-marker" href="#ea-source-1"' in results
     assert '<span class="ea-badge">RCT</span>' in results
+    assert results.index("RD +8.0") < results.index("not pooled")  # the figures lead
 
 
 def test_status_line_counts_sources_and_calculations() -> None:

@@ -56,7 +56,9 @@ def _size(viewport: dict[str, int]) -> str:
 
 
 @SIZES
-@pytest.mark.parametrize("question", [COMPARISON, FACT], ids=["calculation", "fact"])
+@pytest.mark.parametrize(
+    "question", [COMPARISON, FACT, ACROSS_TRIALS], ids=["calculation", "fact", "by-study"]
+)
 def test_the_new_answers_first_line_is_on_screen_and_uncovered(
     page: Any, viewport: dict[str, int], question: str
 ) -> None:
