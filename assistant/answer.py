@@ -397,7 +397,7 @@ def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall])
     # Findings only: an interviewer's turn stays in the evidence list, as context (unless the
     # question quotes its figure: "the interview says 70% ... was that a trial result?").
     numbered = list(enumerate(evidence, start=1))
-    asked = {_key(t.value) for t in numbers_in(routed.question)}
+    asked = {_key(value) for value in routed.figures}
     findings = [(n, p) for n, p in numbered if speaker_role(p.metadata) != "interviewer"
                 or asked & {_key(t.value) for t in numbers_in(p.text)}]  # fmt: skip
     statements = [_statement(routed, p, n) for n, p in (findings or numbered)[:2]]

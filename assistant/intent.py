@@ -16,6 +16,7 @@ from typing import Any, Literal
 from . import extract, measurements
 from .measurements import PatientValues
 from .profile import Profile
+from .verify import numbers_in
 
 Intent = Literal[
     "fact",  # what the evidence says about something
@@ -272,6 +273,7 @@ class Reading:
     conversion: tuple[float, str, str] | None = None
     counts: tuple[int, int] | None = None
     reported_percent: str | None = None
+    figures: tuple[float, ...] = ()
     margin: float | None = None
     measure: str | None = None
     names_response: bool = False
@@ -343,6 +345,7 @@ def read(
         conversion=conversion,
         counts=counts,
         reported_percent=extract.percent_in(question),
+        figures=tuple(t.value for t in numbers_in(question)),
         margin=extract.margin_in(question),
         measure=extract.measure_of(query),
         names_response=bool(ANY_RESPONSE.search(query)),

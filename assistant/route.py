@@ -48,6 +48,7 @@ class Route:
     conversion: tuple[float, str, str] | None = None  # (value, from unit, to unit)
     counts: tuple[int, int] | None = None  # "93 of 124": events and total to check
     reported_percent: str | None = None  # a percentage the question states, as written
+    figures: tuple[float, ...] = ()  # every number the question states, by value
     margin: float | None = None  # a non-inferiority margin the question states
     measure: str | None = None  # the response measure named ("complete", "partial", "overall")
     names_response: bool = False  # names a response or remission, whatever its kind
