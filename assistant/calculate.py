@@ -397,6 +397,10 @@ class _PairSearch:
         pairs: list[ArmPair],
         passages: list[Passage],
     ) -> ArmPair | None:
+        # The document the question is about (the best passage's) gives the figures when it
+        # has a pair; another document's only when it has none.
+        if passages:
+            pairs = sorted(pairs, key=lambda pair: pair[0].document_id != passages[0].document_id)
         with_counts = [pair for pair in pairs if _counted(pair[1]) and _counted(pair[2])]
         if with_counts and (self.needs_counts or with_counts[0][0] in passages[:TOOL_PREFERENCE]):
             return with_counts[0]  # counts give a confidence interval; percentages alone do not
