@@ -209,3 +209,23 @@ def test_an_interviewers_figure_is_shown_when_the_question_quotes_it(
         "Was that a trial result?"
     )
     assert "About 70% of patients" in answer.answer.split("**Evidence**")[0], answer.answer
+
+
+def test_a_comparison_takes_its_figures_from_the_document_the_question_is_about() -> None:
+    from assistant.calculate import _PairSearch
+    from assistant.extract import ArmValue
+    from assistant.profile import Profile
+    from assistant.types import Passage
+
+    def sentence(pid: str) -> Passage:
+        return Passage(id=pid, document_id=pid.split("#")[0], text=pid, start=0, end=1,
+                       position=int(pid[-1]))  # fmt: skip
+
+    def arms(events: int) -> tuple[ArmValue, ArmValue]:
+        return (ArmValue("A", "", 50.0, events, 2 * events),
+                ArmValue("B", "", 25.0, events // 2, 2 * events))  # fmt: skip
+
+    lead, other, lead_later = sentence("a#s0"), sentence("b#s0"), sentence("a#s1")
+    pairs = [(other, *arms(10)), (lead_later, *arms(20))]  # the other abstract's ranks higher
+    search = _PairSearch(Profile.generic(), needs_counts=False, about_subgroup=False)
+    assert search._prefer_counts(pairs, [lead, other, lead_later])[0] is lead_later
