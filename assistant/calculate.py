@@ -235,7 +235,10 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     pair = _PairSearch(plan.profile, routed.needs_counts, routed.names_subgroup)
     # A question naming a study takes its figures from that study's sentences.
     named_only = [p for p in retrieval.passages if p.document_id in retrieval.named_studies]
-    passages = named_only or retrieval.passages
+    # Otherwise from the documents the best passages come from: a figure pair far down the
+    # ranking belongs to another study than the one asked about.
+    leading = {p.document_id for p in retrieval.passages[:LEADING_PASSAGES]}
+    passages = named_only or [p for p in retrieval.passages if p.document_id in leading]
     found = pair.find(passages, named or default)
     if found is None and named is None:  # e.g. a subgroup's rates, which name no measure
         found = pair.find(passages, "other")
@@ -259,6 +262,7 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     return True
 
 
+LEADING_PASSAGES = 3  # the documents of these best passages are what a question is about
 TOOL_PREFERENCE = 8  # a sentence with counts this high in the ranking beats one without
 ACROSS_CANDIDATES = 60  # passages searched for per-study differences
 _REPORTED_DIFF = re.compile(

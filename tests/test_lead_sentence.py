@@ -117,3 +117,10 @@ def test_what_a_trial_showed_is_its_result_on_its_primary_outcome(bot: EvidenceA
 def test_a_question_about_harms_still_leads_with_the_harm(bot: EvidenceAssistant) -> None:
     answer = bot.ask("What serious infections were seen with qelmitant?")
     assert "Serious infections" in answer.citations[0].quote, answer.answer
+
+
+def test_a_comparison_never_borrows_another_studys_figures(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("How much higher was walking distance with supervision than without it?")
+    assert answer.status == "answered", answer.answer
+    assert {c.document for c in answer.citations} == {"pmid99200001"}, answer.answer
+    assert "shoes" not in answer.answer and "qelmitant" not in answer.answer, answer.answer
