@@ -60,22 +60,33 @@ class Settings:
             key = "CHROMA_PORT" if f.name == "chroma_port" else key
             key = key or f"EA_{f.name.upper()}"
             if env.get(key):
-                values[f.name] = _coerce(f.name, env[key])
-        return replace(cls(), **{**values, **overrides})
+                values[f.name] = _coerce(f.name, env[key], key)
+        # A path given as a string is a path (as it is from the environment).
+        defaults = cls()
+        paths = {
+            name: Path(value).expanduser()
+            for name, value in overrides.items()
+            if isinstance(value, str) and isinstance(getattr(defaults, name, None), Path)
+        }
+        return replace(defaults, **{**values, **overrides, **paths})
 
     @property
     def server_mode(self) -> bool:
         return bool(self.chroma_host)
 
 
-def _coerce(name: str, raw: str) -> Any:
+def _coerce(name: str, raw: str, variable: str) -> Any:
+    """An environment variable's text as the setting's type, or a message naming it."""
     default = getattr(Settings(), name)
     if isinstance(default, Path):
         return Path(raw).expanduser()
     if isinstance(default, bool):
         return raw.lower() in {"1", "true", "yes"}
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    return raw
+    kind = int if isinstance(default, int) else float if isinstance(default, float) else None
+    if kind is None:
+        return raw
+    try:
+        return kind(raw)
+    except ValueError:
+        expected = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{variable}={raw!r}: expected {expected}") from None

@@ -115,3 +115,12 @@ def test_cli_readable_output_and_ingest(settings: Settings, bot: EvidenceAssista
     )  # fmt: skip
     assert ask.returncode == 0
     assert "45mg/d" in ask.stdout and "Sources:" in ask.stdout
+
+
+def test_settings_take_a_path_as_text_and_name_a_bad_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings.from_env(index_dir="/tmp/some-index").index_dir == Path("/tmp/some-index")
+    monkeypatch.setenv("EA_TOP_K", "six")
+    with pytest.raises(ValueError, match=r"EA_TOP_K='six': expected a whole number"):
+        Settings.from_env()
