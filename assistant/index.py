@@ -53,7 +53,7 @@ from .embeddings import Embedder as Embedder  # re-exported for `from assistant.
 from .embeddings import OnnxEmbedder as OnnxEmbedder
 from .embeddings import TextEmbedder, make_embedder
 from .facts import extract_facts
-from .ingest import content_hash, passages_at, passages_for, split_sentences
+from .ingest import content_hash, passages_at, passages_for, split_sentences, without_label
 from .lexical import TOKENIZER_VERSION, bm25_tokens, encodable
 from .storecheck import check_local_store
 from .types import Document, Passage
@@ -67,7 +67,7 @@ EAGER_PASSAGES = 20_000  # indexes up to this size are held in memory whole; lar
 PAGE_SIZE = 5_000  # rows per Chroma read (its SQLite refuses to return very large pages at once)
 PASSAGE_CACHE = 4_096  # passages kept in memory for a large index
 BM25_CACHE_DIR = "bm25-cache"  # under settings.index_dir (also in server mode: a local cache)
-_BM25_FORMAT = 2  # bump when lexical_text or the tokenizer settings change
+_BM25_FORMAT = 3  # bump when lexical_text or the tokenizer settings change
 _KEEP_CACHES = 2
 REBUILD_HINT = "Rebuild it with `python -m assistant ingest --rebuild`."
 
@@ -886,9 +886,11 @@ def _bm25_text(passage: Passage) -> str:
 def lexical_text(meta: dict[str, Any], sentence: str) -> str:
     """What BM25 indexes for a sentence: its source's short name, the sentence, and the
     document's subject terms (MeSH headings and keywords of a PubMed record), so that a
-    question in the indexers' words finds the document's sentences."""
+    question in the indexers' words finds the document's sentences. A section label the
+    sentence opens with is left out: "results" in a question is no reason to rank the first
+    sentence of RESULTS above the others."""
     subjects = " ".join(str(meta.get(key) or "") for key in LEXICAL_FIELDS)
-    return f"{meta.get('short_name', '')} {sentence} {subjects}".strip()
+    return f"{meta.get('short_name', '')} {without_label(sentence)} {subjects}".strip()
 
 
 def _build_bm25(texts: list[str]) -> Any:

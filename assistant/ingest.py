@@ -230,6 +230,15 @@ SECTION_LABELS = sorted(_LABEL_TO_SECTION, key=len, reverse=True)  # longest fir
 _LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/-]{2,40}?)\s*:\s")
 
 
+def without_label(sentence: str) -> str:
+    """The sentence without the structured-abstract label it opens with ("RESULTS: ..."):
+    the label names where the sentence stands, not what it says."""
+    label = _LABEL.match(sentence)
+    if label and label.group(1).strip().lower() in _LABEL_TO_SECTION:
+        return sentence[label.end() :]
+    return sentence
+
+
 def sections_of(sentences: Sequence[str]) -> list[str | None]:
     """Each sentence's structured-abstract section (BACKGROUND, OBJECTIVE, METHODS, RESULTS,
     CONCLUSIONS), carried forward from the last labelled sentence; None before any label."""

@@ -124,3 +124,13 @@ def test_a_comparison_never_borrows_another_studys_figures(bot: EvidenceAssistan
     assert answer.status == "answered", answer.answer
     assert {c.document for c in answer.citations} == {"pmid99200001"}, answer.answer
     assert "shoes" not in answer.answer and "qelmitant" not in answer.answer, answer.answer
+
+
+def test_a_section_label_is_no_reason_to_rank_a_sentence_first(bot: EvidenceAssistant) -> None:
+    # "results" in the question, "RESULTS:" before the harm sentence: a match on the label only
+    answer = bot.ask("What were the results of qelmitant in gout?")
+    assert answer.status == "answered", answer.answer
+    ranked = [c.quote for c in answer.citations]
+    primary = next(i for i, q in enumerate(ranked) if "61% with qelmitant" in q)
+    harm = next((i for i, q in enumerate(ranked) if "Serious infections" in q), len(ranked))
+    assert primary < harm, answer.answer
