@@ -300,13 +300,18 @@ def select_evidence(retrieval: Retrieval, top_k: int, routed: Route) -> list[Pas
     top = retrieval.passages[:top_k]
     # An interviewer's question or remark is context, never the finding an answer leads with;
     # a curated source leads when one is among the top passages.
-    findings = [p for p in top if speaker_role(p.metadata) != "interviewer"] or top
+    findings = [p for p in top if not interviewer_turn(p)] or top
     curated = [p for p in findings[:CURATED_LEAD] if not unchecked(p.metadata)]
     best = curated[0] if curated else findings[0]
     lead = conclusion_of(best.document_id, retrieval.passages) if asks_conclusion(routed) else None
     ordered = [lead, best] if lead else [best]
     rest = [p for p in top if p.text not in {q.text for q in ordered}]
     return [*ordered, *rest][:MAX_EVIDENCE]
+
+
+def interviewer_turn(passage: Passage) -> bool:
+    """An interviewer's question or remark: context, never a finding."""
+    return speaker_role(passage.metadata) == "interviewer"
 
 
 def asks_conclusion(routed: Route) -> bool:
@@ -398,8 +403,8 @@ def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall])
     # question quotes its figure: "the interview says 70% ... was that a trial result?").
     numbered = list(enumerate(evidence, start=1))
     asked = {_key(value) for value in routed.figures}
-    findings = [(n, p) for n, p in numbered if speaker_role(p.metadata) != "interviewer"
-                or asked & {_key(t.value) for t in numbers_in(p.text)}]  # fmt: skip
+    findings = [(n, p) for n, p in numbered if not interviewer_turn(p)
+                or asked & {_key(t.value) for t in quoted_numbers(p.text)}]  # fmt: skip
     statements = [_statement(routed, p, n) for n, p in (findings or numbered)[:2]]
     return "\n".join(statements)  # one source per line
 

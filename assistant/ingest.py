@@ -230,13 +230,17 @@ SECTION_LABELS = sorted(_LABEL_TO_SECTION, key=len, reverse=True)  # longest fir
 _LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/-]{2,40}?)\s*:\s")
 
 
-def without_label(sentence: str) -> str:
-    """The sentence without the structured-abstract label it opens with ("RESULTS: ..."):
-    the label names where the sentence stands, not what it says."""
+def _section_label(sentence: str) -> re.Match[str] | None:
+    """The structured-abstract label the sentence opens with ("RESULTS: ..."), if known."""
     label = _LABEL.match(sentence)
-    if label and label.group(1).strip().lower() in _LABEL_TO_SECTION:
-        return sentence[label.end() :]
-    return sentence
+    return label if label and label.group(1).strip().lower() in _LABEL_TO_SECTION else None
+
+
+def without_label(sentence: str) -> str:
+    """The sentence without its structured-abstract label: the label names where the
+    sentence stands, not what it says."""
+    label = _section_label(sentence)
+    return sentence[label.end() :] if label else sentence
 
 
 def sections_of(sentences: Sequence[str]) -> list[str | None]:
@@ -245,9 +249,9 @@ def sections_of(sentences: Sequence[str]) -> list[str | None]:
     current: str | None = None
     found = []
     for sentence in sentences:
-        label = _LABEL.match(sentence)
+        label = _section_label(sentence)
         if label:
-            current = _LABEL_TO_SECTION.get(label.group(1).strip().lower(), current)
+            current = _LABEL_TO_SECTION[label.group(1).strip().lower()]
         found.append(current)
     return found
 

@@ -232,7 +232,9 @@ class RetrievalCues:
     asks_main_result: bool = False
 
 
-def retrieval_cues(query: str) -> RetrievalCues:
+def retrieval_cues(query: str, facet: Facet | Literal["unread"] | None = "unread") -> RetrievalCues:
+    """What retrieval reads of `query` (`facet`: the one `read` found, else read here)."""
+    facet = facet_of(query) if facet == "unread" else facet
     asks_result = bool(RESULT.search(query) or YES_NO.match(query))
     return RetrievalCues(
         asks_result=asks_result,
@@ -241,7 +243,7 @@ def retrieval_cues(query: str) -> RetrievalCues:
         asks_about_sources=bool(ABOUT_SOURCES.search(query)),
         polar=is_polar(query),
         asks_main_result=asks_result
-        and facet_of(query) in (None, "efficacy")
+        and facet in (None, "efficacy")
         and not QUOTED_FIGURE.search(query),
     )
 
@@ -357,7 +359,7 @@ def read(
         names_subgroup=bool(profile.subgroup and profile.subgroup.search(query)),
         asks_advice=bool(ADVICE.search(question)),
         asks_other_task=bool(OTHER_TASK.search(question)),
-        cues=retrieval_cues(query),
+        cues=retrieval_cues(query, facet),
     )
 
 

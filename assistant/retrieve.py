@@ -299,10 +299,10 @@ class HybridSearch:
         self, fused: dict[str, float], passages: dict[str, Passage], boosts: dict[str, float]
     ) -> tuple[str, ...]:
         """The documents of the best few passages (after study boosts), before other nudges."""
-        ranked = sorted(fused, key=lambda pid: -(fused[pid] + boosts.get(
-            passages[pid].document_id, 0.0)) if pid in passages else 0.0)  # fmt: skip
-        docs = [passages[pid].document_id for pid in ranked if pid in passages]
-        return tuple(dict.fromkeys(docs))[:LEADING_DOCUMENTS]
+        boosted = {pid: score + boosts.get(passages[pid].document_id, 0.0)
+                   for pid, score in fused.items() if pid in passages}  # fmt: skip
+        ranked = sorted(boosted, key=boosted.__getitem__, reverse=True)
+        return tuple(dict.fromkeys(passages[pid].document_id for pid in ranked))[:LEADING_DOCUMENTS]
 
     def primary_results(self, document_id: str) -> tuple[Passage, ...]:
         """The document's sentences stating a result on the outcome it calls primary ("The
@@ -316,10 +316,12 @@ class HybridSearch:
             phrase = next((m.group(1) for m in found), "")
             outcome = {t for t in bm25_tokens(phrase) if not t[0].isdigit()}
             needed = max(2, math.ceil(OUTCOME_SHARE * len(outcome)))
+            if len(outcome) < 2:
+                return ()
             return tuple(
                 p for p in sentences
-                if len(outcome) >= 2 and _states_result(p) and not _SUBGROUP.search(p.text)
-                and len(outcome & set(bm25_tokens(p.text))) >= needed
+                if (traits := self.traits(p)).states_result and not _SUBGROUP.search(p.text)
+                and len(outcome & traits.tokens) >= needed
             )  # fmt: skip
 
         return self._outcomes.get(self._study_names(), document_id, results)
