@@ -144,17 +144,24 @@ def _join(current: str, line: str) -> str:
 # ---------------------------------------------------------------- sentences
 
 _ABBREVIATIONS = {
-    "prof", "dr", "mr", "mrs", "ms", "vs", "al", "e.g", "i.e", "no", "fig", "approx", "st",
+    "prof", "dr", "mr", "mrs", "ms", "vs", "al", "no", "fig", "figs", "tab", "approx", "st",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "ref",
-    "figs", "ca", "cf", "resp", "incl", "vol", "nos", "eq", "suppl", "viz",
-    "i.v", "p.o", "s.c", "i.m", "i.p", "b.i.d", "t.i.d", "q.i.d", "q.d",
+    "ca", "cf", "resp", "incl", "vol", "nos", "eq", "suppl", "viz",
 }  # fmt: skip
-# A sentence ends at ".!?" before a space and a capital or digit, at the very end, at a blank
-# line, or where a full stop after a word was glued to the next sentence ("respectively.Patients",
-# "(n = 12).The"): a lower-case letter, digit, "%" or ")" before it, a capitalised word after.
+# Letters each followed by a full stop ("e.g.", "i.v.", "b.i.d.", "U.S.", "C.I.", "S.D.") are an
+# abbreviation, not a sentence end, even before a capital ("the U.S. Food and Drug ...").
+_INITIALISM = re.compile(r"(?:[A-Za-z]\.){2,}$")
+# What may open a sentence after ".!?" and a space: an optional quote or bracket, then a capital
+# or digit; an enumerator like "(ii)" or "(b)"; a bullet; or a lower-case symbol holding a
+# digit or capital ("p53", "mRNA", "pH").
+_SENTENCE_OPENING = r"\s+(?:[\"'(\[]?[A-Z0-9]|\((?:[a-h]|[ivx]{1,4})\)\s|[•▪◦]|[a-z]+[A-Z0-9])"
+# A sentence ends at ".!?" (with any closing quote or bracket after it) before a sentence
+# opening, at the very end, at a blank line, or where a full stop after a word was glued to the
+# next sentence ("respectively.Patients", "(n = 12).The", "(ADT-G).AIM:"): a lower-case letter,
+# digit, "%" or ")" before it, a capitalised word or a capitalised label after.
 _SENTENCE_END = re.compile(
-    r"[.!?](?=[\"')\]]?\s+[\"'(\[]?[A-Z0-9])|[.!?]$|\n\n"
-    r"|(?:(?<=[a-z][a-z])|(?<=[0-9%)\]]))[.!?](?=[A-Z][a-z])"
+    rf"[.!?][\"')\]]?(?={_SENTENCE_OPENING})|[.!?]$|\n\n"
+    r"|(?:(?<=[a-z][a-z])|(?<=[0-9%)\]]))[.!?](?=[A-Z][a-z]|[A-Z]{2,}:)"
 )
 
 
@@ -164,13 +171,20 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end() if match.group() != "\n\n" else match.start()
-        word = re.search(r"([A-Za-z.]+)\.$", text[start : match.end()])
-        if match.group() == "." and word and word.group(1).lower() in _ABBREVIATIONS:
+        if match.group() == "." and _abbreviation_before(text[start : match.end()]):
             continue
         _add_span(text, start, end, spans)
         start = match.end()
     _add_span(text, start, len(text), spans)
     return spans
+
+
+def _abbreviation_before(sentence: str) -> bool:
+    """Whether the full stop closing `sentence` ends an abbreviation rather than the sentence."""
+    word = re.search(r"([A-Za-z.]+)\.$", sentence)
+    if word is None:
+        return False
+    return word.group(1).lower() in _ABBREVIATIONS or bool(_INITIALISM.search(word.group(0)))
 
 
 def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
@@ -308,9 +322,10 @@ def in_ranges(ranges: str, position: int) -> bool:
 # ---------------------------------------------------------------- readers
 
 
-# What the index derives from a document's text (its facts and abbreviation pairs): a new
-# version makes the next sync rewrite every document once, so no index keeps rows without them.
-DERIVED_VERSION = "facts-1+abbreviations-1"
+# What the index derives from a document's text (its sentences, facts and abbreviation pairs):
+# a new version makes the next sync rewrite every document once, so no index keeps rows made by
+# an older splitter or extractor.
+DERIVED_VERSION = "sentences-2+facts-1+abbreviations-1"
 
 
 def content_hash(doc: Document) -> str:

@@ -53,3 +53,29 @@ def test_real_exports_benchmark_reports_every_file_and_keeps_superscripts(tmp_pa
     assert data["superscripts_kept"] >= data["superscripts_in_files"] > 0
     assert data["flattened_powers"] == []
     assert f"| {data['files'][0]['file']} |" in run.stdout
+
+
+PUBMEDQA = PROJECT.parent / "shared" / "pubmedqa"
+
+
+@pytest.mark.skipif(
+    not (REAL_EXPORTS.is_dir() and PUBMEDQA.is_dir()), reason="no real exports or PubMedQA"
+)
+def test_our_sentence_splitter_makes_fewer_errors_than_pysbd_and_syntok(tmp_path: Path) -> None:
+    report = tmp_path / "split.json"
+    run = subprocess.run(
+        [sys.executable, "benchmarks/sentence_split.py", "--json", str(report)],
+        cwd=PROJECT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    rows = json.loads(report.read_text())["splitters"]
+    assert set(rows) == {"ours", "pysbd", "syntok"}
+    assert rows["ours"]["random_sample"]["sentences"] == 251
+
+    def errors(row: dict, part: str) -> int:
+        return int(row[part]["missed"] + row[part]["false_breaks"])
+
+    for other in ("pysbd", "syntok"):  # the splitter we keep is the one that errs least
+        for part in ("random_sample", "disagreements"):
+            assert errors(rows["ours"], part) <= errors(rows[other], part), (other, part)
+    assert errors(rows["ours"], "disagreements") < errors(rows["pysbd"], "disagreements")

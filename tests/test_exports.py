@@ -663,10 +663,46 @@ def test_chat_upload_adds_the_new_articles_of_an_export_and_names_the_known_ones
         ("Mok et al. (2016) found the same.", 1),
         ("The U.S.Food agency approved it.", 1),
         ("Values of 1.5 × 10^9/L were common. Others were lower.", 2),
+        ("Rates fell (P < 0.01).AIM: To test it again.", 2),
     ],
 )
 def test_sentences_glued_at_a_full_stop_are_split(text: str, sentences: int) -> None:
     assert len(split_sentences(text)) == sentences, [text[a:b] for a, b in split_sentences(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # dotted initialisms are abbreviations, even before a capital
+        ("It was approved by the U.S. Food and Drug Administration. Use rose.",
+         ["It was approved by the U.S. Food and Drug Administration.", "Use rose."]),
+        ("The bias was 5.6 mmHg (95% C.I. 5.1-6.1). It was small.",
+         ["The bias was 5.6 mmHg (95% C.I. 5.1-6.1).", "It was small."]),
+        ("Effects of i.c.v. Insulin were studied. None were seen.",
+         ["Effects of i.c.v. Insulin were studied.", "None were seen."]),
+        # a single capital letter still ends a sentence ("vitamin D.", "arm A.", "3 T.")
+        ("Intake was low in vitamin D. Compared with formula, it was lower.",
+         ["Intake was low in vitamin D.", "Compared with formula, it was lower."]),
+        # a closing quote stays with its sentence
+        ('It is called "the gate syndrome." We describe it.',
+         ['It is called "the gate syndrome."', "We describe it."]),
+        # enumerated questions and bullets open sentences
+        ("Aims were two. (b) To see whether it lasts? (c) Is it safe?",
+         ["Aims were two.", "(b) To see whether it lasts?", "(c) Is it safe?"]),
+        ("Two points stand out. • Age mattered. • Sex did not.",
+         ["Two points stand out.", "• Age mattered.", "• Sex did not."]),
+        # a sentence may open with a lower-case symbol: a gene, mRNA, pH
+        ("Cells were stained. p53 expression was scored. mRNA was low.",
+         ["Cells were stained.", "p53 expression was scored.", "mRNA was low."]),
+        # list items inside a sentence do not
+        ("Groups were: 1) clinic only; 2) ward only; and (c) both.",
+         ["Groups were: 1) clinic only; 2) ward only; and (c) both."]),
+        ("Thickness of the m. puborectalis rose. It fell later.",
+         ["Thickness of the m. puborectalis rose.", "It fell later."]),
+    ],
+)  # fmt: skip
+def test_abstract_sentences_are_split_where_a_reader_would(text: str, expected: list[str]) -> None:
+    assert [text[a:b] for a, b in split_sentences(text)] == expected
 
 
 def test_the_glued_sentence_of_an_export_becomes_two_passages() -> None:
