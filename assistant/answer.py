@@ -181,6 +181,8 @@ class EvidenceAssistant:
         one document: then the answer says which words the evidence base lacks)."""
         if retrieval.best_similarity < self.settings.min_relevance:
             return False
+        if off_topic(retrieval, self.settings.min_relevance):
+            return False
         close = retrieval.best_similarity >= CONFIDENT_MATCH
         return not retrieval.foreign_terms or close or anchored(retrieval)
 
@@ -276,10 +278,18 @@ def missing_terms(retrieval: Retrieval) -> tuple[str, ...]:
     return retrieval.foreign_terms if anchored(retrieval) else ()
 
 
+def off_topic(retrieval: Retrieval, min_relevance: float) -> bool:
+    """A question naming a study but asking, in words the corpus never uses, something no
+    sentence comes close to once the name is taken out."""
+    beside = retrieval.similarity_without_names
+    return beside is not None and beside < min_relevance
+
+
 def no_evidence_message(retrieval: Retrieval, profile: Profile) -> str:
-    if not retrieval.foreign_terms:
+    named_words = retrieval.foreign_terms or retrieval.unnamed_unknown
+    if not named_words:
         return profile.no_evidence_message()
-    terms = ", ".join(f"“{t}”" for t in retrieval.foreign_terms)
+    terms = ", ".join(f"“{t}”" for t in named_words)
     return f"Nothing in the evidence base mentions {terms}. {profile.no_evidence_message()}"
 
 

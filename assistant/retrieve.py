@@ -6,7 +6,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -121,6 +121,11 @@ class Retrieval:
     # The drug names of a question asking for a dose, when the corpus names them only in
     # sentences giving no dose: it cannot answer with one.
     doseless_terms: tuple[str, ...] = ()
+    # For a question naming a study, the words besides the name that the corpus never uses,
+    # and how close the question without the name comes to any sentence (the best dense
+    # similarity): a name alone does not put "who won the World Cup in <study>?" in scope.
+    unnamed_unknown: tuple[str, ...] = ()
+    similarity_without_names: float | None = None
 
 
 class HybridSearch:
@@ -221,7 +226,22 @@ class HybridSearch:
         # An open question for a dose ("what dose of X?"; "is half the dose enough?" asks whether)
         asks_dose = "dose" in cues.figure_kinds and not cues.polar
         doseless = self.doseless_terms(query) if asks_dose else ()
-        return Retrieval(hits, best, terms, named, anchors, doseless)
+        unknown: tuple[str, ...] = ()
+        without_names: float | None = None
+        if named and not cues.asks_main_result:  # "what did X show?" is about X's result
+            unknown, without_names = self.beside_names(query)
+        return Retrieval(hits, best, terms, named, anchors, doseless, unknown, without_names)
+
+    def beside_names(self, query: str) -> tuple[tuple[str, ...], float | None]:
+        """What the question asks besides the study it names: the words the corpus never
+        uses, and (only when there are some) the best dense similarity of the question with
+        the names taken out."""
+        rest = self._study_names().without_names(query)
+        unknown = unknown_words(rest, self.index.vocabulary(), frozenset(self.synonyms))
+        if not unknown:
+            return (), None
+        hits = self.index.dense_search(self.index.embedder.embed([rest])[0], 1)
+        return unknown, max((score for _, score in hits), default=0.0)
 
     def doseless_terms(self, query: str) -> tuple[str, ...]:
         """For a question asking for a dose: its specialist words (rare in English, used by
@@ -432,10 +452,22 @@ class StudyNames:
     def named_in(self, query: str) -> set[str]:
         words = _WORDS.findall(query.lower())
         named: set[str] = set()
+        for start, end in self._name_spans(words):
+            named |= self.by_phrase[tuple(words[start:end])]
+        return named
+
+    def without_names(self, query: str) -> str:
+        """The query's words with every study name in it taken out."""
+        words = _WORDS.findall(query.lower())
+        inside = {i for start, end in self._name_spans(words) for i in range(start, end)}
+        return " ".join(w for i, w in enumerate(words) if i not in inside)
+
+    def _name_spans(self, words: list[str]) -> Iterator[tuple[int, int]]:
+        """(start, end) of every run of `words` that is a study's name."""
         for size in range(1, self.longest + 1):
             for start in range(len(words) - size + 1):
-                named |= self.by_phrase.get(tuple(words[start : start + size]), set())
-        return named
+                if tuple(words[start : start + size]) in self.by_phrase:
+                    yield start, start + size
 
 
 def _names_of(meta: dict[str, Any]) -> tuple[list[str], bool]:
@@ -597,28 +629,19 @@ def foreign_terms(
     words."""
     from wordfreq import zipf_frequency
 
-    text = re.sub(r"['’]s\b", "", query.lower())  # possessives: "the public's" -> "the public"
-    text = _MEASUREMENT.sub(" ", text)  # units written after a number ("120 umol/L") are no topic
-    words = dict.fromkeys(w for w in re.findall(r"\b[a-z][a-z-]*[a-z]\b", text) if len(w) >= 4)
-
-    def in_corpus(form: str) -> bool:
-        return set(bm25_tokens(form)) <= vocabulary
-
-    def known(word: str) -> bool:
-        parts = [p for p in word.split("-") if p]
-        whole = in_corpus(word) or in_corpus(word.replace("-", "")) or _compound(word, vocabulary)
-        return word in synonyms or whole or (len(parts) > 1 and all(map(in_corpus, parts)))
+    words = _topic_words(query)
+    unknown = [w for w in words if not _known(w, vocabulary, synonyms)]
 
     def specialist(word: str) -> bool:
         rarity = zipf_frequency(word, "en")
         medical_word = rarity < RARE_WORD_ZIPF and medical(word) >= MEDICAL_WORD
         return rarity < SPECIALIST_ZIPF or medical_word
 
-    unknown = [w for w in words if not known(w)]
     medical_words = any(medical(w) >= MEDICAL_WORD for w in words if w not in STOPWORDS)
     if not (anchored or medical_words):
         return tuple(unknown)  # nothing medical at all ("the weather in <a city> tomorrow")
-    if anchored or any(zipf_frequency(w, "en") < SPECIALIST_ZIPF for w in words if known(w)):
+    known = [w for w in words if w not in unknown]
+    if anchored or any(zipf_frequency(w, "en") < SPECIALIST_ZIPF for w in known):
         # It names something the evidence base holds (a study, or a drug or disease name it
         # uses): another word counts only if it reads as medical ("titrated" does not).
         return tuple(
@@ -627,6 +650,32 @@ def foreign_terms(
             if zipf_frequency(w, "en") < RARE_WORD_ZIPF and medical(w) >= MEDICAL_WORD
         )
     return tuple(w for w in unknown if specialist(w))
+
+
+def unknown_words(
+    query: str, vocabulary: frozenset[str], synonyms: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """The query's words (of four letters or more) that the corpus never uses, common or not."""
+    return tuple(w for w in _topic_words(query) if not _known(w, vocabulary, synonyms))
+
+
+def _topic_words(query: str) -> dict[str, None]:
+    """The words of four letters or more, in order, without possessives or units."""
+    text = re.sub(r"['’]s\b", "", query.lower())  # possessives: "the public's" -> "the public"
+    text = _MEASUREMENT.sub(" ", text)  # units written after a number ("120 umol/L") are no topic
+    return dict.fromkeys(w for w in re.findall(r"\b[a-z][a-z-]*[a-z]\b", text) if len(w) >= 4)
+
+
+def _known(word: str, vocabulary: frozenset[str], synonyms: frozenset[str]) -> bool:
+    """The corpus uses the word, or each part of it ("peri-sinusoidal"), or the word without
+    its hyphen, or the words it is a compound of; or it is a synonym the search expands."""
+
+    def in_corpus(form: str) -> bool:
+        return set(bm25_tokens(form)) <= vocabulary
+
+    parts = [p for p in word.split("-") if p]
+    whole = in_corpus(word) or in_corpus(word.replace("-", "")) or _compound(word, vocabulary)
+    return word in synonyms or whole or (len(parts) > 1 and all(map(in_corpus, parts)))
 
 
 MIN_COMPOUND_PART = 4  # letters; shorter pieces of a word match some token of any corpus

@@ -20,7 +20,8 @@ IN_SCOPE = [
     "Which patients were excluded from the trial?", "How long did Euro-Lupus follow patients?",
     "What was the infection rate?", "What were the limitations?",
     "Does tacrolimus protect podocytes?", "How many centres took part?",
-    "What was the SLEDAI change?",
+    "What was the SLEDAI change?", "What did ALMS show?", "What did REGENCY find?",
+    "How many centres took part in ALMS?",
 ]  # fmt: skip
 OUT_OF_SCOPE = [
     "What is the capital of France?", "How do I bake sourdough bread?",
@@ -36,6 +37,7 @@ OUT_OF_SCOPE = [
     "What is the mortality of sepsis?", "How to treat hypertension in pregnancy?",
     "Is tacrolimus used after liver transplant?",
     "What will the weather be like in Zhengzhou tomorrow?",  # a city the interview names
+    "Who won the World Cup in ALMS?", "What is the weather in AURORA 1?",  # a study named
 ]  # fmt: skip
 
 

@@ -76,8 +76,24 @@ developed in adults who had never been transfused.</AbstractText></Abstract>
 """
 
 
-def _record(doc_id: str, title: str, sentences: list[str]) -> str:
-    header = f'---\nid: {doc_id}\nkind: abstract\ntitle: "{title}"\nyear: 2020\n---\n'
+# A study with a short name: naming it must not carry a question about something else.
+NAMED = (
+    "inhaler2023",
+    "STRIDE (Example 2023)",
+    "Inhaler technique coaching by pharmacists",
+    [
+        "STRIDE randomised 240 adults with asthma to pharmacist coaching or usual care.",
+        "The primary outcome was the share of patients with correct inhaler technique at "
+        "six months.",
+        "Correct technique at six months was reached by 62% with coaching and 41% with usual care.",
+        "Pharmacist coaching improved inhaler technique in adults with asthma.",
+    ],
+)
+
+
+def _record(doc_id: str, title: str, sentences: list[str], short_name: str = "") -> str:
+    named = f'short_name: "{short_name}"\n' if short_name else ""
+    header = f'---\nid: {doc_id}\nkind: abstract\ntitle: "{title}"\nyear: 2020\n{named}---\n'
     return header + "\n".join(sentences) + "\n"
 
 
@@ -152,3 +168,50 @@ def test_a_dose_asked_of_a_drug_the_corpus_names_without_one_is_not_covered(
     assert "“duloxetine”" in answer.answer and "no dose" in answer.answer
     given = small.ask("What paracetamol dose was given after knee replacement?")
     assert given.status == "answered" and "1 g" in given.answer, given.answer
+
+
+@pytest.fixture(scope="module")
+def named(
+    tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder
+) -> Iterator[EvidenceAssistant]:
+    """The STRIDE record beside two records without a short name."""
+    records = tmp_path_factory.mktemp("named-corpus") / "records"
+    records.mkdir()
+    doc_id, short_name, title, sentences = NAMED
+    (records / f"{doc_id}.md").write_text(
+        _record(doc_id, title, sentences, short_name), encoding="utf-8"
+    )
+    for other in ("walking2021", "analgesia2022"):
+        (records / f"{other}.md").write_text(_record(other, *RECORDS[other]), encoding="utf-8")
+    settings = Settings.from_env(
+        corpus_dir=records.parent,
+        index_dir=tmp_path_factory.mktemp("named-index"),
+        chroma_host=None,
+    )
+    yield EvidenceAssistant(settings, index=EvidenceIndex(settings, embedder=embedder))
+
+
+def test_naming_a_study_does_not_carry_a_question_about_something_else(
+    named: EvidenceAssistant,
+) -> None:
+    off_topic = named.ask("Who won the World Cup in STRIDE?")
+    assert off_topic.status == "no_evidence", off_topic.answer
+    assert "“world”" in off_topic.answer and not off_topic.citations
+    weather = named.ask("What will the weather be like in STRIDE?")
+    assert weather.status == "no_evidence", weather.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did STRIDE show?",  # asks for the study's result in words of its own
+        "How many adults were randomised in STRIDE?",
+        "Did coaching improve inhaler technique in STRIDE?",
+    ],
+)
+def test_questions_about_a_named_study_stay_in_scope(
+    named: EvidenceAssistant, question: str
+) -> None:
+    answer = named.ask(question)
+    assert answer.status == "answered", answer.answer
+    assert answer.citations[0].document == "inhaler2023"
