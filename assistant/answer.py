@@ -15,6 +15,7 @@ from .calculate import ToolPlan, plan_tools
 from .config import Settings
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
+from .intent import FIGURE_NAMES
 from .llm import Phraser, phraser_from_settings
 from .present import (
     badge,
@@ -205,8 +206,8 @@ class EvidenceAssistant:
         if not from_user_only and not self._in_scope(retrieval):
             message = no_evidence_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")
-        if not plan.calls and retrieval.doseless_terms:
-            message = no_dose_message(retrieval.doseless_terms, self.profile)
+        if not plan.calls and retrieval.figureless_terms:
+            message = no_figure_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")
         evidence = select_evidence(retrieval, self.settings.top_k, routed)
         if plan.calls:
@@ -293,10 +294,11 @@ def no_evidence_message(retrieval: Retrieval, profile: Profile) -> str:
     return f"Nothing in the evidence base mentions {terms}. {profile.no_evidence_message()}"
 
 
-def no_dose_message(terms: tuple[str, ...], profile: Profile) -> str:
-    named = ", ".join(f"“{t}”" for t in terms)
+def no_figure_message(retrieval: Retrieval, profile: Profile) -> str:
+    named = ", ".join(f"“{t}”" for t in retrieval.figureless_terms)
+    kinds = " or ".join(FIGURE_NAMES[kind] for kind in retrieval.figures_asked)
     return (
-        f"The evidence base names {named} only in sentences that give no dose for it. "
+        f"The evidence base names {named} only in sentences that give no {kinds} for it. "
         f"{profile.no_evidence_message()}"
     )
 

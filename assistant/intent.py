@@ -109,15 +109,24 @@ FIGURE = re.compile(
     r"\bdrop|\bdurations?\b|\bregimen|\bcounts?\b|\bnumbers?\b",
     re.IGNORECASE,
 )
-FigureKind = Literal["dose", "concentration", "age", "date", "duration"]
+FigureKind = Literal["dose", "rate", "concentration", "age", "date", "duration"]
 # The kind of figure asked for, by the word that asks for it (retrieval knows how each looks).
 FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
     ("dose", re.compile(rf"\bdos(?:e|es|ing)\b|{DRUG_MG}", re.I)),  # an amount of drug
+    ("rate", re.compile(r"\brates?\b|\bpercentage|\bproportion", re.I)),  # a share of patients
     ("concentration", re.compile(r"\blevel|concentration|trough", re.I)),  # a blood level
     ("age", re.compile(r"\bage\b|\bold\b", re.I)),  # how old
     ("date", re.compile(r"\bwhen\b|\bdates?\b", re.I)),  # a point in time
     ("duration", re.compile(r"how long|duration", re.I)),  # a length of time
 )
+# Kinds whose asking words ask for nothing else ("dose", "rate", "how long"); "when" and "old"
+# also join clauses and describe things, so they do not show that a figure is wanted.
+UNAMBIGUOUS_KINDS: frozenset[FigureKind] = frozenset({"dose", "rate", "duration"})
+# How an answer names each kind ("no dose for it", "no rate for it").
+FIGURE_NAMES: dict[FigureKind, str] = {
+    "dose": "dose", "rate": "rate", "concentration": "level", "age": "age", "date": "date",
+    "duration": "duration",
+}  # fmt: skip
 # Doubt about what is known or its source ("is it true that", "confirmed?", "right?").
 ABOUT_SOURCES = re.compile(
     r"confirm|verif|source|reliab|caveat|uncertain|unknown|didn'?t it|did it not|is(?:n'?t)? it "

@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field
 from .facts import Fact, group_pairs
 from .index import Embedder, EvidenceIndex, TextEmbedder, embedding_text
 from .ingest import in_ranges
-from .intent import FigureKind, RetrievalCues, retrieval_cues
+from .intent import UNAMBIGUOUS_KINDS, FigureKind, RetrievalCues, retrieval_cues
 from .lexical import bm25_tokens
 from .support import STOPWORDS
 from .types import Passage
@@ -42,7 +42,7 @@ _SUBGROUP = re.compile(
     r"\bsubgroups?\b|\bpost[- ]?hoc\b|\bamong\b[^,.]{0,40}\bwith\b|\bsubset\b", re.I
 )
 OUTCOME_SHARE = 0.75  # of a primary outcome's words a sentence must name to be about it
-DOSE_CHECK_HITS = 30  # sentences naming a word looked at for a dose (BM25, one term)
+FIGURE_CHECK_HITS = 30  # sentences naming a word looked at for the figure asked (BM25, one term)
 LEADING_DOCUMENTS = 3  # documents whose primary outcome a "what did it show?" question wants
 # "The primary outcome (end point) of X was <outcome>[, which ...]": the outcome a study was
 # designed to show, up to the first clause break.
@@ -118,9 +118,11 @@ class Retrieval:
     # `HybridSearch.anchors`): evidence that the question is about that document, whatever
     # unfamiliar word it also uses.
     anchors: tuple[str, ...] = ()
-    # The drug names of a question asking for a dose, when the corpus names them only in
-    # sentences giving no dose: it cannot answer with one.
-    doseless_terms: tuple[str, ...] = ()
+    # The drug (or other specialist) names of a question asking for a figure (a dose, a rate,
+    # a date), when the corpus names them only in sentences giving no figure of that kind: it
+    # cannot answer with one. `figures_asked` are the kinds asked for.
+    figureless_terms: tuple[str, ...] = ()
+    figures_asked: tuple[FigureKind, ...] = ()
     # For a question naming a study, the words besides the name that the corpus never uses,
     # and how close the question without the name comes to any sentence (the best dense
     # similarity): a name alone does not put "who won the World Cup in <study>?" in scope.
@@ -223,14 +225,17 @@ class HybridSearch:
             anchored=bool(named) or bool(route is not None and route.arms),
         )
         anchors = self.anchors(query, terms, hits[0].document_id) if terms and hits else ()
-        # An open question for a dose ("what dose of X?"; "is half the dose enough?" asks whether)
-        asks_dose = "dose" in cues.figure_kinds and not cues.polar
-        doseless = self.doseless_terms(query) if asks_dose else ()
+        # An open question for a figure ("what dose of X?"; "is half the dose enough?" asks
+        # whether, not for a figure)
+        kinds = () if cues.polar else tuple(k for k in cues.figure_kinds if k in UNAMBIGUOUS_KINDS)
+        figureless = self.figureless_terms(query, kinds) if kinds else ()
         unknown: tuple[str, ...] = ()
         without_names: float | None = None
         if named and not cues.asks_main_result:  # "what did X show?" is about X's result
             unknown, without_names = self.beside_names(query)
-        return Retrieval(hits, best, terms, named, anchors, doseless, unknown, without_names)
+        return Retrieval(
+            hits, best, terms, named, anchors, figureless, kinds, unknown, without_names
+        )
 
     def beside_names(self, query: str) -> tuple[tuple[str, ...], float | None]:
         """What the question asks besides the study it names: the words the corpus never
@@ -243,20 +248,22 @@ class HybridSearch:
         hits = self.index.dense_search(self.index.embedder.embed([rest])[0], 1)
         return unknown, max((score for _, score in hits), default=0.0)
 
-    def doseless_terms(self, query: str) -> tuple[str, ...]:
-        """For a question asking for a dose: its specialist words (rare in English, used by
-        the corpus but not by its primary documents) when every one of them appears only in
-        sentences giving no dose ("rituximab" in an evidence base naming it as an option)."""
+    def figureless_terms(self, query: str, kinds: tuple[FigureKind, ...]) -> tuple[str, ...]:
+        """For a question asking for a figure of one of `kinds`: its specialist words (rare in
+        English, used by the corpus but not by its primary documents) when every one of them
+        appears only in sentences giving no such figure ("rituximab" in an evidence base that
+        names it only as an option has no dose or rate for it)."""
         primary = self._primary_tokens()
         found = []
         for word in self._rare_words(query):
             stems = {t for t in bm25_tokens(word) if t in self.index.vocabulary()} - primary
             if not stems:
                 continue
-            hits = self.index.bm25_search(word, DOSE_CHECK_HITS)
+            hits = self.index.bm25_search(word, FIGURE_CHECK_HITS)
             naming = self.index.passages_by_id(pid for pid, _score in hits).values()
-            if any("dose" in t.looks for t in map(self.traits, naming) if stems & t.tokens):
-                return ()  # one of them has a dose: the question may be answered
+            looks = (t.looks for t in map(self.traits, naming) if stems & t.tokens)
+            if any(look.intersection(kinds) for look in looks):
+                return ()  # one of them gives such a figure: the question may be answered
             found.append(word)
         return tuple(found)
 
@@ -501,6 +508,7 @@ def fuse(
 # How a sentence giving each kind of figure a question may ask for looks.
 _FIGURE_LOOKS: dict[FigureKind, re.Pattern[str]] = {
     "dose": re.compile(r"\d\s?(?:mg|g)\b", re.I),
+    "rate": re.compile(r"\d\s?%|\b\d+\s?/\s?\d+\b|\b\d+ (?:out )?of (?:the )?\d+\b"),
     "concentration": re.compile(r"\d\s?ng\s?/\s?ml", re.I),
     "age": re.compile(r"\baged?\b|\byears\b", re.I),
     "date": re.compile(r"\b(?:19|20)\d\d\b"),

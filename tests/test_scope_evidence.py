@@ -170,6 +170,24 @@ def test_a_dose_asked_of_a_drug_the_corpus_names_without_one_is_not_covered(
     assert given.status == "answered" and "1 g" in given.answer, given.answer
 
 
+def test_a_rate_asked_of_a_drug_the_corpus_gives_no_rate_for_is_not_covered(
+    small: EvidenceAssistant,
+) -> None:
+    answer = small.ask("What was the pain relief rate with duloxetine?")
+    assert answer.status == "no_evidence", answer.answer
+    assert "“duloxetine”" in answer.answer and "no rate" in answer.answer
+    # the same kind of question about a word the corpus gives a rate for is answered
+    given = small.ask("What proportion of families had pseudohyperkalaemia?")  # 22 of the 37
+    assert given.status == "answered", given.answer
+
+
+def test_when_in_a_yes_no_question_does_not_ask_for_a_date(small: EvidenceAssistant) -> None:
+    """'when' also joins clauses: this asks whether, not when, so it is not refused for lack
+    of a date beside the words it uses."""
+    answer = small.ask("Is splenectomy justified when cholecystectomy is done in mild disease?")
+    assert answer.status == "answered", answer.answer
+
+
 @pytest.fixture(scope="module")
 def named(
     tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder
