@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import re
 import threading
@@ -682,7 +684,12 @@ def _known(word: str, vocabulary: frozenset[str], synonyms: frozenset[str]) -> b
         return set(bm25_tokens(form)) <= vocabulary
 
     parts = [p for p in word.split("-") if p]
-    whole = in_corpus(word) or in_corpus(word.replace("-", "")) or _compound(word, vocabulary)
+    whole = (
+        in_corpus(word)
+        or in_corpus(word.replace("-", ""))
+        or _compound(word, vocabulary)
+        or _derived(word, vocabulary)
+    )
     return word in synonyms or whole or (len(parts) > 1 and all(map(in_corpus, parts)))
 
 
@@ -704,6 +711,28 @@ def _compound(word: str, vocabulary: frozenset[str]) -> bool:
         return False
     cuts = range(MIN_COMPOUND_PART - 1, len(word) - MIN_COMPOUND_PART + 1)
     return any(part(word[:cut]) and part(word[cut:]) for cut in cuts)
+
+
+MIN_SHARED_STEM = 8  # letters a derived word must share with a corpus token, at the least
+DERIVATION_TAIL = 3  # letters a derivational ending may change ("cystoscop-ist" / "-y")
+
+
+def _derived(word: str, vocabulary: frozenset[str]) -> bool:
+    """A long word that differs from a corpus token only in its last few letters, as
+    derivational endings make ("cystoscopist" beside "cystoscopy", "nephrotoxic" beside
+    "nephrotoxicity")."""
+    tokens = bm25_tokens(word)
+    if len(tokens) != 1 or len(tokens[0]) < MIN_SHARED_STEM + DERIVATION_TAIL:
+        return False
+    stem = tokens[0][: len(tokens[0]) - DERIVATION_TAIL]
+    ordered = _sorted_vocabulary(vocabulary)
+    at = bisect.bisect_left(ordered, stem)
+    return at < len(ordered) and ordered[at].startswith(stem)
+
+
+@functools.lru_cache(maxsize=4)
+def _sorted_vocabulary(vocabulary: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(vocabulary))
 
 
 def expand_query(query: str, synonyms: dict[str, str] = GENERAL_SYNONYMS) -> str:

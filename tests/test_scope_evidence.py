@@ -16,7 +16,7 @@ import pytest
 from assistant import EvidenceAssistant, Settings
 from assistant.embeddings import TextEmbedder
 from assistant.index import EvidenceIndex
-from assistant.retrieve import _compound
+from assistant.retrieve import _compound, _derived
 
 pytestmark = pytest.mark.slow
 
@@ -149,6 +149,20 @@ def test_a_closed_compound_of_words_the_corpus_uses_is_known(small: EvidenceAssi
 )
 def test_compound_words(word: str, vocabulary: set[str], known: bool) -> None:
     assert _compound(word, frozenset(vocabulary)) is known
+
+
+@pytest.mark.parametrize(
+    ("word", "vocabulary", "known"),
+    [
+        ("cystoscopist", {"cystoscopi"}, True),  # cystoscopy: only the ending differs
+        ("nephrotoxicity", {"nephrotox"}, True),
+        ("prednisolone", {"prednison"}, False),  # another drug: they differ before the ending
+        ("rheumatoid", {"rheumatolog"}, False),  # too short to judge by its first letters
+        ("rituximab", {"rituxi"}, False),
+    ],
+)
+def test_derived_words(word: str, vocabulary: set[str], known: bool) -> None:
+    assert _derived(word, frozenset(vocabulary)) is known
 
 
 def test_a_records_mesh_headings_make_its_sentences_findable(small: EvidenceAssistant) -> None:
