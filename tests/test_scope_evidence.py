@@ -155,8 +155,8 @@ def test_compound_words(word: str, vocabulary: set[str], known: bool) -> None:
     ("word", "vocabulary", "known"),
     [
         ("cystoscopist", {"cystoscopi"}, True),  # cystoscopy: only the ending differs
-        ("nephrotoxicity", {"nephrotox"}, True),
-        ("prednisolone", {"prednison"}, False),  # another drug: they differ before the ending
+        ("endoscopist", {"endoscopi"}, True),  # endoscopy
+        ("ciclosporin", {"cyclosporin"}, False),  # spelt differently before the ending
         ("rheumatoid", {"rheumatolog"}, False),  # too short to judge by its first letters
         ("rituximab", {"rituxi"}, False),
     ],
