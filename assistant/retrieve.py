@@ -6,20 +6,17 @@ import bisect
 import functools
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from .facts import Fact, group_pairs
-from .index import Embedder, EvidenceIndex, TextEmbedder, embedding_text
+from .index import EvidenceIndex
 from .ingest import in_ranges
 from .intent import UNAMBIGUOUS_KINDS, FigureKind, RetrievalCues, retrieval_cues
 from .lexical import bm25_tokens
@@ -30,9 +27,7 @@ if TYPE_CHECKING:
     from .route import Route
 
 MEDICAL_REFERENCES = ["disease", "drug", "medical treatment", "symptom"]
-SCORED_CACHE = 20_000  # MiniLM vectors of passages kept when rescoring a bulk index's candidates
 TRAITS_CACHE = 20_000  # passages (or documents) whose ranking traits are kept per index state
-RESCORED = 20  # per retriever, the candidates of a bulk index that MiniLM scores again
 MEDICAL_WORD = 0.32  # similarity to "disease / drug / treatment / symptom" for a medical word
 RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a medical word is specialist
 SPECIALIST_ZIPF = 3.0  # below this (about one use per million words) any word is specialist
@@ -133,18 +128,13 @@ class Retrieval:
 
 
 class HybridSearch:
-    """Dense + BM25 over one EvidenceIndex, fused by relative score (see `fuse`).
-
-    Dense scores (and the relevance threshold they are held to) are MiniLM cosines. An index
-    built with an approximate embedder (the static bulk one) only shortlists: its best RESCORED
-    dense candidates and BM25 ones are scored again by MiniLM, each passage once (cached).
-    """
+    """Dense + BM25 over one EvidenceIndex, fused by relative score (see `fuse`). Dense scores
+    (and the relevance threshold they are held to) are MiniLM cosines."""
 
     def __init__(
         self,
         index: EvidenceIndex,
         candidates: int = 30,
-        scorer: TextEmbedder | None = None,
         synonyms: dict[str, str] | None = None,
         not_study_names: frozenset[str] = frozenset(),
     ) -> None:
@@ -152,9 +142,6 @@ class HybridSearch:
         self.candidates = candidates
         self.synonyms = {**GENERAL_SYNONYMS, **(synonyms or {})}
         self.not_study_names = GENERAL_ACRONYMS | {w.upper() for w in not_study_names}
-        self.scorer = scorer or (Embedder() if index.embedder.approximate else index.embedder)
-        self._scored: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._scored_lock = threading.Lock()
         self._names = StudyNames({})
         self._medical: dict[str, float] = {}
         self._medical_refs: Any = None
@@ -168,7 +155,6 @@ class HybridSearch:
     def warm_up(self) -> None:
         """Load the model and the passages now, so the first question is as fast as the rest."""
         self.index.embedder.embed(["warm-up"])
-        self.scorer.embed(["warm-up"])
         self.index.passages()
 
     def search(self, query: str, k: int, *, route: Route | None = None) -> Retrieval:
@@ -180,9 +166,6 @@ class HybridSearch:
         vector = self.index.embedder.embed([query])[0]
         dense = self.index.dense_search(vector, self.candidates)
         sparse = self.index.bm25_search(expand_query(query, self.synonyms), self.candidates)
-        if self.index.embedder.approximate:
-            pool = [pid for pid, _ in dense[:RESCORED] + sparse[:RESCORED]]
-            dense = self.rescore(query, pool)
         fused = fuse(dense, sparse, SPARSE_WEIGHT)
         passages = self.index.passages_by_id(fused)
         # Rare words (drug, disease, test names) the primary study never uses: the question
@@ -303,27 +286,6 @@ class HybridSearch:
         sentences come back question after question."""
         return self._traits.get(self._study_names(), passage.id, lambda: PassageTraits.of(passage))
 
-    def rescore(self, query: str, pids: list[str]) -> list[tuple[str, float]]:
-        """The best `candidates` of `pids` by MiniLM cosine to the query, best first."""
-        pool = list(dict.fromkeys(pids))
-        with self._scored_lock:
-            vectors = {pid: self._scored[pid] for pid in pool if pid in self._scored}
-        todo = self.index.passages_by_id(pid for pid in pool if pid not in vectors)
-        pool = [pid for pid in pool if pid in vectors or pid in todo]
-        texts = [embedding_text(p.metadata.get("short_name", ""), p.text) for p in todo.values()]
-        if texts:
-            vectors.update(zip(todo, self.scorer.embed(texts), strict=True))
-        query_vector = self.scorer.embed([query])[0]
-        scored = [(pid, float(vectors[pid] @ query_vector)) for pid in pool]
-        with self._scored_lock:
-            for pid in pool:
-                self._scored[pid] = vectors[pid]
-                self._scored.move_to_end(pid)
-            while len(self._scored) > SCORED_CACHE:
-                self._scored.popitem(last=False)
-        scored.sort(key=lambda hit: (-hit[1], hit[0]))
-        return scored[: self.candidates]
-
     def _leading_documents(
         self, fused: dict[str, float], passages: dict[str, Passage], boosts: dict[str, float]
     ) -> tuple[str, ...]:
@@ -388,8 +350,8 @@ class HybridSearch:
         """How medical a word reads (max cosine to a few medical reference words), cached."""
         if word not in self._medical:
             if self._medical_refs is None:
-                self._medical_refs = self.scorer.embed(MEDICAL_REFERENCES)
-            vector = self.scorer.embed([word])[0]
+                self._medical_refs = self.index.embedder.embed(MEDICAL_REFERENCES)
+            vector = self.index.embedder.embed([word])[0]
             self._medical[word] = float((self._medical_refs @ vector).max())
         return self._medical[word]
 

