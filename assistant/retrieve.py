@@ -39,6 +39,7 @@ _SUBGROUP = re.compile(
     r"\bsubgroups?\b|\bpost[- ]?hoc\b|\bamong\b[^,.]{0,40}\bwith\b|\bsubset\b", re.I
 )
 OUTCOME_SHARE = 0.75  # of a primary outcome's words a sentence must name to be about it
+TEXT_INTENTS = ("fact", "comparison", "definition")  # answered from the evidence's text alone
 FIGURE_CHECK_HITS = 30  # sentences naming a word looked at for the figure asked (BM25, one term)
 LEADING_DOCUMENTS = 3  # documents whose primary outcome a "what did it show?" question wants
 # "The primary outcome (end point) of X was <outcome>[, which ...]": the outcome a study was
@@ -216,7 +217,11 @@ class HybridSearch:
         figureless = self.figureless_terms(query, kinds) if kinds else ()
         unknown: tuple[str, ...] = ()
         without_names: float | None = None
-        if named and not cues.asks_main_result:  # "what did X show?" is about X's result
+        # A question answered from the text alone (not a check of the user's own values, which
+        # are its content) that names a study: what does it ask besides the name? "What did X
+        # show?" asks for X's result.
+        from_text = route is None or route.intent in TEXT_INTENTS
+        if named and from_text and not cues.asks_main_result:
             unknown, without_names = self.beside_names(query)
         return Retrieval(
             hits, best, terms, named, anchors, figureless, kinds, unknown, without_names
