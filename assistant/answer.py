@@ -16,6 +16,7 @@ from .config import Settings
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
 from .intent import FIGURE_NAMES
+from .lexical import bm25_tokens
 from .llm import Phraser, phraser_from_settings
 from .present import (
     badge,
@@ -209,7 +210,7 @@ class EvidenceAssistant:
         if not plan.calls and retrieval.figureless_terms:
             message = no_figure_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")
-        evidence = select_evidence(retrieval, self.settings.top_k, routed)
+        evidence = select_evidence(retrieval, self.settings, routed)
         if plan.calls:
             found = evidence_for_calls(retrieval.passages, evidence, plan, basis)
             evidence = [*plan.sources, *found]
@@ -303,17 +304,24 @@ def no_figure_message(retrieval: Retrieval, profile: Profile) -> str:
     )
 
 
-def select_evidence(retrieval: Retrieval, top_k: int, routed: Route) -> list[Passage]:
+def select_evidence(retrieval: Retrieval, settings: Settings, routed: Route) -> list[Passage]:
     """The best passages by fused rank (a curated finding first; for a yes/no question about a
     finding, that document's own conclusion first); `supporting_only` later drops any that
     support nothing the answer says."""
     if not retrieval.passages:
         return []
-    top = retrieval.passages[:top_k]
+    top = retrieval.passages[: settings.top_k]
     # An interviewer's question or remark is context, never the finding an answer leads with;
-    # a curated source leads when one is among the top passages.
+    # a curated source leads when one among the top passages is about the question (it shares
+    # a word with it, or is as close as the scope check asks), not one ranked there by boosts.
     findings = [p for p in top if not interviewer_turn(p)] or top
-    curated = [p for p in findings[:CURATED_LEAD] if not unchecked(p.metadata)]
+    asked = set(bm25_tokens(routed.query))
+    curated = [
+        p
+        for p in findings[:CURATED_LEAD]
+        if not unchecked(p.metadata)
+        and (asked & set(bm25_tokens(p.text)) or p.score >= settings.min_relevance)
+    ]
     best = curated[0] if curated else findings[0]
     lead = conclusion_of(best.document_id, retrieval.passages) if asks_conclusion(routed) else None
     ordered = [lead, best] if lead else [best]
