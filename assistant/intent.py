@@ -330,10 +330,15 @@ def read(
                     creatinine.value if creatinine else None)  # fmt: skip
     has_figure = any(m.value is not None or m.baseline is not None for m in patient.measurements)
     facet = facet_of(query)
+    # Words such as "criteria", "meet" or "fit" ask about entry or response alike; then the
+    # values decide: a patient's age and BMI are entry features, never response criteria (a
+    # biopsy class alone is not: it also names a subgroup, "in class V patients").
+    entry_features = age is not None or bmi is not None
+    wants_entry = bool(ENTRY.search(asked)) or (entry_features and not ANY_RESPONSE.search(both))
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
         ("dose", weight is not None and bool(DOSING.search(query) or names_drug)),
-        ("eligibility", bool(ENTRY.search(asked)) and spec is not None
+        ("eligibility", wants_entry and spec is not None
          and any(v is not None for v in entry_values)),
         ("remission", bool(RESPONSE.search(query)) and not ENTRY.search(question) and has_figure),
         ("rate", counts is not None),
@@ -343,6 +348,8 @@ def read(
          and not (facet == "definition" and not arms)),  # "What does NNT mean?"
     )  # fmt: skip
     tasks = tuple(task for task, wanted in candidates if wanted)
+    if tasks[:1] == ("eligibility",) and facet == "efficacy":
+        facet = "population"  # "does she fit the criteria?": entry criteria, not a result
     asks_interval = bool(INTERVAL.search(question))
     return Reading(
         intent=_intent(question, query, tasks, arms, patient, facet, asks_interval),

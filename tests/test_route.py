@@ -99,6 +99,12 @@ BUNDLED_TABLE: list[tuple[str, list[dict[str, Any]], str, str | None]] = [
     ("Would a 17-year-old with class IV disease be eligible?", [], "eligibility", "population"),
     ("My patient is 45 with a BMI of 31; could she enrol?", [], "eligibility", "population"),
     ("Is my patient eligible for the trial?", [], "eligibility", "population"),
+    # "criteria" asks about entry or response alike: age and BMI are entry features...
+    ("58-year-old, BMI 24, class IV, proteinuria 2 g/day: does she fit the trial criteria?",
+     [], "eligibility", "population"),
+    # ... a time point and response values are not, and a class alone names a subgroup
+    ("Proteinuria 0.3 g/day at week 24, albumin 3.8 g/dL: does she meet the criteria?", [],
+     "patient_check", "efficacy"),
     # what dose for one patient
     ("Starting prednisone dose for a 70 kg patient?", [], "dosing", "regimen"),
     ("How should I taper steroids in a 60 kg woman?", [], "dosing", "regimen"),
