@@ -181,6 +181,13 @@ MEANING = re.compile(
     re.I,
 )
 # Two things set against each other ("versus", "compared with", "better than", "differ").
+# A study named by its arms: "the A versus B trial", "the study comparing A with B".
+STUDY_BY_ARMS = re.compile(
+    r"\b[\w-]+(?:\s[\w-]+)?\s(?:versus|vs\.?)\s[\w-]+(?:\s[\w-]+)?\s(?:study|trial)\b"
+    r"|\b(?:study|trial)\s(?:comparing|of)\s[\w-]+(?:\s[\w-]+)?\s(?:with|to|and|versus|vs\.?)"
+    r"\s[\w-]+",
+    re.I,
+)
 VERSUS = re.compile(
     r"\b(?:vs\.?|versus|compared?|comparison|comparing|than|relative\s+to|head[- ]to[- ]head|"
     r"better|worse|superior|inferior|non-?inferior|differ(?:ence|ent|ed)?|advantage)\b",
@@ -406,7 +413,10 @@ def _intent(
     # regimen, harms or limits), not for what a term means.
     if MEANING.search(question) and facet in (None, "definition", "efficacy", "mechanism"):
         return "definition"
-    if VERSUS.search(query) or len(arms) >= 2:
+    # "the tacrolimus versus IVCY trial" names a study; only the rest of the question can ask
+    # for a comparison.
+    rest = STUDY_BY_ARMS.sub(" ", query)
+    if VERSUS.search(rest) or (len(arms) >= 2 and rest == query):
         return "comparison"
     return "fact"
 

@@ -18,7 +18,13 @@ from pydantic import ConfigDict, Field
 from .facts import Fact, group_pairs
 from .index import EvidenceIndex
 from .ingest import in_ranges
-from .intent import UNAMBIGUOUS_KINDS, FigureKind, RetrievalCues, retrieval_cues
+from .intent import (
+    STUDY_BY_ARMS,
+    UNAMBIGUOUS_KINDS,
+    FigureKind,
+    RetrievalCues,
+    retrieval_cues,
+)
 from .lexical import bm25_tokens
 from .support import STOPWORDS
 from .types import Passage
@@ -166,7 +172,10 @@ class HybridSearch:
         cues = retrieval_cues(query) if route is None or route.intent is None else route.cues
         vector = self.index.embedder.embed([query])[0]
         dense = self.index.dense_search(vector, self.candidates)
-        sparse = self.index.bm25_search(expand_query(query, self.synonyms), self.candidates)
+        # A study named by its arms ("the A versus B trial") is matched by the study boosts;
+        # left in, its words would rank the study's every sentence naming both arms first.
+        words = STUDY_BY_ARMS.sub(" ", query)
+        sparse = self.index.bm25_search(expand_query(words, self.synonyms), self.candidates)
         fused = fuse(dense, sparse, SPARSE_WEIGHT)
         passages = self.index.passages_by_id(fused)
         # Rare words (drug, disease, test names) the primary study never uses: the question
@@ -490,6 +499,7 @@ _CAVEAT = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\d)")
+_AUTHOR_YEAR = re.compile(r"[A-Z][\w'-]+(?: et al\.?)? (?:19|20)\d\d")  # "Zheng 2022"
 
 
 @dataclass(frozen=True)
@@ -510,10 +520,14 @@ class PassageTraits:
         text, meta = passage.text, passage.metadata
         section = meta.get("section")
         interviewer = in_ranges(str(meta.get("interviewer_sentences") or ""), passage.position)
+        # "In the Zheng 2022 trial": the study's own author-year is a name, not a date given.
+        unnamed = text
+        for cited in _AUTHOR_YEAR.findall(str(meta.get("short_name") or "")):
+            unnamed = unnamed.replace(cited, " ")
         return cls(
             tokens=frozenset(bm25_tokens(text)),
             figures=any(not 1900 < float(f) < 2100 for f in _FIGURE.findall(text)),
-            looks=frozenset(kind for kind, look in _FIGURE_LOOKS.items() if look.search(text)),
+            looks=frozenset(k for k, look in _FIGURE_LOOKS.items() if look.search(unnamed)),
             caveat=bool(_CAVEAT.search(text)),
             trials=tuple(_TRIAL_NAME.findall(text)),
             states_result=_states_result(passage),

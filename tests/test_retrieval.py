@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from assistant import EvidenceAssistant
+from assistant.intent import STUDY_BY_ARMS
+from assistant.retrieve import PassageTraits
+from assistant.types import Passage
 
 TOP_K = 5
 
@@ -100,3 +103,38 @@ def test_per_index_state_values_are_forgotten_with_the_state_and_at_the_limit() 
     cache.get(second, "c", lambda: value("c"))  # over the limit: emptied, then filled again
     cache.get(second, "a", lambda: value("a"))
     assert computed == ["a", "b", "a", "b", "c", "a"]
+
+
+@pytest.mark.parametrize(
+    ("text", "short_name", "dates"),
+    [
+        ("In the Zheng 2022 trial, 83% of the tacrolimus group responded.", "Zheng 2022", False),
+        ("In ALMS (Appel 2009), 56.2% responded to mycophenolate.", "ALMS (Appel 2009)", False),
+        ("The Zheng 2022 trial enrolled its first patient in March 2015.", "Zheng 2022", True),
+    ],
+)
+def test_a_studys_own_author_year_is_not_a_date_it_gives(
+    text: str, short_name: str, dates: bool
+) -> None:
+    passage = Passage(
+        id="d#s0", document_id="d", text=text, start=0, end=len(text), position=0,
+        metadata={"short_name": short_name},
+    )  # fmt: skip
+    assert ("date" in PassageTraits.of(passage).looks) is dates
+
+
+@pytest.mark.parametrize(
+    ("question", "left"),
+    [
+        ("When did the tacrolimus versus IVCY study start?", "When did   start?"),
+        (
+            "Which classes did the trial comparing tacrolimus with cyclophosphamide allow?",
+            "Which classes did the   allow?",
+        ),
+        ("Was tacrolimus better than IVCY?", "Was tacrolimus better than IVCY?"),
+    ],
+)
+def test_a_study_named_by_its_arms_is_taken_out_of_the_lexical_query(
+    question: str, left: str
+) -> None:
+    assert STUDY_BY_ARMS.sub(" ", question) == left

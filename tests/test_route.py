@@ -84,6 +84,10 @@ BUNDLED_TABLE: list[tuple[str, list[dict[str, Any]], str, str | None]] = [
     ("Is tacrolimus non-inferior to IVCY with a 10% margin?", [], "comparison", "efficacy"),
     ("What was the difference in adverse event rates between arms?", [], "comparison", "safety"),
     ("Compare complete response across trials", [], "comparison", "efficacy"),
+    # a study named by its arms is a name, not a comparison asked for
+    ("When did enrolment in the tacrolimus versus IVCY study start?", [], "fact", "population"),
+    ("How did tacrolimus compare with IVCY in the tacrolimus vs IVCY trial?", [], "comparison",
+     None),
     ("How do calcineurin inhibitors perform in each study?", [], "comparison", "efficacy"),
     # arithmetic on figures the question gives
     ("Does 93 of 124 give 75%?", [], "computation", None),
