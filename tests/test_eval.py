@@ -420,7 +420,7 @@ def test_thresholds_only_go_up_towards_the_issue_targets() -> None:
     # Issue 11's target stays written down; each split's floor is what was measured on
     # 2026-12-01 after the question-derived rules were deleted, and never claims the target.
     assert ev.TARGET_PASS_RATE == 0.95
-    assert ev.MIN_PASS_RATE["dev"] >= 0.84 and ev.MIN_PASS_RATE["test"] >= 0.48
+    assert ev.MIN_PASS_RATE["dev"] >= 0.84 and ev.MIN_PASS_RATE["test"] >= 0.49
     assert all(floor <= ev.TARGET_PASS_RATE for floor in ev.MIN_PASS_RATE.values())
     assert ev.MIN_REFUSAL_ACCURACY["dev"] == 1.0
     assert ev.MAX_UNGROUNDED_NUMBERS == 0
