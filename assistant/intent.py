@@ -413,7 +413,7 @@ def _intent(
     # regimen, harms or limits), not for what a term means.
     if MEANING.search(question) and facet in (None, "definition", "efficacy", "mechanism"):
         return "definition"
-    # "the tacrolimus versus IVCY trial" names a study; only the rest of the question can ask
+    # "the drug A versus drug B trial" names a study; only the rest of the question can ask
     # for a comparison.
     rest = STUDY_BY_ARMS.sub(" ", query)
     if VERSUS.search(rest) or (len(arms) >= 2 and rest == query):

@@ -499,7 +499,7 @@ _CAVEAT = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\d)")
-_AUTHOR_YEAR = re.compile(r"[A-Z][\w'-]+(?: et al\.?)? (?:19|20)\d\d")  # "Zheng 2022"
+_AUTHOR_YEAR = re.compile(r"[A-Z][\w'-]+(?: et al\.?)? (?:19|20)\d\d")  # "Smith 2020"
 
 
 @dataclass(frozen=True)
@@ -520,7 +520,7 @@ class PassageTraits:
         text, meta = passage.text, passage.metadata
         section = meta.get("section")
         interviewer = in_ranges(str(meta.get("interviewer_sentences") or ""), passage.position)
-        # "In the Zheng 2022 trial": the study's own author-year is a name, not a date given.
+        # "In the Smith 2020 trial": the study's own author-year is a name, not a date given.
         unnamed = text
         for cited in _AUTHOR_YEAR.findall(str(meta.get("short_name") or "")):
             unnamed = unnamed.replace(cited, " ")
