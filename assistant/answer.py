@@ -15,7 +15,6 @@ from .calculate import ToolPlan, plan_tools
 from .config import Settings
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
-from .intent import FIGURE_NAMES
 from .lexical import bm25_tokens
 from .llm import Phraser, phraser_from_settings
 from .present import (
@@ -27,7 +26,13 @@ from .present import (
     tool_title,
 )
 from .profile import Profile, ProfileError, check_sources, load_profile
-from .retrieve import GENERAL_SYNONYMS, EvidenceRetriever, HybridSearch, Retrieval
+from .retrieve import (
+    GENERAL_SYNONYMS,
+    EvidenceRetriever,
+    HybridSearch,
+    PassageTraits,
+    Retrieval,
+)
 from .route import Route, invalid_reason, route
 from .support import citation_support
 from .tools import tools_for
@@ -210,7 +215,7 @@ class EvidenceAssistant:
         if not plan.calls and retrieval.figureless_terms:
             message = no_figure_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")
-        evidence = select_evidence(retrieval, self.settings, routed)
+        evidence = select_evidence(retrieval, self.settings, routed, self.search.traits)
         if plan.calls:
             found = evidence_for_calls(retrieval.passages, evidence, plan, basis)
             evidence = [*plan.sources, *found]
@@ -297,17 +302,22 @@ def no_evidence_message(retrieval: Retrieval, profile: Profile) -> str:
 
 def no_figure_message(retrieval: Retrieval, profile: Profile) -> str:
     named = ", ".join(f"“{t}”" for t in retrieval.figureless_terms)
-    kinds = " or ".join(FIGURE_NAMES[kind] for kind in retrieval.figures_asked)
+    kinds = " or ".join(retrieval.figures_asked)  # "dose", "rate", "duration" name themselves
     return (
         f"The evidence base names {named} only in sentences that give no {kinds} for it. "
         f"{profile.no_evidence_message()}"
     )
 
 
-def select_evidence(retrieval: Retrieval, settings: Settings, routed: Route) -> list[Passage]:
+def select_evidence(
+    retrieval: Retrieval,
+    settings: Settings,
+    routed: Route,
+    traits: Callable[[Passage], PassageTraits] = PassageTraits.of,
+) -> list[Passage]:
     """The best passages by fused rank (a curated finding first; for a yes/no question about a
     finding, that document's own conclusion first); `supporting_only` later drops any that
-    support nothing the answer says."""
+    support nothing the answer says. `traits` reads a passage's tokens (the search's cache)."""
     if not retrieval.passages:
         return []
     top = retrieval.passages[: settings.top_k]
@@ -320,7 +330,7 @@ def select_evidence(retrieval: Retrieval, settings: Settings, routed: Route) -> 
         p
         for p in findings[:CURATED_LEAD]
         if not unchecked(p.metadata)
-        and (asked & set(bm25_tokens(p.text)) or p.score >= settings.min_relevance)
+        and (asked & traits(p).tokens or p.score >= settings.min_relevance)
     ]
     best = curated[0] if curated else findings[0]
     lead = conclusion_of(best.document_id, retrieval.passages) if asks_conclusion(routed) else None

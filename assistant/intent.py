@@ -122,11 +122,6 @@ FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
 # Kinds whose asking words ask for nothing else ("dose", "rate", "how long"); "when" and "old"
 # also join clauses and describe things, so they do not show that a figure is wanted.
 UNAMBIGUOUS_KINDS: frozenset[FigureKind] = frozenset({"dose", "rate", "duration"})
-# How an answer names each kind ("no dose for it", "no rate for it").
-FIGURE_NAMES: dict[FigureKind, str] = {
-    "dose": "dose", "rate": "rate", "concentration": "level", "age": "age", "date": "date",
-    "duration": "duration",
-}  # fmt: skip
 # Doubt about what is known or its source ("is it true that", "confirmed?", "right?").
 ABOUT_SOURCES = re.compile(
     r"confirm|verif|source|reliab|caveat|uncertain|unknown|didn'?t it|did it not|is(?:n'?t)? it "
@@ -180,7 +175,6 @@ MEANING = re.compile(
     r"what\s+is\s+meant\s+by\b)",
     re.I,
 )
-# Two things set against each other ("versus", "compared with", "better than", "differ").
 # A study named by its arms: "the A versus B trial", "the study comparing A with B".
 STUDY_BY_ARMS = re.compile(
     r"\b[\w-]+(?:\s[\w-]+)?\s(?:versus|vs\.?)\s[\w-]+(?:\s[\w-]+)?\s(?:study|trial)\b"
@@ -188,6 +182,7 @@ STUDY_BY_ARMS = re.compile(
     r"\s[\w-]+",
     re.I,
 )
+# Two things set against each other ("versus", "compared with", "better than", "differ").
 VERSUS = re.compile(
     r"\b(?:vs\.?|versus|compared?|comparison|comparing|than|relative\s+to|head[- ]to[- ]head|"
     r"better|worse|superior|inferior|non-?inferior|differ(?:ence|ent|ed)?|advantage)\b",

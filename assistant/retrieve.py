@@ -123,7 +123,7 @@ class Retrieval:
     # unfamiliar word it also uses.
     anchors: tuple[str, ...] = ()
     # The drug (or other specialist) names of a question asking for a figure (a dose, a rate,
-    # a date), when the corpus names them only in sentences giving no figure of that kind: it
+    # a duration), when the corpus names them only in sentences giving no figure of that kind: it
     # cannot answer with one. `figures_asked` are the kinds asked for.
     figureless_terms: tuple[str, ...] = ()
     figures_asked: tuple[FigureKind, ...] = ()
@@ -621,7 +621,7 @@ def foreign_terms(
     from wordfreq import zipf_frequency
 
     words = _topic_words(query)
-    unknown = [w for w in words if not _known(w, vocabulary, synonyms)]
+    unknown = unknown_words(query, vocabulary, synonyms)
 
     def specialist(word: str) -> bool:
         rarity = zipf_frequency(word, "en")
@@ -630,7 +630,7 @@ def foreign_terms(
 
     medical_words = any(medical(w) >= MEDICAL_WORD for w in words if w not in STOPWORDS)
     if not (anchored or medical_words):
-        return tuple(unknown)  # nothing medical at all ("the weather in <a city> tomorrow")
+        return unknown  # nothing medical at all ("the weather in <a city> tomorrow")
     known = [w for w in words if w not in unknown]
     if anchored or any(zipf_frequency(w, "en") < SPECIALIST_ZIPF for w in known):
         # It names something the evidence base holds (a study, or a drug or disease name it

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,15 +39,20 @@ def test_scale_benchmark_measures_both_systems_on_a_tiny_corpus(tmp_path: Path) 
 REAL_EXPORTS = PROJECT.parent / "shared" / "real-exports"
 
 
-@pytest.mark.skipif(not REAL_EXPORTS.is_dir(), reason=f"no real exports at {REAL_EXPORTS}")
-def test_real_exports_benchmark_reports_every_file_and_keeps_superscripts(tmp_path: Path) -> None:
-    report = tmp_path / "real.json"
+def run_benchmark(script: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Any]:
+    """Run a benchmark script that writes its report with `--json`; its output and report."""
+    report = tmp_path / "report.json"
     run = subprocess.run(
-        [sys.executable, "benchmarks/real_exports.py", "--json", str(report)],
+        [sys.executable, f"benchmarks/{script}", "--json", str(report)],
         cwd=PROJECT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
-    data = json.loads(report.read_text())
+    return run, json.loads(report.read_text())
+
+
+@pytest.mark.skipif(not REAL_EXPORTS.is_dir(), reason=f"no real exports at {REAL_EXPORTS}")
+def test_real_exports_benchmark_reports_every_file_and_keeps_superscripts(tmp_path: Path) -> None:
+    run, data = run_benchmark("real_exports.py", tmp_path)
     assert len(data["files"]) >= 10
     for row in data["files"]:  # read, or a reason given: nothing skipped in silence
         assert row["documents"] > 0 or row["notes"], row
@@ -62,13 +68,7 @@ PUBMEDQA = PROJECT.parent / "shared" / "pubmedqa"
     not (REAL_EXPORTS.is_dir() and PUBMEDQA.is_dir()), reason="no real exports or PubMedQA"
 )
 def test_our_sentence_splitter_makes_fewer_errors_than_pysbd_and_syntok(tmp_path: Path) -> None:
-    report = tmp_path / "split.json"
-    run = subprocess.run(
-        [sys.executable, "benchmarks/sentence_split.py", "--json", str(report)],
-        cwd=PROJECT, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
-    rows = json.loads(report.read_text())["splitters"]
+    rows = run_benchmark("sentence_split.py", tmp_path)[1]["splitters"]
     assert set(rows) == {"ours", "pysbd", "syntok"}
     assert rows["ours"]["random_sample"]["sentences"] == 251
 

@@ -106,20 +106,27 @@ def _record(doc_id: str, title: str, sentences: list[str], short_name: str = "")
     return header + "\n".join(sentences) + "\n"
 
 
+def _assistant(
+    tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder, files: dict[str, str]
+) -> EvidenceAssistant:
+    """An assistant over a fresh corpus of these record files (name -> text) and a fresh index."""
+    corpus = tmp_path_factory.mktemp("scope-corpus")
+    records = corpus / "records"
+    records.mkdir()
+    for name, text in files.items():
+        (records / name).write_text(text, encoding="utf-8")
+    settings = Settings.from_env(
+        corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("scope-index"), chroma_host=None
+    )
+    return EvidenceAssistant(settings, index=EvidenceIndex(settings, embedder=embedder))
+
+
 @pytest.fixture(scope="module")
 def small(
     tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder
 ) -> Iterator[EvidenceAssistant]:
-    corpus = tmp_path_factory.mktemp("scope-corpus")
-    records = corpus / "records"
-    records.mkdir()
-    for doc_id, (title, sentences) in RECORDS.items():
-        (records / f"{doc_id}.md").write_text(_record(doc_id, title, sentences), encoding="utf-8")
-    (records / "export.xml").write_text(EXPORT, encoding="utf-8")
-    settings = Settings.from_env(
-        corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("scope-index"), chroma_host=None
-    )
-    yield EvidenceAssistant(settings, index=EvidenceIndex(settings, embedder=embedder))
+    files = {f"{doc_id}.md": _record(doc_id, *record) for doc_id, record in RECORDS.items()}
+    yield _assistant(tmp_path_factory, embedder, {**files, "export.xml": EXPORT})
 
 
 def test_an_unknown_word_is_outweighed_by_words_that_single_out_a_document(
@@ -216,20 +223,11 @@ def named(
     tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder
 ) -> Iterator[EvidenceAssistant]:
     """The STRIDE record beside two records without a short name."""
-    records = tmp_path_factory.mktemp("named-corpus") / "records"
-    records.mkdir()
     doc_id, short_name, title, sentences = NAMED
-    (records / f"{doc_id}.md").write_text(
-        _record(doc_id, title, sentences, short_name), encoding="utf-8"
-    )
+    files = {f"{doc_id}.md": _record(doc_id, title, sentences, short_name)}
     for other in ("walking2021", "analgesia2022"):
-        (records / f"{other}.md").write_text(_record(other, *RECORDS[other]), encoding="utf-8")
-    settings = Settings.from_env(
-        corpus_dir=records.parent,
-        index_dir=tmp_path_factory.mktemp("named-index"),
-        chroma_host=None,
-    )
-    yield EvidenceAssistant(settings, index=EvidenceIndex(settings, embedder=embedder))
+        files[f"{other}.md"] = _record(other, *RECORDS[other])
+    yield _assistant(tmp_path_factory, embedder, files)
 
 
 def test_naming_a_study_does_not_carry_a_question_about_something_else(
