@@ -246,14 +246,14 @@ _NOT_EFFECT_AFTER = re.compile(r"^\s*(?:/\s*min|breaths|bpm|beats|mm\s*Hg|mmHg|m
 
 # ---------------------------------------------------------------- percentages and counts
 
-_PCT = re.compile(
+PERCENT = re.compile(
     rf"(?:(?<![\w.,])(?P<num>{_NUM})|(?P<word>{_WORD_NUM}))\s*(?:%|(?i:percent\b|per\s+cent\b))"
 )
 _CONCENTRATION_AFTER = re.compile(r"\s*(?:w/v|v/v|w/w|wt|vol\b|solution|gel\b|cream\b)")
 _CONCENTRATION_BEFORE = re.compile(r"\d\s*(?:ml|mL|mg|µg|μg|mcg|g|l|L)\s+(?:of\s+)?$")
 _THRESHOLD_BEFORE = re.compile(r"(?:[<>≤≥]\s*(?:or\s*=|/\s*=|=)?|=\s*[<>]|\bor\s*=)\s*-?$")
 _FRAC = re.compile(rf"(?<![\w.,/:-])(?P<e>{_INT})\s*/\s*(?P<t>{_INT})(?![\w/]|\s*/|[.,]\d|\s*%)")
-_OF = re.compile(
+COUNT_OF = re.compile(
     rf"(?:(?<![\w.,/])[nN]\s*=\s*)?(?<![\w.,/])(?P<e>{_COUNT})\s+(?:out\s+)?of\s+"
     rf"(?:the\s+|all\s+|these\s+|those\s+)?(?P<t>{_COUNT})(?![\w.,]?\d)(?!\s*(?:%|percent))"
 )
@@ -609,7 +609,7 @@ def extract_facts(sentence: str, known_groups: Sequence[str] = ()) -> list[Fact]
 
     # Percentages (not confidence levels, not thresholds), fractions, "n of N", "n = k".
     tokens: list[_Fig] = []
-    for m in _PCT.finditer(text):
+    for m in PERCENT.finditer(text):
         if not free(m.start(), m.end()):
             continue
         if re.match(rf"\s*{_CI_WORD}", text[m.end() :]):
@@ -649,7 +649,7 @@ def extract_facts(sentence: str, known_groups: Sequence[str] = ()) -> list[Fact]
         if ev is None or tot is None or not _plausible_count(text, m.start(), m.end(), ev, tot):
             continue
         tokens.append(_Fig("count", m.start(), m.end(), events=ev, total=tot))
-    for m in _OF.finditer(text):
+    for m in COUNT_OF.finditer(text):
         if not free(m.start(), m.end()) or _overlaps(m.start(), m.end(), tokens):
             continue
         ev, tot = _count_value(m["e"]), _count_value(m["t"])

@@ -15,7 +15,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
-from .facts import Fact, group_pairs
+from .facts import COUNT_OF, PERCENT, Fact, group_pairs
 from .index import EvidenceIndex
 from .ingest import in_ranges
 from .intent import (
@@ -486,7 +486,9 @@ def fuse(
 # How a sentence giving each kind of figure a question may ask for looks.
 _FIGURE_LOOKS: dict[FigureKind, re.Pattern[str]] = {
     "dose": re.compile(r"\d\s?(?:mg|g)\b", re.I),
-    "rate": re.compile(r"\d\s?%|\b\d+\s?/\s?\d+\b|\b\d+ (?:out )?of (?:the )?\d+\b"),
+    # "40%", "forty percent", "117/141", "Forty of the 60" (a count opening a sentence is
+    # spelled out, as style guides ask).
+    "rate": re.compile(rf"{PERCENT.pattern}|\b\d+\s?/\s?\d+\b|{COUNT_OF.pattern}"),
     "concentration": re.compile(r"\d\s?ng\s?/\s?ml", re.I),
     "age": re.compile(r"\baged?\b|\byears\b", re.I),
     "date": re.compile(r"\b(?:19|20)\d\d\b"),

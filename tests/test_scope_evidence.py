@@ -16,7 +16,8 @@ import pytest
 from assistant import EvidenceAssistant, Settings
 from assistant.embeddings import TextEmbedder
 from assistant.index import EvidenceIndex
-from assistant.retrieve import _compound, _derived
+from assistant.retrieve import PassageTraits, _compound, _derived
+from assistant.types import Passage
 
 pytestmark = pytest.mark.slow
 
@@ -216,6 +217,22 @@ def test_when_in_a_yes_no_question_does_not_ask_for_a_date(small: EvidenceAssist
     of a date beside the words it uses."""
     answer = small.ask("Is splenectomy justified when cholecystectomy is done in mild disease?")
     assert answer.status == "answered", answer.answer
+
+
+@pytest.mark.parametrize(
+    ("sentence", "gives_rate"),
+    [
+        ("Forty of the 60 patients had pain relief.", True),  # a count opening a sentence
+        ("Pain relief was reported by twelve of 30 patients.", True),
+        ("Relief was reported by forty percent.", True),
+        ("Relief was reported by 40% (117/290).", True),
+        ("Duloxetine is one of the options for severe pain.", False),
+        ("Duloxetine was given for 12 weeks in 2020.", False),
+    ],
+)
+def test_which_sentences_give_a_rate(sentence: str, gives_rate: bool) -> None:
+    passage = Passage("doc#s0", "doc", sentence, 0, len(sentence), 0)
+    assert ("rate" in PassageTraits.of(passage).looks) is gives_rate
 
 
 @pytest.fixture(scope="module")
