@@ -256,7 +256,11 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         # Each arm's own rate and Wilson CI too: the chat draws them as bars with error bars.
         plan.calls += [_arm_rate(a), _arm_rate(b)]
     elif a.percent is not None and b.percent is not None:
-        plan.calls.append(difference_of_percentages(a.percent, b.percent, a.arm, b.arm))
+        plan.calls.append(
+            difference_of_percentages(
+                a.percent, b.percent, a.arm, b.arm, higher_is_better=not routed.about_harms
+            )
+        )
     else:
         return False
     return True

@@ -86,6 +86,20 @@ NEEDS_COUNTS = re.compile(
 )
 # Harms: adverse events, infections, toxicity, withdrawals (fewer is better).
 HARMS = re.compile(r"adverse|infection|serious|toxicit|harm|side effect|withdr", re.I)
+# Outcomes where fewer is better: harms, and also death and relapse, which are results, not
+# side effects (more of them in the first arm makes its NNT a number needed to harm).
+FEWER_IS_BETTER = re.compile(HARMS.pattern + r"|death|died|mortality|fatal|relapse|flare", re.I)
+# ... unless the outcome is their absence: "free of flares", "relapse-free", "without infection".
+ABSENCE_OF = re.compile(
+    r"\b(?:free(?:dom)? (?:of|from)|absence of|without) [\w-]+|\w+-free\b", re.I
+)
+
+
+def fewer_is_better(query: str) -> bool:
+    """The outcome asked about is one where fewer is better (a harm, death, relapse)."""
+    return bool(FEWER_IS_BETTER.search(ABSENCE_OF.sub(" ", query)))
+
+
 # Studies set side by side ("across trials", "each study", "a forest plot").
 ACROSS = re.compile(
     r"across (?:the )?(?:trials|studies)|(?:several|other|each|all|different|the) "
@@ -371,7 +385,7 @@ def read(
         names_response=bool(ANY_RESPONSE.search(query)),
         asks_interval=asks_interval,
         needs_counts=bool(NEEDS_COUNTS.search(query)),
-        about_harms=bool(HARMS.search(query)),
+        about_harms=fewer_is_better(query),
         names_own_study=bool(OWN_STUDY.search(both)),
         names_protocol_drug=names_drug,
         names_subgroup=bool(profile.subgroup and profile.subgroup.search(query)),

@@ -233,8 +233,11 @@ def _percentages(call: Mapping[str, Any]) -> tuple[str, str]:
     rest = []
     if _number(out.get("ratio")) is not None:
         rest.append(f"ratio {num(out['ratio'], 2)}")
+    if out.get("nnt"):
+        rest.append(nnt_phrase(out))
     rest.append("no confidence interval without the counts")
-    return head, "; ".join(rest).capitalize() + "."
+    text = "; ".join(rest)
+    return head, text[0].upper() + text[1:] + "."
 
 
 def _decimals(value: Any) -> int:
@@ -353,6 +356,9 @@ def inputs_words(call: Mapping[str, Any]) -> str:
         b = f"{shown['events_b']}/{shown['total_b']} {shown.get('label_b', 'b')}"
         extra = f", margin {num(shown['margin_pct'])} points" if "margin_pct" in shown else ""
         return f"{a} vs {b}{extra}"
+    if {"pct_a", "pct_b"} <= set(shown):
+        a = f"{num(shown['pct_a'])}% {shown.get('label_a', 'a')}"
+        return f"{a} vs {num(shown['pct_b'])}% {shown.get('label_b', 'b')}"
     if {"events", "total"} <= set(shown):
         reported = shown.get("reported_percent")
         return f"{shown['events']}/{shown['total']}" + (

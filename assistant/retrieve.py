@@ -6,7 +6,7 @@ import bisect
 import functools
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -191,19 +191,23 @@ class HybridSearch:
                     fused.setdefault(passage.id, 0.0)
                     main_results.add(passage.id)
         asked_trials = _trial_names(query, self.not_study_names)
+        relevance: dict[str, float] = {}
         for pid, passage in passages.items():
             traits = self.traits(passage)
             fused[pid] += boosts.get(passage.document_id, 0.0)
-            fused[pid] += intent_adjustment(cues, asked_trials, traits, self.not_study_names)
             if entities and entities & traits.tokens:
                 fused[pid] += STUDY_BOOST  # the sentence names the drug or disease asked about
+            relevance[pid] = fused[pid]
+            fused[pid] += intent_adjustment(cues, asked_trials, traits, self.not_study_names)
             if asks_result and traits.states_result:
                 fused[pid] += RESULT_BOOST
                 if pid in main_results:
                     fused[pid] += RESULT_BOOST  # what the study set out to show
             fused[pid] += traits.section_adjustment(asks_result)
         similarity = dict(dense)
-        ranked = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
+        ranked = _lead_from_relevant(
+            sorted(fused, key=lambda pid: (-fused[pid], pid)), relevance, passages
+        )[:k]
         hits = [
             passages[pid].with_score(round(similarity.get(pid, 0.0), 4))
             for pid in ranked
@@ -461,6 +465,21 @@ def _names_of(meta: dict[str, Any]) -> tuple[list[str], bool]:
     aliases = [a.strip() for a in str(meta.get("aliases", "")).split(";") if a.strip()]
     phrases = {w.lower() for w in [*words, *aliases]} - {"interview", "trial", "study"}
     return sorted(phrases), bool(meta.get("primary"))
+
+
+def _lead_from_relevant(
+    ranked: list[str], relevance: dict[str, float], passages: Mapping[str, Passage]
+) -> list[str]:
+    """`ranked` with the best sentence of the most relevant document first. What kind of
+    sentence a question wants (a result, a conclusion, a figure) picks among a document's
+    sentences; it must not hand the answer to another document than the one the question
+    matches best."""
+    if not relevance:
+        return ranked
+    top = min(relevance, key=lambda pid: (-relevance[pid], pid))
+    lead_doc = passages[top].document_id
+    first = next(pid for pid in ranked if passages[pid].document_id == lead_doc)
+    return [first, *(pid for pid in ranked if pid != first)]
 
 
 def fuse(

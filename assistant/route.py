@@ -54,7 +54,7 @@ class Route:
     names_response: bool = False  # names a response or remission, whatever its kind
     asks_interval: bool = False  # a confidence interval is asked for
     needs_counts: bool = False  # the measure asked for needs each arm's counts
-    about_harms: bool = False  # harms (fewer is better), not benefits
+    about_harms: bool = False  # an outcome where fewer is better (harms, death, relapse)
     names_own_study: bool = False  # "the trial", "this study": the evidence base's own
     names_protocol_drug: bool = False  # names the drug of the profile's dosing protocol
     names_subgroup: bool = False  # names the profile's subgroup

@@ -51,6 +51,21 @@ GOUT = {
     "with placebo. Freedom from flares at 12 months was 61% with qelmitant versus 38% with "
     "placebo.",
 }
+# Two studies of memory in older adults: a nap trial whose abstract states no figures, and a
+# coffee study whose result sentence gives them (the kind of sentence a yes/no question about a
+# finding is nudged towards).
+NAPS = {
+    "BACKGROUND": "Whether a short afternoon nap improves memory in older adults is unclear.",
+    "METHODS": "We randomised 90 older adults to a 30-minute afternoon nap or quiet rest.",
+    "RESULTS": "Recall was much the same after napping as after rest.",
+    "CONCLUSIONS": "An afternoon nap did not help recall in older people.",
+}
+COFFEE = {
+    "METHODS": "Adults over 65 drank coffee or water before a word-list test.",
+    "RESULTS": "Memory scores of older adults improved by 12% with coffee versus 3% with "
+    "water (P=0.01).",
+    "CONCLUSIONS": "Coffee before a test may sharpen recall.",
+}
 
 
 def _article(pmid: str, title: str, sections: dict[str, str]) -> str:
@@ -68,6 +83,8 @@ def bot(
     articles += _article(
         "99200003", "Qelmitant for recurrent gout (QUELL): a randomised trial.", GOUT
     )
+    articles += _article("99200004", "Afternoon naps and memory in older adults.", NAPS)
+    articles += _article("99200005", "Coffee and word recall after 65.", COFFEE)
     export = f'<?xml version="1.0"?><PubmedArticleSet>{articles}</PubmedArticleSet>'
     (corpus / "export.xml").write_text(export, encoding="utf-8")
     settings = Settings.from_env(
@@ -134,3 +151,24 @@ def test_a_section_label_is_no_reason_to_rank_a_sentence_first(bot: EvidenceAssi
     primary = next(i for i, q in enumerate(ranked) if "61% with qelmitant" in q)
     harm = next((i for i, q in enumerate(ranked) if "Serious infections" in q), len(ranked))
     assert primary < harm, answer.answer
+
+
+def test_the_kind_of_sentence_asked_for_never_hands_the_answer_to_another_study(
+    bot: EvidenceAssistant,
+) -> None:
+    # The nap trial matches the question best; the coffee study's result sentence is the kind
+    # a question about a finding prefers. That preference picks among the nap trial's
+    # sentences; it does not make the coffee study the answer.
+    answer = bot.ask("Does an afternoon nap improve memory in older adults?")
+    assert answer.status == "answered", answer.answer
+    assert answer.citations[0].document == "pmid99200004", answer.answer
+    assert NAPS["CONCLUSIONS"] in answer.citations[0].quote, answer.answer
+
+
+def test_a_difference_of_two_reported_percentages_gives_its_nnt(bot: EvidenceAssistant) -> None:
+    # 61% vs 38% free of flares: 23 points, 100 / 23 = 4.3, rounded up to 5; no interval
+    # without the counts. Freedom from flares is a good outcome: an NNT, not an NNH.
+    answer = bot.ask("How many need qelmitant rather than placebo for one more to stay free of "
+                     "flares at 12 months?")  # fmt: skip
+    assert answer.status == "answered", answer.answer
+    assert "NNT 5" in answer.answer and "no confidence interval" in answer.answer, answer.answer

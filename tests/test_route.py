@@ -248,6 +248,25 @@ def test_what_retrieval_reads_from_the_route() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "fewer_is_better"),
+    [
+        ("How many serious infections were there in each arm?", True),
+        ("Did low-dose treatment cut 10-year mortality?", True),
+        ("How many died in each group?", True),
+        ("Which arm had fewer relapses?", True),
+        ("How many stayed free of flares at a year?", False),  # the absence of a harm
+        ("Was relapse-free survival longer with the drug?", False),
+        ("How many finished the year without infection?", False),
+        ("What was the complete response rate in each arm?", False),
+        ("How many reached remission?", False),
+    ],
+)
+def test_which_outcomes_are_better_when_fewer(question: str, fewer_is_better: bool) -> None:
+    # Read by the comparison tools: more deaths in the first arm is a number needed to harm.
+    assert route(question, None, GENERIC).about_harms is fewer_is_better
+
+
+@pytest.mark.parametrize(
     ("question", "polar"),
     [
         ("Does supervised walking improve distance?", True),

@@ -27,6 +27,9 @@ NNT_CONVENTION = (
     "NNT rounded up to a whole patient; a CI that includes 0 is reported as "
     "'NNT (benefit) X to infinity to NNT (harm) Y' (Altman, BMJ 1998)"
 )
+NNT_FROM_PERCENTAGES = (
+    "100 / difference in points, rounded up to a whole patient; no CI from percentages"
+)
 
 
 # --------------------------------------------------------------------------- one rate
@@ -304,15 +307,23 @@ def _altman(benefit: int | None, harm: int | None) -> str:
 
 
 def difference_of_percentages(
-    pct_a: float, pct_b: float, label_a: str = "group A", label_b: str = "group B"
+    pct_a: float,
+    pct_b: float,
+    label_a: str = "group A",
+    label_b: str = "group B",
+    higher_is_better: bool = True,
 ) -> ToolCall:
-    """Absolute difference (points) and ratio of two reported percentages, without counts.
+    """Absolute difference (points) and ratio of two reported percentages, without counts,
+    and the NNT (or NNH) the difference implies (1 / risk difference, rounded up).
 
     No confidence interval is possible without the denominators, and the text says so.
+    `higher_is_better` as for `compare_arms`.
     """
     a = v.in_range("pct_a", pct_a, 0, 100, "%")
     b = v.in_range("pct_b", pct_b, 0, 100, "%")
     name_a, name_b = v.label("label_a", label_a), v.label("label_b", label_b)
+    if not isinstance(higher_is_better, bool):
+        raise v.ToolInputError("higher_is_better must be True or False.")
     exact_a, exact_b = Decimal(repr(a)), Decimal(repr(b))
     decimals = max(1, *(-int(x.normalize().as_tuple().exponent) for x in (exact_a, exact_b)))
     diff = round_half_up(float(exact_a - exact_b), decimals)
@@ -327,15 +338,30 @@ def difference_of_percentages(
         "ratio_unrounded": float(exact_a / exact_b) if b > 0 else None,
         "confidence_interval": None,
         "note": "No confidence interval can be computed from percentages alone; counts needed.",
+        **_nnt_of_points(exact_a - exact_b, higher_is_better),
     }
     ratio_text = f"ratio {fixed(ratio, 2)}" if ratio is not None else "ratio undefined (0% in b)"
+    nnt_text = f", NNT ({output['nnt_kind']}) {output['nnt']}" if output["nnt"] else ""
     text = (
         f"{name_a} {trimmed(a)}% vs {name_b} {trimmed(b)}%: difference "
-        f"{signed(diff, decimals)} percentage points, {ratio_text}; no confidence interval "
-        f"can be computed without the counts."
+        f"{signed(diff, decimals)} percentage points, {ratio_text}{nnt_text}; no confidence "
+        f"interval can be computed without the counts."
     )
-    inputs = {"pct_a": pct_a, "pct_b": pct_b, "label_a": label_a, "label_b": label_b}
+    inputs = {"pct_a": pct_a, "pct_b": pct_b, "label_a": label_a, "label_b": label_b,
+              "higher_is_better": higher_is_better}  # fmt: skip
     return tool_call("difference_of_percentages", inputs, output, text)
+
+
+def _nnt_of_points(points: Decimal, higher_is_better: bool) -> dict[str, Any]:
+    """The NNT a difference of `points` percentage points implies, with no interval."""
+    benefit = points if higher_is_better else -points
+    if benefit == 0:
+        return {"nnt": None, "nnt_kind": "none", "nnt_convention": NNT_FROM_PERCENTAGES}
+    return {
+        "nnt": ceil_whole(float(100 / abs(benefit))),
+        "nnt_kind": "benefit" if benefit > 0 else "harm",
+        "nnt_convention": NNT_FROM_PERCENTAGES,
+    }
 
 
 # --------------------------------------------------------------------------- non-inferiority

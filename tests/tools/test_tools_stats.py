@@ -289,3 +289,23 @@ def test_non_inferiority_follows_the_lower_bound(
     call = non_inferiority(*a, *b, margin_pct=margin)
     assert call.output["non_inferior"] == (100 * call.output["rd_ci_low_unrounded"] > -margin)
     assert ungrounded(call) == []
+
+
+def test_two_reported_percentages_give_an_nnt_without_an_interval() -> None:
+    # 40.8% vs 22.5%: 18.3 points, 100 / 18.3 = 5.46, rounded up to 6 patients
+    call = difference_of_percentages(40.8, 22.5, "drug", "placebo")
+    assert (call.output["nnt"], call.output["nnt_kind"]) == (6, "benefit")
+    assert "NNT (benefit) 6" in call.text and "no confidence interval" in call.text
+    assert "nnt_ci_low" not in call.output  # no interval from percentages alone
+
+
+def test_more_deaths_in_the_first_arm_is_a_number_needed_to_harm() -> None:
+    # 11% vs 4% died: 7 points more in the first arm, 100 / 7 = 14.3 -> 15
+    call = difference_of_percentages(11, 4, "low dose", "high dose", higher_is_better=False)
+    assert (call.output["nnt"], call.output["nnt_kind"]) == (15, "harm")
+    assert difference_of_percentages(30, 30, "a", "b").output["nnt"] is None
+
+
+def test_the_direction_of_an_nnt_must_be_a_yes_or_no() -> None:
+    with pytest.raises(ToolInputError, match="higher_is_better"):
+        difference_of_percentages(40, 20, "a", "b", higher_is_better="yes")  # type: ignore[arg-type]
