@@ -38,3 +38,23 @@ def bm25_tokens(text: str) -> list[str]:
     """Lower-cased, spelling-normalised (randomised = randomized), stemmed, stopwords out."""
     words = _WORD.findall(_BRITISH.sub("iz", text.lower()))
     return list(_stemmer().stemWords([w for w in words if w not in _STOPWORDS]))
+
+
+# Endings the WHO's International Nonproprietary Names give to drugs of one class ("-mab"
+# monoclonal antibodies, "-tinib" kinase inhibitors, "-sartan" angiotensin receptor blockers,
+# "-gliflozin" SGLT2 inhibitors, ...; WHO, "The use of stems in the selection of INN"). They
+# name a drug in any field, whatever an embedding makes of the word.
+DRUG_NAME_ENDINGS = tuple(
+    """mab cept tinib fenib ciclib parib zomib limus sporin sporine entan pril sartan olol
+    dipine statin xaban gatran parin grel afil semide thiazide renone lactone milast gliflozin
+    gliptin glutide glinide glitazone formin avir ivir ovir uvir mycin cillin floxacin conazole
+    prazole cycline penem tidine setron triptan oxetine azepam azolam profen coxib dronate terol
+    tropium caine lukast olone sone kinra plase grastim relin platin taxel rubicin tecan poside
+    trexate trexed citabine phamide arabine peridol apine pramine triptyline faxine""".split()  # noqa: SIM905
+)
+MIN_DRUG_NAME = 8  # letters: shorter words with these endings are English ("april", "caine")
+
+
+def drug_like(word: str) -> bool:
+    """The word has the form of a drug's nonproprietary name (see DRUG_NAME_ENDINGS)."""
+    return len(word) >= MIN_DRUG_NAME and word.lower().endswith(DRUG_NAME_ENDINGS)

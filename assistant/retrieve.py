@@ -25,7 +25,7 @@ from .intent import (
     RetrievalCues,
     retrieval_cues,
 )
-from .lexical import bm25_tokens
+from .lexical import bm25_tokens, drug_like
 from .support import STOPWORDS
 from .types import Passage
 
@@ -644,12 +644,15 @@ def foreign_terms(
     words = _topic_words(query)
     unknown = unknown_words(query, vocabulary, synonyms)
 
+    def reads_medical(word: str) -> bool:
+        # A drug name's INN ending says so even when the embedding does not ("abatacept").
+        return drug_like(word) or medical(word) >= MEDICAL_WORD
+
     def specialist(word: str) -> bool:
         rarity = zipf_frequency(word, "en")
-        medical_word = rarity < RARE_WORD_ZIPF and medical(word) >= MEDICAL_WORD
-        return rarity < SPECIALIST_ZIPF or medical_word
+        return rarity < SPECIALIST_ZIPF or (rarity < RARE_WORD_ZIPF and reads_medical(word))
 
-    medical_words = any(medical(w) >= MEDICAL_WORD for w in words if w not in STOPWORDS)
+    medical_words = any(reads_medical(w) for w in words if w not in STOPWORDS)
     if not (anchored or medical_words):
         return unknown  # nothing medical at all ("the weather in <a city> tomorrow")
     known = [w for w in words if w not in unknown]
@@ -657,9 +660,7 @@ def foreign_terms(
         # It names something the evidence base holds (a study, or a drug or disease name it
         # uses): another word counts only if it reads as medical ("titrated" does not).
         return tuple(
-            w
-            for w in unknown
-            if zipf_frequency(w, "en") < RARE_WORD_ZIPF and medical(w) >= MEDICAL_WORD
+            w for w in unknown if zipf_frequency(w, "en") < RARE_WORD_ZIPF and reads_medical(w)
         )
     return tuple(w for w in unknown if specialist(w))
 

@@ -16,6 +16,7 @@ import pytest
 from assistant import EvidenceAssistant, Settings
 from assistant.embeddings import TextEmbedder
 from assistant.index import EvidenceIndex
+from assistant.lexical import drug_like
 from assistant.retrieve import PassageTraits, _compound, _derived
 from assistant.types import Passage
 
@@ -271,3 +272,27 @@ def test_questions_about_a_named_study_stay_in_scope(
     answer = named.ask(question)
     assert answer.status == "answered", answer.answer
     assert answer.citations[0].document == "inhaler2023"
+
+
+@pytest.mark.parametrize(
+    ("word", "drug"),
+    [
+        ("abatacept", True),  # -cept: receptor fusion proteins
+        ("anifrolumab", True),  # -mab
+        ("empagliflozin", True),  # -gliflozin
+        ("ibrutinib", True),  # -tinib
+        ("concept", False),  # the ending alone, in a common word
+        ("april", False),  # too short
+        ("cocaine", False),  # too short for -caine
+    ],
+)
+def test_a_word_shaped_like_a_drug_name_reads_as_one(word: str, drug: bool) -> None:
+    assert drug_like(word) is drug
+
+
+def test_a_drug_named_only_by_its_international_name_is_out_of_scope(
+    small: EvidenceAssistant,
+) -> None:
+    answer = small.ask("Should abatacept be given for pain after knee replacement?")
+    assert answer.status == "no_evidence", answer.answer
+    assert "“abatacept”" in answer.answer
