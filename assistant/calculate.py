@@ -219,6 +219,8 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
                 values[key] = None  # the check will say it needs this value (with its unit)
             else:
                 values[f"{m.analyte}_unit"] = unit
+    if routed.bmi is None and routed.weight_kg is not None and routed.height_cm is not None:
+        values |= {"weight_kg": routed.weight_kg, "height_cm": routed.height_cm}
     plan.calls.append(plan.tools["trial_eligibility"](**values))
     return True
 

@@ -164,11 +164,22 @@ def weight_kg(text: str) -> float | None:
 
 def age_years(text: str) -> float | None:
     match = re.search(
-        NUM + r"\s*(?:-?\s*(?:years?|yrs?|y)(?:[\s-]*old)?\b|yo\b)|aged?\s+" + NUM, text, re.I
+        NUM + r"\s*(?:-?\s*(?:years?|yrs?|y)(?:[\s-]*old)?\b|y/o\b|yo\b)|aged?\s+" + NUM, text, re.I
     )
-    if not match:
-        return None
-    return float(match.group(1) or match.group(2))
+    if match:
+        return float(match.group(1) or match.group(2))
+    # Clinic-note shorthand: age then sex, "29F", "45 M" (upper case only: "5 m" is a length).
+    shorthand = re.search(r"(?<![\w.])(\d{1,3})\s?[FM]\b(?![/\w])", text)
+    return float(shorthand.group(1)) if shorthand else None
+
+
+def height_cm(text: str) -> float | None:
+    """A height in centimetres ("160 cm") or metres ("1.60 m")."""
+    match = re.search(NUM + r"\s*cm\b", text, re.I)
+    if match:
+        return float(match.group(1))
+    metres = re.search(r"\b([12]\.\d{1,2})\s*m\b(?!\s*/)", text)
+    return float(metres.group(1)) * 100 if metres else None
 
 
 def bmi(text: str) -> float | None:

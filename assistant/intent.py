@@ -56,8 +56,13 @@ DRUG_MG = r"(?<!/)\bmg\b(?!\s*/\s*(?:dl|l|mg|mmol))"
 DOSING = re.compile(rf"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|{DRUG_MG}", re.I)
 # "the trial", "this study", "the protocol": the evidence base's own (primary) study.
 OWN_STUDY = re.compile(r"\b(?:the|this|that|same)\s+(?:trial|study|protocol)(?:'s)?\b", re.I)
-# Whether a result meets a response definition ("in remission?", "does she meet criteria?").
-RESPONSE = re.compile(r"remission|respon|classif|criteria|meet|achiev|qualif", re.I)
+# Whether a result meets a response definition ("in remission?", "does she meet criteria?",
+# or a category named: "partial?", "complete?", "CR or PR?").
+RESPONSE = re.compile(
+    r"remission|respon|classif|criteria|meet|achiev|qualif|\bpartial\b|\bcomplete\b|"
+    r"\b(?-i:CR|PR)\b",
+    re.I,
+)
 # Whether someone could enter a study ("eligible", "inclusion", "could he enrol?").
 ENTRY = re.compile(
     r"eligib|qualif|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b", re.I
@@ -142,11 +147,12 @@ ABOUT_SOURCES = re.compile(
     r"true|true that|wasn'?t it|right\?|correct\?|\bprove[dn]?\b",
     re.I,
 )
-# "What did X show?", "Does it work?": the answer is a result, i.e. a comparison of groups or
-# an effect estimate, not a design sentence.
+# "What did X show?", "Does it work?", "Did it win?", "the bottom line?": the answer is a
+# result, i.e. a comparison of groups or an effect estimate, not a design sentence.
 RESULT = re.compile(
     r"\b(?:show(?:ed|n)?|find|found|finding|findings|results?|work(?:s|ed)?|effective|efficacy|"
-    r"benefit|superior|non-?inferior|better|worse)\b",
+    r"benefit|superior|non-?inferior|better|worse|win|won|headline|bottom\s+line|take-?home|"
+    r"upshot|verdict|pan(?:ned)?\s+out)\b",
     re.I,
 )
 # A yes/no question ("Did it...?", "Is it...?") asks whether something was found.
@@ -295,6 +301,7 @@ class Reading:
     patient: PatientValues = field(default_factory=PatientValues)
     weight_kg: float | None = None
     age_years: float | None = None
+    height_cm: float | None = None
     bmi: float | None = None
     disease_class: str | None = None
     conversion: tuple[float, str, str] | None = None
@@ -330,6 +337,7 @@ def read(
     patient = patient_values(question, query)
     weight = _either(extract.weight_kg, question, query)
     age = _either(extract.age_years, question, query)
+    height = _either(extract.height_cm, question, query)
     bmi = _either(extract.bmi, question, query)
     spec = profile.eligibility[0] if profile.eligibility else None
     disease_class = None
@@ -349,7 +357,7 @@ def read(
     # Words such as "criteria", "meet" or "fit" ask about entry or response alike; then the
     # values decide: a patient's age and BMI are entry features, never response criteria (a
     # biopsy class alone is not: it also names a subgroup, "in class V patients").
-    entry_features = age is not None or bmi is not None
+    entry_features = age is not None or bmi is not None or height is not None
     wants_entry = bool(ENTRY.search(asked)) or (entry_features and not ANY_RESPONSE.search(both))
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
@@ -374,6 +382,7 @@ def read(
         patient=patient,
         weight_kg=weight,
         age_years=age,
+        height_cm=height,
         bmi=bmi,
         disease_class=disease_class,
         conversion=conversion,

@@ -134,7 +134,8 @@ BASELINE_AFTER = (
     r"(?:at\s+|on\s+|pre-?\s*|the\s+)?baseline|(?:at|on|pre-?)\s*(?:bx|biopsy|diagnosis|"
     r"presentation|onset)|"
     r"initially|previously|before(?:\s+treatment)?|earlier|originally|pre-?treatment|pre-?tx|"
-    r"prior|(?:at|on)\s+(?:weeks?|months?|day|wk|mo|w|m|d)\s*0(?![.\d])"
+    r"prior|(?:at|on)\s+(?:weeks?|months?|day|wk|mo|w|m|d)\s*0(?![.\d])|"
+    r"at\s+(?:the\s+)?(?:start|outset|entry|screening|enrol?ment|induction)"
 )
 CURRENT_AFTER = (
     r"now|currently|today|at\s+(?:weeks?|months?|wk|mo|w|m)\s*\d+|"
@@ -174,6 +175,22 @@ LIKELY_UNITS: dict[str, tuple[tuple[float, float, str], ...]] = {
     "ratio": ((0, 15, "g/g"),),
 }
 _RATIO_NAME = re.compile(r"ratio|pcr|upr", re.IGNORECASE)
+# The words this parser reads a patient's values by (analyte names, states, changes): in a
+# question they give the patient's data, not a topic the evidence must cover.
+PATIENT_VALUE_WORDS = frozenset(
+    re.findall(
+        r"[a-z]{3,}",
+        " ".join(
+            [
+                *(n.lower() for a in ANALYTES.values() for n in (*a.names, *a.cased)),
+                *STATES.values(),
+                *WORD_CHANGES,
+                RISE,
+                FALL,
+            ]
+        ).replace(r"\b", " "),
+    )
+)
 
 # ---------------------------------------------------------------- result
 

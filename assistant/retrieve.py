@@ -26,6 +26,7 @@ from .intent import (
     retrieval_cues,
 )
 from .lexical import bm25_tokens, drug_like
+from .measurements import PATIENT_VALUE_WORDS
 from .support import STOPWORDS
 from .types import Passage
 
@@ -107,6 +108,7 @@ GENERAL_SYNONYMS = {
     "randomized": "randomly assigned",
     "randomised": "randomly assigned",
     "treated": "received treatment",
+    "mortality": "death deaths died",
 }
 
 
@@ -668,8 +670,14 @@ def foreign_terms(
 def unknown_words(
     query: str, vocabulary: frozenset[str], synonyms: frozenset[str] = frozenset()
 ) -> tuple[str, ...]:
-    """The query's words (of four letters or more) that the corpus never uses, common or not."""
-    return tuple(w for w in _topic_words(query) if not _known(w, vocabulary, synonyms))
+    """The query's words (of four letters or more) that the corpus never uses, common or not.
+    Words giving a patient's own values ("creat", "steady", "halved") are data, not a topic
+    the evidence must cover."""
+    return tuple(
+        w
+        for w in _topic_words(query)
+        if w not in PATIENT_VALUE_WORDS and not _known(w, vocabulary, synonyms)
+    )
 
 
 def _topic_words(query: str) -> dict[str, None]:
@@ -692,6 +700,7 @@ def _known(word: str, vocabulary: frozenset[str], synonyms: frozenset[str]) -> b
         or in_corpus(word.replace("-", ""))
         or _compound(word, vocabulary)
         or _derived(word, vocabulary)
+        or _clipped(word, vocabulary)
     )
     return word in synonyms or whole or (len(parts) > 1 and all(map(in_corpus, parts)))
 
@@ -731,6 +740,19 @@ def _derived(word: str, vocabulary: frozenset[str]) -> bool:
     ordered = _sorted_vocabulary(vocabulary)
     at = bisect.bisect_left(ordered, stem)
     return at < len(ordered) and ordered[at].startswith(stem)
+
+
+MIN_CLIPPED = 5  # letters: shorter beginnings of a word begin too many others
+
+
+def _clipped(word: str, vocabulary: frozenset[str]) -> bool:
+    """The beginning of a longer corpus word: clinical shorthand clips words ("creat" for
+    creatinine, "methylpred" for methylprednisolone, "immunosupp")."""
+    if len(word) < MIN_CLIPPED or "-" in word:
+        return False
+    ordered = _sorted_vocabulary(vocabulary)
+    at = bisect.bisect_left(ordered, word)
+    return at < len(ordered) and ordered[at].startswith(word) and len(ordered[at]) > len(word)
 
 
 @functools.lru_cache(maxsize=4)

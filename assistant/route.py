@@ -43,6 +43,7 @@ class Route:
     patient: PatientValues = field(default_factory=PatientValues)  # current question first
     weight_kg: float | None = None  # the patient's weight
     age_years: float | None = None  # the patient's age
+    height_cm: float | None = None  # the patient's height
     bmi: float | None = None
     disease_class: str | None = None  # a biopsy-style class ("class IV"), when the profile has one
     conversion: tuple[float, str, str] | None = None  # (value, from unit, to unit)

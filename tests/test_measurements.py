@@ -352,6 +352,8 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     ("creatinine 80 → 110 → 130", {}, ("creatinine 80 → 110 → 130",)),
     ("UPCR 0.6, eGFR 72 mL/min/1.73 m2, no rescue therapy",
      {"proteinuria": (0.6, None, None, None, None, None)}, ()),
+    ("creatinine 62 µmol/L (60 at start)", {"creatinine": (62.0, U, 60.0, U, None, None)}, ()),
+    ("Cr 95 now, 88 at entry", {"creatinine": (95.0, None, 88.0, None, None, None)}, ()),
 ]  # fmt: skip
 
 

@@ -211,6 +211,43 @@ def test_the_weight_counts_and_conversion_a_question_gives() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("note", "age", "height"),
+    [
+        ("29F, class III+V, BMI 19.2", 29, None),  # age then sex, as clinic notes write it
+        ("45 M with proteinuria", 45, None),
+        ("pt 34 y/o, 1.60 m", 34, 160),
+        ("28F, 72 kg, 160 cm, class IV", 28, 160),
+        ("6 m of follow-up, 5 mg tablets", None, None),  # months and milligrams are neither
+    ],
+)
+def test_age_and_height_written_as_clinic_notes_write_them(
+    note: str, age: float | None, height: float | None
+) -> None:
+    routed = route(f"{note}. Eligible?", None, BUNDLED)
+    assert (routed.age_years, routed.height_cm) == (age, height)
+
+
+def test_a_weight_and_height_give_the_bmi_an_entry_check_needs() -> None:
+    routed = route("28F, 72 kg, 160 cm, class IV, proteinuria 2.5 g/d. Eligible?", None, BUNDLED)
+    assert routed.intent == "eligibility" and routed.bmi is None  # computed by the tool
+
+
+def test_a_response_category_named_alone_asks_for_a_patient_check() -> None:
+    routed = route(
+        "Proteinuria down from 2.9 to 1.1 g/day, albumin 3.1 g/dL. Partial?", None, BUNDLED
+    )
+    assert routed.tasks[:1] == ("remission",)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["BLISS-LN bottom line?", "Did the Liu trial win?", "What was the headline of REGENCY?"],
+)
+def test_words_asking_for_a_studys_result(question: str) -> None:
+    assert route(question, None, BUNDLED).cues.asks_result
+
+
 def test_the_calculations_a_question_calls_for_are_listed_in_the_order_they_are_tried() -> None:
     assert route("Compare complete response across trials", None, BUNDLED).tasks == (
         "across",

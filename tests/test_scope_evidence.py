@@ -17,7 +17,7 @@ from assistant import EvidenceAssistant, Settings
 from assistant.embeddings import TextEmbedder
 from assistant.index import EvidenceIndex
 from assistant.lexical import drug_like
-from assistant.retrieve import PassageTraits, _compound, _derived
+from assistant.retrieve import PassageTraits, _clipped, _compound, _derived, unknown_words
 from assistant.types import Passage
 
 pytestmark = pytest.mark.slow
@@ -296,3 +296,24 @@ def test_a_drug_named_only_by_its_international_name_is_out_of_scope(
     answer = small.ask("Should abatacept be given for pain after knee replacement?")
     assert answer.status == "no_evidence", answer.answer
     assert "“abatacept”" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("word", "vocabulary", "known"),
+    [
+        ("methylpred", {"methylprednisolon"}, True),  # clinical shorthand clips words
+        ("immunosupp", {"immunosuppress"}, True),
+        ("cyclo", {"cyclophosphamid"}, True),
+        ("ritu", {"rituximab"}, False),  # four letters begin too many words
+        ("rituximab", {"rituximab"}, False),  # the whole word is not a clipping of itself
+    ],
+)
+def test_clipped_words(word: str, vocabulary: set[str], known: bool) -> None:
+    assert _clipped(word, frozenset(vocabulary)) is known
+
+
+def test_words_giving_a_patients_values_are_not_topics() -> None:
+    vocabulary = frozenset({"albumin", "proteinuria", "respons"})
+    question = "Creat steady, alb 3.2, proteinuria halved: response?"
+    assert unknown_words(question, vocabulary) == ()
+    assert unknown_words("Is hepcidin steady?", vocabulary) == ("hepcidin",)

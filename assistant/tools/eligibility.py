@@ -67,6 +67,8 @@ class TrialEligibility:
         creatinine_unit: str = "umol/L",
         isn_class: str | None = None,
         proteinuria_unit: str = "g/24h",
+        weight_kg: float | None = None,
+        height_cm: float | None = None,
     ) -> ToolCall:
         """Each inclusion criterion with value, rule and pass/fail/missing; overall verdict."""
         inputs = {k: v for k, v in locals().items() if k != "self"}
@@ -93,8 +95,15 @@ class TrialEligibility:
             "creatinine_umol_per_l_per_mg_per_dl": 88.4,
             "sources": sources_of(self.spec.sourced()),
         }
-        text = _text(status, checks, missing, borderline, self.spec)
+        text = _text(status, checks, missing, borderline, self.spec, inputs)
         return tool_call(self.name, inputs, output, text)
+
+
+def _derived(check: dict[str, Any], inputs: dict[str, Any]) -> str:
+    """How a value not given directly was computed (a BMI from weight and height)."""
+    if check["input"] != "bmi" or inputs.get("bmi") is not None:
+        return ""
+    return f" (from {trimmed(inputs['weight_kg'])} kg and {trimmed(inputs['height_cm'])} cm)"
 
 
 def _exact(value: float | None) -> Fraction | None:
@@ -110,6 +119,11 @@ def _values(
         out["age_years"] = exact(v.in_range("age_years", raw["age_years"], 0, 130, "years"))
     if raw["bmi"] is not None:
         out["bmi"] = exact(v.in_range("bmi", raw["bmi"], 5, 100, "kg/m²"))
+    elif raw.get("weight_kg") is not None and raw.get("height_cm") is not None:
+        # BMI = weight (kg) / height (m)²: given the two, the BMI is not missing.
+        weight = exact(v.in_range("weight_kg", raw["weight_kg"], 1, 500, "kg"))
+        height = exact(v.in_range("height_cm", raw["height_cm"], 30, 260, "cm")) / 100
+        out["bmi"] = exact(v.in_range("bmi", float(weight / height**2), 5, 100, "kg/m²"))
     if raw["proteinuria_g_per_24h"] is not None:
         amount = v.non_negative("proteinuria_g_per_24h", raw["proteinuria_g_per_24h"])
         unit = parse_unit("proteinuria_unit", raw["proteinuria_unit"], "proteinuria_24h")
@@ -213,6 +227,7 @@ def _text(
     missing: list[str],
     flags: list[str],
     spec: EligibilitySet,
+    inputs: dict[str, Any],
 ) -> str:
     verdict = {"eligible": "Eligible", "not eligible": "Not eligible"}.get(
         status, "Insufficient data"
@@ -224,7 +239,7 @@ def _text(
         if c["input"] == "isn_class":
             shown = f"{c['criterion']} {c['value']}"
         else:
-            shown = f"{c['criterion']} {trimmed(c['value'])} {c['unit']}"
+            shown = f"{c['criterion']} {trimmed(c['value'])} {c['unit']}{_derived(c, inputs)}"
         parts.append(f"{shown} ({c['rule']}) {c['status']}")
     head = f"{verdict} for {spec.short_label} ({spec.basis})"
     text = f"{head}: " + "; ".join(parts) if parts else head

@@ -125,3 +125,17 @@ def test_unrecognised_classes_are_refused(written: str) -> None:
 def test_invalid_inputs_raise_a_clear_error(change: dict[str, Any], fragment: str) -> None:
     with pytest.raises(ToolInputError, match=fragment):
         trial_eligibility(**(ELIGIBLE | change))
+
+
+def test_the_bmi_is_computed_from_weight_and_height_when_not_given() -> None:
+    patient = {k: v for k, v in ELIGIBLE.items() if k != "bmi"}
+    call = trial_eligibility(**patient, weight_kg=72, height_cm=160)  # 72 / 1.6² = 28.125
+    assert call.output["failed_criteria"] == ["BMI"]
+    assert "BMI 28.13 kg/m² (from 72 kg and 160 cm)" in call.text
+    assert_contract(call)
+
+
+def test_an_impossible_height_is_refused() -> None:
+    patient = {k: v for k, v in ELIGIBLE.items() if k != "bmi"}
+    with pytest.raises(ToolInputError, match="height_cm"):
+        trial_eligibility(**patient, weight_kg=72, height_cm=0)
