@@ -32,7 +32,12 @@ class ArmValue:
 
 
 _MEASURES = (
-    ("overall", re.compile(r"complete (?:or|and|\+|/) ?partial|overall|cr ?\+ ?pr|total response")),
+    (
+        "overall",
+        re.compile(
+            r"complete (?:or|and|\+|/) ?partial|overall|\bcr ?(?:\+|/|or|and) ?pr\b|total response"
+        ),
+    ),
     ("complete", re.compile(r"\bcomplete\b|\bcr\b|\bcrr\b")),
     ("partial", re.compile(r"\bpartial\b|\bpr\b")),
 )

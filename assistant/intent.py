@@ -83,6 +83,8 @@ SIZE = re.compile(
 )
 # "Was it superior?": what the trial tested, answered from its text unless a margin is given.
 SUPERIORITY = re.compile(r"\bsuperior", re.I)
+# "What margin did they use?": the margin itself is asked for, a fact of the study's design.
+ASKS_MARGIN = re.compile(r"\b(?:what|which)\b(?:\W+\w+){0,4}?\W+margin\b", re.I)
 # Measures that need each arm's counts, not only its percentages (intervals, ratios, NNT).
 NEEDS_COUNTS = re.compile(
     r"\bci\b|confidence|\bnnt\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
@@ -152,7 +154,7 @@ ABOUT_SOURCES = re.compile(
 RESULT = re.compile(
     r"\b(?:show(?:ed|n)?|find|found|finding|findings|results?|work(?:s|ed)?|effective|efficacy|"
     r"benefit|superior|non-?inferior|better|worse|win|won|headline|bottom\s+line|take-?home|"
-    r"upshot|verdict|pan(?:ned)?\s+out)\b",
+    r"upshot|verdict|pan(?:ned)?\s+out|beat|outperform(?:ed)?)\b",
     re.I,
 )
 # A yes/no question ("Did it...?", "Is it...?") asks whether something was found.
@@ -369,6 +371,7 @@ def read(
         ("across", bool(ACROSS.search(question) or profile.class_members(question))),
         ("difference", bool(CONTRAST.search(asked) and SIZE.search(asked))
          and not (SUPERIORITY.search(asked) and extract.margin_in(asked) is None)
+         and not (ASKS_MARGIN.search(asked) and extract.margin_in(asked) is None)
          and not (facet == "definition" and not arms)),  # "What does NNT mean?"
     )  # fmt: skip
     tasks = tuple(task for task, wanted in candidates if wanted)

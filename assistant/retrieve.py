@@ -109,6 +109,17 @@ GENERAL_SYNONYMS = {
     "randomised": "randomly assigned",
     "treated": "received treatment",
     "mortality": "death deaths died",
+    # Shorthand of clinical notes for everyday words of clinical research.
+    "pts": "patients",
+    "pt": "patient",
+    "tx": "treatment",
+    "dx": "diagnosis",
+    "yr": "year",
+    "yrs": "years",
+    "wk": "week",
+    "wks": "weeks",
+    "mo": "month",
+    "mos": "months",
 }
 
 

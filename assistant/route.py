@@ -130,7 +130,8 @@ def _fields(reading: Reading) -> dict[str, Any]:
 
 
 _ANAPHORA = re.compile(
-    r"^\s*(?:so|then|ok(?:ay)?|and)\b|\b(?:them|those|these|both arms|the two arms|the other arm|"
+    r"^\s*(?:so|then|ok(?:ay)?|and|what\s+if|if)\b|\binstead\b|"
+    r"\b(?:them|those|these|both arms|the two arms|the other arm|"
     r"that trial|that study|this trial|same trial|same study)\b",
     re.IGNORECASE,
 )

@@ -334,3 +334,22 @@ def test_a_route_built_by_hand_is_read_when_the_tools_stage_needs_it() -> None:
         Retrieval([], 0.0),
     )
     assert [c.name for c in plan.calls] == ["rate"]
+
+
+def test_a_counterfactual_continues_the_conversation() -> None:
+    history = turns(("Starting prednisone dose for a 50 kg patient?", "40 mg/d [1]"))
+    routed = route("what if she weighed 65 kg instead?", history, BUNDLED)
+    assert routed.follow_up_of == "Starting prednisone dose for a 50 kg patient?"
+    assert routed.weight_kg == 65 and routed.tasks[:1] == ("dose",)
+
+
+def test_asking_which_margin_was_used_is_a_fact_not_a_calculation() -> None:
+    asked = route("What non-inferiority margin did the tacrolimus trial use?", None, BUNDLED)
+    assert "difference" not in asked.tasks
+    given = route("Is tacrolimus non-inferior to IVCY with a 10% margin?", None, BUNDLED)
+    assert "difference" in given.tasks
+
+
+@pytest.mark.parametrize("written", ["CR/PR", "CR or PR", "CR+PR", "complete or partial"])
+def test_complete_or_partial_response_is_the_overall_response(written: str) -> None:
+    assert route(f"{written} rate with tacrolimus?", None, BUNDLED).measure == "overall"
