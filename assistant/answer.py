@@ -435,8 +435,20 @@ def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall])
     asked = {_key(value) for value in routed.figures}
     findings = [(n, p) for n, p in numbered if not interviewer_turn(p)
                 or asked & {_key(t.value) for t in quoted_numbers(p.text)}]  # fmt: skip
-    statements = [_statement(routed, p, n) for n, p in (findings or numbered)[:2]]
+    if not numbered:
+        return ""
+    lead, *others = findings or numbered
+    # A second sentence only when it is about the response measure asked for, if one is named
+    # (after "and overall response?", the complete response of the turn before is not).
+    second = [(n, p) for n, p in others[:1] if _same_measure(routed, p)]
+    statements = [_statement(routed, p, n) for n, p in [lead, *second]]
     return "\n".join(statements)  # one source per line
+
+
+def _same_measure(routed: Route, passage: Passage) -> bool:
+    """The passage names no response measure, or the one the question names (if any)."""
+    asked = routed.measure
+    return asked is None or extract.measure_of(passage.text) in (None, asked)
 
 
 def _statement(routed: Route, passage: Passage, marker: int) -> str:

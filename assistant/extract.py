@@ -35,7 +35,8 @@ _MEASURES = (
     (
         "overall",
         re.compile(
-            r"complete (?:or|and|\+|/) ?partial|overall|\bcr ?(?:\+|/|or|and) ?pr\b|total response"
+            r"complete (?:or|and|plus|\+|/) ?partial|overall|\bcr ?(?:\+|/|or|and|plus) ?pr\b|"
+            r"total response"
         ),
     ),
     ("complete", re.compile(r"\bcomplete\b|\bcr\b|\bcrr\b")),

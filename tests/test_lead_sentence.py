@@ -12,8 +12,13 @@ from collections.abc import Iterator
 import pytest
 
 from assistant import EvidenceAssistant, Settings
+from assistant.answer import direct_answer
+from assistant.config import PROJECT_ROOT
 from assistant.embeddings import TextEmbedder
 from assistant.index import EvidenceIndex
+from assistant.profile import load_profile
+from assistant.route import route
+from assistant.types import Passage
 
 pytestmark = pytest.mark.slow
 
@@ -172,3 +177,18 @@ def test_a_difference_of_two_reported_percentages_gives_its_nnt(bot: EvidenceAss
                      "flares at 12 months?")  # fmt: skip
     assert answer.status == "answered", answer.answer
     assert "NNT 5" in answer.answer and "no confidence interval" in answer.answer, answer.answer
+
+
+def test_a_second_sentence_about_another_response_measure_is_not_stated() -> None:
+    """After "and overall response?", a sentence on complete response (the turn before's
+    measure) stays among the quotes, out of the answer's own voice."""
+    profile = load_profile(PROJECT_ROOT / "corpus")
+    history = [
+        {"role": "user", "content": "Complete response with tacrolimus versus IVCY?"},
+        {"role": "assistant", "content": "49.6% versus 36.3% [1]"},
+    ]
+    routed = route("and overall response, CR plus PR?", history, profile)
+    overall = Passage("a#s1", "a", "Overall response was 83.0% versus 75.0%.", 0, 41, 1)
+    complete = Passage("a#s2", "a", "Complete response was 49.6% versus 36.3%.", 42, 84, 2)
+    said = direct_answer(routed, [overall, complete], [])
+    assert "83.0%" in said and "49.6%" not in said
