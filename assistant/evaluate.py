@@ -67,7 +67,7 @@ DEFAULT_REPORT_DIR = Path("eval-report")
 # them); floors only go up. The target for both is issue 11's 95%.
 TARGET_PASS_RATE = 0.95
 # Floors one question below the measured rates (scores near ties can differ between processes).
-MIN_PASS_RATE = {"dev": 0.86, "test": 0.54}  # measured: 87.1% (101/116), 55.5% (61/110)
+MIN_PASS_RATE = {"dev": 0.86, "test": 0.56}  # measured: 87.1% (101/116), 57.3% (63/110)
 MIN_REFUSAL_ACCURACY = {"dev": 1.0, "test": 0.9}  # measured: 100%, 92.3% (12/13)
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of

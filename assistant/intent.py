@@ -157,6 +157,9 @@ RESULT = re.compile(
     r"upshot|verdict|pan(?:ned)?\s+out|beat|outperform(?:ed)?)\b",
     re.I,
 )
+# "its primary endpoint": with a result asked for ("did it meet / win on its primary
+# endpoint?"), the study's main result is asked for, whatever else the words are about.
+PRIMARY_NAMED = re.compile(r"\bprimary\b", re.I)
 # A yes/no question ("Did it...?", "Is it...?") asks whether something was found.
 YES_NO = re.compile(
     r"^\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.I
@@ -276,7 +279,7 @@ def retrieval_cues(query: str, facet: Facet | Literal["unread"] | None = "unread
         asks_about_sources=bool(ABOUT_SOURCES.search(query)),
         polar=is_polar(query),
         asks_main_result=asks_result
-        and facet in (None, "efficacy")
+        and (facet in (None, "efficacy") or bool(PRIMARY_NAMED.search(query)))
         and not QUOTED_FIGURE.search(query),
     )
 

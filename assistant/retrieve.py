@@ -6,7 +6,7 @@ import bisect
 import functools
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -219,7 +219,7 @@ class HybridSearch:
             fused[pid] += traits.section_adjustment(asks_result)
         similarity = dict(dense)
         ranked = _lead_from_relevant(
-            sorted(fused, key=lambda pid: (-fused[pid], pid)), relevance, passages
+            sorted(fused, key=lambda pid: (-fused[pid], pid)), relevance, passages, main_results
         )[:k]
         hits = [
             passages[pid].with_score(round(similarity.get(pid, 0.0), 4))
@@ -481,17 +481,22 @@ def _names_of(meta: dict[str, Any]) -> tuple[list[str], bool]:
 
 
 def _lead_from_relevant(
-    ranked: list[str], relevance: dict[str, float], passages: Mapping[str, Passage]
+    ranked: list[str],
+    relevance: dict[str, float],
+    passages: Mapping[str, Passage],
+    main_results: Collection[str] = (),
 ) -> list[str]:
     """`ranked` with the best sentence of the most relevant document first. What kind of
     sentence a question wants (a result, a conclusion, a figure) picks among a document's
     sentences; it must not hand the answer to another document than the one the question
-    matches best."""
+    matches best. A question for what a study found (`main_results` given) is answered by
+    that document's result on its primary outcome, when it states one."""
     if not relevance:
         return ranked
     top = min(relevance, key=lambda pid: (-relevance[pid], pid))
     lead_doc = passages[top].document_id
-    first = next(pid for pid in ranked if passages[pid].document_id == lead_doc)
+    own = [pid for pid in ranked if passages[pid].document_id == lead_doc]
+    first = next((pid for pid in own if pid in main_results), own[0])
     return [first, *(pid for pid in ranked if pid != first)]
 
 

@@ -136,6 +136,22 @@ def test_what_a_trial_showed_is_its_result_on_its_primary_outcome(bot: EvidenceA
     assert "61% with qelmitant" in answer.citations[0].quote, answer.answer
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Each names a design word ("primary endpoint", "primary outcome"), yet asks for a result.
+        "Did qelmitant win on its primary endpoint in the QUELL trial?",
+        "Did qelmitant meet its primary outcome in the QUELL gout trial?",
+    ],
+)
+def test_whether_a_trial_met_its_aim_is_answered_by_its_primary_result(
+    bot: EvidenceAssistant, question: str
+) -> None:
+    answer = bot.ask(question)
+    assert answer.status == "answered", answer.answer
+    assert "61% with qelmitant" in answer.citations[0].quote, answer.answer
+
+
 def test_a_question_about_harms_still_leads_with_the_harm(bot: EvidenceAssistant) -> None:
     answer = bot.ask("What serious infections were seen with qelmitant?")
     assert "Serious infections" in answer.citations[0].quote, answer.answer
