@@ -64,11 +64,14 @@ DEFAULT_REPORT_DIR = Path("eval-report")
 # tuned on; `test_questions.jsonl` is the frozen test split, written before the evidence-model
 # change of issue 11 and never tuned on. Each has its own floors, set at what was measured on
 # 2026-12-01 after the question-derived rules were deleted (the dev split passed 91.4% with
-# them); floors only go up. The target for both is issue 11's 95%.
+# them); floors only go up for a given set. On 2026-12-05 the dev split grew from 116 to 204
+# questions: 88 written anew in clinicians' shorthand by someone who never read the test
+# split (they passed 54.5% before that session's changes, like the test split's 53.6%), so
+# the dev floor was set again from the larger set. The target for both is issue 11's 95%.
 TARGET_PASS_RATE = 0.95
 # Floors one question below the measured rates (scores near ties can differ between processes).
-MIN_PASS_RATE = {"dev": 0.86, "test": 0.56}  # measured: 87.1% (101/116), 57.3% (63/110)
-MIN_REFUSAL_ACCURACY = {"dev": 1.0, "test": 0.9}  # measured: 100%, 92.3% (12/13)
+MIN_PASS_RATE = {"dev": 0.80, "test": 0.56}  # measured: 80.9% (165/204), 57.3% (63/110)
+MIN_REFUSAL_ACCURACY = {"dev": 0.89, "test": 0.9}  # measured: 92.1% (35/38), 96.2% (25/26)
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
