@@ -19,6 +19,7 @@ from .facts import COUNT_OF, PERCENT, Fact, group_pairs
 from .index import EvidenceIndex
 from .ingest import in_ranges
 from .intent import (
+    RESULT,
     STUDY_BY_ARMS,
     UNAMBIGUOUS_KINDS,
     FigureKind,
@@ -244,11 +245,11 @@ class HybridSearch:
         unknown: tuple[str, ...] = ()
         without_names: float | None = None
         # A question answered from the text alone (not a check of the user's own values, which
-        # are its content) that names a study: what does it ask besides the name? "What did X
-        # show?" asks for X's result.
+        # are its content) that names a study: what does it ask besides the name? The words
+        # asking for a result ("show", "find", "win") ask for X's result, not about a topic.
         from_text = route is None or route.intent in TEXT_INTENTS
-        if named and from_text and not cues.asks_main_result:
-            unknown, without_names = self.beside_names(query)
+        if named and from_text:
+            unknown, without_names = self.beside_names(RESULT.sub(" ", query))
         return Retrieval(
             hits, best, terms, named, anchors, figureless, kinds, unknown, without_names
         )
