@@ -764,7 +764,7 @@ MIN_CLIPPED = 5  # letters: shorter beginnings of a word begin too many others
 
 def _clipped(word: str, vocabulary: frozenset[str]) -> bool:
     """The beginning of a longer corpus word: clinical shorthand clips words ("creat" for
-    creatinine, "methylpred" for methylprednisolone, "immunosupp")."""
+    creatinine, "hydrocort" for hydrocortisone, "immunosupp")."""
     if len(word) < MIN_CLIPPED or "-" in word:
         return False
     ordered = _sorted_vocabulary(vocabulary)
