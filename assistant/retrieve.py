@@ -249,16 +249,20 @@ class HybridSearch:
         # asking for a result ("show", "find", "win") ask for X's result, not about a topic.
         from_text = route is None or route.intent in TEXT_INTENTS
         if named and from_text:
-            unknown, without_names = self.beside_names(RESULT.sub(" ", query))
+            treatments = _intervention_words(route) if route is not None else frozenset()
+            unknown, without_names = self.beside_names(RESULT.sub(" ", query), treatments)
         return Retrieval(
             hits, best, terms, named, anchors, figureless, kinds, unknown, without_names
         )
 
-    def beside_names(self, query: str) -> tuple[tuple[str, ...], float | None]:
+    def beside_names(
+        self, query: str, interventions: frozenset[str] = frozenset()
+    ) -> tuple[tuple[str, ...], float | None]:
         """What the question asks besides the study it names: the words the corpus never
         uses, and (only when there are some) the best dense similarity of the question with
-        the names taken out."""
-        rest = self._study_names().without_names(query)
+        the names taken out. A study name that is also an intervention the question names
+        (`interventions`, lower-cased words) stays: the question is about that treatment."""
+        rest = self._study_names().without_names(query, interventions)
         unknown = unknown_words(rest, self.index.vocabulary(), frozenset(self.synonyms))
         if not unknown:
             return (), None
@@ -459,10 +463,15 @@ class StudyNames:
             named |= self.by_phrase[tuple(words[start:end])]
         return named
 
-    def without_names(self, query: str) -> str:
-        """The query's words with every study name in it taken out."""
+    def without_names(self, query: str, keep: frozenset[str] = frozenset()) -> str:
+        """The query's words with every study name in it taken out (but the words in `keep`)."""
         words = _WORDS.findall(query.lower())
-        inside = {i for start, end in self._name_spans(words) for i in range(start, end)}
+        inside = {
+            i
+            for start, end in self._name_spans(words)
+            for i in range(start, end)
+            if words[i] not in keep
+        }
         return " ".join(w for i, w in enumerate(words) if i not in inside)
 
     def _name_spans(self, words: list[str]) -> Iterator[tuple[int, int]]:
@@ -471,6 +480,16 @@ class StudyNames:
             for start in range(len(words) - size + 1):
                 if tuple(words[start : start + size]) in self.by_phrase:
                     yield start, start + size
+
+
+def _intervention_words(route: Route) -> frozenset[str]:
+    """The lower-cased words of every name of the interventions the question names."""
+    return frozenset(
+        word
+        for arm in route.arms
+        for name in route.vocabulary.words(arm)
+        for word in _WORDS.findall(name.lower())
+    )
 
 
 def _names_of(meta: dict[str, Any]) -> tuple[list[str], bool]:
