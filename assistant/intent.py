@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from . import extract, measurements
@@ -173,6 +173,11 @@ WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re
 
 # ---------------------------------------------------------------- cues of the intent
 
+# The question turns to someone else ("another patient", "different pt", "new case").
+ANOTHER_PATIENT = re.compile(
+    r"\b(?:another|different|new|second|other|next)\s+(?:patient|pt|woman|man|case|person)\b",
+    re.I,
+)
 # Advice for one patient ("should I", "what should we give"): reported as evidence, not advice.
 ADVICE = re.compile(
     r"\b(should i|should we|should my|do you recommend|would you (give|use|start|prescribe)|"
@@ -333,13 +338,14 @@ def read(
     follow_up: bool,
     arms: tuple[str, ...],
     profile: Profile,
+    earlier: str | None = None,
 ) -> Reading:
     """Read `question` (as asked) and `query` (follow-ups resolved against the conversation)
     once. What the current question says comes first; a follow-up falls back to the earlier
     question's words and values."""
     asked = query if follow_up else question
     both = f"{question} {query}"
-    patient = patient_values(question, query)
+    patient = patient_values(question, query, earlier)
     weight = _either(extract.weight_kg, question, query)
     age = _either(extract.age_years, question, query)
     height = _either(extract.height_cm, question, query)
@@ -445,15 +451,39 @@ def _intent(
     return "fact"
 
 
-def patient_values(question: str, query: str) -> PatientValues:
+def patient_values(question: str, query: str, earlier: str | None = None) -> PatientValues:
     """Current question first; a follow-up falls back, analyte by analyte, to the earlier
-    question's values (its words are in `query`)."""
+    question's values (its words are in `query`). A value given now without its baseline
+    takes the baseline an earlier turn gave ("Baseline: proteinuria 4.8 g" ... "Now 1.9 g:
+    partial?"), unless the question turns to another patient."""
     asked = measurements.parse(question)
-    if query == question:
+    if query != question:
+        before = measurements.parse(query)
+        found = (asked.get(a) or before.get(a) for a in measurements.ANALYTES)
+        asked = PatientValues(tuple(m for m in found if m), asked.not_understood)
+    if not earlier or not asked.measurements or ANOTHER_PATIENT.search(question):
         return asked
-    earlier = measurements.parse(query)
-    found = (asked.get(a) or earlier.get(a) for a in measurements.ANALYTES)
-    return PatientValues(tuple(m for m in found if m), asked.not_understood)
+    given = measurements.parse(earlier)
+    return PatientValues(
+        tuple(_with_baseline(m, given.get(m.analyte)) for m in asked.measurements),
+        asked.not_understood,
+    )
+
+
+def _with_baseline(
+    now: measurements.Measurement, before: measurements.Measurement | None
+) -> measurements.Measurement:
+    """`now` with the baseline of an earlier turn's reading, when it has none of its own."""
+    if before is None or before.baseline is None or now.baseline is not None:
+        return now
+    if now.value is None or now.change_percent is not None:
+        return now
+    return replace(
+        now,
+        baseline=before.baseline,
+        baseline_unit=before.baseline_unit or before.unit,
+        text=f"{now.text}; baseline from earlier: {before.text}",
+    )
 
 
 def _either(getter: Callable[..., Any], question: str, query: str, *args: Any) -> Any:

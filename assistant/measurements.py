@@ -20,7 +20,7 @@ How a number is read:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from .tools.units import parse_unit
@@ -311,6 +311,13 @@ _TIME_AFTER = re.compile(
     re.IGNORECASE,
 )
 _TIME_BEFORE = re.compile(r"\b(?:weeks?|wks?|months?|mos?|days?|visit|years?|w|m|d)\s*$", re.I)
+# A sentence opening with a label that dates every value in it to before treatment
+# ("Baseline: ...", "At baseline, ...", "Before starting treatment: ...", "Pre-treatment - ...").
+_BASELINE_LABEL = re.compile(
+    r"^\W*(?:at\s+)?(?:baseline|pre-?treatment|pre-?tx|at\s+(?:diagnosis|biopsy|presentation)|"
+    r"before\s+(?:starting|treatment|therapy|induction)|initially)[^:,\d]{0,30}?\s*[:,–-]",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"[.?!]+(?=\s|$)|\n+")
 _ABBREVIATION = re.compile(r"\b(?:vs|cf|approx|ca|e\.g|i\.e|pt|dr|mg|wk|mo)$", re.IGNORECASE)
 _LEAD = re.compile(
@@ -356,12 +363,21 @@ def parse(text: str) -> PatientValues:
     found: dict[str, Measurement] = {}
     not_understood: list[str] = []
     for sentence in _sentences(text):
+        all_baseline = bool(_BASELINE_LABEL.match(sentence))
         for analyte, name, start, end in _parts(sentence):
             part = sentence[start:end]
             measurement, unread = _read(analyte, name, part)
             not_understood += unread
             if measurement is None:
                 continue
+            if all_baseline and measurement.baseline is None:
+                measurement = replace(  # "Baseline: proteinuria 4.8 g, creatinine 95"
+                    measurement,
+                    value=None,
+                    unit=None,
+                    baseline=measurement.value,
+                    baseline_unit=measurement.unit,
+                )
             previous = found.get(analyte)
             found[analyte] = _merge(previous, measurement) if previous else measurement
     ordered = tuple(found[a] for a in ANALYTES if a in found)

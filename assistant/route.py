@@ -35,6 +35,9 @@ class Route:
     asks_advice: bool
     asks_other_task: bool = False  # a request for writing of another kind, not for evidence
     follow_up_of: str | None = None
+    # The previous user turn (itself resolved), follow-up or not: a patient's baseline values
+    # given there still hold for the same patient's check now.
+    earlier: str | None = None
     vocabulary: ArmVocabulary = field(default_factory=lambda: ArmVocabulary({}), compare=False)
     intent: Intent | None = None  # None: not read yet (a hand-built Route; see `understood`)
     facet: Facet | None = None  # the aspect of the evidence asked about
@@ -110,7 +113,15 @@ def _resolved(
         follow_up_of = previous
         query = _merge(previous, cleaned, arms, vocabulary)
         arms = arms or vocabulary.in_text(previous)
-    return Route(cleaned, query, arms, False, follow_up_of=follow_up_of, vocabulary=vocabulary)
+    return Route(
+        cleaned,
+        query,
+        arms,
+        False,
+        follow_up_of=follow_up_of,
+        earlier=previous,
+        vocabulary=vocabulary,
+    )
 
 
 def understood(routed: Route, profile: Profile | None = None) -> Route:
@@ -120,7 +131,12 @@ def understood(routed: Route, profile: Profile | None = None) -> Route:
         return routed
     profile = profile or Profile.generic()
     reading = read(
-        routed.question, routed.query, routed.follow_up_of is not None, routed.arms, profile
+        routed.question,
+        routed.query,
+        routed.follow_up_of is not None,
+        routed.arms,
+        profile,
+        routed.earlier,
     )
     return replace(routed, **_fields(reading))
 

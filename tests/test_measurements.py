@@ -354,6 +354,12 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
      {"proteinuria": (0.6, None, None, None, None, None)}, ()),
     ("creatinine 62 µmol/L (60 at start)", {"creatinine": (62.0, U, 60.0, U, None, None)}, ()),
     ("Cr 95 now, 88 at entry", {"creatinine": (95.0, None, 88.0, None, None, None)}, ()),
+    # a label opening the sentence dates every value in it
+    ("Baseline before starting treatment: 24h proteinuria 4.8 g, creatinine 95 µmol/L.",
+     {"proteinuria": (None, None, 4.8, G24, None, None),
+      "creatinine": (None, None, 95.0, U, None, None)}, ()),
+    ("At baseline, creatinine 80; now 110", {"creatinine": (110.0, None, 80.0, None, None, None)},
+     ()),
 ]  # fmt: skip
 
 

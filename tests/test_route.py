@@ -353,3 +353,13 @@ def test_asking_which_margin_was_used_is_a_fact_not_a_calculation() -> None:
 @pytest.mark.parametrize("written", ["CR/PR", "CR or PR", "CR+PR", "complete or partial"])
 def test_complete_or_partial_response_is_the_overall_response(written: str) -> None:
     assert route(f"{written} rate with tacrolimus?", None, BUNDLED).measure == "overall"
+
+
+def test_a_baseline_given_in_an_earlier_turn_holds_for_the_same_patient() -> None:
+    history = turns(("Baseline: proteinuria 4.8 g/day, creatinine 95 µmol/L.", "Noted."))
+    routed = route("Now proteinuria 1.9 g/day, creatinine 98 µmol/L: partial?", history, BUNDLED)
+    protein, creatinine = routed.patient.get("proteinuria"), routed.patient.get("creatinine")
+    assert protein is not None and (protein.value, protein.baseline) == (1.9, 4.8)
+    assert creatinine is not None and (creatinine.value, creatinine.baseline) == (98, 95)
+    other = route("Another patient: proteinuria 1.9 g/day. Partial?", history, BUNDLED)
+    assert other.patient.get("proteinuria").baseline is None  # type: ignore[union-attr]
