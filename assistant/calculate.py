@@ -225,6 +225,26 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     return True
 
 
+def _compare_given(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
+    """Two groups' counts the question gives, compared: the user's own numbers, no evidence
+    read. Labels are the arms in the order the question names them, if it names two."""
+    (events_a, total_a), (events_b, total_b) = routed.group_counts
+    named = plan.profile.arms.in_order(routed.question)
+    label_a, label_b = named[:2] if len(named) >= 2 else ("first group", "second group")
+    plan.calls.append(
+        compare_arms(
+            events_a,
+            total_a,
+            events_b,
+            total_b,
+            label_a,
+            label_b,
+            higher_is_better=not routed.about_harms,
+        )
+    )
+    return True
+
+
 def _rate_check(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     assert routed.counts is not None
     plan.calls.append(rate(*routed.counts, reported_percent=routed.reported_percent))
@@ -306,6 +326,7 @@ _STEPS: dict[Task, Callable[[Route, Retrieval, ToolPlan], bool]] = {
     "dose": _dosing,
     "eligibility": _eligibility,
     "remission": _remission,
+    "compare": _compare_given,
     "rate": _rate_check,
     "across": _across_studies,
     "difference": _trial_stats,

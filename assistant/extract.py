@@ -213,10 +213,18 @@ def isn_class(text: str, classification: tuple[str, ...] = ()) -> str | None:
     return match.group(2).upper().replace(" ", "")
 
 
+_COUNT = re.compile(r"(?<![\d.])(\d+)\s*(?:/|of|out of)\s*(\d+)(?![\d.%])", re.I)
+
+
 def counts_in(text: str) -> tuple[int, int] | None:
     """ "93 of 124", "93/124", "93 out of 124" -> (93, 124)."""
-    match = re.search(r"(?<![\d.])(\d+)\s*(?:/|of|out of)\s*(\d+)(?![\d.%])", text, re.I)
+    match = _COUNT.search(text)
     return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def all_counts(text: str) -> tuple[tuple[int, int], ...]:
+    """Every count the text gives ("88/156 vs 83/154" -> ((88, 156), (83, 154)))."""
+    return tuple((int(m.group(1)), int(m.group(2))) for m in _COUNT.finditer(text))
 
 
 def percent_in(text: str) -> str | None:

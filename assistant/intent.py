@@ -36,8 +36,11 @@ Facet = Literal[
 # evidence is there is run): a unit conversion, a weight-based dose, a patient's eligibility,
 # a patient's response category, a stated rate checked against its counts, one difference
 # per study, a difference between two arms.
-Task = Literal["convert", "dose", "eligibility", "remission", "rate", "across", "difference"]
+Task = Literal[
+    "convert", "dose", "eligibility", "remission", "compare", "rate", "across", "difference"
+]
 TASK_INTENT: dict[Task, Intent] = {
+    "compare": "computation",
     "convert": "computation",
     "dose": "dosing",
     "eligibility": "eligibility",
@@ -316,6 +319,7 @@ class Reading:
     disease_class: str | None = None
     conversion: tuple[float, str, str] | None = None
     counts: tuple[int, int] | None = None
+    group_counts: tuple[tuple[int, int], ...] = ()
     reported_percent: str | None = None
     figures: tuple[float, ...] = ()
     margin: float | None = None
@@ -360,6 +364,7 @@ def read(
     )
     conversion = extract.conversion(question)
     counts = extract.counts_in(question)
+    group_counts = extract.all_counts(question)
     protein, creatinine = patient.get("proteinuria"), patient.get("creatinine")
     entry_values = (age, bmi, disease_class, protein.value if protein else None,
                     creatinine.value if creatinine else None)  # fmt: skip
@@ -376,6 +381,9 @@ def read(
         ("eligibility", wants_entry and spec is not None
          and any(v is not None for v in entry_values)),
         ("remission", bool(RESPONSE.search(query)) and not ENTRY.search(question) and has_figure),
+        # Two groups' counts given and set against each other ("88/156 vs 83/154: RD?").
+        ("compare", len(group_counts) == 2
+         and bool(CONTRAST.search(question) or VERSUS.search(question))),
         ("rate", counts is not None),
         ("across", bool(ACROSS.search(question) or profile.class_members(question))),
         ("difference", bool(CONTRAST.search(asked) and SIZE.search(asked))
@@ -399,6 +407,7 @@ def read(
         disease_class=disease_class,
         conversion=conversion,
         counts=counts,
+        group_counts=group_counts,
         reported_percent=extract.percent_in(question),
         figures=tuple(t.value for t in numbers_in(question)),
         margin=extract.margin_in(question),

@@ -51,6 +51,7 @@ class Route:
     disease_class: str | None = None  # a biopsy-style class ("class IV"), when the profile has one
     conversion: tuple[float, str, str] | None = None  # (value, from unit, to unit)
     counts: tuple[int, int] | None = None  # "93 of 124": events and total to check
+    group_counts: tuple[tuple[int, int], ...] = ()  # every count given ("88/156 vs 83/154")
     reported_percent: str | None = None  # a percentage the question states, as written
     figures: tuple[float, ...] = ()  # every number the question states, by value
     margin: float | None = None  # a non-inferiority margin the question states

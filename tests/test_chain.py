@@ -78,9 +78,24 @@ def test_studies_are_compared_side_by_side_not_pooled(bot: EvidenceAssistant) ->
     assert len(answer.citations) >= len(answer.tool_calls)
 
 
+def test_two_groups_counts_given_are_compared_with_their_intervals(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("88/156 with MMF vs 83/154 with cyclophosphamide: risk difference, 95% CI?")
+    call = answer.tool_calls[0]
+    assert call.name == "compare_arms"
+    assert (call.inputs["events_a"], call.inputs["total_a"]) == (88, 156)
+    assert (call.inputs["label_a"], call.inputs["label_b"]) == ("MMF", "IVCY")
+    assert "−8.5 to +13.4" in answer.answer  # Newcombe, by the notes' formula
+    _numbers_everywhere_grounded(answer)
+
+
 @pytest.mark.parametrize(
     "question",
-    ["Does 130 of 124 give 75%?", "Does 5 of 0 give 75%?", "Convert -3 mg/dL to µmol/L"],
+    [
+        "Does 130 of 124 give 75%?",
+        "Does 5 of 0 give 75%?",
+        "Convert -3 mg/dL to µmol/L",
+        "Compare 30/20 with 5/40: risk difference?",
+    ],
 )
 def test_impossible_inputs_get_a_clear_message(bot: EvidenceAssistant, question: str) -> None:
     answer = bot.ask(question)

@@ -363,3 +363,12 @@ def test_a_baseline_given_in_an_earlier_turn_holds_for_the_same_patient() -> Non
     assert creatinine is not None and (creatinine.value, creatinine.baseline) == (98, 95)
     other = route("Another patient: proteinuria 1.9 g/day. Partial?", history, BUNDLED)
     assert other.patient.get("proteinuria").baseline is None  # type: ignore[union-attr]
+
+
+def test_two_groups_counts_set_against_each_other_are_compared() -> None:
+    question = "Trial X: 88/156 with drug A vs 83/154 with drug B, risk difference?"
+    routed = route(question, None, GENERIC)
+    assert routed.tasks[:1] == ("compare",) and routed.intent == "computation"
+    assert routed.group_counts == ((88, 156), (83, 154))
+    one = route("Does 93 of 124 give 75%?", None, GENERIC)
+    assert "compare" not in one.tasks and one.tasks[:1] == ("rate",)
