@@ -72,7 +72,7 @@ ANALYTES: dict[str, Analyte] = {
             "prot",
         ),
         units=("g/24h", "g/day", "mg/24h", "mg/day", "g/g", "mg/mg", "mg/g", "mg/mmol"),
-        cased=("uPCR", "UPr"),
+        cased=("uPCR", "UPr", "UP"),  # "24h UP 0.3 g": urine protein, not the word "up"
     ),
     "albumin": Analyte(
         names=("serum albumin", "plasma albumin", "albumin", "alb", "s-alb"),
@@ -152,7 +152,8 @@ WORD_CHANGES: dict[str, float] = {
     r"cut)\s+(?:by\s+)?(?:a\s+|one\s+)?half|by\s+half": -50.0,
 }
 STATES: dict[str, str] = {
-    "stable": r"stable|unchanged|steady|no\s+change|not\s+changed|flat|same\s+as\s+(?:at\s+)?"
+    "stable": r"stable|unchanged|steady|no\s+change|not\s+changed|flat|(?:about\s+)?the\s+same|"
+    r"same\s+as\s+(?:at\s+)?"
     r"baseline|unchanged\s+from\s+baseline",
     "normal": r"(?:within|in)\s+(?:the\s+)?normal\s+(?:range|limits)|normal\s+range|"
     r"\bwnl\b|normal",
@@ -297,6 +298,10 @@ _CHANGE_AHEAD = re.compile(
     re.IGNORECASE,
 )
 _BARE_G = re.compile(r"\s*g(?![\w/])", re.IGNORECASE)
+_BARE_MG = re.compile(r"\s*mg(?![\w/])", re.IGNORECASE)
+# A timed urine collection named before a bare "mg" amount: milligrams per 24 h of protein
+# (a bare "mg" elsewhere may be a drug dose: "on prednisone 60 mg").
+_COLLECTION = re.compile(r"\b24\b|urin", re.IGNORECASE)
 _FOREIGN_UNIT = re.compile(
     r"\s*(?:mg|kg|mcg|[µμu]g|ml|mmhg|mmol|meq|iu|u/l|bpm|cm|mm|kg/m2|x\s*10|years?|yrs?|yo\b|"
     r"y\.o|y\b|-?\s*year)",
@@ -315,7 +320,7 @@ _TIME_BEFORE = re.compile(r"\b(?:weeks?|wks?|months?|mos?|days?|visit|years?|w|m
 # ("Baseline: ...", "At baseline, ...", "Before starting treatment: ...", "Pre-treatment - ...").
 _BASELINE_LABEL = re.compile(
     r"^\W*(?:at\s+)?(?:baseline|pre-?treatment|pre-?tx|at\s+(?:diagnosis|biopsy|presentation)|"
-    r"before\s+(?:starting|treatment|therapy|induction)|initially)[^:,\d]{0,30}?\s*[:,–-]",
+    r"before\s+(?:starting|treatment|therapy|induction)|initially)[^:,\d]{0,60}?\s*[:,–-]",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[.?!]+(?=\s|$)|\n+")
@@ -457,6 +462,9 @@ def _numbers(part: str, analyte: str) -> tuple[list[_Num], list[tuple[float, int
         end = match.end() + (unit_match.end() if unit_match else 0)
         if unit is None and analyte == "proteinuria" and _BARE_G.match(after):
             unit, end = BARE_GRAMS, match.end() + _BARE_G.match(after).end()  # type: ignore[union-attr]
+        bare_mg = _BARE_MG.match(after) if unit is None and analyte == "proteinuria" else None
+        if bare_mg and _COLLECTION.search(part[: match.start()]):
+            unit, end = "mg/24h", match.end() + bare_mg.end()  # "24 h urine protein 420 mg"
         if unit is None and _is_time(part, match):
             continue
         foreign = unit is None and bool(_FOREIGN_UNIT.match(after))

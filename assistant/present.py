@@ -257,6 +257,18 @@ def _reported(call: Mapping[str, Any]) -> tuple[str, str]:
     return f"{arms}: difference {signed(diff, _decimals(diff))} points{ci}, as reported", ""
 
 
+def _remission(call: Mapping[str, Any]) -> tuple[str, str]:
+    """A patient check: every criteria set's verdict with its reasons (up to the first
+    sentence end outside brackets), then how the values were read."""
+    text = str(call.get("text") or "").strip()
+    depth = 0
+    for at, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and text.startswith(". ", at):
+            return text[: at + 1], text[at + 2 :].strip()
+    return text, ""
+
+
 def _split_text(call: Mapping[str, Any]) -> tuple[str, str]:
     """A tool's own sentence: its verdict (up to the first ": " or sentence end) first."""
     text = str(call.get("text") or "").strip()
@@ -299,6 +311,7 @@ def _dose(call: Mapping[str, Any]) -> tuple[str, str]:
 
 
 _WORDED = {
+    "remission_check": _remission,
     "trial_eligibility": _eligibility,
     "dose_schedule": _dose,
     "compare_arms": _comparison,

@@ -360,6 +360,12 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
       "creatinine": (None, None, 95.0, U, None, None)}, ()),
     ("At baseline, creatinine 80; now 110", {"creatinine": (110.0, None, 80.0, None, None, None)},
      ()),
+    ("24 h urine protein 420 mg, creat the same",
+     {"proteinuria": (420.0, "mg/24h", None, None, None, None),
+      "creatinine": (None, None, None, None, None, "stable")}, ()),
+    ("24h UP 0.3 g (was 4.2)", {"proteinuria": (0.3, G24, 4.2, G24, None, None)}, ()),
+    ("proteinuria 3 g/day, on prednisone 60 mg",
+     {"proteinuria": (3.0, GDAY, None, None, None, None)}, ()),
 ]  # fmt: skip
 
 

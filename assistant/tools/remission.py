@@ -13,6 +13,7 @@ input is "missing" and the result names the inputs needed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -442,6 +443,11 @@ def _classify(complete: list[Check], partial: list[Check]) -> dict[str, Any]:
     }
 
 
+def _bare(reason: str) -> str:
+    """A reason without its approximation remark (the check's notes say it once)."""
+    return re.sub(r" \((?:approximation|baseline measured differently)[^)]*\)", "", reason)
+
+
 def _needs(checks: list[Check]) -> list[str]:
     return list(dict.fromkeys(name for c in checks for name in c.needs))
 
@@ -451,11 +457,25 @@ def _fails(checks: list[Check]) -> bool:
 
 
 def _verdict(result: dict[str, Any]) -> str:
+    """The category with the criteria that decided it, in words ("partial response (not
+    complete: 1.6 g/day is not below 0.5; proteinuria fell 62% from baseline ...)")."""
     category = result["category"]
+    complete = [c | {"reason": _bare(c["reason"])} for c in result["complete_criteria"]]
+    partial = [c | {"reason": _bare(c["reason"])} for c in result["partial_criteria"]]
+    ruled_out = [c["reason"] for c in complete if c["status"] == "fail"]
+    not_complete = [f"not complete: {', '.join(ruled_out)}"] if ruled_out else []
     if category == "insufficient data":
         needs = ", ".join(NEEDS.get(n, n.replace("_", " ")) for n in result["needed_inputs"])
-        return f"insufficient data (needs {needs})"
-    return "no response" if category == "no response" else f"{category} response"
+        return f"insufficient data ({'; '.join([*not_complete, f'needs {needs}'])})"
+    if category == "complete":
+        why = [c["reason"] for c in complete]
+    elif category == "partial":
+        why = [*not_complete, *(c["reason"] for c in partial)]
+    else:
+        failed = [c["reason"] for c in partial if c["status"] == "fail"]
+        why = [*not_complete, f"not partial: {', '.join(failed)}"]
+    label = "no response" if category == "no response" else f"{category} response"
+    return f"{label} ({'; '.join(why)})"
 
 
 # --------------------------------------------------------------------------- display
