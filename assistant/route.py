@@ -15,7 +15,8 @@ from .support import STOPWORDS
 
 _FOLLOW_UP = re.compile(
     r"^\s*(and|what about|how about|and what about|same for|and for|and in|and with|in the|for the|"
-    r"what of|and the|and its|versus|vs\.?|compared with)\b",
+    r"what of|and the|and its|versus|vs\.?|compared with|(?:the\s+)?same\s+(?:question|thing)|"
+    r"ok(?:ay)?,?\s+and)\b",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -148,7 +149,7 @@ def _fields(reading: Reading) -> dict[str, Any]:
 
 _ANAPHORA = re.compile(
     r"^\s*(?:so|then|ok(?:ay)?|and|what\s+if|if)\b|\binstead\b|"
-    r"\b(?:them|those|these|both arms|the two arms|the other arm|"
+    r"\b(?:them|those|these|its|both arms|the two arms|the other arm|"
     r"that trial|that study|this trial|same trial|same study)\b",
     re.IGNORECASE,
 )
@@ -194,13 +195,44 @@ def _previous_user_question(
 def _merge(
     previous: str, follow_up: str, new_arms: tuple[str, ...], vocabulary: ArmVocabulary
 ) -> str:
-    """ "What was the CR rate with drug A?" + "and with drug B?" -> swap the arm."""
+    """ "What was the CR rate with drug A?" + "and with drug B?" -> swap the arm. What the
+    follow-up names replaces the same kind of thing in the earlier question: its arms, and
+    its time point ("... at week 52?" + "what about after 3 years?")."""
+    if _TIME_POINT.search(follow_up):
+        previous = " ".join(_TIME_POINT.sub(" ", previous).split())
     old_arms = vocabulary.in_text(previous)
     if new_arms and old_arms:
         merged = previous
         for arm in old_arms:
             pattern = vocabulary.pattern(arm)
-            if pattern is not None:
-                merged = pattern.sub(new_arms[0], merged)
+            if pattern is not None and arm not in new_arms:
+                # one arm named: it takes the old arms' place; several: they restate them
+                merged = pattern.sub(new_arms[0] if len(new_arms) == 1 else " ", merged)
+        if len(new_arms) > 1 or _own_words(follow_up, new_arms, vocabulary):
+            return f"{follow_up} {merged}"
         return merged
     return f"{follow_up} {previous}"  # what is asked now first, then what it refers to
+
+
+# A time point: "at week 52", "after 3 years", "6 months", "wk 24".
+_TIME_POINT = re.compile(
+    r"\b(?:at|after|by|over)?\s*(?:weeks?|wks?|months?|mos?|years?|yrs?|days?)\s*\d+\b|"
+    r"\b(?:at|after|by|over)?\s*\d+[\s-]*(?:weeks?|wks?|months?|mos?|years?|yrs?|days?)\b",
+    re.I,
+)
+# Words of a follow-up that only continue the conversation.
+_CONTINUING = frozenset(
+    {"and", "what", "about", "how", "with", "for", "ok", "okay", "same", "group", "groups", "arm",
+     "arms", "side", "patients", "one", "other", "the", "on", "in", "at", "of", "to", "an", "then",
+     "so", "is", "was", "it"}
+)  # fmt: skip
+
+
+def _own_words(follow_up: str, arms: tuple[str, ...], vocabulary: ArmVocabulary) -> bool:
+    """The follow-up says more than which arm: a study, an outcome, a time point."""
+    remainder = follow_up.lower()
+    for arm in arms:
+        pattern = vocabulary.pattern(arm)
+        remainder = pattern.sub(" ", remainder) if pattern else remainder
+    words = [w for w in _WORD.findall(remainder) if w not in STOPWORDS]
+    return any(w not in _CONTINUING for w in words)

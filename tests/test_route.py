@@ -372,3 +372,21 @@ def test_two_groups_counts_set_against_each_other_are_compared() -> None:
     assert routed.group_counts == ((88, 156), (83, 154))
     one = route("Does 93 of 124 give 75%?", None, GENERIC)
     assert "compare" not in one.tasks and one.tasks[:1] == ("rate",)
+
+
+def test_a_follow_up_replaces_the_time_point_it_names() -> None:
+    history = turns(("Complete response with voclosporin at week 52?", "40.8% [1]"))
+    routed = route("What about after 3 years?", history, BUNDLED)
+    assert "week 52" not in routed.query and "3 years" in routed.query
+
+
+def test_the_same_question_for_another_pair_of_arms_restates_them() -> None:
+    history = turns(("Overall response at 24 weeks, multitarget vs IVCY?", "83.5% vs 63.0% [1]"))
+    routed = route("Same question for tacrolimus vs IVCY.", history, BUNDLED)
+    assert routed.follow_up_of is not None
+    assert "multitarget" not in routed.query.lower() and set(routed.arms) == {"tacrolimus", "IVCY"}
+
+
+def test_its_points_back_to_the_earlier_subject() -> None:
+    history = turns(("Tell me about the Miyasaka trial of tacrolimus.", "…"))
+    assert route("what were its adverse event rates?", history, BUNDLED).follow_up_of
