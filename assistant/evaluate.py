@@ -64,14 +64,14 @@ DEFAULT_REPORT_DIR = Path("eval-report")
 # tuned on; `test_questions.jsonl` is the frozen test split, written before the evidence-model
 # change of issue 11 and never tuned on. Each has its own floors, set at what was measured on
 # 2026-12-01 after the question-derived rules were deleted (the dev split passed 91.4% with
-# them); floors only go up for a given set. On 2026-12-05 the dev split grew from 116 to 204
-# questions: 88 written anew in clinicians' shorthand by someone who never read the test
-# split (they passed 54.5% before that session's changes, like the test split's 53.6%), so
+# them); floors only go up for a given set. On 2026-12-05 the dev split grew from 116 to 284
+# questions in two batches (88, then 80) written anew by writers who never read the test split
+# (each batch passed about what the test split passed before the changes it then guided), so
 # the dev floor was set again from the larger set. The target for both is issue 11's 95%.
 TARGET_PASS_RATE = 0.95
 # Floors one question below the measured rates (scores near ties can differ between processes).
-MIN_PASS_RATE = {"dev": 0.81, "test": 0.60}  # measured: 81.9% (167/204), 60.9% (67/110)
-MIN_REFUSAL_ACCURACY = {"dev": 0.89, "test": 0.9}  # measured: 92.1% (35/38), 96.2% (25/26)
+MIN_PASS_RATE = {"dev": 0.77, "test": 0.60}  # measured: 77.8% (221/284), 60.9% (67/110)
+MIN_REFUSAL_ACCURACY = {"dev": 0.89, "test": 0.9}  # measured: 92.4%, 96.2% (25/26)
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
