@@ -304,10 +304,22 @@ def _dose(call: Mapping[str, Any]) -> tuple[str, str]:
     weight = f"Weight {num(out.get('weight_kg'))} kg: " if out.get("weight_kg") else ""
     drug = str(out.get("drug") or "oral dose")
     cap = ""
+    product = _dose_product(out)
     if out.get("cap_applied") and out.get("max_mg_per_day") is not None:
         cap = f" (the {num(out['max_mg_per_day'])} mg/d maximum applied)"
+    elif product and _number(out.get("computed_dose_mg_per_day")) != _number(start):
+        cap = f" ({product}, rounded)"
     head = f"{weight}{drug} {num(start)} mg/d for the first {num(weeks)} weeks{cap}"
     return head, str(call.get("text") or "")
+
+
+def _dose_product(out: Mapping[str, Any]) -> str:
+    """ "0.8 mg/kg/day × 52 kg = 41.6 mg/d": the arithmetic behind a weight-based dose."""
+    per_kg, weight = out.get("mg_per_kg_per_day"), out.get("weight_kg")
+    computed = out.get("computed_dose_mg_per_day")
+    if None in (_number(per_kg), _number(weight), _number(computed)):
+        return ""
+    return f"{num(per_kg)} mg/kg/day × {num(weight)} kg = {num(computed)} mg/d"
 
 
 _WORDED = {

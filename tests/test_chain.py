@@ -44,6 +44,13 @@ def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     assert "45 mg/d" in answer.answer and "56" not in answer.answer
 
 
+def test_a_rounded_dose_shows_the_arithmetic_behind_it(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("What starting prednisone dose for a 48 kg patient under the trial protocol?")
+    first_line = answer.answer.splitlines()[0]
+    assert "38 mg/d" in first_line and "0.8 mg/kg/day × 48 kg = 38.4 mg/d, rounded" in first_line
+    _numbers_everywhere_grounded(answer)
+
+
 def test_a_follow_up_reuses_the_previous_tool(bot: EvidenceAssistant) -> None:
     history = [
         {"role": "user", "content": "Starting prednisone dose for a 70 kg patient?"},
