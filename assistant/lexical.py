@@ -55,6 +55,30 @@ DRUG_NAME_ENDINGS = tuple(
 MIN_DRUG_NAME = 8  # letters: shorter words with these endings are English ("april", "caine")
 
 
+# Endings of the Greek and Latin word-forming elements that name diseases, findings and
+# procedures in any field of medicine ("-itis" inflammation, "-osis" condition, "-emia" in the
+# blood, "-oma" tumour, "-pathy" disease, "-ectomy" removal, "-uria" in the urine, ...).
+DISEASE_NAME_ENDINGS = tuple(
+    """itis itides osis oses iasis emia aemia oma omas pathy pathies plasia trophy algia ectomy
+    ectomies otomy ostomy plasty scopy uria penia megaly lysis cardia rrhea rrhoea phylaxis
+    plegia""".split()  # noqa: SIM905
+)
+MIN_DISEASE_NAME = 6  # letters: "coma", "soma" and "aroma" are too short to tell
+# Endings of nouns naming a person by role or trade ("pharmacist", "clinician"): who asks, not
+# what the question is about.
+ROLE_ENDINGS = ("ist", "ists", "ian", "ians")
+
+
+def disease_like(word: str) -> bool:
+    """The word has the form of a disease, finding or procedure name (DISEASE_NAME_ENDINGS)."""
+    return len(word) >= MIN_DISEASE_NAME and word.lower().endswith(DISEASE_NAME_ENDINGS)
+
+
+def role_noun(word: str) -> bool:
+    """The word names a person by role ("pharmacist", "nephrologist", "clinician")."""
+    return len(word) >= MIN_DISEASE_NAME and word.lower().endswith(ROLE_ENDINGS)
+
+
 def drug_like(word: str) -> bool:
     """The word has the form of a drug's nonproprietary name (see DRUG_NAME_ENDINGS)."""
     return len(word) >= MIN_DRUG_NAME and word.lower().endswith(DRUG_NAME_ENDINGS)

@@ -300,7 +300,7 @@ _CHANGE_AHEAD = re.compile(
 _BARE_G = re.compile(r"\s*g(?![\w/])", re.IGNORECASE)
 _BARE_MG = re.compile(r"\s*mg(?![\w/])", re.IGNORECASE)
 # A timed urine collection named before a bare "mg" amount: milligrams per 24 h of protein
-# (a bare "mg" elsewhere may be a drug dose: "on prednisone 60 mg").
+# (a bare "mg" elsewhere may be a drug dose: "on aspirin 75 mg").
 _COLLECTION = re.compile(r"\b24\b|urin", re.IGNORECASE)
 _FOREIGN_UNIT = re.compile(
     r"\s*(?:mg|kg|mcg|[µμu]g|ml|mmhg|mmol|meq|iu|u/l|bpm|cm|mm|kg/m2|x\s*10|years?|yrs?|yo\b|"

@@ -26,7 +26,7 @@ from .intent import (
     RetrievalCues,
     retrieval_cues,
 )
-from .lexical import bm25_tokens, drug_like
+from .lexical import bm25_tokens, disease_like, drug_like, role_noun
 from .measurements import PATIENT_VALUE_WORDS
 from .support import STOPWORDS
 from .types import Passage
@@ -35,8 +35,16 @@ if TYPE_CHECKING:
     from .route import Route
 
 MEDICAL_REFERENCES = ["disease", "drug", "medical treatment", "symptom"]
+# Everyday fields a word may be closer to instead ("ballpark" is nearer "amount" and "estimate"
+# than "drug"; "weather" is weather): a word reads as medical only when it is closer to the
+# medical references than to all of these.
+EVERYDAY_REFERENCES = [
+    "sport", "money", "weather", "food", "place", "amount", "time", "person", "language",
+    "work", "estimate",
+]  # fmt: skip
 TRAITS_CACHE = 20_000  # passages (or documents) whose ranking traits are kept per index state
 MEDICAL_WORD = 0.32  # similarity to "disease / drug / treatment / symptom" for a medical word
+MEDICAL_MARGIN = 0.05  # ... and how much closer to those than to any everyday reference
 RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a medical word is specialist
 SPECIALIST_ZIPF = 3.0  # below this (about one use per million words) any word is specialist
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
@@ -164,8 +172,9 @@ class HybridSearch:
         self.synonyms = {**GENERAL_SYNONYMS, **(synonyms or {})}
         self.not_study_names = GENERAL_ACRONYMS | {w.upper() for w in not_study_names}
         self._names = StudyNames({})
-        self._medical: dict[str, float] = {}
+        self._medical: dict[str, tuple[float, float]] = {}
         self._medical_refs: Any = None
+        self._everyday_refs: Any = None
         self._names_for: object = None
         self._primary_for: object = None
         self._primary_vocabulary: set[str] = set()
@@ -238,6 +247,7 @@ class HybridSearch:
             frozenset(self.synonyms),
             # A study or an intervention the evidence base names (its profile's arms).
             anchored=bool(named) or bool(route is not None and route.arms),
+            names_medical=self.names_medical,
         )
         anchors = self.anchors(query, terms, hits[0].document_id) if terms and hits else ()
         # An open question for a figure ("what dose of X?"; "is half the dose enough?" asks
@@ -258,7 +268,7 @@ class HybridSearch:
         )
 
     def _study_swapped(self, route: Route, query: str) -> str:
-        """A follow-up naming a study ("and in REGENCY?") is about that study: the earlier
+        """A follow-up naming a study ("and in STUDY-2?") is about that study: the earlier
         question's study names leave the query, its other words stay."""
         names = self._study_names()
         treatments = _intervention_words(route)
@@ -399,11 +409,24 @@ class HybridSearch:
 
     def medical_score(self, word: str) -> float:
         """How medical a word reads (max cosine to a few medical reference words), cached."""
+        return self._closeness(word)[0]
+
+    def names_medical(self, word: str) -> bool:
+        """The word reads as medical and is clearly closer to the medical references than to
+        every everyday one (what a word the corpus lacks must be to take a question out)."""
+        medical, everyday = self._closeness(word)
+        return medical >= MEDICAL_WORD and medical - everyday >= MEDICAL_MARGIN
+
+    def _closeness(self, word: str) -> tuple[float, float]:
+        """(max cosine to the medical references, max cosine to the everyday ones), cached."""
         if word not in self._medical:
             if self._medical_refs is None:
                 self._medical_refs = self.index.embedder.embed(MEDICAL_REFERENCES)
+                self._everyday_refs = self.index.embedder.embed(EVERYDAY_REFERENCES)
             vector = self.index.embedder.embed([word])[0]
-            self._medical[word] = float((self._medical_refs @ vector).max())
+            medical = float((self._medical_refs @ vector).max())
+            everyday = float((self._everyday_refs @ vector).max())
+            self._medical[word] = (medical, everyday)
         return self._medical[word]
 
     def keyword_search(self, query: str, k: int) -> list[Passage]:
@@ -679,6 +702,7 @@ def foreign_terms(
     medical: Callable[[str], float],
     synonyms: frozenset[str] = frozenset(GENERAL_SYNONYMS),
     anchored: bool = False,
+    names_medical: Callable[[str], bool] | None = None,
 ) -> tuple[str, ...]:
     """Specialist words that appear nowhere in the corpus, such as "psoriasis" or "metformin":
     a sign the question is about something the evidence base does not cover, even when the
@@ -701,9 +725,21 @@ def foreign_terms(
         # A drug name's INN ending says so even when the embedding does not ("abatacept").
         return drug_like(word) or medical(word) >= MEDICAL_WORD
 
+    def names_entity(word: str) -> bool:
+        # What a word the corpus lacks must be to take the question out: a drug's or a
+        # disease's word form, or clearly nearer medicine than everyday life in the embedding
+        # ("ballpark" is not); a person's role ("pharmacist") is who asks, not what is asked.
+        if role_noun(word):
+            return False
+        if drug_like(word) or disease_like(word):
+            return True
+        return names_medical(word) if names_medical else medical(word) >= MEDICAL_WORD
+
     def specialist(word: str) -> bool:
         rarity = zipf_frequency(word, "en")
-        return rarity < SPECIALIST_ZIPF or (rarity < RARE_WORD_ZIPF and reads_medical(word))
+        if role_noun(word):
+            return False
+        return rarity < SPECIALIST_ZIPF or (rarity < RARE_WORD_ZIPF and names_entity(word))
 
     medical_words = any(reads_medical(w) for w in words if w not in STOPWORDS)
     if not (anchored or medical_words):
@@ -713,7 +749,7 @@ def foreign_terms(
         # It names something the evidence base holds (a study, or a drug or disease name it
         # uses): another word counts only if it reads as medical ("titrated" does not).
         return tuple(
-            w for w in unknown if zipf_frequency(w, "en") < RARE_WORD_ZIPF and reads_medical(w)
+            w for w in unknown if zipf_frequency(w, "en") < RARE_WORD_ZIPF and names_entity(w)
         )
     return tuple(w for w in unknown if specialist(w))
 

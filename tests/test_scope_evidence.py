@@ -16,7 +16,7 @@ import pytest
 from assistant import EvidenceAssistant, Settings
 from assistant.embeddings import TextEmbedder
 from assistant.index import EvidenceIndex
-from assistant.lexical import drug_like
+from assistant.lexical import disease_like, drug_like, role_noun
 from assistant.retrieve import PassageTraits, _clipped, _compound, _derived, unknown_words
 from assistant.types import Passage
 
@@ -317,3 +317,34 @@ def test_words_giving_a_patients_values_are_not_topics() -> None:
     question = "Creat steady, alb 3.2, proteinuria halved: response?"
     assert unknown_words(question, vocabulary) == ()
     assert unknown_words("Is hepcidin steady?", vocabulary) == ("hepcidin",)
+
+
+@pytest.mark.parametrize(
+    ("word", "disease", "role"),
+    [
+        ("vasculitis", True, False),
+        ("nephropathy", True, False),
+        ("cholecystectomy", True, False),
+        ("aroma", False, False),  # too short to tell
+        ("pharmacist", False, True),
+        ("nephrologist", False, True),
+        ("ballpark", False, False),
+    ],
+)
+def test_word_forms_of_diseases_and_of_roles(word: str, disease: bool, role: bool) -> None:
+    assert (disease_like(word), role_noun(word)) == (disease, role)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Pharmacist asking: what paracetamol dose was used after knee replacement?",
+        "Ballpark figure: what paracetamol dose was used after knee replacement?",
+    ],
+)
+def test_who_asks_and_idioms_do_not_take_a_question_out_of_scope(
+    small: EvidenceAssistant, question: str
+) -> None:
+    answer = small.ask(question)
+    assert answer.status == "answered", answer.answer
+    assert answer.citations[0].document == "analgesia2022"
