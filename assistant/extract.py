@@ -204,6 +204,10 @@ def isn_class(text: str, classification: tuple[str, ...] = ()) -> str | None:
         r"((?:III|IV|V|II|VI|I|[1-6])(?:\s*(?:\+|/|and|with)\s*(?:III|IV|V|[3-5]))?)\b",
         text,
         re.IGNORECASE,
+    ) or re.search(  # a biopsy's class without the word: "biopsy III+V", "bx: IV" (numerals)
+        r"()\b(?:biopsy|bx)\b[:\s]+((?-i:III|IV|V|II|VI)(?:\s*(?:\+|/)\s*(?-i:III|IV|V))?)\b",
+        text,
+        re.IGNORECASE,
     )
     if not match:
         return None

@@ -289,8 +289,8 @@ def unit_key(written: str) -> str | None:
     return _unit_key(match) if match else None
 
 
-_FIGURE_AHEAD = re.compile(
-    r"(?<![\w.])\d+(?:\.\d+)?\s*(?P<unit>" + UNIT_PATTERN + r"|g)\s+$", re.IGNORECASE
+_FIGURE_AHEAD = re.compile(  # "2 g prot", "1.2 g/24h of proteinuria"
+    r"(?<![\w.])\d+(?:\.\d+)?\s*(?P<unit>" + UNIT_PATTERN + r"|g)\s+(?:of\s+)?$", re.IGNORECASE
 )
 _CHANGE_AHEAD = re.compile(
     r"(?<![\w.])(?:an?\s+)?\d+(?:\.\d+)?\s*(?:%|percent|per\s*cent)\s+(?:rise|increase|fall|drop|"

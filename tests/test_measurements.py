@@ -366,6 +366,7 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     ("24h UP 0.3 g (was 4.2)", {"proteinuria": (0.3, G24, 4.2, G24, None, None)}, ()),
     ("proteinuria 3 g/day, on prednisone 60 mg",
      {"proteinuria": (3.0, GDAY, None, None, None, None)}, ()),
+    ("only 1.2 g/24h of proteinuria", {"proteinuria": (1.2, G24, None, None, None, None)}, ()),
 ]  # fmt: skip
 
 

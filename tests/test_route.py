@@ -390,3 +390,17 @@ def test_the_same_question_for_another_pair_of_arms_restates_them() -> None:
 def test_its_points_back_to_the_earlier_subject() -> None:
     history = turns(("Tell me about the Miyasaka trial of tacrolimus.", "…"))
     assert route("what were its adverse event rates?", history, BUNDLED).follow_up_of
+
+
+@pytest.mark.parametrize(
+    ("note", "written"),
+    [
+        ("biopsy III+V", "III+V"),  # a biopsy's class without the word "class"
+        ("bx: IV", "IV"),
+        ("biopsy in 2020 showed class V", "V"),
+        ("NYHA class III", None),  # another classification's class
+    ],
+)
+def test_a_biopsy_class_as_notes_write_it(note: str, written: str | None) -> None:
+    routed = route(f"34F, {note}, proteinuria 2 g/day. Eligible?", None, BUNDLED)
+    assert routed.disease_class == written
