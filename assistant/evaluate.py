@@ -78,6 +78,10 @@ MAX_UNGROUNDED_NUMBERS = 0
 MIN_CITATION_PRECISION = {"dev": 0.44, "test": 0.31}  # measured: 0.453, 0.332
 MIN_SUPPORT_RATE = 0.95
 TEST_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "test_questions.jsonl"
+# A second frozen split, written on 2026-12-05 by a writer who read neither the code nor any
+# other question; never tuned on (60 questions, ids tf60+, rf60+, ...). Same floors as the test
+# split.
+TEST_QUESTIONS_2 = PROJECT_ROOT / "tests" / "eval" / "test_questions_2.jsonl"
 
 
 def split_of(path: str | Path) -> str:
