@@ -359,9 +359,7 @@ def read(
     if spec and spec.classes:
         disease_class = _either(extract.isn_class, question, query, spec.classes.words)
     protocol = profile.protocols[0] if profile.protocols else None
-    names_drug = protocol is not None and any(
-        re.search(rf"\b{re.escape(w)}\b", both, re.I) for w in protocol.applies_to
-    )
+    names_drug = protocol is not None and _names_any(both, protocol.applies_to)
     conversion = extract.conversion(question)
     counts = extract.counts_in(question)
     group_counts = extract.all_counts(question)
@@ -458,6 +456,21 @@ def _intent(
     if VERSUS.search(rest) or (len(arms) >= 2 and rest == query):
         return "comparison"
     return "fact"
+
+
+MIN_CLIPPED_NAME = 4  # letters of a clipped drug name ("pred", "cyclo", "tacro")
+
+
+def _names_any(text: str, names: tuple[str, ...]) -> bool:
+    """The text names one of `names`, in full or clipped as clinical notes clip drug names
+    ("pred" for prednisone: a word of four letters or more that begins the name)."""
+    lowered = [n.lower() for n in names]
+    if any(re.search(rf"\b{re.escape(n)}\b", text, re.I) for n in lowered):
+        return True
+    words = re.findall(r"[a-z]+", text.lower())
+    return any(
+        len(w) >= MIN_CLIPPED_NAME and n.startswith(w) and n != w for w in words for n in lowered
+    )
 
 
 def patient_values(question: str, query: str, earlier: str | None = None) -> PatientValues:

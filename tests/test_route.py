@@ -404,3 +404,16 @@ def test_its_points_back_to_the_earlier_subject() -> None:
 def test_a_biopsy_class_as_notes_write_it(note: str, written: str | None) -> None:
     routed = route(f"34F, {note}, proteinuria 2 g/day. Eligible?", None, BUNDLED)
     assert routed.disease_class == written
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Starting pred dose for a 70 kg patient?", True),  # "pred": prednisone, clipped
+        ("Starting prednisone dose for a 70 kg patient?", True),
+        ("Starting dose of rituximab for a 70 kg patient?", False),
+        ("Is the predicted dose right for 70 kg?", False),  # longer than the drug's beginning
+    ],
+)
+def test_the_protocol_drug_named_in_full_or_clipped(question: str, names: bool) -> None:
+    assert route(question, None, BUNDLED).names_protocol_drug is names
