@@ -74,14 +74,17 @@ ENTRY = re.compile(
 CONTRAST = re.compile(
     r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnnt\b|number needed|"
     r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
-    r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ",
+    r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ|"
+    r"\b(?:absolute|relative)\s+(?:risk\s+)?(?:increase|reduction|difference|risk|benefit)|"
+    r"percentage[- ]points?",
     re.I,
 )
 # ... and a size asked for, not only a direction ("how much", "by how", "points", "rate").
 SIZE = re.compile(
     r"how (?:much|many|large|big)|by how|percentage|points|difference|\bnnt\b|number needed|"
     r"\bci\b|confidence|odds|ratio|\brisk\b|non-?inferior|margin|compar|significan|"
-    r"one (?:extra|more|additional)|\bgain\b|\brates?\b",
+    r"one (?:extra|more|additional)|\bgain\b|\brates?\b|percentage[- ]points?|"
+    r"\b(?:absolute|relative)\s+(?:risk\s+)?(?:increase|reduction|difference|risk|benefit)",
     re.I,
 )
 # "Was it superior?": what the trial tested, answered from its text unless a margin is given.

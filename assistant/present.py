@@ -232,7 +232,12 @@ def _percentages(call: Mapping[str, Any]) -> tuple[str, str]:
     head = f"{a} vs {b}: difference {signed(diff, _decimals(diff))} points"
     rest = []
     if _number(out.get("ratio")) is not None:
-        rest.append(f"ratio {num(out['ratio'], 2)}")
+        relative = _number(out.get("relative_change_percent"))
+        change = ""
+        if relative:
+            kind = "reduction" if relative < 0 else "increase"
+            change = f" (relative {kind} {num(abs(relative))}%)"
+        rest.append(f"ratio {num(out['ratio'], 2)}{change}")
     if out.get("nnt"):
         rest.append(nnt_phrase(out))
     rest.append("no confidence interval without the counts")

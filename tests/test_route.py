@@ -417,3 +417,14 @@ def test_a_biopsy_class_as_notes_write_it(note: str, written: str | None) -> Non
 )
 def test_the_protocol_drug_named_in_full_or_clipped(question: str, names: bool) -> None:
     assert route(question, None, BUNDLED).names_protocol_drug is names
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Absolute increase in serious adverse events with tacrolimus, in percentage points?",
+        "What was the absolute risk reduction with tacrolimus versus IVCY?",
+    ],
+)
+def test_absolute_and_relative_risk_terms_ask_for_a_difference(question: str) -> None:
+    assert "difference" in route(question, None, BUNDLED).tasks

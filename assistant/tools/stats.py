@@ -306,6 +306,14 @@ def _altman(benefit: int | None, harm: int | None) -> str:
 # --------------------------------------------------------------------------- percentages only
 
 
+def _relative_words(relative: float) -> str:
+    """ "relative reduction 45.1%" / "relative increase 10.7%" / "no relative change"."""
+    if relative == 0:
+        return "no relative change"
+    kind = "reduction" if relative < 0 else "increase"
+    return f"relative {kind} {trimmed(abs(relative))}%"
+
+
 def difference_of_percentages(
     pct_a: float,
     pct_b: float,
@@ -328,6 +336,8 @@ def difference_of_percentages(
     decimals = max(1, *(-int(x.normalize().as_tuple().exponent) for x in (exact_a, exact_b)))
     diff = round_half_up(float(exact_a - exact_b), decimals)
     ratio = round_half_up(float(exact_a / exact_b), 2) if b > 0 else None
+    # The relative change of a against b: (a / b - 1) x 100, a relative reduction when negative.
+    relative = round_half_up(float((exact_a / exact_b - 1) * 100), 1) if b > 0 else None
     output = {
         "label_a": name_a,
         "label_b": name_b,
@@ -336,11 +346,16 @@ def difference_of_percentages(
         "difference_points": diff,
         "ratio": ratio,
         "ratio_unrounded": float(exact_a / exact_b) if b > 0 else None,
+        "relative_change_percent": relative,
         "confidence_interval": None,
         "note": "No confidence interval can be computed from percentages alone; counts needed.",
         **_nnt_of_points(exact_a - exact_b, higher_is_better),
     }
-    ratio_text = f"ratio {fixed(ratio, 2)}" if ratio is not None else "ratio undefined (0% in b)"
+    ratio_text = (
+        f"ratio {fixed(ratio, 2)} ({_relative_words(relative)})"
+        if ratio is not None and relative is not None
+        else "ratio undefined (0% in b)"
+    )
     nnt_text = f", NNT ({output['nnt_kind']}) {output['nnt']}" if output["nnt"] else ""
     text = (
         f"{name_a} {trimmed(a)}% vs {name_b} {trimmed(b)}%: difference "

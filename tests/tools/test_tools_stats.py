@@ -231,6 +231,15 @@ def test_difference_of_complete_remission_percentages() -> None:
     assert "13.3 percentage points" in call.text
 
 
+def test_the_relative_change_is_given_beside_the_ratio() -> None:
+    fewer = difference_of_percentages(8.9, 16.2, "a", "b", higher_is_better=False)
+    assert fewer.output["relative_change_percent"] == -45.1  # (8.9 / 16.2 - 1) x 100
+    assert "ratio 0.55 (relative reduction 45.1%)" in fewer.text
+    more = difference_of_percentages(49.6, 36.3, "a", "b")
+    assert more.output["relative_change_percent"] == 36.6
+    assert "relative increase 36.6%" in more.text
+
+
 def test_difference_of_percentages_with_zero_reference() -> None:
     call = difference_of_percentages(10, 0, "a", "b")
     assert call.output["ratio"] is None
