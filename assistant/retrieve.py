@@ -193,8 +193,6 @@ class HybridSearch:
         `query` by the same rules (`intent.retrieval_cues`)."""
         # A Route built by hand has not been read (intent None): read its query here.
         cues = retrieval_cues(query) if route is None or route.intent is None else route.cues
-        if route is not None and route.follow_up_of is not None:
-            query = self._study_swapped(route, query)
         vector = self.index.embedder.embed([query])[0]
         dense = self.index.dense_search(vector, self.candidates)
         # A study named by its arms ("the A versus B trial") is matched by the study boosts;
@@ -266,19 +264,6 @@ class HybridSearch:
         return Retrieval(
             hits, best, terms, named, anchors, figureless, kinds, unknown, without_names
         )
-
-    def _study_swapped(self, route: Route, query: str) -> str:
-        """A follow-up naming a study ("and in STUDY-2?") is about that study: the earlier
-        question's study names leave the query, its other words stay."""
-        names = self._study_names()
-        treatments = _intervention_words(route)
-        # A study named by a treatment's name ("cyc") is the arm, not a study switch.
-        words = _WORDS.findall(route.question.lower())
-        now = names.named_in(" ".join(w for w in words if w not in treatments))
-        if not now or not (names.named_in(query) - now):
-            return query
-        earlier = names.without_names(route.follow_up_of or "", treatments)
-        return f"{route.question} {earlier}"
 
     def beside_names(
         self, query: str, interventions: frozenset[str] = frozenset()

@@ -192,6 +192,16 @@ def test_a_follow_up_two_turns_after_its_subject_keeps_it(bot: EvidenceAssistant
     assert "IVCY" in routed.query and "remission" in routed.query
 
 
+def test_a_follow_up_naming_another_study_is_answered_from_that_study(
+    bot: EvidenceAssistant,
+) -> None:
+    history = [{"role": "user", "content": "Serious infections on voclosporin in AURORA 1?"},
+               {"role": "assistant", "content": "10.1% versus 11.2% [1]"}]  # fmt: skip
+    answer = bot.ask("ok and with obinutuzumab in REGENCY?", history)
+    assert answer.citations[0].document == "furie2025", answer.answer
+    assert "10.1" not in answer.answer.split("**Evidence**")[0]
+
+
 def test_how_a_value_was_read_is_shown_beside_the_check(bot: EvidenceAssistant) -> None:
     """A note on the patient's values (here: a unit the question left out) is shown with the
     calculation it belongs to, not only when no calculation could run."""
