@@ -136,7 +136,7 @@ FIGURE = re.compile(
     r"\bdrop|\bdurations?\b|\bregimen|\bcounts?\b|\bnumbers?\b",
     re.IGNORECASE,
 )
-FigureKind = Literal["dose", "rate", "concentration", "age", "date", "duration"]
+FigureKind = Literal["dose", "rate", "concentration", "age", "date", "duration", "count"]
 # The kind of figure asked for, by the word that asks for it (retrieval knows how each looks).
 FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
     ("dose", re.compile(rf"\bdos(?:e|es|ing)\b|{DRUG_MG}", re.I)),  # an amount of drug
@@ -145,6 +145,7 @@ FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
     ("age", re.compile(r"\bage\b|\bold\b", re.I)),  # how old
     ("date", re.compile(r"\bwhen\b|\bdates?\b", re.I)),  # a point in time
     ("duration", re.compile(r"how long|duration", re.I)),  # a length of time
+    ("count", re.compile(r"\bhow many\b|\bnumber of\b", re.I)),  # a number of people or events
 )
 # Kinds whose asking words ask for nothing else ("dose", "rate", "how long"); "when" and "old"
 # also join clauses and describe things, so they do not show that a figure is wanted.

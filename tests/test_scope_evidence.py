@@ -236,6 +236,20 @@ def test_which_sentences_give_a_rate(sentence: str, gives_rate: bool) -> None:
     assert ("rate" in PassageTraits.of(passage).looks) is gives_rate
 
 
+@pytest.mark.parametrize(
+    ("sentence", "gives_count"),
+    [
+        ("Of 314 randomised, 157 (52.5%) received tacrolimus.", True),
+        ("Seven patients in each group withdrew.", False),  # spelled out, no "of the N"
+        ("Twelve of the 40 runners had shin pain.", True),
+        ("Follow-up lasted 24 weeks.", False),
+    ],
+)
+def test_which_sentences_give_a_count(sentence: str, gives_count: bool) -> None:
+    passage = Passage("d#s0", "d", sentence, 0, len(sentence), 0)
+    assert ("count" in PassageTraits.of(passage).looks) is gives_count
+
+
 @pytest.fixture(scope="module")
 def named(
     tmp_path_factory: pytest.TempPathFactory, embedder: TextEmbedder
