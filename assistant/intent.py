@@ -462,12 +462,12 @@ def _intent(
     return "fact"
 
 
-MIN_CLIPPED_NAME = 4  # letters of a clipped drug name ("pred", "cyclo", "tacro")
+MIN_CLIPPED_NAME = 4  # letters of a clipped drug name ("pred", "hydrocort")
 
 
 def _names_any(text: str, names: tuple[str, ...]) -> bool:
     """The text names one of `names`, in full or clipped as clinical notes clip drug names
-    ("pred" for prednisone: a word of four letters or more that begins the name)."""
+    ("hydrocort" for hydrocortisone: a word of four letters or more that begins the name)."""
     lowered = [n.lower() for n in names]
     if any(re.search(rf"\b{re.escape(n)}\b", text, re.I) for n in lowered):
         return True
