@@ -108,10 +108,12 @@ def _positional(clause: str, measure: str, arms: ArmVocabulary) -> list[ArmValue
 
 
 def _vs_pairs(sentence: str, vocabulary: ArmVocabulary) -> list[ArmValue]:
-    """ "lower with drug A than drug B (8.9% vs 16.2%)": arms in order named."""
+    """ "lower with drug A than drug B (8.9% vs 16.2%)": arms in order named. Not when
+    figures already stand beside the arms before the pair ("16.9% with A versus 7.6% with B,
+    and 11.0% versus 7.6% when ...": the later pair qualifies them)."""
     match = _VS_PAIR.search(sentence)
     arms = vocabulary.in_order(sentence[: match.start()]) if match else []
-    if not match or len(arms) != 2:
+    if not match or len(arms) != 2 or _PERCENT.search(sentence[: match.start()]):
         return []
     measure = measure_of(sentence) or "other"
     return [

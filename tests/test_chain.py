@@ -135,6 +135,13 @@ def test_arm_figures_are_paired_as_written(bot: EvidenceAssistant) -> None:
         bot.profile.arms,
     )
     assert [(v.arm, v.figure) for v in values] == [("tacrolimus", "-8.6"), ("IVCY", "-6.4")]
+    # A later unlabelled pair qualifies the labelled figures; it does not replace them.
+    qualified = arm_values(
+        "Infections occurred in 16.9% with tacrolimus versus 7.6% with IVCY, and in 11.0% "
+        "versus 7.6% when one cause was excluded.",
+        bot.profile.arms,
+    )
+    assert [(v.arm, v.figure) for v in qualified][:2] == [("tacrolimus", "16.9%"), ("IVCY", "7.6%")]
     assert conversion("Convert 260 µmol/L into mg/dL") == (260.0, "umol/L", "mg/dL")
 
 
