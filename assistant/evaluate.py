@@ -70,7 +70,7 @@ DEFAULT_REPORT_DIR = Path("eval-report")
 # the dev floor was set again from the larger set. The target for both is issue 11's 95%.
 TARGET_PASS_RATE = 0.95
 # Floors one question below the measured rates (scores near ties can differ between processes).
-MIN_PASS_RATE = {"dev": 0.79, "test": 0.61}  # measured: 80.3% (228/284), 61.8% (68/110)
+MIN_PASS_RATE = {"dev": 0.79, "test": 0.61}  # measured: 80.3% (228/284), 62.7% (69/110)
 MIN_REFUSAL_ACCURACY = {"dev": 0.89, "test": 0.9}  # measured: 92.4%, 96.2% (25/26)
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
