@@ -573,7 +573,7 @@ _FIGURE_LOOKS: dict[FigureKind, re.Pattern[str]] = {
     "age": re.compile(r"\baged?\b|\byears\b", re.I),
     "date": re.compile(r"\b(?:19|20)\d\d\b"),
     "duration": re.compile(r"\d\s?(?:weeks?|months?|years?)\b"),
-    # "157 (52.5%)", "29 patients", "117/141", "Seven patients": people or events counted
+    # "157 (52.5%)", "29 patients", "117/141", "forty of the 60": people or events counted
     "count": re.compile(
         rf"\b\d+\s*(?:\(\d|(?:patients?|participants?|people|subjects|adults|children|women|"
         rf"men|deaths|events)\b)|\b\d+\s?/\s?\d+\b|{COUNT_OF.pattern}",
