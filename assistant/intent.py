@@ -70,21 +70,25 @@ RESPONSE = re.compile(
 ENTRY = re.compile(
     r"eligib|qualif|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b", re.I
 )
+# Names of an effect size between two groups ("absolute risk reduction", "percentage points"):
+# they set groups against each other and ask for the size of the difference.
+EFFECT_SIZE_TERMS = (
+    r"\b(?:absolute|relative)\s+(?:risk\s+)?(?:increase|reduction|difference|risk|benefit)|"
+    r"percentage[- ]points?"
+)
 # Two groups set against each other, or an effect measure ("higher", "odds", "NNT").
 CONTRAST = re.compile(
     r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnnt\b|number needed|"
     r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
     r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ|"
-    r"\b(?:absolute|relative)\s+(?:risk\s+)?(?:increase|reduction|difference|risk|benefit)|"
-    r"percentage[- ]points?",
+    + EFFECT_SIZE_TERMS,
     re.I,
 )
 # ... and a size asked for, not only a direction ("how much", "by how", "points", "rate").
 SIZE = re.compile(
     r"how (?:much|many|large|big)|by how|percentage|points|difference|\bnnt\b|number needed|"
     r"\bci\b|confidence|odds|ratio|\brisk\b|non-?inferior|margin|compar|significan|"
-    r"one (?:extra|more|additional)|\bgain\b|\brates?\b|percentage[- ]points?|"
-    r"\b(?:absolute|relative)\s+(?:risk\s+)?(?:increase|reduction|difference|risk|benefit)",
+    r"one (?:extra|more|additional)|\bgain\b|\brates?\b|" + EFFECT_SIZE_TERMS,
     re.I,
 )
 # "Was it superior?": what the trial tested, answered from its text unless a margin is given.

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .ingest import in_ranges
+from .tools.stats import relative_words
 
 MINUS = "\u2212"  # a real minus sign: "−1.8" reads as a number, "-1.8" as a hyphen
 UNCHECKED = "unchecked upload"
@@ -233,10 +234,7 @@ def _percentages(call: Mapping[str, Any]) -> tuple[str, str]:
     rest = []
     if _number(out.get("ratio")) is not None:
         relative = _number(out.get("relative_change_percent"))
-        change = ""
-        if relative:
-            kind = "reduction" if relative < 0 else "increase"
-            change = f" (relative {kind} {num(abs(relative))}%)"
+        change = f" ({relative_words(relative)})" if relative else ""
         rest.append(f"ratio {num(out['ratio'], 2)}{change}")
     if out.get("nnt"):
         rest.append(nnt_phrase(out))

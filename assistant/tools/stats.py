@@ -306,7 +306,7 @@ def _altman(benefit: int | None, harm: int | None) -> str:
 # --------------------------------------------------------------------------- percentages only
 
 
-def _relative_words(relative: float) -> str:
+def relative_words(relative: float) -> str:
     """ "relative reduction 45.1%" / "relative increase 10.7%" / "no relative change"."""
     if relative == 0:
         return "no relative change"
@@ -352,7 +352,7 @@ def difference_of_percentages(
         **_nnt_of_points(exact_a - exact_b, higher_is_better),
     }
     ratio_text = (
-        f"ratio {fixed(ratio, 2)} ({_relative_words(relative)})"
+        f"ratio {fixed(ratio, 2)} ({relative_words(relative)})"
         if ratio is not None and relative is not None
         else "ratio undefined (0% in b)"
     )
