@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import extract, measurements
-from .facts import Fact, group_pairs
+from .facts import Fact, derived_total, group_pairs
 from .intent import Task
 from .measurements import Measurement, PatientValues
 from .profile import Profile, Protocol
@@ -365,14 +365,27 @@ def _counts_comparison(routed: Route, a: extract.ArmValue, b: extract.ArmValue) 
     assert b.events is not None and b.total is not None
     margin = routed.margin
     if margin is not None:
-        return non_inferiority(a.events, a.total, b.events, b.total, margin, a.arm, b.arm)
-    return compare_arms(a.events, a.total, b.events, b.total, a.arm, b.arm,
-                        higher_is_better=not routed.about_harms)  # fmt: skip
+        call = non_inferiority(a.events, a.total, b.events, b.total, margin, a.arm, b.arm)
+    else:
+        call = compare_arms(a.events, a.total, b.events, b.total, a.arm, b.arm,
+                            higher_is_better=not routed.about_harms)  # fmt: skip
+    return _noting_derived(call, a, b)
 
 
 def _arm_rate(arm: extract.ArmValue) -> ToolCall:
     assert arm.events is not None and arm.total is not None
-    return rate(arm.events, arm.total, _shown(arm.percent))
+    # A total worked back from the percentage matches it by construction: no check to show.
+    reported = None if arm.total_derived else _shown(arm.percent)
+    return _noting_derived(rate(arm.events, arm.total, reported), arm)
+
+
+def _noting_derived(call: ToolCall, *arms: extract.ArmValue) -> ToolCall:
+    """The call, recording which totals were worked back from a count and its percentage
+    (the sentence gave none): the reader sees where each denominator came from."""
+    derived = [arm.total for arm in arms if arm.total_derived]
+    if not derived:
+        return call
+    return replace(call, inputs={**call.inputs, "totals_worked_back": derived})
 
 
 def _single_arm_ci(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> Any:
@@ -432,7 +445,13 @@ class _PairSearch:
         # has a pair; another document's only when it has none.
         if passages:
             pairs = sorted(pairs, key=lambda pair: pair[0].document_id != passages[0].document_id)
-        with_counts = [pair for pair in pairs if _counted(pair[1]) and _counted(pair[2])]
+        # Totals worked back from percentages serve a question that needs counts (a CI);
+        # they do not make a sentence beat a better-ranked one that gives percentages only.
+        with_counts = [
+            pair for pair in pairs
+            if _counted(pair[1]) and _counted(pair[2])
+            and (self.needs_counts or not (pair[1].total_derived or pair[2].total_derived))
+        ]  # fmt: skip
         if with_counts and (self.needs_counts or with_counts[0][0] in passages[:TOOL_PREFERENCE]):
             return with_counts[0]  # counts give a confidence interval; percentages alone do not
         return pairs[0] if pairs else None
@@ -442,16 +461,28 @@ def _with_counts(passage: Passage, values: list[extract.ArmValue]) -> list[extra
     """Counts the sentence's extracted facts give for a figure ("412 of 2205 (18.7%)"), where
     the arm's own clause only yielded the percentage."""
     facts = [Fact.from_dict(f) for f in passage.metadata.get("facts") or []]
-    counted = {f.percent: f for f in facts
-               if f.events is not None and f.total and f.percent is not None}  # fmt: skip
+    counted = {f.percent: f for f in facts if f.events is not None and f.percent is not None}
     filled = []
     for value in values:
-        missing = value.events is None and value.percent is not None
-        fact = counted.get(value.percent) if missing else None  # type: ignore[arg-type]
-        if fact is not None:
-            value = replace(value, events=fact.events, total=fact.total)
-        filled.append(value)
+        fact = counted.get(value.percent) if value.percent is not None else None
+        if fact is None or (value.events is not None and value.total):
+            filled.append(value)
+        elif fact.total:
+            filled.append(replace(value, events=fact.events, total=fact.total))
+        elif (total := _worked_back_total(passage.text, fact)) is not None:
+            filled.append(replace(value, events=fact.events, total=total, total_derived=True))
+        else:
+            filled.append(value)
     return filled
+
+
+def _worked_back_total(sentence: str, fact: Fact) -> int | None:
+    """The total behind "29 patients (18.5%)", from the count and the percentage as written."""
+    assert fact.events is not None and fact.percent is not None
+    written = re.search(r"(\d+(?:\.(\d+))?)\s*%", sentence[fact.span[0] : fact.span[1]])
+    if written is None or float(written.group(1)) != fact.percent:
+        return None
+    return derived_total(fact.events, fact.percent, len(written.group(2) or ""))
 
 
 def _counted(value: extract.ArmValue) -> bool:

@@ -29,6 +29,7 @@ class ArmValue:
     total: int | None
     measure: str = "other"  # "overall" (complete or partial), "complete", "partial" or "other"
     figure: str | None = None  # the figure as written, when the clause also holds other arms'
+    total_derived: bool = False  # `total` worked back from the count and its percentage
 
 
 _MEASURES = (
@@ -80,8 +81,8 @@ def _arm_values(sentence: str, arms: ArmVocabulary) -> tuple[ArmValue, ...]:
             last_arm = None
             values += _positional(clause, last_measure, arms)
             continue
-        percent = _PERCENT.search(clause)
-        fraction = _FRACTION.search(clause)
+        percent = _nearest(_PERCENT, clause, arms.pattern(last_arm) if last_arm else None)
+        fraction = _nearest(_FRACTION, clause, arms.pattern(last_arm) if last_arm else None)
         if last_arm and (percent or fraction):
             values.append(
                 ArmValue(
@@ -94,6 +95,19 @@ def _arm_values(sentence: str, arms: ArmVocabulary) -> tuple[ArmValue, ...]:
                 )
             )
     return tuple(values)
+
+
+def _nearest(
+    figure: re.Pattern[str], clause: str, arm: re.Pattern[str] | None
+) -> re.Match[str] | None:
+    """The figure written nearest the arm's name in the clause ("299 (95.2%) were treated
+    [157 (52.5%) in the drug A group": drug A's is 52.5%); the first when the clause does
+    not name the arm (it inherits the last one named)."""
+    found = list(figure.finditer(clause))
+    named = arm.search(clause) if arm is not None and len(found) > 1 else None
+    if named is None:
+        return found[0] if found else None
+    return min(found, key=lambda m: max(m.start() - named.end(), named.start() - m.end()))
 
 
 def _positional(clause: str, measure: str, arms: ArmVocabulary) -> list[ArmValue]:

@@ -22,6 +22,7 @@ point, odd spaces), so every `Fact.span` indexes the sentence exactly as given.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -1024,6 +1025,21 @@ def _complete_total(text: str, fig: _Fig) -> None:
             if tail and total == int(tail["t"].replace(",", "")):
                 fig.end += tail.end()
             return
+
+
+def derived_total(events: int, percent: float, decimals: int) -> int | None:
+    """The denominator of "29 patients (18.5%)" when the sentence gives none: the one whole
+    number of people for which `events` rounds to `percent` as written (with `decimals` places),
+    as reviewers work a total back from a count and its percentage. None when several totals
+    fit (an integer percentage of a large group rarely pins one down) or none does."""
+    half = 0.5 * 10**-decimals
+    if events <= 0 or not half < percent <= 100:
+        return None
+    low = math.ceil(100 * events / (percent + half))
+    high = math.floor(100 * events / (percent - half))
+    fits = [n for n in range(max(low, events), high + 1)
+            if abs(100 * events / n - percent) <= half + 1e-9]  # fmt: skip
+    return fits[0] if len(fits) == 1 else None
 
 
 def _consistent(events: int, total: int, percent: float, text: str, fig: _Fig) -> bool:

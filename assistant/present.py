@@ -383,14 +383,16 @@ def inputs_words(call: Mapping[str, Any]) -> str:
         a = f"{shown['events_a']}/{shown['total_a']} {shown.get('label_a', 'a')}"
         b = f"{shown['events_b']}/{shown['total_b']} {shown.get('label_b', 'b')}"
         extra = f", margin {num(shown['margin_pct'])} points" if "margin_pct" in shown else ""
-        return f"{a} vs {b}{extra}"
+        return f"{a} vs {b}{extra}{_worked_back(shown)}"
     if {"pct_a", "pct_b"} <= set(shown):
         a = f"{num(shown['pct_a'])}% {shown.get('label_a', 'a')}"
         return f"{a} vs {num(shown['pct_b'])}% {shown.get('label_b', 'b')}"
     if {"events", "total"} <= set(shown):
         reported = shown.get("reported_percent")
-        return f"{shown['events']}/{shown['total']}" + (
-            f", reported {reported}%" if reported is not None else ""
+        return (
+            f"{shown['events']}/{shown['total']}"
+            + (f", reported {reported}%" if reported is not None else "")
+            + _worked_back(shown)
         )
     if {"value", "from_unit", "to_unit"} <= set(shown):  # a unit conversion
         units = (_unit_words(str(shown["from_unit"])), _unit_words(str(shown["to_unit"])))
@@ -398,6 +400,14 @@ def inputs_words(call: Mapping[str, Any]) -> str:
     if "study" in shown and "difference_points" in shown:  # a study's own reported figures
         return f"{shown['study']}'s reported figures"
     return ", ".join(_measured_words(shown))
+
+
+def _worked_back(inputs: Mapping[str, Any]) -> str:
+    totals = inputs.get("totals_worked_back")
+    if not totals:
+        return ""
+    listed = " and ".join(str(total) for total in totals)
+    return f" (total {listed} worked back from the count and its percentage: none is given)"
 
 
 # A unit written into an input's name ("age_years", "proteinuria_g_per_24h").

@@ -143,6 +143,28 @@ def test_arm_figures_are_paired_as_written(bot: EvidenceAssistant) -> None:
     )
     assert [(v.arm, v.figure) for v in qualified][:2] == [("tacrolimus", "16.9%"), ("IVCY", "7.6%")]
     assert conversion("Convert 260 µmol/L into mg/dL") == (260.0, "umol/L", "mg/dL")
+    # Several figures in one arm's clause: the arm takes the one written next to its name.
+    nested = arm_values(
+        "299 patients (95.2%) were treated [157 (52.5%) in the tacrolimus group; 142 (47.5%) "
+        "in the IVCY group].",
+        bot.profile.arms,
+    )
+    assert [(v.arm, v.percent) for v in nested] == [("tacrolimus", 52.5), ("IVCY", 47.5)]
+
+
+def test_totals_worked_back_from_percentages_give_an_interval_and_say_so(
+    bot: EvidenceAssistant,
+) -> None:
+    # The sentence gives "29 patients (18.5%)" and "35 patients (24.6%)" but no group sizes.
+    answer = bot.ask("Difference in serious adverse events, tacrolimus vs IVCY, with a 95% CI?")
+    call = answer.tool_calls[0]
+    assert call.name == "compare_arms"
+    assert (call.inputs["events_a"], call.inputs["total_a"]) == (29, 157)
+    assert (call.inputs["events_b"], call.inputs["total_b"]) == (35, 142)
+    assert call.inputs["totals_worked_back"] == [157, 142]
+    assert "worked back from the count and its percentage" in answer.answer
+    assert "95% CI" in answer.answer
+    _numbers_everywhere_grounded(answer)
 
 
 def test_an_across_trials_answer_gets_a_forest_plot(bot: EvidenceAssistant) -> None:

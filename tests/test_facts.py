@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.facts import Fact, extract_facts, group_pairs
+from assistant.facts import Fact, derived_total, extract_facts, group_pairs
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -491,3 +491,30 @@ def test_sample_holds_no_abstract_text() -> None:
             "p_value", "group",
         }  # fmt: skip
         assert not re.search(r'"group": "[^"]{40,}"', line)
+
+
+# ---------------------------------------------------------------- totals worked back
+
+
+def test_a_total_is_worked_back_only_when_one_whole_number_fits() -> None:
+    # 29 of 157 is 18.47%, the only group size that rounds to 18.5%.
+    assert derived_total(29, 18.5, 1) == 157
+    assert derived_total(35, 24.6, 1) == 142
+    # "29 (18%)": every total from 157 to 165 rounds to 18%, so none is chosen.
+    assert derived_total(29, 18.0, 0) is None
+    # Small counts are pinned down even by whole percentages: 3 of 5 is the only 60%.
+    assert derived_total(3, 60.0, 0) == 5
+    # No events, or a percentage no count could give, leave the total unknown.
+    assert derived_total(0, 12.5, 1) is None
+    assert derived_total(5, 0.0, 1) is None
+    assert derived_total(5, 140.0, 1) is None
+
+
+@given(st.integers(1, 400), st.integers(1, 2000))
+@settings(max_examples=300, deadline=None)
+def test_a_worked_back_total_always_reproduces_the_percentage(events: int, extra: int) -> None:
+    total = events + extra - 1
+    percent = round(100 * events / total, 1)
+    found = derived_total(events, percent, 1)
+    if found is not None:
+        assert abs(100 * events / found - percent) <= 0.05 + 1e-9
