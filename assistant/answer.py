@@ -81,6 +81,7 @@ class EvidenceAssistant:
             self.index,
             self.settings.candidates,
             not_study_names=self.profile.not_study_names,
+            stated=self.profile.stated_knowledge(),
         )
         if sync_corpus:
             self.sync_corpus()  # also checks the profile's thresholds against the corpus

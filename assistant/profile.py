@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -166,6 +167,15 @@ class Protocol(_Model):
         return [*([self.pulse] if self.pulse else []), self.oral, *self.taper]
 
 
+@dataclass(frozen=True)
+class StatedKnowledge:
+    """Passages stating one entry of the profile, and what the entry applies to (lower-cased
+    document ids, arms or drug names)."""
+
+    applies_to: frozenset[str]
+    passages: tuple[str, ...]
+
+
 class Profile(_Model):
     title: str
     coverage: str
@@ -236,6 +246,28 @@ class Profile(_Model):
             "The evidence base does not cover this question, so there is nothing to cite. "
             f"It holds {self.coverage}. Try asking about {self.suggestions}."
         )
+
+    def stated_knowledge(self) -> dict[str, tuple[StatedKnowledge, ...]]:
+        """Where the evidence states what the profile knows, by the facet of a question it
+        answers: entry criteria (population), response definitions (definition), dosing
+        protocols (regimen); each with the studies, arms or drugs it applies to."""
+
+        def stated(items: Iterable[CriteriaSet | EligibilitySet | Protocol]) -> tuple[
+            StatedKnowledge, ...
+        ]:
+            return tuple(
+                StatedKnowledge(
+                    frozenset(a.lower() for a in item.applies_to),
+                    tuple(sources_of(item.sourced())),
+                )
+                for item in items
+            )
+
+        return {
+            "population": stated(self.eligibility),
+            "definition": stated(self.criteria_sets),
+            "regimen": stated(self.protocols),
+        }
 
     def all_sourced(self) -> list[tuple[str, Sourced]]:
         """(where in the profile, entry) for every entry holding thresholds."""

@@ -28,6 +28,7 @@ from .intent import (
 )
 from .lexical import bm25_tokens, disease_like, drug_like, role_noun
 from .measurements import PATIENT_VALUE_WORDS
+from .profile import StatedKnowledge
 from .support import STOPWORDS
 from .types import Passage
 
@@ -49,6 +50,7 @@ RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a medical word is specia
 SPECIALIST_ZIPF = 3.0  # below this (about one use per million words) any word is specialist
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
 RESULT_BOOST = 0.3  # a comparison or effect estimate, when the question asks what was found
+STATED_BOOST = 0.3  # a sentence the profile cites for the criteria or protocol asked about
 # A result for part of the patients ("among patients with class V", "in a post-hoc
 # analysis", "subgroup"): not the study's main result.
 _SUBGROUP = re.compile(
@@ -166,8 +168,11 @@ class HybridSearch:
         candidates: int = 30,
         synonyms: dict[str, str] | None = None,
         not_study_names: frozenset[str] = frozenset(),
+        stated: Mapping[str, tuple[StatedKnowledge, ...]] | None = None,
     ) -> None:
         self.index = index
+        # Where the evidence states the profile's criteria and protocols, by facet.
+        self.stated = dict(stated or {})
         self.candidates = candidates
         self.synonyms = {**GENERAL_SYNONYMS, **(synonyms or {})}
         self.not_study_names = GENERAL_ACRONYMS | {w.upper() for w in not_study_names}
@@ -213,6 +218,10 @@ class HybridSearch:
                     passages.setdefault(passage.id, passage)
                     fused.setdefault(passage.id, 0.0)
                     main_results.add(passage.id)
+        stated = self.stated_passages(route, query, set(boosts)) if route is not None else set()
+        for passage in self.index.passages_by_id(stated).values():
+            passages.setdefault(passage.id, passage)
+            fused.setdefault(passage.id, 0.0)
         asked_trials = _trial_names(query, self.not_study_names)
         relevance: dict[str, float] = {}
         for pid, passage in passages.items():
@@ -227,6 +236,8 @@ class HybridSearch:
                 if pid in main_results:
                     fused[pid] += RESULT_BOOST  # what the study set out to show
             fused[pid] += traits.section_adjustment(asks_result)
+            if pid in stated:
+                fused[pid] += STATED_BOOST
         similarity = dict(dense)
         ranked = _lead_from_relevant(
             sorted(fused, key=lambda pid: (-fused[pid], pid)), relevance, passages, main_results
@@ -264,6 +275,24 @@ class HybridSearch:
         return Retrieval(
             hits, best, terms, named, anchors, figureless, kinds, unknown, without_names
         )
+
+    def stated_passages(self, route: Route, query: str, subjects: set[str]) -> set[str]:
+        """The passages stating the profile's knowledge of the facet asked about (the entry
+        criteria of the study asked about, its response definitions, the dosing protocol of
+        the drug named). An entry tied to documents applies when the question is about one of
+        them (`subjects`: the studies named, else the primary ones); an entry tied only to
+        drugs or arms, when the question names one."""
+        entries = self.stated.get(route.facet or "", ())
+        if not entries:
+            return set()
+        documents = set(self.index.documents())
+        named = {arm.lower() for arm in route.arms} | set(_WORDS.findall(query.lower()))
+        found: set[str] = set()
+        for entry in entries:
+            tied = entry.applies_to & documents
+            if (tied & subjects) if tied else (entry.applies_to & named):
+                found.update(entry.passages)
+        return found
 
     def beside_names(
         self, query: str, interventions: frozenset[str] = frozenset()
