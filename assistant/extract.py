@@ -184,15 +184,41 @@ def weight_kg(text: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
+_AGE = re.compile(
+    NUM + r"\s*(?:-?\s*(?:years?|yrs?|y)(?P<old>[\s-]*old)?\b|y/o\b|yo\b)|aged?\s+" + NUM, re.I
+)
+
+
 def age_years(text: str) -> float | None:
-    match = re.search(
-        NUM + r"\s*(?:-?\s*(?:years?|yrs?|y)(?:[\s-]*old)?\b|y/o\b|yo\b)|aged?\s+" + NUM, text, re.I
-    )
-    if match:
-        return float(match.group(1) or match.group(2))
+    """A person's age ("45 years old", "aged 45", "45yo", "29F"), not a time span: "after 3
+    years", "a 10-year follow-up" and "3 years of treatment" are durations."""
+    for match in _AGE.finditer(text):
+        if match.group(1) and not match.group("old") and _duration(text, match):
+            continue
+        return float(match.group(1) or match.groups()[-1])
     # Clinic-note shorthand: age then sex, "29F", "45 M" (upper case only: "5 m" is a length).
     shorthand = re.search(r"(?<![\w.])(\d{1,3})\s?[FM]\b(?![/\w])", text)
     return float(shorthand.group(1)) if shorthand else None
+
+
+# A span of time rather than an age: "after / for / over 3 years", "3 years of treatment",
+# "3 years later", "10-year follow-up".
+_BEFORE_DURATION = re.compile(
+    r"\b(?:after|for|over|at|within|by|in|past|last|first|next|to|until|from|than)\s+$", re.I
+)
+_AFTER_DURATION = re.compile(
+    r"^\s*(?:of\b|later\b|after\b|on\b|into\b|follow|extension|data|outcomes?\b|results?\b)",
+    re.I,
+)
+
+
+def _duration(text: str, match: re.Match[str]) -> bool:
+    written = match.group(0)
+    return (
+        "-" in written  # "10-year": a compound modifier ("10-year follow-up"), not "-old"
+        or bool(_BEFORE_DURATION.search(text[: match.start()]))
+        or bool(_AFTER_DURATION.match(text[match.end() :]))
+    )
 
 
 def height_cm(text: str) -> float | None:

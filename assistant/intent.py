@@ -205,7 +205,7 @@ OTHER_TASK = re.compile(
 # One patient is meant ("my patient", "a 30-year-old woman", "she", "he").
 A_PATIENT = re.compile(
     r"\b(?:my|our|this|a|an|the)\s+(?:\d+[- ]year[- ]old\s+)?(?:patient|woman|man|girl|boy|"
-    r"person|adult|child|teenager|adolescent)\b|\b(?:she|he|her|his)\b|\d+[- ]?(?:years?|yo)\b",
+    r"person|adult|child|teenager|adolescent)\b|\b(?:she|he|her|his)\b",
     re.I,
 )
 # What a term means ("what is X", "what does X mean", "define X", "what counts as X").
@@ -447,7 +447,9 @@ def _intent(
         if tasks[0] == "difference" and asks_interval and len(arms) == 1:
             return "computation"  # one arm's rate with its interval
         return TASK_INTENT[tasks[0]]
-    one_patient = bool(patient) or bool(A_PATIENT.search(query))
+    one_patient = (
+        bool(patient) or bool(A_PATIENT.search(query)) or extract.age_years(query) is not None
+    )
     if one_patient and DOSING.search(query):
         return "dosing"
     if one_patient and ENTRY.search(query):

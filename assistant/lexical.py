@@ -82,3 +82,14 @@ def role_noun(word: str) -> bool:
 def drug_like(word: str) -> bool:
     """The word has the form of a drug's nonproprietary name (see DRUG_NAME_ENDINGS)."""
     return len(word) >= MIN_DRUG_NAME and word.lower().endswith(DRUG_NAME_ENDINGS)
+
+
+# Capitalised abbreviations of clinical research in general that are not study names (an
+# evidence base adds its field's own, and its drugs', from its profile).
+GENERAL_ACRONYMS = frozenset(
+    {
+        "UPCR", "PCR", "ACR", "TEAE", "TEAES", "SAE", "BMI", "NIH", "RCT", "PMID", "DOI", "LSM",
+        "BID", "GRADE", "IVIG", "TMA", "CKD", "ESRD", "COVID", "RESULTS", "PPS", "FAS", "CI",
+        "HR", "OR", "RR", "NNT", "ITT", "FDA", "EMA", "WHO",
+    }
+)  # fmt: skip

@@ -252,9 +252,9 @@ class Profile(_Model):
         answers: entry criteria (population), response definitions (definition), dosing
         protocols (regimen); each with the studies, arms or drugs it applies to."""
 
-        def stated(items: Iterable[CriteriaSet | EligibilitySet | Protocol]) -> tuple[
-            StatedKnowledge, ...
-        ]:
+        def stated(
+            items: Iterable[CriteriaSet | EligibilitySet | Protocol],
+        ) -> tuple[StatedKnowledge, ...]:
             return tuple(
                 StatedKnowledge(
                     frozenset(a.lower() for a in item.applies_to),

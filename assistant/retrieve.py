@@ -26,7 +26,7 @@ from .intent import (
     RetrievalCues,
     retrieval_cues,
 )
-from .lexical import bm25_tokens, disease_like, drug_like, role_noun
+from .lexical import GENERAL_ACRONYMS, bm25_tokens, disease_like, drug_like, role_noun
 from .measurements import PATIENT_VALUE_WORDS
 from .profile import StatedKnowledge
 from .support import STOPWORDS
@@ -689,15 +689,6 @@ def intent_adjustment(
 
 
 _TRIAL_NAME = re.compile(r"\b([A-Z][A-Z]{2,}(?:-[A-Z]{2,})?)(?:\s+(\d))?\b")
-# Capitalised abbreviations of clinical research in general that are not study names (an
-# evidence base adds its field's own, and its drugs', from its profile).
-GENERAL_ACRONYMS = frozenset(
-    {
-        "UPCR", "PCR", "ACR", "TEAE", "TEAES", "SAE", "BMI", "NIH", "RCT", "PMID", "DOI", "LSM",
-        "BID", "GRADE", "IVIG", "TMA", "CKD", "ESRD", "COVID", "RESULTS", "PPS", "FAS", "CI",
-        "HR", "OR", "RR", "NNT", "ITT", "FDA", "EMA", "WHO",
-    }
-)  # fmt: skip
 
 
 def _trial_names(text: str, not_study_names: frozenset[str]) -> list[tuple[str, str]]:

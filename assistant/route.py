@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from .intent import Facet, Intent, Reading, RetrievalCues, Task, read
+from .intent import STUDY_BY_ARMS, Facet, Intent, Reading, RetrievalCues, Task, read
+from .lexical import GENERAL_ACRONYMS
 from .measurements import PatientValues
 from .profile import ArmVocabulary, Profile
 from .support import STOPWORDS
@@ -113,7 +114,9 @@ def _resolved(
     follow_up_of = None
     if previous and _is_follow_up(cleaned, vocabulary):
         follow_up_of = previous
-        query = _merge(previous, cleaned, arms, vocabulary)
+        not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
+        earlier = _without_other_study(previous, cleaned, not_names)
+        query = _merge(earlier, cleaned, arms, vocabulary)
         arms = arms or vocabulary.in_text(previous)
     return Route(
         cleaned,
@@ -212,6 +215,30 @@ def _merge(
             return f"{follow_up} {merged}"
         return merged
     return f"{follow_up} {previous}"  # what is asked now first, then what it refers to
+
+
+# A study named in a question: an acronym ("STAR 2", "ABC-LN"), an author and year ("Lee
+# 2015", "Mok et al. 2016") or its arms ("the drug A vs drug B trial").
+_STUDY_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]{2,})?(?:\s+\d\b)?")
+_AUTHOR_YEAR = re.compile(r"\b[A-Z][a-z]+(?:\s+et\s+al\.?)?\s+(?:19|20)\d\d\b")
+
+
+def _study_mentions(text: str, not_names: frozenset[str]) -> list[re.Match[str]]:
+    acronyms = (m for m in _STUDY_ACRONYM.finditer(text) if m.group().split()[0] not in not_names)
+    return [*acronyms, *_AUTHOR_YEAR.finditer(text), *STUDY_BY_ARMS.finditer(text)]
+
+
+def _without_other_study(previous: str, follow_up: str, not_names: frozenset[str]) -> str:
+    """The earlier question without the studies it named when the follow-up names another
+    ("... in STAR 1?" + "and in ORBIT?"): the new study takes the old one's place."""
+    named_now = {m.group().lower() for m in _study_mentions(follow_up, not_names)}
+    if not named_now:
+        return previous
+    kept = previous
+    for mention in sorted(_study_mentions(previous, not_names), key=lambda m: -m.start()):
+        if mention.group().lower() not in named_now:
+            kept = kept[: mention.start()] + " " + kept[mention.end() :]
+    return " ".join(kept.split())
 
 
 # A time point: "at week 52", "after 3 years", "6 months", "wk 24".

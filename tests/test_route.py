@@ -219,6 +219,10 @@ def test_the_weight_counts_and_conversion_a_question_gives() -> None:
         ("pt 34 y/o, 1.60 m", 34, 160),
         ("28F, 72 kg, 160 cm, class IV", 28, 160),
         ("6 m of follow-up, 5 mg tablets", None, None),  # months and milligrams are neither
+        # A span of time is not an age.
+        ("Deaths after 3 years of treatment", None, None),
+        ("Euro-Lupus 10-year follow-up, death in each arm", None, None),
+        ("a 45-year-old woman, over 2 years of disease", 45, None),
     ],
 )
 def test_age_and_height_written_as_clinic_notes_write_them(
@@ -385,6 +389,33 @@ def test_the_same_question_for_another_pair_of_arms_restates_them() -> None:
     routed = route("Same question for tacrolimus vs IVCY.", history, BUNDLED)
     assert routed.follow_up_of is not None
     assert "multitarget" not in routed.query.lower() and set(routed.arms) == {"tacrolimus", "IVCY"}
+
+
+def test_a_duration_does_not_make_a_question_about_a_patient() -> None:
+    routed = route("Complete renal response after 3 years of treatment?", None, BUNDLED)
+    assert routed.intent == "fact" and routed.age_years is None
+
+
+@pytest.mark.parametrize(
+    ("earlier", "follow_up", "gone", "kept"),
+    [
+        ("Serious infections on drug A in AURORA 1?", "and in REGENCY?", "AURORA", "REGENCY"),
+        ("Overall response in Liu 2015?", "Same for the tacrolimus vs IVCY trial.", "Liu 2015",
+         "tacrolimus vs IVCY trial"),
+        ("Relapse in Mok et al. 2016?", "and in BLISS-LN?", "Mok", "BLISS-LN"),
+    ],
+)  # fmt: skip
+def test_a_follow_up_naming_another_study_replaces_the_earlier_one(
+    earlier: str, follow_up: str, gone: str, kept: str
+) -> None:
+    routed = route(follow_up, turns((earlier, "…")), BUNDLED)
+    assert routed.follow_up_of is not None
+    assert gone not in routed.query and kept in routed.query
+
+
+def test_a_follow_up_naming_no_study_keeps_the_earlier_one() -> None:
+    routed = route("and with placebo?", turns(("Serious infections in AURORA 1?", "…")), BUNDLED)
+    assert "AURORA 1" in routed.query
 
 
 def test_its_points_back_to_the_earlier_subject() -> None:
