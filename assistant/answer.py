@@ -379,7 +379,27 @@ def evidence_for_calls(
     ]
     if matching or basis:
         return matching or basis
-    return [] if all(call.name == "convert" for call in plan.calls) else evidence
+    if all(call.name == "convert" for call in plan.calls):
+        # A value converted is cited where the best passages state it in the same unit ("the
+        # cut-off was 260 µmol/L": the sentence giving "≤260 μmol/L"); a value of the user's
+        # own has no source.
+        stated = {_value_in_unit(call.inputs["value"], call.inputs["from_unit"])
+                  for call in plan.calls}  # fmt: skip
+        return [p for p in candidates[:MAX_EVIDENCE] if stated & _values_in_units(p.text)][:1]
+    return evidence
+
+
+_VALUE_IN_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+/[a-z]+|[a-z]+)")
+
+
+def _value_in_unit(value: Any, unit: Any) -> tuple[float, str]:
+    return _key(float(value)), str(unit).lower().replace("µ", "u").replace("μ", "u")
+
+
+def _values_in_units(text: str) -> set[tuple[float, str]]:
+    """ "≤260 μmol/L, BMI 18.5-27 kg/m2" -> {(260.0, "umol/l"), (27.0, "kg/m"), ...}."""
+    lowered = text.lower().replace("µ", "u").replace("μ", "u")
+    return {_value_in_unit(m.group(1), m.group(2)) for m in _VALUE_IN_UNIT.finditer(lowered)}
 
 
 def _is_number(value: Any) -> bool:

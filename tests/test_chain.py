@@ -290,3 +290,15 @@ def test_a_comparison_takes_its_figures_from_the_document_the_question_is_about(
     pairs = [(other, *arms(10)), (lead_later, *arms(20))]  # the other abstract's ranks higher
     search = _PairSearch(Profile.generic(), needs_counts=False, about_subgroup=False)
     assert search._prefer_counts(pairs, [lead, other, lead_later])[0] is lead_later
+
+
+def test_a_converted_value_is_cited_where_the_evidence_states_it_in_that_unit(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("The creatinine cut-off for entry was 260 umol/L - what is that in mg/dL?")
+    assert answer.tool_calls[0].name == "convert"
+    assert [c.document for c in answer.citations] == ["zheng2022-interview"]
+    assert "260 μmol/L" in answer.citations[0].quote
+    # A value of the user's own is stated nowhere in the evidence: nothing to cite.
+    own = bot.ask("Convert creatinine 1.37 mg/dL to umol/L")
+    assert own.tool_calls[0].name == "convert" and own.citations == []
