@@ -283,9 +283,34 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
                 a.percent, b.percent, a.arm, b.arm, higher_is_better=not routed.about_harms
             )
         )
+        # The difference the study itself reports beside the two figures (often adjusted,
+        # with its CI), transcribed: the computed one has no interval without counts.
+        reported = _reported_risk_difference(passage, a, b)
+        if reported is not None:
+            computed = plan.calls[-1]
+            plan.calls[-1] = replace(computed, output={**computed.output, "ci_reported": True})
+            plan.calls.append(reported)
     else:
         return False
     return True
+
+
+def _reported_risk_difference(
+    passage: Passage, a: extract.ArmValue, b: extract.ArmValue
+) -> ToolCall | None:
+    """The sentence's one reported risk difference with its CI, as a `reported_difference`."""
+    facts = [Fact.from_dict(f) for f in passage.metadata.get("facts") or []]
+    differences = [f for f in facts if f.kind == "effect" and f.measure == "RD"]
+    if len(differences) != 1:
+        return None
+    rd = differences[0]
+    if rd.estimate is None or rd.ci_low is None or rd.ci_high is None:
+        return None
+    study = str(passage.metadata.get("short_name") or passage.document_id)
+    try:
+        return reported_difference(study, rd.estimate, rd.ci_low, rd.ci_high, a.arm, b.arm)
+    except ToolInputError:
+        return None  # an estimate outside its own interval: not transcribed
 
 
 LEADING_PASSAGES = 3  # the documents of these best passages are what a question is about

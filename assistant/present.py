@@ -238,7 +238,10 @@ def _percentages(call: Mapping[str, Any]) -> tuple[str, str]:
         rest.append(f"ratio {num(out['ratio'], 2)}{change}")
     if out.get("nnt"):
         rest.append(nnt_phrase(out))
-    rest.append("no confidence interval without the counts")
+    if out.get("ci_reported"):  # the study's own difference and CI follow as a calculation
+        rest.append("no interval computable without the counts; the study's own is below")
+    else:
+        rest.append("no confidence interval without the counts")
     text = "; ".join(rest)
     return head, text[0].upper() + text[1:] + "."
 

@@ -302,3 +302,19 @@ def test_a_converted_value_is_cited_where_the_evidence_states_it_in_that_unit(
     # A value of the user's own is stated nowhere in the evidence: nothing to cite.
     own = bot.ask("Convert creatinine 1.37 mg/dL to umol/L")
     assert own.tool_calls[0].name == "convert" and own.citations == []
+
+
+def test_a_difference_the_study_reports_is_transcribed_beside_the_computed_one(
+    bot: EvidenceAssistant,
+) -> None:
+    # The sentence gives two percentages (no counts) and its own adjusted difference with a CI.
+    answer = bot.ask("REGENCY: complete renal response in each arm and the adjusted difference?")
+    names = [call.name for call in answer.tool_calls]
+    assert names == ["difference_of_percentages", "reported_difference"]
+    computed, reported = answer.tool_calls
+    assert computed.output["difference_points"] == 13.3  # 46.4 - 33.1, unadjusted
+    assert computed.output["ci_reported"] is True
+    assert (reported.output["risk_difference_points"], reported.output["rd_ci_low_points"],
+            reported.output["rd_ci_high_points"]) == (13.4, 2.0, 24.8)  # fmt: skip
+    assert "the study's own is below" in answer.answer and "(95% CI +2.0 to +24.8)" in answer.answer
+    _numbers_everywhere_grounded(answer)
