@@ -305,6 +305,10 @@ class HybridSearch:
         unknown = unknown_words(rest, self.index.vocabulary(), frozenset(self.synonyms))
         if not unknown:
             return (), None
+        if self.specialist_terms(rest):
+            # Besides the name it names a drug, disease or test the corpus uses: it is about
+            # the evidence's subject whatever else it says (no second embedding needed).
+            return unknown, None
         hits = self.index.dense_search(self.index.embedder.embed([rest])[0], 1)
         return unknown, max((score for _, score in hits), default=0.0)
 

@@ -200,7 +200,7 @@ def numbers_of_value(value: Any) -> list[NumberToken]:
     if isinstance(value, int | float):
         return [NumberToken(str(value), float(value), False)] if math.isfinite(value) else []
     if isinstance(value, str):
-        return list(numbers_in(value))
+        return list(quoted_numbers(value))
     if isinstance(value, Mapping):
         return [t for v in value.values() for t in numbers_of_value(v)]
     if isinstance(value, list | tuple):

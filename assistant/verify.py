@@ -57,7 +57,8 @@ def numbers_in(text: str) -> list[NumberToken]:
 def quoted_numbers(text: str) -> tuple[NumberToken, ...]:
     """`numbers_in` of a source's sentence, memoised: the same sentences are quoted question
     after question, and read by the supporting-citation check, the grounding pool and the
-    calculations' citations. (Not for an answer's own text, which is new each time.)"""
+    calculations' citations, and the strings of tool calls (labels, units, one-line results).
+    (Not for an answer's own text, which is new each time.)"""
     return tuple(numbers_in(text))
 
 
@@ -78,8 +79,8 @@ class GroundingPool:
             return
         if isinstance(value, int | float):
             self._add(float(value), False)
-        elif isinstance(value, str):
-            for token in numbers_in(value):
+        elif isinstance(value, str):  # labels and units recur call after call: memoised
+            for token in quoted_numbers(value):
                 self._add(token.value, token.percent)
         elif isinstance(value, dict):
             for item in value.values():

@@ -272,6 +272,18 @@ def test_naming_a_study_does_not_carry_a_question_about_something_else(
     assert weather.status == "no_evidence", weather.answer
 
 
+def test_a_disease_named_beside_the_study_needs_no_second_look(named: EvidenceAssistant) -> None:
+    # "bragging" is a word the corpus lacks, but "inhaler" is a specialist word (rare in
+    # English) it uses: the question is about the evidence's subject, so the name-free
+    # similarity is not computed at all.
+    routed = named.route("Was STRIDE bragging about the inhaler?")
+    retrieval = named.retrieve(routed)
+    assert retrieval.unnamed_unknown and retrieval.similarity_without_names is None
+    # Without such a word the name-free question is embedded and measured.
+    routed = named.route("Who won the World Cup in STRIDE?")
+    assert named.retrieve(routed).similarity_without_names is not None
+
+
 @pytest.mark.parametrize(
     "question",
     [
