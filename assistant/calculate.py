@@ -262,8 +262,10 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     leading = {p.document_id for p in retrieval.passages[:LEADING_PASSAGES]}
     passages = named_only or [p for p in retrieval.passages if p.document_id in leading]
     found = pair.find(passages, named or default)
-    if found is None and named is None:  # e.g. a subgroup's rates, which name no measure
-        found = pair.find(passages, "other")
+    if found is None and named is None:
+        # No measure named and none of the default kind: the best-ranked pair, whatever it
+        # measures (a subgroup's rates, a study's primary complete response).
+        found = pair.find(passages, None)
     if found is None:  # arms the profile does not name: the groups the facts found
         found = pair.from_facts(passages)
     if found is None:
@@ -434,7 +436,8 @@ class _PairSearch:
     needs_counts: bool
     about_subgroup: bool  # the question names the profile's subgroup
 
-    def find(self, passages: list[Passage], measure: str) -> ArmPair | None:
+    def find(self, passages: list[Passage], measure: str | None) -> ArmPair | None:
+        """`measure` None: any measure, the first two arms' figures of the same measure."""
         subgroup = self.profile.subgroup
         if subgroup is not None and self.about_subgroup:
             passages = [p for p in passages if subgroup.search(p.text)]
@@ -442,8 +445,11 @@ class _PairSearch:
         for passage in passages:
             by_arm: dict[str, extract.ArmValue] = {}
             for value in _with_counts(passage, extract.arm_values(passage.text, self.profile.arms)):
-                if value.measure == measure:
+                if measure is None or value.measure == measure:
                     by_arm.setdefault(value.arm, value)
+            if measure is None:  # the figures of the measure its first arm's figure gives
+                first = next(iter(by_arm.values()), None)
+                by_arm = {a: v for a, v in by_arm.items() if first and v.measure == first.measure}
             if len(by_arm) >= 2:
                 first, second = list(by_arm.values())[:2]
                 pairs.append((passage, first, second))

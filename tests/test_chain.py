@@ -318,3 +318,13 @@ def test_a_difference_the_study_reports_is_transcribed_beside_the_computed_one(
             reported.output["rd_ci_high_points"]) == (13.4, 2.0, 24.8)  # fmt: skip
     assert "the study's own is below" in answer.answer and "(95% CI +2.0 to +24.8)" in answer.answer
     _numbers_everywhere_grounded(answer)
+
+
+def test_a_difference_with_no_measure_named_takes_the_best_ranked_pair(
+    bot: EvidenceAssistant,
+) -> None:
+    # REGENCY's primary result is a complete response, not the default overall response: the
+    # best-ranked pair is used, not a later pair of another kind (its serious infections).
+    answer = bot.ask("Did obinutuzumab hit its primary in REGENCY, and what absolute gain?")
+    call = answer.tool_calls[0]
+    assert (call.inputs["pct_a"], call.inputs["pct_b"]) == (46.4, 33.1)
