@@ -427,6 +427,8 @@ def test_thresholds_only_go_up_towards_the_issue_targets() -> None:
     assert ev.MAX_UNGROUNDED_NUMBERS == 0
     assert ev.MIN_SUPPORT_RATE >= 0.95
     assert ev.split_of(ev.TEST_QUESTIONS) == "test" and ev.split_of(ev.DEFAULT_QUESTIONS) == "dev"
+    assert ev.split_of(ev.TEST_QUESTIONS_2) == "test"
+    assert ev.split_of(ev.TEST_QUESTIONS_3) == "test3"
 
 
 def test_percentile() -> None:
@@ -457,10 +459,11 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ the question set itself
 
 
-@pytest.fixture(scope="module", params=["dev", "test", "test2"])
+@pytest.fixture(scope="module", params=["dev", "test", "test2", "test3"])
 def question_set(request: pytest.FixtureRequest) -> list[ev.Question]:
     """Each split on its own (the frozen test splits are checked for consistency, not tuned)."""
-    files = {"dev": QUESTIONS, "test": ev.TEST_QUESTIONS, "test2": ev.TEST_QUESTIONS_2}
+    files = {"dev": QUESTIONS, "test": ev.TEST_QUESTIONS, "test2": ev.TEST_QUESTIONS_2,
+             "test3": ev.TEST_QUESTIONS_3}  # fmt: skip
     return ev.load_questions(files[request.param])
 
 
@@ -523,9 +526,10 @@ def test_the_set_is_well_formed(question_set: list[ev.Question]) -> None:
 
 def test_the_splits_share_no_question() -> None:
     dev = ev.load_questions(QUESTIONS)
-    test = ev.load_questions(ev.TEST_QUESTIONS) + ev.load_questions(ev.TEST_QUESTIONS_2)
-    assert not {q.id for q in dev} & {q.id for q in test}
-    assert not {q.question.lower() for q in dev} & {q.question.lower() for q in test}
+    frozen = [q for split in ev.FROZEN_SPLITS for q in ev.load_questions(split)]
+    splits = [dev, *(ev.load_questions(split) for split in ev.FROZEN_SPLITS)]
+    assert len({q.id for q in dev + frozen}) == sum(map(len, splits))
+    assert len({q.question.lower() for q in dev + frozen}) == sum(map(len, splits))
 
 
 # ------------------------------------------------------------------ the whole set, for real
@@ -534,8 +538,8 @@ def test_the_splits_share_no_question() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "split",
-    [ev.DEFAULT_QUESTIONS, ev.TEST_QUESTIONS, ev.TEST_QUESTIONS_2],
-    ids=["dev", "test", "test2"],
+    [ev.DEFAULT_QUESTIONS, *ev.FROZEN_SPLITS],
+    ids=["dev", "test", "test2", "test3"],
 )
 def test_the_question_set_meets_the_thresholds(bot: Any, tmp_path: Path, split: Path) -> None:
     report = ev.run_eval(split, bot)
