@@ -8,6 +8,7 @@ written for one question, and none names a drug, trial or disease: those are the
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -474,13 +475,22 @@ MIN_CLIPPED_NAME = 4  # letters of a clipped drug name ("pred", "hydrocort")
 def _names_any(text: str, names: tuple[str, ...]) -> bool:
     """The text names one of `names`, in full or clipped as clinical notes clip drug names
     ("hydrocort" for hydrocortisone: a word of four letters or more that begins the name)."""
-    lowered = [n.lower() for n in names]
-    if any(re.search(rf"\b{re.escape(n)}\b", text, re.I) for n in lowered):
+    if not names:
+        return False
+    in_full, clipped = _name_forms(names)
+    if in_full.search(text):
         return True
-    words = re.findall(r"[a-z]+", text.lower())
-    return any(
-        len(w) >= MIN_CLIPPED_NAME and n.startswith(w) and n != w for w in words for n in lowered
-    )
+    return not clipped.isdisjoint(re.findall(r"[a-z]+", text.lower()))
+
+
+@functools.lru_cache(maxsize=64)
+def _name_forms(names: tuple[str, ...]) -> tuple[re.Pattern[str], frozenset[str]]:
+    """One pattern for the names in full, and every clipped form (a beginning of four letters
+    or more, short of the whole name): read once per profile, not per question."""
+    lowered = sorted({n.lower() for n in names}, key=len, reverse=True)
+    in_full = re.compile(r"\b(?:" + "|".join(map(re.escape, lowered)) + r")\b", re.I)
+    clipped = frozenset(n[:end] for n in lowered for end in range(MIN_CLIPPED_NAME, len(n)))
+    return in_full, clipped
 
 
 def patient_values(question: str, query: str, earlier: str | None = None) -> PatientValues:
