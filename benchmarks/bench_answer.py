@@ -13,7 +13,8 @@ Measures, in this order:
      and one BM25 query, straight on the index - the least work any answer needs. Each
      question's floor is timed right next to its ask, so load changes hit both alike;
   4. the ratio warm / floor.
-Goal (issue 4): warm p95 <= 100 ms and <= 2x the floor p95. `--check` exits 1 when missed.
+Goal: warm p95 <= 100 ms (issue 4) and <= 1.5x the floor p95 (issue 15). `--check` exits 1 when
+missed.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
 GOAL_P95_MS = 100.0
-GOAL_RATIO = 2.0
+GOAL_RATIO = 1.5  # issue 15 (issue 4 asked for 2x)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -171,7 +172,7 @@ def table(f: dict[str, Any]) -> str:
         "stage p50 (ms): " + ", ".join(f"{k} {v}" for k, v in f["stages_p50_ms"].items()),
         f"cold start: import {cold['import_ms']:.0f} ms + construct {cold['construct_ms']:.0f} ms "
         f"+ first ask {cold['first_ask_ms']:.0f} ms = {cold['total_ms']:.0f} ms",
-        f"goal: warm p95 <= {f['goal']['p95_ms']:.0f} ms and <= {f['goal']['ratio']:.0f}x floor p95"
+        f"goal: warm p95 <= {f['goal']['p95_ms']:.0f} ms and <= {f['goal']['ratio']:g}x floor p95"
         f" -> {'met' if f['goal']['met'] else 'NOT met'}",
     ]
     return "\n".join(rows)
