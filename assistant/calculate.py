@@ -254,7 +254,9 @@ def _rate_check(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
 def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     default = "other" if routed.about_harms else "overall"
     named = routed.measure
-    pair = _PairSearch(plan.profile, routed.needs_counts, routed.names_subgroup)
+    pair = _PairSearch(
+        plan.profile, routed.needs_counts, routed.names_subgroup, frozenset(routed.figures)
+    )
     # A question naming a study takes its figures from that study's sentences.
     named_only = [p for p in retrieval.passages if p.document_id in retrieval.named_studies]
     # Otherwise from the documents the best passages come from: a figure pair far down the
@@ -435,6 +437,7 @@ class _PairSearch:
     profile: Profile
     needs_counts: bool
     about_subgroup: bool  # the question names the profile's subgroup
+    quoted: frozenset[float] = frozenset()  # the figures the question itself states
 
     def find(self, passages: list[Passage], measure: str | None) -> ArmPair | None:
         """`measure` None: any measure, the first two arms' figures of the same measure."""
@@ -467,6 +470,10 @@ class _PairSearch:
                     break
         return self._prefer_counts(pairs, passages)
 
+    def _quotes(self, pair: ArmPair) -> bool:
+        """The question states both arms' figures of the pair."""
+        return {pair[1].percent, pair[2].percent} <= self.quoted
+
     def _prefer_counts(
         self,
         pairs: list[ArmPair],
@@ -476,16 +483,20 @@ class _PairSearch:
         # has a pair; another document's only when it has none.
         if passages:
             pairs = sorted(pairs, key=lambda pair: pair[0].document_id != passages[0].document_id)
-        # Totals worked back from percentages serve a question that needs counts (a CI);
-        # they do not make a sentence beat a better-ranked one that gives percentages only.
-        with_counts = [
-            pair for pair in pairs
-            if _counted(pair[1]) and _counted(pair[2])
-            and (self.needs_counts or not (pair[1].total_derived or pair[2].total_derived))
-        ]  # fmt: skip
+        # The sentence stating both figures the question quotes ("8.9% vs 16.2%: NNT?") is
+        # the one asked about.
+        pairs = sorted(pairs, key=lambda pair: not self._quotes(pair))
+        with_counts = [pair for pair in pairs if _counted(pair[1]) and _counted(pair[2])]
+        if pairs and self._quotes(pairs[0]):
+            with_counts = with_counts[:1] if with_counts[:1] == pairs[:1] else []
+        elif not self.needs_counts:  # totals worked back only serve a question needing counts
+            with_counts = [pair for pair in with_counts if _written_counts(pair)]
         if with_counts and (self.needs_counts or with_counts[0][0] in passages[:TOOL_PREFERENCE]):
             return with_counts[0]  # counts give a confidence interval; percentages alone do not
-        return pairs[0] if pairs else None
+        if not pairs:
+            return None
+        passage, a, b = pairs[0]
+        return (passage, a, b) if self.needs_counts else (passage, _as_written(a), _as_written(b))
 
 
 def _with_counts(passage: Passage, values: list[extract.ArmValue]) -> list[extract.ArmValue]:
@@ -514,6 +525,16 @@ def _worked_back_total(sentence: str, fact: Fact) -> int | None:
     if written is None or float(written.group(1)) != fact.percent:
         return None
     return derived_total(fact.events, fact.percent, len(written.group(2) or ""))
+
+
+def _written_counts(pair: ArmPair) -> bool:
+    """Both arms have counts, and the sentence writes them (none worked back)."""
+    return all(_counted(arm) and not arm.total_derived for arm in (pair[1], pair[2]))
+
+
+def _as_written(value: extract.ArmValue) -> extract.ArmValue:
+    """The figure without a total worked back from its percentage."""
+    return replace(value, total=None, total_derived=False) if value.total_derived else value
 
 
 def _counted(value: extract.ArmValue) -> bool:

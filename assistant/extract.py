@@ -36,7 +36,8 @@ _MEASURES = (
     (
         "overall",
         re.compile(
-            r"complete (?:or|and|plus|\+|/) ?partial|overall|\bcr ?(?:\+|/|or|and|plus) ?pr\b|"
+            r"complete[\s-]?(?:or|and|plus|\+|/)[\s-]?partial|overall|"
+            r"\bcr ?(?:\+|/|or|and|plus) ?pr\b|"
             r"total response"
         ),
     ),

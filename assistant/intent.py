@@ -79,7 +79,7 @@ EFFECT_SIZE_TERMS = (
 )
 # Two groups set against each other, or an effect measure ("higher", "odds", "NNT").
 CONTRAST = re.compile(
-    r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnnt\b|number needed|"
+    r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnn[th]\b|number needed|"
     r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
     r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ|"
     + EFFECT_SIZE_TERMS,
@@ -87,7 +87,7 @@ CONTRAST = re.compile(
 )
 # ... and a size asked for, not only a direction ("how much", "by how", "points", "rate").
 SIZE = re.compile(
-    r"how (?:much|many|large|big)|by how|percentage|points|difference|\bnnt\b|number needed|"
+    r"how (?:much|many|large|big)|by how|percentage|points|difference|\bnn[th]\b|number needed|"
     r"\bci\b|confidence|odds|ratio|\brisk\b|non-?inferior|margin|compar|significan|"
     r"one (?:extra|more|additional)|\bgain\b|\brates?\b|" + EFFECT_SIZE_TERMS,
     re.I,
@@ -98,7 +98,7 @@ SUPERIORITY = re.compile(r"\bsuperior", re.I)
 ASKS_MARGIN = re.compile(r"\b(?:what|which)\b(?:\W+\w+){0,4}?\W+margin\b", re.I)
 # Measures that need each arm's counts, not only its percentages (intervals, ratios, NNT).
 NEEDS_COUNTS = re.compile(
-    r"\bci\b|confidence|\bnnt\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
+    r"\bci\b|confidence|\bnn[th]\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
     r"margin|significan|risk difference|one (?:extra|more|additional)|need to (?:get|treat)",
     re.I,
 )

@@ -295,6 +295,10 @@ class Profile(_Model):
         return words
 
 
+MIN_CLIPPED = 4  # letters of a clipped drug name ("myco", "cyclo")
+RARE_IN_ENGLISH = 3.0  # wordfreq Zipf: about one use per million words (drug names are rarer)
+
+
 class ArmVocabulary:
     """Canonical arm names and the words that name them in text."""
 
@@ -312,6 +316,23 @@ class ArmVocabulary:
     def in_text(self, text: str) -> tuple[str, ...]:
         """Arms named in `text`, in profile order."""
         return tuple(arm for arm, pattern in self._patterns.items() if pattern.search(text))
+
+    def in_question(self, text: str) -> tuple[str, ...]:
+        """Arms a question names, also clipped as clinicians clip drug names ("cyclo",
+        "tacro"): a word of `MIN_CLIPPED` letters or more, rare in English (so "place" never
+        names placebo), that begins the names of exactly one arm. Passages are read with
+        `in_text` only: formal text writes names in full."""
+        from wordfreq import zipf_frequency
+
+        named = set(self.in_text(text))
+        for word in set(re.findall(r"[a-z]+", text.lower())):
+            if len(word) < MIN_CLIPPED or zipf_frequency(word, "en") >= RARE_IN_ENGLISH:
+                continue
+            owners = {arm for arm, words in self.terms.items()
+                      if any(w.startswith(word) and w != word for w in words)}  # fmt: skip
+            if len(owners) == 1:
+                named |= owners
+        return tuple(arm for arm in self._patterns if arm in named)
 
     def in_order(self, text: str) -> list[str]:
         """Arms in the order they are first mentioned."""

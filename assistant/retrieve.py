@@ -797,6 +797,9 @@ def _known(word: str, vocabulary: frozenset[str], synonyms: frozenset[str]) -> b
         return set(bm25_tokens(form)) <= vocabulary
 
     parts = [p for p in word.split("-") if p]
+    if len(parts) > 1 and parts[-1] in VIEWPOINT_SUFFIXES:  # "infection-wise": about infection
+        parts = parts[:-1]
+        word = "-".join(parts)
     whole = (
         in_corpus(word)
         or in_corpus(word.replace("-", ""))
@@ -808,6 +811,9 @@ def _known(word: str, vocabulary: frozenset[str], synonyms: frozenset[str]) -> b
 
 
 MIN_COMPOUND_PART = 4  # letters; shorter pieces of a word match some token of any corpus
+# English suffixes that make a word "as regards X" ("infection-wise", "dose-related"): the
+# word is about X, which the corpus may use.
+VIEWPOINT_SUFFIXES = frozenset({"wise", "related", "based", "associated", "induced", "free"})
 
 
 def _compound(word: str, vocabulary: frozenset[str]) -> bool:

@@ -108,7 +108,7 @@ def _resolved(
     """The Route of `question` with its follow-up resolved, not yet read."""
     vocabulary = (profile or Profile.generic()).arms
     cleaned = " ".join(_CONTROL.sub(" ", question).split())
-    arms = vocabulary.in_text(cleaned)
+    arms = vocabulary.in_question(cleaned)
     previous = _previous_user_question(history or [], profile)
     query = cleaned
     follow_up_of = None
@@ -117,7 +117,7 @@ def _resolved(
         not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
         earlier = _without_other_study(previous, cleaned, not_names)
         query = _merge(earlier, cleaned, arms, vocabulary)
-        arms = arms or vocabulary.in_text(previous)
+        arms = arms or vocabulary.in_question(previous)
     return Route(
         cleaned,
         query,
@@ -171,7 +171,7 @@ def _is_follow_up(question: str, vocabulary: ArmVocabulary) -> bool:
         return True
     words = question.split()
     if len(words) <= SHORT_QUESTION:
-        named = vocabulary.in_text(question)
+        named = vocabulary.in_question(question)
         remainder = question.lower()
         for arm in named:
             pattern = vocabulary.pattern(arm)

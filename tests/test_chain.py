@@ -328,3 +328,20 @@ def test_a_difference_with_no_measure_named_takes_the_best_ranked_pair(
     answer = bot.ask("Did obinutuzumab hit its primary in REGENCY, and what absolute gain?")
     call = answer.tool_calls[0]
     assert (call.inputs["pct_a"], call.inputs["pct_b"]) == (46.4, 33.1)
+
+
+def test_the_sentence_stating_the_figures_the_question_quotes_is_the_one_computed(
+    bot: EvidenceAssistant,
+) -> None:
+    # "8.9% vs 16.2%" is quoted: that sentence is used, not a better-counted one about
+    # serious adverse events (whose totals could be worked back for an NNT interval).
+    answer = bot.ask("serious infection 8.9% tac vs 16.2% IVCY - relative reduction and NNT?")
+    call = answer.tool_calls[0]
+    assert (call.inputs["pct_a"], call.inputs["pct_b"]) == (8.9, 16.2)
+
+
+def test_number_needed_to_harm_asks_for_a_difference(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("REGENCY: serious AEs obinutuzumab vs placebo - NNH?")
+    call = answer.tool_calls[0]
+    assert (call.inputs["pct_a"], call.inputs["pct_b"]) == (32.4, 18.2)
+    assert "NNH 8" in answer.answer

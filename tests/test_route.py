@@ -459,3 +459,20 @@ def test_the_protocol_drug_named_in_full_or_clipped(question: str, names: bool) 
 )
 def test_absolute_and_relative_risk_terms_ask_for_a_difference(question: str) -> None:
     assert "difference" in route(question, None, BUNDLED).tasks
+
+
+@pytest.mark.parametrize(
+    ("question", "arms"),
+    [
+        ("risk difference from their counts (MMF vs IV cyclo)?", {"MMF", "IVCY"}),
+        ("what blood level were they shooting for with tacro?", {"tacrolimus"}),
+        ("did the trial take place in China?", set()),  # "place" is English, not placebo
+    ],
+)
+def test_drug_names_clipped_as_clinicians_clip_them(question: str, arms: set[str]) -> None:
+    assert set(route(question, None, BUNDLED).arms) == arms
+
+
+def test_complete_or_partial_hyphenated_is_the_overall_response() -> None:
+    routed = route("NNT for one extra complete-or-partial responder with tac?", None, BUNDLED)
+    assert routed.measure == "overall"

@@ -22,6 +22,8 @@ IN_SCOPE = [
     "Does tacrolimus protect podocytes?", "How many centres took part?",
     "What was the SLEDAI change?", "What did ALMS show?", "What did REGENCY find?",
     "How many centres took part in ALMS?",
+    # "as regards X" compounds are about X: "infection-wise" asks about infection.
+    "Which arm did better infection-wise in the tacrolimus trial?",
 ]  # fmt: skip
 OUT_OF_SCOPE = [
     "What is the capital of France?", "How do I bake sourdough bread?",
