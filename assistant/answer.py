@@ -475,27 +475,40 @@ def _same_measure(routed: Route, passage: Passage) -> bool:
 def _statement(routed: Route, passage: Passage, marker: int) -> str:
     """One cited sentence in the answer's voice, then its marker and a compact source badge
     (focused on the arm asked about when the sentence gives several arms)."""
-    focus = focused_clauses(passage.text, routed)
+    focused = focused_clauses(passage.text, routed)
     plain = plain_statement(strip_speaker(passage.text))
-    said = f"For {routed.arms[0]}: {focus}" if focus else plain
+    said = f"For {focused[0]}: {focused[1]}" if focused else plain
     return f"{said} [{marker}] _({source_phrase(passage)})_"
 
 
-def focused_clauses(sentence: str, routed: Route) -> str | None:
-    """When a follow-up switches to one arm, just that arm's figures from a sentence giving
-    several (a first question keeps the comparator beside it)."""
-    if len(routed.arms) != 1 or not routed.follow_up_of:
+# "in each arm", "both groups", "the two arms": every arm's figure is asked for.
+EVERY_ARM = re.compile(
+    r"\b(?:each|both|every|all)\s+(?:arms?|groups?)\b|\bthe two (?:arms|groups)\b", re.I
+)
+
+
+def focused_clauses(sentence: str, routed: Route) -> tuple[str, str] | None:
+    """When a follow-up switches to one arm ("and with drug B?", "and the other arm?"), that
+    arm and just its figures from a sentence giving several (a first question, or one asking
+    for each arm, keeps the comparator beside it)."""
+    if not routed.follow_up_of or EVERY_ARM.search(routed.query):
         return None
     values = extract.arm_values(sentence, routed.vocabulary)
-    if len({v.arm for v in values}) < 2:
+    arms = list(dict.fromkeys(v.arm for v in values))
+    if len(arms) < 2:
         return None
+    if routed.other_than:  # "the other arm": the sentence's arm not named before
+        others = [arm for arm in arms if arm not in routed.other_than]
+        wanted_arm = others[0] if len(others) == 1 else None
+    else:
+        wanted_arm = routed.arms[0] if len(routed.arms) == 1 else None
     wanted = extract.measure_of(routed.query)
-    picked = [v for v in values if v.arm == routed.arms[0] and wanted in (None, v.measure)]
-    if not picked:
+    picked = [v for v in values if v.arm == wanted_arm and wanted in (None, v.measure)]
+    if wanted_arm is None or not picked:
         return None
     parts = [f"{v.figure} ({_measure_words(v)})" if v.figure else v.clause.rstrip(".")
              for v in picked]  # fmt: skip
-    return "; ".join(parts) + "."
+    return wanted_arm, "; ".join(parts) + "."
 
 
 def _measure_words(value: extract.ArmValue) -> str:

@@ -42,8 +42,16 @@ _MEASURES = (
         ),
     ),
     ("complete", re.compile(r"\bcomplete\b|\bcr\b|\bcrr\b")),
-    ("partial", re.compile(r"\bpartial\b|\bpr\b")),
+    ("partial", re.compile(r"\bpartials?\b|\bpr\b")),
 )
+
+
+def without_measures(text: str) -> str:
+    """`text` with the words naming a response measure taken out ("complete remission rate"
+    -> "remission rate")."""
+    for _measure, words in _MEASURES:
+        text = re.sub(words.pattern, " ", text, flags=re.I)
+    return text
 
 
 def measure_of(text: str) -> str | None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from . import extract
 from .intent import STUDY_BY_ARMS, Facet, Intent, Reading, RetrievalCues, Task, read
 from .lexical import GENERAL_ACRONYMS
 from .measurements import PatientValues
@@ -37,6 +38,8 @@ class Route:
     asks_advice: bool
     asks_other_task: bool = False  # a request for writing of another kind, not for evidence
     follow_up_of: str | None = None
+    # "and the other arm?": the arms the earlier question named, which this one is not about.
+    other_than: tuple[str, ...] = ()
     # The previous user turn (itself resolved), follow-up or not: a patient's baseline values
     # given there still hold for the same patient's check now.
     earlier: str | None = None
@@ -112,21 +115,44 @@ def _resolved(
     previous = _previous_user_question(history or [], profile)
     query = cleaned
     follow_up_of = None
+    other_than: tuple[str, ...] = ()
     if previous and _is_follow_up(cleaned, vocabulary):
         follow_up_of = previous
         not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
         earlier = _without_other_study(previous, cleaned, not_names)
+        earlier = _without_other_measure(earlier, cleaned)
+        if not arms and OTHER_ARM.search(cleaned):
+            # The earlier arm stays in the query: the sentence giving both arms answers it.
+            other_than = vocabulary.in_question(previous)
         query = _merge(earlier, cleaned, arms, vocabulary)
-        arms = arms or vocabulary.in_question(previous)
+        arms = arms or (() if other_than else vocabulary.in_question(previous))
     return Route(
         cleaned,
         query,
         arms,
         False,
         follow_up_of=follow_up_of,
+        other_than=other_than,
         earlier=previous,
         vocabulary=vocabulary,
     )
+
+
+# "the other arm", "the control group", "the comparator": the arm the earlier question did not
+# name.
+OTHER_ARM = re.compile(
+    r"\b(?:the\s+)?(?:other|control|comparator)\s+(?:arm|group|one|drug)s?\b|\bthe\s+comparator\b",
+    re.I,
+)
+
+
+def _without_other_measure(previous: str, follow_up: str) -> str:
+    """The earlier question without its response measure when the follow-up names another
+    ("overall response?" + "and partials only?"): the new measure takes its place."""
+    now = extract.measure_of(follow_up)
+    if now is None or extract.measure_of(previous) in (None, now):
+        return previous
+    return " ".join(extract.without_measures(previous).split())
 
 
 def understood(routed: Route, profile: Profile | None = None) -> Route:

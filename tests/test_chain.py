@@ -345,3 +345,22 @@ def test_number_needed_to_harm_asks_for_a_difference(bot: EvidenceAssistant) -> 
     call = answer.tool_calls[0]
     assert (call.inputs["pct_a"], call.inputs["pct_b"]) == (32.4, 18.2)
     assert "NNH 8" in answer.answer
+
+
+def test_a_follow_up_about_the_other_arm_gives_that_arm_alone(bot: EvidenceAssistant) -> None:
+    history = [
+        {"role": "user", "content": "Complete remission rate on tacrolimus at 24 weeks in Zheng?"},
+        {"role": "assistant", "content": "49.6% [1]"},
+    ]
+    answer = bot.ask("and the other arm?", history)
+    assert answer.answer.startswith("For IVCY: ") and "36.3%" in answer.answer.split("[1]")[0]
+
+
+def test_a_follow_up_for_each_arm_keeps_the_comparator(bot: EvidenceAssistant) -> None:
+    history = [
+        {"role": "user", "content": "Serious adverse event rate in each arm of Zheng?"},
+        {"role": "assistant", "content": "18.5% vs 24.6% [1]"},
+    ]
+    answer = bot.ask("same question for the obinutuzumab trial", history)
+    lead = answer.answer.split("[1]")[0]
+    assert "32.4%" in lead and "18.2%" in lead and not lead.startswith("For ")

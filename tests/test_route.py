@@ -476,3 +476,23 @@ def test_drug_names_clipped_as_clinicians_clip_them(question: str, arms: set[str
 def test_complete_or_partial_hyphenated_is_the_overall_response() -> None:
     routed = route("NNT for one extra complete-or-partial responder with tac?", None, BUNDLED)
     assert routed.measure == "overall"
+
+
+def test_the_other_arm_is_the_one_the_earlier_question_did_not_name() -> None:
+    history = turns(("Complete remission rate on tacrolimus at 24 weeks in Zheng?", "49.6% [1]"))
+    routed = route("and the other arm?", history, BUNDLED)
+    assert routed.follow_up_of is not None
+    assert routed.other_than == ("tacrolimus",) and routed.arms == ()
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "measure", "gone"),
+    [("and partials only?", "partial", "overall"), ("and for complete remission alone?",
+                                                      "complete", "overall")],
+)  # fmt: skip
+def test_a_follow_up_naming_another_response_measure_replaces_the_earlier_one(
+    follow_up: str, measure: str, gone: str
+) -> None:
+    history = turns(("Liu 2015 overall response, multitarget vs IVCY?", "83.5% vs 63.0% [1]"))
+    routed = route(follow_up, history, BUNDLED)
+    assert routed.measure == measure and gone not in routed.query.lower()
