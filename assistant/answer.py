@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -222,10 +222,15 @@ class EvidenceAssistant:
             evidence = [*plan.sources, *found]
         limit = max(MAX_EVIDENCE, len(plan.sources), len(basis))
         evidence = supporting_only(
-            routed, _unique(evidence)[:limit], plan.calls, self.profile.shared
+            routed,
+            _unique(evidence)[:limit],
+            plan.calls,
+            self.profile.shared,
+            retrieval.part_answers,
         )
         citations = [_citation(p) for p in evidence]
-        markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes)
+        markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
+                          retrieval.part_answers)  # fmt: skip
         pool = grounding_pool(citations, evidence, plan.calls)
         markdown, _removed = enforce(markdown, pool)
         if not (citations or plan.calls) or not markdown:
@@ -251,6 +256,7 @@ def supporting_only(
     evidence: list[Passage],
     calls: list[ToolCall],
     shared: frozenset[str] = frozenset(),
+    part_answers: Collection[str] = (),
 ) -> list[Passage]:
     """Drop cited passages that support nothing the answer says (same rule as the evaluation:
     a figure-bearing quote must carry a figure the answer uses; a qualitative one must share
@@ -258,7 +264,7 @@ def supporting_only(
     if len(evidence) <= 1:
         return evidence
     draft = {
-        "answer": render(routed, evidence, calls),
+        "answer": render(routed, evidence, calls, part_answers=part_answers),
         "citations": [_citation(p).to_dict() for p in evidence],
         "tool_calls": [c.to_dict() for c in calls],
     }
@@ -416,11 +422,13 @@ def render(
     calls: list[ToolCall],
     missing: tuple[str, ...] = (),
     notes: Sequence[str] = (),
+    part_answers: Collection[str] = (),
 ) -> str:
     """Direct answer first, then calculations with their inputs (and `notes`: how the
     question's values were read, or which were not), then the quoted evidence; `missing`:
-    words of the question the evidence base never uses, named under the answer."""
-    lines = [direct_answer(routed, evidence, calls), ""]
+    words of the question the evidence base never uses, named under the answer;
+    `part_answers`: sentences answering the later parts of a question asking several."""
+    lines = [direct_answer(routed, evidence, calls, part_answers), ""]
     if missing:
         terms = ", ".join(f"“{t}”" for t in missing)
         lines += [f"_Nothing in the evidence base mentions {terms}: this is its closest "
@@ -439,7 +447,12 @@ def render(
     return "\n".join(lines).strip()
 
 
-def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall]) -> str:
+def direct_answer(
+    routed: Route,
+    evidence: list[Passage],
+    calls: list[ToolCall],
+    part_answers: Collection[str] = (),
+) -> str:
     """What a clinician reads at a glance: the tool result, or the best one or two sentences."""
     if len({c.output.get("study") for c in calls} - {None}) > 1:
         return (
@@ -462,7 +475,9 @@ def direct_answer(routed: Route, evidence: list[Passage], calls: list[ToolCall])
     # A second sentence only when it is about the response measure asked for, if one is named
     # (after "and overall response?", the complete response of the turn before is not).
     second = [(n, p) for n, p in others[:1] if _same_measure(routed, p)]
-    statements = [_statement(routed, p, n) for n, p in [lead, *second]]
+    # A later part of a question asking several gets its own sentence.
+    parts = [(n, p) for n, p in others if p.id in part_answers and (n, p) not in second]
+    statements = [_statement(routed, p, n) for n, p in [lead, *second, *parts]]
     return "\n".join(statements)  # one source per line
 
 

@@ -156,6 +156,8 @@ class Retrieval:
     # similarity): a name alone does not put "who won the World Cup in <study>?" in scope.
     unnamed_unknown: tuple[str, ...] = ()
     similarity_without_names: float | None = None
+    # For a question asking several things, the best sentence for each later part.
+    part_answers: tuple[str, ...] = ()
 
 
 class HybridSearch:
@@ -242,6 +244,12 @@ class HybridSearch:
         ranked = _lead_from_relevant(
             sorted(fused, key=lambda pid: (-fused[pid], pid)), relevance, passages, main_results
         )[:k]
+        part_answers: tuple[str, ...] = ()
+        if route is not None and route.parts and ranked:
+            part_answers = self.part_answers(ranked, passages, route.parts)
+            # each after the two best sentences, unless already among them
+            new = [pid for pid in part_answers if pid not in ranked[:2]]
+            ranked = [*ranked[:2], *new, *(pid for pid in ranked[2:] if pid not in new)][:k]
         hits = [
             passages[pid].with_score(round(similarity.get(pid, 0.0), 4))
             for pid in ranked
@@ -273,7 +281,16 @@ class HybridSearch:
             treatments = _intervention_words(route) if route is not None else frozenset()
             unknown, without_names = self.beside_names(RESULT.sub(" ", query), treatments)
         return Retrieval(
-            hits, best, terms, named, anchors, figureless, kinds, unknown, without_names
+            hits,
+            best,
+            terms,
+            named,
+            anchors,
+            figureless,
+            kinds,
+            unknown,
+            without_names,
+            part_answers,
         )
 
     def stated_passages(self, route: Route, query: str, subjects: set[str]) -> set[str]:
@@ -293,6 +310,25 @@ class HybridSearch:
             if (tied & subjects) if tied else (entry.applies_to & named):
                 found.update(entry.passages)
         return found
+
+    def part_answers(
+        self, ranked: list[str], passages: dict[str, Passage], parts: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """The best sentence for each later part of a question asking several: BM25 on the
+        part's own words (well under a millisecond), among the sentences of the documents the
+        whole question leads to."""
+        documents = {passages[pid].document_id for pid in ranked[:LEADING_DOCUMENTS]}
+        chosen: list[str] = []
+        for part in parts:
+            hits = self.index.bm25_search(expand_query(part, self.synonyms), FIGURE_CHECK_HITS)
+            found = self.index.passages_by_id(pid for pid, _score in hits)
+            fits = (pid for pid, _score in hits if pid in found and pid not in chosen
+                    and pid != ranked[0] and found[pid].document_id in documents)  # fmt: skip
+            best = next(fits, None)
+            if best is not None:
+                passages.setdefault(best, found[best])
+                chosen.append(best)
+        return tuple(chosen)
 
     def beside_names(
         self, query: str, interventions: frozenset[str] = frozenset()

@@ -40,6 +40,9 @@ class Route:
     follow_up_of: str | None = None
     # "and the other arm?": the arms the earlier question named, which this one is not about.
     other_than: tuple[str, ...] = ()
+    # The later questions of a question asking several ("What dose was used, and what
+    # background therapy did both arms get?"): each wants a sentence of its own.
+    parts: tuple[str, ...] = ()
     # The previous user turn (itself resolved), follow-up or not: a patient's baseline values
     # given there still hold for the same patient's check now.
     earlier: str | None = None
@@ -133,8 +136,31 @@ def _resolved(
         False,
         follow_up_of=follow_up_of,
         other_than=other_than,
+        parts=later_parts(cleaned),
         earlier=previous,
         vocabulary=vocabulary,
+    )
+
+
+# Where a second question starts inside one message: a clause opening with a question word
+# after a comma, semicolon, dash or question mark, or after "and".
+_PART_BREAK = re.compile(
+    r"(?:[,;?—–]|\s-)\s*(?:and\s+|but\s+|also\s+)?(?=(?:what|which|how|when|who|where|did|does|"
+    r"do|was|were|is|are)\b)|\band\s+(?=(?:what|which|how|when|who|where)\b)",
+    re.I,
+)
+MIN_PART_WORDS = 3  # content words a later part needs to ask something of its own
+
+
+def later_parts(question: str) -> tuple[str, ...]:
+    """The questions after the first in a message asking several; each needs words of its
+    own ("..., and what background therapy did both arms receive?"), so "what about it?"
+    or "is that right?" is no second question."""
+    pieces = [p.strip(" ,;?-—–") for p in _PART_BREAK.split(question)]
+    return tuple(
+        piece
+        for piece in pieces[1:]
+        if len([w for w in _WORD.findall(piece.lower()) if w not in STOPWORDS]) >= MIN_PART_WORDS
     )
 
 

@@ -364,3 +364,14 @@ def test_a_follow_up_for_each_arm_keeps_the_comparator(bot: EvidenceAssistant) -
     answer = bot.ask("same question for the obinutuzumab trial", history)
     lead = answer.answer.split("[1]")[0]
     assert "32.4%" in lead and "18.2%" in lead and not lead.startswith("For ")
+
+
+def test_each_part_of_a_question_asking_several_gets_a_sentence(bot: EvidenceAssistant) -> None:
+    answer = bot.ask(
+        "What voclosporin dose was used in AURORA 1, and what background therapy did both "
+        "arms receive?"
+    )
+    direct = answer.answer.split("**Evidence**")[0]
+    assert "23.7 mg" in direct  # the first part
+    assert "mycophenolate mofetil" in direct  # the second part's own sentence
+    _numbers_everywhere_grounded(answer)

@@ -61,8 +61,8 @@ def test_ungrounded_numbers_is_computed_on_the_final_text(
     invented = "The response rate was 97.3% [1]."
     original = chain.render
 
-    def render_with_invention(*args: Any) -> str:
-        return f"{invented}\n\n{original(*args)}"
+    def render_with_invention(*args: Any, **kwargs: Any) -> str:
+        return f"{invented}\n\n{original(*args, **kwargs)}"
 
     monkeypatch.setattr(chain, "render", render_with_invention)
     verified = bot.ask(QUESTIONS[0])

@@ -496,3 +496,19 @@ def test_a_follow_up_naming_another_response_measure_replaces_the_earlier_one(
     history = turns(("Liu 2015 overall response, multitarget vs IVCY?", "83.5% vs 63.0% [1]"))
     routed = route(follow_up, history, BUNDLED)
     assert routed.measure == measure and gone not in routed.query.lower()
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("What dose was used in STAR, and what background therapy did both arms receive?",
+         ("what background therapy did both arms receive",)),
+        ("remind me what the schedule is, and what they switched to afterwards",
+         ("what they switched to afterwards",)),
+        ("What was the CR rate with drug A and with drug B?", ()),  # one question, two arms
+        ("Drug B got about 80% response, right?", ()),
+        ("What was the response rate? Is that right?", ()),  # no words of its own
+    ],
+)  # fmt: skip
+def test_the_later_parts_of_a_question_asking_several(question: str, parts: tuple[str]) -> None:
+    assert route(question, None, GENERIC).parts == parts
