@@ -539,7 +539,8 @@ def _calculation_line(position: int, call: ToolCall) -> str:
     head, rest = calculation_words(call.to_dict())
     study = call.output.get("study")
     named = f"{study}: " if study else ""
-    return f"- {named}{head}" + (f"; {rest}" if rest else "") + f" _({title}, from {inputs})_"
+    joint = " " if head.endswith(".") else "; "
+    return f"- {named}{head}" + (f"{joint}{rest}" if rest else "") + f" _({title}, from {inputs})_"
 
 
 def _unique(passages: list[Passage]) -> list[Passage]:

@@ -12,7 +12,7 @@ from typing import Any
 from . import extract, measurements
 from .facts import Fact, derived_total, group_pairs
 from .intent import Task
-from .measurements import Measurement, PatientValues
+from .measurements import Measurement, PatientValues, unit_key
 from .profile import Profile, Protocol
 from .retrieve import Retrieval
 from .route import Route, understood
@@ -25,6 +25,7 @@ from .tools import (
     rate,
     reported_difference,
     tools_for,
+    units,
 )
 from .types import Passage, ToolCall
 
@@ -80,6 +81,37 @@ def _conversion(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     assert routed.conversion is not None
     plan.calls.append(convert(*routed.conversion))
     return True
+
+
+# The unit each analyte's thresholds are written in, in a criteria set (entry rules say theirs).
+CRITERIA_UNITS = {"proteinuria_24h": "g/day", "albumin": "g/dL", "upcr": "g/g"}
+_ENTRY_INPUTS = {"creatinine": "creatinine", "proteinuria_g_per_24h": "proteinuria_24h"}
+
+
+def _thresholds(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
+    """The profile's thresholds on the quantity of the unit asked for ("the albumin cut-offs
+    in g/L"), each converted and cited where the evidence states it: the response criteria
+    and entry rules of the studies the question names, else of every study that has some."""
+    assert routed.threshold_unit is not None
+    quantity = units.parse_unit("to_unit", routed.threshold_unit).quantity
+    found: list[tuple[str, float, str, str]] = []  # (what, value, unit, source)
+    for criteria in plan.profile.criteria_sets:
+        for kind, entries in (("complete", criteria.complete), ("partial", criteria.partial)):
+            found += [(f"{criteria.short_label}, {kind} response", c.value,
+                       CRITERIA_UNITS[c.analyte], c.source)
+                      for c in entries if c.analyte == quantity and c.test in ("below", "at_least")
+                      and _about(criteria.applies_to, retrieval)]  # fmt: skip
+    for entry in plan.profile.eligibility:
+        for rule in entry.rules:
+            if _ENTRY_INPUTS.get(rule.input) == quantity and _about(entry.applies_to, retrieval):
+                found += [(f"{entry.short_label}, entry {rule.criterion}", bound,
+                           rule.unit, rule.source)
+                          for bound in (rule.min, rule.max) if bound is not None]  # fmt: skip
+    for what, value, unit, source in found:
+        call = convert(value, str(unit_key(unit) or unit), routed.threshold_unit)
+        plan.calls.append(replace(call, text=f"{call.text} The threshold of: {what}.",
+                                  output={**call.output, "sources": [source]}))  # fmt: skip
+    return bool(found)
 
 
 def _dosing(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
@@ -352,6 +384,7 @@ def _across_studies(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool
 
 _STEPS: dict[Task, Callable[[Route, Retrieval, ToolPlan], bool]] = {
     "convert": _conversion,
+    "thresholds": _thresholds,
     "dose": _dosing,
     "eligibility": _eligibility,
     "remission": _remission,

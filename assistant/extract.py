@@ -310,6 +310,17 @@ _CONVERSION = re.compile(
 )
 
 
+_UNIT_ASKED = re.compile(
+    r"\b(?:in|into|to|as)\s+(?:those\s+units\s*\(?\s*)?(" + _ANY_UNIT + r")", re.IGNORECASE
+)
+
+
+def unit_asked(text: str) -> str | None:
+    """The unit a question asks its answer in ("... in g/L?"), as a `tools.units` key."""
+    match = _UNIT_ASKED.search(text)
+    return str(unit_key(match.group(1))) if match and unit_key(match.group(1)) else None
+
+
 def conversion(text: str) -> tuple[float, str, str] | None:
     """ "convert 1.2 mg/dL to µmol/L" -> (1.2, "mg/dL", "umol/L")."""
     match = _CONVERSION.search(text)

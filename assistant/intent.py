@@ -38,11 +38,20 @@ Facet = Literal[
 # a patient's response category, a stated rate checked against its counts, one difference
 # per study, a difference between two arms.
 Task = Literal[
-    "convert", "dose", "eligibility", "remission", "compare", "rate", "across", "difference"
+    "convert",
+    "thresholds",
+    "dose",
+    "eligibility",
+    "remission",
+    "compare",
+    "rate",
+    "across",
+    "difference",
 ]
 TASK_INTENT: dict[Task, Intent] = {
     "compare": "computation",
     "convert": "computation",
+    "thresholds": "computation",
     "dose": "dosing",
     "eligibility": "eligibility",
     "remission": "patient_check",
@@ -76,6 +85,11 @@ ENTRY = re.compile(
 EFFECT_SIZE_TERMS = (
     r"\b(?:absolute|relative)\s+(?:risk\s+)?(?:increase|reduction|difference|risk|benefit)|"
     r"percentage[- ]points?"
+)
+# The limits a definition or an entry rule sets ("cut-offs", "thresholds", "criteria").
+THRESHOLDS = re.compile(
+    r"thresholds?|cut-?offs?|cut-?points?|limits?|criteri(?:a|on)|defin|ceiling|floor|bounds?",
+    re.I,
 )
 # Two groups set against each other, or an effect measure ("higher", "odds", "NNT").
 CONTRAST = re.compile(
@@ -327,6 +341,7 @@ class Reading:
     bmi: float | None = None
     disease_class: str | None = None
     conversion: tuple[float, str, str] | None = None
+    threshold_unit: str | None = None  # "the albumin cut-offs in g/L": the unit asked for
     counts: tuple[int, int] | None = None
     group_counts: tuple[tuple[int, int], ...] = ()
     reported_percent: str | None = None
@@ -370,6 +385,10 @@ def read(
     protocol = profile.protocols[0] if profile.protocols else None
     names_drug = protocol is not None and _names_any(both, protocol.applies_to)
     conversion = extract.conversion(question)
+    # "the CR and PR albumin cut-offs in g/L": the evidence's thresholds in another unit
+    threshold_unit = None if conversion else extract.unit_asked(asked)
+    if threshold_unit is not None and not THRESHOLDS.search(both):
+        threshold_unit = None
     counts = extract.counts_in(question)
     group_counts = extract.all_counts(question)
     protein, creatinine = patient.get("proteinuria"), patient.get("creatinine")
@@ -384,6 +403,7 @@ def read(
     wants_entry = bool(ENTRY.search(asked)) or (entry_features and not ANY_RESPONSE.search(both))
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
+        ("thresholds", threshold_unit is not None),
         ("dose", weight is not None and bool(DOSING.search(query) or names_drug)),
         ("eligibility", wants_entry and spec is not None
          and any(v is not None for v in entry_values)),
@@ -413,6 +433,7 @@ def read(
         bmi=bmi,
         disease_class=disease_class,
         conversion=conversion,
+        threshold_unit=threshold_unit,
         counts=counts,
         group_counts=group_counts,
         reported_percent=extract.percent_in(question),

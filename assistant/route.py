@@ -58,6 +58,7 @@ class Route:
     bmi: float | None = None
     disease_class: str | None = None  # a biopsy-style class ("class IV"), when the profile has one
     conversion: tuple[float, str, str] | None = None  # (value, from unit, to unit)
+    threshold_unit: str | None = None  # a unit the evidence's thresholds are asked in
     counts: tuple[int, int] | None = None  # "93 of 124": events and total to check
     group_counts: tuple[tuple[int, int], ...] = ()  # every count given ("88/156 vs 83/154")
     reported_percent: str | None = None  # a percentage the question states, as written

@@ -375,3 +375,15 @@ def test_each_part_of_a_question_asking_several_gets_a_sentence(bot: EvidenceAss
     assert "23.7 mg" in direct  # the first part
     assert "mycophenolate mofetil" in direct  # the second part's own sentence
     _numbers_everywhere_grounded(answer)
+
+
+def test_the_evidences_thresholds_converted_to_the_unit_asked(bot: EvidenceAssistant) -> None:
+    # No value in the question: the criteria's own albumin thresholds are converted, and each
+    # conversion cites the sentence stating its threshold.
+    answer = bot.ask("Our lab reports albumin in g/L - what are the trial's CR and PR cut-offs?")
+    assert [c.name for c in answer.tool_calls] == ["convert", "convert"]
+    assert [c.output["value"] for c in answer.tool_calls] == [35, 30]
+    assert all(c.output["sources"] for c in answer.tool_calls)
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "3.5 g/dl" in quotes and "3.0g/dl" in quotes
+    _numbers_everywhere_grounded(answer)

@@ -512,3 +512,11 @@ def test_a_follow_up_naming_another_response_measure_replaces_the_earlier_one(
 )  # fmt: skip
 def test_the_later_parts_of_a_question_asking_several(question: str, parts: tuple[str]) -> None:
     assert route(question, None, GENERIC).parts == parts
+
+
+def test_thresholds_asked_in_another_unit() -> None:
+    routed = route("What are the CR and PR albumin cut-offs in g/L?", None, BUNDLED)
+    assert routed.threshold_unit == "g/L" and routed.tasks[0] == "thresholds"
+    # A value given is a plain conversion; a unit without thresholds asks for nothing to convert.
+    assert route("Convert 3.5 g/dL to g/L", None, BUNDLED).threshold_unit is None
+    assert route("Our lab reports albumin in g/L.", None, BUNDLED).threshold_unit is None
