@@ -67,12 +67,16 @@ DEFAULT_REPORT_DIR = Path("eval-report")
 # them); floors only go up for a given set. On 2026-12-05 the dev split grew from 116 to 284
 # questions in two batches (88, then 80) written anew by writers who never read the test split
 # (each batch passed about what the test split passed before the changes it then guided), so
-# the dev floor was set again from the larger set. The target for both is issue 11's 95%.
+# the dev floor was set again from the larger set. On 2026-12-06 60 more (ids d4-...), written
+# from the evidence alone by a writer who read no code and no question, joined it (they passed
+# 45.0% before that day's changes they then guided; the dev split is 344 questions). The
+# target for both is issue 11's 95%.
 TARGET_PASS_RATE = 0.95
 # Floors one question below the measured rates (scores near ties can differ between processes).
 # The third frozen split ("test3") has floors of its own, set from its first run (71.7%,
 # refusal accuracy 81.8% (9/11), citation precision 0.413), never from a tuned one.
-MIN_PASS_RATE = {"dev": 0.79, "test": 0.61, "test3": 0.70}  # measured: 80.3%, 62.7%, 71.7%
+# 2026-12-06: dev 79.7% (274/344), test 67.3% (74/110), test 2 68.3% (41/60), test 3 75.0%.
+MIN_PASS_RATE = {"dev": 0.79, "test": 0.66, "test3": 0.73}
 MIN_REFUSAL_ACCURACY = {"dev": 0.89, "test": 0.9, "test3": 0.72}  # 92.4%, 96.2%, 81.8%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
