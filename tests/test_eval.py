@@ -412,8 +412,8 @@ def test_summary_and_thresholds() -> None:
     assert any("citation precision" in f for f in failing)
     assert any("citation support rate" in f for f in failing)
     # The frozen test split has its own floors: the same summary is judged against them.
-    assert ev.failed_thresholds({"pass_rate": 0.65, "refusal_accuracy": 0.95}, "test") == []
-    assert ev.failed_thresholds({"pass_rate": 0.65, "refusal_accuracy": 0.95}, "dev") != []
+    assert ev.failed_thresholds({"pass_rate": 0.67, "refusal_accuracy": 0.95}, "test") == []
+    assert ev.failed_thresholds({"pass_rate": 0.67, "refusal_accuracy": 0.95}, "dev") != []
 
 
 def test_thresholds_only_go_up_towards_the_issue_targets() -> None:
@@ -421,7 +421,7 @@ def test_thresholds_only_go_up_towards_the_issue_targets() -> None:
     # 2026-12-01 after the question-derived rules were deleted, and never claims the target.
     assert ev.TARGET_PASS_RATE == 0.95
     # The dev floor was set again when the dev split grew to 284 questions (2026-12-05).
-    assert ev.MIN_PASS_RATE["dev"] >= 0.79 and ev.MIN_PASS_RATE["test"] >= 0.61
+    assert ev.MIN_PASS_RATE["dev"] >= 0.79 and ev.MIN_PASS_RATE["test"] >= 0.66
     assert all(floor <= ev.TARGET_PASS_RATE for floor in ev.MIN_PASS_RATE.values())
     assert ev.MIN_REFUSAL_ACCURACY["dev"] >= 0.89
     assert ev.MAX_UNGROUNDED_NUMBERS == 0
