@@ -341,9 +341,10 @@ class HybridSearch:
         unknown = unknown_words(rest, self.index.vocabulary(), frozenset(self.synonyms))
         if not unknown:
             return (), None
-        if self.specialist_terms(rest):
-            # Besides the name it names a drug, disease or test the corpus uses: it is about
-            # the evidence's subject whatever else it says (no second embedding needed).
+        if self.specialist_terms(rest) or self._specific_terms(rest):
+            # Besides the name it names a drug, disease or test the corpus uses, or a word
+            # only a handful of its sentences use: it is about the evidence's subject
+            # whatever else it says (no second embedding needed).
             return unknown, None
         hits = self.index.dense_search(self.index.embedder.embed([rest])[0], 1)
         return unknown, max((score for _, score in hits), default=0.0)
@@ -382,6 +383,14 @@ class HybridSearch:
             and tokens <= used
             and all(self.index.passage_frequency(t) <= limit for t in tokens)
         )
+
+    def _specific_terms(self, text: str) -> set[str]:
+        """The text's content tokens the corpus uses in only a few sentences (see `anchors`)."""
+        limit = max(SPECIFIC_MIN, SPECIFIC_SHARE * self.index.passage_total())
+        return {
+            t for t in bm25_tokens(text)
+            if 0 < self.index.passage_frequency(t) <= limit and not t[0].isdigit()
+        }  # fmt: skip
 
     def _document_tokens(self, document_id: str) -> frozenset[str]:
         """Every token the document's passages use (cached per index state)."""

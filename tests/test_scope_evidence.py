@@ -279,6 +279,9 @@ def test_a_disease_named_beside_the_study_needs_no_second_look(named: EvidenceAs
     routed = named.route("Was STRIDE bragging about the inhaler?")
     retrieval = named.retrieve(routed)
     assert retrieval.unnamed_unknown and retrieval.similarity_without_names is None
+    # The same for a common word that only a few of the corpus's sentences use ("coaching").
+    routed = named.route("Was STRIDE bragging about its coaching?")
+    assert named.retrieve(routed).similarity_without_names is None
     # Without such a word the name-free question is embedded and measured.
     routed = named.route("Who won the World Cup in STRIDE?")
     assert named.retrieve(routed).similarity_without_names is not None
