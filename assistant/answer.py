@@ -217,6 +217,11 @@ class EvidenceAssistant:
             message = no_figure_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")
         evidence = select_evidence(retrieval, self.settings, routed, self.search.traits)
+        premise = None
+        if retrieval.arm_not_compared is not None and not plan.calls:
+            arm, design = retrieval.arm_not_compared
+            evidence = [design, *(p for p in evidence if p.id != design.id)]
+            premise = no_such_arm(arm, design, routed)
         if plan.calls:
             found = evidence_for_calls(retrieval.passages, evidence, plan, basis)
             evidence = [*plan.sources, *found]
@@ -231,6 +236,8 @@ class EvidenceAssistant:
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
                           retrieval.part_answers)  # fmt: skip
+        if premise:
+            markdown = f"{premise}\n{markdown}"
         pool = grounding_pool(citations, evidence, plan.calls)
         markdown, _removed = enforce(markdown, pool)
         if not (citations or plan.calls) or not markdown:
@@ -249,6 +256,14 @@ class EvidenceAssistant:
             # removed what it could not ground, never because it was not looked at.
             ungrounded_numbers=ungrounded(markdown, pool),
         )
+
+
+def no_such_arm(arm: str, design: Passage, routed: Route) -> str:
+    """The premise corrected: the study asked about had no such arm (its design sentence,
+    cited first, says which arms it compared)."""
+    compared = " and ".join(routed.vocabulary.in_order(design.text))
+    study = str(design.metadata.get("short_name") or design.document_id)
+    return f"**{study} had no {arm} arm: it compared {compared}.** [1]"
 
 
 def supporting_only(

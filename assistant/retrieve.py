@@ -158,6 +158,9 @@ class Retrieval:
     similarity_without_names: float | None = None
     # For a question asking several things, the best sentence for each later part.
     part_answers: tuple[str, ...] = ()
+    # An arm the question asks about that the study asked about did not have ("the placebo
+    # arm of <a drug A vs drug B trial>"), with the sentence saying which arms it compared.
+    arm_not_compared: tuple[str, Passage] | None = None
 
 
 class HybridSearch:
@@ -280,6 +283,10 @@ class HybridSearch:
         if named and from_text:
             treatments = _intervention_words(route) if route is not None else frozenset()
             unknown, without_names = self.beside_names(RESULT.sub(" ", query), treatments)
+        absent = None
+        subjects = set(named) or (set() if entities else self._study_names().primary)
+        if route is not None and route.arms and subjects:
+            absent = self.arm_not_compared(route, subjects)
         return Retrieval(
             hits,
             best,
@@ -291,6 +298,7 @@ class HybridSearch:
             unknown,
             without_names,
             part_answers,
+            absent,
         )
 
     def stated_passages(self, route: Route, query: str, subjects: set[str]) -> set[str]:
@@ -382,6 +390,29 @@ class HybridSearch:
             if (tokens := set(bm25_tokens(word)))
             and tokens <= used
             and all(self.index.passage_frequency(t) <= limit for t in tokens)
+        )
+
+    def arm_not_compared(self, route: Route, documents: set[str]) -> tuple[str, Passage] | None:
+        """An arm the question names that the study it asks about did not compare: the study's
+        design sentence (the first saying how patients were randomised or assigned, naming
+        two or more arms) names other arms only, and the question calls it an arm ("the
+        placebo arm") or the study's documents never name it (a drug given in both arms, or
+        discussed in passing, is not asked about as an arm)."""
+        for document in sorted(documents):
+            for passage in self._document_passages(document):
+                compared = route.vocabulary.in_text(passage.text)
+                if len(compared) >= 2 and _ALLOCATION.search(passage.text):
+                    absent = [
+                        arm for arm in route.arms if arm not in compared
+                        and (_called_arm(route, arm) or not self._named_in(arm, route, documents))
+                    ]  # fmt: skip
+                    return (absent[0], passage) if absent else None
+        return None
+
+    def _named_in(self, arm: str, route: Route, documents: set[str]) -> bool:
+        pattern = route.vocabulary.pattern(arm)
+        return pattern is not None and any(
+            pattern.search(p.text) for d in documents for p in self._document_passages(d)
         )
 
     def _specific_terms(self, text: str) -> set[str]:
@@ -658,6 +689,19 @@ _FIGURE_LOOKS: dict[FigureKind, re.Pattern[str]] = {
         re.I,
     ),
 }
+
+
+def _called_arm(route: Route, arm: str) -> bool:
+    """The question calls the drug an arm or group ("the placebo arm", "MMF group")."""
+    pattern = route.vocabulary.pattern(arm)
+    return pattern is not None and any(
+        re.match(r"\s*(?:arm|group|patients)\b", route.query[m.end() :], re.I)
+        for m in pattern.finditer(route.query)
+    )
+
+
+# How a study allocated its patients to arms ("randomised 1:1 to A or B", "assigned to").
+_ALLOCATION = re.compile(r"\brandomi[sz]ed\b[^.]{0,40}\bto\b|\bassigned\b[^.]{0,20}\bto\b", re.I)
 # A sentence saying something could not be confirmed (a caveat of the evidence base).
 _CAVEAT = re.compile(
     r"could not be confirmed|not confirmed|unconfirmed|not available to us|not verified|"

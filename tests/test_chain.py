@@ -387,3 +387,35 @@ def test_the_evidences_thresholds_converted_to_the_unit_asked(bot: EvidenceAssis
     quotes = " ".join(c.quote for c in answer.citations)
     assert "3.5 g/dl" in quotes and "3.0g/dl" in quotes
     _numbers_everywhere_grounded(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "arm"),
+    [
+        ("How did the placebo arm do on CR+PR at week 24 in the tacrolimus lupus nephritis trial?",
+         "placebo"),
+        ("What was the response rate in the mycophenolate arm of the Zheng 2022 trial?", "MMF"),
+        ("AURORA 1 showed tacrolimus hit 40.8% CRR vs placebo, yes?", "tacrolimus"),
+    ],
+)  # fmt: skip
+def test_an_arm_the_study_did_not_have_is_said_plainly(
+    bot: EvidenceAssistant, question: str, arm: str
+) -> None:
+    answer = bot.ask(question)
+    first = answer.answer.splitlines()[0]
+    assert f"had no {arm} arm" in first
+    assert "randomi" in answer.citations[0].quote  # the study's design sentence, cited first
+    _numbers_everywhere_grounded(answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "voclosporin on top of MMF: CRR at 1 yr vs MMF alone?",  # MMF given in both arms
+        "In the interview, how long does he say maintenance with MMF usually lasts?",
+    ],
+)
+def test_a_drug_the_study_names_but_did_not_compare_raises_no_premise(
+    bot: EvidenceAssistant, question: str
+) -> None:
+    assert "had no" not in bot.ask(question).answer
