@@ -42,6 +42,7 @@ from .vocabulary import stored_pairs, synonyms_from, with_derived_aliases
 
 log = logging.getLogger(__name__)
 MAX_EVIDENCE = 3
+PATIENT_CHECKS = frozenset({"remission_check", "trial_eligibility"})  # the profile's criteria
 CONFIDENT_MATCH = 0.7  # dense similarity at which an unfamiliar word no longer means off-topic
 TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
 CURATED_LEAD = 3  # a curated passage this high in the ranking leads over an upload
@@ -210,7 +211,10 @@ class EvidenceAssistant:
         # (trial numbers fed to a tool, or a tool's thresholds) needs the evidence to cover
         # the question.
         from_user_only = plan.calls and not plan.sources and not plan.rule_sources
-        if not from_user_only and not self._in_scope(retrieval):
+        # A patient's values checked against the profile's own criteria are covered by them,
+        # whatever else the note says ("bx: >90% globally sclerosed glomeruli").
+        checks_patient = any(call.name in PATIENT_CHECKS for call in plan.calls)
+        if not (from_user_only or checks_patient) and not self._in_scope(retrieval):
             message = no_evidence_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")
         if not plan.calls and retrieval.figureless_terms:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any
 
 from . import extract, measurements
@@ -186,9 +187,14 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     if protein.baseline is not None:
         inputs["baseline_proteinuria"] = protein.baseline
         inputs["baseline_unit"] = protein.baseline_unit or protein_unit
-    elif protein.change_percent is not None:
-        plan.notes.append(f"'{protein.text}': a stated change is not used; the check needs "
-                          "the baseline proteinuria value")  # fmt: skip
+    elif protein.change_percent is not None and protein.change_percent > -100:
+        # "down 60% to 1.4 g": the baseline the stated change implies (1.4 / 0.4 = 3.5 g)
+        ratio = 1 + Fraction(str(protein.change_percent)) / 100
+        baseline = float(Fraction(str(current)) / ratio)
+        inputs["baseline_proteinuria"] = round(baseline, 6)
+        inputs["baseline_unit"] = protein_unit
+        plan.notes.append(f"'{protein.text}': baseline proteinuria worked back from the stated "
+                          "change")  # fmt: skip
     if albumin and albumin.value is not None:
         unit = _unit(albumin, albumin.value, plan)
         if unit is not None:

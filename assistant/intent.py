@@ -141,7 +141,7 @@ ACROSS = re.compile(
 # An interval is asked for ("95% CI", "confidence interval").
 INTERVAL = re.compile(r"\bci\b|confidence", re.I)
 # A response named without its kind ("response rate", "remission"): the overall response.
-ANY_RESPONSE = re.compile(r"respon|remission", re.I)
+ANY_RESPONSE = re.compile(r"respon|remission|\b(?-i:CR|PR)\b", re.I)  # "CR" (not "Cr", creatinine)
 
 # ---------------------------------------------------------------- cues of retrieval
 
@@ -527,24 +527,41 @@ def patient_values(question: str, query: str, earlier: str | None = None) -> Pat
     if not earlier or not asked.measurements or ANOTHER_PATIENT.search(question):
         return asked
     given = measurements.parse(earlier)
+    later = bool(LATER_TIME.search(question))
     return PatientValues(
-        tuple(_with_baseline(m, given.get(m.analyte)) for m in asked.measurements),
+        tuple(_with_baseline(m, given.get(m.analyte), later) for m in asked.measurements),
         asked.not_understood,
     )
 
 
+# The question gives values at a later time than the turn before ("wk24 labs:", "at 6
+# months", "now", "on follow-up"): the earlier turn's values are the baseline of these.
+LATER_TIME = re.compile(
+    r"\b(?:wk|week|mo|month)s?\s*-?\s*\d+|\b(?:at|after)\s+\d+\s*(?:weeks?|months?|wks?|mos?)\b|"
+    r"\bnow\b|follow-?up|\btoday\b|\blatest\b|\brepeat\b",
+    re.I,
+)
+
+
 def _with_baseline(
-    now: measurements.Measurement, before: measurements.Measurement | None
+    now: measurements.Measurement, before: measurements.Measurement | None, later: bool = False
 ) -> measurements.Measurement:
-    """`now` with the baseline of an earlier turn's reading, when it has none of its own."""
-    if before is None or before.baseline is None or now.baseline is not None:
+    """`now` with the baseline of an earlier turn's reading, when it has none of its own; a
+    value of the earlier turn is the baseline of one given `later` (at a later time)."""
+    if before is None or now.baseline is not None:
         return now
     if now.value is None or now.change_percent is not None:
         return now
+    if before.baseline is not None:
+        baseline, unit = before.baseline, before.baseline_unit or before.unit
+    elif later and before.value is not None:
+        baseline, unit = before.value, before.unit
+    else:
+        return now
     return replace(
         now,
-        baseline=before.baseline,
-        baseline_unit=before.baseline_unit or before.unit,
+        baseline=baseline,
+        baseline_unit=unit,
         text=f"{now.text}; baseline from earlier: {before.text}",
     )
 

@@ -325,9 +325,11 @@ _BASELINE_LABEL = re.compile(
 )
 _SENTENCE = re.compile(r"[.?!]+(?=\s|$)|\n+")
 _ABBREVIATION = re.compile(r"\b(?:vs|cf|approx|ca|e\.g|i\.e|pt|dr|mg|wk|mo)$", re.IGNORECASE)
+# The collection period written between a label and the analyte ("baseline 24h UP").
+_PERIOD = re.compile(r"24\s*-?\s*h(?:rs?|ours?)?\s+$", re.IGNORECASE)
 _LEAD = re.compile(
     r"(?:\b(?:baseline|initial|pre-?treatment|prior|previous|current|latest|recent|today's|"
-    r"her|his|the|a|an|and|with)\s+){1,3}$",
+    r"her|his|the|a|an|and|with)\s+){1,3}(?:" + _PERIOD.pattern + r"|$)",
     re.IGNORECASE,
 )
 _WORD_CHANGE = [(re.compile(rf"\b(?:{p})\b", re.I), v) for p, v in WORD_CHANGES.items()]
@@ -424,7 +426,8 @@ def _parts(sentence: str) -> list[tuple[str, str, int, int]]:
         if current and analyte == current[0]:
             continue  # a second mention of the same analyte: same part
         lead = _LEAD.search(sentence[:start])
-        lead_start = lead.start() if lead and not _NUMBER.search(lead.group()) else start
+        numbered = lead is not None and _NUMBER.search(_PERIOD.sub("", lead.group()))
+        lead_start = lead.start() if lead and not numbered else start
         ahead = _FIGURE_AHEAD.search(sentence[:start]) if analyte else None
         if ahead and unit_key(ahead.group("unit")) in ANALYTES[str(analyte)].units:
             lead_start = ahead.start()  # "2 g prot", "0.4 g/g UPCR": the figure before the name
@@ -644,6 +647,8 @@ def _roles(part: str, values: list[_Num]) -> tuple[_Num | None, _Num | None] | N
     return (keeps, flips) if r1[0] == "current" else (flips, keeps)
 
 
+# Words that stand before the value they label ("now 1.1", "currently 1.1").
+_LEADING_CURRENT = re.compile(r"\s*(?:now|currently|today)\s*", re.IGNORECASE)
 _AFTER_BASELINE_RE = re.compile(rf"^[\s),]*\(?\s*(?:{BASELINE_AFTER})\b", re.IGNORECASE)
 _AFTER_CURRENT_RE = re.compile(rf"^[\s),]*\(?\s*(?:{CURRENT_AFTER})\b", re.IGNORECASE)
 _CUES = (
@@ -688,6 +693,8 @@ def _cue_after_is_own(gap: str, has_next: bool) -> bool:
     cue = _AFTER_BASELINE_RE.match(gap) or _AFTER_CURRENT_RE.match(gap)
     if cue is None or (has_next and _PRE_LABEL.fullmatch(gap)):
         return False  # "110 baseline creatinine 80": the whole gap labels the next number
+    if has_next and _LEADING_CURRENT.fullmatch(gap):
+        return False  # "was 4.0 now 1.1": a word written before its value labels the next
     if not has_next or not re.match(r"\s*[,;(]", gap):
         return True
     return bool(re.match(r"\s*\)", gap[cue.end() :]))
@@ -699,13 +706,17 @@ def _merge(a: Measurement, b: Measurement) -> Measurement:
     def pick(x: object, y: object) -> object:
         return x if x is not None else y
 
+    # A value keeps the unit written with it ("baseline 2.5 g. Now 500 mg"): the reading that
+    # gives the value gives its unit.
+    valued = a if a.value is not None or b.value is None else b
+    based = a if a.baseline is not None or b.baseline is None else b
     return Measurement(
         a.analyte,
-        pick(a.value, b.value),  # type: ignore[arg-type]
-        pick(a.unit, b.unit),  # type: ignore[arg-type]
-        pick(a.baseline, b.baseline),  # type: ignore[arg-type]
-        pick(a.baseline_unit, b.baseline_unit)  # type: ignore[arg-type]
-        or (pick(a.unit, b.unit) if pick(a.baseline, b.baseline) is not None else None),
+        valued.value,
+        pick(valued.unit, b.unit if valued is a else a.unit),  # type: ignore[arg-type]
+        based.baseline,
+        pick(based.baseline_unit, based.unit if based.baseline is not None else None)  # type: ignore[arg-type]
+        or (pick(a.unit, b.unit) if based.baseline is not None else None),
         pick(a.change_percent, b.change_percent),  # type: ignore[arg-type]
         pick(a.state, b.state),  # type: ignore[arg-type]
         f"{a.text}; {b.text}",

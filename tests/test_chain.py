@@ -419,3 +419,12 @@ def test_a_drug_the_study_names_but_did_not_compare_raises_no_premise(
     bot: EvidenceAssistant, question: str
 ) -> None:
     assert "had no" not in bot.ask(question).answer
+
+
+def test_a_patient_check_is_not_refused_for_an_unfamiliar_word(bot: EvidenceAssistant) -> None:
+    answer = bot.ask(
+        "55F, BMI 25, bx class VI (>90% globally sclerosed glomeruli), 24h UP 2.2 g, "
+        "Cr 3.5 mg/dL. Eligible for the Zheng trial?"
+    )
+    assert answer.status == "answered" and answer.tool_calls[0].name == "trial_eligibility"
+    assert "Not eligible" in answer.answer

@@ -367,6 +367,11 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     ("proteinuria 3 g/day, on prednisone 60 mg",
      {"proteinuria": (3.0, GDAY, None, None, None, None)}, ()),
     ("only 1.2 g/24h of proteinuria", {"proteinuria": (1.2, G24, None, None, None, None)}, ()),
+    # "now" stands before the value it labels: 4.0 was, 1.1 is.
+    ("24h UP was 4.0 g now 1.1 g", {"proteinuria": (1.1, G24, 4.0, G24, None, None)}, ()),
+    # A collection period between the label and the name; each value keeps its own unit.
+    ("baseline 24h UP 2.5 g. wk24: 24h UP 500 mg/24h",
+     {"proteinuria": (500.0, "mg/24h", 2.5, G24, None, None)}, ()),
 ]  # fmt: skip
 
 
@@ -464,3 +469,10 @@ def test_a_unit_left_out_is_said_not_silently_assumed() -> None:
     inputs = plan.calls[0].inputs
     assert (inputs["albumin_unit"], inputs["creatinine_unit"]) == ("g/dL", "umol/L")
     assert "'alb 3.6': no unit given, read as g/dL" in plan.notes
+
+
+def test_a_stated_fall_gives_the_baseline_the_check_needs() -> None:
+    plan = _plan("24h UP down 60% to 1.4 g/day, alb 31 g/L, creat stable. Partial remission?")
+    inputs = plan.calls[0].inputs
+    assert (inputs["proteinuria"], inputs["baseline_proteinuria"]) == (1.4, 3.5)
+    assert any("worked back from the stated change" in note for note in plan.notes)

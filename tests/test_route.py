@@ -520,3 +520,24 @@ def test_thresholds_asked_in_another_unit() -> None:
     # A value given is a plain conversion; a unit without thresholds asks for nothing to convert.
     assert route("Convert 3.5 g/dL to g/L", None, BUNDLED).threshold_unit is None
     assert route("Our lab reports albumin in g/L.", None, BUNDLED).threshold_unit is None
+
+
+def test_an_earlier_turns_values_are_the_baseline_of_later_ones() -> None:
+    history = turns(("New pt: Baseline 24h UP 6.0 g, alb 2.1 g/dL, Cr 88 umol/L.", "Noted."))
+    later = route("wk24 labs: 24h UP 2.4 g, alb 3.0 g/dL, Cr 97. remission?", history, BUNDLED)
+    creatinine = later.patient.get("creatinine")
+    assert creatinine is not None and (creatinine.value, creatinine.baseline) == (97.0, 88.0)
+    # Without a later time point a value is not taken for a baseline.
+    same = route("Cr 97, alb 3.0 g/dL, 24h UP 2.4 g: remission?", history, BUNDLED)
+    kept = same.patient.get("creatinine")
+    assert kept is not None and kept.baseline is None
+
+
+@pytest.mark.parametrize(
+    ("note", "intent"),
+    [("27F, LN III+V. 24h UP 0.41 g, alb 35 g/L, Cr 77 vs 70 at baseline. CR per the trial?",
+      "patient_check"),
+     ("45M, 80 kg, 178 cm, Cr 1.3 mg/dL, UP 2.1 g: eligible for the trial?", "eligibility")],
+)  # fmt: skip
+def test_cr_and_pr_in_capitals_name_a_response_not_creatinine(note: str, intent: str) -> None:
+    assert route(note, None, BUNDLED).intent == intent
