@@ -407,6 +407,10 @@ class EvidenceIndex:
         if not tokens:
             return []
         n = min(n, len(state.order))
+        if len(set(tokens)) == 1:
+            hits = self._one_term(state, vocab[tokens[0]], n)
+            self._prefetch(state, [pid for pid, _ in hits])
+            return hits
         # n_threads=0: bm25s scores in this thread (any other value starts a thread pool for
         # every call, about half a millisecond of a question's time).
         docs, scores = state.bm25.retrieve([tokens], k=n, show_progress=False, n_threads=0)
@@ -417,6 +421,20 @@ class EvidenceIndex:
         ]
         self._prefetch(state, [pid for pid, _ in hits])
         return hits
+
+    @staticmethod
+    def _one_term(state: Any, column: int, n: int) -> list[tuple[str, float]]:
+        """A one-term search read from that term's posting list (its precomputed scores): the
+        same ranking as a full search, in time that grows with the passages using the term,
+        not with the corpus (a 1.3 M-passage top-k pass is about 0.1 s)."""
+        scores = state.bm25.scores
+        start, end = int(scores["indptr"][column]), int(scores["indptr"][column + 1])
+        docs, values = scores["indices"][start:end], scores["data"][start:end]
+        if len(docs) > n:  # the n best first, in numpy (a common term has many postings)
+            best = np.argpartition(-values, n - 1)[:n]
+            docs, values = docs[best], values[best]
+        order = sorted(range(len(docs)), key=lambda i: (-float(values[i]), int(docs[i])))
+        return [(state.order[int(docs[i])], float(values[i])) for i in order if values[i] > 0]
 
     def vocabulary(self) -> frozenset[str]:
         """Every BM25 term of the committed passages (as `lexical.bm25_tokens` writes them)."""

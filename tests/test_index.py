@@ -11,6 +11,7 @@ from assistant import Settings
 from assistant.embeddings import TextEmbedder
 from assistant.index import EvidenceIndex, IndexError_
 from assistant.ingest import corpus_files, load_corpus
+from assistant.lexical import bm25_tokens
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -81,3 +82,16 @@ def test_a_damaged_index_directory_gives_a_clear_message(
     settings = Settings.from_env(index_dir=tmp_path / "index", chroma_host=None)
     with pytest.raises(IndexError_, match="ingest --rebuild"):
         EvidenceIndex(settings, embedder=embedder)
+
+
+def test_a_one_term_search_reads_the_terms_posting_list(bot) -> None:  # type: ignore[no-untyped-def]
+    """The same hits and scores as bm25s's full ranking (ties at the cut may differ), read
+    from the term's postings so its cost does not grow with the corpus."""
+    index = bot.index
+    state = index._state()
+    for word in ("response", "creatinine", "belimumab"):
+        fast = index.bm25_search(word, 10)
+        tokens = bm25_tokens(word)
+        _docs, scores = state.bm25.retrieve([tokens], k=10, show_progress=False, n_threads=0)
+        full = [float(s) for s in scores[0] if s > 0]
+        assert [round(s, 6) for _, s in fast] == [round(s, 6) for s in full]
