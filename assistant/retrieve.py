@@ -310,11 +310,11 @@ class HybridSearch:
         entries = self.stated.get(route.facet or "", ())
         if not entries:
             return set()
-        documents = set(self.index.documents())
+        documents = self.index.documents()  # looked up, not copied: it may hold 100k ids
         named = {arm.lower() for arm in route.arms} | set(_WORDS.findall(query.lower()))
         found: set[str] = set()
         for entry in entries:
-            tied = entry.applies_to & documents
+            tied = {name for name in entry.applies_to if name in documents}
             if (tied & subjects) if tied else (entry.applies_to & named):
                 found.update(entry.passages)
         return found
