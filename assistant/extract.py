@@ -188,13 +188,26 @@ def reported_stable(text: str, analyte: str) -> bool:
     return bool(found and found.state == "stable")
 
 
+POUND_KG = 0.45359237  # the international avoirdupois pound
+INCH_CM = 2.54
+
+
 def weight_kg(text: str) -> float | None:
+    """A body weight in kilograms, or in pounds ("140 lb") converted to kilograms (to 0.1 kg,
+    as a clinic scale reads)."""
     match = re.search(NUM + r"\s*(?:kg|kilo(?:gram)?s?)\b", text, re.IGNORECASE)
-    return float(match.group(1)) if match else None
+    if match:
+        return float(match.group(1))
+    pounds = re.search(NUM + r"\s*(?:lbs?|pounds?)\b", text, re.IGNORECASE)
+    return round(float(pounds.group(1)) * POUND_KG, 1) if pounds else None
 
 
 _AGE = re.compile(
-    NUM + r"\s*(?:-?\s*(?:years?|yrs?|y)(?P<old>[\s-]*old)?\b|y/o\b|yo\b)|aged?\s+" + NUM, re.I
+    NUM + r"\s*(?:-?\s*(?:years?|yrs?|y)(?P<old>[\s-]*old)?\b|y/o\b|yo\b)"
+    r"|aged?\s*:?\s*(?P<aged>\d+(?:\.\d+)?)"
+    # "she's 44", "he is 61 and ...": a person's bare number with nothing after it
+    r"|\b(?:she|he)(?:'s|\s+is)\s+(?P<is>\d{1,3})(?!\.\d)(?=\s*(?:[,.;:!?)]|$|and\b|with\b))",
+    re.I,
 )
 
 
@@ -204,7 +217,7 @@ def age_years(text: str) -> float | None:
     for match in _AGE.finditer(text):
         if match.group(1) and not match.group("old") and _duration(text, match):
             continue
-        return float(match.group(1) or match.groups()[-1])
+        return float(match.group(1) or match.group("aged") or match.group("is"))
     # Clinic-note shorthand: age then sex, "29F", "45 M" (upper case only: "5 m" is a length).
     shorthand = re.search(r"(?<![\w.])(\d{1,3})\s?[FM]\b(?![/\w])", text)
     return float(shorthand.group(1)) if shorthand else None
@@ -230,13 +243,27 @@ def _duration(text: str, match: re.Match[str]) -> bool:
     )
 
 
+# Feet and inches: 5'4", 5′4″, 5 ft 4 in, 5 feet 4 inches, 5'4 (inches optional).
+_FEET_INCHES = re.compile(
+    r"\b([3-7])\s*(?:'|′|ft\.?|feet|foot)\s*(?:(\d{1,2}(?:\.\d+)?)\s*(?:\"|″|''|in\.?\b|inch(?:es)?\b)?)?",
+    re.I,
+)
+
+
 def height_cm(text: str) -> float | None:
-    """A height in centimetres ("160 cm") or metres ("1.60 m")."""
+    """A height in centimetres ("160 cm"), metres ("1.60 m"), or feet and inches ("5'4\"",
+    "5 ft 4 in") or inches ("64 in") converted to centimetres."""
     match = re.search(NUM + r"\s*cm\b", text, re.I)
     if match:
         return float(match.group(1))
     metres = re.search(r"\b([12]\.\d{1,2})\s*m\b(?!\s*/)", text)
-    return float(metres.group(1)) * 100 if metres else None
+    if metres:
+        return float(metres.group(1)) * 100
+    feet = _FEET_INCHES.search(text)
+    if feet:
+        return round((int(feet.group(1)) * 12 + float(feet.group(2) or 0)) * INCH_CM, 1)
+    inches = re.search(r"\b(\d{2}(?:\.\d+)?)\s*(?:inches|inch|in\.)(?!\w)", text, re.I)
+    return round(float(inches.group(1)) * INCH_CM, 1) if inches else None
 
 
 def bmi(text: str) -> float | None:

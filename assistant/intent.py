@@ -204,6 +204,12 @@ ANOTHER_PATIENT = re.compile(
     r"\b(?:another|different|new|second|other|next)\s+(?:patient|pt|woman|man|case|person)\b",
     re.I,
 )
+# The question points back at the patient an earlier turn described ("she's 44 now", "is he in
+# remission?", "this pt"): values it does not give itself are that turn's.
+SAME_PATIENT = re.compile(
+    r"\b(?:she|he|her|his|him|(?:the|this|that|my|our)\s+(?:patient|pt))\b|\bshe's\b|\bhe's\b",
+    re.I,
+)
 # Advice for one patient ("should I", "what should we give"): reported as evidence, not advice.
 ADVICE = re.compile(
     r"\b(should i|should we|should my|do you recommend|would you (give|use|start|prescribe)|"
@@ -373,15 +379,19 @@ def read(
     question's words and values."""
     asked = query if follow_up else question
     both = f"{question} {query}"
-    patient = patient_values(question, query, earlier)
-    weight = _either(extract.weight_kg, question, query)
-    age = _either(extract.age_years, question, query)
-    height = _either(extract.height_cm, question, query)
-    bmi = _either(extract.bmi, question, query)
+    same_patient = bool(
+        earlier and SAME_PATIENT.search(question) and not ANOTHER_PATIENT.search(question)
+    )
+    sources = (question, query, earlier) if same_patient and earlier else (question, query)
+    patient = patient_values(question, query, earlier, same_patient)
+    weight = _first(extract.weight_kg, sources)
+    age = _first(extract.age_years, sources)
+    height = _first(extract.height_cm, sources)
+    bmi = _first(extract.bmi, sources)
     spec = profile.eligibility[0] if profile.eligibility else None
     disease_class = None
     if spec and spec.classes:
-        disease_class = _either(extract.isn_class, question, query, spec.classes.words)
+        disease_class = _first(extract.isn_class, sources, spec.classes.words)
     protocol = profile.protocols[0] if profile.protocols else None
     names_drug = protocol is not None and _names_any(both, protocol.applies_to)
     conversion = extract.conversion(question)
@@ -514,30 +524,40 @@ def _name_forms(names: tuple[str, ...]) -> tuple[re.Pattern[str], frozenset[str]
     return in_full, clipped
 
 
-def patient_values(question: str, query: str, earlier: str | None = None) -> PatientValues:
+def patient_values(
+    question: str, query: str, earlier: str | None = None, same_patient: bool = False
+) -> PatientValues:
     """Current question first; a follow-up falls back, analyte by analyte, to the earlier
-    question's values (its words are in `query`). A value given now without its baseline
-    takes the baseline an earlier turn gave ("Baseline: proteinuria 4.8 g" ... "Now 1.9 g:
+    question's values (its words are in `query`), and so does a question about the patient
+    an earlier turn described (`same_patient`). A value given now without its baseline takes
+    the baseline an earlier turn gave ("Baseline: proteinuria 4.8 g" ... "Now 1.9 g:
     partial?"), unless the question turns to another patient."""
     asked = measurements.parse(question)
     if query != question:
-        before = measurements.parse(query)
-        found = (asked.get(a) or before.get(a) for a in measurements.ANALYTES)
-        asked = PatientValues(tuple(m for m in found if m), asked.not_understood)
-    if not earlier or not asked.measurements or ANOTHER_PATIENT.search(question):
+        asked = _filled(asked, measurements.parse(query))
+    if not earlier or ANOTHER_PATIENT.search(question):
         return asked
     given = measurements.parse(earlier)
     later = bool(LATER_TIME.search(question))
-    return PatientValues(
+    with_baselines = PatientValues(
         tuple(_with_baseline(m, given.get(m.analyte), later) for m in asked.measurements),
         asked.not_understood,
     )
+    return _filled(with_baselines, given) if same_patient else with_baselines
+
+
+def _filled(values: PatientValues, fallback: PatientValues) -> PatientValues:
+    """`values`, with `fallback`'s measurement for each analyte it lacks."""
+    found = (values.get(a) or fallback.get(a) for a in measurements.ANALYTES)
+    return PatientValues(tuple(m for m in found if m), values.not_understood)
 
 
 # The question gives values at a later time than the turn before ("wk24 labs:", "at 6
-# months", "now", "on follow-up"): the earlier turn's values are the baseline of these.
+# months", "6 mo:", "now", "on follow-up"; not "3 months ago"): the earlier turn's values
+# are the baseline of these.
 LATER_TIME = re.compile(
-    r"\b(?:wk|week|mo|month)s?\s*-?\s*\d+|\b(?:at|after)\s+\d+\s*(?:weeks?|months?|wks?|mos?)\b|"
+    r"\b(?:wk|week|mo|month)s?\s*-?\s*\d+|"
+    r"\b\d+\s*-?\s*(?:weeks?|months?|wks?|mos?)\b(?!\s+(?:ago|before|prior|earlier))|"
     r"\bnow\b|follow-?up|\btoday\b|\blatest\b|\brepeat\b",
     re.I,
 )
@@ -566,7 +586,11 @@ def _with_baseline(
     )
 
 
-def _either(getter: Callable[..., Any], question: str, query: str, *args: Any) -> Any:
-    """What `getter` reads in the current question, else in the resolved follow-up query."""
-    value = getter(question, *args)
-    return value if value is not None or query == question else getter(query, *args)
+def _first(getter: Callable[..., Any], sources: tuple[str, ...], *args: Any) -> Any:
+    """What `getter` reads in the first of `sources` that gives it: the current question, then
+    the resolved follow-up query, then (same patient) the earlier turn."""
+    for text in dict.fromkeys(sources):
+        value = getter(text, *args)
+        if value is not None:
+            return value
+    return None

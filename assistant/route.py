@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from . import extract
-from .intent import STUDY_BY_ARMS, Facet, Intent, Reading, RetrievalCues, Task, read
+from .intent import STUDY_BY_ARMS, Facet, Intent, Reading, RetrievalCues, Task, facet_of, read
 from .lexical import GENERAL_ACRONYMS
 from .measurements import PatientValues
 from .profile import ArmVocabulary, Profile
@@ -129,7 +129,13 @@ def _resolved(
             # The earlier arm stays in the query: the sentence giving both arms answers it.
             other_than = vocabulary.in_question(previous)
         query = _merge(earlier, cleaned, arms, vocabulary)
-        arms = arms or (() if other_than else vocabulary.in_question(previous))
+        defines = facet_of(cleaned) == "definition"
+        if defines:
+            # A term is defined for a study, not for one of its arms or results ("How was
+            # remission defined?" after one arm's rate): only the earlier study is carried.
+            studies = (m.group() for m in _study_mentions(earlier, not_names))
+            query = " ".join((cleaned, *studies))
+        arms = arms or (() if other_than or defines else vocabulary.in_question(previous))
     return Route(
         cleaned,
         query,

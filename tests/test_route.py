@@ -223,6 +223,11 @@ def test_the_weight_counts_and_conversion_a_question_gives() -> None:
         ("Deaths after 3 years of treatment", None, None),
         ("Euro-Lupus 10-year follow-up, death in each arm", None, None),
         ("a 45-year-old woman, over 2 years of disease", 45, None),
+        # US notes: feet and inches (5'4" = 64 in = 162.6 cm), and "she's 44".
+        ("33F, 5'4\", 140 lb", 33, 162.6),
+        ("she's 44, 5 ft 10 in tall", 44, 177.8),
+        ("age: 52, height 66 inches", 52, 167.6),
+        ("she is 1.2 g down from 3 g", None, None),  # a figure after "is" is not an age
     ],
 )
 def test_age_and_height_written_as_clinic_notes_write_them(
@@ -230,6 +235,14 @@ def test_age_and_height_written_as_clinic_notes_write_them(
 ) -> None:
     routed = route(f"{note}. Eligible?", None, BUNDLED)
     assert (routed.age_years, routed.height_cm) == (age, height)
+
+
+@pytest.mark.parametrize(
+    ("note", "kilograms"),
+    [("140 lb", 63.5), ("weighs 154 lbs", 69.9), ("200 pounds", 90.7), ("72 kg", 72.0)],
+)
+def test_a_weight_in_pounds_is_read_in_kilograms(note: str, kilograms: float) -> None:
+    assert route(f"{note}. Dose?", None, BUNDLED).weight_kg == kilograms
 
 
 def test_a_weight_and_height_give_the_bmi_an_entry_check_needs() -> None:
@@ -531,6 +544,37 @@ def test_an_earlier_turns_values_are_the_baseline_of_later_ones() -> None:
     same = route("Cr 97, alb 3.0 g/dL, 24h UP 2.4 g: remission?", history, BUNDLED)
     kept = same.patient.get("creatinine")
     assert kept is not None and kept.baseline is None
+
+
+def test_a_time_point_after_the_start_makes_the_earlier_values_baselines() -> None:
+    history = turns(("Pt 35F, UPCR 2.4 mg/mg at start of induction, Cr 1.00 mg/dL.", "Noted."))
+    later = route("6 mo: UPCR 1.2, Cr 1.05. KDIGO response?", history, BUNDLED)
+    creatinine = later.patient.get("creatinine")
+    assert creatinine is not None and (creatinine.value, creatinine.baseline) == (1.05, 1.0)
+    # "3 months ago" is earlier, not later.
+    before = route("3 months ago: UPCR 1.2, Cr 1.05. KDIGO response?", history, BUNDLED)
+    assert before.patient.get("creatinine").baseline is None  # type: ignore[union-attr]
+
+
+def test_a_definition_asked_after_a_result_carries_the_study_not_the_arm_or_result() -> None:
+    history = turns(("What was the complete remission rate with tacrolimus in STAR 2?", "..."))
+    routed = route("How was remission defined?", history, BUNDLED)
+    assert routed.facet == "definition" and routed.arms == ()
+    assert routed.query == "How was remission defined? STAR 2"
+
+
+def test_a_question_about_the_same_patient_takes_the_values_an_earlier_turn_gave() -> None:
+    history = turns(("New LN pt: 24h UP 1200 mg/24h, Cr 68 µmol/L, age 39.", "Noted."))
+    routed = route("She's 44, BMI 22, class IV. Eligible for the trial?", history, BUNDLED)
+    protein = routed.patient.get("proteinuria")
+    assert routed.intent == "eligibility" and routed.age_years == 44  # the question's own age
+    assert protein is not None and protein.value == 1200
+    assert routed.patient.get("creatinine").value == 68  # type: ignore[union-attr]
+    # Another patient, or a question about no patient, takes nothing from that turn.
+    other = route("Another patient, 44, BMI 22, class IV. Eligible?", history, BUNDLED)
+    assert other.patient.get("proteinuria") is None
+    general = route("What was the complete remission rate at 24 weeks?", history, BUNDLED)
+    assert general.patient.measurements == () and general.age_years is None
 
 
 @pytest.mark.parametrize(
