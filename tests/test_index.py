@@ -84,14 +84,17 @@ def test_a_damaged_index_directory_gives_a_clear_message(
         EvidenceIndex(settings, embedder=embedder)
 
 
-def test_a_one_term_search_reads_the_terms_posting_list(bot) -> None:  # type: ignore[no-untyped-def]
-    """The same hits and scores as bm25s's full ranking (ties at the cut may differ), read
-    from the term's postings so its cost does not grow with the corpus."""
+def test_a_search_ranks_only_the_passages_its_terms_occur_in(bot) -> None:  # type: ignore[no-untyped-def]
+    """The same scores, best first, as bm25s's full ranking over every passage (ties at the
+    cut may differ): a one-term search reads the term's postings, a longer one chooses among
+    the passages that score at all, so neither grows with the corpus."""
     index = bot.index
     state = index._state()
-    for word in ("response", "creatinine", "belimumab"):
-        fast = index.bm25_search(word, 10)
-        tokens = bm25_tokens(word)
+    for query in ("response", "creatinine", "belimumab", "tacrolimus complete response week 24",
+                  "serious infections with obinutuzumab"):  # fmt: skip
+        fast = index.bm25_search(query, 10)
+        tokens = bm25_tokens(query)
         _docs, scores = state.bm25.retrieve([tokens], k=10, show_progress=False, n_threads=0)
         full = [float(s) for s in scores[0] if s > 0]
-        assert [round(s, 6) for _, s in fast] == [round(s, 6) for s in full]
+        assert len(fast) == len(full) > 0
+        assert [round(s, 5) for _, s in fast] == [round(s, 5) for s in full]
