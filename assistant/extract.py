@@ -274,18 +274,23 @@ def bmi(text: str) -> float | None:
 
 
 def isn_class(text: str, classification: tuple[str, ...] = ()) -> str | None:
-    """A biopsy-style class ("class IV", "class III + V"). A class that belongs to another
+    """A biopsy-style class ("class IV", "class III + V", or the classification's own
+    acronym before the numeral: "ISN/RPS IV+V"). A class that belongs to another
     named classification ("NYHA class III": an acronym before "class" that is not one of
     `classification`'s words) is not one."""
-    match = re.search(
-        r"(?:(\b[A-Z][A-Z/]{1,}[A-Z])\s+)?\bclass(?:es)?\s+"
-        r"((?:III|IV|V|II|VI|I|[1-6])(?:\s*(?:\+|/|and|with)\s*(?:III|IV|V|[3-5]))?)\b",
-        text,
-        re.IGNORECASE,
-    ) or re.search(  # a biopsy's class without the word: "biopsy III+V", "bx: IV" (numerals)
-        r"()\b(?:biopsy|bx)\b[:\s]+((?-i:III|IV|V|II|VI)(?:\s*(?:\+|/)\s*(?-i:III|IV|V))?)\b",
-        text,
-        re.IGNORECASE,
+    match = (
+        re.search(
+            r"(?:(\b[A-Z][A-Z/]{1,}[A-Z])\s+)?\bclass(?:es)?\s+"
+            r"((?:III|IV|V|II|VI|I|[1-6])(?:\s*(?:\+|/|and|with)\s*(?:III|IV|V|[3-5]))?)\b",
+            text,
+            re.IGNORECASE,
+        )
+        or re.search(  # without the word: "biopsy III+V", "bx: IV", "ISN/RPS IV+V" (numerals)
+            r"()\b(?:biopsy|bx" + "".join(f"|{w}" for w in classification if w != w.lower()) + r")"
+            r"(?![\w/])[:\s]+((?-i:III|IV|V|II|VI)(?:\s*(?:\+|/)\s*(?-i:III|IV|V))?)\b",
+            text,
+            re.IGNORECASE,
+        )
     )
     if not match:
         return None

@@ -64,7 +64,8 @@ TASK_INTENT: dict[Task, Intent] = {
 
 # An amount of drug in milligrams: "mg" not per volume or per amount ("mg/dL" and "mg/mmol"
 # are concentrations of a lab test).
-DRUG_MG = r"(?<!/)\bmg\b(?!\s*/\s*(?:dl|l|mg|mmol))"
+# "mg", not a concentration or ratio ("mg/dL", "mg/mmol") nor a collection ("mg/24h").
+DRUG_MG = r"(?<!/)\bmg\b(?!\s*/\s*(?:dl|l|mg|mmol|24))"
 # A dose, its schedule or its amount is asked about ("what dose", "taper", "mg").
 DOSING = re.compile(rf"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|{DRUG_MG}", re.I)
 # "the trial", "this study", "the protocol": the evidence base's own (primary) study.
@@ -414,7 +415,10 @@ def read(
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
         ("thresholds", threshold_unit is not None),
-        ("dose", weight is not None and bool(DOSING.search(query) or names_drug)),
+        # A weight with the protocol's drug or trial named is a dosing question, unless it
+        # asks about entry ("wt 58 kg ... does she meet Zheng entry criteria?").
+        ("dose", weight is not None
+         and bool(DOSING.search(query) or (names_drug and not ENTRY.search(asked)))),
         ("eligibility", wants_entry and spec is not None
          and any(v is not None for v in entry_values)),
         ("remission", bool(RESPONSE.search(query)) and not ENTRY.search(question) and has_figure),

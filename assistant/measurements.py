@@ -75,7 +75,7 @@ ANALYTES: dict[str, Analyte] = {
         cased=("uPCR", "UPr", "UP"),  # "24h UP 0.3 g": urine protein, not the word "up"
     ),
     "albumin": Analyte(
-        names=("serum albumin", "plasma albumin", "albumin", "alb", "s-alb"),
+        names=("serum albumin", "plasma albumin", "albumin", "alb", "s alb"),  # "s-alb", "sAlb"
         units=("g/dL", "g/L"),
         cased=(),
     ),
@@ -320,7 +320,14 @@ _TIME_BEFORE = re.compile(r"\b(?:weeks?|wks?|months?|mos?|days?|visit|years?|w|m
 # ("Baseline: ...", "At baseline, ...", "Before starting treatment: ...", "Pre-treatment - ...").
 _BASELINE_LABEL = re.compile(
     r"^\W*(?:at\s+)?(?:baseline|pre-?treatment|pre-?tx|at\s+(?:diagnosis|biopsy|presentation)|"
-    r"before\s+(?:starting|treatment|therapy|induction)|initially)[^:,\d]{0,60}?\s*[:,–-]",
+    r"before\s+(?:starting|treatment|therapy|induction)|initially)(?:[^:,\d]{0,60}?\s*[:,–-]|"
+    r"\s+(?=\d|[a-z]))",  # "Baseline: ...", or opening a list: "baseline 24h UP 4.2 g, Cr 88"
+    re.IGNORECASE,
+)
+# Where a baseline sentence turns to later values: "baseline UPCR 3 g/g; today UPCR 0.4".
+_LATER_MARK = re.compile(
+    r"\b(?:now|currently|today|latest|follow-?up|f/u|(?:wk|week|mo|month)s?\s*-?\s*\d+|"
+    r"\d+\s*-?\s*(?:wks?|weeks?|mos?|months?)\b)",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[.?!]+(?=\s|$)|\n+")
@@ -370,14 +377,16 @@ def parse(text: str) -> PatientValues:
     found: dict[str, Measurement] = {}
     not_understood: list[str] = []
     for sentence in _sentences(text):
-        all_baseline = bool(_BASELINE_LABEL.match(sentence))
+        label = _BASELINE_LABEL.match(sentence)
+        later = _LATER_MARK.search(sentence, label.end()) if label else None
+        baseline_until = (later.start() if later else len(sentence)) if label else 0
         for analyte, name, start, end in _parts(sentence):
             part = sentence[start:end]
             measurement, unread = _read(analyte, name, part)
             not_understood += unread
             if measurement is None:
                 continue
-            if all_baseline and measurement.baseline is None:
+            if start < baseline_until and measurement.baseline is None:
                 measurement = replace(  # "Baseline: proteinuria 4.8 g, creatinine 95"
                     measurement,
                     value=None,

@@ -372,6 +372,19 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     # A collection period between the label and the name; each value keeps its own unit.
     ("baseline 24h UP 2.5 g. wk24: 24h UP 500 mg/24h",
      {"proteinuria": (500.0, "mg/24h", 2.5, G24, None, None)}, ()),
+    # A sentence opening with "baseline" dates every value in it, up to a later time word.
+    ("baseline 24h UP 4.2 g, Cr 88 umol/L. wk24: UP 380 mg/24h, alb 36 g/L, Cr 95 umol/L.",
+     {"proteinuria": (380.0, "mg/24h", 4.2, G24, None, None),
+      "albumin": (36.0, GL, None, None, None, None),
+      "creatinine": (95.0, U, 88.0, U, None, None)}, ()),
+    ("Baseline UPCR 3 g/g, alb 2.5; today UPCR 0.4, alb 3.6",
+     {"proteinuria": (0.4, GG, 3.0, GG, None, None),
+      "albumin": (3.6, None, 2.5, None, None, None)}, ()),
+    # "sAlb" is serum albumin, so it ends the proteinuria part before it.
+    ("24h UP 6.8 -> 2.1 g, sAlb 27 g/L, SCr stable 70 umol/L",
+     {"proteinuria": (2.1, G24, 6.8, G24, None, None),
+      "albumin": (27.0, GL, None, None, None, None),
+      "creatinine": (70.0, U, None, None, None, "stable")}, ()),
 ]  # fmt: skip
 
 

@@ -245,6 +245,16 @@ def test_a_weight_in_pounds_is_read_in_kilograms(note: str, kilograms: float) ->
     assert route(f"{note}. Dose?", None, BUNDLED).weight_kg == kilograms
 
 
+def test_a_weight_with_an_entry_question_is_not_a_dosing_question() -> None:
+    routed = route("35F class V, wt 58kg ht 1.62m, 24h urine prot 1500 mg/24h, SCr 80 umol/L. "
+                   "Does she meet Zheng entry criteria?", None, BUNDLED)  # fmt: skip
+    assert routed.intent == "eligibility" and routed.tasks == ("eligibility",)
+    # "mg/24h" is a urine collection, not a drug's milligrams
+    assert route("24h UP 2300 mg/24h, BMI 22, 28F: fit the trial?", None, BUNDLED).intent == (
+        "eligibility"
+    )
+
+
 def test_a_weight_and_height_give_the_bmi_an_entry_check_needs() -> None:
     routed = route("28F, 72 kg, 160 cm, class IV, proteinuria 2.5 g/d. Eligible?", None, BUNDLED)
     assert routed.intent == "eligibility" and routed.bmi is None  # computed by the tool
@@ -442,6 +452,8 @@ def test_its_points_back_to_the_earlier_subject() -> None:
         ("biopsy III+V", "III+V"),  # a biopsy's class without the word "class"
         ("bx: IV", "IV"),
         ("biopsy in 2020 showed class V", "V"),
+        ("bx 6 wks ago ISN/RPS IV+V", "IV+V"),  # the classification's name before the numeral
+        ("NYHA III", None),
         ("NYHA class III", None),  # another classification's class
     ],
 )
