@@ -416,7 +416,7 @@ def read(
         ("convert", conversion is not None),
         ("thresholds", threshold_unit is not None),
         # A weight with the protocol's drug or trial named is a dosing question, unless it
-        # asks about entry ("wt 58 kg ... does she meet Zheng entry criteria?").
+        # asks about entry ("wt 58 kg ... does she meet the entry criteria?").
         ("dose", weight is not None
          and bool(DOSING.search(query) or (names_drug and not ENTRY.search(asked)))),
         ("eligibility", wants_entry and spec is not None
