@@ -29,6 +29,7 @@ from .profile import Profile, ProfileError, check_sources, load_profile
 from .retrieve import (
     GENERAL_SYNONYMS,
     EvidenceRetriever,
+    FiguresNotStated,
     HybridSearch,
     PassageTraits,
     Retrieval,
@@ -230,13 +231,20 @@ class EvidenceAssistant:
             found = evidence_for_calls(retrieval.passages, evidence, plan, basis)
             evidence = [*plan.sources, *found]
         limit = max(MAX_EVIDENCE, len(plan.sources), len(basis))
+        claims = retrieval.figures_not_stated
+        elsewhere = claims.stated_in if claims else None
+        evidence = _unique(evidence)[:limit] + ([elsewhere] if elsewhere else [])
         evidence = supporting_only(
             routed,
-            _unique(evidence)[:limit],
+            _unique(evidence),
             plan.calls,
             self.profile.shared,
             retrieval.part_answers,
+            # the line is about the question's figures, which the other sentence states
+            premise=f"{' '.join(claims.figures)} {figures_not_stated(claims, 0)}" if claims else "",
         )
+        if claims:
+            premise = figures_not_stated(claims, _position(elsewhere, evidence))
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
                           retrieval.part_answers)  # fmt: skip
@@ -270,20 +278,41 @@ def no_such_arm(arm: str, design: Passage, routed: Route) -> str:
     return f"**{study} had no {arm} arm: it compared {compared}.** [1]"
 
 
+def figures_not_stated(claims: FiguresNotStated, position: int | None) -> str:
+    """The premise corrected: the figures the question gives the study it names are not that
+    study's; when another document states them, it is named (and cited at `position`; None:
+    that sentence is not cited). The figures are not repeated in the answer's own words."""
+    if claims.stated_in is None or position is None:
+        return f"**The evidence base does not state the figure you give for {claims.study}.**"
+    source = str(claims.stated_in.metadata.get("short_name") or claims.stated_in.document_id)
+    return (
+        f"**The figures you give are not from {claims.study}: the evidence base gives them "
+        f"for {source}.** [{position}]"
+    )
+
+
+def _position(passage: Passage | None, evidence: list[Passage]) -> int | None:
+    """`passage`'s citation number in `evidence`, if it is cited."""
+    ids = [p.id for p in evidence]
+    return ids.index(passage.id) + 1 if passage is not None and passage.id in ids else None
+
+
 def supporting_only(
     routed: Route,
     evidence: list[Passage],
     calls: list[ToolCall],
     shared: frozenset[str] = frozenset(),
     part_answers: Collection[str] = (),
+    premise: str = "",
 ) -> list[Passage]:
     """Drop cited passages that support nothing the answer says (same rule as the evaluation:
     a figure-bearing quote must carry a figure the answer uses; a qualitative one must share
-    its specific words). Padding citations are what make other tools' citations untrustworthy."""
+    its specific words). Padding citations are what make other tools' citations untrustworthy.
+    `premise`: a line the answer opens with (a premise corrected)."""
     if len(evidence) <= 1:
         return evidence
     draft = {
-        "answer": render(routed, evidence, calls, part_answers=part_answers),
+        "answer": premise + render(routed, evidence, calls, part_answers=part_answers),
         "citations": [_citation(p).to_dict() for p in evidence],
         "tool_calls": [c.to_dict() for c in calls],
     }

@@ -61,7 +61,10 @@ def measure_of(text: str) -> str | None:
 
 
 _CLAUSE_SPLIT = re.compile(r";|,\s+(?:while|whereas|and|but)\s+|,\s+|\s+and\s+(?=\D*\d)")
-_PERCENT = re.compile(NUM + r"\s?%")
+# A percentage stated as a figure, not the level of an interval ("95% CI", "90% confidence").
+PERCENT = re.compile(
+    r"(?<![\d.])" + NUM + r"\s?%(?!\s*(?:ci\b|c\.i\.|confidence|credible|interval|cri\b))", re.I
+)
 _FRACTION = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
 _VS_PAIR = re.compile(NUM + r"\s?%\s*(?:vs\.?|versus)\s*" + NUM + r"\s?%")
 
@@ -90,7 +93,7 @@ def _arm_values(sentence: str, arms: ArmVocabulary) -> tuple[ArmValue, ...]:
             last_arm = None
             values += _positional(clause, last_measure, arms)
             continue
-        percent = _nearest(_PERCENT, clause, arms.pattern(last_arm) if last_arm else None)
+        percent = _nearest(PERCENT, clause, arms.pattern(last_arm) if last_arm else None)
         fraction = _nearest(_FRACTION, clause, arms.pattern(last_arm) if last_arm else None)
         if last_arm and (percent or fraction):
             values.append(
@@ -123,7 +126,7 @@ def _positional(clause: str, measure: str, arms: ArmVocabulary) -> list[ArmValue
     """ "40.8% with drug A versus 22.5% with placebo": as many figures as arms, paired in
     the order both are written."""
     named = arms.in_order(clause)
-    percents = _PERCENT.findall(clause)
+    percents = PERCENT.findall(clause)
     if len(named) != 2 or len(percents) != 2:
         return []
     return [ArmValue(arm, clause.strip(), float(pct), None, None, measure, f"{pct}%")
@@ -136,7 +139,7 @@ def _vs_pairs(sentence: str, vocabulary: ArmVocabulary) -> list[ArmValue]:
     and 11.0% versus 7.6% when ...": the later pair qualifies them)."""
     match = _VS_PAIR.search(sentence)
     arms = vocabulary.in_order(sentence[: match.start()]) if match else []
-    if not match or len(arms) != 2 or _PERCENT.search(sentence[: match.start()]):
+    if not match or len(arms) != 2 or PERCENT.search(sentence[: match.start()]):
         return []
     measure = measure_of(sentence) or "other"
     return [
@@ -316,7 +319,7 @@ def all_counts(text: str) -> tuple[tuple[int, int], ...]:
 
 def percent_in(text: str) -> str | None:
     """A stated percentage as written ("75%" -> "75", "83.0 %" -> "83.0")."""
-    match = _PERCENT.search(text)
+    match = PERCENT.search(text)
     return match.group(1) if match else None
 
 

@@ -15,6 +15,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
+from . import extract
 from .facts import COUNT_OF, PERCENT, Fact, group_pairs
 from .index import EvidenceIndex
 from .ingest import in_ranges
@@ -31,6 +32,7 @@ from .measurements import PATIENT_VALUE_WORDS
 from .profile import StatedKnowledge
 from .support import STOPWORDS
 from .types import Passage
+from .verify import numbers_in
 
 if TYPE_CHECKING:
     from .route import Route
@@ -161,6 +163,27 @@ class Retrieval:
     # An arm the question asks about that the study asked about did not have ("the placebo
     # arm of <a drug A vs drug B trial>"), with the sentence saying which arms it compared.
     arm_not_compared: tuple[str, Passage] | None = None
+    # Percentages the question attributes to the study it names that no sentence of that
+    # study states, with the sentence of another document stating them all, if one does.
+    figures_not_stated: FiguresNotStated | None = None
+
+
+@dataclass(frozen=True)
+class FiguresNotStated:
+    """A question's figures that the study it names never states ("STUDY-1 got 46.4% vs
+    33.1%?"): as the question writes them, the study's name, and another document's sentence
+    stating them all (None when no sentence of the evidence base does)."""
+
+    figures: tuple[str, ...]
+    study: str
+    stated_in: Passage | None
+
+
+ELSEWHERE_CANDIDATES = 20  # sentences searched for the figures a named study does not state
+
+
+def _rounded(value: float) -> float:
+    return round(value, 6)
 
 
 class HybridSearch:
@@ -287,6 +310,9 @@ class HybridSearch:
         subjects = set(named) or (set() if entities else self._study_names().primary)
         if route is not None and route.arms and subjects:
             absent = self.arm_not_compared(route, subjects)
+        claims = None
+        if route is not None and named and (from_text or route.intent == "computation"):
+            claims = self.figures_not_stated(route.question, set(named))
         return Retrieval(
             hits,
             best,
@@ -299,6 +325,7 @@ class HybridSearch:
             without_names,
             part_answers,
             absent,
+            claims,
         )
 
     def stated_passages(self, route: Route, query: str, subjects: set[str]) -> set[str]:
@@ -408,6 +435,35 @@ class HybridSearch:
                     ]  # fmt: skip
                     return (absent[0], passage) if absent else None
         return None
+
+    def figures_not_stated(self, question: str, documents: set[str]) -> FiguresNotStated | None:
+        """The percentages `question` states that no sentence of the named `documents` states
+        (by value: 83% is 83.0%), and the best-ranked sentence of another document stating
+        every one of them, if any."""
+        claimed = {float(m.group(1)): m.group(0) for m in extract.PERCENT.finditer(question)}
+        own = [p for d in sorted(documents) for p in self._document_passages(d)]
+        if not claimed or not own:
+            return None
+        stated = {_rounded(t.value) for p in own for t in numbers_in(p.text)}
+        missing = {v: w for v, w in claimed.items() if _rounded(v) not in stated}
+        if not missing:
+            return None
+        study = str(own[0].metadata.get("short_name") or own[0].document_id)
+        # Another study's sentence is named only for figures too particular to share by
+        # chance: two or more of them together, or one with a decimal ("46.4%", not "88%").
+        if len(missing) < 2 and not any("." in w for w in missing.values()):
+            return FiguresNotStated(tuple(missing.values()), study, None)
+        query = " ".join(f"{v:g} {v:.1f}" for v in missing)
+        hits = [pid for pid, _ in self.index.bm25_search(query, ELSEWHERE_CANDIDATES)]
+        found = self.index.passages_by_id(hits)
+        wanted = set(map(_rounded, missing))
+        elsewhere = next(
+            (found[pid] for pid in hits if pid in found
+             and found[pid].document_id not in documents
+             and wanted <= {_rounded(t.value) for t in numbers_in(found[pid].text)}),
+            None,
+        )  # fmt: skip
+        return FiguresNotStated(tuple(missing.values()), study, elsewhere)
 
     def _named_in(self, arm: str, route: Route, documents: set[str]) -> bool:
         pattern = route.vocabulary.pattern(arm)

@@ -421,6 +421,34 @@ def test_a_drug_the_study_names_but_did_not_compare_raises_no_premise(
     assert "had no" not in bot.ask(question).answer
 
 
+def test_figures_given_to_the_wrong_study_are_said_to_be_another_studys(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("BLISS-LN got CRR 46.4% vs 33.1% with belimumab — NNT?")
+    first = answer.answer.splitlines()[0]
+    assert "not from BLISS-LN" in first and "REGENCY" in first and "46.4" not in first
+    marker = int(first.rsplit("[", 1)[1].rstrip("]"))
+    assert "46.4% with obinutuzumab" in answer.citations[marker - 1].quote
+    assert "30%" in answer.answer  # BLISS-LN's own figures still answer the question
+    _numbers_everywhere_grounded(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "premise"),
+    [
+        ("REGENCY: 46.4% vs 33.1% complete renal response, what NNT?", False),  # its own figures
+        ("Did REGENCY report 51% complete renal response with obinutuzumab?", True),  # nobody's
+        ("REGENCY complete renal response with obinutuzumab, with a 95% CI?", False),  # a level
+    ],
+)
+def test_a_figure_the_named_study_states_raises_no_premise(
+    bot: EvidenceAssistant, question: str, premise: bool
+) -> None:
+    answer = bot.ask(question).answer
+    assert ("does not state the figure you give for REGENCY" in answer) is premise
+    assert "not from REGENCY" not in answer
+
+
 def test_a_patient_check_is_not_refused_for_an_unfamiliar_word(bot: EvidenceAssistant) -> None:
     answer = bot.ask(
         "55F, BMI 25, bx class VI (>90% globally sclerosed glomeruli), 24h UP 2.2 g, "

@@ -204,6 +204,8 @@ def test_the_weight_counts_and_conversion_a_question_gives() -> None:
     assert route("Starting prednisone dose for a 70 kg patient?", None, BUNDLED).weight_kg == 70
     counted = route("Does 93 of 124 give 75%?", None, GENERIC)
     assert counted.counts == (93, 124) and counted.reported_percent == "75"
+    # "95% CI" is the interval's level, not a figure the question reports
+    assert route("A 95% CI on 117/141?", None, GENERIC).reported_percent is None
     assert route("Convert 1.2 mg/dL to umol/L", None, GENERIC).conversion == (
         1.2,
         "mg/dL",
