@@ -229,7 +229,9 @@ class EvidenceAssistant:
             premise = no_such_arm(arm, design, routed)
         if plan.calls:
             found = evidence_for_calls(retrieval.passages, evidence, plan, basis)
-            evidence = [*plan.sources, *found]
+            # the study's verdict, when one is asked about, next after the computed figures
+            verdict = [retrieval.verdict] if retrieval.verdict else []
+            evidence = [*plan.sources[:1], *verdict, *plan.sources[1:], *found]
         limit = max(MAX_EVIDENCE, len(plan.sources), len(basis))
         claims = retrieval.figures_not_stated
         elsewhere = claims.stated_in if claims else None
@@ -240,6 +242,7 @@ class EvidenceAssistant:
             plan.calls,
             self.profile.shared,
             retrieval.part_answers,
+            retrieval.verdict,
             # the line is about the question's figures, which the other sentence states
             premise=f"{' '.join(claims.figures)} {figures_not_stated(claims, 0)}" if claims else "",
         )
@@ -247,7 +250,7 @@ class EvidenceAssistant:
             premise = figures_not_stated(claims, _position(elsewhere, evidence))
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
-                          retrieval.part_answers)  # fmt: skip
+                          retrieval.part_answers, retrieval.verdict)  # fmt: skip
         if premise:
             markdown = f"{premise}\n{markdown}"
         pool = grounding_pool(citations, evidence, plan.calls)
@@ -303,6 +306,7 @@ def supporting_only(
     calls: list[ToolCall],
     shared: frozenset[str] = frozenset(),
     part_answers: Collection[str] = (),
+    verdict: Passage | None = None,
     premise: str = "",
 ) -> list[Passage]:
     """Drop cited passages that support nothing the answer says (same rule as the evaluation:
@@ -312,7 +316,8 @@ def supporting_only(
     if len(evidence) <= 1:
         return evidence
     draft = {
-        "answer": premise + render(routed, evidence, calls, part_answers=part_answers),
+        "answer": premise
+        + render(routed, evidence, calls, part_answers=part_answers, verdict=verdict),
         "citations": [_citation(p).to_dict() for p in evidence],
         "tool_calls": [c.to_dict() for c in calls],
     }
@@ -389,6 +394,7 @@ def select_evidence(
     ]
     best = curated[0] if curated else findings[0]
     lead = conclusion_of(best.document_id, retrieval.passages) if asks_conclusion(routed) else None
+    lead = retrieval.verdict or lead
     ordered = [lead, best] if lead else [best]
     rest = [p for p in top if p.text not in {q.text for q in ordered}]
     return [*ordered, *rest][:MAX_EVIDENCE]
@@ -471,12 +477,13 @@ def render(
     missing: tuple[str, ...] = (),
     notes: Sequence[str] = (),
     part_answers: Collection[str] = (),
+    verdict: Passage | None = None,
 ) -> str:
     """Direct answer first, then calculations with their inputs (and `notes`: how the
     question's values were read, or which were not), then the quoted evidence; `missing`:
     words of the question the evidence base never uses, named under the answer;
     `part_answers`: sentences answering the later parts of a question asking several."""
-    lines = [direct_answer(routed, evidence, calls, part_answers), ""]
+    lines = [direct_answer(routed, evidence, calls, part_answers, verdict), ""]
     if missing:
         terms = ", ".join(f"“{t}”" for t in missing)
         lines += [f"_Nothing in the evidence base mentions {terms}: this is its closest "
@@ -500,8 +507,10 @@ def direct_answer(
     evidence: list[Passage],
     calls: list[ToolCall],
     part_answers: Collection[str] = (),
+    verdict: Passage | None = None,
 ) -> str:
-    """What a clinician reads at a glance: the tool result, or the best one or two sentences."""
+    """What a clinician reads at a glance: the tool result (with the study's verdict when one
+    is asked about), or the best one or two sentences."""
     if len({c.output.get("study") for c in calls} - {None}) > 1:
         return (
             "**Between-arm differences by study, side by side and not pooled: each trial "
@@ -510,7 +519,9 @@ def direct_answer(
     if calls:  # the result in a clinician's words first, its other figures on the next line
         marker = " [1]" if evidence and evidence[0].id else ""
         head, rest = calculation_words(calls[0].to_dict())
-        return f"**{head}**{marker}" + (f"\n{rest}" if rest else "")
+        stated = [_statement(routed, p, n) for n, p in enumerate(evidence, start=1)
+                  if verdict is not None and p.id == verdict.id]  # fmt: skip
+        return "\n".join([f"**{head}**{marker}", *([rest] if rest else []), *stated])
     # Findings only: an interviewer's turn stays in the evidence list, as context (unless the
     # question quotes its figure: "the interview says 70% ... was that a trial result?").
     numbered = list(enumerate(evidence, start=1))

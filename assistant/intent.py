@@ -109,6 +109,8 @@ SIZE = re.compile(
 )
 # "Was it superior?": what the trial tested, answered from its text unless a margin is given.
 SUPERIORITY = re.compile(r"\bsuperior", re.I)
+# The question asserts or asks a trial's verdict: superior, non-inferior, inferior.
+VERDICT_ASKED = re.compile(r"\bsuperior|\b(?:non-?)?inferior", re.I)
 # "What margin did they use?": the margin itself is asked for, a fact of the study's design.
 ASKS_MARGIN = re.compile(r"\b(?:what|which)\b(?:\W+\w+){0,4}?\W+margin\b", re.I)
 # Measures that need each arm's counts, not only its percentages (intervals, ratios, NNT).

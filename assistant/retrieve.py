@@ -23,12 +23,14 @@ from .intent import (
     RESULT,
     STUDY_BY_ARMS,
     UNAMBIGUOUS_KINDS,
+    VERDICT_ASKED,
     FigureKind,
     RetrievalCues,
     retrieval_cues,
 )
 from .lexical import GENERAL_ACRONYMS, bm25_tokens, disease_like, drug_like, role_noun
 from .measurements import PATIENT_VALUE_WORDS
+from .present import speaker_role
 from .profile import StatedKnowledge
 from .support import STOPWORDS
 from .types import Passage
@@ -166,6 +168,18 @@ class Retrieval:
     # Percentages the question attributes to the study it names that no sentence of that
     # study states, with the sentence of another document stating them all, if one does.
     figures_not_stated: FiguresNotStated | None = None
+    # For a question asserting or asking a verdict (superior, non-inferior) about the study it
+    # is about, that study's sentence stating its verdict, which the answer states.
+    verdict: Passage | None = None
+
+
+# How a trial report states its verdict: "was (judged / found to be) non-inferior",
+# "appeared to be non-inferior", "was not shown to be superior", "the authors concluded".
+VERDICT = re.compile(
+    r"\b(?:was|were|is|are|be|been|judged|appeared\s+to\s+be|found\s+to\s+be)\s+"
+    r"(?:\w+\s+){0,3}?(?:non-?inferior|superior)|\bconclu(?:ded|sion)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -313,6 +327,9 @@ class HybridSearch:
         claims = None
         if route is not None and named and (from_text or route.intent == "computation"):
             claims = self.figures_not_stated(route.question, set(named))
+        verdict = None
+        if route is not None and subjects and VERDICT_ASKED.search(route.question):
+            verdict = self.verdict(hits, subjects)
         return Retrieval(
             hits,
             best,
@@ -326,6 +343,7 @@ class HybridSearch:
             part_answers,
             absent,
             claims,
+            verdict,
         )
 
     def stated_passages(self, route: Route, query: str, subjects: set[str]) -> set[str]:
@@ -435,6 +453,18 @@ class HybridSearch:
                     ]  # fmt: skip
                     return (absent[0], passage) if absent else None
         return None
+
+    def verdict(self, hits: list[Passage], documents: set[str]) -> Passage | None:
+        """The `documents`' sentence stating a verdict (superior, non-inferior, concluded):
+        the best-ranked among `hits` first, then in document order; never an interviewer's
+        remark."""
+        ranked = [p for p in hits if p.document_id in documents]
+        ranked += [p for d in sorted(documents) for p in self._document_passages(d)]
+        return next(
+            (p for p in ranked
+             if VERDICT.search(p.text) and speaker_role(p.metadata) != "interviewer"),
+            None,
+        )  # fmt: skip
 
     def figures_not_stated(self, question: str, documents: set[str]) -> FiguresNotStated | None:
         """The percentages `question` states that no sentence of the named `documents` states

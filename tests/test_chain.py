@@ -449,6 +449,28 @@ def test_a_figure_the_named_study_states_raises_no_premise(
     assert "not from REGENCY" not in answer
 
 
+def test_a_question_about_non_inferiority_gets_the_comparison_and_the_verdict(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("Is tacrolimus non-inferior to IV cyclophosphamide?")
+    lines = answer.answer.split("**Calculation**")[0].strip().splitlines()
+    assert "RD +8.0 points" in lines[0]  # the primary comparison, computed
+    assert "non-inferior" in lines[-1]  # then the study's own verdict, cited
+    marker = int(lines[-1].split("[", 1)[1].split("]", 1)[0])
+    assert "non-inferior" in answer.citations[marker - 1].quote
+    _numbers_everywhere_grounded(answer)
+
+
+def test_a_claim_of_superiority_is_answered_by_the_studys_verdict(
+    bot: EvidenceAssistant,
+) -> None:
+    first = bot.ask("Mok 2016 proved tac superior to MMF for CR at 6 months, correct?").answer
+    assert "non-inferior" in first.splitlines()[0]
+    # a question asking no verdict keeps its own lead
+    plain = bot.ask("Mok 2016: complete renal response at 6 months?").answer
+    assert "non-inferior" not in plain.splitlines()[0]
+
+
 def test_a_patient_check_is_not_refused_for_an_unfamiliar_word(bot: EvidenceAssistant) -> None:
     answer = bot.ask(
         "55F, BMI 25, bx class VI (>90% globally sclerosed glomeruli), 24h UP 2.2 g, "
