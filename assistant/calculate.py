@@ -203,6 +203,9 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
         plan.notes.append(f"'{albumin.text}': the check needs the serum albumin value")
     if creatinine:
         inputs |= _creatinine_inputs(creatinine, plan)
+    egfr = values.get("egfr")
+    if egfr and egfr.value is not None:  # its one unit, mL/min/1.73 m²
+        inputs |= {"egfr_ml_min": egfr.value, "baseline_egfr_ml_min": egfr.baseline}
     plan.calls.append(plan.tools["remission_check"](**inputs))
     return True
 

@@ -84,11 +84,16 @@ ANALYTES: dict[str, Analyte] = {
         units=("umol/L", "mg/dL"),
         cased=("Cr", "cr", "sCr", "SCr", "S-Cr", "s-Cr"),
     ),
+    # Kidney function as a filtration rate: some response definitions judge it by eGFR.
+    "egfr": Analyte(
+        names=("egfr", "estimated gfr", "gfr", "estimated glomerular filtration rate"),
+        units=("mL/min/1.73m2",),
+    ),
 }
 
 # Other quantities: their names end an analyte's part of the text and are never read as one.
 OTHER_QUANTITIES: tuple[str, ...] = (
-    "age", "aged", "bmi", "weight", "height", "egfr", "gfr", "creatinine clearance", "crcl",
+    "age", "aged", "bmi", "weight", "height", "creatinine clearance", "crcl",
     "urine albumin", "urinary albumin", "albuminuria", "albumin:creatinine ratio",
     "albumin-to-creatinine ratio", "albumin/creatinine ratio", "uacr", "acr",
     "c-reactive protein", "crp", "hemoglobin", "haemoglobin", "hb", "blood pressure", "bp",
@@ -111,6 +116,7 @@ UNIT_SPELLINGS: dict[str, str] = {
     "mg/24h": r"mg\s*/\s*24\s*-?\s*h(?:ours?|rs?)?|mg\s+(?:per|/|in|over)\s+24\s*-?\s*h(?:ours?|rs?)?",  # noqa: E501
     "g/day": r"g\s*/\s*d(?:ay)?(?![a-z])|g\s+(?:per|a)\s+day|g\s+daily",
     "mg/day": r"mg\s*/\s*d(?:ay)?(?![a-z])|mg\s+(?:per|a)\s+day",
+    "mL/min/1.73m2": r"ml\s*/\s*min(?:\s*(?:/|per)\s*1\.73\s*m(?:2|²|\^2)?)?",
 }
 # A bare gram amount of 24-h urine protein ("24h urine protein 1.8 g") is grams per 24 h.
 BARE_GRAMS = "g/24h"

@@ -415,8 +415,8 @@ def _worked_back(inputs: Mapping[str, Any]) -> str:
 
 # A unit written into an input's name ("age_years", "proteinuria_g_per_24h").
 _KEY_UNITS = (("_years", "years"), ("_g_per_24h", "g/24 h"), ("_mg_per_day", "mg/day"),
-              ("_kg", "kg"), ("_percent", "%"))  # fmt: skip
-_ABBREVIATIONS = frozenset({"bmi", "isn", "egfr", "upcr", "uacr"})
+              ("_kg", "kg"), ("_percent", "%"), ("_ml_min", "mL/min/1.73 m²"))  # fmt: skip
+_ABBREVIATIONS = {"bmi": "BMI", "isn": "ISN", "egfr": "eGFR", "upcr": "UPCR", "uacr": "UACR"}
 
 
 def _measured_words(shown: Mapping[str, Any]) -> list[str]:
@@ -433,7 +433,7 @@ def _measured_words(shown: Mapping[str, Any]) -> list[str]:
             if key.endswith(suffix):
                 stem, unit = key[: -len(suffix)], written
         unit_key = f"{stem}_unit"
-        if unit_key not in shown and stem.startswith("baseline_"):
+        if unit_key not in shown and stem.startswith("baseline_") and not unit:
             unit_key = "baseline_unit"
         if unit_key in shown and not isinstance(value, bool):
             paired.add(unit_key)
@@ -456,7 +456,7 @@ def _unit_words(unit: str) -> str:
 
 
 def _key_words(key: str) -> str:
-    return " ".join(w.upper() if w in _ABBREVIATIONS else w for w in key.split("_"))
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in key.split("_"))
 
 
 def _value_words(value: Any) -> str:

@@ -77,6 +77,10 @@ class Criterion(Sourced):
     value: float
     label: str | None = None
     or_within_normal: bool = False
+    # Kidney function may also be judged by eGFR (a fall of at most `value`% from baseline)
+    # when the creatinine values are not given: for definitions that speak of "kidney
+    # function", not of creatinine alone.
+    or_egfr: bool = False
 
 
 class CriteriaSet(_Model):

@@ -257,7 +257,8 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
       "creatinine": (240.0, None, None, None, None, None)}, ()),
     ("wk 24: UPCR 0.45 mg/mg, eGFR 70, alb 3.8 g/dL",
      {"proteinuria": (0.45, "mg/mg", None, None, None, None),
-      "albumin": (3.8, GD, None, None, None, None)}, ()),
+      "albumin": (3.8, GD, None, None, None, None),
+      "egfr": (70.0, None, None, None, None, None)}, ()),
     ("Alb 28 g/L -> 35 g/L", {"albumin": (35.0, GL, 28.0, GL, None, None)}, ()),
     ("SCr 1.1 mg/dL (1.08 pre-tx)", {"creatinine": (1.1, MG, 1.08, MG, None, None)}, ()),
     ("serum creatinine 76 µmol/L (74 at baseline), 24-h urine protein 0.35 g",
@@ -351,7 +352,12 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     ("Cr 1.5 (1.2)", {}, ("Cr 1.5 (1.2)",)),
     ("creatinine 80 → 110 → 130", {}, ("creatinine 80 → 110 → 130",)),
     ("UPCR 0.6, eGFR 72 mL/min/1.73 m2, no rescue therapy",
-     {"proteinuria": (0.6, None, None, None, None, None)}, ()),
+     {"proteinuria": (0.6, None, None, None, None, None),
+      "egfr": (72.0, "mL/min/1.73m2", None, None, None, None)}, ()),
+    # kidney function as eGFR, with its baseline
+    ("UPCR 310 -> 45 mg/mmol, eGFR 88 -> 81",
+     {"proteinuria": (45.0, "mg/mmol", 310.0, "mg/mmol", None, None),
+      "egfr": (81.0, None, 88.0, None, None, None)}, ()),
     ("creatinine 62 µmol/L (60 at start)", {"creatinine": (62.0, U, 60.0, U, None, None)}, ()),
     ("Cr 95 now, 88 at entry", {"creatinine": (95.0, None, 88.0, None, None, None)}, ()),
     # a label opening the sentence dates every value in it

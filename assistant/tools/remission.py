@@ -43,6 +43,8 @@ NEEDS = {
     "baseline_creatinine": "baseline serum creatinine",
     "creatinine_upper_limit_normal": "the laboratory's upper limit of normal for creatinine",
 }
+MAX_EGFR = 200  # mL/min/1.73 m²
+EGFR_UNIT = "mL/min/1.73 m²"
 APPROX_NOTE = (
     "24-h proteinuria (g/day) and UPCR (g/g) are treated as numerically interchangeable, "
     "which is an approximation; UPCR in mg/mmol is converted at 113.1 mg/mmol per g/g."
@@ -87,6 +89,8 @@ class Patient:
     upper_normal: Fraction | None
     reported_change: Fraction | None = None  # "creatinine up 10%": a change given as such
     reported_stable: bool = False  # "creatinine stable", with no figure
+    egfr: Fraction | None = None  # mL/min/1.73 m²
+    baseline_egfr: Fraction | None = None
 
     @property
     def reduction(self) -> Fraction | None:
@@ -94,6 +98,13 @@ class Patient:
         if self.baseline_protein is None:
             return None
         return (self.baseline_protein - self.protein) / self.baseline_protein * 100
+
+    @property
+    def egfr_change(self) -> Fraction | None:
+        """Percent change in eGFR from baseline (negative if it fell)."""
+        if self.egfr is None or self.baseline_egfr is None:
+            return None
+        return (self.egfr - self.baseline_egfr) / self.baseline_egfr * 100
 
     @property
     def creatinine_change(self) -> Fraction | None:
@@ -131,6 +142,8 @@ class RemissionCheck:
         creatinine_upper_limit_normal: float | None = None,
         creatinine_change_percent: float | None = None,
         creatinine_stable: bool = False,
+        egfr_ml_min: float | None = None,
+        baseline_egfr_ml_min: float | None = None,
     ) -> ToolCall:
         """Complete / partial / no response (or insufficient data) under each criteria set.
 
@@ -139,6 +152,8 @@ class RemissionCheck:
         comparison is used, because the normal range depends on the laboratory and on sex.
         `creatinine_change_percent` is a change the clinician states as such ("up 10%"), used
         when the two values are not given; `creatinine_stable` is "stable" without figures.
+        `egfr_ml_min` and `baseline_egfr_ml_min` (eGFR, mL/min/1.73 m²) judge kidney function
+        where a criteria set allows it (`or_egfr`) and the creatinine values are not given.
         """
         inputs = {k: v for k, v in locals().items() if k != "self"}
         patient, units = _patient(inputs)
@@ -217,9 +232,19 @@ def _patient(raw: dict[str, Any]) -> tuple[Patient, dict[str, Unit]]:
         if raw["creatinine_change_percent"] is None
         else exact(v.number("creatinine_change_percent", raw["creatinine_change_percent"])),
         reported_stable=bool(raw["creatinine_stable"]),
+        egfr=_egfr(raw, "egfr_ml_min"),
+        baseline_egfr=_egfr(raw, "baseline_egfr_ml_min"),
     )
     _plausible(patient)
     return patient, units
+
+
+def _egfr(raw: dict[str, Any], name: str) -> Fraction | None:
+    """An eGFR in mL/min/1.73 m² (its only unit), validated."""
+    if raw[name] is None:
+        return None
+    value = v.in_range(name, raw[name], 1, MAX_EGFR, EGFR_UNIT)
+    return exact(value)
 
 
 def _plausible(p: Patient) -> None:
@@ -403,7 +428,25 @@ def _check(p: Patient, c: Criterion) -> Check:
     name = c.label or "stable kidney function"
     if c.or_within_normal:
         return _creatinine_or_normal(p, name, limit)
+    judged_by_egfr = p.creatinine_change is None and not p.reported_stable
+    if c.or_egfr and judged_by_egfr and p.egfr_change is not None:
+        return _stable_egfr(p, name, limit)
     return _stable_creatinine(p, name, limit)
+
+
+def _stable_egfr(p: Patient, name: str, limit: Fraction) -> Check:
+    """Kidney function judged by eGFR: no more than `limit` percent below baseline."""
+    change = p.egfr_change
+    assert change is not None
+    shown = separating(change, -limit, 1)
+    return Check(
+        f"{name} (eGFR no more than {trimmed(float(limit))}% below baseline)",
+        "pass" if change >= -limit else "fail",
+        f"eGFR {_change(shown)}% vs baseline",
+        value=shown,
+        threshold=float(-limit),
+        unit="%",
+    )
 
 
 def _checks(p: Patient, criteria: Sequence[Criterion]) -> list[Check]:
@@ -411,7 +454,7 @@ def _checks(p: Patient, criteria: Sequence[Criterion]) -> list[Check]:
 
 
 def _judged_change(p: Patient) -> bool:
-    return p.creatinine_change is not None
+    return p.creatinine_change is not None or p.egfr_change is not None
 
 
 # --------------------------------------------------------------------------- classification
@@ -498,6 +541,8 @@ def _measurements(p: Patient, sets: Sequence[CriteriaSet]) -> dict[str, Any]:
         "baseline_creatinine_umol_per_l": shown(p.baseline_creatinine, 1),
         "creatinine_change_percent": _near(p.creatinine_change, _limits(sets, "rise")),
         "creatinine_upper_limit_normal_umol_per_l": shown(p.upper_normal, 1),
+        "egfr_change_percent": None if p.egfr_change is None else round_half_up(p.egfr_change, 1),
+        "egfr_unit": None if p.egfr is None else EGFR_UNIT,
     }
 
 
@@ -549,6 +594,12 @@ def _describe(raw: dict[str, Any], units: dict[str, Unit], m: dict[str, Any]) ->
         )
     elif raw["creatinine_stable"]:
         parts.append("creatinine stated as stable")
+    if raw["egfr_ml_min"] is not None:
+        egfr = f"eGFR {trimmed(raw['egfr_ml_min'])}"  # its unit: output's `egfr_unit`
+        if m["egfr_change_percent"] is not None:
+            change = _change(m["egfr_change_percent"])
+            egfr += f" vs baseline {trimmed(raw['baseline_egfr_ml_min'])} ({change}%)"
+        parts.append(egfr)
     return ", ".join(parts)
 
 

@@ -46,6 +46,7 @@ _UNITS = (
     Unit("mg/mg", "mg/mg", "upcr", Fraction(1), 3),
     Unit("mg/g", "mg/g", "upcr", Fraction(1, 1000), 1),
     Unit("mg/mmol", "mg/mmol", "upcr", 1 / UPCR_G_G_TO_MG_MMOL, 1),
+    Unit("mL/min/1.73m2", "mL/min/1.73 m²", "egfr", Fraction(1), 1),
 )
 _ALIASES = {
     "µmol/l": "umol/L",
@@ -57,6 +58,8 @@ _ALIASES = {
     "mg/d": "mg/day",
     "mg/24hr": "mg/24h",
     "mg/24hours": "mg/24h",
+    "ml/min/1.73m²": "mL/min/1.73m2",
+    "ml/min": "mL/min/1.73m2",  # eGFR is reported per 1.73 m² of body surface
 }
 _BY_KEY = {u.key.lower(): u for u in _UNITS}
 QUANTITY_NAMES = {
@@ -64,6 +67,7 @@ QUANTITY_NAMES = {
     "albumin": "serum albumin",
     "proteinuria_24h": "24-h urine protein",
     "upcr": "urine protein:creatinine ratio",
+    "egfr": "estimated glomerular filtration rate",
 }
 
 

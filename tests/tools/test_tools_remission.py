@@ -245,3 +245,23 @@ def test_each_verdict_says_which_criteria_decided_it() -> None:
     complete = remission_check(0.2, "g/24h", **FULL)
     assert "complete response (0.2 g/day is below 0.5; 3.6 g/dL is at or above 3.5" in complete.text
     assert "approximation" not in complete.text.split(". ")[0]
+
+
+def test_kidney_function_as_egfr_counts_where_the_criteria_set_allows_it() -> None:
+    # KDIGO speaks of kidney function (eGFR may judge it); the trial of creatinine only.
+    call = remission_check(0.4, "g/g", egfr_ml_min=81, baseline_egfr_ml_min=88)
+    assert call.output["kdigo"]["category"] == "complete"  # eGFR -8.0%: within 15%
+    assert call.output["trial"]["category"] == "insufficient data"
+    assert call.output["measurements"]["egfr_change_percent"] == -8.0
+    assert "eGFR 81 vs baseline 88 (-8.0%)" in call.text
+    fallen = remission_check(0.4, "g/g", egfr_ml_min=70, baseline_egfr_ml_min=88)  # -20.5%
+    assert fallen.output["kdigo"]["category"] == "no response"
+    # creatinine, when given, decides; eGFR does not override it
+    both = remission_check(0.4, "g/g", **FULL, egfr_ml_min=50, baseline_egfr_ml_min=88)
+    assert both.output["kdigo"]["category"] == "complete"
+    assert_contract(call)
+
+
+def test_an_impossible_egfr_is_refused() -> None:
+    with pytest.raises(ToolInputError, match="egfr_ml_min must be between 1 and 200"):
+        remission_check(0.4, "g/g", egfr_ml_min=900, baseline_egfr_ml_min=88)
