@@ -18,6 +18,10 @@ next ingest finishes the job and sweeps away whatever the killed one left behind
 BM25 is derived from the committed passages. Small indexes are held in memory whole; large ones
 keep only BM25 in memory (cached on disk, keyed by a fingerprint of the manifest) and fetch
 passages from Chroma when a search needs them, so opening a 100k-abstract index stays fast.
+
+Every manifest write also gives the manifest collection a new random token (its metadata); a
+reader keeps a snapshot of the manifest in the index folder under the token it read it with,
+and reads the snapshot instead of every manifest row while the token is unchanged.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import re
 import shutil
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import (
     Callable,
@@ -67,6 +72,12 @@ EAGER_PASSAGES = 20_000  # indexes up to this size are held in memory whole; lar
 PAGE_SIZE = 5_000  # rows per Chroma read (its SQLite refuses to return very large pages at once)
 PASSAGE_CACHE = 4_096  # passages kept in memory for a large index
 BM25_CACHE_DIR = "bm25-cache"  # under settings.index_dir (also in server mode: a local cache)
+# A copy of the manifest (every committed document's entry and metadata) in the index folder,
+# valid while the manifest collection's token (its metadata, `MANIFEST_TOKEN`) is the one it
+# was read under: reading 100k manifest rows back from Chroma takes most of a minute.
+MANIFEST_SNAPSHOT = "manifest-snapshot.json"
+MANIFEST_TOKEN = "manifest_token"
+_SNAPSHOT_FORMAT = 1
 _BM25_FORMAT = 3  # bump when lexical_text or the tokenizer settings change
 _KEEP_CACHES = 2
 REBUILD_HINT = "Rebuild it with `python -m assistant ingest --rebuild`."
@@ -282,6 +293,7 @@ class EvidenceIndex:
             for i in range(old.passages)
         ]
         committed.update(entries)
+        self._new_manifest_token()  # before the old passages go: readers re-read the manifest
         self._delete_passages(stale)
         return len(ids)
 
@@ -291,6 +303,7 @@ class EvidenceIndex:
             return
         for start in range(0, len(doc_ids), self._max_batch):
             self.documents_collection.delete(ids=doc_ids[start : start + self._max_batch])
+        self._new_manifest_token()
         ids = [
             f"{d}#s{i}@{committed[d].hash}" for d in doc_ids for i in range(committed[d].passages)
         ]
@@ -513,6 +526,19 @@ class EvidenceIndex:
         return self._read_manifest_rows()[0]
 
     def _read_manifest_rows(self) -> tuple[dict[str, _Entry], dict[str, dict[str, Any]]]:
+        """The committed documents and their public metadata: the snapshot when it was taken
+        under the manifest's current token, else one scan of the manifest (then snapshotted,
+        if no write changed the token meanwhile)."""
+        token = self._manifest_token() or self._new_manifest_token()
+        snapshot = self._load_snapshot(token) if token else None
+        if snapshot is not None:
+            return snapshot
+        committed, doc_meta = self._scan_manifest()
+        if token and self._manifest_token() == token:
+            self._save_snapshot(token, committed, doc_meta)
+        return committed, doc_meta
+
+    def _scan_manifest(self) -> tuple[dict[str, _Entry], dict[str, dict[str, Any]]]:
         """The committed documents and their public metadata, from one scan of the manifest."""
         committed: dict[str, _Entry] = {}
         doc_meta: dict[str, dict[str, Any]] = {}
@@ -557,6 +583,72 @@ class EvidenceIndex:
             return {pid: self._cache[pid] for pid in pids if pid in self._cache}
 
     # ------------------------------------------------------------ BM25 cache
+
+    def _manifest_token(self) -> str | None:
+        """The manifest collection's current token (read afresh: another process may write)."""
+        name = self.documents_collection.name
+        meta = self.client.get_collection(name, embedding_function=None).metadata or {}
+        token = meta.get(MANIFEST_TOKEN)
+        return str(token) if token else None
+
+    def _new_manifest_token(self) -> str | None:
+        """Mark the manifest as changed: a new random token in its collection's metadata (the
+        distance settings live in the collection's configuration, which this leaves alone).
+        None when the store refuses: then no snapshot is trusted."""
+        name = self.documents_collection.name
+        try:
+            meta = self.client.get_collection(name, embedding_function=None).metadata or {}
+            kept = {k: v for k, v in meta.items() if not k.startswith("hnsw:")}
+            token = uuid.uuid4().hex
+            self.documents_collection.modify(metadata={**kept, MANIFEST_TOKEN: token})
+            return token
+        except Exception as exc:  # no token: every read scans the manifest, as before
+            log.warning("could not mark the manifest as changed: %s", exc)
+            with contextlib.suppress(OSError):
+                (self.settings.index_dir / MANIFEST_SNAPSHOT).unlink()
+            return None
+
+    def _load_snapshot(
+        self, token: str
+    ) -> tuple[dict[str, _Entry], dict[str, dict[str, Any]]] | None:
+        path = self.settings.index_dir / MANIFEST_SNAPSHOT
+        if not path.exists():
+            return None
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("format") != _SNAPSHOT_FORMAT or raw.get("token") != token:
+                return None
+            committed = {d: _Entry(str(h), int(n), str(name), str(spans))
+                         for d, (h, n, name, spans) in raw["committed"].items()}  # fmt: skip
+            doc_meta = raw["doc_meta"]
+            if not isinstance(doc_meta, dict) or set(doc_meta) != set(committed):
+                raise ValueError("its metadata does not match its documents")
+            return committed, doc_meta
+        except Exception as exc:  # a damaged snapshot is read past (and rewritten), never fatal
+            log.warning("ignoring damaged manifest snapshot %s: %s", path, exc)
+            return None
+
+    def _save_snapshot(
+        self, token: str, committed: dict[str, _Entry], doc_meta: dict[str, dict[str, Any]]
+    ) -> None:
+        path = self.settings.index_dir / MANIFEST_SNAPSHOT
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
+        data = {
+            "format": _SNAPSHOT_FORMAT,
+            "token": token,
+            "committed": {
+                d: [e.hash, e.passages, e.short_name, e.spans] for d, e in committed.items()
+            },
+            "doc_meta": doc_meta,
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)  # complete or absent
+        except (OSError, TypeError, ValueError) as exc:  # read-only disk etc.: no snapshot
+            log.warning("could not write the manifest snapshot %s: %s", path, exc)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
     def _cache_root(self) -> Path:
         return self.settings.index_dir / BM25_CACHE_DIR

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from assistant import Settings
 from assistant.embeddings import TextEmbedder
-from assistant.index import EvidenceIndex, IndexError_
+from assistant.index import MANIFEST_SNAPSHOT, EvidenceIndex, IndexError_
 from assistant.ingest import corpus_files, load_corpus
 from assistant.lexical import bm25_tokens
 
@@ -98,3 +99,54 @@ def test_a_search_ranks_only_the_passages_its_terms_occur_in(bot) -> None:  # ty
         full = [float(s) for s in scores[0] if s > 0]
         assert len(fast) == len(full) > 0
         assert [round(s, 5) for _, s in fast] == [round(s, 5) for s in full]
+
+
+def _counting_scans(index: EvidenceIndex) -> list[int]:
+    """Count the index's full reads of the manifest (the scan the snapshot saves)."""
+    scans: list[int] = []
+    scan = index._scan_manifest
+
+    def counted():  # type: ignore[no-untyped-def]
+        scans.append(1)
+        return scan()
+
+    index._scan_manifest = counted  # type: ignore[method-assign]
+    return scans
+
+
+def test_reopening_reads_the_manifest_snapshot_not_every_row(
+    tmp_path: Path, corpus_copy: Path, embedder: TextEmbedder
+) -> None:
+    index, docs = _index(tmp_path, corpus_copy, embedder)
+    index.sync(docs)
+    ids = set(index.passages())
+    reopened, _ = _index(tmp_path, corpus_copy, embedder)
+    scans = _counting_scans(reopened)
+    assert set(reopened.passages()) == ids and scans == []
+    assert (tmp_path / "index" / MANIFEST_SNAPSHOT).exists()
+
+
+def test_a_write_by_another_index_on_the_same_store_is_seen_after_a_refresh(
+    tmp_path: Path, corpus_copy: Path, embedder: TextEmbedder
+) -> None:
+    reader, docs = _index(tmp_path, corpus_copy, embedder)
+    reader.sync(docs)
+    assert "zheng2022-interview" in reader.documents()
+    writer, _ = _index(tmp_path, corpus_copy, embedder)  # e.g. another process's ingest
+    writer.sync([d for d in docs if d.id != "zheng2022-interview"])
+    reader.refresh()
+    scans = _counting_scans(reader)
+    assert "zheng2022-interview" not in reader.documents() and scans == [1]
+
+
+def test_a_damaged_manifest_snapshot_is_read_past_and_rewritten(
+    tmp_path: Path, corpus_copy: Path, embedder: TextEmbedder
+) -> None:
+    index, docs = _index(tmp_path, corpus_copy, embedder)
+    index.sync(docs)
+    ids = set(index.passages())
+    snapshot = tmp_path / "index" / MANIFEST_SNAPSHOT
+    snapshot.write_text('{"format": 1, "token": "x", "committed": {"a": [')  # cut short
+    reopened, _ = _index(tmp_path, corpus_copy, embedder)
+    assert set(reopened.passages()) == ids
+    assert json.loads(snapshot.read_text())["committed"].keys() == reopened.documents().keys()

@@ -24,7 +24,7 @@ import pytest
 from assistant import EvidenceAssistant, Settings, storecheck
 from assistant import index as index_module
 from assistant.embeddings import TextEmbedder
-from assistant.index import EvidenceIndex, IndexError_, drop_index
+from assistant.index import MANIFEST_SNAPSHOT, EvidenceIndex, IndexError_, drop_index
 from assistant.ingest import (
     MAX_FILE_BYTES,
     IngestError,
@@ -584,9 +584,16 @@ def test_an_index_built_with_another_model_asks_for_a_rebuild(
     _rebuild_hint(exc)
 
 
+def _forget_snapshot(index_dir: Path) -> None:
+    """Drop the manifest snapshot: an edit made directly in Chroma (not through the index)
+    leaves the manifest's token as it was, so only a re-read sees it."""
+    (index_dir / MANIFEST_SNAPSHOT).unlink(missing_ok=True)
+
+
 def test_a_damaged_manifest_record_is_reported(tmp_path: Path, embedder: TextEmbedder) -> None:
     index = _small_index(tmp_path / "index", embedder)
     index.documents_collection.update(ids=["pmid99000001"], metadatas=[{"passages": "many"}])
+    _forget_snapshot(tmp_path / "index")  # the row was edited behind the index's back
     with pytest.raises(IndexError_, match="manifest is damaged") as exc:
         EvidenceIndex(_settings(tmp_path / "index"), embedder=embedder).passages()
     _rebuild_hint(exc)
@@ -606,6 +613,7 @@ def test_damaged_sentence_spans_are_reported(
     index = _small_index(tmp_path / "index", embedder)
     spans = damaged(index.documents()["pmid99000001"]["passages"])
     index.documents_collection.update(ids=["pmid99000001"], metadatas=[{"spans": spans}])
+    _forget_snapshot(tmp_path / "index")
     with pytest.raises(IndexError_, match="manifest is damaged") as exc:
         EvidenceIndex(_settings(tmp_path / "index"), embedder=embedder).passages()
     _rebuild_hint(exc)
