@@ -70,14 +70,16 @@ DEFAULT_REPORT_DIR = Path("eval-report")
 # the dev floor was set again from the larger set. On 2026-12-06 60 more (ids d4-...), written
 # from the evidence alone by a writer who read no code and no question, joined it (they passed
 # 45.0% before that day's changes they then guided), then 30 patient and eligibility checks
-# (ids d5-..., 60.0% before the parser fixes they guided); the dev split is 374 questions. The
-# target for both is issue 11's 95%.
+# (ids d5-..., 60.0% before the parser fixes they guided); later that day 60 more (ids d6-...,
+# 65.0% before the changes they guided); the dev split is 434 questions. The target for both
+# is issue 11's 95%.
 TARGET_PASS_RATE = 0.95
 # Floors one question below the measured rates (scores near ties can differ between processes).
 # The third frozen split ("test3") has floors of its own, set from its first run (71.7%,
 # refusal accuracy 81.8% (9/11), citation precision 0.413), never from a tuned one.
-# 2026-12-06: dev 81.0% (303/374), test 67.3% (74/110), test 2 70.0% (42/60), test 3 76.7%.
-MIN_PASS_RATE = {"dev": 0.79, "test": 0.66, "test3": 0.73}
+# 2026-12-06 (second session): dev 81.8% (355/434), test 69.1% (76/110), test 2 70.0%
+# (42/60), test 3 78.3% (47/60).
+MIN_PASS_RATE = {"dev": 0.81, "test": 0.68, "test3": 0.76}
 MIN_REFUSAL_ACCURACY = {"dev": 0.89, "test": 0.9, "test3": 0.72}  # 92.4%, 96.2%, 81.8%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
