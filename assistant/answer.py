@@ -246,8 +246,9 @@ class EvidenceAssistant:
             # the line is about the question's figures, which the other sentence states
             premise=f"{' '.join(claims.figures)} {figures_not_stated(claims, 0)}" if claims else "",
         )
-        if claims:
-            premise = figures_not_stated(claims, _position(elsewhere, evidence))
+        if claims:  # after a premise about arms, if there is one
+            corrected = figures_not_stated(claims, _position(elsewhere, evidence))
+            premise = f"{premise}\n{corrected}" if premise else corrected
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
                           retrieval.part_answers, retrieval.verdict)  # fmt: skip

@@ -544,7 +544,7 @@ def patient_values(
     if not earlier or ANOTHER_PATIENT.search(question):
         return asked
     given = measurements.parse(earlier)
-    later = bool(LATER_TIME.search(question))
+    later = bool(measurements.LATER_TIME.search(question))
     with_baselines = PatientValues(
         tuple(_with_baseline(m, given.get(m.analyte), later) for m in asked.measurements),
         asked.not_understood,
@@ -556,17 +556,6 @@ def _filled(values: PatientValues, fallback: PatientValues) -> PatientValues:
     """`values`, with `fallback`'s measurement for each analyte it lacks."""
     found = (values.get(a) or fallback.get(a) for a in measurements.ANALYTES)
     return PatientValues(tuple(m for m in found if m), values.not_understood)
-
-
-# The question gives values at a later time than the turn before ("wk24 labs:", "at 6
-# months", "6 mo:", "now", "on follow-up"; not "3 months ago"): the earlier turn's values
-# are the baseline of these.
-LATER_TIME = re.compile(
-    r"\b(?:wk|week|mo|month)s?\s*-?\s*\d+|"
-    r"\b\d+\s*-?\s*(?:weeks?|months?|wks?|mos?)\b(?!\s+(?:ago|before|prior|earlier))|"
-    r"\bnow\b|follow-?up|\btoday\b|\blatest\b|\brepeat\b",
-    re.I,
-)
 
 
 def _with_baseline(

@@ -330,11 +330,14 @@ _BASELINE_LABEL = re.compile(
     r"\s+(?=\d|[a-z]))",  # "Baseline: ...", or opening a list: "baseline 24h UP 4.2 g, Cr 88"
     re.IGNORECASE,
 )
-# Where a baseline sentence turns to later values: "baseline UPCR 3 g/g; today UPCR 0.4".
-_LATER_MARK = re.compile(
-    r"\b(?:now|currently|today|latest|follow-?up|f/u|(?:wk|week|mo|month)s?\s*-?\s*\d+|"
-    r"\d+\s*-?\s*(?:wks?|weeks?|mos?|months?)\b)",
-    re.IGNORECASE,
+# A time later than the start of treatment ("wk24 labs:", "at 6 months", "6 mo:", "now", "on
+# follow-up"; not "3 months ago"): where a baseline sentence turns to later values, and (in
+# `intent`) what makes an earlier turn's values the baseline of a question's.
+LATER_TIME = re.compile(
+    r"\b(?:wk|week|mo|month)s?\s*-?\s*\d+|"
+    r"\b\d+\s*-?\s*(?:weeks?|months?|wks?|mos?)\b(?!\s+(?:ago|before|prior|earlier))|"
+    r"\b(?:now|currently|today|latest|repeat)\b|follow-?up|\bf/u\b",
+    re.I,
 )
 _SENTENCE = re.compile(r"[.?!]+(?=\s|$)|\n+")
 _ABBREVIATION = re.compile(r"\b(?:vs|cf|approx|ca|e\.g|i\.e|pt|dr|mg|wk|mo)$", re.IGNORECASE)
@@ -384,7 +387,7 @@ def parse(text: str) -> PatientValues:
     not_understood: list[str] = []
     for sentence in _sentences(text):
         label = _BASELINE_LABEL.match(sentence)
-        later = _LATER_MARK.search(sentence, label.end()) if label else None
+        later = LATER_TIME.search(sentence, label.end()) if label else None
         baseline_until = (later.start() if later else len(sentence)) if label else 0
         for analyte, name, start, end in _parts(sentence):
             part = sentence[start:end]
