@@ -38,7 +38,7 @@ from .route import Route, invalid_reason, route
 from .support import citation_support
 from .tools import tools_for
 from .types import Answer, Citation, Passage, ToolCall
-from .verify import GroundingPool, enforce, numbers_in, quoted_numbers, ungrounded
+from .verify import GroundingPool, enforce, numbers_in, quoted_numbers, ungrounded, value_key
 from .vocabulary import stored_pairs, synonyms_from, with_derived_aliases
 
 log = logging.getLogger(__name__)
@@ -433,10 +433,12 @@ def evidence_for_calls(
     """What a calculation cites: passages holding the numbers the user gave ("29 of 157" ->
     the sentence with 29 and 18.5), else the passages stating the thresholds the tool applied
     (its output's `sources`), else nothing for a pure unit conversion."""
-    wanted = {_key(t.value) for call in plan.calls if call.name == "rate"
+    wanted = {value_key(t.value) for call in plan.calls if call.name == "rate"
               for t in numbers_in(" ".join(str(v) for v in call.inputs.values()))}  # fmt: skip
     matching = [
-        p for p in candidates if len(wanted & {_key(t.value) for t in quoted_numbers(p.text)}) >= 2
+        p
+        for p in candidates
+        if len(wanted & {value_key(t.value) for t in quoted_numbers(p.text)}) >= 2
     ]
     if matching or basis:
         return matching or basis
@@ -454,7 +456,7 @@ _VALUE_IN_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+/[a-z]+|[a-z]+)")
 
 
 def _value_in_unit(value: Any, unit: Any) -> tuple[float, str]:
-    return _key(float(value)), str(unit).lower().replace("µ", "u").replace("μ", "u")
+    return value_key(float(value)), str(unit).lower().replace("µ", "u").replace("μ", "u")
 
 
 def _values_in_units(text: str) -> set[tuple[float, str]]:
@@ -465,10 +467,6 @@ def _values_in_units(text: str) -> set[tuple[float, str]]:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _key(value: float) -> float:
-    return round(float(value), 6)
 
 
 def render(
@@ -526,9 +524,9 @@ def direct_answer(
     # Findings only: an interviewer's turn stays in the evidence list, as context (unless the
     # question quotes its figure: "the interview says 70% ... was that a trial result?").
     numbered = list(enumerate(evidence, start=1))
-    asked = {_key(value) for value in routed.figures}
+    asked = {value_key(value) for value in routed.figures}
     findings = [(n, p) for n, p in numbered if not interviewer_turn(p)
-                or asked & {_key(t.value) for t in quoted_numbers(p.text)}]  # fmt: skip
+                or asked & {value_key(t.value) for t in quoted_numbers(p.text)}]  # fmt: skip
     if not numbered:
         return ""
     lead, *others = findings or numbered

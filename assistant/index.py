@@ -582,23 +582,24 @@ class EvidenceIndex:
                     self._cache.move_to_end(pid)
             return {pid: self._cache[pid] for pid in pids if pid in self._cache}
 
-    # ------------------------------------------------------------ BM25 cache
+    # ------------------------------------------------------------ manifest snapshot
+
+    def _manifest_meta(self) -> dict[str, Any]:
+        """The manifest collection's metadata, read afresh (another process may write)."""
+        name = self.documents_collection.name
+        return dict(self.client.get_collection(name, embedding_function=None).metadata or {})
 
     def _manifest_token(self) -> str | None:
-        """The manifest collection's current token (read afresh: another process may write)."""
-        name = self.documents_collection.name
-        meta = self.client.get_collection(name, embedding_function=None).metadata or {}
-        token = meta.get(MANIFEST_TOKEN)
+        """The manifest collection's current token."""
+        token = self._manifest_meta().get(MANIFEST_TOKEN)
         return str(token) if token else None
 
     def _new_manifest_token(self) -> str | None:
         """Mark the manifest as changed: a new random token in its collection's metadata (the
         distance settings live in the collection's configuration, which this leaves alone).
         None when the store refuses: then no snapshot is trusted."""
-        name = self.documents_collection.name
         try:
-            meta = self.client.get_collection(name, embedding_function=None).metadata or {}
-            kept = {k: v for k, v in meta.items() if not k.startswith("hnsw:")}
+            kept = {k: v for k, v in self._manifest_meta().items() if not k.startswith("hnsw:")}
             token = uuid.uuid4().hex
             self.documents_collection.modify(metadata={**kept, MANIFEST_TOKEN: token})
             return token
@@ -649,6 +650,8 @@ class EvidenceIndex:
             log.warning("could not write the manifest snapshot %s: %s", path, exc)
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+    # ------------------------------------------------------------ BM25 cache
 
     def _cache_root(self) -> Path:
         return self.settings.index_dir / BM25_CACHE_DIR

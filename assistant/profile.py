@@ -23,7 +23,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .verify import numbers_in
+from .verify import numbers_in, value_key
 
 PROFILE_NAME = "profile.yaml"
 _PASSAGE_ID = re.compile(r"^[^#\s]+#s\d+$")
@@ -383,8 +383,8 @@ def check_sources(profile: Profile, passage_text: Mapping[str, str] | Any) -> No
         if text is None:
             problems.append(f"{where}: passage {entry.source} is not in the evidence base")
             continue
-        stated = {round(t.value, 6) for t in numbers_in(text)}
-        missing = [v for v in entry.thresholds() if round(v, 6) not in stated]
+        stated = {value_key(t.value) for t in numbers_in(text)}
+        missing = [v for v in entry.thresholds() if value_key(v) not in stated]
         if missing:
             values = ", ".join(f"{v:g}" for v in missing)
             problems.append(f"{where}: {values} not stated in {entry.source} ({text[:80]}…)")

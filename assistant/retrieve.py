@@ -34,7 +34,7 @@ from .present import speaker_role
 from .profile import StatedKnowledge
 from .support import STOPWORDS
 from .types import Passage
-from .verify import numbers_in
+from .verify import quoted_numbers, value_key
 
 if TYPE_CHECKING:
     from .route import Route
@@ -194,10 +194,6 @@ class FiguresNotStated:
 
 
 ELSEWHERE_CANDIDATES = 20  # sentences searched for the figures a named study does not state
-
-
-def _rounded(value: float) -> float:
-    return round(value, 6)
 
 
 class HybridSearch:
@@ -474,8 +470,8 @@ class HybridSearch:
         own = [p for d in sorted(documents) for p in self._document_passages(d)]
         if not claimed or not own:
             return None
-        stated = {_rounded(t.value) for p in own for t in numbers_in(p.text)}
-        missing = {v: w for v, w in claimed.items() if _rounded(v) not in stated}
+        stated = {value_key(t.value) for p in own for t in quoted_numbers(p.text)}
+        missing = {v: w for v, w in claimed.items() if value_key(v) not in stated}
         if not missing:
             return None
         study = str(own[0].metadata.get("short_name") or own[0].document_id)
@@ -486,11 +482,11 @@ class HybridSearch:
         query = " ".join(f"{v:g} {v:.1f}" for v in missing)
         hits = [pid for pid, _ in self.index.bm25_search(query, ELSEWHERE_CANDIDATES)]
         found = self.index.passages_by_id(hits)
-        wanted = set(map(_rounded, missing))
+        wanted = set(map(value_key, missing))
         elsewhere = next(
             (found[pid] for pid in hits if pid in found
              and found[pid].document_id not in documents
-             and wanted <= {_rounded(t.value) for t in numbers_in(found[pid].text)}),
+             and wanted <= {value_key(t.value) for t in quoted_numbers(found[pid].text)}),
             None,
         )  # fmt: skip
         return FiguresNotStated(tuple(missing.values()), study, elsewhere)

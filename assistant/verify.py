@@ -40,6 +40,11 @@ class NumberToken:
         return len(match.group(1)) if match else 0
 
 
+def value_key(value: float) -> float:
+    """A number as compared across texts: 83% is 83.0% is 83.00 (rounded to 6 decimals)."""
+    return round(float(value), 6)
+
+
 def numbers_in(text: str) -> list[NumberToken]:
     """Every numeric claim in `text`, with citation markers and list numbering removed."""
     if not _DIGIT.search(text):  # most strings of a tool call's output ("g/day", "met")

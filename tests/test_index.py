@@ -114,13 +114,21 @@ def _counting_scans(index: EvidenceIndex) -> list[int]:
     return scans
 
 
+def _reopened(
+    tmp_path: Path, corpus: Path, embedder: TextEmbedder
+) -> tuple[EvidenceIndex, set[str]]:
+    """The corpus synced by one index, then a second index opened on the same folder (as a
+    new process would), with the passage ids the first one saw."""
+    index, docs = _index(tmp_path, corpus, embedder)
+    index.sync(docs)
+    ids = set(index.passages())
+    return _index(tmp_path, corpus, embedder)[0], ids
+
+
 def test_reopening_reads_the_manifest_snapshot_not_every_row(
     tmp_path: Path, corpus_copy: Path, embedder: TextEmbedder
 ) -> None:
-    index, docs = _index(tmp_path, corpus_copy, embedder)
-    index.sync(docs)
-    ids = set(index.passages())
-    reopened, _ = _index(tmp_path, corpus_copy, embedder)
+    reopened, ids = _reopened(tmp_path, corpus_copy, embedder)
     scans = _counting_scans(reopened)
     assert set(reopened.passages()) == ids and scans == []
     assert (tmp_path / "index" / MANIFEST_SNAPSHOT).exists()
@@ -142,11 +150,8 @@ def test_a_write_by_another_index_on_the_same_store_is_seen_after_a_refresh(
 def test_a_damaged_manifest_snapshot_is_read_past_and_rewritten(
     tmp_path: Path, corpus_copy: Path, embedder: TextEmbedder
 ) -> None:
-    index, docs = _index(tmp_path, corpus_copy, embedder)
-    index.sync(docs)
-    ids = set(index.passages())
     snapshot = tmp_path / "index" / MANIFEST_SNAPSHOT
+    reopened, ids = _reopened(tmp_path, corpus_copy, embedder)
     snapshot.write_text('{"format": 1, "token": "x", "committed": {"a": [')  # cut short
-    reopened, _ = _index(tmp_path, corpus_copy, embedder)
     assert set(reopened.passages()) == ids
     assert json.loads(snapshot.read_text())["committed"].keys() == reopened.documents().keys()

@@ -549,25 +549,26 @@ def test_thresholds_asked_in_another_unit() -> None:
     assert route("Our lab reports albumin in g/L.", None, BUNDLED).threshold_unit is None
 
 
-def test_an_earlier_turns_values_are_the_baseline_of_later_ones() -> None:
-    history = turns(("New pt: Baseline 24h UP 6.0 g, alb 2.1 g/dL, Cr 88 umol/L.", "Noted."))
-    later = route("wk24 labs: 24h UP 2.4 g, alb 3.0 g/dL, Cr 97. remission?", history, BUNDLED)
-    creatinine = later.patient.get("creatinine")
-    assert creatinine is not None and (creatinine.value, creatinine.baseline) == (97.0, 88.0)
-    # Without a later time point a value is not taken for a baseline.
-    same = route("Cr 97, alb 3.0 g/dL, 24h UP 2.4 g: remission?", history, BUNDLED)
-    kept = same.patient.get("creatinine")
+@pytest.mark.parametrize(
+    ("earlier", "later", "creatinine", "not_later"),
+    [
+        ("New pt: Baseline 24h UP 6.0 g, alb 2.1 g/dL, Cr 88 umol/L.",
+         "wk24 labs: 24h UP 2.4 g, alb 3.0 g/dL, Cr 97. remission?", (97.0, 88.0),
+         # without a later time point a value is not taken for a baseline
+         "Cr 97, alb 3.0 g/dL, 24h UP 2.4 g: remission?"),
+        ("Pt 35F, UPCR 2.4 mg/mg at start of induction, Cr 1.00 mg/dL.",
+         "6 mo: UPCR 1.2, Cr 1.05. KDIGO response?", (1.05, 1.0),
+         "3 months ago: UPCR 1.2, Cr 1.05. KDIGO response?"),  # earlier, not later
+    ],
+)  # fmt: skip
+def test_an_earlier_turns_values_are_the_baseline_of_later_ones(
+    earlier: str, later: str, creatinine: tuple[float, float], not_later: str
+) -> None:
+    history = turns((earlier, "Noted."))
+    read = route(later, history, BUNDLED).patient.get("creatinine")
+    assert read is not None and (read.value, read.baseline) == creatinine
+    kept = route(not_later, history, BUNDLED).patient.get("creatinine")
     assert kept is not None and kept.baseline is None
-
-
-def test_a_time_point_after_the_start_makes_the_earlier_values_baselines() -> None:
-    history = turns(("Pt 35F, UPCR 2.4 mg/mg at start of induction, Cr 1.00 mg/dL.", "Noted."))
-    later = route("6 mo: UPCR 1.2, Cr 1.05. KDIGO response?", history, BUNDLED)
-    creatinine = later.patient.get("creatinine")
-    assert creatinine is not None and (creatinine.value, creatinine.baseline) == (1.05, 1.0)
-    # "3 months ago" is earlier, not later.
-    before = route("3 months ago: UPCR 1.2, Cr 1.05. KDIGO response?", history, BUNDLED)
-    assert before.patient.get("creatinine").baseline is None  # type: ignore[union-attr]
 
 
 def test_a_definition_asked_after_a_result_carries_the_study_not_the_arm_or_result() -> None:

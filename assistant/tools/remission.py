@@ -430,14 +430,13 @@ def _check(p: Patient, c: Criterion) -> Check:
         return _creatinine_or_normal(p, name, limit)
     judged_by_egfr = p.creatinine_change is None and not p.reported_stable
     if c.or_egfr and judged_by_egfr and p.egfr_change is not None:
-        return _stable_egfr(p, name, limit)
+        return _stable_egfr(p.egfr_change, name, limit)
     return _stable_creatinine(p, name, limit)
 
 
-def _stable_egfr(p: Patient, name: str, limit: Fraction) -> Check:
-    """Kidney function judged by eGFR: no more than `limit` percent below baseline."""
-    change = p.egfr_change
-    assert change is not None
+def _stable_egfr(change: Fraction, name: str, limit: Fraction) -> Check:
+    """Kidney function judged by eGFR (`change`, percent from baseline): no more than `limit`
+    percent below baseline."""
     shown = separating(change, -limit, 1)
     return Check(
         f"{name} (eGFR no more than {trimmed(float(limit))}% below baseline)",
