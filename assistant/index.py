@@ -77,7 +77,7 @@ BM25_CACHE_DIR = "bm25-cache"  # under settings.index_dir (also in server mode: 
 # was read under: reading 100k manifest rows back from Chroma takes most of a minute.
 MANIFEST_SNAPSHOT = "manifest-snapshot.json"
 MANIFEST_TOKEN = "manifest_token"
-_SNAPSHOT_FORMAT = 1
+_SNAPSHOT_FORMAT = 2
 _BM25_FORMAT = 3  # bump when lexical_text or the tokenizer settings change
 _KEEP_CACHES = 2
 REBUILD_HINT = "Rebuild it with `python -m assistant ingest --rebuild`."
@@ -161,6 +161,7 @@ class _ReadState:
     vocabulary: frozenset[str] | None = None
     lazy: Mapping[str, Passage] | None = None
     rows: int | None = None  # rows in the passage collection, counted on first search
+    documents: dict[str, dict[str, Any]] | None = None  # `EvidenceIndex.documents`, built once
 
 
 class EvidenceIndex:
@@ -476,12 +477,16 @@ class EvidenceIndex:
         return entry.passages if entry is not None else 0
 
     def documents(self) -> dict[str, dict[str, Any]]:
-        """document id -> its metadata and passage count (for the evidence-base panel)."""
+        """document id -> its metadata and passage count (for the evidence-base panel). One
+        dict per index state, shared by every caller (read it, never change it)."""
         state = self._state()
-        return {
-            doc_id: {**state.doc_meta.get(doc_id, {}), "passages": entry.passages}
-            for doc_id, entry in sorted(state.committed.items())
-        }
+        with self._lock:
+            if state.documents is None:
+                state.documents = {
+                    doc_id: {**state.doc_meta.get(doc_id, {}), "passages": entry.passages}
+                    for doc_id, entry in sorted(state.committed.items())
+                }
+            return state.documents
 
     # ------------------------------------------------------------ loading
 
@@ -498,10 +503,10 @@ class EvidenceIndex:
         fingerprint = _fingerprint(committed, self.settings.embedding_model)
         if total <= EAGER_PASSAGES:
             found: dict[str, list[Passage]] = {}
-            for page in _pages(self.documents_collection, include=["documents"]):
-                for doc_id, text in zip(page["ids"], page["documents"] or [], strict=True):
+            for page in _pages(self.documents_collection, include=["documents", "metadatas"]):
+                for doc_id, text, row in _rows(page):
                     if doc_id in committed:
-                        found[doc_id] = _document_passages(doc_id, text, committed, doc_meta)
+                        found[doc_id] = _document_passages(doc_id, text, committed, doc_meta, row)
             passages = {p.id: p for doc_id in sorted(found) for p in found[doc_id]}
             order = list(passages)
             texts = [_bm25_text(p) for p in passages.values()]
@@ -515,7 +520,7 @@ class EvidenceIndex:
             for page in _pages(self.documents_collection, include=["documents"]):
                 for doc_id, text in zip(page["ids"], page["documents"] or [], strict=True):
                     if doc_id in committed:
-                        for p in _document_passages(doc_id, text, committed, doc_meta):
+                        for p in _document_passages(doc_id, text, committed, doc_meta, None):
                             order.append(p.id)
                             texts.append(lexical_text(p.metadata, p.text))
             bm25 = _build_bm25(texts) if texts else None
@@ -569,10 +574,10 @@ class EvidenceIndex:
             if wanted:
                 with self._guard("read"):
                     got = self.documents_collection.get(
-                        ids=sorted(set(wanted.values())), include=["documents"]
+                        ids=sorted(set(wanted.values())), include=["documents", "metadatas"]
                     )
-                for doc_id, text in zip(got["ids"], got["documents"] or [], strict=True):
-                    for p in _document_passages(doc_id, text, state.committed, state.doc_meta):
+                for doc_id, text, row in _rows(got):
+                    for p in _document_passages(doc_id, text, state.committed, state.doc_meta, row):
                         if p.id in wanted:
                             self._cache[p.id] = p
                 while len(self._cache) > PASSAGE_CACHE:
@@ -852,16 +857,28 @@ def _owner(cid: str, committed: dict[str, _Entry]) -> str | None:
     return pid if doc_id is not None and committed[doc_id].hash == digest else None
 
 
+def _rows(got: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(id, text, metadata) of each document a Chroma read returned with both."""
+    return zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+
+
 def _document_passages(
-    doc_id: str, text: str, committed: dict[str, _Entry], doc_meta: dict[str, dict[str, Any]]
+    doc_id: str,
+    text: str,
+    committed: dict[str, _Entry],
+    doc_meta: dict[str, dict[str, Any]],
+    row: Mapping[str, Any] | None,
 ) -> list[Passage]:
-    """A committed document's passages: its stored text cut at its stored sentence spans."""
+    """A committed document's passages: its stored text cut at its stored sentence spans, each
+    with the facts its manifest `row` holds (None: without facts, for the BM25 text alone).
+    Facts are read with the text, never held for every document: at 100k abstracts they would
+    be most of the memory and of the snapshot's reading time."""
     entry = committed[doc_id]
     spans = _parse_spans(entry.spans)
     if len(spans) != entry.passages or any(end > len(text or "") for _, end in spans):
         raise _damaged_manifest(doc_id)
     meta = {k: v for k, v in doc_meta.get(doc_id, {}).items() if k not in _DOCUMENT_ONLY}
-    facts = _parse_facts(doc_meta.get(doc_id, {}).get("facts"))
+    facts = _parse_facts((row or {}).get("facts"))
 
     def passage_meta(position: int, start: int, end: int) -> dict[str, Any]:
         found = facts.get(str(position), [])
@@ -870,7 +887,7 @@ def _document_passages(
     return passages_at(doc_id, text, spans, passage_meta)
 
 
-_DOCUMENT_ONLY = ("facts", "abbreviations", "spans")  # manifest fields, not a passage's
+_DOCUMENT_ONLY = ("abbreviations",)  # a document's vocabulary, not a passage's
 
 
 def _facts_json(passages: list[Passage]) -> str:
@@ -912,8 +929,8 @@ def _damaged_manifest(doc_id: str) -> IndexError_:
 def _public_meta(meta: Any) -> dict[str, Any]:
     """A manifest row's metadata as callers see it (without the index's own bookkeeping)."""
     out = dict(meta or {})
-    out.pop("passages", None)
-    out.pop("spans", None)
+    for bookkeeping in ("passages", "spans", "facts"):
+        out.pop(bookkeeping, None)
     return out
 
 

@@ -155,3 +155,23 @@ def test_a_damaged_manifest_snapshot_is_read_past_and_rewritten(
     snapshot.write_text('{"format": 1, "token": "x", "committed": {"a": [')  # cut short
     assert set(reopened.passages()) == ids
     assert json.loads(snapshot.read_text())["committed"].keys() == reopened.documents().keys()
+
+
+@pytest.mark.parametrize("eager", [True, False], ids=["small index", "large index"])
+def test_facts_come_with_their_passage_not_with_every_document(
+    tmp_path: Path, corpus_copy: Path, embedder: TextEmbedder, monkeypatch, eager: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """A passage read back carries the facts found in it at ingest, whether the index is held
+    whole or read on demand; the per-document table every search loads (and its snapshot)
+    holds none, so its size does not grow with the findings of 100k abstracts."""
+    import assistant.index as index_module
+
+    if not eager:
+        monkeypatch.setattr(index_module, "EAGER_PASSAGES", 0)
+    reopened, ids = _reopened(tmp_path, corpus_copy, embedder)
+    with_facts = [p for p in reopened.passages_by_id(sorted(ids)).values() if p.metadata["facts"]]
+    assert len(with_facts) > 20
+    assert all(p.metadata["facts"][0]["span"][1] <= len(p.text) for p in with_facts)
+    snapshot = json.loads((tmp_path / "index" / MANIFEST_SNAPSHOT).read_text())
+    assert not any("facts" in meta for meta in snapshot["doc_meta"].values())
+    assert not any("facts" in meta for meta in reopened.documents().values())
