@@ -303,11 +303,13 @@ def isn_class(text: str, classification: tuple[str, ...] = ()) -> str | None:
     return match.group(2).upper().replace(" ", "")
 
 
-_COUNT = re.compile(r"(?<![\d.])(\d+)\s*(?:/|of|out of)\s*(\d+)(?![\d.%])", re.I)
+# "out of" may follow the counted noun ("150 responders out of 141"); a bare "of" may not,
+# since "<n> <noun> of <m>" is as often an amount ("6 doses of 500").
+_COUNT = re.compile(r"(?<![\d.])(\d+)\s*(?:/|of|(?:[a-z]+\s+)?out of)\s*(\d+)(?![\d.%])", re.I)
 
 
 def counts_in(text: str) -> tuple[int, int] | None:
-    """ "93 of 124", "93/124", "93 out of 124" -> (93, 124)."""
+    """ "93 of 124", "93/124", "93 out of 124", "93 patients out of 124" -> (93, 124)."""
     match = _COUNT.search(text)
     return (int(match.group(1)), int(match.group(2))) if match else None
 

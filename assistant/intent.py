@@ -216,7 +216,10 @@ SAME_PATIENT = re.compile(
 # Advice for one patient ("should I", "what should we give"): reported as evidence, not advice.
 ADVICE = re.compile(
     r"\b(should i|should we|should my|do you recommend|would you (give|use|start|prescribe)|"
-    r"what should|is it safe for my|can i give|which drug should)\b",
+    r"what should|is it safe for my|can i give|which drug should|"
+    # "which one to start", "which agent do we pick": a choice of treatment asked for
+    r"which (?:one|drug|agent|regimen|treatment|option|med(?:ication)?)s? "
+    r"(?:to|do (?:i|we|you)|should (?:i|we)) (?:start|use|give|choose|pick|prescribe|go with))\b",
     re.IGNORECASE,
 )
 # Creative or clerical writing is a task of another kind, whatever its topic ("a poem about
@@ -413,7 +416,11 @@ def read(
     # values decide: a patient's age and BMI are entry features, never response criteria (a
     # biopsy class alone is not: it also names a subgroup, "in class V patients").
     entry_features = age is not None or bmi is not None or height is not None
-    wants_entry = bool(ENTRY.search(asked)) or (entry_features and not ANY_RESPONSE.search(both))
+    # A choice of treatment asked for one patient is not a question about trial entry.
+    asks_advice = bool(ADVICE.search(question))
+    wants_entry = bool(ENTRY.search(asked)) or (
+        entry_features and not ANY_RESPONSE.search(both) and not asks_advice
+    )
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
         ("thresholds", threshold_unit is not None),
@@ -463,7 +470,7 @@ def read(
         names_own_study=bool(OWN_STUDY.search(both)),
         names_protocol_drug=names_drug,
         names_subgroup=bool(profile.subgroup and profile.subgroup.search(query)),
-        asks_advice=bool(ADVICE.search(question)),
+        asks_advice=asks_advice,
         asks_other_task=bool(OTHER_TASK.search(question)),
         cues=retrieval_cues(query, facet),
     )

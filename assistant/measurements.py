@@ -99,7 +99,7 @@ OTHER_QUANTITIES: tuple[str, ...] = (
     "c-reactive protein", "crp", "hemoglobin", "haemoglobin", "hb", "blood pressure", "bp",
     "potassium", "sodium", "urea", "bun", "glucose", "hba1c", "platelets", "wbc",
     "complement", "c3", "c4", "dsdna", "anti-dsdna", "dose", "class", "protein intake",
-    "dietary protein",
+    "dietary protein", "chronicity index", "chronicity", "activity index",
 )  # fmt: skip
 
 # Spellings of each unit of `assistant/tools/units.py` (its key -> a regex, case-insensitive).
@@ -295,6 +295,16 @@ def unit_key(written: str) -> str | None:
     return _unit_key(match) if match else None
 
 
+# Units only a urine protein measurement is written in (a timed collection, a protein ratio):
+# a figure in one is a urine protein value whatever word precedes it ("wk24 1.8 g/24h"). A bare
+# "g/day" or "mg/day" is not one of them: it is as often a drug's daily dose.
+URINE_PROTEIN_UNITS = ("g/24h", "mg/24h", "g/g", "mg/mg")
+_URINE_PROTEIN_FIGURE = re.compile(
+    r"(?<![\w.])\d+(?:\.\d+)?\s*(?:"
+    + "|".join(UNIT_SPELLINGS[u] for u in URINE_PROTEIN_UNITS)
+    + r")(?![a-z])",
+    re.IGNORECASE,
+)
 _FIGURE_AHEAD = re.compile(  # "2 g prot", "1.2 g/24h of proteinuria"
     r"(?<![\w.])\d+(?:\.\d+)?\s*(?P<unit>" + UNIT_PATTERN + r"|g)\s+(?:of\s+)?$", re.IGNORECASE
 )
@@ -324,12 +334,13 @@ _TIME_AFTER = re.compile(
 _TIME_BEFORE = re.compile(r"\b(?:weeks?|wks?|months?|mos?|days?|visit|years?|w|m|d)\s*$", re.I)
 # A sentence opening with a label that dates every value in it to before treatment
 # ("Baseline: ...", "At baseline, ...", "Before starting treatment: ...", "Pre-treatment - ...").
-_BASELINE_LABEL = re.compile(
-    r"^\W*(?:at\s+)?(?:baseline|pre-?treatment|pre-?tx|at\s+(?:diagnosis|biopsy|presentation)|"
+_BASELINE_WORDS = (
+    r"(?:at\s+)?(?:baseline|pre-?treatment|pre-?tx|at\s+(?:diagnosis|biopsy|presentation)|"
     r"before\s+(?:starting|treatment|therapy|induction)|initially)(?:[^:,\d]{0,60}?\s*[:,–-]|"
-    r"\s+(?=\d|[a-z]))",  # "Baseline: ...", or opening a list: "baseline 24h UP 4.2 g, Cr 88"
-    re.IGNORECASE,
+    r"\s+(?=\d|[a-z]))"  # "Baseline: ...", or opening a list: "baseline 24h UP 4.2 g, Cr 88"
 )
+_BASELINE_LABEL = re.compile(r"^\W*" + _BASELINE_WORDS, re.IGNORECASE)
+_BASELINE_LABEL_INSIDE = re.compile(r"(?<![\w-])" + _BASELINE_WORDS, re.IGNORECASE)
 # A time later than the start of treatment ("wk24 labs:", "at 6 months", "6 mo:", "now", "on
 # follow-up"; not "3 months ago"): where a baseline sentence turns to later values, and (in
 # `intent`) what makes an earlier turn's values the baseline of a question's.
@@ -386,10 +397,11 @@ def parse(text: str) -> PatientValues:
     found: dict[str, Measurement] = {}
     not_understood: list[str] = []
     for sentence in _sentences(text):
-        label = _BASELINE_LABEL.match(sentence)
+        parts = _parts(sentence)
+        label = _baseline_label(sentence, parts)
         later = LATER_TIME.search(sentence, label.end()) if label else None
         baseline_until = (later.start() if later else len(sentence)) if label else 0
-        for analyte, name, start, end in _parts(sentence):
+        for analyte, name, start, end in parts:
             part = sentence[start:end]
             measurement, unread = _read(analyte, name, part)
             not_understood += unread
@@ -407,6 +419,15 @@ def parse(text: str) -> PatientValues:
             found[analyte] = _merge(previous, measurement) if previous else measurement
     ordered = tuple(found[a] for a in ANALYTES if a in found)
     return PatientValues(ordered, tuple(dict.fromkeys(not_understood)))
+
+
+def _baseline_label(sentence: str, parts: list[tuple[str, str, int, int]]) -> re.Match[str] | None:
+    """A label dating the sentence's values to before treatment: at its opening ("Baseline:
+    ..."), or after words that give no value of an analyte ("31F LN, baseline UP 2.6 g/d, alb
+    2.9, Cr 1.0")."""
+    first = parts[0][2] if parts else -1
+    label = _BASELINE_LABEL.match(sentence) or _BASELINE_LABEL_INSIDE.search(sentence)
+    return label if label and label.start() <= first else None
 
 
 def _sentences(text: str) -> list[str]:
@@ -429,6 +450,9 @@ def _mentions(sentence: str) -> list[tuple[int, int, str | None, str]]:
     for match in _NAME_CASED.finditer(sentence):
         if not any(s <= match.start() < e for s, e, _, _ in spans):
             spans.append((match.start(), match.end(), _BY_NAME[match.group()], match.group()))
+    for match in _URINE_PROTEIN_FIGURE.finditer(sentence):
+        if not any(s <= match.start() < e for s, e, _, _ in spans):  # a figure without a name
+            spans.append((match.start(), match.start(), "proteinuria", ""))
     spans.sort()
     return spans
 

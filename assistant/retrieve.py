@@ -72,6 +72,7 @@ _PRIMARY_OUTCOME = re.compile(
     re.I,
 )
 NUMERIC_BOOST = 0.15  # a figure-bearing sentence, when the question asks for a figure
+FRAGMENT_WORDS = 5  # a line of at most this many capitalised words is a heading, not a sentence
 CAVEAT_PENALTY = 0.5  # "could not be confirmed" sentences, unless the question is about that
 CAVEAT_BOOST = 0.2  # ... and when it is ("is it true that...?"), they come first
 SPECIFIC_SHARE = 0.01  # a word in at most this share of the corpus's sentences is specific
@@ -243,7 +244,12 @@ class HybridSearch:
         words = STUDY_BY_ARMS.sub(" ", query)
         sparse = self.index.bm25_search(expand_query(words, self.synonyms), self.candidates)
         fused = fuse(dense, sparse, SPARSE_WEIGHT)
-        passages = self.index.passages_by_id(fused)
+        passages = {
+            pid: passage
+            for pid, passage in self.index.passages_by_id(fused).items()
+            if not self.traits(passage).fragment
+        }
+        fused = {pid: score for pid, score in fused.items() if pid in passages}
         # Rare words (drug, disease, test names) the primary study never uses: the question
         # is about something else, so the primary study is no longer its default subject.
         entities = self.specialist_terms(query) - self._primary_tokens()
@@ -734,6 +740,14 @@ def _lead_from_relevant(
     return [first, *(pid for pid in ranked if pid != first)]
 
 
+def _fragment(text: str) -> bool:
+    """A few words, none of them lower-case ("JAMA Netw Open.", "2022 Mar 1;5(3):e224492.",
+    "Results"): a heading or a bibliographic line, not a sentence (which has a lower-case word
+    however short it is: "No deaths occurred.")."""
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    return len(words) <= FRAGMENT_WORDS and not any(w[0].islower() for w in words)
+
+
 def fuse(
     dense: list[tuple[str, float]], sparse: list[tuple[str, float]], sparse_weight: float
 ) -> dict[str, float]:
@@ -806,6 +820,7 @@ class PassageTraits:
     states_result: bool  # a comparison of groups or an effect estimate (from its facts)
     restates_question: bool  # background, objective, or an interviewer's turn
     concludes: bool  # the authors' conclusions
+    fragment: bool  # a heading, a journal's name or a date line: it states nothing
 
     @classmethod
     def of(cls, passage: Passage) -> PassageTraits:
@@ -825,6 +840,7 @@ class PassageTraits:
             states_result=_states_result(passage),
             restates_question=section in ("BACKGROUND", "OBJECTIVE") or interviewer,
             concludes=section == "CONCLUSIONS",
+            fragment=_fragment(text),
         )
 
     def section_adjustment(self, asks_result: bool) -> float:
@@ -879,6 +895,7 @@ def _about_sibling_trial(asked: list[tuple[str, str]], subject: tuple[str, str] 
     return all(name != a or (number and d and number != d) for a, d in asked)
 
 
+_ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]+s?\b")  # "LNDAI", "SAEs", "C3"
 _MEASUREMENT = re.compile(r"\d[\d.,]*\s*[a-zµμ]+(?:\s?/\s?[a-z0-9.]+)*")
 
 
@@ -928,9 +945,15 @@ def foreign_terms(
         return rarity < SPECIALIST_ZIPF or (rarity < RARE_WORD_ZIPF and names_entity(word))
 
     medical_words = any(reads_medical(w) for w in words if w not in STOPWORDS)
-    if not (anchored or medical_words):
-        return unknown  # nothing medical at all ("the weather in <a city> tomorrow")
     known = [w for w in words if w not in unknown]
+    # An abbreviation English hardly uses but the corpus does ("LNDAI", "SAEs") names a term
+    # of its field (a capitalised word may be a place: "Zhengzhou").
+    abbreviations = {a.lower() for a in _ABBREVIATION.findall(query)}
+    names_held = any(
+        w in abbreviations and zipf_frequency(w, "en") < SPECIALIST_ZIPF for w in known
+    )
+    if not (anchored or medical_words or names_held):
+        return unknown  # nothing medical at all ("the weather in <a city> tomorrow")
     if anchored or any(zipf_frequency(w, "en") < SPECIALIST_ZIPF for w in known):
         # It names something the evidence base holds (a study, or a drug or disease name it
         # uses): another word counts only if it reads as medical ("titrated" does not).

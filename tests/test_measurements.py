@@ -391,6 +391,18 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
      {"proteinuria": (2.1, G24, 6.8, G24, None, None),
       "albumin": (27.0, GL, None, None, None, None),
       "creatinine": (70.0, U, None, None, None, "stable")}, ()),
+    # A figure in a unit only urine protein is written in needs no name.
+    ("baseline 3.0 g/24h, wk24 1.8 g/24h, albumin 3.3",
+     {"proteinuria": (1.8, G24, 3.0, G24, None, None),
+      "albumin": (3.3, None, None, None, None, None)}, ()),
+    # The baseline label may follow words giving no value ("31F LN,"), not an analyte's value.
+    ("31F LN, baseline UP 2.6 g/d, alb 2.9. wk 24 UP 0.3 g, alb 3.8",
+     {"proteinuria": (0.3, G24, 2.6, GDAY, None, None),
+      "albumin": (3.8, None, 2.9, None, None, None)}, ()),
+    ("Cr 110, baseline UPCR 2 g/g", {"creatinine": (110.0, None, None, None, None, None),
+                                     "proteinuria": (None, GG, 2.0, GG, None, None)}, ()),
+    # A biopsy's chronicity index is another quantity, not a second creatinine.
+    ("SCr 98 umol/L, chronicity 2", {"creatinine": (98.0, U, None, None, None, None)}, ()),
 ]  # fmt: skip
 
 

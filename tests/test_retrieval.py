@@ -138,3 +138,27 @@ def test_a_study_named_by_its_arms_is_taken_out_of_the_lexical_query(
     question: str, left: str
 ) -> None:
     assert STUDY_BY_ARMS.sub(" ", question) == left
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("JAMA Netw Open.", True),  # a journal's name
+        ("2022 Mar 1;5(3):e224492.", True),  # a date line
+        ("Results", True),  # a heading
+        ("No deaths occurred.", False),  # short, but a sentence
+        ("Tacrolimus 4 mg.", False),
+    ],
+)
+def test_a_heading_or_bibliographic_line_is_never_a_passage_found(
+    text: str, fragment: bool
+) -> None:
+    passage = Passage(id="x#s0", document_id="x", text=text, position=0, start=0, end=len(text))
+    assert PassageTraits.of(passage).fragment is fragment
+
+
+def test_a_journal_named_in_the_question_does_not_bring_its_bibliographic_line(
+    bot: EvidenceAssistant,
+) -> None:
+    hits = bot.search.search("Primary outcome of the Zheng JAMA Netw Open trial?", 20).passages
+    assert hits and not any(PassageTraits.of(p).fragment for p in hits)

@@ -204,6 +204,9 @@ def test_the_weight_counts_and_conversion_a_question_gives() -> None:
     assert route("Starting prednisone dose for a 70 kg patient?", None, BUNDLED).weight_kg == 70
     counted = route("Does 93 of 124 give 75%?", None, GENERIC)
     assert counted.counts == (93, 124) and counted.reported_percent == "75"
+    # "out of" may follow the counted noun; a bare "of" after a noun is an amount
+    assert route("tac 150 responders out of 141?", None, GENERIC).counts == (150, 141)
+    assert route("6 doses of 500 mg?", None, GENERIC).counts is None
     # "95% CI" is the interval's level, not a figure the question reports
     assert route("A 95% CI on 117/141?", None, GENERIC).reported_percent is None
     assert route("Convert 1.2 mg/dL to umol/L", None, GENERIC).conversion == (
@@ -352,6 +355,10 @@ def test_a_yes_no_question_is_told_from_an_open_one(question: str, polar: bool) 
 def test_advice_and_other_tasks_are_recognised() -> None:
     assert route("Should I switch my patient to drug B?", None, GENERIC).asks_advice
     assert route("Write a limerick about dialysis", None, GENERIC).asks_other_task
+    # A choice of treatment for a patient described is advice, not a trial-entry check.
+    choice = route("22F, class IV, BMI 21. tac or MMF? which one to start", None, BUNDLED)
+    assert choice.asks_advice and "eligibility" not in choice.tasks
+    assert "eligibility" in route("22F, class IV, BMI 21.", None, BUNDLED).tasks
 
 
 def test_a_route_built_by_hand_is_read_when_the_tools_stage_needs_it() -> None:
@@ -552,7 +559,7 @@ def test_thresholds_asked_in_another_unit() -> None:
 @pytest.mark.parametrize(
     ("earlier", "later", "creatinine", "not_later"),
     [
-        ("New pt: Baseline 24h UP 6.0 g, alb 2.1 g/dL, Cr 88 umol/L.",
+        ("New pt: 24h UP 6.0 g, alb 2.1 g/dL, Cr 88 umol/L.",
          "wk24 labs: 24h UP 2.4 g, alb 3.0 g/dL, Cr 97. remission?", (97.0, 88.0),
          # without a later time point a value is not taken for a baseline
          "Cr 97, alb 3.0 g/dL, 24h UP 2.4 g: remission?"),
@@ -569,6 +576,14 @@ def test_an_earlier_turns_values_are_the_baseline_of_later_ones(
     assert read is not None and (read.value, read.baseline) == creatinine
     kept = route(not_later, history, BUNDLED).patient.get("creatinine")
     assert kept is not None and kept.baseline is None
+
+
+def test_values_an_earlier_turn_labels_baseline_stay_the_baseline() -> None:
+    """The label may follow words that give no value ("New pt:", "31F LN,")."""
+    history = turns(("New pt: Baseline 24h UP 6.0 g, alb 2.1 g/dL, Cr 88 umol/L.", "Noted."))
+    read = route("Cr 97, alb 3.0 g/dL, 24h UP 2.4 g: remission?", history, BUNDLED)
+    creatinine = read.patient.get("creatinine")
+    assert creatinine is not None and (creatinine.value, creatinine.baseline) == (97.0, 88.0)
 
 
 def test_a_definition_asked_after_a_result_carries_the_study_not_the_arm_or_result() -> None:

@@ -377,3 +377,23 @@ def test_who_asks_and_idioms_do_not_take_a_question_out_of_scope(
     answer = small.ask(question)
     assert answer.status == "answered", answer.answer
     assert answer.citations[0].document == "analgesia2022"
+
+
+def test_a_word_english_hardly_uses_but_the_corpus_does_names_what_it_holds() -> None:
+    """ "LNDAI" is no medical-sounding word to an embedding, but the corpus uses it and English
+    hardly does: the question is about the corpus, and its everyday words ("happened") the
+    corpus lacks do not take it out. Without such a word, they do. (`medical` is a stand-in
+    scoring no word as medical: the test is about the rare-word rule, not the embedding.)"""
+    from assistant.lexical import bm25_tokens
+    from assistant.retrieve import foreign_terms
+
+    vocabulary = frozenset(bm25_tokens("The LNDAI fell in each arm of the trial."))
+    never_medical = lambda word: 0.0  # noqa: E731
+    assert foreign_terms("What happened to the LNDAI in each arm?", vocabulary, never_medical) == ()
+    assert "happened" in foreign_terms("What happened in each arm?", vocabulary, never_medical)
+    # A capitalised word may be a place the corpus names: it is no term of the field.
+    place = frozenset(bm25_tokens("The trial ran in Zhengzhou."))
+    assert foreign_terms("Weather in Zhengzhou tomorrow?", place, never_medical) == (
+        "weather",
+        "tomorrow",
+    )
