@@ -181,7 +181,14 @@ class EvidenceAssistant:
 
     def run_tools(self, routed: Route, retrieval: Retrieval) -> tuple[ToolPlan, list[Passage]]:
         """The calculations, and the passages stating the thresholds they applied."""
-        plan = plan_tools(routed, retrieval, self.search.keyword_search, self.profile, self.tools)
+        plan = plan_tools(
+            routed,
+            retrieval,
+            self.search.keyword_search,
+            self.profile,
+            self.tools,
+            self.search.document_passages,
+        )
         found = self.index.passages_by_id(plan.rule_sources) if plan.rule_sources else {}
         return plan, [found[pid] for pid in plan.rule_sources if pid in found]
 

@@ -39,6 +39,8 @@ class ToolPlan:
     sources: list[Passage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     lookup: Callable[[str, int], list[Passage]] | None = None
+    # A document's passages in order (where an arm's size may be stated apart from its count).
+    document: Callable[[str], list[Passage]] | None = None
     profile: Profile = field(default_factory=Profile.generic)
     tools: dict[str, Callable[..., ToolCall]] = field(default_factory=dict)
     not_covered: str | None = None  # the question needs a tool the evidence base has no data for
@@ -59,12 +61,16 @@ def plan_tools(
     lookup: Callable[[str, int], list[Passage]] | None = None,
     profile: Profile | None = None,
     tools: dict[str, Callable[..., ToolCall]] | None = None,
+    document: Callable[[str], list[Passage]] | None = None,
 ) -> ToolPlan:
     """Run the one calculator the question asks for; a bad input becomes a clear note.
     `lookup` (query, k) -> passages lets a question across studies search beyond the top hits;
-    the profile's criteria sets and protocols are the patient-level tools (`tools_for`)."""
+    `document` (id) -> its passages lets a count find its arm's size stated elsewhere; the
+    profile's criteria sets and protocols are the patient-level tools (`tools_for`)."""
     profile = profile or Profile.generic()
-    plan = ToolPlan(lookup=lookup, profile=profile, tools=tools or tools_for(profile))
+    plan = ToolPlan(
+        lookup=lookup, document=document, profile=profile, tools=tools or tools_for(profile)
+    )
     routed = understood(routed, profile)  # a hand-built Route is read here, once
     try:
         # The first calculation the question calls for whose evidence is there: the criteria
@@ -296,7 +302,11 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     default = "other" if routed.about_harms else "overall"
     named = routed.measure
     pair = _PairSearch(
-        plan.profile, routed.needs_counts, routed.names_subgroup, frozenset(routed.figures)
+        plan.profile,
+        routed.needs_counts,
+        routed.names_subgroup,
+        frozenset(routed.figures),
+        plan.document,
     )
     # A question naming a study takes its figures from that study's sentences.
     named_only = [p for p in retrieval.passages if p.document_id in retrieval.named_studies]
@@ -315,6 +325,7 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         return False
     passage, a, b = found
     plan.sources.append(passage)
+    plan.sources += _size_passages(plan, passage, a, b)
     single_arm = _single_arm_ci(routed, a, b)
     if single_arm is not None:
         plan.calls.append(rate(single_arm.events, single_arm.total, _shown(single_arm.percent)))
@@ -451,12 +462,15 @@ def _arm_rate(arm: extract.ArmValue) -> ToolCall:
 
 
 def _noting_derived(call: ToolCall, *arms: extract.ArmValue) -> ToolCall:
-    """The call, recording which totals were worked back from a count and its percentage
-    (the sentence gave none): the reader sees where each denominator came from."""
+    """The call, recording which totals were worked back from a count and its percentage, and
+    which are arm sizes another sentence states (the sentence gave none): the reader sees
+    where each denominator came from."""
     derived = [arm.total for arm in arms if arm.total_derived]
-    if not derived:
+    sized = [arm.total for arm in arms if arm.total_stated_in]
+    noted = {"totals_worked_back": derived, "totals_are_arm_sizes": sized}
+    if not derived and not sized:
         return call
-    return replace(call, inputs={**call.inputs, "totals_worked_back": derived})
+    return replace(call, inputs={**call.inputs, **{k: v for k, v in noted.items() if v}})
 
 
 def _single_arm_ci(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> Any:
@@ -480,6 +494,7 @@ class _PairSearch:
     needs_counts: bool
     about_subgroup: bool  # the question names the profile's subgroup
     quoted: frozenset[float] = frozenset()  # the figures the question itself states
+    document: Callable[[str], list[Passage]] | None = None  # see `ToolPlan.document`
 
     def find(self, passages: list[Passage], measure: str | None) -> ArmPair | None:
         """`measure` None: any measure, the first two arms' figures of the same measure."""
@@ -489,7 +504,8 @@ class _PairSearch:
         pairs = []
         for passage in passages:
             by_arm: dict[str, extract.ArmValue] = {}
-            for value in _with_counts(passage, extract.arm_values(passage.text, self.profile.arms)):
+            values = extract.arm_values(passage.text, self.profile.arms)
+            for value in _with_counts(passage, values) or self._sized(passage):
                 if measure is None or value.measure == measure:
                     by_arm.setdefault(value.arm, value)
             if measure is None:  # the figures of the measure its first arm's figure gives
@@ -499,6 +515,21 @@ class _PairSearch:
                 first, second = list(by_arm.values())[:2]
                 pairs.append((passage, first, second))
         return self._prefer_counts(pairs, passages)
+
+    def _sized(self, passage: Passage) -> list[extract.ArmValue]:
+        """Two arms' bare counts ("21 in the drug A arm versus 12 in the drug B arm"), each
+        with its arm's size as the total, from the first sentence of the same document
+        stating both sizes ("185 in each arm"); none when no sentence does."""
+        counts = extract.bare_counts(passage.text, self.profile.arms)
+        if not counts or self.document is None:
+            return []
+        for stated in self.document(passage.document_id):
+            sizes = extract.arm_sizes(stated.text, self.profile.arms)
+            totals = [sizes.get(c.arm, sizes.get("*")) for c in counts]
+            if all(totals):
+                return [replace(c, total=t, total_stated_in=stated.id)
+                        for c, t in zip(counts, totals, strict=True)]  # fmt: skip
+        return []
 
     def from_facts(self, passages: list[Passage]) -> ArmPair | None:
         """Two groups' proportions of one outcome, from the facts extracted at ingest."""
@@ -567,6 +598,14 @@ def _worked_back_total(sentence: str, fact: Fact) -> int | None:
     if written is None or float(written.group(1)) != fact.percent:
         return None
     return derived_total(fact.events, fact.percent, len(written.group(2) or ""))
+
+
+def _size_passages(plan: ToolPlan, passage: Passage, *arms: extract.ArmValue) -> list[Passage]:
+    """The passages stating the arm sizes used as totals (cited: the totals are theirs)."""
+    stated = {arm.total_stated_in for arm in arms if arm.total_stated_in}
+    if not stated or plan.document is None:
+        return []
+    return [p for p in plan.document(passage.document_id) if p.id in stated]
 
 
 def _written_counts(pair: ArmPair) -> bool:

@@ -30,6 +30,7 @@ class ArmValue:
     measure: str = "other"  # "overall" (complete or partial), "complete", "partial" or "other"
     figure: str | None = None  # the figure as written, when the clause also holds other arms'
     total_derived: bool = False  # `total` worked back from the count and its percentage
+    total_stated_in: str | None = None  # the passage stating `total` as the arm's size
 
 
 _MEASURES = (
@@ -107,6 +108,63 @@ def _arm_values(sentence: str, arms: ArmVocabulary) -> tuple[ArmValue, ...]:
                 )
             )
     return tuple(values)
+
+
+# "21 in the drug A arm", "12 patients on drug B", "3 of those given drug C": a count of one
+# arm written without its total or a percentage (the arm's size is stated elsewhere).
+_COUNT_BEFORE_ARM = re.compile(
+    r"(?<![\w.,/])(\d+)\s+(?:(?:patients|participants|people|subjects)\s+)?"
+    r"(?:in|on|with|receiving|given|of\s+those\s+(?:given|on|receiving))\s+(?:the\s+)?$",
+    re.I,
+)
+_GROUP_AFTER = re.compile(r"^\s*(?:arm|group)\b", re.I)
+
+
+def bare_counts(sentence: str, arms: ArmVocabulary) -> list[ArmValue]:
+    """Two arms' counts written without totals or percentages ("21 in the drug A arm versus
+    12 in the drug B arm withdrew"): the first count before each arm's name, in order; none
+    when the sentence gives percentages or fractions (those are read by `arm_values`)."""
+    if PERCENT.search(sentence) or _FRACTION.search(sentence):
+        return []
+    found: dict[str, ArmValue] = {}
+    for arm in arms.in_order(sentence):
+        pattern = arms.pattern(arm)
+        for named in pattern.finditer(sentence) if pattern else ():
+            count = _COUNT_BEFORE_ARM.search(sentence[: named.start()])
+            if count and _GROUP_AFTER.match(sentence[named.end() :]):
+                measure = measure_of(sentence) or "other"
+                found[arm] = ArmValue(arm, sentence, None, int(count.group(1)), None, measure)
+                break
+    return list(found.values()) if len(found) == 2 else []
+
+
+# "185 in each arm", "with 150 per group": every arm's size; "157 were assigned to drug A".
+_EACH_ARM_SIZE = re.compile(
+    r"(?<![\w.,/])(\d+)\s+(?:(?:patients|participants)\s+)?(?:in\s+each|per|to\s+each)\s+"
+    r"(?:arm|group)\b",
+    re.I,
+)
+_ASSIGNED_TO = re.compile(
+    r"(?<![\w.,/])(\d+)\s+(?:(?:patients|participants)\s+)?(?:were\s+)?"
+    r"(?:randomi[sz]ed|assigned|allocated)\s+to\s+(?:receive\s+|the\s+)?$",
+    re.I,
+)
+
+
+def arm_sizes(sentence: str, arms: ArmVocabulary) -> dict[str, int]:
+    """The sizes of arms a sentence states: {"*": n} for "n in each arm", else by arm, each
+    from its own "n were assigned to <arm>" clause."""
+    each = _EACH_ARM_SIZE.search(sentence)
+    if each:
+        return {"*": int(each.group(1))}
+    sizes: dict[str, int] = {}
+    for arm in arms.in_order(sentence):
+        pattern = arms.pattern(arm)
+        named = pattern.search(sentence) if pattern else None
+        assigned = _ASSIGNED_TO.search(sentence[: named.start()]) if named else None
+        if assigned:
+            sizes[arm] = int(assigned.group(1))
+    return sizes
 
 
 def _nearest(

@@ -406,11 +406,15 @@ def inputs_words(call: Mapping[str, Any]) -> str:
 
 
 def _worked_back(inputs: Mapping[str, Any]) -> str:
-    totals = inputs.get("totals_worked_back")
-    if not totals:
-        return ""
-    listed = " and ".join(str(total) for total in totals)
-    return f" (total {listed} worked back from the count and its percentage: none is given)"
+    """Where totals the sentence does not give came from."""
+    if totals := inputs.get("totals_worked_back"):
+        listed = " and ".join(str(total) for total in totals)
+        return f" (total {listed} worked back from the count and its percentage: none is given)"
+    if totals := inputs.get("totals_are_arm_sizes"):
+        listed = " and ".join(str(total) for total in totals)
+        what = "totals {}: the arms' sizes" if len(totals) > 1 else "total {}: the arm's size"
+        return f" ({what.format(listed)}, stated in another sentence of the study)"
+    return ""
 
 
 # A unit written into an input's name ("age_years", "proteinuria_g_per_24h").

@@ -446,7 +446,7 @@ class HybridSearch:
         placebo arm") or the study's documents never name it (a drug given in both arms, or
         discussed in passing, is not asked about as an arm)."""
         for document in sorted(documents):
-            for passage in self._document_passages(document):
+            for passage in self.document_passages(document):
                 compared = route.vocabulary.in_text(passage.text)
                 if len(compared) >= 2 and _ALLOCATION.search(passage.text):
                     absent = [
@@ -461,7 +461,7 @@ class HybridSearch:
         the best-ranked among `hits` first, then in document order; never an interviewer's
         remark."""
         ranked = [p for p in hits if p.document_id in documents]
-        ranked += [p for d in sorted(documents) for p in self._document_passages(d)]
+        ranked += [p for d in sorted(documents) for p in self.document_passages(d)]
         return next(
             (p for p in ranked
              if VERDICT.search(p.text) and speaker_role(p.metadata) != "interviewer"),
@@ -473,7 +473,7 @@ class HybridSearch:
         (by value: 83% is 83.0%), and the best-ranked sentence of another document stating
         every one of them, if any."""
         claimed = {float(m.group(1)): m.group(0) for m in extract.PERCENT.finditer(question)}
-        own = [p for d in sorted(documents) for p in self._document_passages(d)]
+        own = [p for d in sorted(documents) for p in self.document_passages(d)]
         if not claimed or not own:
             return None
         stated = {value_key(t.value) for p in own for t in quoted_numbers(p.text)}
@@ -500,7 +500,7 @@ class HybridSearch:
     def _named_in(self, arm: str, route: Route, documents: set[str]) -> bool:
         pattern = route.vocabulary.pattern(arm)
         return pattern is not None and any(
-            pattern.search(p.text) for d in documents for p in self._document_passages(d)
+            pattern.search(p.text) for d in documents for p in self.document_passages(d)
         )
 
     def _specific_terms(self, text: str) -> set[str]:
@@ -515,12 +515,13 @@ class HybridSearch:
         """Every token the document's passages use (cached per index state)."""
 
         def tokens() -> frozenset[str]:
-            passages = self._document_passages(document_id)
+            passages = self.document_passages(document_id)
             return frozenset().union(*(self.traits(p).tokens for p in passages))
 
         return self._document_vocabulary.get(self._study_names(), document_id, tokens)
 
-    def _document_passages(self, document_id: str) -> list[Passage]:
+    def document_passages(self, document_id: str) -> list[Passage]:
+        """A document's passages, in order."""
         ids = [f"{document_id}#s{i}" for i in range(self.index.passage_count(document_id))]
         return list(self.index.passages_by_id(ids).values())
 
@@ -545,7 +546,7 @@ class HybridSearch:
         and not about a subgroup. Cached per index state; empty when it names none."""
 
         def results() -> tuple[Passage, ...]:
-            sentences = self._document_passages(document_id)
+            sentences = self.document_passages(document_id)
             found = (m for p in sentences if (m := _PRIMARY_OUTCOME.search(p.text)))
             phrase = next((m.group(1) for m in found), "")
             outcome = {t for t in bm25_tokens(phrase) if not t[0].isdigit()}

@@ -167,6 +167,42 @@ def test_totals_worked_back_from_percentages_give_an_interval_and_say_so(
     _numbers_everywhere_grounded(answer)
 
 
+def test_counts_without_totals_take_the_arm_sizes_another_sentence_states(
+    bot: EvidenceAssistant,
+) -> None:
+    # "21 in the mycophenolate arm versus 12 in the cyclophosphamide arm" withdrew for adverse
+    # events; another sentence of the record says "185 in each arm".
+    answer = bot.ask("ALMS: relative risk of withdrawing for adverse events, MMF vs IVCY?")
+    call = answer.tool_calls[0]
+    assert call.name == "compare_arms"
+    assert (call.inputs["events_a"], call.inputs["total_a"]) == (21, 185)
+    assert (call.inputs["events_b"], call.inputs["total_b"]) == (12, 185)
+    assert call.inputs["totals_are_arm_sizes"] == [185, 185]
+    assert "RR 1.75" in answer.answer and "stated in another sentence" in answer.answer
+    assert any("185 in each arm" in c.quote for c in answer.citations)  # the totals' source
+    _numbers_everywhere_grounded(answer)
+
+
+def test_bare_counts_and_arm_sizes_are_read_only_as_written(bot: EvidenceAssistant) -> None:
+    from assistant.extract import arm_sizes, bare_counts
+
+    arms = bot.profile.arms
+    counts = bare_counts("3 in the tacrolimus arm and 5 in the IVCY arm had zoster.", arms)
+    assert [(c.arm, c.events, c.total) for c in counts] == [
+        ("tacrolimus", 3, None),
+        ("IVCY", 5, None),
+    ]
+    # Percentages or fractions are `arm_values`' to read; one arm's count is no pair.
+    assert bare_counts("3 (2%) in the tacrolimus arm and 5 (4%) in the IVCY arm", arms) == []
+    assert bare_counts("3 in the tacrolimus arm had zoster.", arms) == []
+    assert arm_sizes("with 185 in each arm", arms) == {"*": 185}
+    assert arm_sizes("157 were assigned to tacrolimus and 142 were assigned to IVCY", arms) == {
+        "tacrolimus": 157,
+        "IVCY": 142,
+    }
+    assert arm_sizes("the tacrolimus arm lost 15 kg", arms) == {}
+
+
 def test_an_across_trials_answer_gets_a_forest_plot(bot: EvidenceAssistant) -> None:
     from assistant.plots import figure_for
 
