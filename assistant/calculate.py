@@ -116,9 +116,32 @@ def _thresholds(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
                           for bound in (rule.min, rule.max) if bound is not None]  # fmt: skip
     for what, value, unit, source in found:
         call = convert(value, str(unit_key(unit) or unit), routed.threshold_unit)
-        plan.calls.append(replace(call, text=f"{call.text} The threshold of: {what}.",
-                                  output={**call.output, "sources": [source]}))  # fmt: skip
+        text = f"{call.text} The threshold of: {what}."
+        output = {**call.output, "sources": [source]}
+        stated = _stated_equivalent(plan, source, value, routed.threshold_unit)
+        if stated is not None and stated != call.output["value"]:
+            text += f" The source itself writes it as {stated:g} {call.output['to_unit']}."
+            output["stated_equivalent"] = stated
+        plan.calls.append(replace(call, text=text, output=output))
     return bool(found)
+
+
+# "0.5 g/g (50 mg/mmol)": a threshold followed by its equivalent in another unit, in brackets.
+_EQUIVALENT = r"(?<![\d.]){value}\s*[^\d()]{{0,12}}\((\d+(?:\.\d+)?)\s*([^()\d][^()]{{0,14}})\)"
+
+
+def _stated_equivalent(plan: ToolPlan, source: str, value: float, unit: str) -> float | None:
+    """The figure the threshold's own passage gives for it in `unit`, if it gives one: a
+    guideline's rounded equivalent (50 mg/mmol for 0.5 g/g) is the one its readers apply, and
+    it differs from the exact conversion (56.6)."""
+    document, _, _ = source.partition("#")
+    passages = plan.document(document) if plan.document is not None else []
+    text = next((p.text for p in passages if p.id == source), "")
+    pattern = re.compile(_EQUIVALENT.format(value=re.escape(f"{value:g}")))
+    for match in pattern.finditer(text):
+        if unit_key(match.group(2).strip()) == unit:
+            return float(match.group(1))
+    return None
 
 
 def _dosing(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:

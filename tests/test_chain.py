@@ -425,6 +425,20 @@ def test_the_evidences_thresholds_converted_to_the_unit_asked(bot: EvidenceAssis
     _numbers_everywhere_grounded(answer)
 
 
+def test_a_thresholds_own_equivalent_in_the_unit_asked_is_given_beside_the_conversion(
+    bot: EvidenceAssistant,
+) -> None:
+    # The guideline writes "0.5 g/g (50 mg/mmol)": exact conversion gives 56.6, its readers
+    # apply 50; the answer gives both. The trial's albumin cut-offs state no equivalent.
+    answer = bot.ask("KDIGO complete and partial response UPCR cut-offs in mg/mmol?")
+    stated = {c.output["value"]: c.output.get("stated_equivalent") for c in answer.tool_calls}
+    assert stated == {56.6: 50, 339.3: 300}
+    assert "writes it as 50 mg/mmol" in answer.answer
+    albumin = bot.ask("Our lab reports albumin in g/L - what are the trial's CR and PR cut-offs?")
+    assert not any("stated_equivalent" in c.output for c in albumin.tool_calls)
+    _numbers_everywhere_grounded(answer)
+
+
 @pytest.mark.parametrize(
     ("question", "arm"),
     [
