@@ -117,6 +117,10 @@ def _resolved(
     cleaned = " ".join(_CONTROL.sub(" ", question).split())
     arms = vocabulary.in_question(cleaned)
     previous = _previous_user_question(history or [], profile)
+    if arms and previous and not vocabulary.in_text(previous):
+        # "and the cyc number?" after a definition asked about the tac rate: the arm takes
+        # the place of the arm of the last question that named one.
+        previous = _previous_user_question(history or [], profile, naming_arm=True) or previous
     query = cleaned
     follow_up_of = None
     other_than: tuple[str, ...] = ()
@@ -241,16 +245,20 @@ def _is_follow_up(question: str, vocabulary: ArmVocabulary) -> bool:
 
 
 def _previous_user_question(
-    history: Sequence[dict[str, Any]], profile: Profile | None = None
+    history: Sequence[dict[str, Any]], profile: Profile | None = None, naming_arm: bool = False
 ) -> str | None:
-    """The previous user turn, itself resolved against the turns before it (so a follow-up
-    two turns after its subject keeps that subject)."""
+    """The previous user turn (`naming_arm`: the last one naming an arm), itself resolved
+    against the turns before it (so a follow-up two turns after its subject keeps that
+    subject)."""
+    vocabulary = (profile or Profile.generic()).arms
     for position in range(len(history) - 1, -1, -1):
         message = history[position]
         if isinstance(message, dict) and message.get("role") == "user":
             content = message.get("content")
             if isinstance(content, str) and content.strip():
-                return _resolved(content.strip(), history[:position], profile).query
+                query = _resolved(content.strip(), history[:position], profile).query
+                if not naming_arm or vocabulary.in_text(query):
+                    return query
     return None
 
 
@@ -310,7 +318,10 @@ _TIME_POINT = re.compile(
 _CONTINUING = frozenset(
     {"and", "what", "about", "how", "with", "for", "ok", "okay", "same", "group", "groups", "arm",
      "arms", "side", "patients", "one", "other", "the", "on", "in", "at", "of", "to", "an", "then",
-     "so", "is", "was", "it"}
+     "so", "is", "was", "it",
+     # words standing for the earlier question's figure ("and the cyc number?")
+     "number", "numbers", "figure", "figures", "rate", "rates", "result", "results", "value",
+     "values", "data", "percentage", "percent"}
 )  # fmt: skip
 
 

@@ -615,3 +615,16 @@ def test_a_question_about_the_same_patient_takes_the_values_an_earlier_turn_gave
 )  # fmt: skip
 def test_cr_and_pr_in_capitals_name_a_response_not_creatinine(note: str, intent: str) -> None:
     assert route(note, None, BUNDLED).intent == intent
+
+
+def test_an_arm_swap_takes_the_place_of_the_last_arm_asked_about() -> None:
+    """ "and the cyc number?" two turns after "partial remission on tac?", with a definition
+    asked between: the partial remission rate, now for the other arm ("number" stands for the
+    earlier figure, it is no new topic)."""
+    history = turns(
+        ("Partial remission rate on tacrolimus in STAR 2?", "33.3%."),
+        ("How did they define partial remission?", "..."),
+    )
+    routed = route("and the IVCY number?", history, BUNDLED)
+    assert routed.arms == ("IVCY",)
+    assert routed.query == "Partial remission rate on IVCY in STAR 2?"
