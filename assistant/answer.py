@@ -125,7 +125,7 @@ class EvidenceAssistant:
 
     def _check_profile(self) -> None:
         """Each threshold of the profile must be written in the indexed passage it cites."""
-        cited = [entry.source for _, entry in self.profile.all_sourced()]
+        cited = [pid for _, entry in self.profile.all_sourced() for pid in entry.passages]
         found = self.index.passages_by_id(cited) if cited else {}
         check_sources(self.profile, {pid: p.text for pid, p in found.items()})
 

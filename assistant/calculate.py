@@ -205,6 +205,8 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     plan.notes += _unread(values)
     protein, albumin, creatinine = (values.get(a) for a in ("proteinuria", "albumin", "creatinine"))
     current = protein.value if protein else None
+    if protein and current is None and protein.baseline is not None:
+        current = _after_change(protein, plan)  # "500 mg/mmol at start, now down 60%"
     protein_unit = _unit(protein, current, plan) if protein and current is not None else None
     if protein is None or current is None or protein_unit is None:
         plan.notes.append(
@@ -234,9 +236,23 @@ def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
         inputs |= _creatinine_inputs(creatinine, plan)
     egfr = values.get("egfr")
     if egfr and egfr.value is not None:  # its one unit, mL/min/1.73 m²
-        inputs |= {"egfr_ml_min": egfr.value, "baseline_egfr_ml_min": egfr.baseline}
+        # "eGFR steady at 64": unchanged, so its baseline was the same
+        steady = egfr.value if egfr.state == "stable" else None
+        baseline_egfr = egfr.baseline if egfr.baseline is not None else steady
+        inputs |= {"egfr_ml_min": egfr.value, "baseline_egfr_ml_min": baseline_egfr}
     plan.calls.append(plan.tools["remission_check"](**inputs))
     return True
+
+
+def _after_change(protein: Measurement, plan: ToolPlan) -> float | None:
+    """The current proteinuria a baseline and a stated change imply (500 down 60% = 200),
+    said in the notes; None without a change (or with a fall of 100% or more)."""
+    change = protein.change_percent
+    if protein.baseline is None or change is None or change <= -100:
+        return None
+    current = float(Fraction(str(protein.baseline)) * (1 + Fraction(str(change)) / 100))
+    plan.notes.append(f"'{protein.text}': current proteinuria worked out from the stated change")
+    return round(current, 6)
 
 
 def _creatinine_inputs(creatinine: Measurement, plan: ToolPlan) -> dict[str, Any]:

@@ -59,6 +59,11 @@ ANALYTES: dict[str, Analyte] = {
             "24 h urine",
             "24 hour urine",
             "24 hr urine",
+            "24 h up",  # "24hUP", "24h-UP": the period glued to the abbreviation
+            "24 hr up",
+            "24 h collection",  # "24h collection back: 1.3 g/d"
+            "24 hour collection",
+            "24 hr collection",
             "urine protein:creatinine ratio",
             "urine protein to creatinine ratio",
             "urine protein/creatinine ratio",
@@ -141,7 +146,8 @@ BASELINE_AFTER = (
     r"presentation|onset)|"
     r"initially|previously|before(?:\s+treatment)?|earlier|originally|pre-?treatment|pre-?tx|"
     r"prior|(?:at|on)\s+(?:weeks?|months?|day|wk|mo|w|m|d)\s*0(?![.\d])|"
-    r"at\s+(?:the\s+)?(?:start|outset|entry|screening|enrol?ment|induction)"
+    r"at\s+(?:the\s+)?(?:start|outset|entry|screening|enrol?ment|induction)|"
+    r"when\s+(?:(?:we|she|he|they|i)\s+)?start(?:ed)?|(?:on|at|before)\s+starting"
 )
 CURRENT_AFTER = (
     r"now|currently|today|at\s+(?:weeks?|months?|wk|mo|w|m)\s*\d+|"
@@ -317,7 +323,7 @@ _BARE_G = re.compile(r"\s*g(?![\w/])", re.IGNORECASE)
 _BARE_MG = re.compile(r"\s*mg(?![\w/])", re.IGNORECASE)
 # A timed urine collection named before a bare "mg" amount: milligrams per 24 h of protein
 # (a bare "mg" elsewhere may be a drug dose: "on aspirin 75 mg").
-_COLLECTION = re.compile(r"\b24\b|urin", re.IGNORECASE)
+_COLLECTION = re.compile(r"\b24(?:\b|\s*-?\s*h)|urin|collection", re.IGNORECASE)
 _FOREIGN_UNIT = re.compile(
     r"\s*(?:mg|kg|mcg|[µμu]g|ml|mmhg|mmol|meq|iu|u/l|bpm|cm|mm|kg/m2|x\s*10|years?|yrs?|yo\b|"
     r"y\.o|y\b|-?\s*year)",
@@ -497,8 +503,11 @@ def _numbers(part: str, analyte: str) -> tuple[list[_Num], list[tuple[float, int
             value = float(written) * (-1 if sign in ("-", "−") else 1)
             percents.append((value, match.start(), match.end() + percent.end()))
             continue
-        if sign:
+        # "24hUP -2.3 g": a negative amount, which the tools refuse as impossible
+        negative = sign in ("-", "−") and bool(_UNIT_RE.match(after) or _BARE_G.match(after))
+        if sign and not negative:
             continue  # a signed figure that is not a percentage ("-2"): not a measurement
+        written = f"-{written}" if negative else written
         if _RANGE_AFTER.match(after):
             values.append(_Num(float(written), written, match.start(), match.end(), None, True))
             continue  # "0.5-1.0 g/day": a range is not one value (read as not understood)

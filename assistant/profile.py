@@ -41,6 +41,9 @@ class Sourced(_Model):
     """Anything holding thresholds: `source` is the passage id that states them."""
 
     source: str
+    # Other passages stating the same thresholds (another source on the same study): cited
+    # beside `source`, and checked the same way.
+    also: tuple[str, ...] = ()
 
     @field_validator("source")
     @classmethod
@@ -48,6 +51,16 @@ class Sourced(_Model):
         if not _PASSAGE_ID.match(value):
             raise ValueError(f"{value!r} is not a passage id such as 'study2020#s12'")
         return value
+
+    @field_validator("also")
+    @classmethod
+    def _passage_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(cls._passage_id(value) for value in values)
+
+    @property
+    def passages(self) -> tuple[str, ...]:
+        """Every passage stating the thresholds: `source` first."""
+        return (self.source, *self.also)
 
     def thresholds(self) -> list[float]:
         """The numbers the cited passage must state."""
@@ -379,18 +392,19 @@ def check_sources(profile: Profile, passage_text: Mapping[str, str] | Any) -> No
     0.5, "10-15%" states 15). `passage_text` maps passage id -> sentence."""
     problems = []
     for where, entry in profile.all_sourced():
-        text = passage_text.get(entry.source)
-        if text is None:
-            problems.append(f"{where}: passage {entry.source} is not in the evidence base")
-            continue
-        stated = {value_key(t.value) for t in numbers_in(text)}
-        missing = [v for v in entry.thresholds() if value_key(v) not in stated]
-        if missing:
-            values = ", ".join(f"{v:g}" for v in missing)
-            problems.append(f"{where}: {values} not stated in {entry.source} ({text[:80]}…)")
+        for source in entry.passages:
+            text = passage_text.get(source)
+            if text is None:
+                problems.append(f"{where}: passage {source} is not in the evidence base")
+                continue
+            stated = {value_key(t.value) for t in numbers_in(text)}
+            missing = [v for v in entry.thresholds() if value_key(v) not in stated]
+            if missing:
+                values = ", ".join(f"{v:g}" for v in missing)
+                problems.append(f"{where}: {values} not stated in {source} ({text[:80]}…)")
     if problems:
         raise ProfileError("profile thresholds not grounded: " + "; ".join(problems))
 
 
 def sources_of(entries: Iterable[Sourced]) -> list[str]:
-    return list(dict.fromkeys(e.source for e in entries))
+    return list(dict.fromkeys(p for e in entries for p in e.passages))

@@ -90,3 +90,19 @@ def test_each_threshold_is_checked_against_its_passage() -> None:
     missing = {k: v for k, v in texts.items() if k != "kdigo2024#s20"}
     with pytest.raises(ProfileError, match=r"kdigo2024#s20 is not in the evidence base"):
         check_sources(profile, missing | {"zheng2022-interview#s63": stated})
+
+
+def test_a_second_source_of_a_threshold_is_checked_and_cited_too() -> None:
+    """`also` names another passage stating the same threshold (the trial record beside the
+    interview): it must state it as well, and the tool cites it."""
+    from assistant.profile import sources_of
+
+    profile = load_profile(BUNDLED)
+    age = next(r for r in profile.eligibility[0].rules if r.criterion == "age")
+    assert age.passages == ("zheng2022-interview#s8", "zheng2022#s6")
+    assert "zheng2022#s6" in sources_of(profile.eligibility[0].sourced())
+    every_figure = "18-60, 18.5-27, 1.5, 260, 0.5, 3.5, 15, 3.0, 50, 0.8, 45, 4, 5, 2, 20, 2.5, 10"
+    texts = {pid: every_figure for _, entry in profile.all_sourced() for pid in entry.passages}
+    check_sources(profile, texts)  # every passage states its thresholds: no error
+    with pytest.raises(ProfileError, match=r"18, 60 not stated in zheng2022#s6"):
+        check_sources(profile, texts | {"zheng2022#s6": "adults with lupus nephritis"})
