@@ -214,7 +214,7 @@ def test_generated_phrasing(text: str, analyte: str, expected: Reading) -> None:
 
 def _values_are_written(text: str, found: PatientValues) -> None:
     """Every value and baseline is a number written in the text (never invented)."""
-    written = {float(x) for x in re.findall(r"\d+(?:\.\d+)?", text)}
+    written = {float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", text)}
     for m in found.measurements:
         for figure in (m.value, m.baseline, m.upper_normal):
             assert figure is None or figure in written, (m, text)
@@ -401,6 +401,14 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
       "albumin": (3.8, None, 2.9, None, None, None)}, ()),
     ("Cr 110, baseline UPCR 2 g/g", {"creatinine": (110.0, None, None, None, None, None),
                                      "proteinuria": (None, GG, 2.0, GG, None, None)}, ()),
+    # The collection period glued to the abbreviation, a collection named as such, a start
+    # of treatment as the baseline, and a negative amount (kept, for the tools to refuse).
+    ("24hUP 4000 mg -> 2000 mg at wk 24", {"proteinuria": (2000.0, "mg/24h", 4000.0,
+                                                           "mg/24h", None, None)}, ()),
+    ("24h collection back: 1.3 g/d", {"proteinuria": (1.3, GDAY, None, None, None, None)}, ()),
+    ("uPCR 500 mg/mmol when we started, now down 60%",
+     {"proteinuria": (None, "mg/mmol", 500.0, "mg/mmol", -60.0, None)}, ()),
+    ("24hUP -2.3 g", {"proteinuria": (-2.3, G24, None, None, None, None)}, ()),
     # A biopsy's chronicity index is another quantity, not a second creatinine.
     ("SCr 98 umol/L, chronicity 2", {"creatinine": (98.0, U, None, None, None, None)}, ()),
 ]  # fmt: skip
@@ -507,3 +515,11 @@ def test_a_stated_fall_gives_the_baseline_the_check_needs() -> None:
     inputs = plan.calls[0].inputs
     assert (inputs["proteinuria"], inputs["baseline_proteinuria"]) == (1.4, 3.5)
     assert any("worked back from the stated change" in note for note in plan.notes)
+
+
+def test_a_baseline_and_a_stated_change_give_the_current_value() -> None:
+    plan = _plan("uPCR 500 mg/mmol when we started, now down 60%, eGFR steady at 64. KDIGO?")
+    inputs = plan.calls[0].inputs
+    assert (inputs["proteinuria"], inputs["baseline_proteinuria"]) == (200, 500)
+    assert inputs["baseline_egfr_ml_min"] == 64  # "steady": unchanged from its baseline
+    assert any("worked out from the stated change" in note for note in plan.notes)
