@@ -518,7 +518,7 @@ def test_a_stated_fall_gives_the_baseline_the_check_needs() -> None:
 
 
 def test_a_baseline_and_a_stated_change_give_the_current_value() -> None:
-    plan = _plan("uPCR 500 mg/mmol when we started, now down 60%, eGFR steady at 64. KDIGO?")
+    plan = _plan("uPCR 500 mg/mmol when we started, now down 60%, eGFR steady at 64. Response?")
     inputs = plan.calls[0].inputs
     assert (inputs["proteinuria"], inputs["baseline_proteinuria"]) == (200, 500)
     assert inputs["baseline_egfr_ml_min"] == 64  # "steady": unchanged from its baseline
