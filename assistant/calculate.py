@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import extract, measurements
+from .exclusions import stated_exclusions
 from .facts import Fact, derived_total, group_pairs
 from .intent import Task
 from .measurements import Measurement, PatientValues, unit_key
@@ -307,6 +308,9 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
                 values[f"{m.analyte}_unit"] = unit
     if routed.bmi is None and routed.weight_kg is not None and routed.height_cm is not None:
         values |= {"weight_kg": routed.weight_kg, "height_cm": routed.height_cm}
+    stated = stated_exclusions(routed.question, spec.exclusions)
+    if stated:
+        values["exclusions_stated"] = stated
     plan.calls.append(plan.tools["trial_eligibility"](**values))
     return True
 

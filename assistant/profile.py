@@ -135,6 +135,22 @@ class StrictLimit(Sourced):
     below: float
 
 
+class Exclusion(Sourced):
+    """An exclusion criterion a clinic note can state, named by `words`. It excludes when
+    the note states it (not negated); with `above`, when the figure written after the words
+    is above it ("chronicity index 5"); with `within_days`, when the note dates it within
+    that many days or says the patient is on it; with `beyond_weeks`, when it dates it longer
+    ago ("biopsy 8 months ago"). A `treatment` is also ruled out by a note calling the
+    patient treatment-naive."""
+
+    criterion: str
+    words: tuple[str, ...] = Field(min_length=1)
+    above: float | None = None
+    within_days: float | None = None
+    beyond_weeks: float | None = None
+    treatment: bool = False
+
+
 class EligibilitySet(_Model):
     id: str
     label: str
@@ -145,9 +161,11 @@ class EligibilitySet(_Model):
     classes: ClassRule | None = None
     strict_limits: tuple[StrictLimit, ...] = ()
     strict_note: str | None = None
+    exclusions: tuple[Exclusion, ...] = ()
 
     def sourced(self) -> list[Sourced]:
-        return [*self.rules, *([self.classes] if self.classes else []), *self.strict_limits]
+        classes = [self.classes] if self.classes else []
+        return [*self.rules, *classes, *self.strict_limits, *self.exclusions]
 
 
 class Pulse(Sourced):
@@ -275,7 +293,8 @@ class Profile(_Model):
             return tuple(
                 StatedKnowledge(
                     frozenset(a.lower() for a in item.applies_to),
-                    tuple(sources_of(item.sourced())),
+                    # exclusions state who was kept out: they answer only when asked about
+                    tuple(sources_of(e for e in item.sourced() if not isinstance(e, Exclusion))),
                 )
                 for item in items
             )

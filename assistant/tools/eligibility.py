@@ -2,7 +2,9 @@
 
 Numeric rules are inclusive bounds as their cited passage states them; a categorical rule
 (such as a biopsy class) lists the allowed values. Limits that another source states as
-strict (`strict_limits`) flag a patient exactly on them. Exclusion criteria are not assessed.
+strict (`strict_limits`) flag a patient exactly on them. Exclusion criteria are assessed only
+as far as the note states them (`exclusions.stated_exclusions`); the rest are listed as not
+assessed, never assumed met.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from ..profile import ClassRule, EligibilitySet, sources_of
+from ..profile import ClassRule, EligibilitySet, Exclusion, sources_of
 from ..types import ToolCall
 from . import _validate as v
 from ._format import exact, round_half_up, tool_call, trimmed
@@ -69,13 +71,19 @@ class TrialEligibility:
         proteinuria_unit: str = "g/24h",
         weight_kg: float | None = None,
         height_cm: float | None = None,
+        exclusions_stated: dict[str, dict[str, Any]] | None = None,
     ) -> ToolCall:
-        """Each inclusion criterion with value, rule and pass/fail/missing; overall verdict."""
+        """Each inclusion criterion with value, rule and pass/fail/missing, each exclusion the
+        note states (`exclusions.stated_exclusions`); overall verdict."""
         inputs = {k: v for k, v in locals().items() if k != "self"}
         values = _values(inputs, self.rules, self.spec.classes)
         checks = [_numeric(rule, values[rule.input]) for rule in self.rules]
         if self.spec.classes is not None:
             checks.append(_class_check(values["isn_class"], self.spec.classes))
+        stated = exclusions_stated or {}
+        checks += [_exclusion_check(e, stated[e.criterion])
+                   for e in self.spec.exclusions if e.criterion in stated]  # fmt: skip
+        unassessed = [e.criterion for e in self.spec.exclusions if e.criterion not in stated]
         failed = [c["criterion"] for c in checks if c["status"] == "fail"]
         missing = [c["input"] for c in checks if c["status"] == "missing"]
         status = "not eligible" if failed else "insufficient data" if missing else "eligible"
@@ -91,11 +99,15 @@ class TrialEligibility:
             "registry_note": self.spec.strict_note,
             "strict_limits": {f"{s.input}_below": s.below for s in self.spec.strict_limits},
             "borderline_with_registry": borderline,
+            "exclusions_not_stated": unassessed,
+            "exclusion_limits": [t for e in self.spec.exclusions for t in e.thresholds()],
             "collection_period_hours": 24,
             "creatinine_umol_per_l_per_mg_per_dl": 88.4,
             "sources": sources_of(self.spec.sourced()),
         }
         text = _text(status, checks, missing, borderline, self.spec, inputs)
+        if unassessed and status == "eligible":
+            text += f" Exclusions the note does not state, not assessed: {'; '.join(unassessed)}."
         return tool_call(self.name, inputs, output, text)
 
 
@@ -156,6 +168,31 @@ def _numeric(rule: Rule, value: Fraction | None) -> dict[str, Any]:
         "status": "pass" if passed else "fail",
         "reason": f"{shown} {verb} {rule.describe()}",
     }
+
+
+def _exclusion_check(exclusion: Exclusion, stated: dict[str, Any]) -> dict[str, Any]:
+    """An exclusion the note states: "fail" when it applies, "pass" when the note rules it
+    out (absent, a figure within the limit, a time outside the window)."""
+    record: dict[str, Any] = {"criterion": exclusion.criterion, "input": "exclusion",
+                              "rule": "exclusion", "unit": None}  # fmt: skip
+    if stated.get("absent"):
+        return record | {"value": "not present", "status": "pass",
+                         "reason": "the note states it absent"}  # fmt: skip
+    if "value" in stated and exclusion.above is not None:
+        value = v.non_negative(exclusion.criterion, stated["value"])
+        applies = value > exclusion.above
+        shown = f"{trimmed(value)}"
+    elif "days_ago" in stated:
+        days = v.non_negative(exclusion.criterion, stated["days_ago"])
+        within = exclusion.within_days is not None and days <= exclusion.within_days
+        beyond = exclusion.beyond_weeks is not None and days / 7 > exclusion.beyond_weeks
+        applies = within or beyond
+        shown = f"{trimmed(days)} days ago"
+    else:  # named as present, or as a treatment the patient is on
+        applies, shown = True, "current" if stated.get("current") else "present"
+    verb = "applies" if applies else "does not apply"
+    return record | {"value": shown, "status": "fail" if applies else "pass",
+                     "reason": f"{shown}: the exclusion {verb}"}  # fmt: skip
 
 
 def _class_check(value: str | None, classes: ClassRule) -> dict[str, Any]:
@@ -235,6 +272,9 @@ def _text(
     parts = []
     for c in checks:
         if c["status"] == "missing":
+            continue
+        if c["input"] == "exclusion":
+            parts.append(f"exclusion {c['criterion']}: {c['value']} {c['status']}")
             continue
         if c["input"] == "isn_class":
             shown = f"{c['criterion']} {c['value']}"

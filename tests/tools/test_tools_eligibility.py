@@ -139,3 +139,40 @@ def test_an_impossible_height_is_refused() -> None:
     patient = {k: v for k, v in ELIGIBLE.items() if k != "bmi"}
     with pytest.raises(ToolInputError, match="height_cm"):
         trial_eligibility(**patient, weight_kg=72, height_cm=0)
+
+
+CHRONICITY, BIOPSY, TMA, RECENT_IS, WITHIN_30 = (
+    e.criterion for e in BUNDLED_PROFILE.eligibility[0].exclusions
+)
+
+
+@pytest.mark.parametrize(
+    ("stated", "status"),
+    [
+        ({CHRONICITY: {"value": 5}}, "fail"),  # above 3
+        ({CHRONICITY: {"value": 3}}, "pass"),  # "above 3": 3 is not above it
+        ({BIOPSY: {"days_ago": 240}}, "fail"),  # 34 weeks > 24
+        ({BIOPSY: {"days_ago": 42}}, "pass"),
+        ({TMA: {"present": True}}, "fail"),
+        ({TMA: {"absent": True}}, "pass"),
+        ({RECENT_IS: {"current": True}}, "fail"),
+        ({WITHIN_30: {"days_ago": 21}}, "fail"),
+        ({WITHIN_30: {"days_ago": 45}}, "pass"),
+    ],
+)
+def test_an_exclusion_the_note_states_is_judged_by_its_limit(
+    stated: dict[str, Any], status: str
+) -> None:
+    call = trial_eligibility(**ELIGIBLE, exclusions_stated=stated)
+    (criterion,) = stated
+    assert by_criterion(call)[criterion] == status
+    assert call.output["status"] == ("not eligible" if status == "fail" else "eligible")
+    assert criterion not in call.output["exclusions_not_stated"]
+    assert_contract(call)
+
+
+def test_exclusions_the_note_does_not_state_are_named_not_assumed() -> None:
+    call = trial_eligibility(**ELIGIBLE)
+    assert call.output["status"] == "eligible"
+    assert call.output["exclusions_not_stated"] == [CHRONICITY, BIOPSY, TMA, RECENT_IS, WITHIN_30]
+    assert "not assessed: a chronicity index above 3" in call.text
