@@ -103,7 +103,12 @@ class TrialEligibility:
             "exclusion_limits": [t for e in self.spec.exclusions for t in e.thresholds()],
             "collection_period_hours": 24,
             "creatinine_umol_per_l_per_mg_per_dl": 88.4,
-            "sources": sources_of(self.spec.sourced()),
+            # the exclusions' passages only for those the note states (the rest are not used)
+            "sources": sources_of(
+                e
+                for e in self.spec.sourced()
+                if not isinstance(e, Exclusion) or e.criterion in stated
+            ),
         }
         text = _text(status, checks, missing, borderline, self.spec, inputs)
         if unassessed and status == "eligible":

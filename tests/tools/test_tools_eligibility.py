@@ -176,3 +176,10 @@ def test_exclusions_the_note_does_not_state_are_named_not_assumed() -> None:
     assert call.output["status"] == "eligible"
     assert call.output["exclusions_not_stated"] == [CHRONICITY, BIOPSY, TMA, RECENT_IS, WITHIN_30]
     assert "not assessed: a chronicity index above 3" in call.text
+
+
+def test_an_exclusions_passage_is_cited_only_when_the_note_states_it() -> None:
+    plain = trial_eligibility(**ELIGIBLE).output["sources"]
+    stated = trial_eligibility(**ELIGIBLE, exclusions_stated={CHRONICITY: {"value": 2}})
+    assert "zheng2022#s10" not in plain
+    assert "zheng2022#s10" in stated.output["sources"]
