@@ -385,8 +385,11 @@ def read(
     question's words and values."""
     asked = query if follow_up else question
     both = f"{question} {query}"
+    continued = continued_check(question, earlier)
     same_patient = bool(
-        earlier and SAME_PATIENT.search(question) and not ANOTHER_PATIENT.search(question)
+        earlier
+        and (SAME_PATIENT.search(question) or continued)
+        and not ANOTHER_PATIENT.search(question)
     )
     sources = (question, query, earlier) if same_patient and earlier else (question, query)
     patient = patient_values(question, query, earlier, same_patient)
@@ -418,8 +421,10 @@ def read(
     entry_features = age is not None or bmi is not None or height is not None
     # A choice of treatment asked for one patient is not a question about trial entry.
     asks_advice = bool(ADVICE.search(question))
-    wants_entry = bool(ENTRY.search(asked)) or (
-        entry_features and not ANY_RESPONSE.search(both) and not asks_advice
+    wants_entry = (
+        bool(ENTRY.search(asked))
+        or continued == "entry"
+        or (entry_features and not ANY_RESPONSE.search(both) and not asks_advice)
     )
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
@@ -430,7 +435,8 @@ def read(
          and bool(DOSING.search(query) or (names_drug and not ENTRY.search(asked)))),
         ("eligibility", wants_entry and spec is not None
          and any(v is not None for v in entry_values)),
-        ("remission", bool(RESPONSE.search(query)) and not ENTRY.search(question) and has_figure),
+        ("remission", bool(RESPONSE.search(query) or continued == "response")
+         and not ENTRY.search(question) and has_figure),
         # Two groups' counts given and set against each other ("88/156 vs 83/154: RD?").
         ("compare", len(group_counts) == 2
          and bool(CONTRAST.search(question) or VERSUS.search(question))),
@@ -535,6 +541,21 @@ def _name_forms(names: tuple[str, ...]) -> tuple[re.Pattern[str], frozenset[str]
     in_full = re.compile(r"\b(?:" + "|".join(map(re.escape, lowered)) + r")\b", re.I)
     clipped = frozenset(n[:end] for n in lowered for end in range(MIN_CLIPPED_NAME, len(n)))
     return in_full, clipped
+
+
+def continued_check(question: str, earlier: str | None) -> Literal["entry", "response"] | None:
+    """A turn giving a patient's new values and asking nothing of its own ("repeat creat today
+    2.9 mg/dL. still ok?", "24h collection back: 1.3 g/d") after a turn that asked whether
+    the patient meets entry criteria or a response definition: the same check, again."""
+    if not earlier or ANOTHER_PATIENT.search(question):
+        return None
+    if ENTRY.search(question) or ANY_RESPONSE.search(question):
+        return None  # it asks its own question
+    if not measurements.parse(question).measurements:
+        return None
+    if ENTRY.search(earlier):
+        return "entry"
+    return "response" if ANY_RESPONSE.search(earlier) else None
 
 
 def patient_values(

@@ -628,3 +628,16 @@ def test_an_arm_swap_takes_the_place_of_the_last_arm_asked_about() -> None:
     routed = route("and the IVCY number?", history, BUNDLED)
     assert routed.arms == ("IVCY",)
     assert routed.query == "Partial remission rate on IVCY in STAR 2?"
+
+
+def test_new_values_alone_run_the_earlier_turns_patient_check_again() -> None:
+    entry = turns(("35M LN III, BMI 25, SCr 1.1 mg/dL, uPCR 180 mg/mmol. Eligible?", "..."))
+    routed = route("24h collection back: 1.3 g/d", entry, BUNDLED)
+    assert routed.tasks == ("eligibility",)
+    assert routed.patient.get("creatinine").value == 1.1  # type: ignore[union-attr]
+    response = turns(("UPCR 4.0 g/g at start, 2.6 g/g at 6 mo, eGFR 85 -> 83. Response?", "."))
+    again = route("12 mo now: UPCR 1.6, eGFR 82. now?", response, BUNDLED)
+    assert again.tasks == ("remission",)
+    # Values with a question of their own, or another patient, are not a repeat of the check.
+    assert route("Another pt: 24h UP 1.3 g/d", entry, BUNDLED).tasks != ("eligibility",)
+    assert "convert" in route("Cr 1.1 mg/dL in umol/L?", entry, BUNDLED).tasks

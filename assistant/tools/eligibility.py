@@ -288,8 +288,10 @@ def _text(
         parts.append(f"{shown} ({c['rule']}) {c['status']}")
     head = f"{verdict} for {spec.short_label} ({spec.basis})"
     text = f"{head}: " + "; ".join(parts) if parts else head
-    if missing:
-        text += f"; not assessed, needs: {', '.join(NEEDS[m] for m in missing)}"
+    if missing:  # each with its rule: what the value would have to be
+        rules = {c["input"]: c["rule"] for c in checks if c["status"] == "missing"}
+        needs = (f"{NEEDS[m]} ({rules[m]})" if rules.get(m) else NEEDS[m] for m in missing)
+        text += f"; not assessed, needs: {', '.join(needs)}"
     if flags:
         text += ". Borderline: " + "; ".join(flags) + f". {spec.strict_note or ''}".rstrip()
     return text if text.endswith(".") else text + "."

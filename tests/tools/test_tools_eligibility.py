@@ -82,7 +82,11 @@ def test_missing_values_are_named() -> None:
     call = trial_eligibility(age_years=40, isn_class="III/V")
     assert call.output["status"] == "insufficient data" and call.output["eligible"] is None
     assert call.output["needed_inputs"] == ["bmi", "proteinuria_g_per_24h", "creatinine"]
-    assert "needs: BMI, 24-h proteinuria, serum creatinine" in call.text
+    # each with the rule it would have to meet
+    assert (
+        "needs: BMI (18.5 to 27 kg/m²), 24-h proteinuria (>= 1.5 g/day), "
+        "serum creatinine (<= 260 µmol/L)" in call.text
+    )
 
 
 def test_a_failure_wins_over_missing_data() -> None:
