@@ -508,7 +508,11 @@ def _verdict(result: dict[str, Any]) -> str:
     not_complete = [f"not complete: {', '.join(ruled_out)}"] if ruled_out else []
     if category == "insufficient data":
         needs = ", ".join(NEEDS.get(n, n.replace("_", " ")) for n in result["needed_inputs"])
-        return f"insufficient data ({'; '.join([*not_complete, f'needs {needs}'])})"
+        # the criteria those values would be judged by ("complete: albumin >= 3.5 g/dL")
+        rules = [f"{kind}: {c['criterion']}" for kind, checks in (("complete", complete),
+                 ("partial", partial)) for c in checks if c["status"] == "missing"]  # fmt: skip
+        wanted = f"needs {needs}" + (f", for {'; '.join(rules)}" if rules else "")
+        return f"insufficient data ({'; '.join([*not_complete, wanted])})"
     if category == "complete":
         why = [c["reason"] for c in complete]
     elif category == "partial":

@@ -98,6 +98,7 @@ def test_missing_inputs_are_listed_not_guessed() -> None:
         "baseline_creatinine",
     ]
     assert "needs serum albumin" in call.text
+    assert "for complete: albumin >= 3.5 g/dL" in call.text  # what the value must reach
 
 
 def test_partial_response_asks_for_baseline_proteinuria() -> None:
