@@ -77,15 +77,16 @@ TARGET_PASS_RATE = 0.95
 # Floors one question below the measured rates (scores near ties can differ between processes).
 # The third frozen split ("test3") has floors of its own, set from its first run (71.7%,
 # refusal accuracy 81.8% (9/11), citation precision 0.413), never from a tuned one.
-# 2026-12-06 (second session): dev 81.8% (355/434), test 69.1% (76/110), test 2 70.0%
-# (42/60), test 3 78.3% (47/60).
-MIN_PASS_RATE = {"dev": 0.81, "test": 0.68, "test3": 0.76}
-MIN_REFUSAL_ACCURACY = {"dev": 0.89, "test": 0.9, "test3": 0.72}  # 92.4%, 96.2%, 81.8%
+# 2026-12-06 (third session): dev 82.2% (439/534, grown by 100 fresh questions), test
+# 70.9% (78/110), test 2 73.3% (44/60), test 3 78.3% (47/60).
+MIN_PASS_RATE = {"dev": 0.815, "test": 0.70, "test3": 0.76}
+MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.72}  # 88.5%, 96.2%, 81.8%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
-# (dev set again when it grew to 374 questions: 0.442 measured)
-MIN_CITATION_PRECISION = {"dev": 0.43, "test": 0.31, "test3": 0.39}  # 0.442, 0.356, 0.415
+# (dev set again when it grew to 534 questions: 0.402 measured; the clinic-note batch cites
+# both sources of a criterion where its labels name one)
+MIN_CITATION_PRECISION = {"dev": 0.39, "test": 0.36, "test3": 0.39}  # 0.402, 0.379, 0.401
 MIN_SUPPORT_RATE = 0.95
 TEST_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "test_questions.jsonl"
 # A second frozen split, written on 2026-12-05 by a writer who read neither the code nor any

@@ -668,12 +668,9 @@ class StudyNames:
         self.by_phrase: dict[tuple[str, ...], set[str]] = {}
         self.primary: set[str] = set()
         for doc_id, meta in documents.items():
-            phrases, primary = _names_of(meta)
-            for phrase in phrases:
-                key = tuple(_WORDS.findall(phrase))
-                if key:
-                    self.by_phrase.setdefault(key, set()).add(doc_id)
-            if primary:
+            for key in _name_keys(str(meta.get("short_name", "")), str(meta.get("aliases", ""))):
+                self.by_phrase.setdefault(key, set()).add(doc_id)
+            if meta.get("primary"):
                 self.primary.add(doc_id)
         self.longest = max(map(len, self.by_phrase), default=0)
 
@@ -713,12 +710,15 @@ def _intervention_words(route: Route) -> frozenset[str]:
     )
 
 
-def _names_of(meta: dict[str, Any]) -> tuple[list[str], bool]:
-    """Phrases that name a study: its aliases and the words of its short name."""
-    words = re.findall(r"[A-Za-z][A-Za-z-]{2,}", str(meta.get("short_name", "")))
-    aliases = [a.strip() for a in str(meta.get("aliases", "")).split(";") if a.strip()]
-    phrases = {w.lower() for w in [*words, *aliases]} - {"interview", "trial", "study"}
-    return sorted(phrases), bool(meta.get("primary"))
+@functools.lru_cache(maxsize=65_536)
+def _name_keys(short_name: str, aliases: str) -> tuple[tuple[str, ...], ...]:
+    """The word tuples that name a study: its aliases and the words of its short name
+    (memoised: many studies share a short name's words, "Li 2009", and a 100k-abstract index
+    builds this table on its first search)."""
+    words = re.findall(r"[A-Za-z][A-Za-z-]{2,}", short_name)
+    named = [a.strip() for a in aliases.split(";") if a.strip()]
+    phrases = {w.lower() for w in [*words, *named]} - {"interview", "trial", "study"}
+    return tuple(key for phrase in sorted(phrases) if (key := tuple(_WORDS.findall(phrase))))
 
 
 def _lead_from_relevant(
