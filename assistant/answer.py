@@ -571,7 +571,7 @@ def focused_clauses(sentence: str, routed: Route) -> tuple[str, str] | None:
     """When a follow-up switches to one arm ("and with drug B?", "and the other arm?"), that
     arm and just its figures from a sentence giving several (a first question, or one asking
     for each arm, keeps the comparator beside it)."""
-    if not routed.follow_up_of or EVERY_ARM.search(routed.query):
+    if not routed.follow_up_of or routed.new_study or EVERY_ARM.search(routed.query):
         return None
     values = extract.arm_values(sentence, routed.vocabulary)
     arms = list(dict.fromkeys(v.arm for v in values))

@@ -40,6 +40,9 @@ class Route:
     follow_up_of: str | None = None
     # "and the other arm?": the arms the earlier question named, which this one is not about.
     other_than: tuple[str, ...] = ()
+    # The follow-up names a study the earlier question did not ("ok and with drug C in
+    # ORBIT?"): a first question about that study, not a switch of arm within one sentence.
+    new_study: bool = False
     # The later questions of a question asking several ("What dose was used, and what
     # background therapy did both arms get?"): each wants a sentence of its own.
     parts: tuple[str, ...] = ()
@@ -124,9 +127,14 @@ def _resolved(
     query = cleaned
     follow_up_of = None
     other_than: tuple[str, ...] = ()
+    new_study = False
     if previous and _is_follow_up(cleaned, vocabulary):
         follow_up_of = previous
         not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
+        named_now = {m.group().lower() for m in _study_mentions(cleaned, not_names)}
+        new_study = bool(
+            named_now - {m.group().lower() for m in _study_mentions(previous, not_names)}
+        )
         earlier = _without_other_study(previous, cleaned, not_names)
         earlier = _without_other_measure(earlier, cleaned)
         if not arms and OTHER_ARM.search(cleaned):
@@ -147,6 +155,7 @@ def _resolved(
         False,
         follow_up_of=follow_up_of,
         other_than=other_than,
+        new_study=new_study,
         parts=later_parts(cleaned),
         earlier=previous,
         vocabulary=vocabulary,

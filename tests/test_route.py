@@ -641,3 +641,9 @@ def test_new_values_alone_run_the_earlier_turns_patient_check_again() -> None:
     # Values with a question of their own, or another patient, are not a repeat of the check.
     assert route("Another pt: 24h UP 1.3 g/d", entry, BUNDLED).tasks != ("eligibility",)
     assert "convert" in route("Cr 1.1 mg/dL in umol/L?", entry, BUNDLED).tasks
+
+
+def test_a_follow_up_naming_another_study_is_a_first_question_about_it() -> None:
+    history = turns(("Serious infections on tacrolimus in STAR 2?", "10.1% vs 11.2%."))
+    assert route("ok and with IVCY in ORBIT?", history, BUNDLED).new_study
+    assert not route("and with IVCY?", history, BUNDLED).new_study  # same study, other arm
