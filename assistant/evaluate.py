@@ -77,7 +77,7 @@ TARGET_PASS_RATE = 0.95
 # Floors one question below the measured rates (scores near ties can differ between processes).
 # The third frozen split ("test3") has floors of its own, set from its first run (71.7%,
 # refusal accuracy 81.8% (9/11), citation precision 0.413), never from a tuned one.
-# 2026-12-06 (third session): dev 82.2% (439/534, grown by 100 fresh questions), test
+# 2026-12-06 (third session): dev 82.4% (440/534, grown by 100 fresh questions), test
 # 70.9% (78/110), test 2 73.3% (44/60), test 3 78.3% (47/60).
 MIN_PASS_RATE = {"dev": 0.815, "test": 0.70, "test3": 0.76}
 MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.72}  # 88.5%, 96.2%, 81.8%
