@@ -948,7 +948,7 @@ def foreign_terms(
     medical_words = any(reads_medical(w) for w in words if w not in STOPWORDS)
     known = [w for w in words if w not in unknown]
     # An abbreviation English hardly uses but the corpus does ("LNDAI", "SAEs") names a term
-    # of its field (a capitalised word may be a place: "Zhengzhou").
+    # of its field (a capitalised word may be a place: "Boston").
     abbreviations = {a.lower() for a in _ABBREVIATION.findall(query)}
     names_held = any(
         w in abbreviations and zipf_frequency(w, "en") < SPECIALIST_ZIPF for w in known
