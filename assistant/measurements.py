@@ -19,6 +19,7 @@ How a number is read:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -398,8 +399,11 @@ class _Num:
     foreign_unit: bool = False
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(text: str) -> PatientValues:
-    """Every analyte's measurement in `text`, and the fragments that could not be read."""
+    """Every analyte's measurement in `text`, and the fragments that could not be read
+    (memoised: a question and the turns before it are read more than once per answer; the
+    result is frozen)."""
     found: dict[str, Measurement] = {}
     not_understood: list[str] = []
     for sentence in _sentences(text):

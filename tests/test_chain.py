@@ -152,15 +152,20 @@ def test_arm_figures_are_paired_as_written(bot: EvidenceAssistant) -> None:
     assert [(v.arm, v.percent) for v in nested] == [("tacrolimus", 52.5), ("IVCY", 47.5)]
 
 
+def _compared_counts(call) -> tuple[tuple[int, int], tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """(events, total) of each arm a `compare_arms` call compared."""
+    assert call.name == "compare_arms"
+    inputs = call.inputs
+    return (inputs["events_a"], inputs["total_a"]), (inputs["events_b"], inputs["total_b"])
+
+
 def test_totals_worked_back_from_percentages_give_an_interval_and_say_so(
     bot: EvidenceAssistant,
 ) -> None:
     # The sentence gives "29 patients (18.5%)" and "35 patients (24.6%)" but no group sizes.
     answer = bot.ask("Difference in serious adverse events, tacrolimus vs IVCY, with a 95% CI?")
     call = answer.tool_calls[0]
-    assert call.name == "compare_arms"
-    assert (call.inputs["events_a"], call.inputs["total_a"]) == (29, 157)
-    assert (call.inputs["events_b"], call.inputs["total_b"]) == (35, 142)
+    assert _compared_counts(call) == ((29, 157), (35, 142))
     assert call.inputs["totals_worked_back"] == [157, 142]
     assert "worked back from the count and its percentage" in answer.answer
     assert "95% CI" in answer.answer
@@ -174,9 +179,7 @@ def test_counts_without_totals_take_the_arm_sizes_another_sentence_states(
     # events; another sentence of the record says "185 in each arm".
     answer = bot.ask("ALMS: relative risk of withdrawing for adverse events, MMF vs IVCY?")
     call = answer.tool_calls[0]
-    assert call.name == "compare_arms"
-    assert (call.inputs["events_a"], call.inputs["total_a"]) == (21, 185)
-    assert (call.inputs["events_b"], call.inputs["total_b"]) == (12, 185)
+    assert _compared_counts(call) == ((21, 185), (12, 185))
     assert call.inputs["totals_are_arm_sizes"] == [185, 185]
     assert "RR 1.75" in answer.answer and "stated in another sentence" in answer.answer
     assert any("185 in each arm" in c.quote for c in answer.citations)  # the totals' source
