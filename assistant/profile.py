@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -345,13 +345,17 @@ class ArmVocabulary:
             for arm, words in self.terms.items()
             if words
         }
+        # Where each arm is first named in a text, memoised per vocabulary: the same
+        # passages are read for their arms by ranking, tools and presentation, question
+        # after question.
+        self._first_mentions = lru_cache(maxsize=20_000)(self._find_first_mentions)
 
     def words(self, arm: str) -> tuple[str, ...]:
         return self.terms.get(arm, ())
 
     def in_text(self, text: str) -> tuple[str, ...]:
         """Arms named in `text`, in profile order."""
-        return tuple(arm for arm, pattern in self._patterns.items() if pattern.search(text))
+        return tuple(arm for arm, _start in self._first_mentions(text))
 
     def in_question(self, text: str) -> tuple[str, ...]:
         """Arms a question names, also clipped as clinicians clip drug names ("cyclo",
@@ -372,8 +376,13 @@ class ArmVocabulary:
 
     def in_order(self, text: str) -> list[str]:
         """Arms in the order they are first mentioned."""
-        first = {arm: m.start() for arm, p in self._patterns.items() if (m := p.search(text))}
-        return sorted(first, key=first.__getitem__)
+        first = self._first_mentions(text)
+        return [arm for arm, _start in sorted(first, key=lambda mention: mention[1])]
+
+    def _find_first_mentions(self, text: str) -> tuple[tuple[str, int], ...]:
+        """(arm, offset of its first mention) for each arm named in `text`, in profile order."""
+        found = ((arm, pattern.search(text)) for arm, pattern in self._patterns.items())
+        return tuple((arm, match.start()) for arm, match in found if match)
 
     def pattern(self, arm: str) -> re.Pattern[str] | None:
         return self._patterns.get(arm)

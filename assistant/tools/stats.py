@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -70,8 +71,11 @@ def rate(events: int, total: int, reported_percent: float | str | None = None) -
     return tool_call("rate", inputs, output, text + ".")
 
 
+@lru_cache(maxsize=4096)
 def _wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson limits, clamped so float noise at 0/n or n/n never puts p outside [low, high]."""
+    """Wilson limits, clamped so float noise at 0/n or n/n never puts p outside [low, high].
+    Memoised (as `_two_arm_interval`): a study's counts are compared question after question,
+    and statsmodels' quantile lookups cost more than the rest of a calculation."""
     low, high = proportion_confint(k, n, alpha=ALPHA, method="wilson")
     return min(max(float(low), 0.0), k / n), max(min(float(high), 1.0), k / n)
 
@@ -230,11 +234,18 @@ class _Arms:
         return (a * d) / (b * c)
 
     def _ci(self, compare: str, method: str) -> tuple[float, float]:
-        with np.errstate(all="ignore"):
-            low, high = confint_proportions_2indep(
-                self.ka, self.na, self.kb, self.nb, compare=compare, method=method, alpha=ALPHA
-            )
-        return float(low), float(high)
+        return _two_arm_interval(self.ka, self.na, self.kb, self.nb, compare, method)
+
+
+@lru_cache(maxsize=4096)
+def _two_arm_interval(
+    ka: int, na: int, kb: int, nb: int, compare: str, method: str
+) -> tuple[float, float]:
+    with np.errstate(all="ignore"):
+        low, high = confint_proportions_2indep(
+            ka, na, kb, nb, compare=compare, method=method, alpha=ALPHA
+        )
+    return float(low), float(high)
 
 
 def _arms(ka: Any, na: Any, kb: Any, nb: Any, label_a: Any, label_b: Any) -> _Arms:
