@@ -16,7 +16,7 @@ from .profile import ArmVocabulary, Profile
 from .support import STOPWORDS
 
 _FOLLOW_UP = re.compile(
-    r"^\s*(and|what about|how about|and what about|same for|and for|and in|and with|in the|for the|"
+    r"^\s*(and|what about|how about|and what about|same for|and for|and in|and with|in the|for the|for an?|"
     r"what of|and the|and its|versus|vs\.?|compared with|(?:the\s+)?same\s+(?:question|thing)|"
     r"ok(?:ay)?,?\s+and)\b",
     re.IGNORECASE,

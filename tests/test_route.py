@@ -647,3 +647,12 @@ def test_a_follow_up_naming_another_study_is_a_first_question_about_it() -> None
     history = turns(("Serious infections on tacrolimus in STAR 2?", "10.1% vs 11.2%."))
     assert route("ok and with IVCY in ORBIT?", history, BUNDLED).new_study
     assert not route("and with IVCY?", history, BUNDLED).new_study  # same study, other arm
+
+
+def test_a_bare_phrase_for_another_patient_leans_on_the_earlier_question() -> None:
+    # "for a 50 kg pt?" has no verb of its own: it asks the earlier question again for
+    # another patient, as "for the other arm?" does for another arm.
+    history = turns(("What oral prednisone did the tacrolimus trial use?", "0.8 mg/kg/d [1]"))
+    routed = route("for a 50 kg pt?", history, BUNDLED)
+    assert routed.follow_up_of is not None and routed.weight_kg == 50
+    assert routed.tasks[:1] == ("dose",)
