@@ -16,9 +16,9 @@ from .profile import ArmVocabulary, Profile
 from .support import STOPWORDS
 
 _FOLLOW_UP = re.compile(
-    r"^\s*(and|what about|how about|and what about|same for|and for|and in|and with|in the|for the|for an?|"
-    r"what of|and the|and its|versus|vs\.?|compared with|(?:the\s+)?same\s+(?:question|thing)|"
-    r"ok(?:ay)?,?\s+and)\b",
+    r"^\s*(and|what about|how about|and what about|same for|and for|and in|and with|in the|"
+    r"for the|for an?|what of|and the|and its|versus|vs\.?|compared with|"
+    r"(?:the\s+)?same\s+(?:question|thing)|ok(?:ay)?,?\s+and)\b",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

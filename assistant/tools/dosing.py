@@ -64,6 +64,7 @@ class DoseSchedule:
             "pulse_drug": pulse.drug if pulse else None,
             "pulse_g_per_day": pulse.g_per_day if pulse else None,
             "pulse_days": pulse.days if pulse else None,
+            "pulse_total_g": float(_exact(pulse.g_per_day) * pulse.days) if pulse else None,
             "drug": oral.drug,
             "mg_per_kg_per_day": oral.mg_per_kg_per_day,
             "computed_dose_mg_per_day": round_half_up(computed, 1),
@@ -133,7 +134,7 @@ class DoseSchedule:
         if out["pulse_drug"]:
             text += (
                 f"{out['pulse_drug']} {trimmed(out['pulse_g_per_day'])} g/day IV for "
-                f"{out['pulse_days']} days, then "
+                f"{out['pulse_days']} days ({trimmed(out['pulse_total_g'])} g in total), then "
             )
         text += f"{drug} {trimmed(start)} mg/d"
         maintenance = out["protocol_maintenance_mg_per_day"]

@@ -53,8 +53,11 @@ def test_dose_off_the_5_mg_grid_first_steps_to_the_next_multiple_below() -> None
 
 
 def test_methylprednisolone_pulse_is_reported() -> None:
-    out = steroid_schedule(60).output
+    call = steroid_schedule(60)
+    out = call.output
     assert (out["pulse_g_per_day"], out["pulse_days"]) == (0.5, 3)
+    assert out["pulse_total_g"] == 1.5  # the course's total, 0.5 g on each of 3 days
+    assert "1.5 g in total" in call.text
 
 
 @pytest.mark.parametrize("weight", [0, -70, 400.5, float("nan"), float("inf"), "70", None, True])
