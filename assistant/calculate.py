@@ -347,7 +347,7 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     pair = _PairSearch(
         plan.profile,
         routed.needs_counts,
-        routed.names_subgroup,
+        routed.subgroups,
         frozenset(routed.figures),
         plan.document,
     )
@@ -531,19 +531,24 @@ ArmPair = tuple[Passage, extract.ArmValue, extract.ArmValue]  # a sentence and t
 class _PairSearch:
     """Finds the best-ranked passage giving the same measure for two different arms (with
     counts, when the calculation needs them and some passage has them). A question about a
-    subgroup the profile names ("class V") only takes figures from a sentence about one."""
+    subgroup the profile names ("class V") only takes figures from a sentence about one: about
+    the same subgroup when some sentence is, else about another ("class III or IV")."""
 
     profile: Profile
     needs_counts: bool
-    about_subgroup: bool  # the question names the profile's subgroup
+    subgroups: frozenset[str]  # the profile's subgroups the question names
     quoted: frozenset[float] = frozenset()  # the figures the question itself states
     document: Callable[[str], list[Passage]] | None = None  # see `ToolPlan.document`
 
     def find(self, passages: list[Passage], measure: str | None) -> ArmPair | None:
         """`measure` None: any measure, the first two arms' figures of the same measure."""
-        subgroup = self.profile.subgroup
-        if subgroup is not None and self.about_subgroup:
-            passages = [p for p in passages if subgroup.search(p.text)]
+        if not self.subgroups:
+            return self._find(passages, measure)
+        about_one = [p for p in passages if self.profile.subgroups_in(p.text)]
+        same = [p for p in about_one if self.subgroups & self.profile.subgroups_in(p.text)]
+        return (self._find(same, measure) if same else None) or self._find(about_one, measure)
+
+    def _find(self, passages: list[Passage], measure: str | None) -> ArmPair | None:
         pairs = []
         for passage in passages:
             by_arm: dict[str, extract.ArmValue] = {}

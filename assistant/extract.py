@@ -352,6 +352,9 @@ def isn_class(text: str, classification: tuple[str, ...] = ()) -> str | None:
             text,
             re.IGNORECASE,
         )
+        # a mixed class is written with a plus and upper-case numerals wherever it stands
+        # ("biopsy 2 months ago IV+V"): no other reading of "IV+V" is likely
+        or re.search(r"()(?<![\w+/])((?:III|IV)\s*\+\s*V)(?![\w+/])", text)
     )
     if not match:
         return None

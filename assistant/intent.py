@@ -366,7 +366,7 @@ class Reading:
     about_harms: bool = False
     names_own_study: bool = False
     names_protocol_drug: bool = False
-    names_subgroup: bool = False
+    subgroups: frozenset[str] = frozenset()
     asks_advice: bool = False
     asks_other_task: bool = False
     cues: RetrievalCues = field(default_factory=RetrievalCues)
@@ -475,7 +475,7 @@ def read(
         about_harms=fewer_is_better(query),
         names_own_study=bool(OWN_STUDY.search(both)),
         names_protocol_drug=names_drug,
-        names_subgroup=bool(profile.subgroup and profile.subgroup.search(query)),
+        subgroups=profile.subgroups_in(query),
         asks_advice=asks_advice,
         asks_other_task=bool(OTHER_TASK.search(question)),
         cues=retrieval_cues(query, facet),

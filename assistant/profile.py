@@ -266,6 +266,12 @@ class Profile(_Model):
             return None
         return re.compile(r"\b(?:" + "|".join(self.subgroup_terms) + r")\b", re.I)
 
+    def subgroups_in(self, text: str) -> frozenset[str]:
+        """The subgroups `text` names, each as one spelling ("Class  IV + V" -> "classiv+v")."""
+        if self.subgroup is None:
+            return frozenset()
+        return frozenset("".join(m.lower().split()) for m in self.subgroup.findall(text))
+
     def class_members(self, text: str) -> tuple[str, ...]:
         """Arms of the drug classes `text` names ("beta blockers" -> their member drugs)."""
         lowered = text.lower()

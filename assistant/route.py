@@ -74,7 +74,7 @@ class Route:
     about_harms: bool = False  # an outcome where fewer is better (harms, death, relapse)
     names_own_study: bool = False  # "the trial", "this study": the evidence base's own
     names_protocol_drug: bool = False  # names the drug of the profile's dosing protocol
-    names_subgroup: bool = False  # names the profile's subgroup
+    subgroups: frozenset[str] = frozenset()  # the profile's subgroups it names (`subgroups_in`)
     cues: RetrievalCues = field(default_factory=RetrievalCues)
 
     @property

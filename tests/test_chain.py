@@ -327,7 +327,7 @@ def test_a_comparison_takes_its_figures_from_the_document_the_question_is_about(
 
     lead, other, lead_later = sentence("a#s0"), sentence("b#s0"), sentence("a#s1")
     pairs = [(other, *arms(10)), (lead_later, *arms(20))]  # the other abstract's ranks higher
-    search = _PairSearch(Profile.generic(), needs_counts=False, about_subgroup=False)
+    search = _PairSearch(Profile.generic(), needs_counts=False, subgroups=frozenset())
     assert search._prefer_counts(pairs, [lead, other, lead_later])[0] is lead_later
 
 
@@ -531,3 +531,16 @@ def test_a_patient_check_is_not_refused_for_an_unfamiliar_word(bot: EvidenceAssi
     )
     assert answer.status == "answered" and answer.tool_calls[0].name == "trial_eligibility"
     assert "Not eligible" in answer.answer
+
+
+def test_a_subgroup_figure_comes_from_a_sentence_about_that_subgroup(
+    bot: EvidenceAssistant,
+) -> None:
+    # ALMS reports class III/IV and class V rates in separate sentences: a question about
+    # class V takes its counts from the class V sentence, not the other subgroup's.
+    answer = bot.ask("ALMS, class V only: 95% Wilson interval of the mycophenolate response?")
+    assert answer.tool_calls[0].name == "rate"
+    assert (answer.tool_calls[0].inputs["events"], answer.tool_calls[0].inputs["total"]) == (
+        16,
+        29,
+    )

@@ -462,6 +462,8 @@ def test_its_points_back_to_the_earlier_subject() -> None:
         ("bx: IV", "IV"),
         ("biopsy in 2020 showed class V", "V"),
         ("bx 6 wks ago ISN/RPS IV+V", "IV+V"),  # the classification's name before the numeral
+        ("biopsy 2 months ago IV+V", "IV+V"),  # a mixed class is read wherever it stands
+        ("on IVCY+V", None),  # ... but not inside another word
         ("NYHA III", None),
         ("NYHA class III", None),  # another classification's class
     ],
