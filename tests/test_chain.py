@@ -538,7 +538,9 @@ def test_a_subgroup_figure_comes_from_a_sentence_about_that_subgroup(
 ) -> None:
     # ALMS reports class III/IV and class V rates in separate sentences: a question about
     # class V takes its counts from the class V sentence, not the other subgroup's.
-    answer = bot.ask("ALMS, class V only: 95% Wilson interval of the mycophenolate response?")
+    answer = bot.ask(
+        "ALMS class V patients: the 95% CI of the week-24 response with mycophenolate?"
+    )
     assert answer.tool_calls[0].name == "rate"
     assert (answer.tool_calls[0].inputs["events"], answer.tool_calls[0].inputs["total"]) == (
         16,
