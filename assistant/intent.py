@@ -97,7 +97,8 @@ CONTRAST = re.compile(
     r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnn[th]\b|number needed|"
     r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
     r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ|"
-    + EFFECT_SIZE_TERMS,
+    # "how many extra responders": those beyond the comparator's
+    r"\b(?:extra|excess)\b|" + EFFECT_SIZE_TERMS,
     re.I,
 )
 # ... and a size asked for, not only a direction ("how much", "by how", "points", "rate").

@@ -658,3 +658,12 @@ def test_a_bare_phrase_for_another_patient_leans_on_the_earlier_question() -> No
     routed = route("for a 50 kg pt?", history, BUNDLED)
     assert routed.follow_up_of is not None and routed.weight_kg == 50
     assert routed.tasks[:1] == ("dose",)
+
+
+def test_extra_responders_ask_for_the_difference_from_the_comparator() -> None:
+    # "how many extra responders per 100" counts those beyond the comparator's: a difference
+    routed = route(
+        "Per 100 treated, how many extra responders with drug A vs placebo?", None, GENERIC
+    )
+    assert "difference" in routed.tasks
+    assert "difference" not in route("How many responders with drug A?", None, GENERIC).tasks
