@@ -79,8 +79,10 @@ TARGET_PASS_RATE = 0.95
 # refusal accuracy 81.8% (9/11), citation precision 0.413), never from a tuned one.
 # 2026-12-06 (third session): dev 82.4% (440/534, grown by 100 fresh questions), test
 # 70.9% (78/110), test 2 73.3% (44/60), test 3 78.3% (47/60).
-MIN_PASS_RATE = {"dev": 0.815, "test": 0.70, "test3": 0.76}
-MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.72}  # 88.5%, 96.2%, 81.8%
+# 2026-12-06 (fourth session): dev 81.6% (485/594, grown by 60 fresh questions that passed
+# 66.7% on the session's starting commit); the frozen splits as above.
+MIN_PASS_RATE = {"dev": 0.81, "test": 0.70, "test3": 0.76}
+MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.72}  # 88.8%, 96.2%, 81.8%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
