@@ -144,6 +144,12 @@ ACROSS = re.compile(
 )
 # An interval is asked for ("95% CI", "confidence interval").
 INTERVAL = re.compile(r"\bci\b|confidence", re.I)
+# Measures that exist only between two groups: an interval asked of one is not one arm's.
+BETWEEN_GROUPS = re.compile(
+    r"difference|\bnn[th]\b|number needed|risk ratio|relative risk|odds ratio|\brr\b|"
+    r"non-?inferior|margin|" + EFFECT_SIZE_TERMS,
+    re.I,
+)
 # A response named without its kind ("response rate", "remission"): the overall response.
 ANY_RESPONSE = re.compile(r"respon|remission|\b(?-i:CR|PR)\b", re.I)  # "CR" (not "Cr", creatinine)
 
@@ -451,7 +457,8 @@ def read(
     tasks = tuple(task for task, wanted in candidates if wanted)
     if tasks[:1] == ("eligibility",) and facet == "efficacy":
         facet = "population"  # "does she fit the criteria?": entry criteria, not a result
-    asks_interval = bool(INTERVAL.search(question))
+    # an interval of one group's figure: an effect between groups is not one arm's
+    asks_interval = bool(INTERVAL.search(question)) and not BETWEEN_GROUPS.search(question)
     return Reading(
         intent=_intent(question, query, tasks, arms, patient, facet, asks_interval),
         facet=facet,

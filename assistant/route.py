@@ -69,7 +69,7 @@ class Route:
     margin: float | None = None  # a non-inferiority margin the question states
     measure: str | None = None  # the response measure named ("complete", "partial", "overall")
     names_response: bool = False  # names a response or remission, whatever its kind
-    asks_interval: bool = False  # a confidence interval is asked for
+    asks_interval: bool = False  # a confidence interval of one group's figure is asked for
     needs_counts: bool = False  # the measure asked for needs each arm's counts
     about_harms: bool = False  # an outcome where fewer is better (harms, death, relapse)
     names_own_study: bool = False  # "the trial", "this study": the evidence base's own
@@ -112,13 +112,30 @@ def route(
     return understood(_resolved(question, history, profile), profile)
 
 
+# "the Liu multitarget trial", "the belimumab study": an arm's name describing the study.
+_DESCRIBES_STUDY = re.compile(r"\s+(?:trial|study|rct)\b", re.I)
+
+
+def _arms_asked(text: str, vocabulary: ArmVocabulary) -> tuple[str, ...]:
+    """The arms `text` asks about: those it names other than as a description of the study
+    ("overall response in the multitarget trial?" asks about the trial, both its arms)."""
+    named = vocabulary.in_question(text)
+    return tuple(arm for arm in named if not _only_describes_study(text, arm, vocabulary))
+
+
+def _only_describes_study(text: str, arm: str, vocabulary: ArmVocabulary) -> bool:
+    pattern = vocabulary.pattern(arm)
+    mentions = list(pattern.finditer(text)) if pattern is not None else []
+    return bool(mentions) and all(_DESCRIBES_STUDY.match(text, m.end()) for m in mentions)
+
+
 def _resolved(
     question: str, history: Sequence[dict[str, Any]] | None, profile: Profile | None
 ) -> Route:
     """The Route of `question` with its follow-up resolved, not yet read."""
     vocabulary = (profile or Profile.generic()).arms
     cleaned = " ".join(_CONTROL.sub(" ", question).split())
-    arms = vocabulary.in_question(cleaned)
+    arms = _arms_asked(cleaned, vocabulary)
     previous = _previous_user_question(history or [], profile)
     if arms and previous and not vocabulary.in_text(previous):
         # "and the cyc number?" after a definition asked about the tac rate: the arm takes
@@ -139,7 +156,7 @@ def _resolved(
         earlier = _without_other_measure(earlier, cleaned)
         if not arms and OTHER_ARM.search(cleaned):
             # The earlier arm stays in the query: the sentence giving both arms answers it.
-            other_than = vocabulary.in_question(previous)
+            other_than = _arms_asked(previous, vocabulary)
         query = _merge(earlier, cleaned, arms, vocabulary)
         defines = facet_of(cleaned) == "definition"
         if defines:
@@ -147,7 +164,7 @@ def _resolved(
             # remission defined?" after one arm's rate): only the earlier study is carried.
             studies = (m.group() for m in _study_mentions(earlier, not_names))
             query = " ".join((cleaned, *studies))
-        arms = arms or (() if other_than or defines else vocabulary.in_question(previous))
+        arms = arms or (() if other_than or defines else _arms_asked(previous, vocabulary))
     return Route(
         cleaned,
         query,

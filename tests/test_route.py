@@ -667,3 +667,19 @@ def test_extra_responders_ask_for_the_difference_from_the_comparator() -> None:
     )
     assert "difference" in routed.tasks
     assert "difference" not in route("How many responders with drug A?", None, GENERIC).tasks
+
+
+def test_an_interval_of_an_effect_between_groups_is_not_one_arms() -> None:
+    assert route("95% CI of the tacrolimus response rate?", None, BUNDLED).asks_interval
+    between = route("Tacrolimus, margin -10 points: 95% CI of the risk difference?", None, BUNDLED)
+    assert not between.asks_interval  # a difference exists only between two groups
+
+
+def test_an_arm_describing_the_study_is_not_the_arm_asked_about() -> None:
+    assert route("Overall response in the Liu multitarget trial?", None, BUNDLED).arms == ()
+    assert route("Overall response with multitarget in Liu 2015?", None, BUNDLED).arms == (
+        "multitarget",
+    )
+    # ... and a follow-up about that trial keeps both arms
+    history = turns(("Liu multitarget trial - complete remission at 24 wk?", "45.9% vs 25.6%"))
+    assert route("overall response?", history, BUNDLED).arms == ()
