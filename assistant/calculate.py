@@ -29,6 +29,7 @@ from .tools import (
     tools_for,
     units,
 )
+from .tools._format import exact, round_half_up, trimmed
 from .types import Passage, ToolCall
 
 
@@ -85,10 +86,60 @@ def plan_tools(
     return plan
 
 
-def _conversion(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
+def _conversion(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
+    """The exact conversion; and, when a retrieved source writes its own figures in both units
+    at one rounded ratio ("0.5 g/g (50 mg/mmol)"), the value by that source's convention too,
+    cited: that is the figure its readers compare with its thresholds."""
     assert routed.conversion is not None
-    plan.calls.append(convert(*routed.conversion))
+    value = routed.conversion[0]
+    call = convert(*routed.conversion)
+    plan.calls.append(call)
+    units = (call.output["from_unit"], call.output["to_unit"])
+    convention = _stated_ratio(retrieval.passages[:TOOL_PREFERENCE], *units)
+    if convention is None:
+        return True
+    ratio, passage, written = convention
+    by_source = round_half_up(exact(value) * ratio, 2)
+    if by_source == call.output["value"]:
+        return True
+    source = str(passage.metadata.get("short_name") or passage.document_id)
+    text = (
+        f"{call.text} {source} writes “{written}”; by that convention "
+        f"(× {trimmed(float(ratio))}), {trimmed(value)} {units[0]} is {trimmed(by_source)} "
+        f"{units[1]}."
+    )
+    output = {**call.output, "source_ratio": float(ratio), "value_by_source_convention":
+              by_source, "sources": [passage.id]}  # fmt: skip
+    plan.calls[-1] = replace(call, text=text, output=output)
     return True
+
+
+# "0.5 g/g (50 mg/mmol)": a figure followed by its equivalent in another unit, in brackets.
+_STATED_PAIR = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*([^\d()\s][^\d()]{0,11}?)\s*\((\d+(?:\.\d+)?)\s*([^()\d][^()]{0,14})\)"
+)
+
+
+def _stated_ratio(
+    passages: list[Passage], from_unit: str, to_unit: str
+) -> tuple[Fraction, Passage, str] | None:
+    """(to-unit figure per from-unit figure, the passage, its words) when the first passage
+    writing a figure in both units writes every such pair at the same ratio."""
+    for passage in passages:
+        ratios: dict[Fraction, str] = {}
+        for match in _STATED_PAIR.finditer(passage.text):
+            a, unit_a, b, unit_b = match.groups()
+            keys = (unit_key(unit_a.strip()), unit_key(unit_b.strip()))
+            if keys == (to_unit, from_unit):
+                ratios.setdefault(Fraction(a) / Fraction(b), match.group(0))
+            elif keys == (from_unit, to_unit):
+                ratios.setdefault(Fraction(b) / Fraction(a), match.group(0))
+        if len(ratios) == 1:
+            ratio, written = next(iter(ratios.items()))
+            return ratio, passage, written
+        if ratios:
+            return None  # the source's own pairs disagree: no single convention
+    return None
 
 
 # The unit each analyte's thresholds are written in, in a criteria set (entry rules say theirs).

@@ -546,3 +546,29 @@ def test_a_subgroup_figure_comes_from_a_sentence_about_that_subgroup(
         16,
         29,
     )
+
+
+def test_a_conversion_also_follows_the_convention_a_source_writes(
+    bot: EvidenceAssistant,
+) -> None:
+    # The guideline pairs 0.5 g/g with 50 mg/mmol (x 0.01, not the exact x 0.008842): a
+    # value converted for comparison with its thresholds is also given by that convention.
+    answer = bot.ask("UPCR 240 mg/mmol - what is that in g/g, to compare with the KDIGO cut-offs?")
+    output = answer.tool_calls[0].output
+    assert output["value"] == 2.122 and output["value_by_source_convention"] == 2.4
+    assert any(c.document == "kdigo2024" and "50 mg/mmol" in c.quote for c in answer.citations)
+
+
+def test_a_source_convention_needs_every_pair_it_writes_to_agree() -> None:
+    from assistant.calculate import _stated_ratio
+    from assistant.types import Passage
+
+    def sentence(text: str) -> Passage:  # a stand-in passage: only its text is read
+        return Passage(id="g#s0", document_id="g", text=text, start=0, end=1, position=0)
+
+    agreeing = sentence("below 0.5 g/g (50 mg/mmol) or below 3 g/g (300 mg/mmol)")
+    found = _stated_ratio([agreeing], "mg/mmol", "g/g")
+    assert found is not None and float(found[0]) == 0.01 and found[2] == "0.5 g/g (50 mg/mmol)"
+    disagreeing = sentence("below 0.5 g/g (50 mg/mmol) or below 3 g/g (340 mg/mmol)")
+    assert _stated_ratio([disagreeing], "mg/mmol", "g/g") is None
+    assert _stated_ratio([sentence("no pair in 0.5 g/g here")], "mg/mmol", "g/g") is None
