@@ -229,7 +229,7 @@ class EvidenceAssistant:
             message = no_figure_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")
         evidence = select_evidence(retrieval, self.settings, routed, self.search.traits)
-        premise = None
+        premise = plan.not_run
         if retrieval.arm_not_compared is not None and not plan.calls:
             arm, design = retrieval.arm_not_compared
             evidence = [design, *(p for p in evidence if p.id != design.id)]

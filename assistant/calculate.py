@@ -46,6 +46,8 @@ class ToolPlan:
     profile: Profile = field(default_factory=Profile.generic)
     tools: dict[str, Callable[..., ToolCall]] = field(default_factory=dict)
     not_covered: str | None = None  # the question needs a tool the evidence base has no data for
+    # Why the calculation asked for was not run, said before the evidence quoted instead.
+    not_run: str | None = None
 
     @property
     def rule_sources(self) -> list[str]:
@@ -250,10 +252,23 @@ def _unit(m: Measurement, value: float, plan: ToolPlan) -> str | None:
     return unit
 
 
-def _remission(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
+def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     values = routed.patient
     if "remission_check" not in plan.tools:
         return False
+    if not any(_about(c.applies_to, retrieval) for c in plan.profile.criteria_sets):
+        # Another study's definitions are not these: judging the patient by them would
+        # answer a question that was not asked.
+        held = "; ".join(c.short_label for c in plan.profile.criteria_sets)
+        short = {p.document_id: str(p.metadata.get("short_name") or p.document_id)
+                 for p in retrieval.passages}  # fmt: skip
+        asked = ", ".join(sorted(short.get(d, d) for d in retrieval.named_studies))
+        plan.not_run = (
+            f"Not judged: the response criteria this evidence base holds as rules ({held}) "
+            f"are not those of {asked}; what the evidence says of its definitions is quoted "
+            "instead."
+        )
+        return True
     plan.notes += _unread(values)
     protein, albumin, creatinine = (values.get(a) for a in ("proteinuria", "albumin", "creatinine"))
     current = protein.value if protein else None

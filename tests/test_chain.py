@@ -572,3 +572,17 @@ def test_a_source_convention_needs_every_pair_it_writes_to_agree() -> None:
     disagreeing = sentence("below 0.5 g/g (50 mg/mmol) or below 3 g/g (340 mg/mmol)")
     assert _stated_ratio([disagreeing], "mg/mmol", "g/g") is None
     assert _stated_ratio([sentence("no pair in 0.5 g/g here")], "mg/mmol", "g/g") is None
+
+
+def test_a_patient_is_not_judged_by_another_studys_criteria(bot: EvidenceAssistant) -> None:
+    # The profile holds the Zheng and KDIGO definitions as rules, not AURORA 1's: a check
+    # asked by AURORA 1's rules quotes its definition instead of applying the wrong ones.
+    answer = bot.ask(
+        "By AURORA 1 rules: UPCR 0.3 mg/mg and eGFR 75 at week 52, a complete responder?"
+    )
+    assert answer.status == "answered" and not answer.tool_calls
+    assert answer.answer.startswith("Not judged") and "AURORA 1" in answer.answer.splitlines()[0]
+    assert any(c.document == "rovin2021" for c in answer.citations)
+    # ... while the profile's own criteria still judge a question about their study
+    own = bot.ask("Zheng criteria: 24-h protein 0.3 g, albumin 3.8 g/dL, creatinine stable. CR?")
+    assert own.tool_calls and own.tool_calls[0].name == "remission_check"
