@@ -230,6 +230,9 @@ class EvidenceAssistant:
             return Answer(question=routed.question, answer=message, status="no_evidence")
         evidence = select_evidence(retrieval, self.settings, routed, self.search.traits)
         premise = plan.not_run
+        if premise:  # a check the named study's definitions would decide: quote them
+            named = [p for p in retrieval.passages if p.document_id in retrieval.named_studies]
+            evidence = named[:MAX_EVIDENCE] or evidence
         if retrieval.arm_not_compared is not None and not plan.calls:
             arm, design = retrieval.arm_not_compared
             evidence = [design, *(p for p in evidence if p.id != design.id)]

@@ -160,7 +160,8 @@ def _thresholds(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         for kind, entries in (("complete", criteria.complete), ("partial", criteria.partial)):
             found += [(f"{criteria.short_label}, {kind} response", c.value,
                        CRITERIA_UNITS[c.analyte], c.source)
-                      for c in entries if c.analyte == quantity and c.test in ("below", "at_least")
+                      for c in entries if c.analyte == quantity
+                      and c.test in ("below", "at_most", "at_least")
                       and _about(criteria.applies_to, retrieval)]  # fmt: skip
     for entry in plan.profile.eligibility:
         for rule in entry.rules:
@@ -256,17 +257,21 @@ def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     values = routed.patient
     if "remission_check" not in plan.tools:
         return False
-    if not any(_about(c.applies_to, retrieval) for c in plan.profile.criteria_sets):
+    named = retrieval.named_studies
+    # The sets of the studies the question names; with none named, the profile's default ones.
+    sets = plan.profile.criteria_sets
+    chosen = [c for c in sets if (named & set(c.applies_to) if named else c.by_default)]
+    if all(c.by_default for c in chosen):  # the default sets are read side by side
+        chosen = [c for c in sets if c.by_default] if chosen else []
+    if not chosen:
         # Another study's definitions are not these: judging the patient by them would
         # answer a question that was not asked.
-        held = "; ".join(c.short_label for c in plan.profile.criteria_sets)
         short = {p.document_id: str(p.metadata.get("short_name") or p.document_id)
                  for p in retrieval.passages}  # fmt: skip
         asked = ", ".join(sorted(short.get(d, d) for d in retrieval.named_studies))
         plan.not_run = (
-            f"Not judged: the response criteria this evidence base holds as rules ({held}) "
-            f"are not those of {asked}; what the evidence says of its definitions is quoted "
-            "instead."
+            f"Not judged: this evidence base holds no response rules for {asked}; what the "
+            "evidence says of its definitions is quoted instead."
         )
         return True
     plan.notes += _unread(values)
@@ -307,6 +312,8 @@ def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         steady = egfr.value if egfr.state == "stable" else None
         baseline_egfr = egfr.baseline if egfr.baseline is not None else steady
         inputs |= {"egfr_ml_min": egfr.value, "baseline_egfr_ml_min": baseline_egfr}
+    if not all(c.by_default for c in chosen):  # (else the tool's default choice)
+        inputs["criteria_sets"] = [c.id for c in chosen]
     plan.calls.append(plan.tools["remission_check"](**inputs))
     return True
 

@@ -463,8 +463,20 @@ def _mentions(sentence: str) -> list[tuple[int, int, str | None, str]]:
     for match in _URINE_PROTEIN_FIGURE.finditer(sentence):
         if not any(s <= match.start() < e for s, e, _, _ in spans):  # a figure without a name
             spans.append((match.start(), match.start(), "proteinuria", ""))
+    for match in _DOSE_FIGURE.finditer(sentence):  # "pred 5 mg/d": a drug's dose, no analyte's
+        if not any(s <= match.start() < e for s, e, _, _ in spans):
+            spans.append((match.start(), match.start(), None, match.group("unit")))
     spans.sort()
     return spans
+
+
+# A drug's amount: per day, per kilogram or with a frequency. It ends an analyte's part
+# unless its unit is one of that analyte's ("proteinuria 500 mg/day").
+_DOSE_FIGURE = re.compile(
+    r"(?<![\w.])\d+(?:\.\d+)?\s*(?P<unit>(?:mg|g|mcg|µg)\s*/\s*(?:kg|d|day)\b|"
+    r"(?:mg|g|mcg|µg)\s+(?:daily|a day|per day|bid|tid|od)\b)",
+    re.IGNORECASE,
+)
 
 
 def _parts(sentence: str) -> list[tuple[str, str, int, int]]:
@@ -477,6 +489,8 @@ def _parts(sentence: str) -> list[tuple[str, str, int, int]]:
     for start, _end, analyte, name in mentions:
         if current and analyte == current[0]:
             continue  # a second mention of the same analyte: same part
+        if current and analyte is None and unit_key(name) in ANALYTES[current[0]].units:
+            continue  # "proteinuria 500 mg/day": the analyte's own unit, not a dose
         lead = _LEAD.search(sentence[:start])
         numbered = lead is not None and _NUMBER.search(_PERIOD.sub("", lead.group()))
         lead_start = lead.start() if lead and not numbered else start

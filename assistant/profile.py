@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .verify import numbers_in, value_key
 
@@ -85,8 +92,11 @@ class DrugClass(Named):
 
 
 class Criterion(Sourced):
-    analyte: Literal["proteinuria_24h", "upcr", "albumin", "creatinine"]
-    test: Literal["below", "at_least", "fall_more_than", "fall_at_least", "rise_at_most"]
+    analyte: Literal["proteinuria_24h", "upcr", "albumin", "creatinine", "egfr"]
+    test: Literal[
+        "below", "at_most", "at_least", "fall_more_than", "fall_at_least", "rise_at_most",
+        "fall_at_most", "percent_of_baseline_at_least",
+    ]  # fmt: skip
     value: float
     label: str | None = None
     or_within_normal: bool = False
@@ -94,21 +104,48 @@ class Criterion(Sourced):
     # when the creatinine values are not given: for definitions that speak of "kidney
     # function", not of creatinine alone.
     or_egfr: bool = False
+    # An eGFR rule met either way: its fall limit, or this value reached ("eGFR of at least
+    # 60 or no confirmed fall of more than 20%").
+    or_at_least: float | None = None
+
+    @model_validator(mode="after")
+    def _test_fits_analyte(self) -> Criterion:
+        egfr_tests = ("fall_at_most", "percent_of_baseline_at_least")
+        if (self.analyte == "egfr") != (self.test in egfr_tests):
+            raise ValueError(
+                f"test {self.test!r} does not apply to {self.analyte!r}: eGFR takes "
+                f"{' or '.join(egfr_tests)}, and only eGFR does"
+            )
+        if self.or_at_least is not None and self.analyte != "egfr":
+            raise ValueError("or_at_least applies to an eGFR criterion only")
+        return self
+
+
+class Condition(Sourced):
+    """A requirement of a response definition that no laboratory value decides ("no rescue
+    therapy"): named beside the verdict, never judged from the values given."""
+
+    label: str
 
 
 class CriteriaSet(_Model):
-    """Complete and partial response definitions of one trial or guideline."""
+    """Response definitions of one trial or guideline: complete (under `response_name`, when
+    the study names its response otherwise) and, if it defines one, partial."""
 
     id: str
     label: str
     short_label: str
     applies_to: tuple[str, ...] = ()
+    # Applied to a question naming no study (else only to one naming a study it applies to).
+    by_default: bool = True
+    response_name: str = "complete response"
     complete: tuple[Criterion, ...] = Field(min_length=1)
-    partial: tuple[Criterion, ...] = Field(min_length=1)
+    partial: tuple[Criterion, ...] = ()
+    conditions: tuple[Condition, ...] = ()
     notes: tuple[str, ...] = ()
 
     def sourced(self) -> list[Sourced]:
-        return [*self.complete, *self.partial]
+        return [*self.complete, *self.partial, *self.conditions]
 
     def criteria(self) -> list[Criterion]:
         return [*self.complete, *self.partial]

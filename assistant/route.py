@@ -112,13 +112,13 @@ def route(
     return understood(_resolved(question, history, profile), profile)
 
 
-# "the Liu multitarget trial", "the belimumab study": an arm's name describing the study.
+# "the Lee drug A trial", "the drug B study": an arm's name describing the study.
 _DESCRIBES_STUDY = re.compile(r"\s+(?:trial|study|rct)\b", re.I)
 
 
 def _arms_asked(text: str, vocabulary: ArmVocabulary) -> tuple[str, ...]:
     """The arms `text` asks about: those it names other than as a description of the study
-    ("overall response in the multitarget trial?" asks about the trial, both its arms)."""
+    ("overall response in the drug A trial?" asks about the trial, both its arms)."""
     named = vocabulary.in_question(text)
     return tuple(arm for arm in named if not _only_describes_study(text, arm, vocabulary))
 

@@ -575,14 +575,27 @@ def test_a_source_convention_needs_every_pair_it_writes_to_agree() -> None:
 
 
 def test_a_patient_is_not_judged_by_another_studys_criteria(bot: EvidenceAssistant) -> None:
-    # The profile holds the Zheng and KDIGO definitions as rules, not AURORA 1's: a check
-    # asked by AURORA 1's rules quotes its definition instead of applying the wrong ones.
-    answer = bot.ask(
-        "By AURORA 1 rules: UPCR 0.3 mg/mg and eGFR 75 at week 52, a complete responder?"
-    )
+    # The profile holds no rules for Liu 2015 (its definitions could not be confirmed): a
+    # check asked by its definition quotes the evidence instead of applying other rules.
+    answer = bot.ask("Liu 2015 rules: proteinuria 3.1 -> 0.35 g/24h, albumin 3.7 g/dL. Complete?")
     assert answer.status == "answered" and not answer.tool_calls
-    assert answer.answer.startswith("Not judged") and "AURORA 1" in answer.answer.splitlines()[0]
-    assert any(c.document == "rovin2021" for c in answer.citations)
+    assert answer.answer.startswith("Not judged") and "Liu 2015" in answer.answer.splitlines()[0]
+    assert any(c.document == "liu2015" for c in answer.citations)
     # ... while the profile's own criteria still judge a question about their study
     own = bot.ask("Zheng criteria: 24-h protein 0.3 g, albumin 3.8 g/dL, creatinine stable. CR?")
     assert own.tool_calls and own.tool_calls[0].name == "remission_check"
+
+
+def test_a_trial_named_brings_its_own_response_rules(bot: EvidenceAssistant) -> None:
+    # AURORA 1's rules (UPCR <= 0.5 mg/mg; eGFR >= 60 or no fall of more than 20%) judge a
+    # question naming it, alone; what no value decides (rescue medication) is named, not judged.
+    answer = bot.ask("By AURORA 1 rules: UPCR 0.3 mg/mg, eGFR 55 (baseline 75), responder?")
+    call = answer.tool_calls[0]
+    assert call.name == "remission_check" and call.inputs["criteria_sets"] == ["aurora1"]
+    assert call.output["aurora1"]["category"] == "no response"  # eGFR < 60 and 26.7% lower
+    assert "complete renal response criteria not met" in call.text
+    passing = bot.ask("By AURORA 1 rules: UPCR 0.3 mg/mg, eGFR 65 (baseline 75), responder?")
+    verdict = passing.tool_calls[0].text
+    assert verdict.startswith("AURORA 1 rules: complete renal response criteria met")
+    assert "rescue" in verdict
+    assert {c.document for c in passing.citations} == {"rovin2021"}

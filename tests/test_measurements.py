@@ -411,6 +411,12 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     ("24hUP -2.3 g", {"proteinuria": (-2.3, G24, None, None, None, None)}, ()),
     # A biopsy's chronicity index is another quantity, not a second creatinine.
     ("SCr 98 umol/L, chronicity 2", {"creatinine": (98.0, U, None, None, None, None)}, ()),
+    # A drug's dose ends the analyte before it; an analyte's own unit does not.
+    ("eGFR 58 (baseline 66), pred 5 mg/d since wk 30",
+     {"egfr": (58.0, None, 66.0, None, None, None)}, ()),
+    ("24h protein 800 mg/d, albumin 3.1", {"proteinuria": (800.0, "mg/day", None, None, None,
+                                                            None),
+                                           "albumin": (3.1, None, None, None, None, None)}, ()),
 ]  # fmt: skip
 
 

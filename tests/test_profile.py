@@ -51,7 +51,11 @@ def test_the_code_names_no_drug_trial_or_disease_of_the_bundled_evidence_base() 
 
 def test_the_bundled_profile_loads_and_keeps_its_features() -> None:
     profile = load_profile(BUNDLED)
-    assert [s.id for s in profile.criteria_sets] == ["trial", "kdigo"]
+    sets = profile.criteria_sets
+    assert [s.id for s in sets if s.by_default] == ["trial", "kdigo"]
+    # other trials' definitions, applied only when a question names the trial
+    assert {s.id for s in sets if not s.by_default} == {"aurora1", "regency", "bliss-perr",
+                                                        "bliss-crr"}  # fmt: skip
     assert profile.eligibility and profile.protocols
     assert "lupus nephritis" in profile.coverage
 
@@ -73,6 +77,16 @@ def test_a_bad_field_is_named(tmp_path: Path) -> None:
             '"zheng2022-interview#s62"', '"somewhere"', 1)))  # fmt: skip
     with pytest.raises(ProfileError, match="cannot be read as YAML"):
         load_profile(write(tmp_path, "title: [unclosed\n"))
+    # an eGFR rule takes an eGFR test, and only eGFR does
+    mixed = (
+        BUNDLED.joinpath("profile.yaml")
+        .read_text()
+        .replace(
+            "{analyte: egfr, test: percent_of_baseline_at_least", "{analyte: egfr, test: below", 1
+        )
+    )
+    with pytest.raises(ProfileError, match="test 'below' does not apply to 'egfr'"):
+        load_profile(write(tmp_path, mixed))
 
 
 def test_no_profile_means_the_generic_one(tmp_path: Path) -> None:
@@ -101,7 +115,7 @@ def test_a_second_source_of_a_threshold_is_checked_and_cited_too() -> None:
     age = next(r for r in profile.eligibility[0].rules if r.criterion == "age")
     assert age.passages == ("zheng2022-interview#s8", "zheng2022#s6")
     assert "zheng2022#s6" in sources_of(profile.eligibility[0].sourced())
-    every_figure = "18-60 18.5-27 1.5 260 0.5 3.5 15 3 50 0.8 45 4 5 2 20 2.5 10 24 30"
+    every_figure = "18-60 18.5-27 1.5 260 0.5 0.7 3.5 15 3 50 0.8 45 4 5 2 20 2.5 10 24 30 60 85 90"
     texts = {pid: every_figure for _, entry in profile.all_sourced() for pid in entry.passages}
     check_sources(profile, texts)  # every passage states its thresholds: no error
     with pytest.raises(ProfileError, match=r"18, 60 not stated in zheng2022#s6"):

@@ -42,6 +42,8 @@ NEEDS = {
     "creatinine": "serum creatinine",
     "baseline_creatinine": "baseline serum creatinine",
     "creatinine_upper_limit_normal": "the laboratory's upper limit of normal for creatinine",
+    "egfr": "eGFR",
+    "baseline_egfr": "baseline eGFR",
 }
 MAX_EGFR = 200  # mL/min/1.73 m²
 EGFR_UNIT = "mL/min/1.73 m²"
@@ -144,6 +146,7 @@ class RemissionCheck:
         creatinine_stable: bool = False,
         egfr_ml_min: float | None = None,
         baseline_egfr_ml_min: float | None = None,
+        criteria_sets: Sequence[str] | None = None,
     ) -> ToolCall:
         """Complete / partial / no response (or insufficient data) under each criteria set.
 
@@ -154,18 +157,22 @@ class RemissionCheck:
         when the two values are not given; `creatinine_stable` is "stable" without figures.
         `egfr_ml_min` and `baseline_egfr_ml_min` (eGFR, mL/min/1.73 m²) judge kidney function
         where a criteria set allows it (`or_egfr`) and the creatinine values are not given.
+        `criteria_sets` (ids) chooses the sets to apply; by default, those marked `by_default`.
         """
         inputs = {k: v for k, v in locals().items() if k != "self"}
+        applied = self._chosen(criteria_sets)
         patient, units = _patient(inputs)
         results = {}
-        notes = _notes(patient)
-        for spec in self.criteria_sets:
+        notes = _notes(patient, applied)
+        for spec in applied:
             results[spec.id] = _classify(_checks(patient, spec.complete),
                                          _checks(patient, spec.partial))  # fmt: skip
             results[spec.id]["criteria_set"] = spec.label
+            results[spec.id]["response_name"] = spec.response_name
+            results[spec.id]["not_judged"] = [c.label for c in spec.conditions]
             if _judged_change(patient):
                 notes += list(spec.notes)
-        measurements = _measurements(patient, self.criteria_sets)
+        measurements = _measurements(patient, applied)
         output = {
             **results,
             "measurements": measurements,
@@ -177,13 +184,23 @@ class RemissionCheck:
                 "upcr_mg_per_mmol_per_g_per_g": float(UPCR_G_G_TO_MG_MMOL),
                 "albumin_g_per_l_per_g_per_dl": 10,
             },
-            "sources": sources_of(c for s in self.criteria_sets for c in s.sourced()),
+            "sources": sources_of(c for s in applied for c in s.sourced()),
         }
-        verdicts = "; ".join(
-            f"{spec.short_label}: {_verdict(results[spec.id])}" for spec in self.criteria_sets
-        )
+        verdicts = "; ".join(f"{spec.short_label}: {_verdict(results[spec.id])}"
+                             for spec in applied)  # fmt: skip
         text = f"{verdicts}. {_describe(inputs, units, measurements)}. " + " ".join(notes)
         return tool_call(self.name, inputs, output, text.strip())
+
+    def _chosen(self, ids: Sequence[str] | None) -> tuple[CriteriaSet, ...]:
+        if ids is None:
+            return tuple(spec for spec in self.criteria_sets if spec.by_default)
+        known = {spec.id: spec for spec in self.criteria_sets}
+        unknown = [i for i in ids if i not in known]
+        if unknown or not ids:
+            raise v.ToolInputError(
+                f"criteria_sets must name one or more of {', '.join(known)}; got {list(ids)!r}."
+            )
+        return tuple(known[i] for i in dict.fromkeys(ids))
 
 
 # --------------------------------------------------------------------------- inputs
@@ -269,15 +286,16 @@ def _plausible(p: Patient) -> None:
 # --------------------------------------------------------------------------- criteria
 
 
-def _protein_below(p: Patient, limit: int | Fraction, kind: str) -> Check:
+def _protein_below(p: Patient, limit: int | Fraction, kind: str, inclusive: bool = False) -> Check:
     unit = "g/day" if kind == "proteinuria_24h" else "g/g"
     shown = separating(p.protein, limit, 3)
-    passed = p.protein < limit
+    passed = p.protein <= limit if inclusive else p.protein < limit
     approx = " (approximation: other proteinuria measure used)" if p.protein_kind != kind else ""
+    relation = ("at or below", "above") if inclusive else ("below", "not below")
     return Check(
-        criterion=f"proteinuria < {trimmed(float(limit))} {unit}",
+        criterion=f"proteinuria {'<=' if inclusive else '<'} {trimmed(float(limit))} {unit}",
         status="pass" if passed else "fail",
-        reason=f"{trimmed(shown)} {unit} is {'below' if passed else 'not below'} "
+        reason=f"{trimmed(shown)} {unit} is {relation[0] if passed else relation[1]} "
         f"{trimmed(float(limit))}{approx}",
         value=shown,
         threshold=float(limit),
@@ -419,8 +437,10 @@ def _within_normal(p: Patient, name: str) -> Check:
 def _check(p: Patient, c: Criterion) -> Check:
     """One profile criterion as a check on the patient's values."""
     limit = Fraction(str(c.value))
-    if c.test == "below":
-        return _protein_below(p, limit, c.analyte)
+    if c.analyte == "egfr":
+        return _egfr_kept(p, c, limit)
+    if c.test in ("below", "at_most"):
+        return _protein_below(p, limit, c.analyte, inclusive=c.test == "at_most")
     if c.test == "at_least":
         return _albumin_at_least(p, limit)
     if c.test in ("fall_more_than", "fall_at_least"):
@@ -448,6 +468,48 @@ def _stable_egfr(change: Fraction, name: str, limit: Fraction) -> Check:
     )
 
 
+def _egfr_kept(p: Patient, c: Criterion, limit: Fraction) -> Check:
+    """An eGFR rule: no more than `limit`% below baseline (`fall_at_most`), or at least
+    `limit`% of it (`percent_of_baseline_at_least`); or, with `or_at_least`, that eGFR
+    reached whatever its baseline."""
+    by_fall = c.test == "fall_at_most"
+    fall = limit if by_fall else 100 - limit
+    rule = (f"eGFR no more than {trimmed(float(limit))}% below baseline" if by_fall
+            else f"eGFR at least {trimmed(float(limit))}% of baseline")  # fmt: skip
+    floor = None if c.or_at_least is None else Fraction(str(c.or_at_least))
+    if floor is not None:
+        rule = f"eGFR >= {trimmed(float(floor))} or {rule}"
+    name = f"{c.label} ({rule})" if c.label else rule
+    if p.egfr is None:
+        return Check(name, "missing", "eGFR not given", ("egfr",), threshold=float(limit))
+    under_floor = ""
+    if floor is not None:
+        if p.egfr >= floor:
+            shown = separating(p.egfr, floor, 1)
+            reason = f"eGFR {trimmed(shown)} is at or above {trimmed(float(floor))}"
+            return Check(name, "pass", reason, value=shown, threshold=float(floor), unit=EGFR_UNIT)
+        under_floor = (
+            f"eGFR {trimmed(separating(p.egfr, floor, 1))} is below {trimmed(float(floor))}; "
+        )
+    change = p.egfr_change
+    if change is None:
+        reason = f"{under_floor}baseline eGFR not given"
+        return Check(name, "missing", reason, ("baseline_egfr",), threshold=float(limit))
+    passed = change >= -fall
+    if by_fall:
+        shown, threshold = separating(change, -fall, 1), float(-fall)
+        within = "within" if passed else "beyond"
+        reason = (
+            f"{under_floor}eGFR {_change(shown)}% vs baseline, {within} {trimmed(float(limit))}%"
+        )
+    else:
+        shown, threshold = separating(100 + change, limit, 1), float(limit)
+        side = "at least" if passed else "below"
+        reason = f"{under_floor}eGFR {trimmed(shown)}% of baseline, {side} {trimmed(float(limit))}%"
+    status = "pass" if passed else "fail"
+    return Check(name, status, reason, value=shown, threshold=threshold, unit="%")
+
+
 def _checks(p: Patient, criteria: Sequence[Criterion]) -> list[Check]:
     return [_check(p, c) for c in criteria]
 
@@ -463,10 +525,10 @@ def _classify(complete: list[Check], partial: list[Check]) -> dict[str, Any]:
     """Complete if every complete criterion passes; partial if complete is ruled out and every
     partial criterion passes; no response if both are ruled out; otherwise insufficient data."""
     complete_out = _fails(complete)
-    partial_out = _fails(partial)
+    partial_out = _fails(partial) or not partial  # a set defining no partial response
     if all(c.status == "pass" for c in complete):
         category = "complete"
-    elif complete_out and all(c.status == "pass" for c in partial):
+    elif complete_out and partial and all(c.status == "pass" for c in partial):
         category = "partial"
     elif complete_out and partial_out:
         category = "no response"
@@ -520,6 +582,14 @@ def _verdict(result: dict[str, Any]) -> str:
     else:
         failed = [c["reason"] for c in partial if c["status"] == "fail"]
         why = [*not_complete, f"not partial: {', '.join(failed)}"]
+    if not partial:  # a definition of one response: its criteria are met or not
+        name = result.get("response_name", "complete response")
+        met = category == "complete"
+        why = why if met else [c["reason"] for c in complete if c["status"] == "fail"]
+        verdict = f"{name} criteria {'met' if met else 'not met'} ({'; '.join(why)})"
+        if met and result.get("not_judged"):
+            verdict += f", if also: {'; '.join(result['not_judged'])} (not judged from values)"
+        return verdict
     label = "no response" if category == "no response" else f"{category} response"
     return f"{label} ({'; '.join(why)})"
 
@@ -551,7 +621,7 @@ def _measurements(p: Patient, sets: Sequence[CriteriaSet]) -> dict[str, Any]:
 
 def _limits(sets: Sequence[CriteriaSet], test: str) -> list[Fraction]:
     return [Fraction(str(c.value)) for s in sets for c in s.criteria()
-            if c.test.startswith(test)]  # fmt: skip
+            if c.test.startswith(test) and c.analyte != "egfr"]  # fmt: skip
 
 
 def _near(value: Fraction | None, thresholds: list[Fraction]) -> float | None:
@@ -610,18 +680,20 @@ def _as_entered(raw: dict[str, Any], units: dict[str, Unit], name: str) -> str:
     return f"{trimmed(raw[name])} {units[name].display}"
 
 
-def _notes(p: Patient) -> list[str]:
+def _notes(p: Patient, sets: Sequence[CriteriaSet]) -> list[str]:
     """Say where one proteinuria measure stands in for another."""
-    if p.protein_kind == "proteinuria_24h":
-        notes = [
+    kinds = {c.analyte for s in sets for c in s.criteria() if c.analyte in PROTEIN}
+    notes = []
+    if p.protein_kind == "proteinuria_24h" and "upcr" in kinds:
+        notes.append(
             "The 24-h proteinuria was used as UPCR (g/g) for criteria stated in UPCR: "
             "an approximation."
-        ]
-    else:
-        notes = [
+        )
+    elif p.protein_kind == "upcr" and "proteinuria_24h" in kinds:
+        notes.append(
             "The UPCR (g/g) was used as 24-h proteinuria (g/day) for criteria stated per 24 h: "
             "an approximation."
-        ]
+        )
     if p.baseline_kind is not None and p.baseline_kind != p.protein_kind:
         notes.append(
             "Baseline and current proteinuria were measured differently, so the "

@@ -266,3 +266,39 @@ def test_kidney_function_as_egfr_counts_where_the_criteria_set_allows_it() -> No
 def test_an_impossible_egfr_is_refused() -> None:
     with pytest.raises(ToolInputError, match="egfr_ml_min must be between 1 and 200"):
         remission_check(0.4, "g/g", egfr_ml_min=900, baseline_egfr_ml_min=88)
+
+
+# ----------------------------------------------------- another trial's definition, by name
+
+
+def test_a_trial_named_is_judged_by_its_own_rules_alone() -> None:
+    call = remission_check(0.45, "mg/mg", egfr_ml_min=70, baseline_egfr_ml_min=90,
+                           criteria_sets=["regency"])  # fmt: skip
+    result = call.output["regency"]
+    assert set(call.output) >= {"regency"} and "trial" not in call.output
+    assert result["category"] == "no response"  # 70/90 = 77.8% of baseline, below 85%
+    assert "criteria not met" in call.text and "77.8% of baseline, below 85%" in call.text
+    assert call.output["sources"] == ["furie2025#s8", "furie2025#s9"]
+
+
+def test_an_egfr_rule_is_met_either_way_and_its_conditions_are_named_not_judged() -> None:
+    # AURORA 1: eGFR at least 60, or no fall of more than 20% from baseline
+    by_level = remission_check(0.5, "mg/mg", egfr_ml_min=61, baseline_egfr_ml_min=90,
+                               criteria_sets=["aurora1"])  # fmt: skip
+    assert by_level.output["aurora1"]["category"] == "complete"  # 0.5 is "0.5 or less"
+    assert "rescue medication" in by_level.text and "not judged" in by_level.text
+    by_fall = remission_check(0.3, "mg/mg", egfr_ml_min=50, baseline_egfr_ml_min=62,
+                              criteria_sets=["aurora1"])  # fmt: skip
+    assert by_fall.output["aurora1"]["category"] == "complete"  # -19.4%, within 20%
+    neither = remission_check(0.3, "mg/mg", egfr_ml_min=50, baseline_egfr_ml_min=65,
+                              criteria_sets=["aurora1"])  # fmt: skip
+    assert neither.output["aurora1"]["category"] == "no response"  # below 60 and -23.1%
+    unsure = remission_check(0.3, "mg/mg", egfr_ml_min=50, criteria_sets=["aurora1"])
+    assert unsure.output["aurora1"]["needed_inputs"] == ["baseline_egfr"]
+
+
+def test_the_default_sets_apply_unless_others_are_named() -> None:
+    call = remission_check(0.3, "g/24h", **FULL)
+    assert {"trial", "kdigo"} <= set(call.output) and "aurora1" not in call.output
+    with pytest.raises(ToolInputError, match="criteria_sets must name"):
+        remission_check(0.3, "g/24h", criteria_sets=["no-such-set"])
