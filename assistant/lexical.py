@@ -67,6 +67,13 @@ MIN_DISEASE_NAME = 6  # letters: "coma", "soma" and "aroma" are too short to tel
 # Endings of nouns naming a person by role or trade ("pharmacist", "clinician"): who asks, not
 # what the question is about.
 ROLE_ENDINGS = ("ist", "ists", "ian", "ians")
+# Roles of people in clinical care named otherwise ("nurse here:", "my resident asks").
+ROLE_WORDS = frozenset(
+    {"nurse", "nurses", "doctor", "doctors", "resident", "residents", "fellow", "fellows",
+     "registrar", "registrars", "intern", "interns", "student", "students", "consultant",
+     "consultants", "attending", "surgeon", "surgeons", "practitioner", "practitioners",
+     "midwife", "trainee", "trainees"}
+)  # fmt: skip
 
 
 def disease_like(word: str) -> bool:
@@ -76,7 +83,10 @@ def disease_like(word: str) -> bool:
 
 def role_noun(word: str) -> bool:
     """The word names a person by role ("pharmacist", "nephrologist", "clinician")."""
-    return len(word) >= MIN_DISEASE_NAME and word.lower().endswith(ROLE_ENDINGS)
+    lowered = word.lower()
+    return lowered in ROLE_WORDS or (
+        len(word) >= MIN_DISEASE_NAME and lowered.endswith(ROLE_ENDINGS)
+    )
 
 
 def drug_like(word: str) -> bool:

@@ -107,6 +107,8 @@ GENERAL_SYNONYMS = {
     "stopped": "withdrew",
     "discontinued": "withdrew",
     "dropped": "withdrew",
+    "resistant": "refractory",  # disease not responding to a treatment, either word
+    "refractory": "resistant",
     "esrd": "end-stage renal disease",
     "eskd": "end-stage kidney disease",
     "sae": "serious adverse events",
@@ -1002,7 +1004,11 @@ def _known(word: str, vocabulary: frozenset[str], synonyms: frozenset[str]) -> b
         or _derived(word, vocabulary)
         or _clipped(word, vocabulary)
     )
-    return word in synonyms or whole or (len(parts) > 1 and all(map(in_corpus, parts)))
+    return (
+        word in synonyms
+        or whole
+        or (len(parts) > 1 and all(in_corpus(p) or p in synonyms for p in parts))
+    )
 
 
 MIN_COMPOUND_PART = 4  # letters; shorter pieces of a word match some token of any corpus

@@ -346,6 +346,12 @@ def test_words_giving_a_patients_values_are_not_topics() -> None:
     question = "Creat steady, alb 3.2, proteinuria halved: response?"
     assert unknown_words(question, vocabulary) == ()
     assert unknown_words("Is hepcidin steady?", vocabulary) == ("hepcidin",)
+    # a compound is known when each part is, or is a synonym the search expands
+    steroid = frozenset({"steroid", "refractori"})
+    assert unknown_words("steroid-resistant disease?", steroid, frozenset({"resistant"})) == (
+        "disease",
+    )
+    assert unknown_words("steroid-resistant?", steroid) == ("steroid-resistant",)
 
 
 @pytest.mark.parametrize(
@@ -357,6 +363,7 @@ def test_words_giving_a_patients_values_are_not_topics() -> None:
         ("aroma", False, False),  # too short to tell
         ("pharmacist", False, True),
         ("nephrologist", False, True),
+        ("nurse", False, True),  # a role named without a role ending
         ("ballpark", False, False),
     ],
 )
@@ -369,6 +376,7 @@ def test_word_forms_of_diseases_and_of_roles(word: str, disease: bool, role: boo
     [
         "Pharmacist asking: what paracetamol dose was used after knee replacement?",
         "Ballpark figure: what paracetamol dose was used after knee replacement?",
+        "Nurse here: what paracetamol dose was used after knee replacement?",
     ],
 )
 def test_who_asks_and_idioms_do_not_take_a_question_out_of_scope(
