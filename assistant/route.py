@@ -124,9 +124,14 @@ def _arms_asked(text: str, vocabulary: ArmVocabulary) -> tuple[str, ...]:
 
 
 def _only_describes_study(text: str, arm: str, vocabulary: ArmVocabulary) -> bool:
+    """Every mention of `arm` names the study: "the drug A trial", "the A vs B study"."""
     pattern = vocabulary.pattern(arm)
     mentions = list(pattern.finditer(text)) if pattern is not None else []
-    return bool(mentions) and all(_DESCRIBES_STUDY.match(text, m.end()) for m in mentions)
+    by_arms = [m.span() for m in STUDY_BY_ARMS.finditer(text)]
+    return bool(mentions) and all(
+        _DESCRIBES_STUDY.match(text, m.end()) or any(a <= m.start() < b for a, b in by_arms)
+        for m in mentions
+    )
 
 
 def _resolved(
@@ -242,7 +247,11 @@ def _fields(reading: Reading) -> dict[str, Any]:
 _ANAPHORA = re.compile(
     r"^\s*(?:so|then|ok(?:ay)?|and|what\s+if|if)\b|\binstead\b|"
     r"\b(?:them|those|these|its|both arms|the two arms|the other arm|"
-    r"that trial|that study|this trial|same trial|same study)\b",
+    r"that trial|that study|this trial|same trial|same study)\b|"
+    # "that" standing for what was just said, after a verb or preposition ("what does that
+    # work out to?", "is that significant?"), not before a noun it points to
+    r"\b(?:does|did|is|was|of|from|on|for|about)\s+that\b(?!\s+(?:the|a|an|\w+(?:ed|ing)\b))|"
+    r"^\s*(?:only|just)\b",  # restricting the earlier question: "only for class V?"
     re.IGNORECASE,
 )
 

@@ -683,3 +683,20 @@ def test_an_arm_describing_the_study_is_not_the_arm_asked_about() -> None:
     # ... and a follow-up about that trial keeps both arms
     history = turns(("Liu multitarget trial - complete remission at 24 wk?", "45.9% vs 25.6%"))
     assert route("overall response?", history, BUNDLED).arms == ()
+
+
+def test_that_standing_for_the_last_answer_and_a_restriction_are_follow_ups() -> None:
+    history = turns(("Serious adverse events in each arm of the A vs B trial?", "18.5% vs 24.6%"))
+    assert route("What relative risk does that work out to?", history, GENERIC).follow_up_of
+    assert route("only for the class V patients?", history, GENERIC).follow_up_of
+    # "that" introducing a clause is no reference back
+    assert not route("Is it true that drug A halves flares?", history, GENERIC).follow_up_of
+
+
+def test_arms_naming_the_study_as_a_pair_are_not_the_arms_asked_about() -> None:
+    asked = "How often were serious adverse events seen in the tacrolimus vs IVCY trial?"
+    assert route(asked, None, BUNDLED).arms == ()
+    assert route("Serious adverse events with tacrolimus vs IVCY?", None, BUNDLED).arms == (
+        "tacrolimus",
+        "IVCY",
+    )
