@@ -62,9 +62,12 @@ def measure_of(text: str) -> str | None:
 
 
 _CLAUSE_SPLIT = re.compile(r";|,\s+(?:while|whereas|and|but)\s+|,\s+|\s+and\s+(?=\D*\d)")
-# A percentage stated as a figure, not the level of an interval ("95% CI", "90% confidence").
+# A percentage stated as a figure, not the level of an interval ("95% CI", "90% confidence";
+# a method's name may stand between: "95% Wilson interval").
 PERCENT = re.compile(
-    r"(?<![\d.])" + NUM + r"\s?%(?!\s*(?:ci\b|c\.i\.|confidence|credible|interval|cri\b))", re.I
+    r"(?<![\d.])" + NUM + r"\s?%(?!\s*(?:[a-z-]+\s+)?"
+    r"(?:ci\b|c\.i\.|confidence|credible|interval|cri\b))",
+    re.I,
 )
 _FRACTION = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
 _VS_PAIR = re.compile(NUM + r"\s?%\s*(?:vs\.?|versus)\s*" + NUM + r"\s?%")

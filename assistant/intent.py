@@ -93,8 +93,12 @@ THRESHOLDS = re.compile(
     re.I,
 )
 # Two groups set against each other, or an effect measure ("higher", "odds", "NNT").
+# An interval asked for: "95% CI", "confidence interval", "95% Wilson interval", "Newcombe".
+INTERVAL_WORDS = (
+    r"\bci\b|confidence|\d\s?%\s+(?:[a-z-]+\s+)?intervals?\b|\b(?:wilson|newcombe|clopper)\b"
+)
 CONTRAST = re.compile(
-    r"\bci\b|confidence|difference|higher|lower|more|less|better|worse|\bnn[th]\b|number needed|"
+    INTERVAL_WORDS + r"|difference|higher|lower|more|less|better|worse|\bnn[th]\b|number needed|"
     r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
     r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ|"
     # "how many extra responders": those beyond the comparator's
@@ -104,7 +108,8 @@ CONTRAST = re.compile(
 # ... and a size asked for, not only a direction ("how much", "by how", "points", "rate").
 SIZE = re.compile(
     r"how (?:much|many|large|big)|by how|percentage|points|difference|\bnn[th]\b|number needed|"
-    r"\bci\b|confidence|odds|ratio|\brisk\b|non-?inferior|margin|compar|significan|"
+    + INTERVAL_WORDS
+    + r"|odds|ratio|\brisk\b|non-?inferior|margin|compar|significan|"
     r"one (?:extra|more|additional)|\bgain\b|\brates?\b|" + EFFECT_SIZE_TERMS,
     re.I,
 )
@@ -142,8 +147,7 @@ ACROSS = re.compile(
     r"(?:trials|studies)|forest|trial by trial|study by study",
     re.I,
 )
-# An interval is asked for ("95% CI", "confidence interval").
-INTERVAL = re.compile(r"\bci\b|confidence", re.I)
+INTERVAL = re.compile(INTERVAL_WORDS, re.I)
 # Measures that exist only between two groups: an interval asked of one is not one arm's.
 BETWEEN_GROUPS = re.compile(
     r"difference|\bnn[th]\b|number needed|risk ratio|relative risk|odds ratio|\brr\b|"

@@ -700,3 +700,14 @@ def test_arms_naming_the_study_as_a_pair_are_not_the_arms_asked_about() -> None:
         "tacrolimus",
         "IVCY",
     )
+
+
+def test_an_interval_named_by_its_method_is_an_interval_not_a_stated_figure() -> None:
+    asked = "Give me the 95% Wilson interval around the drug B arm's response."
+    assert route(asked, None, GENERIC).asks_interval
+    assert route("Newcombe CI for the difference?", None, GENERIC).tasks == ("difference",)
+    assert not route("How long was the interval between biopsy and enrolment?", None,
+                     GENERIC).asks_interval  # fmt: skip
+    from assistant.extract import PERCENT
+
+    assert [m.group(1) for m in PERCENT.finditer(asked + " It was 75%.")] == ["75"]
