@@ -28,6 +28,7 @@ from .tools import (
     reported_difference,
     tools_for,
     units,
+    weight_dose,
 )
 from .tools._format import exact, round_half_up, trimmed
 from .types import Passage, ToolCall
@@ -201,19 +202,74 @@ def _stated_equivalent(plan: ToolPlan, source: str, value: float, unit: str) -> 
 
 def _dosing(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     """The profile's protocol when the question or the conversation names its drug, or names
-    only its own study; a plain "not covered" when it names another drug or the evidence base
-    has no protocol."""
+    only its own study; else the per-kilogram regimen a retrieved sentence states for the drug
+    named (of the study named, if one is); else a plain "not covered"."""
     assert routed.weight_kg is not None
     protocols = plan.profile.protocols
     names_drug = bool(protocols) and routed.names_protocol_drug
     other_drug = bool(retrieval.foreign_terms) or bool(
         set(routed.arms) - {a for a in routed.arms if protocols and _covers(protocols[0], a)}
     )
-    if not (names_drug or (routed.names_own_study and not other_drug)):
-        plan.not_covered = _no_protocol_message(plan.profile)
+    # a protocol tied to studies is another study's when the question names only others
+    other_study = bool(protocols) and _of_other_studies(protocols[0], retrieval)
+    if (names_drug or (routed.names_own_study and not other_drug)) and not other_study:
+        plan.calls.append(plan.tools["dose_schedule"](routed.weight_kg))
         return True
-    plan.calls.append(plan.tools["dose_schedule"](routed.weight_kg))
+    drugs = _drug_words(routed, plan.profile)
+    for passage, drug, low, high, unit, per in _per_kg_regimens(drugs, retrieval):
+        plan.calls.append(weight_dose(routed.weight_kg, low, high, unit, per, drug, passage.id))
+        plan.sources.append(passage)
+    if not plan.calls:
+        plan.not_covered = _no_protocol_message(plan.profile)
     return True
+
+
+def _of_other_studies(protocol: Protocol, retrieval: Retrieval) -> bool:
+    """The protocol names the studies it belongs to, and the question names only others."""
+    named = retrieval.named_studies
+    return bool(protocol.studies and named) and not set(protocol.studies) & named
+
+
+def _drug_words(routed: Route, profile: Profile) -> dict[str, str]:
+    """Words naming the drugs the question asks a dose of (word -> the name to show): its
+    arms', and the protocol's drugs when it names one of them ("pred")."""
+    words = {w: arm for arm in routed.arms for w in profile.arms.words(arm)}
+    for protocol in profile.protocols[:1]:
+        if routed.names_protocol_drug:
+            words |= {w.lower(): w for w in protocol.applies_to}
+    return words
+
+
+# "0.06 to 0.1 mg/kg/day", "10 mg/kg": a dose per kilogram of body weight.
+_PER_KG = re.compile(
+    r"(?<![\d.])(?P<low>\d+(?:\.\d+)?)(?:\s*(?:to|-|–)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
+    r"(?P<unit>mg|g|µg)\s*/\s*kg(?:\s*/\s*(?P<per>day|d|week)\b|\s+(?P<daily>daily|per day))?",
+    re.IGNORECASE,
+)
+NAME_BEFORE_DOSE = 40  # characters: the drug is named just before its dose
+Regimen = tuple[Passage, str, float, float | None, str, str]
+
+
+def _per_kg_regimens(drugs: dict[str, str], retrieval: Retrieval) -> list[Regimen]:
+    """For each drug asked about, the first dose per kilogram a retrieved sentence of the
+    study named states for it: (passage, drug, low, high, unit, period)."""
+    named = retrieval.named_studies  # a regimen is a study's: the question must say which
+    passages = [p for p in retrieval.passages if p.document_id in named]
+    found: dict[str, Regimen] = {}
+    for passage in passages[:TOOL_PREFERENCE]:
+        for match in _PER_KG.finditer(passage.text):
+            before = passage.text[max(0, match.start() - NAME_BEFORE_DOSE) : match.start()]
+            drug = next((name for word, name in drugs.items()
+                         if re.search(rf"\b{re.escape(word)}\b", before, re.I)), None)  # fmt: skip
+            if drug is None or drug in found:
+                continue
+            high = float(match["high"]) if match["high"] else None
+            per = _PERIODS.get((match["per"] or match["daily"] or "").lower(), "dose")
+            found[drug] = (passage, drug, float(match["low"]), high, match["unit"].lower(), per)
+    return list(found.values())
+
+
+_PERIODS = {"day": "day", "d": "day", "daily": "day", "per day": "day", "week": "week"}
 
 
 def _about(applies_to: tuple[str, ...], retrieval: Retrieval) -> bool:

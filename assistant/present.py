@@ -370,6 +370,7 @@ TOOL_TITLES = {
     "remission_check": "Patient response check",
     "trial_eligibility": "Trial eligibility check",
     "dose_schedule": "Steroid schedule for a weight",
+    "weight_dose": "A stated dose per kilogram, for a weight",
     "convert": "Unit conversion",
 }
 
@@ -400,6 +401,11 @@ def inputs_words(call: Mapping[str, Any]) -> str:
     if {"value", "from_unit", "to_unit"} <= set(shown):  # a unit conversion
         units = (_unit_words(str(shown["from_unit"])), _unit_words(str(shown["to_unit"])))
         return f"{_value_words(shown['value'])} {units[0]} to {units[1]}"
+    if {"weight_kg", "low_per_kg"} <= set(shown):  # a regimen per kilogram, for one weight
+        high = shown.get("high_per_kg")
+        rate = num(shown["low_per_kg"]) + (f" to {num(high)}" if high is not None else "")
+        regimen = f"{rate} {shown.get('unit', 'mg')}/kg/{shown.get('per', 'day')}"
+        return f"weight {num(shown['weight_kg'])} kg, {shown.get('drug', '')} {regimen}"
     if "study" in shown and "difference_points" in shown:  # a study's own reported figures
         return f"{shown['study']}'s reported figures"
     return ", ".join(_measured_words(shown))

@@ -229,7 +229,8 @@ class Protocol(_Model):
 
     id: str
     label: str
-    applies_to: tuple[str, ...] = Field(min_length=1)
+    applies_to: tuple[str, ...] = Field(min_length=1)  # the drugs it doses
+    studies: tuple[str, ...] = ()  # the documents whose protocol it is, if it is tied to some
     pulse: Pulse | None = None
     oral: OralDose
     taper: tuple[TaperStep, ...] = Field(min_length=1)

@@ -599,3 +599,25 @@ def test_a_trial_named_brings_its_own_response_rules(bot: EvidenceAssistant) -> 
     assert verdict.startswith("AURORA 1 rules: complete renal response criteria met")
     assert "rescue" in verdict
     assert {c.document for c in passing.citations} == {"rovin2021"}
+
+
+def test_a_named_studys_dose_per_kilogram_is_computed_for_the_weight_given(
+    bot: EvidenceAssistant,
+) -> None:
+    # Mok 2016 states tacrolimus 0.06 to 0.1 mg/kg/day: for 60 kg, 3.6 to 6 mg/day, cited;
+    # the profile's steroid protocol is the Zheng trial's, so it is not Mok's prednisolone.
+    answer = bot.ask("Mok 2016 regimen for a 60 kg patient: daily tacrolimus and prednisolone?")
+    by_drug = {c.output["drug"]: c for c in answer.tool_calls}
+    assert set(by_drug) == {"tacrolimus", "prednisolone"}
+    assert (
+        by_drug["tacrolimus"].output["dose_low"],
+        by_drug["tacrolimus"].output["dose_high"],
+    ) == (
+        3.6,
+        6,
+    )
+    assert by_drug["prednisolone"].output["dose_high"] == 36  # 0.6 mg/kg/day
+    assert {c.document for c in answer.citations} == {"mok2016"}
+    # ... and without a study named, no other study's regimen is borrowed
+    unnamed = bot.ask("What tacrolimus dose should a 60 kg patient get?")
+    assert unnamed.status == "no_evidence" and unnamed.tool_calls == []

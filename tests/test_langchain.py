@@ -112,6 +112,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "label_b": "MMF",
         "outcome": "complete response",
     },
+    "weight_dose": {"weight_kg": 55, "low_per_kg": 0.06, "high_per_kg": 0.1, "drug": "drug A"},
 }
 # Inputs each calculator refuses with its own ToolInputError message.
 BAD_INPUTS: dict[str, dict[str, Any]] = {
@@ -124,6 +125,7 @@ BAD_INPUTS: dict[str, dict[str, Any]] = {
     "dose_schedule": {"weight_kg": 0},
     "convert": {"value": 1.2, "from_unit": "mg/dL", "to_unit": "furlongs"},
     "reported_difference": {**EXAMPLES["reported_difference"], "ci_low_points": 20.0},
+    "weight_dose": {"weight_kg": 55, "low_per_kg": 0.1, "high_per_kg": 0.06},
 }
 TOOLS = tools_for(load_profile(Settings.from_env().corpus_dir))  # the functions themselves
 TOOL_BY_NAME = {tool.name: tool for tool in calculator_tools()}

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from ..profile import Profile
 from ..types import ToolCall
 from ._validate import ToolInputError
-from .dosing import DoseSchedule
+from .dosing import DoseSchedule, weight_dose
 from .eligibility import TrialEligibility
 from .remission import RemissionCheck
 from .reported import reported_difference
@@ -32,6 +32,7 @@ GENERAL_TOOLS: dict[str, Callable[..., ToolCall]] = {
     "non_inferiority": non_inferiority,
     "convert": convert,
     "reported_difference": reported_difference,
+    "weight_dose": weight_dose,
 }
 
 
@@ -61,4 +62,5 @@ __all__ = [
     "rate",
     "reported_difference",
     "tools_for",
+    "weight_dose",
 ]

@@ -181,3 +181,53 @@ def _exact(value: float) -> Fraction:
 
 def _mg(dose: Fraction) -> int | float:
     return int(dose) if dose.denominator == 1 else float(dose)
+
+
+# --------------------------------------------------------------------------- per kilogram
+
+DOSE_UNITS = ("mg", "g", "µg")
+DOSE_PERIODS = ("day", "dose", "week")
+
+
+def weight_dose(
+    weight_kg: float,
+    low_per_kg: float,
+    high_per_kg: float | None = None,
+    unit: str = "mg",
+    per: str = "day",
+    drug: str = "the drug",
+    source: str | None = None,
+) -> ToolCall:
+    """The amount a regimen stated per kilogram of body weight ("0.06 to 0.1 mg/kg/day")
+    gives for one weight: what the source's regimen amounts to, not a prescription. `source`
+    is the passage stating the regimen (cited)."""
+    weight = v.number("weight_kg", weight_kg)
+    if not 0 < weight <= MAX_WEIGHT_KG:
+        raise v.ToolInputError(
+            f"weight_kg must be above 0 and at most {MAX_WEIGHT_KG} kg (got {weight_kg!r})."
+        )
+    low = v.positive("low_per_kg", low_per_kg)
+    high = low if high_per_kg is None else v.positive("high_per_kg", high_per_kg)
+    if high < low:
+        raise v.ToolInputError(f"high_per_kg ({high}) is below low_per_kg ({low}).")
+    if unit not in DOSE_UNITS or per not in DOSE_PERIODS:
+        raise v.ToolInputError(
+            f"unit must be one of {', '.join(DOSE_UNITS)} and per one of "
+            f"{', '.join(DOSE_PERIODS)} (got {unit!r}, {per!r})."
+        )
+    dose_low = round_half_up(exact(low) * exact(weight), 2)
+    dose_high = round_half_up(exact(high) * exact(weight), 2)
+    output: dict[str, Any] = {
+        "drug": drug, "weight_kg": weight, "per_kg_low": low, "per_kg_high": high,
+        "unit": unit, "per": per, "dose_low": dose_low, "dose_high": dose_high,
+        "sources": [source] if source else [],
+    }  # fmt: skip
+    rate = f"{trimmed(low)}" + (f" to {trimmed(high)}" if high != low else "")
+    amount = f"{trimmed(dose_low)}" + (f" to {trimmed(dose_high)}" if high != low else "")
+    text = (
+        f"{drug.capitalize()} {rate} {unit}/kg/{per} × {trimmed(weight)} kg = {amount} "
+        f"{unit}/{per} (the regimen as its source states it; not a prescription)."
+    )
+    inputs = {"weight_kg": weight_kg, "low_per_kg": low_per_kg, "high_per_kg": high_per_kg,
+              "unit": unit, "per": per, "drug": drug, "source": source}  # fmt: skip
+    return tool_call("weight_dose", inputs, output, text)

@@ -32,6 +32,7 @@ from assistant.tools import (
     non_inferiority,
     rate,
     reported_difference,
+    weight_dose,
 )
 from assistant.types import ToolCall
 
@@ -58,6 +59,7 @@ def test_registry_keys_are_the_tool_call_names() -> None:
         steroid_schedule(60),
         convert(1, "mg/dL", "umol/L"),
         reported_difference("Liu 2015", 20.4, 10.3, 30.6, "multitarget", "IVCY"),
+        weight_dose(55, 0.06, 0.1, drug="drug A"),
     ]
     assert sorted(call.name for call in examples) == sorted(TOOLS)
     for call in examples:

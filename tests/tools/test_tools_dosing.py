@@ -78,3 +78,19 @@ def test_schedule_is_contiguous_tapering_and_grounded(weight: float) -> None:
     assert blocks[0]["mg_per_day"] <= 45
     assert blocks[-1]["mg_per_day"] == min(10, blocks[0]["mg_per_day"])
     assert_contract(call)
+
+
+def test_a_dose_per_kilogram_is_multiplied_exactly_and_refuses_the_impossible() -> None:
+    from assistant.tools import weight_dose
+
+    call = weight_dose(55, 0.06, 0.1, drug="drug A", source="s#s4")
+    assert (call.output["dose_low"], call.output["dose_high"]) == (
+        3.3,
+        5.5,
+    )  # not 3.3000000000000003
+    assert call.output["sources"] == ["s#s4"] and "not a prescription" in call.text
+    assert weight_dose(70, 0.6).output["dose_high"] == 42  # a single figure: low = high
+    for bad in ({"weight_kg": 0, "low_per_kg": 1}, {"weight_kg": 70, "low_per_kg": -1},
+                {"weight_kg": 70, "low_per_kg": 1, "unit": "tablets"}):  # fmt: skip
+        with pytest.raises(ToolInputError):
+            weight_dose(**bad)  # type: ignore[arg-type]
