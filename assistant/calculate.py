@@ -14,7 +14,7 @@ from . import extract, measurements
 from .exclusions import stated_exclusions
 from .facts import Fact, derived_total, group_pairs
 from .intent import Task
-from .measurements import Measurement, PatientValues, unit_key
+from .measurements import UNIT_SPELLINGS, Measurement, PatientValues, unit_key
 from .profile import Profile, Protocol
 from .retrieve import Retrieval
 from .route import Route, understood
@@ -179,7 +179,38 @@ def _thresholds(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
             text += f" The source itself writes it as {stated:g} {call.output['to_unit']}."
             output["stated_equivalent"] = stated
         plan.calls.append(replace(call, text=text, output=output))
-    return bool(found)
+    return bool(found) or _stated_figure_converted(routed, retrieval, plan, quantity)
+
+
+# A figure with a unit of measurement ("3.0 mg/dL", "260 µmol/L").
+_FIGURE_IN_UNIT = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)\s*(" + "|".join(UNIT_SPELLINGS.values()) + r")(?![a-z])", re.I
+)
+
+
+def _stated_figure_converted(
+    routed: Route, retrieval: Retrieval, plan: ToolPlan, quantity: str
+) -> bool:
+    """No profile threshold of that quantity: the first figure of it a retrieved sentence
+    (of the study named, if one is) states in another unit, converted and cited ("KDIGO's
+    creatinine ceiling in µmol/L" -> its "3.0 mg/dL")."""
+    assert routed.threshold_unit is not None
+    named = retrieval.named_studies
+    passages = [p for p in retrieval.passages if not named or p.document_id in named]
+    for passage in passages[:TOOL_PREFERENCE]:
+        for match in _FIGURE_IN_UNIT.finditer(passage.text):
+            unit = unit_key(match.group(2))
+            if unit is None or unit == unit_key(routed.threshold_unit):
+                continue
+            if units.parse_unit("from_unit", unit).quantity != quantity:
+                continue
+            call = convert(float(match.group(1)), unit, routed.threshold_unit)
+            study = str(passage.metadata.get("short_name") or passage.document_id)
+            text = f"{call.text} The figure as {study} states it."
+            plan.calls.append(replace(call, text=text,
+                                      output={**call.output, "sources": [passage.id]}))  # fmt: skip
+            return True
+    return False
 
 
 # "0.5 g/g (50 mg/mmol)": a threshold followed by its equivalent in another unit, in brackets.

@@ -417,9 +417,10 @@ _UNIT_ASKED = re.compile(
 
 
 def unit_asked(text: str) -> str | None:
-    """The unit a question asks its answer in ("... in g/L?"), as a `tools.units` key."""
-    match = _UNIT_ASKED.search(text)
-    return str(unit_key(match.group(1))) if match and unit_key(match.group(1)) else None
+    """The unit a question asks its answer in ("... in g/L?"), as a `tools.units` key: the
+    last one named so ("the ceiling it gives in mg/dL: what is that in µmol/L?")."""
+    matches = [m for m in _UNIT_ASKED.finditer(text) if unit_key(m.group(1))]
+    return str(unit_key(matches[-1].group(1))) if matches else None
 
 
 def conversion(text: str) -> tuple[float, str, str] | None:

@@ -621,3 +621,15 @@ def test_a_named_studys_dose_per_kilogram_is_computed_for_the_weight_given(
     # ... and without a study named, no other study's regimen is borrowed
     unnamed = bot.ask("What tacrolimus dose should a 60 kg patient get?")
     assert unnamed.status == "no_evidence" and unnamed.tool_calls == []
+
+
+def test_a_figure_the_named_source_states_is_converted_when_no_rule_holds_it(
+    bot: EvidenceAssistant,
+) -> None:
+    # KDIGO's tacrolimus option applies below creatinine 3.0 mg/dL; no profile rule holds
+    # that figure, so the sentence stating it is converted and cited.
+    answer = bot.ask("KDIGO's creatinine limit for tacrolimus with reduced-dose MPAA, in µmol/L?")
+    call = answer.tool_calls[0]
+    assert call.name == "convert" and call.output["value"] == 265.2
+    assert call.output["sources"] == ["kdigo2024#s16"]
+    assert "kdigo2024#s16" in {c.id for c in answer.citations}

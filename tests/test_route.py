@@ -711,3 +711,10 @@ def test_an_interval_named_by_its_method_is_an_interval_not_a_stated_figure() ->
     from assistant.extract import PERCENT
 
     assert [m.group(1) for m in PERCENT.finditer(asked + " It was 75%.")] == ["75"]
+
+
+def test_the_unit_asked_is_the_last_one_named_so() -> None:
+    from assistant.extract import unit_asked
+
+    assert unit_asked("The ceiling it gives in mg/dL: what is that in µmol/L?") == "umol/L"
+    assert unit_asked("albumin cut-offs in g/L?") == "g/L"
