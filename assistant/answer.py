@@ -15,7 +15,7 @@ from .calculate import ToolPlan, plan_tools
 from .config import Settings
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
-from .lexical import bm25_tokens
+from .lexical import bm25_tokens, drug_like
 from .llm import Phraser, phraser_from_settings
 from .present import (
     badge,
@@ -45,6 +45,14 @@ log = logging.getLogger(__name__)
 MAX_EVIDENCE = 3
 PATIENT_CHECKS = frozenset({"remission_check", "trial_eligibility"})  # the profile's criteria
 CONFIDENT_MATCH = 0.7  # dense similarity at which an unfamiliar word no longer means off-topic
+
+
+def excused_by_closeness(similarity: float, foreign: tuple[str, ...]) -> bool:
+    """A close match excuses words the corpus lacks, but not a drug's name: a question about
+    another drug is close to every sentence about this field's drugs."""
+    return similarity >= CONFIDENT_MATCH and not any(map(drug_like, foreign))
+
+
 TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
 CURATED_LEAD = 3  # a curated passage this high in the ranking leads over an upload
 ADDED = "added"  # origin of a document ingested from a path outside the corpus folder
@@ -200,7 +208,7 @@ class EvidenceAssistant:
             return False
         if off_topic(retrieval, self.settings.min_relevance):
             return False
-        close = retrieval.best_similarity >= CONFIDENT_MATCH
+        close = excused_by_closeness(retrieval.best_similarity, retrieval.foreign_terms)
         return not retrieval.foreign_terms or close or anchored(retrieval)
 
     def compose(

@@ -633,3 +633,11 @@ def test_a_figure_the_named_source_states_is_converted_when_no_rule_holds_it(
     assert call.name == "convert" and call.output["value"] == 265.2
     assert call.output["sources"] == ["kdigo2024#s16"]
     assert "kdigo2024#s16" in {c.id for c in answer.citations}
+
+
+def test_a_drug_the_evidence_never_names_is_not_excused_by_a_close_match() -> None:
+    from assistant.answer import CONFIDENT_MATCH, excused_by_closeness
+
+    assert excused_by_closeness(CONFIDENT_MATCH + 0.01, ("ballpark",))
+    assert not excused_by_closeness(CONFIDENT_MATCH + 0.01, ("ballpark", "anifrolumab"))
+    assert not excused_by_closeness(CONFIDENT_MATCH - 0.01, ("ballpark",))
