@@ -79,16 +79,17 @@ TARGET_PASS_RATE = 0.95
 # refusal accuracy 81.8% (9/11), citation precision 0.413), never from a tuned one.
 # 2026-12-06 (third session): dev 82.4% (440/534, grown by 100 fresh questions), test
 # 70.9% (78/110), test 2 73.3% (44/60), test 3 78.3% (47/60).
-# 2026-12-06 (fourth session): dev 81.6% (485/594, grown by 60 fresh questions that passed
-# 66.7% on the session's starting commit); the frozen splits as above.
-MIN_PASS_RATE = {"dev": 0.81, "test": 0.70, "test3": 0.76}
-MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.72}  # 88.8%, 96.2%, 81.8%
+# 2026-12-06 (fourth session): dev 81.2% (531/654, grown by 120 fresh questions that passed
+# 66.7% and 51.7% on the session's starting commit), test 76.4% (84/110), test 2 73.3%,
+# test 3 78.3%.
+MIN_PASS_RATE = {"dev": 0.805, "test": 0.75, "test3": 0.76}
+MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.72}  # 89.3%, 96.2%, 81.8%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
 # (dev set again when it grew to 534 questions: 0.402 measured; the clinic-note batch cites
 # both sources of a criterion where its labels name one)
-MIN_CITATION_PRECISION = {"dev": 0.39, "test": 0.36, "test3": 0.39}  # 0.402, 0.379, 0.401
+MIN_CITATION_PRECISION = {"dev": 0.39, "test": 0.40, "test3": 0.39}  # 0.405, 0.423, 0.401
 MIN_SUPPORT_RATE = 0.95
 TEST_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "test_questions.jsonl"
 # A second frozen split, written on 2026-12-05 by a writer who read neither the code nor any
