@@ -213,10 +213,6 @@ def _stated_figure_converted(
     return False
 
 
-# "0.5 g/g (50 mg/mmol)": a threshold followed by its equivalent in another unit, in brackets.
-_EQUIVALENT = r"(?<![\d.]){value}\s*[^\d()]{{0,12}}\((\d+(?:\.\d+)?)\s*([^()\d][^()]{{0,14}})\)"
-
-
 def _stated_equivalent(plan: ToolPlan, source: str, value: float, unit: str) -> float | None:
     """The figure the threshold's own passage gives for it in `unit`, if it gives one: a
     guideline's rounded equivalent (50 mg/mmol for 0.5 g/g) is the one its readers apply, and
@@ -224,17 +220,17 @@ def _stated_equivalent(plan: ToolPlan, source: str, value: float, unit: str) -> 
     document, _, _ = source.partition("#")
     passages = plan.document(document) if plan.document is not None else []
     text = next((p.text for p in passages if p.id == source), "")
-    pattern = re.compile(_EQUIVALENT.format(value=re.escape(f"{value:g}")))
-    for match in pattern.finditer(text):
-        if unit_key(match.group(2).strip()) == unit:
-            return float(match.group(1))
+    for match in _STATED_PAIR.finditer(text):
+        figure, _unit, equivalent, in_unit = match.groups()
+        if float(figure) == value and unit_key(in_unit.strip()) == unit:
+            return float(equivalent)
     return None
 
 
 def _dosing(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     """The profile's protocol when the question or the conversation names its drug, or names
-    only its own study; else the per-kilogram regimen a retrieved sentence states for the drug
-    named (of the study named, if one is); else a plain "not covered"."""
+    only its own study; else the per-kilogram regimen a sentence of the study named states for
+    each drug asked about; else a plain "not covered"."""
     assert routed.weight_kg is not None
     protocols = plan.profile.protocols
     names_drug = bool(protocols) and routed.names_protocol_drug

@@ -249,7 +249,7 @@ _ANAPHORA = re.compile(
     r"\b(?:them|those|these|its|both arms|the two arms|the other arm|"
     r"that trial|that study|this trial|same trial|same study)\b|"
     # "that" standing for what was just said, after a verb or preposition ("what does that
-    # work out to?", "is that significant?"), not before a noun it points to
+    # work out to?", "is that significant?"), not opening a phrase ("is that the ... arm?")
     r"\b(?:does|did|is|was|of|from|on|for|about)\s+that\b(?!\s+(?:the|a|an|\w+(?:ed|ing)\b))|"
     r"^\s*(?:only|just)\b",  # restricting the earlier question: "only for class V?"
     re.IGNORECASE,
