@@ -192,7 +192,7 @@ def _stated_figure_converted(
     routed: Route, retrieval: Retrieval, plan: ToolPlan, quantity: str
 ) -> bool:
     """No profile threshold of that quantity: the first figure of it a retrieved sentence
-    (of the study named, if one is) states in another unit, converted and cited ("KDIGO's
+    (of the study named, if one is) states in another unit, converted and cited ("a guideline's
     creatinine ceiling in µmol/L" -> its "3.0 mg/dL")."""
     assert routed.threshold_unit is not None
     named = retrieval.named_studies

@@ -474,7 +474,7 @@ def _value_words(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, list | tuple):  # "criteria sets aurora1" rather than a list's repr
+    if isinstance(value, list | tuple):  # "criteria sets trial-b" rather than a list's repr
         return ", ".join(_value_words(item) for item in value)
     return str(value)
 

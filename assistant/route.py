@@ -320,7 +320,7 @@ def _merge(
 
 
 # A study named in a question: an acronym ("STAR 2", "ABC-LN"), an author and year ("Lee
-# 2015", "Mok et al. 2016") or its arms ("the drug A vs drug B trial").
+# 2015", "Lee et al. 2016") or its arms ("the drug A vs drug B trial").
 _STUDY_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]{2,})?(?:\s+\d\b)?")
 _AUTHOR_YEAR = re.compile(r"\b[A-Z][a-z]+(?:\s+et\s+al\.?)?\s+(?:19|20)\d\d\b")
 

@@ -412,8 +412,8 @@ def test_summary_and_thresholds() -> None:
     assert any("citation precision" in f for f in failing)
     assert any("citation support rate" in f for f in failing)
     # The frozen test split has its own floors: the same summary is judged against them.
-    assert ev.failed_thresholds({"pass_rate": 0.71, "refusal_accuracy": 0.95}, "test") == []
-    assert ev.failed_thresholds({"pass_rate": 0.71, "refusal_accuracy": 0.95}, "dev") != []
+    assert ev.failed_thresholds({"pass_rate": 0.74, "refusal_accuracy": 0.95}, "test") == []
+    assert ev.failed_thresholds({"pass_rate": 0.74, "refusal_accuracy": 0.95}, "dev") != []
 
 
 def test_thresholds_only_go_up_towards_the_issue_targets() -> None:
