@@ -734,6 +734,9 @@ def _role(part: str, values: list[_Num], i: int) -> Role:
     left = values[i - 1].end if i else 0
     right = values[i + 1].start if i + 1 < len(values) else len(part)
     before, after = part[left : number.start], part[number.end : right]
+    inside = _bracket_cue(before, after)
+    if inside is not None:
+        return inside  # "70 (baseline 90) at week 76": the bracket labels its own value
     if _cue_after_is_own(after, has_next=i + 1 < len(values)):
         if _AFTER_BASELINE_RE.match(after):
             return ("baseline", True)
@@ -753,6 +756,18 @@ def _role(part: str, values: list[_Num], i: int) -> Role:
             if best is None or key > best[:3]:
                 best = (*key, role)
     return best[3] if best else None
+
+
+def _bracket_cue(before: str, after: str) -> Role:
+    """The role a cue inside the same brackets as the value gives it ("(baseline 90)"), which
+    words after the closing bracket do not override: they date the whole statement."""
+    if not re.match(r"\s*\)", after) or "(" not in before:
+        return None
+    inner = before[before.rindex("(") + 1 :]
+    for pattern, role in _CUES:
+        if role is not None and pattern.search(inner):
+            return role
+    return None
 
 
 def _cue_after_is_own(gap: str, has_next: bool) -> bool:

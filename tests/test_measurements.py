@@ -411,6 +411,9 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     ("24hUP -2.3 g", {"proteinuria": (-2.3, G24, None, None, None, None)}, ()),
     # A biopsy's chronicity index is another quantity, not a second creatinine.
     ("SCr 98 umol/L, chronicity 2", {"creatinine": (98.0, U, None, None, None, None)}, ()),
+    # A label inside the value's brackets is its own; a time after them dates the statement.
+    ("eGFR 70 (baseline 90) at week 76", {"egfr": (70.0, None, 90.0, None, None, None)}, ()),
+    ("creat 1.4 (was 1.1) at 6 months", {"creatinine": (1.4, None, 1.1, None, None, None)}, ()),
     # A drug's dose ends the analyte before it; an analyte's own unit does not.
     ("eGFR 58 (baseline 66), pred 5 mg/d since wk 30",
      {"egfr": (58.0, None, 66.0, None, None, None)}, ()),
