@@ -239,8 +239,7 @@ class EvidenceAssistant:
         evidence = select_evidence(retrieval, self.settings, routed, self.search.traits)
         premise = plan.not_run
         if premise:  # a check the named study's definitions would decide: quote them
-            named = [p for p in retrieval.passages if p.document_id in retrieval.named_studies]
-            evidence = named[:MAX_EVIDENCE] or evidence
+            evidence = retrieval.of_named_studies[:MAX_EVIDENCE] or evidence
         if retrieval.arm_not_compared is not None and not plan.calls:
             arm, design = retrieval.arm_not_compared
             evidence = [design, *(p for p in evidence if p.id != design.id)]
@@ -296,7 +295,7 @@ def no_such_arm(arm: str, design: Passage, routed: Route) -> str:
     """The premise corrected: the study asked about had no such arm (its design sentence,
     cited first, says which arms it compared)."""
     compared = " and ".join(routed.vocabulary.in_order(design.text))
-    study = str(design.metadata.get("short_name") or design.document_id)
+    study = design.study
     return f"**{study} had no {arm} arm: it compared {compared}.** [1]"
 
 
@@ -306,7 +305,7 @@ def figures_not_stated(claims: FiguresNotStated, position: int | None) -> str:
     that sentence is not cited). The figures are not repeated in the answer's own words."""
     if claims.stated_in is None or position is None:
         return f"**The evidence base does not state the figure you give for {claims.study}.**"
-    source = str(claims.stated_in.metadata.get("short_name") or claims.stated_in.document_id)
+    source = claims.stated_in.study
     return (
         f"**The figures you give are not from {claims.study}: the evidence base gives them "
         f"for {source}.** [{position}]"

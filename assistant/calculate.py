@@ -105,7 +105,7 @@ def _conversion(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     by_source = round_half_up(exact(value) * ratio, 2)
     if by_source == call.output["value"]:
         return True
-    source = str(passage.metadata.get("short_name") or passage.document_id)
+    source = passage.study
     text = (
         f"{call.text} {source} writes “{written}”; by that convention "
         f"(× {trimmed(float(ratio))}), {trimmed(value)} {units[0]} is {trimmed(by_source)} "
@@ -195,8 +195,7 @@ def _stated_figure_converted(
     (of the study named, if one is) states in another unit, converted and cited ("a guideline's
     creatinine ceiling in µmol/L" -> its "3.0 mg/dL")."""
     assert routed.threshold_unit is not None
-    named = retrieval.named_studies
-    passages = [p for p in retrieval.passages if not named or p.document_id in named]
+    passages = retrieval.of_named_studies if retrieval.named_studies else retrieval.passages
     for passage in passages[:TOOL_PREFERENCE]:
         for match in _FIGURE_IN_UNIT.finditer(passage.text):
             unit = unit_key(match.group(2))
@@ -205,7 +204,7 @@ def _stated_figure_converted(
             if units.parse_unit("from_unit", unit).quantity != quantity:
                 continue
             call = convert(float(match.group(1)), unit, routed.threshold_unit)
-            study = str(passage.metadata.get("short_name") or passage.document_id)
+            study = passage.study
             text = f"{call.text} The figure as {study} states it."
             plan.calls.append(replace(call, text=text,
                                       output={**call.output, "sources": [passage.id]}))  # fmt: skip
@@ -280,10 +279,9 @@ Regimen = tuple[Passage, str, float, float | None, str, str]
 def _per_kg_regimens(drugs: dict[str, str], retrieval: Retrieval) -> list[Regimen]:
     """For each drug asked about, the first dose per kilogram a retrieved sentence of the
     study named states for it: (passage, drug, low, high, unit, period)."""
-    named = retrieval.named_studies  # a regimen is a study's: the question must say which
-    passages = [p for p in retrieval.passages if p.document_id in named]
     found: dict[str, Regimen] = {}
-    for passage in passages[:TOOL_PREFERENCE]:
+    # a regimen is a study's: the question must say which
+    for passage in retrieval.of_named_studies[:TOOL_PREFERENCE]:
         for match in _PER_KG.finditer(passage.text):
             before = passage.text[max(0, match.start() - NAME_BEFORE_DOSE) : match.start()]
             drug = next((name for word, name in drugs.items()
@@ -349,8 +347,7 @@ def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     if not chosen:
         # Another study's definitions are not these: judging the patient by them would
         # answer a question that was not asked.
-        short = {p.document_id: str(p.metadata.get("short_name") or p.document_id)
-                 for p in retrieval.passages}  # fmt: skip
+        short = {p.document_id: p.study for p in retrieval.passages}
         asked = ", ".join(sorted(short.get(d, d) for d in retrieval.named_studies))
         plan.not_run = (
             f"Not judged: this evidence base holds no response rules for {asked}; what the "
@@ -508,7 +505,7 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         plan.document,
     )
     # A question naming a study takes its figures from that study's sentences.
-    named_only = [p for p in retrieval.passages if p.document_id in retrieval.named_studies]
+    named_only = retrieval.of_named_studies
     # Otherwise from the documents the best passages come from: a figure pair far down the
     # ranking belongs to another study than the one asked about.
     leading = {p.document_id for p in retrieval.passages[:LEADING_PASSAGES]}
@@ -561,7 +558,7 @@ def _reported_risk_difference(
     rd = differences[0]
     if rd.estimate is None or rd.ci_low is None or rd.ci_high is None:
         return None
-    study = str(passage.metadata.get("short_name") or passage.document_id)
+    study = passage.study
     try:
         return reported_difference(study, rd.estimate, rd.ci_low, rd.ci_high, a.arm, b.arm)
     except ToolInputError:
@@ -618,7 +615,7 @@ def _study_difference(passage: Passage, wanted: str | None, profile: Profile) ->
     measure = extract.measure_of(passage.text) or "other"
     if wanted is not None and measure != wanted:
         return None
-    study = str(passage.metadata.get("short_name") or passage.document_id)
+    study = passage.study
     outcome = {"overall": "complete or partial response", "complete": "complete response",
                "partial": "partial response"}.get(measure, "")  # fmt: skip
     arms = profile.arms.in_order(passage.text)

@@ -175,6 +175,11 @@ class Retrieval:
     # is about, that study's sentence stating its verdict, which the answer states.
     verdict: Passage | None = None
 
+    @property
+    def of_named_studies(self) -> list[Passage]:
+        """The ranked passages of the studies the question names (none if it names none)."""
+        return [p for p in self.passages if p.document_id in self.named_studies]
+
 
 # How a trial report states its verdict: "was (judged / found to be) non-inferior",
 # "appeared to be non-inferior", "was not shown to be superior", "the authors concluded".
@@ -482,7 +487,7 @@ class HybridSearch:
         missing = {v: w for v, w in claimed.items() if value_key(v) not in stated}
         if not missing:
             return None
-        study = str(own[0].metadata.get("short_name") or own[0].document_id)
+        study = own[0].study
         # Another study's sentence is named only for figures too particular to share by
         # chance: two or more of them together, or one with a decimal ("46.4%", not "88%").
         if len(missing) < 2 and not any("." in w for w in missing.values()):

@@ -53,6 +53,11 @@ class Passage:
     score: float = 0.0
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def study(self) -> str:
+        """The study's short name as answers write it ("Lee 2015"), else its document id."""
+        return str(self.metadata.get("short_name") or self.document_id)
+
     def with_score(self, score: float) -> Passage:
         return Passage(
             id=self.id,

@@ -738,7 +738,7 @@ class CheckSources:
         passage = self.passages.get(pid) if pid else None
         if passage is None:
             return pid
-        name = passage.metadata.get("short_name") or passage.document_id
+        name = passage.study
         return f"{name}: “{opening_words(passage.text, 12)}”"
 
     def remission(self, set_id: str, kind: str) -> list[str]:

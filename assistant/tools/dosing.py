@@ -45,11 +45,7 @@ class DoseSchedule:
 
     def __call__(self, weight_kg: float) -> ToolCall:
         """Starting dose (with its cap) and the week-by-week taper."""
-        weight = v.number("weight_kg", weight_kg)
-        if not 0 < weight <= MAX_WEIGHT_KG:
-            raise v.ToolInputError(
-                f"weight_kg must be above 0 and at most {MAX_WEIGHT_KG} kg (got {weight_kg!r})."
-            )
+        weight = _weight(weight_kg)
         oral = self.protocol.oral
         computed = _exact(oral.mg_per_kg_per_day) * exact(weight)
         cap = _exact(oral.max_mg_per_day)
@@ -175,6 +171,15 @@ def _block(first: int, last: int | None, dose: Fraction, phase: str) -> dict[str
     }
 
 
+def _weight(weight_kg: Any) -> float:
+    weight = v.number("weight_kg", weight_kg)
+    if not 0 < weight <= MAX_WEIGHT_KG:
+        raise v.ToolInputError(
+            f"weight_kg must be above 0 and at most {MAX_WEIGHT_KG} kg (got {weight_kg!r})."
+        )
+    return weight
+
+
 def _exact(value: float) -> Fraction:
     return Fraction(str(value))
 
@@ -201,11 +206,7 @@ def weight_dose(
     """The amount a regimen stated per kilogram of body weight ("0.06 to 0.1 mg/kg/day")
     gives for one weight: what the source's regimen amounts to, not a prescription. `source`
     is the passage stating the regimen (cited)."""
-    weight = v.number("weight_kg", weight_kg)
-    if not 0 < weight <= MAX_WEIGHT_KG:
-        raise v.ToolInputError(
-            f"weight_kg must be above 0 and at most {MAX_WEIGHT_KG} kg (got {weight_kg!r})."
-        )
+    weight = _weight(weight_kg)
     low = v.positive("low_per_kg", low_per_kg)
     high = low if high_per_kg is None else v.positive("high_per_kg", high_per_kg)
     if high < low:
