@@ -7,9 +7,11 @@ import functools
 import math
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
@@ -217,6 +219,9 @@ class HybridSearch:
         stated: Mapping[str, tuple[StatedKnowledge, ...]] | None = None,
     ) -> None:
         self.index = index
+        # A second query embedding runs beside the first (see `search`): onnxruntime and
+        # Chroma release the GIL, and one short text does not keep both cores busy.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
         # Where the evidence states the profile's criteria and protocols, by facet.
         self.stated = dict(stated or {})
         self.candidates = candidates
@@ -238,13 +243,27 @@ class HybridSearch:
         self.index.embedder.embed(["warm-up"])
         self.index.passages()
 
+    def _embed(self, text: str) -> np.ndarray:
+        return self.index.embedder.embed([text])[0]
+
     def search(self, query: str, k: int, *, route: Route | None = None) -> Retrieval:
         """The `k` best passages for `query`. What the question asks for (a result, a figure)
         comes from `route` when given (its `query` is the one searched), else is read from
         `query` by the same rules (`intent.retrieval_cues`)."""
         # A Route built by hand has not been read (intent None): read its query here.
         cues = retrieval_cues(query) if route is None or route.intent is None else route.cues
-        vector = self.index.embedder.embed([query])[0]
+        named = frozenset(self._study_names().named_in(query))
+        # A question answered from the text alone (not a check of the user's own values, which
+        # are its content) that names a study: what does it ask besides the name? The words
+        # asking for a result ("show", "find", "win") ask for X's result, not about a topic.
+        unknown: tuple[str, ...] = ()
+        rest: str | None = None
+        if named and (route is None or route.intent in TEXT_INTENTS):
+            treatments = _intervention_words(route) if route is not None else frozenset()
+            unknown, rest = self.beside_names(RESULT.sub(" ", query), treatments)
+        # The second embedding runs on another core while the query's is made.
+        closest = self._worker.submit(self.closest, rest) if rest is not None else None
+        vector = self._embed(query)
         dense = self.index.dense_search(vector, self.candidates)
         # A study named by its arms ("the A versus B trial") is matched by the study boosts;
         # left in, its words would rank the study's every sentence naming both arms first.
@@ -305,7 +324,6 @@ class HybridSearch:
             if pid in passages
         ]
         best = max((s for _, s in dense), default=0.0)
-        named = frozenset(self._study_names().named_in(query))
         terms = foreign_terms(
             query,
             self.index.vocabulary(),
@@ -320,15 +338,7 @@ class HybridSearch:
         # whether, not for a figure)
         kinds = () if cues.polar else tuple(k for k in cues.figure_kinds if k in UNAMBIGUOUS_KINDS)
         figureless = self.figureless_terms(query, kinds) if kinds else ()
-        unknown: tuple[str, ...] = ()
-        without_names: float | None = None
-        # A question answered from the text alone (not a check of the user's own values, which
-        # are its content) that names a study: what does it ask besides the name? The words
-        # asking for a result ("show", "find", "win") ask for X's result, not about a topic.
         from_text = route is None or route.intent in TEXT_INTENTS
-        if named and from_text:
-            treatments = _intervention_words(route) if route is not None else frozenset()
-            unknown, without_names = self.beside_names(RESULT.sub(" ", query), treatments)
         absent = None
         subjects = set(named) or (set() if entities else self._study_names().primary)
         if route is not None and route.arms and subjects:
@@ -348,7 +358,7 @@ class HybridSearch:
             figureless,
             kinds,
             unknown,
-            without_names,
+            closest.result() if closest is not None else None,
             part_answers,
             absent,
             claims,
@@ -394,11 +404,12 @@ class HybridSearch:
 
     def beside_names(
         self, query: str, interventions: frozenset[str] = frozenset()
-    ) -> tuple[tuple[str, ...], float | None]:
+    ) -> tuple[tuple[str, ...], str | None]:
         """What the question asks besides the study it names: the words the corpus never
-        uses, and (only when there are some) the best dense similarity of the question with
-        the names taken out. A study name that is also an intervention the question names
-        (`interventions`, lower-cased words) stays: the question is about that treatment."""
+        uses, and (only when there are some) the question with the names taken out, whose
+        closeness to the evidence (`closest`) then decides whether it is in scope. A study
+        name that is also an intervention the question names (`interventions`, lower-cased
+        words) stays: the question is about that treatment."""
         rest = self._study_names().without_names(query, interventions)
         unknown = unknown_words(rest, self.index.vocabulary(), frozenset(self.synonyms))
         if not unknown:
@@ -406,10 +417,14 @@ class HybridSearch:
         if self.specialist_terms(rest) or self._specific_terms(rest):
             # Besides the name it names a drug, disease or test the corpus uses, or a word
             # only a handful of its sentences use: it is about the evidence's subject
-            # whatever else it says (no second embedding needed).
+            # whatever else it says (no closeness check needed).
             return unknown, None
-        hits = self.index.dense_search(self.index.embedder.embed([rest])[0], 1)
-        return unknown, max((score for _, score in hits), default=0.0)
+        return unknown, rest
+
+    def closest(self, text: str) -> float:
+        """The best dense similarity of `text` with any passage."""
+        hits = self.index.dense_search(self._embed(text), 1)
+        return max((score for _, score in hits), default=0.0)
 
     def figureless_terms(self, query: str, kinds: tuple[FigureKind, ...]) -> tuple[str, ...]:
         """For a question asking for a figure of one of `kinds`: its specialist words (rare in

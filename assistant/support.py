@@ -169,7 +169,7 @@ def citation_support(
         [str(c.get("title", "")) for c in citations]
         + [bibliography.get(str(c.get("document", "")), "") for c in citations]
     )
-    biblio = {round(abs(t.value), 6) for t in numbers_in(biblio_text)}
+    biblio = {round(abs(t.value), 6) for t in quoted_numbers(biblio_text)}  # recurs
 
     def substantive(tokens: Iterable[NumberToken]) -> list[NumberToken]:
         return [t for t in tokens if round(abs(t.value), 6) not in biblio]

@@ -62,8 +62,9 @@ def numbers_in(text: str) -> list[NumberToken]:
 def quoted_numbers(text: str) -> tuple[NumberToken, ...]:
     """`numbers_in` of a source's sentence, memoised: the same sentences are quoted question
     after question, and read by the supporting-citation check, the grounding pool and the
-    calculations' citations, and the strings of tool calls (labels, units, one-line results).
-    (Not for an answer's own text, which is new each time.)"""
+    calculations' citations, and the strings of tool calls (labels, units, one-line results),
+    bibliographic lines and the lines of an answer's evidence list. (Not for an answer's own
+    sentences, which are new each time.)"""
     return tuple(numbers_in(text))
 
 
@@ -115,6 +116,12 @@ def ungrounded(text: str, pool: GroundingPool) -> list[str]:
     return [t.text for t in numbers_in(text) if not pool.grounds(t)]
 
 
+def _ungrounded_line(line: str, pool: GroundingPool) -> list[str]:
+    """`ungrounded` for a whole line that may recur answer after answer (a quote in the
+    evidence list): its numbers are read once."""
+    return [t.text for t in quoted_numbers(line) if not pool.grounds(t)]
+
+
 def enforce(markdown: str, pool: GroundingPool) -> tuple[str, list[str]]:
     """Drop every sentence or line carrying an ungrounded number.
 
@@ -123,13 +130,22 @@ def enforce(markdown: str, pool: GroundingPool) -> tuple[str, list[str]]:
     removed: list[str] = []
     kept_lines = []
     for line in markdown.split("\n"):
-        kept_sentences = []
-        for sentence in _SENTENCE_BREAK.split(line):
-            bad = ungrounded(sentence, pool)
-            if bad:
-                removed.extend(bad)
-            else:
-                kept_sentences.append(sentence)
-        if kept_sentences or not line.strip():
-            kept_lines.append(" ".join(kept_sentences))
+        sentences = _SENTENCE_BREAK.split(line)
+        # A line whose numbers are all grounded (most, among them the evidence list's quotes,
+        # which recur) keeps every sentence: its numbers include each sentence's.
+        if _ungrounded_line(line, pool):
+            sentences = _grounded(sentences, pool, removed)
+        if sentences or not line.strip():
+            kept_lines.append(" ".join(sentences))
     return "\n".join(kept_lines).strip(), removed
+
+
+def _grounded(sentences: list[str], pool: GroundingPool, removed: list[str]) -> list[str]:
+    """The sentences without an ungrounded number; the others' numbers go to `removed`."""
+    kept = []
+    for sentence in sentences:
+        bad = ungrounded(sentence, pool)
+        removed.extend(bad)
+        if not bad:
+            kept.append(sentence)
+    return kept
