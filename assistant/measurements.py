@@ -315,6 +315,11 @@ _URINE_PROTEIN_FIGURE = re.compile(
 _FIGURE_AHEAD = re.compile(  # "2 g prot", "1.2 g/24h of proteinuria"
     r"(?<![\w.])\d+(?:\.\d+)?\s*(?P<unit>" + UNIT_PATTERN + r"|g)\s+(?:of\s+)?$", re.IGNORECASE
 )
+# The earlier value of a change written before the figure ("went from 3.0 to 1.8 g/day
+# proteinuria", "4.2 -> 0.9 g/24h"): the analyte's part starts there.
+_EARLIER_AHEAD = re.compile(
+    r"(?<![\w.])(?:from\s+)?\d+(?:\.\d+)?\s*(?:to|->|→|=>)\s*$", re.IGNORECASE
+)
 _CHANGE_AHEAD = re.compile(
     r"(?<![\w.])(?:an?\s+)?\d+(?:\.\d+)?\s*(?:%|percent|per\s*cent)\s+(?:rise|increase|fall|drop|"
     r"reduction|decrease|decline)\s+(?:in|of)\s+(?:the\s+|her\s+|his\s+)?$",
@@ -497,6 +502,8 @@ def _parts(sentence: str) -> list[tuple[str, str, int, int]]:
         ahead = _FIGURE_AHEAD.search(sentence[:start]) if analyte else None
         if ahead and unit_key(ahead.group("unit")) in ANALYTES[str(analyte)].units:
             lead_start = ahead.start()  # "2 g prot", "0.4 g/g UPCR": the figure before the name
+        earlier = _EARLIER_AHEAD.search(sentence[:lead_start]) if analyte else None
+        lead_start = earlier.start() if earlier else lead_start
         change = _CHANGE_AHEAD.search(sentence[:start]) if analyte else None
         lead_start = change.start() if change else lead_start  # "a 15% rise in creatinine"
         if current:
@@ -725,6 +732,7 @@ _CUES = (
     (re.compile(rf"(?<![\w-])(?:{BASELINE_BEFORE_WEAK})(?![\w])", re.I), ("baseline", False)),
     (re.compile(rf"(?<![\w-])(?:{CURRENT_BEFORE})(?![\w])", re.I), ("current", True)),
     (re.compile(rf"(?<![\w-])(?:{CURRENT_BEFORE_WEAK})(?![\w])", re.I), ("current", False)),
+    (re.compile(r"->|→|=>"), ("current", True)),  # "4.2 -> 0.9": what it became
 )
 
 

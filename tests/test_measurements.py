@@ -373,6 +373,11 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     ("proteinuria 3 g/day, on prednisone 60 mg",
      {"proteinuria": (3.0, GDAY, None, None, None, None)}, ()),
     ("only 1.2 g/24h of proteinuria", {"proteinuria": (1.2, G24, None, None, None, None)}, ()),
+    # a change written before the name: "from" the baseline "to" the current value
+    ("pt went from 3.0 to 1.8 g/day proteinuria, alb 3.4",
+     {"proteinuria": (1.8, GDAY, 3.0, GDAY, None, None),
+      "albumin": (3.4, None, None, None, None, None)}, ()),
+    ("4.2 -> 0.9 g/24h of proteinuria", {"proteinuria": (0.9, G24, 4.2, G24, None, None)}, ()),
     # "now" stands before the value it labels: 4.0 was, 1.1 is.
     ("24h UP was 4.0 g now 1.1 g", {"proteinuria": (1.1, G24, 4.0, G24, None, None)}, ()),
     # A collection period between the label and the name; each value keeps its own unit.
