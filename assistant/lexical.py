@@ -15,11 +15,48 @@ _STOPWORDS = frozenset(
     patients patient study trial group groups""".split()  # noqa: SIM905 - a word list reads best as text
 )
 _BRITISH = re.compile(r"(?<=[a-z])is(?=e|ed|es|ing|ation)")
+
+
+def _drop_a(match: re.Match[str]) -> str:
+    return match.group().replace("ae", "e", 1)
+
+
+def _drop_o(match: re.Match[str]) -> str:
+    return match.group().replace("oe", "e", 1)
+
+
+# British spellings written the American way, so "centres" finds "centers" and "oedema" finds
+# "edema" (the systematic differences: -re/-er, -our/-or, -yse/-yze, and the ae/oe of Greek
+# and Latin medical words; each stem listed is one whose British form has the ending).
+_SPELLINGS = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\b(\w*(?:cent|fib|lit|met|tit|theat|calib|spect|lust|meag|somb))re(s|d)?\b", r"\1er\2"),
+        (
+            r"\b(\w*(?:col|behavi|fav|hon|lab|tum|hum|od|vap|rum|neighb|flav|harb|sav|vig|rig|arm|"
+            r"clam|endeav))our",
+            r"\1or",
+        ),
+        (r"(?<=[a-z]l)ys(?=e\b|ed\b|es\b|ing\b)", "yz"),
+        (r"aem(?=ia|ic)|\bhaem|paed|gynaec|\baetiol|anaesth|\bfaec|\bcaesar", _drop_a),
+        (r"\boe(?=dem|soph|str)|\bfoet|\bcoel|(?<=rh|pn)oea\b", _drop_o),
+    )
+)
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 # Changes whenever the word rules change, so cached BM25 indexes built with old rules are rebuilt.
 TOKENIZER_VERSION = hashlib.sha256(
-    "|".join([*sorted(_STOPWORDS), _BRITISH.pattern, _WORD.pattern]).encode()
+    "|".join(
+        [*sorted(_STOPWORDS), _BRITISH.pattern, *(p.pattern for p, _ in _SPELLINGS), _WORD.pattern]
+    ).encode()
 ).hexdigest()[:8]
+
+
+def american(lowered: str) -> str:
+    """Lower-cased text with British spellings made American ("randomised" -> "randomized")."""
+    text = _BRITISH.sub("iz", lowered)
+    for pattern, replacement in _SPELLINGS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +73,7 @@ def encodable(text: str) -> str:
 
 def bm25_tokens(text: str) -> list[str]:
     """Lower-cased, spelling-normalised (randomised = randomized), stemmed, stopwords out."""
-    words = _WORD.findall(_BRITISH.sub("iz", text.lower()))
+    words = _WORD.findall(american(text.lower()))
     return list(_stemmer().stemWords([w for w in words if w not in _STOPWORDS]))
 
 

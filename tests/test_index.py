@@ -12,7 +12,7 @@ from assistant import Settings
 from assistant.embeddings import TextEmbedder
 from assistant.index import MANIFEST_SNAPSHOT, EvidenceIndex, IndexError_
 from assistant.ingest import corpus_files, load_corpus
-from assistant.lexical import bm25_tokens
+from assistant.lexical import american, bm25_tokens
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -99,6 +99,21 @@ def test_a_search_ranks_only_the_passages_its_terms_occur_in(bot) -> None:  # ty
         full = [float(s) for s in scores[0] if s > 0]
         assert len(fast) == len(full) > 0
         assert [round(s, 5) for _, s in fast] == [round(s, 5) for s in full]
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [("35 centres", "35 centers"), ("tumour size", "tumor size"), ("analysed", "analyzed"),
+     ("anaemia", "anemia"), ("haematuria", "hematuria"), ("paediatric", "pediatric"),
+     ("oedema", "edema"), ("diarrhoea", "diarrhea"), ("randomised", "randomized")],
+)  # fmt: skip
+def test_british_and_american_spellings_are_one_search_term(british: str, american: str) -> None:
+    assert bm25_tokens(british) == bm25_tokens(american)
+
+
+@pytest.mark.parametrize("word", ["acre", "genre", "hour", "four", "does", "shoe", "aerobic"])
+def test_words_that_only_look_british_are_kept(word: str) -> None:
+    assert american(word) == word
 
 
 def _counting_scans(index: EvidenceIndex) -> list[int]:
