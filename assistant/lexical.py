@@ -51,8 +51,10 @@ TOKENIZER_VERSION = hashlib.sha256(
 ).hexdigest()[:8]
 
 
+@lru_cache(maxsize=8192)
 def american(lowered: str) -> str:
-    """Lower-cased text with British spellings made American ("randomised" -> "randomized")."""
+    """Lower-cased text with British spellings made American ("randomised" -> "randomized").
+    Memoised: one question's words are looked up many times while it is answered."""
     text = _BRITISH.sub("iz", lowered)
     for pattern, replacement in _SPELLINGS:
         text = pattern.sub(replacement, text)

@@ -116,6 +116,9 @@ GENERAL_SYNONYMS = {
     "sae": "serious adverse events",
     "saes": "serious adverse events",
     "aes": "adverse events",
+    "ae": "adverse event",
+    "bmi": "body mass index",
+    "itt": "intention-to-treat",
     "shortcomings": "limitations",
     "weaknesses": "limitations",
     "caveats": "limitations",
@@ -969,11 +972,12 @@ def foreign_terms(
 
     medical_words = any(reads_medical(w) for w in words if w not in STOPWORDS)
     known = [w for w in words if w not in unknown]
-    # An abbreviation English hardly uses but the corpus does ("LNDAI", "SAEs") names a term
-    # of its field (a capitalised word may be a place: "Boston").
+    # An abbreviation English seldom uses but the corpus does ("LNDAI", "SAEs", "BMI") names a
+    # term of its field (a capitalised word may be a place: "Boston").
     abbreviations = {a.lower() for a in _ABBREVIATION.findall(query)}
     names_held = any(
-        w in abbreviations and zipf_frequency(w, "en") < SPECIALIST_ZIPF for w in known
+        zipf_frequency(a, "en") < RARE_WORD_ZIPF and _known(a, vocabulary, synonyms)
+        for a in abbreviations
     )
     if not (anchored or medical_words or names_held):
         return unknown  # nothing medical at all ("the weather in <a city> tomorrow")

@@ -24,6 +24,9 @@ IN_SCOPE = [
     "How many centres took part in ALMS?",
     # "as regards X" compounds are about X: "infection-wise" asks about infection.
     "Which arm did better infection-wise in the tacrolimus trial?",
+    # A clinical abbreviation (BMI = body mass index) makes the question a clinical one, so an
+    # everyday word the corpus lacks ("weight") does not take it out.
+    "Any weight limit to get in, like a BMI cut-off?",
 ]  # fmt: skip
 OUT_OF_SCOPE = [
     "What is the capital of France?", "How do I bake sourdough bread?",
