@@ -117,8 +117,18 @@ SIZE = re.compile(
 SUPERIORITY = re.compile(r"\bsuperior", re.I)
 # The question asserts or asks a trial's verdict: superior, non-inferior, inferior.
 VERDICT_ASKED = re.compile(r"\bsuperior|\b(?:non-?)?inferior", re.I)
-# "What margin did they use?": the margin itself is asked for, a fact of the study's design.
-ASKS_MARGIN = re.compile(r"\b(?:what|which)\b(?:\W+\w+){0,4}?\W+margin\b", re.I)
+# A margin named as the study's ("what margin did they use?", "Zheng used a 10% margin, right?")
+# is a fact of its design, asked about or asserted; a margin the asker supplies to test against
+# ("taking a margin of -10 points", "if my margin were", "does it clear a 10% margin?") asks
+# for the computation.
+MARGIN = re.compile(r"\bmargin\b", re.I)
+MARGIN_SUPPLIED = re.compile(
+    r"\b(?:if|assum\w*|tak(?:e|ing)|given|using|with|against|at|my|our|clears?|meets?|pass(?:es)?|"
+    r"cross(?:es)?|beats?)\b(?:\W+[\w%.-]+){0,5}?\W+margin\b|"
+    r"\bmargin\b[^.?!]{0,40}?\b(?:clear|met|meet|pass|cross|hold|beat)|"
+    r"\bmargin\s*(?:of|=|:|at)?\s*[-−–]?\d",  # "margin -10 points: CI of the difference?"
+    re.I,
+)
 # Measures that need each arm's counts, not only its percentages (intervals, ratios, NNT).
 NEEDS_COUNTS = re.compile(
     r"\bci\b|confidence|\bnn[th]\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
@@ -455,7 +465,7 @@ def read(
         ("across", bool(ACROSS.search(question) or profile.class_members(question))),
         ("difference", bool(CONTRAST.search(asked) and SIZE.search(asked))
          and not (SUPERIORITY.search(asked) and extract.margin_in(asked) is None)
-         and not (ASKS_MARGIN.search(asked) and extract.margin_in(asked) is None)
+         and not (MARGIN.search(asked) and not MARGIN_SUPPLIED.search(asked))
          and not (facet == "definition" and not arms)),  # "What does NNT mean?"
     )  # fmt: skip
     tasks = tuple(task for task, wanted in candidates if wanted)

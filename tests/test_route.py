@@ -386,6 +386,28 @@ def test_asking_which_margin_was_used_is_a_fact_not_a_calculation() -> None:
     assert "difference" in given.tasks
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Just confirm the trial used a 10% non-inferiority margin?",
+     "The NI margin in the tacrolimus trial was 10%, right?"],
+)  # fmt: skip
+def test_a_margin_asserted_as_the_studys_is_a_fact_to_check_not_a_test_to_run(
+    question: str,
+) -> None:
+    assert "difference" not in route(question, None, BUNDLED).tasks
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Taking a margin of -10 points, is tacrolimus non-inferior to IVCY?",
+     "If my NI margin were -10 points, would tacrolimus vs IVCY clear it?",
+     "Tacrolimus vs IVCY response: does it clear a -10% NI margin?",
+     "Tacrolimus vs IVCY, margin -10 points: 95% CI of the risk difference?"],
+)  # fmt: skip
+def test_a_margin_the_asker_supplies_asks_for_the_test(question: str) -> None:
+    assert "difference" in route(question, None, BUNDLED).tasks
+
+
 @pytest.mark.parametrize("written", ["CR/PR", "CR or PR", "CR+PR", "complete or partial"])
 def test_complete_or_partial_response_is_the_overall_response(written: str) -> None:
     assert route(f"{written} rate with tacrolimus?", None, BUNDLED).measure == "overall"
