@@ -271,7 +271,11 @@ class HybridSearch:
         # A study named by its arms ("the A versus B trial") is matched by the study boosts;
         # left in, its words would rank the study's every sentence naming both arms first.
         words = STUDY_BY_ARMS.sub(" ", query)
-        sparse = self.index.bm25_search(expand_query(words, self.synonyms), self.candidates)
+        # A study's name is not expanded: "LN" in "BLISS-LN" names the study, not a topic.
+        keep = _intervention_words(route) if route is not None else frozenset()
+        topic = self._study_names().without_names(words, keep)
+        expanded = expand_query(words, self.synonyms, topic)
+        sparse = self.index.bm25_search(expanded, self.candidates)
         fused = fuse(dense, sparse, SPARSE_WEIGHT)
         passages = {
             pid: passage
@@ -1093,8 +1097,11 @@ def _sorted_vocabulary(vocabulary: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(vocabulary))
 
 
-def expand_query(query: str, synonyms: dict[str, str] = GENERAL_SYNONYMS) -> str:
-    words = re.findall(r"[a-z0-9]+", query.lower())
+def expand_query(
+    query: str, synonyms: dict[str, str] = GENERAL_SYNONYMS, expand: str | None = None
+) -> str:
+    """`query` followed by the synonyms of its words (of the words of `expand`, if given)."""
+    words = re.findall(r"[a-z0-9]+", (query if expand is None else expand).lower())
     extra = [synonyms[w] for w in words if w in synonyms]
     return " ".join([query, *extra])
 

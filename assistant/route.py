@@ -214,11 +214,26 @@ OTHER_ARM = re.compile(
 )
 
 
+# An outcome named by its role in the study ("the primary endpoint", "its main result", "the
+# primary renal response"), not by what it measures.
+_OUTCOME_BY_ROLE = re.compile(
+    r"\b(?:primary|main|headline)\b(?:\s+(?:efficacy|renal|kidney|end-?points?|outcomes?|"
+    r"results?|response|remission|analysis))*",
+    re.I,
+)
+
+
 def _without_other_measure(previous: str, follow_up: str) -> str:
     """The earlier question without its response measure when the follow-up names another
-    ("overall response?" + "and partials only?"): the new measure takes its place."""
+    ("overall response?" + "and partials only?"; "primary endpoint?" + "and complete
+    response?"): the new measure takes its place."""
     now = extract.measure_of(follow_up)
-    if now is None or extract.measure_of(previous) in (None, now):
+    if now is None:
+        return previous
+    before = extract.measure_of(previous)
+    if before is None:
+        return " ".join(_OUTCOME_BY_ROLE.sub(" ", previous).split())
+    if before == now:
         return previous
     return " ".join(extract.without_measures(previous).split())
 

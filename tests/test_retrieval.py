@@ -57,6 +57,13 @@ def test_right_sentence_is_in_the_top_hits(
     assert any(alt in p.text for p in hits for alt in alternatives), [p.text[:80] for p in hits]
 
 
+def test_a_study_names_words_are_not_expanded_as_topic_words(bot: EvidenceAssistant) -> None:
+    """The "LN" of "BLISS-LN" names the study: expanded to "lupus nephritis" it ranked a
+    post-hoc sentence about kidney response in lupus nephritis above the result asked for."""
+    hits = bot.search.search("complete renal response in BLISS-LN?", TOP_K).passages
+    assert "complete renal response at week 104 was 30%" in hits[0].text, hits[0].text
+
+
 def test_the_retriever_is_a_langchain_retriever(bot: EvidenceAssistant) -> None:
     from langchain_core.retrievers import BaseRetriever
 

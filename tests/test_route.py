@@ -9,6 +9,7 @@ definition, or None.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -554,6 +555,20 @@ def test_a_follow_up_naming_another_response_measure_replaces_the_earlier_one(
     history = turns(("Liu 2015 overall response, multitarget vs IVCY?", "83.5% vs 63.0% [1]"))
     routed = route(follow_up, history, BUNDLED)
     assert routed.measure == measure and gone not in routed.query.lower()
+
+
+@pytest.mark.parametrize(
+    "earlier", ["BLISS-LN primary endpoint result?", "Did belimumab improve the primary renal "
+                "response in BLISS-LN?", "What was the main result of BLISS-LN?"],
+)  # fmt: skip
+def test_a_follow_up_naming_a_measure_replaces_the_outcome_named_by_its_role(
+    earlier: str,
+) -> None:
+    """ "The primary endpoint" names an outcome by its role; "and complete renal response?"
+    asks for another one, so the earlier question's role words do not stay in the query."""
+    routed = route("ok and complete renal response?", turns((earlier, "43% vs 32% [1]")), BUNDLED)
+    assert routed.measure == "complete" and "BLISS-LN" in routed.query
+    assert not re.search(r"primary|main", routed.query, re.I)
 
 
 @pytest.mark.parametrize(
