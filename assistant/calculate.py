@@ -519,6 +519,8 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         found = pair.from_facts(passages)
     if found is None:
         return False
+    if routed.needs_counts and not (_counted(found[1]) and _counted(found[2])):
+        found = _counted_elsewhere(pair, retrieval, plan, named or default) or found
     passage, a, b = found
     plan.sources.append(passage)
     plan.sources += _size_passages(plan, passage, a, b)
@@ -545,6 +547,18 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     else:
         return False
     return True
+
+
+def _counted_elsewhere(
+    pair: _PairSearch, retrieval: Retrieval, plan: ToolPlan, measure: str
+) -> ArmPair | None:
+    """For a question needing counts whose best sentences give the named study's figures as
+    percentages only: the pair with counts another sentence of that study gives."""
+    if plan.document is None or not retrieval.named_studies:
+        return None
+    every = [p for doc in sorted(retrieval.named_studies) for p in plan.document(doc)]
+    found = pair.find(every, measure)
+    return found if found and _counted(found[1]) and _counted(found[2]) else None
 
 
 def _reported_risk_difference(

@@ -78,6 +78,19 @@ def test_non_inferiority_needs_a_margin_and_shows_both_numbers(bot: EvidenceAssi
     assert call.output["lower_bound_points"] == -1.8 and call.output["margin_points"] == 10
 
 
+def test_a_test_needing_counts_takes_them_from_another_sentence_of_the_named_study(
+    bot: EvidenceAssistant,
+) -> None:
+    """The best-ranked sentence gives the study's rates as percentages only; the counts the
+    Newcombe interval needs are in another of its sentences, and are used."""
+    answer = bot.ask("Taking a margin of -10 points, does the Zheng result clear it on a "
+                     "Newcombe 95% CI?")  # fmt: skip
+    call = answer.tool_calls[0]
+    assert call.name == "non_inferiority"
+    assert (call.inputs["events_a"], call.inputs["total_a"]) == (117, 141)
+    _numbers_everywhere_grounded(answer)
+
+
 def test_studies_are_compared_side_by_side_not_pooled(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Compare complete response across trials")
     studies = {c.output.get("study") for c in answer.tool_calls}
