@@ -103,6 +103,9 @@ GENERAL_SYNONYMS = {
     "completed": "ended",
     "weeks": "week",
     "blinded": "double-blind open-label",
+    # "masking" is the other name trial reporting (CONSORT) gives blinding
+    "masked": "blinded double-blind open-label",
+    "masking": "blinding double-blind open-label",
     "level": "concentration",
     "trough": "concentration target",
     "blood": "plasma",
@@ -135,8 +138,12 @@ GENERAL_SYNONYMS = {
     # Shorthand of clinical notes for everyday words of clinical research.
     "pts": "patients",
     "pt": "patient",
+    "docs": "doctors investigators",
+    "meds": "medications drugs",
     "tx": "treatment",
     "dx": "diagnosis",
+    "hx": "history",
+    "sx": "symptoms",
     "yr": "year",
     "yrs": "years",
     "wk": "week",

@@ -39,6 +39,7 @@ ARTICLE_QUESTIONS = [
     ("What complete remission rate did tacrolimus reach?", "49.6%"),
     ("What are the toxicities of cyclophosphamide?", "ovarian toxicity"),
     ("Was the trial blinded?", "open-label"),
+    ("Was the tacrolimus trial masked?", "open-label"),  # masking: CONSORT's other word
     ("Why might the results not apply to Western patients?", "non-Asian"),
     ("How does tacrolimus protect podocytes?", "podocytes"),
     ("What did the Japanese placebo-controlled study show?", "Japan"),

@@ -27,6 +27,8 @@ IN_SCOPE = [
     # A clinical abbreviation (BMI = body mass index) makes the question a clinical one, so an
     # everyday word the corpus lacks ("weight") does not take it out.
     "Any weight limit to get in, like a BMI cut-off?",
+    # Clinical shorthand for people and things: "docs" are doctors, not a disease.
+    "Did the docs know which arm the pts were on in the tacrolimus trial?",
 ]  # fmt: skip
 OUT_OF_SCOPE = [
     "What is the capital of France?", "How do I bake sourdough bread?",
