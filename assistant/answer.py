@@ -596,9 +596,24 @@ def focused_clauses(sentence: str, routed: Route) -> tuple[str, str] | None:
     picked = [v for v in values if v.arm == wanted_arm and wanted in (None, v.measure)]
     if wanted_arm is None or not picked:
         return None
-    parts = [f"{v.figure} ({_measure_words(v)})" if v.figure else v.clause.rstrip(".")
-             for v in picked]  # fmt: skip
+    parts = [f"{v.figure}{_counts_written(v, sentence)} ({_measure_words(v)})" if v.figure
+             else v.clause.rstrip(".") for v in picked]  # fmt: skip
     return wanted_arm, "; ".join(parts) + "."
+
+
+def _counts_written(value: extract.ArmValue, sentence: str) -> str:
+    """ ", 15/31" when the sentence writes the arm's figure beside its count and total
+    ("15/31 (48.4%)", "48.4% (15/31)") and they agree."""
+    figure = re.escape(value.figure or "")
+    beside = re.search(
+        rf"(?<![\d.])(\d+)\s*/\s*(\d+)\s*\(\s*{figure}\s*\)|{figure}\s*\(\s*(\d+)\s*/\s*(\d+)\s*\)",
+        sentence,
+    )
+    if not figure or beside is None or value.percent is None:
+        return ""
+    events, total = (int(n) for n in beside.groups() if n is not None)
+    agree = total and abs(100 * events / total - value.percent) < 0.1
+    return f", {events}/{total}" if agree else ""
 
 
 def _measure_words(value: extract.ArmValue) -> str:

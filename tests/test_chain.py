@@ -71,6 +71,19 @@ def test_a_follow_up_answers_for_the_other_arm(bot: EvidenceAssistant) -> None:
     assert "36.3%" in first_line and "49.6" not in first_line
 
 
+def test_a_follow_up_for_one_arm_shows_its_counts_where_the_sentence_writes_them(
+    bot: EvidenceAssistant,
+) -> None:
+    history = [
+        {"role": "user", "content": "ALMS class V: week-24 response with mycophenolate?"},
+        {"role": "assistant", "content": "16/29 (55.2%) [1]"},
+    ]
+    answer = bot.ask("and with cyclophosphamide in that subgroup?", history=history)
+    first_line = answer.answer.split("\n")[0]
+    assert "48.4%, 15/31" in first_line and "55.2" not in first_line
+    _numbers_everywhere_grounded(answer)
+
+
 def test_non_inferiority_needs_a_margin_and_shows_both_numbers(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Is tacrolimus non-inferior to IVCY with a 10% margin?")
     call = answer.tool_calls[0]
