@@ -74,7 +74,7 @@ OWN_STUDY = re.compile(r"\b(?:the|this|that|same)\s+(?:trial|study|protocol)(?:'
 # or a category named: "partial?", "complete?", "CR or PR?").
 RESPONSE = re.compile(
     r"remission|respon|classif|criteria|meet|achiev|qualif|\bpartial\b|\bcomplete\b|"
-    r"\b(?-i:CR|PR)\b",
+    r"\b(?-i:CR|PR|CRR|PRR|ORR)\b",  # complete/partial (renal) response, overall response
     re.I,
 )
 # Whether someone could enter a study ("eligible", "inclusion", "could he enrol?").

@@ -380,6 +380,13 @@ def test_a_counterfactual_continues_the_conversation() -> None:
     assert routed.weight_kg == 65 and routed.tasks[:1] == ("dose",)
 
 
+@pytest.mark.parametrize("abbreviation", ["CRR", "PRR", "ORR"])
+def test_a_response_named_by_its_abbreviation_asks_for_the_check(abbreviation: str) -> None:
+    routed = route(f"wk 76 UPCR 0.42 mg/mg, eGFR 72 (baseline 90). A {abbreviation}?", None,
+                   BUNDLED)  # fmt: skip
+    assert routed.tasks[:1] == ("remission",)
+
+
 def test_asking_which_margin_was_used_is_a_fact_not_a_calculation() -> None:
     asked = route("What non-inferiority margin did the tacrolimus trial use?", None, BUNDLED)
     assert "difference" not in asked.tasks
