@@ -263,13 +263,13 @@ class HybridSearch:
         # A Route built by hand has not been read (intent None): read its query here.
         cues = retrieval_cues(query) if route is None or route.intent is None else route.cues
         named = frozenset(self._study_names().named_in(query))
+        treatments = _intervention_words(route) if route is not None else frozenset()
         # A question answered from the text alone (not a check of the user's own values, which
         # are its content) that names a study: what does it ask besides the name? The words
         # asking for a result ("show", "find", "win") ask for X's result, not about a topic.
         unknown: tuple[str, ...] = ()
         rest: str | None = None
         if named and (route is None or route.intent in TEXT_INTENTS):
-            treatments = _intervention_words(route) if route is not None else frozenset()
             unknown, rest = self.beside_names(RESULT.sub(" ", query), treatments)
         # The second embedding runs on another core while the query's is made.
         closest = self._worker.submit(self.closest, rest) if rest is not None else None
@@ -279,8 +279,7 @@ class HybridSearch:
         # left in, its words would rank the study's every sentence naming both arms first.
         words = STUDY_BY_ARMS.sub(" ", query)
         # A study's name is not expanded: "LN" in "BLISS-LN" names the study, not a topic.
-        keep = _intervention_words(route) if route is not None else frozenset()
-        topic = self._study_names().without_names(words, keep)
+        topic = self._study_names().without_names(words, treatments)
         expanded = expand_query(words, self.synonyms, topic)
         sparse = self.index.bm25_search(expanded, self.candidates)
         fused = fuse(dense, sparse, SPARSE_WEIGHT)
