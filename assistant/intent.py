@@ -117,7 +117,7 @@ SIZE = re.compile(
 SUPERIORITY = re.compile(r"\bsuperior", re.I)
 # The question asserts or asks a trial's verdict: superior, non-inferior, inferior.
 VERDICT_ASKED = re.compile(r"\bsuperior|\b(?:non-?)?inferior", re.I)
-# A margin named as the study's ("what margin did they use?", "Zheng used a 10% margin, right?")
+# A margin named as the study's ("what margin did they use?", "Lee used a 10% margin, right?")
 # is a fact of its design, asked about or asserted; a margin the asker supplies to test against
 # ("taking a margin of -10 points", "if my margin were", "does it clear a 10% margin?") asks
 # for the computation.

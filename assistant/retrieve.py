@@ -278,7 +278,7 @@ class HybridSearch:
         # A study named by its arms ("the A versus B trial") is matched by the study boosts;
         # left in, its words would rank the study's every sentence naming both arms first.
         words = STUDY_BY_ARMS.sub(" ", query)
-        # A study's name is not expanded: "LN" in "BLISS-LN" names the study, not a topic.
+        # A study's name is not expanded: "LN" in "STAR-LN" names the study, not a topic.
         topic = self._study_names().without_names(words, treatments)
         expanded = expand_query(words, self.synonyms, topic)
         sparse = self.index.bm25_search(expanded, self.candidates)
