@@ -332,8 +332,10 @@ class RetrievalCues:
     asks_main_result: bool = False
 
 
+@functools.lru_cache(maxsize=4096)
 def retrieval_cues(query: str, facet: Facet | Literal["unread"] | None = "unread") -> RetrievalCues:
-    """What retrieval reads of `query` (`facet`: the one `read` found, else read here)."""
+    """What retrieval reads of `query` (`facet`: the one `read` found, else read here).
+    Memoised, like `facet_of`: one question is read several times while it is answered."""
     facet = facet_of(query) if facet == "unread" else facet
     asks_result = bool(RESULT.search(query) or YES_NO.match(query))
     return RetrievalCues(
@@ -348,6 +350,7 @@ def retrieval_cues(query: str, facet: Facet | Literal["unread"] | None = "unread
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def facet_of(query: str) -> Facet | None:
     """The first facet whose words the question uses (harms before the rest)."""
     return next((name for name, cue in FACETS if cue.search(query)), None)
