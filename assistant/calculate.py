@@ -556,8 +556,11 @@ def _counted_elsewhere(
     percentages only: the pair with counts another sentence of that study gives."""
     if plan.document is None or not retrieval.named_studies:
         return None
+    # Only sentences whose facts (extracted at ingest) hold counts are read again.
     every = [p for doc in sorted(retrieval.named_studies) for p in plan.document(doc)]
-    found = pair.find(every, measure)
+    counted = [p for p in every if any(f.get("events") is not None
+                                       for f in p.metadata.get("facts") or [])]  # fmt: skip
+    found = pair.find(counted, measure)
     return found if found and _counted(found[1]) and _counted(found[2]) else None
 
 
