@@ -61,12 +61,15 @@ def test_a_follow_up_reuses_the_previous_tool(bot: EvidenceAssistant) -> None:
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 40
 
 
+def _after(bot: EvidenceAssistant, earlier: str, reply: str, follow_up: str):  # type: ignore[no-untyped-def]
+    """The answer to `follow_up` asked after `earlier` was answered with `reply`."""
+    history = [{"role": "user", "content": earlier}, {"role": "assistant", "content": reply}]
+    return bot.ask(follow_up, history=history)
+
+
 def test_a_follow_up_answers_for_the_other_arm(bot: EvidenceAssistant) -> None:
-    history = [
-        {"role": "user", "content": "What was the complete remission rate with tacrolimus?"},
-        {"role": "assistant", "content": "49.6% [1]"},
-    ]
-    answer = bot.ask("and with cyclophosphamide?", history=history)
+    answer = _after(bot, "What was the complete remission rate with tacrolimus?", "49.6% [1]",
+                    "and with cyclophosphamide?")  # fmt: skip
     first_line = answer.answer.split("\n")[0]
     assert "36.3%" in first_line and "49.6" not in first_line
 
@@ -74,11 +77,8 @@ def test_a_follow_up_answers_for_the_other_arm(bot: EvidenceAssistant) -> None:
 def test_a_follow_up_for_one_arm_shows_its_counts_where_the_sentence_writes_them(
     bot: EvidenceAssistant,
 ) -> None:
-    history = [
-        {"role": "user", "content": "ALMS class V: week-24 response with mycophenolate?"},
-        {"role": "assistant", "content": "16/29 (55.2%) [1]"},
-    ]
-    answer = bot.ask("and with cyclophosphamide in that subgroup?", history=history)
+    answer = _after(bot, "ALMS class V: week-24 response with mycophenolate?",
+                    "16/29 (55.2%) [1]", "and with cyclophosphamide in that subgroup?")  # fmt: skip
     first_line = answer.answer.split("\n")[0]
     assert "48.4%, 15/31" in first_line and "55.2" not in first_line
     _numbers_everywhere_grounded(answer)
