@@ -13,6 +13,7 @@ from typing import Any
 from . import extract
 from .calculate import ToolPlan, plan_tools
 from .config import Settings
+from .facts import Fact
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
 from .lexical import bm25_tokens, drug_like
@@ -565,7 +566,7 @@ def _same_measure(routed: Route, passage: Passage) -> bool:
 def _statement(routed: Route, passage: Passage, marker: int) -> str:
     """One cited sentence in the answer's voice, then its marker and a compact source badge
     (focused on the arm asked about when the sentence gives several arms)."""
-    focused = focused_clauses(passage.text, routed)
+    focused = focused_clauses(passage, routed)
     plain = plain_statement(strip_speaker(passage.text))
     said = f"For {focused[0]}: {focused[1]}" if focused else plain
     return f"{said} [{marker}] _({source_phrase(passage)})_"
@@ -577,13 +578,13 @@ EVERY_ARM = re.compile(
 )
 
 
-def focused_clauses(sentence: str, routed: Route) -> tuple[str, str] | None:
+def focused_clauses(passage: Passage, routed: Route) -> tuple[str, str] | None:
     """When a follow-up switches to one arm ("and with drug B?", "and the other arm?"), that
     arm and just its figures from a sentence giving several (a first question, or one asking
     for each arm, keeps the comparator beside it)."""
     if not routed.follow_up_of or routed.new_study or EVERY_ARM.search(routed.query):
         return None
-    values = extract.arm_values(sentence, routed.vocabulary)
+    values = extract.arm_values(passage.text, routed.vocabulary)
     arms = list(dict.fromkeys(v.arm for v in values))
     if len(arms) < 2:
         return None
@@ -596,24 +597,18 @@ def focused_clauses(sentence: str, routed: Route) -> tuple[str, str] | None:
     picked = [v for v in values if v.arm == wanted_arm and wanted in (None, v.measure)]
     if wanted_arm is None or not picked:
         return None
-    parts = [f"{v.figure}{_counts_written(v, sentence)} ({_measure_words(v)})" if v.figure
+    parts = [f"{v.figure}{_counts_written(v, passage)} ({_measure_words(v)})" if v.figure
              else v.clause.rstrip(".") for v in picked]  # fmt: skip
     return wanted_arm, "; ".join(parts) + "."
 
 
-def _counts_written(value: extract.ArmValue, sentence: str) -> str:
-    """ ", 15/31" when the sentence writes the arm's figure beside its count and total
-    ("15/31 (48.4%)", "48.4% (15/31)") and they agree."""
-    figure = re.escape(value.figure or "")
-    beside = re.search(
-        rf"(?<![\d.])(\d+)\s*/\s*(\d+)\s*\(\s*{figure}\s*\)|{figure}\s*\(\s*(\d+)\s*/\s*(\d+)\s*\)",
-        sentence,
-    )
-    if not figure or beside is None or value.percent is None:
-        return ""
-    events, total = (int(n) for n in beside.groups() if n is not None)
-    agree = total and abs(100 * events / total - value.percent) < 0.1
-    return f", {events}/{total}" if agree else ""
+def _counts_written(value: extract.ArmValue, passage: Passage) -> str:
+    """ ", 15/31" when the sentence writes the arm's figure with its count and total ("15/31
+    (48.4%)"), as the facts extracted from it at ingest record."""
+    facts = (Fact.from_dict(f) for f in passage.metadata.get("facts") or [])
+    counted = next((f for f in facts if f.percent is not None and f.percent == value.percent
+                    and f.events is not None and f.total), None)  # fmt: skip
+    return f", {counted.events}/{counted.total}" if counted else ""
 
 
 def _measure_words(value: extract.ArmValue) -> str:
