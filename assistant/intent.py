@@ -443,13 +443,17 @@ def read(
     # values decide: a patient's age and BMI are entry features, never response criteria (a
     # biopsy class alone is not: it also names a subgroup, "in class V patients").
     entry_features = age is not None or bmi is not None or height is not None
-    # A choice of treatment asked for one patient is not a question about trial entry.
+    # A choice of treatment asked for one patient is not a question about trial entry; nor is
+    # a question whose own words ask about another aspect of the study (its doses, harms,
+    # design): the patient's values are then the context of a ward note, not what is asked.
     asks_advice = bool(ADVICE.search(question))
+    asks_other_aspect = _asks_other_aspect(question)
     wants_entry = (
         bool(ENTRY.search(asked))
         or continued == "entry"
-        or (entry_features and not ANY_RESPONSE.search(both) and not asks_advice)
-    )
+        or (entry_features and not ANY_RESPONSE.search(both) and not asks_advice
+            and not asks_other_aspect)
+    )  # fmt: skip
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
         ("thresholds", threshold_unit is not None),
@@ -505,6 +509,21 @@ def read(
         asks_other_task=bool(OTHER_TASK.search(question)),
         cues=retrieval_cues(query, facet),
     )
+
+
+# Where a ward note turns to its question: a sentence end, a dash, a semicolon.
+_CLAUSE_BREAK = re.compile(r"[.?!;]\s+|\s+[-\u2013\u2014]+\s+")
+# Aspects of a study that a patient's values cannot answer.
+_STUDY_ASPECTS = frozenset({"regimen", "safety", "design", "limitation", "mechanism"})
+
+
+def _asks_other_aspect(question: str) -> bool:
+    """The question's last clause asks about the study's doses, harms, design, limits or
+    mechanism and does not point at the patient ("31F, Cr 1.1 ... remind me what pulse both
+    arms got?"): the values before it set the scene."""
+    clauses = [c for c in _CLAUSE_BREAK.split(question) if c.strip()]
+    last = clauses[-1] if clauses else question
+    return facet_of(last) in _STUDY_ASPECTS and not A_PATIENT.search(last)
 
 
 def _intent(

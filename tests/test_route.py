@@ -362,6 +362,31 @@ def test_advice_and_other_tasks_are_recognised() -> None:
     assert "eligibility" in route("22F, class IV, BMI 21.", None, BUNDLED).tasks
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "31F, class IV, Cr 1.1 mg/dL. Remind me what pulse both arms got and the daily cap?",
+        "Consent chat with a 26F - how many pts per arm had a serious adverse event?",
+        "40M, BMI 24, UP 3 g/day; what were the limitations of the trial?",
+    ],
+)
+def test_a_ward_note_before_a_question_about_the_study_is_context(question: str) -> None:
+    """Values that set the scene are not a request to check trial entry when the question's
+    last clause asks about the study's doses, harms or limits."""
+    assert "eligibility" not in route(question, None, BUNDLED).tasks
+
+
+def test_a_ward_note_whose_question_points_at_the_patient_is_an_entry_check() -> None:
+    assert (
+        "eligibility"
+        in route(
+            "40M, BMI 24, UP 3 g/day - was he randomised or not, by the trial's design?",
+            None,
+            BUNDLED,
+        ).tasks
+    )
+
+
 def test_a_route_built_by_hand_is_read_when_the_tools_stage_needs_it() -> None:
     from assistant.calculate import plan_tools
     from assistant.retrieve import Retrieval
