@@ -139,6 +139,7 @@ CURRENT_BEFORE = (
     r"to|now|currently|today|latest|current|recent|"
     r"at\s+(?:weeks?|months?|wk|mo|w|m)\s*\d+|at\s+\d+\s*(?:weeks?|months?|wks?|mos?)|"
     r"after\s+\d+\s*(?:weeks?|months?|wks?|mos?)|(?:this|last)\s+(?:visit|week|month)|"
+    r"\d+\s*(?:weeks?|months?|wks?|mos?)\s+later|"  # "8 mo later UPCR 0.42"
     r"at\s+follow-?up|on\s+follow-?up|on\s+treatment"
 )
 CURRENT_BEFORE_WEAK = r"is|are|of|has|at"
@@ -148,7 +149,9 @@ BASELINE_AFTER = (
     r"initially|previously|before(?:\s+treatment)?|earlier|originally|pre-?treatment|pre-?tx|"
     r"prior|(?:at|on)\s+(?:weeks?|months?|day|wk|mo|w|m|d)\s*0(?![.\d])|"
     r"at\s+(?:the\s+)?(?:start|outset|entry|screening|enrol?ment|induction)|"
-    r"when\s+(?:(?:we|she|he|they|i)\s+)?start(?:ed)?|(?:on|at|before)\s+starting"
+    # "when we started", "when MMF/steroids were started", "when induction began"
+    r"when\s+(?:[\w/+-]+\s+){0,3}(?:(?:was|were)\s+)?(?:start(?:ed)?|began|initiated)|"
+    r"(?:on|at|before)\s+starting"
 )
 CURRENT_AFTER = (
     r"now|currently|today|at\s+(?:weeks?|months?|wk|mo|w|m)\s*\d+|"

@@ -414,6 +414,11 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     ("uPCR 500 mg/mmol when we started, now down 60%",
      {"proteinuria": (None, "mg/mmol", 500.0, "mg/mmol", -60.0, None)}, ()),
     ("24hUP -2.3 g", {"proteinuria": (-2.3, G24, None, None, None, None)}, ()),
+    # The start named by what was started, and a later time counted from it.
+    ("UPCR 2.1 g/g when MMF/steroids started; 8 mo later UPCR 0.42 g/g",
+     {"proteinuria": (0.42, GG, 2.1, GG, None, None)}, ()),
+    ("24h UP 3 g/day when induction was started, 6 months later 0.4 g/day",
+     {"proteinuria": (0.4, GDAY, 3.0, GDAY, None, None)}, ()),
     # A biopsy's chronicity index is another quantity, not a second creatinine.
     ("SCr 98 umol/L, chronicity 2", {"creatinine": (98.0, U, None, None, None, None)}, ()),
     # A label inside the value's brackets is its own; a time after them dates the statement.
