@@ -400,6 +400,8 @@ def select_evidence(
     if not retrieval.passages:
         return []
     top = retrieval.passages[: settings.top_k]
+    if routed.stated_before:  # a follow-up: what the previous answer said is not news
+        top = [p for p in top if not _repeats(p, routed.stated_before)] or top
     # An interviewer's question or remark is context, never the finding an answer leads with;
     # a curated source leads when one among the top passages is about the question (it shares
     # a word with it, or is as close as the scope check asks), not one ranked there by boosts.
@@ -417,6 +419,16 @@ def select_evidence(
     ordered = [lead, best] if lead else [best]
     rest = [p for p in top if p.text not in {q.text for q in ordered}]
     return [*ordered, *rest][:MAX_EVIDENCE]
+
+
+def _repeats(passage: Passage, stated: frozenset[float]) -> bool:
+    """Every result the passage gives (its percentages, or else its figures) was stated
+    already; a time point or a count beside them is not news. A passage without figures says
+    something else."""
+    tokens = quoted_numbers(passage.text)
+    results = [t for t in tokens if t.percent] or tokens
+    figures = {value_key(abs(t.value)) for t in results}
+    return bool(figures) and figures <= stated
 
 
 def interviewer_turn(passage: Passage) -> bool:

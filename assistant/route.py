@@ -13,7 +13,8 @@ from .intent import STUDY_BY_ARMS, Facet, Intent, Reading, RetrievalCues, Task, 
 from .lexical import GENERAL_ACRONYMS
 from .measurements import PatientValues
 from .profile import ArmVocabulary, Profile
-from .support import STOPWORDS
+from .support import STOPWORDS, claim_text
+from .verify import numbers_in, value_key
 
 _FOLLOW_UP = re.compile(
     r"^\s*(and|what about|how about|and what about|same for|and for|and in|and with|in the|"
@@ -49,6 +50,9 @@ class Route:
     # The previous user turn (itself resolved), follow-up or not: a patient's baseline values
     # given there still hold for the same patient's check now.
     earlier: str | None = None
+    # The figures the previous answer stated in its own voice, for a follow-up: a sentence
+    # giving only these again tells the asker nothing new.
+    stated_before: frozenset[float] = frozenset()
     vocabulary: ArmVocabulary = field(default_factory=lambda: ArmVocabulary({}), compare=False)
     intent: Intent | None = None  # None: not read yet (a hand-built Route; see `understood`)
     facet: Facet | None = None  # the aspect of the evidence asked about
@@ -150,6 +154,7 @@ def _resolved(
     follow_up_of = None
     other_than: tuple[str, ...] = ()
     new_study = False
+    stated_before: frozenset[float] = frozenset()
     if previous and _is_follow_up(cleaned, vocabulary):
         follow_up_of = previous
         not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
@@ -170,6 +175,7 @@ def _resolved(
             studies = (m.group() for m in _study_mentions(earlier, not_names))
             query = " ".join((cleaned, *studies))
         arms = arms or (() if other_than or defines else _arms_asked(previous, vocabulary))
+        stated_before = _stated_before(history or [])
     return Route(
         cleaned,
         query,
@@ -180,6 +186,7 @@ def _resolved(
         new_study=new_study,
         parts=later_parts(cleaned),
         earlier=previous,
+        stated_before=stated_before,
         vocabulary=vocabulary,
     )
 
@@ -310,6 +317,27 @@ def _previous_user_question(
                 if not naming_arm or vocabulary.in_text(query):
                     return query
     return None
+
+
+# The parts of an answer that are not its own claims: the sections listing calculations
+# and quoted evidence, and a source's attribution line ("_(Lee 2020 · RCT)_").
+_ANSWER_APPENDIX = re.compile(r"\n\s*\*\*(?:Calculation|Evidence)\b.*", re.S)
+_ATTRIBUTION = re.compile(r"_\([^)\n]*\)_")
+
+
+def _stated_before(history: Sequence[dict[str, Any]]) -> frozenset[float]:
+    """The figures of the last assistant turn, in its own voice (not its quotes, evidence list
+    or attributions)."""
+    for message in reversed(history):
+        if isinstance(message, dict) and message.get("role") == "assistant":
+            content = message.get("content")
+            if not isinstance(content, str):
+                return frozenset()
+            said = claim_text(_ATTRIBUTION.sub(" ", _ANSWER_APPENDIX.sub("", content)))
+            return frozenset(value_key(abs(t.value)) for t in numbers_in(said))
+        if isinstance(message, dict) and message.get("role") == "user":
+            return frozenset()
+    return frozenset()
 
 
 def _merge(

@@ -667,3 +667,29 @@ def test_a_drug_the_evidence_never_names_is_not_excused_by_a_close_match() -> No
     assert excused_by_closeness(CONFIDENT_MATCH + 0.01, ("ballpark",))
     assert not excused_by_closeness(CONFIDENT_MATCH + 0.01, ("ballpark", "anifrolumab"))
     assert not excused_by_closeness(CONFIDENT_MATCH - 0.01, ("ballpark",))
+
+
+def test_a_follow_up_does_not_lead_with_what_the_previous_answer_said() -> None:
+    from assistant.answer import select_evidence
+    from assistant.config import Settings
+    from assistant.retrieve import Retrieval
+    from assistant.route import route
+    from assistant.types import Passage
+
+    def sentence(pid: str, text: str) -> Passage:
+        return Passage(id=pid, document_id="lee", text=text, start=0, end=1, position=0,
+                       score=0.9)  # fmt: skip
+
+    repeat = sentence("lee#s1", "At week 24, complete response was 45.9% vs 25.6%.")
+    news = sentence("lee#s2", "Overall response was 83.5% vs 63.0%.")
+    design = sentence("lee#s3", "Response was judged by a blinded panel.")
+    history = [
+        {"role": "user", "content": "Complete response with drug A vs drug B?"},
+        {"role": "assistant", "content": "It was 45.9% with drug A versus 25.6% with drug B."},
+    ]
+    retrieval = Retrieval(passages=[repeat, news, design], best_similarity=0.9)
+    chosen = select_evidence(retrieval, Settings(), route("and overall?", history))
+    assert chosen[0] is news and repeat not in chosen and design in chosen
+    # Asked on its own, the best-ranked sentence leads.
+    alone = select_evidence(retrieval, Settings(), route("Complete response in Lee?"))
+    assert alone[0] is repeat

@@ -787,3 +787,20 @@ def test_the_unit_asked_is_the_last_one_named_so() -> None:
 
     assert unit_asked("The ceiling it gives in mg/dL: what is that in µmol/L?") == "umol/L"
     assert unit_asked("albumin cut-offs in g/L?") == "g/L"
+
+
+def test_a_follow_up_knows_the_figures_the_previous_answer_stated_in_its_own_voice() -> None:
+    history = [
+        {"role": "user", "content": "Complete response with drug A vs drug B?"},
+        {"role": "assistant",
+         "content": "Complete response was 45.9% with drug A versus 25.6% with drug B. [1] "
+                    "_(Lee 2015 · RCT)_\n\n**Evidence**\n- [1] “Overall 83.5% vs 63.0%.”"},
+    ]  # fmt: skip
+    routed = route("and overall?", history, GENERIC)
+    assert routed.follow_up_of is not None
+    # Not the evidence list's quote, nor the year of the attribution.
+    assert routed.stated_before == frozenset({45.9, 25.6})
+    # A question that stands on its own carries nothing over.
+    assert route("What was the overall response in Lee 2015?", history, GENERIC).stated_before == (
+        frozenset()
+    )
