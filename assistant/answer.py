@@ -198,6 +198,11 @@ class EvidenceAssistant:
             self.tools,
             self.search.document_passages,
         )
+        if retrieval.arm_not_compared is not None and plan.sources:
+            # The study asked about had no such arm: calculations on its other arms' figures,
+            # read from the evidence, would answer a question that was not asked.
+            plan.calls.clear()
+            plan.sources.clear()
         found = self.index.passages_by_id(plan.rule_sources) if plan.rule_sources else {}
         return plan, [found[pid] for pid in plan.rule_sources if pid in found]
 

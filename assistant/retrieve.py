@@ -824,10 +824,11 @@ _FIGURE_LOOKS: dict[FigureKind, re.Pattern[str]] = {
 
 
 def _called_arm(route: Route, arm: str) -> bool:
-    """The question calls the drug an arm or group ("the placebo arm", "MMF group")."""
+    """The question calls the drug an arm or group ("the placebo arm", "MMF group", a
+    "placebo-controlled" trial)."""
     pattern = route.vocabulary.pattern(arm)
     return pattern is not None and any(
-        re.match(r"\s*(?:arm|group|patients)\b", route.query[m.end() :], re.I)
+        re.match(r"(?:\s*(?:arm|group|patients)\b|-controlled\b)", route.query[m.end() :], re.I)
         for m in pattern.finditer(route.query)
     )
 

@@ -693,3 +693,16 @@ def test_a_follow_up_does_not_lead_with_what_the_previous_answer_said() -> None:
     # Asked on its own, the best-ranked sentence leads.
     alone = select_evidence(retrieval, Settings(), route("Complete response in Lee?"))
     assert alone[0] is repeat
+
+
+def test_no_arm_is_put_in_the_place_of_an_arm_the_study_did_not_have(
+    bot: EvidenceAssistant,
+) -> None:
+    # Asked against a placebo group, the trial's own two arms are not compared instead.
+    answer = bot.ask("What was the risk difference between tacrolimus and the placebo group in "
+                     "Zheng 2022?")  # fmt: skip
+    assert answer.tool_calls == []
+    assert answer.answer.startswith("**Zheng 2022 had no placebo arm"), answer.answer
+    # "placebo-controlled" calls placebo an arm as well.
+    described = bot.ask("Given the Zheng trial was placebo-controlled, what did placebo reach?")
+    assert described.answer.startswith("**Zheng 2022 had no placebo arm"), described.answer
