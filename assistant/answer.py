@@ -39,7 +39,14 @@ from .route import Route, invalid_reason, route
 from .support import citation_support
 from .tools import tools_for
 from .types import Answer, Citation, Passage, ToolCall
-from .verify import GroundingPool, enforce, numbers_in, quoted_numbers, ungrounded, value_key
+from .verify import (
+    GroundingPool,
+    enforce,
+    numbers_in,
+    quoted_numbers,
+    ungrounded_answer,
+    value_key,
+)
 from .vocabulary import stored_pairs, synonyms_from, with_derived_aliases
 
 log = logging.getLogger(__name__)
@@ -293,7 +300,7 @@ class EvidenceAssistant:
             tool_calls=plan.calls,
             # Recomputed on the final text (after any phrasing): empty because the verifier
             # removed what it could not ground, never because it was not looked at.
-            ungrounded_numbers=ungrounded(markdown, pool),
+            ungrounded_numbers=ungrounded_answer(markdown, pool),
         )
 
 

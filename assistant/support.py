@@ -182,12 +182,15 @@ def citation_support(
         )
     relied = list(dict.fromkeys(relied))  # each figure once: every quoted one meets each
     claim_words = content_words(claims, shared)
+    exact = {abs(r.value) for r in relied}  # most matches are exact: found without the pairs
     supported = []
     for citation in citations:
         quote = str(citation.get("quote", ""))
         quote_numbers = substantive(quoted_numbers(quote))
         if quote_numbers:
-            ok = any(_same_value(q, r) or _same_value(r, q) for q in quote_numbers for r in relied)
+            ok = any(abs(q.value) in exact for q in quote_numbers) or any(
+                _same_value(q, r) or _same_value(r, q) for q in quote_numbers for r in relied
+            )
         else:
             ok = len(content_words(quote, shared) & claim_words) >= MIN_SHARED_WORDS
         supported.append(ok)

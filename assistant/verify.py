@@ -96,8 +96,9 @@ class GroundingPool:
                 self.add_value(item)
 
     def _add(self, value: float, percent: bool) -> None:
-        self._values.add(_key(value))
-        self._values.add(_key(abs(value)))
+        key = _key(value)
+        self._values.add(key)
+        self._values.add(abs(key))  # rounding is symmetric: the key of abs(value)
         if percent:
             self._values.add(_key(value / 100))
 
@@ -114,6 +115,12 @@ def _key(value: float) -> float:
 
 def ungrounded(text: str, pool: GroundingPool) -> list[str]:
     return [t.text for t in numbers_in(text) if not pool.grounds(t)]
+
+
+def ungrounded_answer(markdown: str, pool: GroundingPool) -> list[str]:
+    """`ungrounded` of a whole answer, read line by line (a number never spans lines): the
+    lines `enforce` has just read are read again from memory."""
+    return [number for line in markdown.split("\n") for number in _ungrounded_line(line, pool)]
 
 
 def _ungrounded_line(line: str, pool: GroundingPool) -> list[str]:
