@@ -100,7 +100,7 @@ INTERVAL_WORDS = (
 CONTRAST = re.compile(
     INTERVAL_WORDS + r"|difference|higher|lower|more|less|better|worse|\bnn[th]\b|number needed|"
     r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
-    r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|gain|differ|"
+    r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|\bgain|differ|"
     # "how many extra responders": those beyond the comparator's
     r"\b(?:extra|excess)\b|" + EFFECT_SIZE_TERMS,
     re.I,
@@ -267,9 +267,13 @@ MEANING = re.compile(
 # A study named by its arms: "the A versus B trial", "the study comparing A with B".
 STUDY_BY_ARMS = re.compile(
     r"\b[\w-]+(?:\s[\w-]+)?\s(?:versus|vs\.?)\s[\w-]+(?:\s[\w-]+)?\s(?:study|trial)\b"
-    r"|\b(?:study|trial)\s(?:comparing|of)\s[\w-]+(?:\s[\w-]+)?\s(?:with|to|and|versus|vs\.?)"
+    r"|\b(?:study|trial)\s(?:comparing|of)\s[\w-]+(?:\s[\w-]+)?\s(?:with|to|and|versus|vs\.?|against)"
     r"\s[\w-]+",
     re.I,
+)
+# A study described by its kind of comparison ("the comparison trial", "a head-to-head study").
+STUDY_DESCRIBED = re.compile(
+    r"\b(?:comparison|comparative|head[- ]to[- ]head|versus)\s+(?:trial|study|rct)\b", re.I
 )
 # Two things set against each other ("versus", "compared with", "better than", "differ").
 VERSUS = re.compile(
@@ -454,6 +458,8 @@ def read(
         or (entry_features and not ANY_RESPONSE.search(both) and not asks_advice
             and not asks_other_aspect)
     )  # fmt: skip
+    # "the A versus B trial", "the comparison study": words naming the study ask for nothing
+    unnamed = STUDY_DESCRIBED.sub(" ", STUDY_BY_ARMS.sub(" ", asked))
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
         ("thresholds", threshold_unit is not None),
@@ -470,7 +476,7 @@ def read(
          and bool(CONTRAST.search(question) or VERSUS.search(question))),
         ("rate", counts is not None),
         ("across", bool(ACROSS.search(question) or profile.class_members(question))),
-        ("difference", bool(CONTRAST.search(asked) and SIZE.search(asked))
+        ("difference", bool(CONTRAST.search(unnamed) and SIZE.search(unnamed))
          and not (SUPERIORITY.search(asked) and extract.margin_in(asked) is None)
          and not (MARGIN.search(asked) and not MARGIN_SUPPLIED.search(asked))
          and not (facet == "definition" and not arms)),  # "What does NNT mean?"

@@ -804,3 +804,22 @@ def test_a_follow_up_knows_the_figures_the_previous_answer_stated_in_its_own_voi
     assert route("What was the overall response in Lee 2015?", history, GENERIC).stated_before == (
         frozenset()
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # "against" holds the letters of "gain" but asks for no difference
+        "How many were randomised in the study of drug A against drug B, and how many treated?",
+        # a study described as a comparison is named, not asked to compare
+        "What blood level did they aim for with drug A in the drug B comparison trial?",
+        "How long was the head-to-head study of drug A and drug B?",
+    ],
+)
+def test_words_naming_a_study_do_not_ask_for_a_difference(question: str) -> None:
+    assert "difference" not in route(question, None, GENERIC).tasks
+
+
+def test_a_difference_asked_beside_a_study_named_by_its_arms_is_still_computed() -> None:
+    routed = route("In the comparison trial, how much higher was drug A's response?", None, GENERIC)
+    assert "difference" in routed.tasks
