@@ -135,6 +135,13 @@ GENERAL_SYNONYMS = {
     "randomised": "randomly assigned",
     "treated": "received treatment",
     "mortality": "death deaths died",
+    # a value that fell, rose or moved has changed: results report "the change in X"
+    "fall": "change",
+    "fell": "change",
+    "rise": "change",
+    "rose": "change",
+    "move": "change",
+    "moved": "change",
     # Shorthand of clinical notes for everyday words of clinical research.
     "pts": "patients",
     "pt": "patient",

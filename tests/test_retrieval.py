@@ -170,3 +170,16 @@ def test_a_journal_named_in_the_question_does_not_bring_its_bibliographic_line(
 ) -> None:
     hits = bot.search.search("Primary outcome of the Zheng JAMA Netw Open trial?", 20).passages
     assert hits and not any(PassageTraits.of(p).fragment for p in hits)
+
+
+@pytest.mark.parametrize("word", ["fall", "fell", "rise", "rose", "move", "moved"])
+def test_a_value_that_fell_rose_or_moved_is_searched_as_a_change(word: str) -> None:
+    from assistant.retrieve import expand_query
+
+    expanded = expand_query(f"How much did the score {word} in each arm?")
+    assert expanded.split()[-1] == "change"
+
+
+def test_a_fall_asked_for_finds_the_sentence_reporting_the_change(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("By how much did SLEDAI fall in each arm of the Zheng trial?")
+    assert "-8.6" in answer.answer.split("**Evidence**")[0], answer.answer
