@@ -135,6 +135,12 @@ GENERAL_SYNONYMS = {
     "randomised": "randomly assigned",
     "treated": "received treatment",
     "mortality": "death deaths died",
+    # a dosage form and the study of tissue, in lay and in clinical words
+    "pill": "tablet",
+    "pills": "tablets",
+    "histology": "pathology pathological",
+    "histological": "pathological pathology",
+    "histologic": "pathological pathology",
     # a value that fell, rose or moved has changed: results report "the change in X"
     "fall": "change",
     "fell": "change",

@@ -183,3 +183,17 @@ def test_a_value_that_fell_rose_or_moved_is_searched_as_a_change(word: str) -> N
 def test_a_fall_asked_for_finds_the_sentence_reporting_the_change(bot: EvidenceAssistant) -> None:
     answer = bot.ask("By how much did SLEDAI fall in each arm of the Zheng trial?")
     assert "-8.6" in answer.answer.split("**Evidence**")[0], answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Zheng 2022 PP set: what minimum follow-up and pill compliance did a pt need?",
+        "On the histology subgroups of Zheng 2022: where did tacro not come out ahead?",
+    ],
+)
+def test_a_lay_or_clinical_word_for_what_the_evidence_names_is_not_foreign(
+    bot: EvidenceAssistant, question: str
+) -> None:
+    # "pill" is a tablet and "histology" the pathology the evidence names: in scope.
+    assert bot.ask(question).status == "answered"
