@@ -491,6 +491,9 @@ class EvidenceIndex:
     # ------------------------------------------------------------ loading
 
     def _state(self) -> _ReadState:
+        cached = self._state_cache  # read many times a question: no lock once loaded
+        if cached is not None:
+            return cached
         with self._lock:
             if self._state_cache is None:
                 with self._guard("read"):
