@@ -197,3 +197,11 @@ def test_a_lay_or_clinical_word_for_what_the_evidence_names_is_not_foreign(
 ) -> None:
     # "pill" is a tablet and "histology" the pathology the evidence names: in scope.
     assert bot.ask(question).status == "answered"
+
+
+def test_a_response_abbreviation_of_the_profile_finds_the_spelled_out_result(
+    bot: EvidenceAssistant,
+) -> None:
+    # The records write "complete renal response"; the profile says CRR stands for it.
+    answer = bot.ask("CRR in the Mok tacrolimus vs MMF induction trial?")
+    assert "62%" in answer.answer.split("\n")[0], answer.answer
