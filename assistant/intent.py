@@ -284,6 +284,13 @@ VERSUS = re.compile(
 
 # ---------------------------------------------------------------- cues of the facet
 
+# How an outcome or category is defined ("defined as", "what counts as", "criteria for").
+DEFINITION = re.compile(
+    r"\bdefin\w*|\bmean(?:s|t)?\s*(?:by\b|\??\s*$)|\bmeaning|counts? as|qualif(?:y|ies) as|"
+    r"criteria for (?!(?:inclusion|entry|enrol))|stand for",
+    re.I,
+)
+
 FACETS: tuple[tuple[Facet, re.Pattern[str]], ...] = (
     # Harms first: a question about adverse events among responders is about harms.
     ("safety", re.compile(HARMS.pattern + r"|\bsafe(?:ty|ly)?\b|tolerab|tolerated", re.I)),
@@ -295,10 +302,7 @@ FACETS: tuple[tuple[Facet, re.Pattern[str]], ...] = (
         r"mechanism|how does .{1,40}\bwork|mode of action|\binhibit(?:s|ion)?\b|\bpathway|"
         r"\bacts? on\b",
         re.I)),
-    # How an outcome or category is defined ("defined as", "what counts as", "criteria for").
-    ("definition", re.compile(
-        r"\bdefin|\bmean(?:s|t)?\s*(?:by\b|\??\s*$)|\bmeaning|counts? as|qualif(?:y|ies) as|"
-        r"criteria for (?!(?:inclusion|entry|enrol))|stand for", re.I)),
+    ("definition", DEFINITION),
     # What was given, how much and how ("dose", "taper", "regimen", "trough level").
     ("regimen", re.compile(
         rf"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|{DRUG_MG}|"

@@ -9,7 +9,18 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from . import extract
-from .intent import STUDY_BY_ARMS, Facet, Intent, Reading, RetrievalCues, Task, facet_of, read
+from .intent import (
+    DEFINITION,
+    RESULT,
+    STUDY_BY_ARMS,
+    Facet,
+    Intent,
+    Reading,
+    RetrievalCues,
+    Task,
+    facet_of,
+    read,
+)
 from .lexical import GENERAL_ACRONYMS
 from .measurements import PatientValues
 from .profile import ArmVocabulary, Profile
@@ -164,6 +175,9 @@ def _resolved(
         )
         earlier = _without_other_study(previous, cleaned, not_names)
         earlier = _without_other_measure(earlier, cleaned)
+        if RESULT.search(cleaned) and facet_of(earlier) == "definition":
+            # "X defined?" + "and the results?": the results are asked, not the definition
+            earlier = " ".join(DEFINITION.sub(" ", earlier).split())
         if not arms and OTHER_ARM.search(cleaned):
             # The earlier arm stays in the query: the sentence giving both arms answers it.
             other_than = _arms_asked(previous, vocabulary)

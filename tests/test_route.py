@@ -823,3 +823,13 @@ def test_words_naming_a_study_do_not_ask_for_a_difference(question: str) -> None
 def test_a_difference_asked_beside_a_study_named_by_its_arms_is_still_computed() -> None:
     routed = route("In the comparison trial, how much higher was drug A's response?", None, GENERIC)
     assert "difference" in routed.tasks
+
+
+def test_a_follow_up_asking_for_results_drops_the_definition_asked_before() -> None:
+    history = [
+        {"role": "user", "content": "STAR-2 complete response definition?"},
+        {"role": "assistant", "content": "Complete response was defined as ..."},
+    ]
+    routed = route("and what were the results at 3 years?", history, GENERIC)
+    assert "definition" not in routed.query and "STAR-2" in routed.query
+    assert routed.facet != "definition"
