@@ -273,7 +273,9 @@ STUDY_BY_ARMS = re.compile(
 )
 # A study described by its kind of comparison ("the comparison trial", "a head-to-head study").
 STUDY_DESCRIBED = re.compile(
-    r"\b(?:comparison|comparative|head[- ]to[- ]head|versus)\s+(?:trial|study|rct)\b", re.I
+    r"\b(?:comparison|comparative|head[- ]to[- ]head|versus)\s+(?:trial|study|rct)\b|"
+    r"\b(?:by|in)\s+comparison\b(?!\s+(?:with|to)\b)",  # "by comparison": "in contrast"
+    re.I,
 )
 # Two things set against each other ("versus", "compared with", "better than", "differ").
 VERSUS = re.compile(

@@ -814,6 +814,8 @@ def test_a_follow_up_knows_the_figures_the_previous_answer_stated_in_its_own_voi
         # a study described as a comparison is named, not asked to compare
         "What blood level did they aim for with drug A in the drug B comparison trial?",
         "How long was the head-to-head study of drug A and drug B?",
+        # "by comparison" is "in contrast", not a request for a computed difference
+        "How much did the activity score change in STAR-2 by comparison?",
     ],
 )
 def test_words_naming_a_study_do_not_ask_for_a_difference(question: str) -> None:
@@ -833,3 +835,8 @@ def test_a_follow_up_asking_for_results_drops_the_definition_asked_before() -> N
     routed = route("and what were the results at 3 years?", history, GENERIC)
     assert "definition" not in routed.query and "STAR-2" in routed.query
     assert routed.facet != "definition"
+
+
+def test_a_comparison_with_something_named_is_still_a_comparison() -> None:
+    question = "How much higher was the response in comparison with drug B?"
+    assert "difference" in route(question, None, GENERIC).tasks
