@@ -188,8 +188,10 @@ def _resolved(
             # remission defined?" after one arm's rate): only the earlier study is carried.
             studies = (m.group() for m in _study_mentions(earlier, not_names))
             query = " ".join((cleaned, *studies))
+        if not arms and not other_than:
+            # (a turn to another arm reads the same sentence as the last answer did)
+            stated_before = _stated_before(history or [])
         arms = arms or (() if other_than or defines else _arms_asked(previous, vocabulary))
-        stated_before = _stated_before(history or [])
     return Route(
         cleaned,
         query,

@@ -800,6 +800,13 @@ def test_a_follow_up_knows_the_figures_the_previous_answer_stated_in_its_own_voi
     assert routed.follow_up_of is not None
     # Not the evidence list's quote, nor the year of the attribution.
     assert routed.stated_before == frozenset({45.9, 25.6})
+    # A turn to another arm reads the sentence the last answer read: nothing is held back.
+    arm_history = [
+        {"role": "user", "content": "Complete remission with tacrolimus?"},
+        {"role": "assistant", "content": "Tacrolimus 49.6% versus IVCY 36.3%."},
+    ]
+    assert route("and with IVCY?", arm_history, BUNDLED).stated_before == frozenset()
+    assert route("and the other arm?", arm_history, BUNDLED).stated_before == frozenset()
     # A question that stands on its own carries nothing over.
     assert route("What was the overall response in Lee 2015?", history, GENERIC).stated_before == (
         frozenset()
