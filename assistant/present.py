@@ -432,7 +432,8 @@ _ABBREVIATIONS = {"bmi": "BMI", "isn": "ISN", "egfr": "eGFR", "upcr": "UPCR", "u
 def _measured_words(shown: Mapping[str, Any]) -> list[str]:
     """ "proteinuria 0.4 g/day, baseline proteinuria 3.5 g/day, creatinine stable": each value
     beside its unit (given in `<name>_unit`, `baseline_unit` for `baseline_<name>`, or in the
-    name itself), a yes/no input as its name alone."""
+    name itself), a yes/no input as its name alone when it holds (a flag left unset was not
+    given: "not creatinine stable" would claim what nobody said)."""
     measured: list[tuple[str, Any, str]] = []  # (name, value, unit)
     paired: set[str] = set()
     for key, value in shown.items():
@@ -455,7 +456,8 @@ def _measured_words(shown: Mapping[str, Any]) -> list[str]:
             measured.append((key, _unit_words(str(value)), ""))
     for stem, value, unit in measured:
         if isinstance(value, bool):
-            words.append(_key_words(stem) if value else f"not {_key_words(stem)}")
+            if value:
+                words.append(_key_words(stem))
         else:
             words.append(" ".join(p for p in (_key_words(stem), _value_words(value), unit) if p))
     return words

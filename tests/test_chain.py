@@ -706,3 +706,15 @@ def test_no_arm_is_put_in_the_place_of_an_arm_the_study_did_not_have(
     # "placebo-controlled" calls placebo an arm as well.
     described = bot.ask("Given the Zheng trial was placebo-controlled, what did placebo reach?")
     assert described.answer.startswith("**Zheng 2022 had no placebo arm"), described.answer
+
+
+def test_a_yes_no_input_left_unset_is_not_written_as_its_negation() -> None:
+    from assistant.present import inputs_words
+
+    def call(stable: bool) -> dict[str, object]:
+        inputs = {"proteinuria": 0.44, "proteinuria_unit": "g/g", "creatinine_stable": stable}
+        return {"name": "remission_check", "inputs": inputs, "output": {}}
+
+    # Nobody said the creatinine was unstable: the flag was simply not given.
+    assert inputs_words(call(False)) == "proteinuria 0.44 g/g"
+    assert inputs_words(call(True)) == "proteinuria 0.44 g/g, creatinine stable"
