@@ -457,12 +457,11 @@ def read(
     # a question whose own words ask about another aspect of the study (its doses, harms,
     # design): the patient's values are then the context of a ward note, not what is asked.
     asks_advice = bool(ADVICE.search(question))
-    asks_other_aspect = _asks_other_aspect(question)
     wants_entry = (
         bool(ENTRY.search(asked))
         or continued == "entry"
         or (entry_features and not ANY_RESPONSE.search(both) and not asks_advice
-            and not asks_other_aspect)
+            and not _asks_other_aspect(question))
     )  # fmt: skip
     # "the A versus B trial", "the comparison study": words naming the study ask for nothing
     unnamed = STUDY_DESCRIBED.sub(" ", STUDY_BY_ARMS.sub(" ", asked))
