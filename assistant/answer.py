@@ -13,7 +13,7 @@ from typing import Any
 from . import extract
 from .calculate import ToolPlan, plan_tools
 from .config import Settings
-from .facts import Fact
+from .facts import facts_of
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
 from .lexical import bm25_tokens, drug_like
@@ -629,7 +629,7 @@ def focused_clauses(passage: Passage, routed: Route) -> tuple[str, str] | None:
 def _counts_written(value: extract.ArmValue, passage: Passage) -> str:
     """ ", 15/31" when the sentence writes the arm's figure with its count and total ("15/31
     (48.4%)"), as the facts extracted from it at ingest record."""
-    facts = (Fact.from_dict(f) for f in passage.metadata.get("facts") or [])
+    facts = facts_of(passage.metadata)
     counted = next((f for f in facts if f.percent is not None and f.percent == value.percent
                     and f.events is not None and f.total), None)  # fmt: skip
     return f", {counted.events}/{counted.total}" if counted else ""

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import extract, measurements
 from .exclusions import stated_exclusions
-from .facts import Fact, derived_total, group_pairs
+from .facts import Fact, derived_total, facts_of, group_pairs
 from .intent import Task
 from .measurements import UNIT_SPELLINGS, Measurement, PatientValues, unit_key
 from .profile import Profile, Protocol
@@ -558,8 +558,7 @@ def _counted_elsewhere(
         return None
     # Only sentences whose facts (extracted at ingest) hold counts are read again.
     every = [p for doc in sorted(retrieval.named_studies) for p in plan.document(doc)]
-    counted = [p for p in every if any(f.get("events") is not None
-                                       for f in p.metadata.get("facts") or [])]  # fmt: skip
+    counted = [p for p in every if any(f.events is not None for f in facts_of(p.metadata))]
     found = pair.find(counted, measure)
     return found if found and _counted(found[1]) and _counted(found[2]) else None
 
@@ -568,7 +567,7 @@ def _reported_risk_difference(
     passage: Passage, a: extract.ArmValue, b: extract.ArmValue
 ) -> ToolCall | None:
     """The sentence's one reported risk difference with its CI, as a `reported_difference`."""
-    facts = [Fact.from_dict(f) for f in passage.metadata.get("facts") or []]
+    facts = facts_of(passage.metadata)
     differences = [f for f in facts if f.kind == "effect" and f.measure == "RD"]
     if len(differences) != 1:
         return None
@@ -753,7 +752,7 @@ class _PairSearch:
         """Two groups' proportions of one outcome, from the facts extracted at ingest."""
         pairs = []
         for passage in passages[:TOOL_PREFERENCE]:
-            facts = [Fact.from_dict(f) for f in passage.metadata.get("facts") or []]
+            facts = facts_of(passage.metadata)
             for a, b in group_pairs(facts):
                 first, second = _arm_value(a, 1), _arm_value(b, 2)
                 if first.arm != second.arm:
@@ -793,7 +792,7 @@ class _PairSearch:
 def _with_counts(passage: Passage, values: list[extract.ArmValue]) -> list[extract.ArmValue]:
     """Counts the sentence's extracted facts give for a figure ("412 of 2205 (18.7%)"), where
     the arm's own clause only yielded the percentage."""
-    facts = [Fact.from_dict(f) for f in passage.metadata.get("facts") or []]
+    facts = facts_of(passage.metadata)
     counted = {f.percent: f for f in facts if f.events is not None and f.percent is not None}
     filled = []
     for value in values:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import pairwise
 from typing import Any
@@ -66,6 +66,11 @@ class Fact:
         if "span" in values:
             values["span"] = (int(values["span"][0]), int(values["span"][1]))
         return cls(**values)
+
+
+def facts_of(metadata: Mapping[str, Any]) -> list[Fact]:
+    """The facts extracted from a passage at ingest, as its metadata stores them."""
+    return [Fact.from_dict(f) for f in metadata.get("facts") or []]
 
 
 # ---------------------------------------------------------------- normalisation

@@ -18,7 +18,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from . import extract
-from .facts import COUNT_OF, PERCENT, Fact, group_pairs
+from .facts import COUNT_OF, PERCENT, facts_of, group_pairs
 from .index import EvidenceIndex
 from .ingest import in_ranges
 from .intent import (
@@ -903,7 +903,7 @@ class PassageTraits:
 
 
 def _states_result(passage: Passage) -> bool:
-    facts = [Fact.from_dict(f) for f in passage.metadata.get("facts") or []]
+    facts = facts_of(passage.metadata)
     return any(f.kind == "effect" for f in facts) or bool(group_pairs(facts))
 
 
