@@ -207,9 +207,13 @@ RESULT = re.compile(
     r"upshot|verdict|pan(?:ned)?\s+out|beat|outperform(?:ed)?)\b",
     re.I,
 )
-# "its primary endpoint": with a result asked for ("did it meet / win on its primary
-# endpoint?"), the study's main result is asked for, whatever else the words are about.
-PRIMARY_NAMED = re.compile(r"\bprimary\b", re.I)
+# "its primary endpoint" (or "its main result"): with a result asked for ("did it meet / win
+# on its primary endpoint?"), the study's main result is asked for, whatever else the words
+# are about.
+PRIMARY_NAMED = re.compile(
+    r"\bprimary\b|\b(?:main|principal|key)\s+(?:results?|findings?|outcomes?|end-?points?)\b",
+    re.I,
+)
 # A yes/no question ("Did it...?", "Is it...?") asks whether something was found.
 YES_NO = re.compile(
     r"^\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.I

@@ -310,7 +310,10 @@ class HybridSearch:
         main_results: set[str] = set()
         if cues.asks_main_result:  # the leading studies' results on their primary outcomes
             for doc in self._leading_documents(fused, passages, boosts):
-                for passage in self.primary_results(doc):
+                results = self.primary_results(doc)
+                if route is not None and not _compare(route, results):
+                    continue
+                for passage in results:
                     passages.setdefault(passage.id, passage)
                     fused.setdefault(passage.id, 0.0)
                     main_results.add(passage.id)
@@ -604,10 +607,17 @@ class HybridSearch:
             return tuple(
                 p for p in sentences
                 if (traits := self.traits(p)).states_result and not _SUBGROUP.search(p.text)
-                and len(outcome & traits.tokens) >= needed
+                and len(outcome & self._with_synonyms(traits.tokens)) >= needed
             )  # fmt: skip
 
         return self._outcomes.get(self._study_names(), document_id, results)
+
+    def _with_synonyms(self, tokens: frozenset[str]) -> frozenset[str]:
+        """`tokens` and the tokens of their synonyms: a sentence writing "LNDAI" names the
+        words of "Lupus Nephritis Disease Activity Index (LNDAI)", one writing "fell" a change."""
+        expanded = _synonym_tokens(tuple(self.synonyms.items()))
+        extra = [expanded[t] for t in tokens if t in expanded]
+        return tokens.union(*extra) if extra else tokens
 
     def _primary_tokens(self) -> set[str]:
         """Every token the primary documents use (cached per index state)."""
@@ -1115,6 +1125,23 @@ def _clipped(word: str, vocabulary: frozenset[str]) -> bool:
 @functools.lru_cache(maxsize=4)
 def _sorted_vocabulary(vocabulary: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(vocabulary))
+
+
+def _compare(route: Route, results: tuple[Passage, ...]) -> bool:
+    """Whether a study's `results` compare the two or more arms the question names (the main
+    result of A against placebo does not answer "did A beat B?"); true for fewer arms."""
+    compared = {arm for p in results for arm in route.vocabulary.in_text(p.text)}
+    return len(route.arms) < 2 or set(route.arms) <= compared
+
+
+@functools.lru_cache(maxsize=4)
+def _synonym_tokens(synonyms: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
+    """The synonyms as search tokens: a word's token -> its synonyms' tokens."""
+    expanded: dict[str, frozenset[str]] = {}
+    for word, synonym in synonyms:
+        for token in bm25_tokens(word):
+            expanded[token] = expanded.get(token, frozenset()) | set(bm25_tokens(synonym))
+    return expanded
 
 
 def expand_query(

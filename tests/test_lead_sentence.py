@@ -72,6 +72,16 @@ COFFEE = {
     "CONCLUSIONS": "Coffee before a test may sharpen recall.",
 }
 
+# An asthma trial whose primary outcome is named once in full with its abbreviation, and whose
+# result sentence writes only the abbreviation and "fell"/"rose" for the change.
+TIDE = {
+    "METHODS": "In the TIDE trial we randomised 140 adults with severe asthma to bexolumab or "
+    "placebo for 24 weeks. The primary outcome was the percentage change in the Asthma "
+    "Control Burden Index (ACBI).",
+    "RESULTS": "Hospital admissions were 8% with bexolumab and 10% with placebo. The ACBI "
+    "fell by a mean of 31% with bexolumab but rose by 4% with placebo.",
+}
+
 
 def _article(pmid: str, title: str, sections: dict[str, str]) -> str:
     texts = "".join(f'<AbstractText Label="{k}">{v}</AbstractText>' for k, v in sections.items())
@@ -90,6 +100,7 @@ def bot(
     )
     articles += _article("99200004", "Afternoon naps and memory in older adults.", NAPS)
     articles += _article("99200005", "Coffee and word recall after 65.", COFFEE)
+    articles += _article("99200006", "Bexolumab in severe asthma (TIDE).", TIDE)
     export = f'<?xml version="1.0"?><PubmedArticleSet>{articles}</PubmedArticleSet>'
     (corpus / "export.xml").write_text(export, encoding="utf-8")
     settings = Settings.from_env(
@@ -134,6 +145,25 @@ def test_what_a_trial_showed_is_its_result_on_its_primary_outcome(bot: EvidenceA
     answer = bot.ask("What did the QUELL trial of qelmitant show?")
     assert answer.status == "answered", answer.answer
     assert "61% with qelmitant" in answer.citations[0].quote, answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was the main result of the TIDE trial of bexolumab?",
+        "TIDE trial of bexolumab in asthma: its key findings?",
+        # a design word ("placebo-controlled") beside "main result" still asks for the result
+        "The placebo-controlled TIDE trial of bexolumab: what was its main result?",
+    ],
+)
+def test_a_primary_outcome_is_found_under_its_abbreviation_and_change_words(
+    bot: EvidenceAssistant, question: str
+) -> None:
+    # "main"/"key findings" ask for the primary result; the sentence stating it writes "ACBI
+    # fell", which names the outcome's words through the abbreviation the abstract defines
+    answer = bot.ask(question)
+    assert answer.status == "answered", answer.answer
+    assert "fell by a mean of 31%" in answer.citations[0].quote, answer.answer
 
 
 @pytest.mark.parametrize(

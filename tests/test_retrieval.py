@@ -205,3 +205,14 @@ def test_a_response_abbreviation_of_the_profile_finds_the_spelled_out_result(
     # The records write "complete renal response"; the profile says CRR stands for it.
     answer = bot.ask("CRR in the Mok tacrolimus vs MMF induction trial?")
     assert "62%" in answer.answer.split("\n")[0], answer.answer
+
+
+def test_a_studys_main_result_answers_only_a_comparison_of_its_own_arms(
+    bot: EvidenceAssistant,
+) -> None:
+    # Lee 2020 compared drug A with placebo on an activity index: its main result does not
+    # answer "did A do better than B?", and does not push out the sentence that does.
+    answer = bot.ask("Did proteinuria come down quicker on tac than on cyc?")
+    stated = answer.answer.split("**Evidence**")[0]
+    assert "decreased more rapidly in the tacrolimus group" in stated, answer.answer
+    assert "LNDAI" not in stated, answer.answer
