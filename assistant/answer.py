@@ -22,6 +22,7 @@ from .present import (
     badge,
     calculation_words,
     inputs_words,
+    interval_methods,
     plain_statement,
     speaker_role,
     tool_title,
@@ -644,7 +645,7 @@ def _calculation_line(position: int, call: ToolCall) -> str:
     """The first calculation is already the direct answer: here it only shows its inputs."""
     title, inputs = tool_title(call.name), inputs_words(call.to_dict())
     if position == 0 and not call.output.get("study"):
-        return f"- {title}, from {inputs}"
+        return f"- {title}, from {inputs}" + interval_methods(call.output)
     head, rest = calculation_words(call.to_dict())
     study = call.output.get("study")
     named = f"{study}: " if study else ""

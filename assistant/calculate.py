@@ -474,17 +474,11 @@ def _compare_given(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     (events_a, total_a), (events_b, total_b) = routed.group_counts
     named = plan.profile.arms.in_order(routed.question)
     label_a, label_b = named[:2] if len(named) >= 2 else ("first group", "second group")
-    plan.calls.append(
-        compare_arms(
-            events_a,
-            total_a,
-            events_b,
-            total_b,
-            label_a,
-            label_b,
-            higher_is_better=not routed.about_harms,
-        )
-    )
+    counts = (events_a, total_a, events_b, total_b, label_a, label_b)
+    if routed.margin is not None:  # "does A clear a -10 point margin with 117/141 vs 93/124?"
+        plan.calls.append(non_inferiority(*counts[:4], routed.margin, *counts[4:]))
+    else:
+        plan.calls.append(compare_arms(*counts, higher_is_better=not routed.about_harms))
     return True
 
 

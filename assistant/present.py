@@ -375,6 +375,23 @@ TOOL_TITLES = {
 }
 
 
+# The confidence intervals a tool computed, by the output key naming each one's method.
+INTERVAL_METHODS = (("ci_method", ""), ("rd_method", "RD "), ("rr_method", "RR "),
+                    ("or_method", "OR "))  # fmt: skip
+
+
+def interval_methods(output: Mapping[str, Any]) -> str:
+    """ "; 95% CIs: RD Newcombe (Wilson score), RR log (Katz)" for the intervals the tool
+    computed (not those a study reported), so the reader knows how each was made."""
+    named = [
+        f"{label}{output[key]}" for key, label in INTERVAL_METHODS
+        if key in output and "reported" not in str(output[key])
+    ]  # fmt: skip
+    if not named:
+        return ""
+    return f"; 95% CI{'s' if len(named) > 1 else ''}: {', '.join(named)}"
+
+
 def tool_title(name: str) -> str:
     return TOOL_TITLES.get(name) or name.replace("_", " ").capitalize()
 

@@ -121,6 +121,24 @@ def test_two_groups_counts_given_are_compared_with_their_intervals(bot: Evidence
     _numbers_everywhere_grounded(answer)
 
 
+def test_two_groups_counts_given_with_a_margin_are_tested_against_it(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("If the NI margin were -12 pts, does MMF clear it with 88/156 vs 83/154 cyc?")
+    call = answer.tool_calls[0]
+    assert call.name == "non_inferiority", answer.answer
+    assert call.output["margin_points"] == 12 and call.output["lower_bound_points"] == -8.5
+    _numbers_everywhere_grounded(answer)
+
+
+def test_the_calculation_line_names_how_each_interval_was_made(bot: EvidenceAssistant) -> None:
+    # A reader comparing with their own software needs the method, not only "95% CI".
+    rate = bot.ask("Wilson CI for 117/141?").answer
+    assert "95% CI: Wilson score" in rate.split("**Calculation**")[1], rate
+    both = bot.ask("88/156 with MMF vs 83/154 with cyclophosphamide: risk difference?").answer
+    assert "95% CIs: RD Newcombe (Wilson score), RR log (Katz), OR logit (Woolf)" in both, both
+
+
 @pytest.mark.parametrize(
     "question",
     [
