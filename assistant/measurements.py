@@ -57,6 +57,11 @@ ANALYTES: dict[str, Analyte] = {
             "24 hour proteinuria",
             "24 h protein",
             "24 hour protein",
+            "24 h urine prot",  # "prot", the chart's shorthand for protein
+            "24 hour urine prot",
+            "24 hr urine prot",
+            "24 h prot",
+            "urine prot",
             "24 h urine",
             "24 hour urine",
             "24 hr urine",
@@ -474,6 +479,9 @@ def _mentions(sentence: str) -> list[tuple[int, int, str | None, str]]:
     for match in _DOSE_FIGURE.finditer(sentence):  # "pred 5 mg/d": a drug's dose, no analyte's
         if not any(s <= match.start() < e for s, e, _, _ in spans):
             spans.append((match.start(), match.start(), None, match.group("unit")))
+    for match in _AGE_SEX.finditer(sentence):  # "40F", "62 M", "35yo": the patient, no analyte
+        if not any(s <= match.start() < e for s, e, _, _ in spans):
+            spans.append((match.start(), match.start(), None, match.group()))
     spans.sort()
     return spans
 
@@ -485,6 +493,9 @@ _DOSE_FIGURE = re.compile(
     r"(?:mg|g|mcg|µg)\s+(?:daily|a day|per day|bid|tid|od)\b)",
     re.IGNORECASE,
 )
+
+# Age and sex as clinical notes write them ("40F", "62 M", "35yo", "35 y/o").
+_AGE_SEX = re.compile(r"(?<![\w.])\d{1,3}\s?(?:[MF]|yo|y/o|y\.o\.)(?![\w/])")
 
 
 def _parts(sentence: str) -> list[tuple[str, str, int, int]]:

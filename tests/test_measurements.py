@@ -430,6 +430,11 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     ("24h protein 800 mg/d, albumin 3.1", {"proteinuria": (800.0, "mg/day", None, None, None,
                                                             None),
                                            "albumin": (3.1, None, None, None, None, None)}, ()),
+    # "prot" after a named collection, and a patient's age and sex ending the value's part.
+    ("24h urine prot 1200 mg, 40F, bmi 21", {"proteinuria": (1200.0, "mg/24h", None, None, None,
+                                                             None)}, ()),
+    ("proteinuria 2.1 g/day, 62 M", {"proteinuria": (2.1, GDAY, None, None, None, None)}, ()),
+    ("UPCR 3.5 g/g, 35yo", {"proteinuria": (3.5, GG, None, None, None, None)}, ()),
 ]  # fmt: skip
 
 
