@@ -242,8 +242,12 @@ class EvidenceAssistant:
         # the question.
         from_user_only = plan.calls and not plan.sources and not plan.rule_sources
         # A patient's values checked against the profile's own criteria are covered by them,
-        # whatever else the note says ("bx: >90% globally sclerosed glomeruli").
-        checks_patient = any(call.name in PATIENT_CHECKS for call in plan.calls)
+        # whatever else the note says ("bx: >90% globally sclerosed glomeruli"), when the
+        # check was asked for (an age alone, beside a condition the evidence base never names,
+        # does not ask about its trial's entry).
+        checks_patient = any(call.name in PATIENT_CHECKS for call in plan.calls) and not (
+            routed.entry_implied and retrieval.foreign_terms
+        )
         if not (from_user_only or checks_patient) and not self._in_scope(retrieval):
             message = no_evidence_message(retrieval, self.profile)
             return Answer(question=routed.question, answer=message, status="no_evidence")

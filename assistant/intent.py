@@ -407,6 +407,7 @@ class Reading:
     subgroups: frozenset[str] = frozenset()
     asks_advice: bool = False
     asks_other_task: bool = False
+    entry_implied: bool = False
     cues: RetrievalCues = field(default_factory=RetrievalCues)
 
 
@@ -461,12 +462,12 @@ def read(
     # a question whose own words ask about another aspect of the study (its doses, harms,
     # design): the patient's values are then the context of a ward note, not what is asked.
     asks_advice = bool(ADVICE.search(question))
-    wants_entry = (
-        bool(ENTRY.search(asked))
-        or continued == "entry"
-        or (entry_features and not ANY_RESPONSE.search(both) and not asks_advice
-            and not _asks_other_aspect(question))
+    entry_asked = bool(ENTRY.search(asked)) or continued == "entry"
+    entry_implied = not entry_asked and (
+        entry_features and not ANY_RESPONSE.search(both) and not asks_advice
+        and not _asks_other_aspect(question)
     )  # fmt: skip
+    wants_entry = entry_asked or entry_implied
     # "the A versus B trial", "the comparison study": words naming the study ask for nothing
     unnamed = STUDY_DESCRIBED.sub(" ", STUDY_BY_ARMS.sub(" ", asked))
     candidates: tuple[tuple[Task, bool], ...] = (
@@ -521,6 +522,7 @@ def read(
         names_protocol_drug=names_drug,
         subgroups=profile.subgroups_in(query),
         asks_advice=asks_advice,
+        entry_implied=entry_implied and "eligibility" in tasks,
         asks_other_task=bool(OTHER_TASK.search(question)),
         cues=retrieval_cues(query, facet),
     )

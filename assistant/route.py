@@ -90,6 +90,9 @@ class Route:
     names_own_study: bool = False  # "the trial", "this study": the evidence base's own
     names_protocol_drug: bool = False  # names the drug of the profile's dosing protocol
     subgroups: frozenset[str] = frozenset()  # the profile's subgroups it names (`subgroups_in`)
+    # An entry check read from a patient's age or BMI alone, no word asking about entry:
+    # what the question is about must still be in the evidence base.
+    entry_implied: bool = False
     cues: RetrievalCues = field(default_factory=RetrievalCues)
 
     @property

@@ -577,6 +577,18 @@ def test_a_patient_check_is_not_refused_for_an_unfamiliar_word(bot: EvidenceAssi
     assert "Not eligible" in answer.answer
 
 
+def test_an_age_beside_a_condition_the_evidence_never_names_asks_no_entry_check(
+    bot: EvidenceAssistant,
+) -> None:
+    # No word asks about entry: the age is context, and the question (a skin condition) is
+    # outside the evidence base.
+    answer = bot.ask("tacrolimus 0.1% ointment ok for facial eczema in a 6yo?")
+    assert answer.status == "no_evidence" and not answer.tool_calls, answer.answer
+    # a ward note whose words the evidence knows still gets the check without asking for it
+    note = bot.ask("32F, class IV, BMI 24, proteinuria 2 g/day, creatinine 90 umol/L - Zheng?")
+    assert note.tool_calls and note.tool_calls[0].name == "trial_eligibility", note.answer
+
+
 def test_a_subgroup_figure_comes_from_a_sentence_about_that_subgroup(
     bot: EvidenceAssistant,
 ) -> None:
