@@ -533,7 +533,10 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         )
         # The difference the study itself reports beside the two figures (often adjusted,
         # with its CI), transcribed: the computed one has no interval without counts.
-        reported = _reported_risk_difference(passage, a, b)
+        difference = plan.calls[-1].output.get("difference_points")
+        reported = _reported_risk_difference(passage, a, b) or _reported_elsewhere(
+            plan, passage, a, b, difference
+        )
         if reported is not None:
             computed = plan.calls[-1]
             plan.calls[-1] = replace(computed, output={**computed.output, "ci_reported": True})
@@ -557,16 +560,47 @@ def _counted_elsewhere(
     return found if found and _counted(found[1]) and _counted(found[2]) else None
 
 
-def _reported_risk_difference(
-    passage: Passage, a: extract.ArmValue, b: extract.ArmValue
+def _reported_elsewhere(
+    plan: ToolPlan,
+    passage: Passage,
+    a: extract.ArmValue,
+    b: extract.ArmValue,
+    difference: float | None,
 ) -> ToolCall | None:
-    """The sentence's one reported risk difference with its CI, as a `reported_difference`."""
+    """The risk difference another sentence of the same study reports, with its CI, when its
+    estimate is the difference of the two figures ("62% vs 59%" in one sentence, "the
+    difference ... was 3.0% (95% CI -12% to 18%)" in the next)."""
+    if plan.document is None or difference is None:
+        return None
+    for other in plan.document(passage.document_id):
+        rd = _one_risk_difference(other)
+        same = (
+            rd is not None
+            and rd.estimate is not None
+            and (abs(abs(rd.estimate) - abs(difference)) < DIFFERENCE_TOLERANCE)
+        )
+        if same and (reported := _reported_risk_difference(other, a, b)) is not None:
+            plan.sources.append(other)
+            return reported
+    return None
+
+
+def _one_risk_difference(passage: Passage) -> Fact | None:
+    """The sentence's risk difference, when it reports exactly one, with its CI."""
     facts = facts_of(passage.metadata)
     differences = [f for f in facts if f.kind == "effect" and f.measure == "RD"]
     if len(differences) != 1:
         return None
     rd = differences[0]
-    if rd.estimate is None or rd.ci_low is None or rd.ci_high is None:
+    return None if rd.estimate is None or rd.ci_low is None or rd.ci_high is None else rd
+
+
+def _reported_risk_difference(
+    passage: Passage, a: extract.ArmValue, b: extract.ArmValue
+) -> ToolCall | None:
+    """The sentence's one reported risk difference with its CI, as a `reported_difference`."""
+    rd = _one_risk_difference(passage)
+    if rd is None or rd.estimate is None or rd.ci_low is None or rd.ci_high is None:
         return None
     study = passage.study
     try:
@@ -575,6 +609,7 @@ def _reported_risk_difference(
         return None  # an estimate outside its own interval: not transcribed
 
 
+DIFFERENCE_TOLERANCE = 0.05  # points: a reported difference is the computed one, rounded
 LEADING_PASSAGES = 3  # the documents of these best passages are what a question is about
 TOOL_PREFERENCE = 8  # a sentence with counts this high in the ranking beats one without
 ACROSS_CANDIDATES = 60  # passages searched for per-study differences

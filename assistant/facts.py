@@ -1263,6 +1263,13 @@ def _outcome_for(text: str, fig: _Fig) -> str | None:
     return best[1]
 
 
+# A difference as the subject of the clause giving its value, the outcome and time point
+# between them: "The treatment difference in complete response at month 6 was 3.0%".
+_DIFFERENCE_SUBJECT = re.compile(
+    r"(?i:\bdifference)(?:\s+(?:in|of|for|on|at|between)\b[^%;.:()]{0,80}?)?\s+(?:was|is|of)\s*$"
+)
+
+
 def _timepoint_for(text: str, fig: _Fig) -> str | None:
     bounds = _clause_bounds(text)
     clause_start = max([b for b in bounds if b < fig.start], default=-1) + 1
@@ -1289,6 +1296,11 @@ def _to_fact(text: str, fig: _Fig, figs: list[_Fig]) -> Fact:
         kind = "effect"
     elif fig.has_count or fig.group or fig.compared:
         kind = "proportion"
+    elif fig.ci is not None and _DIFFERENCE_SUBJECT.search(text[: fig.start]):
+        # "The difference in response at month 6 was 3.0% (95% CI -12% to 18%)"
+        fig = _Fig("effect", fig.start, fig.end, measure="RD", estimate=fig.percent,
+                   ci=fig.ci, p=fig.p)  # fmt: skip
+        kind = "effect"
     else:
         kind = "percent"
     group = fig.group.strip() if fig.group else None

@@ -577,6 +577,18 @@ def test_a_patient_check_is_not_refused_for_an_unfamiliar_word(bot: EvidenceAssi
     assert "Not eligible" in answer.answer
 
 
+def test_a_difference_the_study_reports_in_its_next_sentence_gives_the_missing_interval(
+    bot: EvidenceAssistant,
+) -> None:
+    # "62% vs 59%" in one sentence (no counts: no interval can be computed), "the difference
+    # ... was 3.0% (95% CI -12% to 18%)" in the next: the study's own interval is shown.
+    answer = bot.ask("Mok tac vs MMF: CR at 6 months in each arm, and the CI of the difference?")
+    reported = [c for c in answer.tool_calls if c.name == "reported_difference"]
+    assert reported and reported[0].output["rd_ci_low_points"] == -12.0, answer.answer
+    assert any("(95% CI -12% to 18%" in c.quote for c in answer.citations), answer.answer
+    _numbers_everywhere_grounded(answer)
+
+
 def test_an_age_beside_a_condition_the_evidence_never_names_asks_no_entry_check(
     bot: EvidenceAssistant,
 ) -> None:

@@ -167,6 +167,16 @@ def test_shared_percent_sign() -> None:
             95.0,
         ),
         ("Deaths were fewer (HR 0·81; 95% CI 0·70–0·94).", "HR", 0.81, 0.70, 0.94, 95.0),
+        # the difference as the clause's subject, its outcome and time point before the value
+        (
+            "The treatment difference in remission at month 6 was 3.0% (95% CI -12% to 18%).",
+            "RD",
+            3.0,
+            -12.0,
+            18.0,
+            95.0,
+        ),
+        ("The difference between groups was 4.1% (95% CI 1.0 to 7.2).", "RD", 4.1, 1.0, 7.2, 95.0),
         ("Men were at higher risk (OR 1.53, 1.39-1.69).", "OR", 1.53, 1.39, 1.69, None),
     ],
 )
