@@ -308,6 +308,17 @@ class HybridSearch:
         asks_result = cues.asks_result
         boosts = self.study_boosts(query, default_to_primary=not entities)
         main_results: set[str] = set()
+        from_text = route is None or route.intent in TEXT_INTENTS
+        claims = None
+        if route is not None and named and (from_text or route.intent == "computation"):
+            claims = self.figures_not_stated(route.question, set(named))
+        # Figures the question gives a study that it never states: its own result on its
+        # primary outcome is the correction.
+        for doc in sorted(named) if claims is not None else ():
+            for passage in self.primary_results(doc):
+                passages.setdefault(passage.id, passage)
+                fused.setdefault(passage.id, 0.0)
+                main_results.add(passage.id)
         if cues.asks_main_result:  # the leading studies' results on their primary outcomes
             for doc in self._leading_documents(fused, passages, boosts):
                 results = self.primary_results(doc)
@@ -367,14 +378,10 @@ class HybridSearch:
         # whether, not for a figure)
         kinds = () if cues.polar else tuple(k for k in cues.figure_kinds if k in UNAMBIGUOUS_KINDS)
         figureless = self.figureless_terms(query, kinds) if kinds else ()
-        from_text = route is None or route.intent in TEXT_INTENTS
         absent = None
         subjects = set(named) or (set() if entities else self._study_names().primary)
         if route is not None and route.arms and subjects:
             absent = self.arm_not_compared(route, subjects)
-        claims = None
-        if route is not None and named and (from_text or route.intent == "computation"):
-            claims = self.figures_not_stated(route.question, set(named))
         verdict = None
         if route is not None and subjects and VERDICT_ASKED.search(route.question):
             verdict = self.verdict(hits, subjects)

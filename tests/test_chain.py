@@ -546,6 +546,18 @@ def test_a_figure_the_named_study_states_raises_no_premise(
     assert "not from REGENCY" not in answer
 
 
+def test_figures_a_study_never_states_are_corrected_by_its_own_primary_result(
+    bot: EvidenceAssistant,
+) -> None:
+    # Lee 2020's main result is 62% vs 59%; the asker gives it another study's 83% vs 75%.
+    answer = bot.ask("In Hong Kong, Mok had 83% with tacro vs 75% with cyclophosphamide - right?")
+    assert "not from Mok 2016" in answer.answer.splitlines()[0], answer.answer
+    assert "62% with tacrolimus" in answer.citations[0].quote, answer.answer
+    # STAR-2 reports an activity index, not responders: its change is the correction
+    other = bot.ask("Miyasaka's tac trial got about 83% responders, right?")
+    assert "LNDAI" in other.citations[0].quote, other.answer
+
+
 def test_a_question_about_non_inferiority_gets_the_comparison_and_the_verdict(
     bot: EvidenceAssistant,
 ) -> None:
