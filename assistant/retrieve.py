@@ -381,7 +381,7 @@ class HybridSearch:
         absent = None
         subjects = set(named) or (set() if entities else self._study_names().primary)
         if route is not None and route.arms and subjects:
-            absent = self.arm_not_compared(route, subjects)
+            absent = self.arm_not_compared(route, subjects, named=bool(named))
         verdict = None
         if route is not None and subjects and VERDICT_ASKED.search(route.question):
             verdict = self.verdict(hits, subjects)
@@ -497,19 +497,23 @@ class HybridSearch:
             and all(self.index.passage_frequency(t) <= limit for t in tokens)
         )
 
-    def arm_not_compared(self, route: Route, documents: set[str]) -> tuple[str, Passage] | None:
+    def arm_not_compared(
+        self, route: Route, documents: set[str], named: bool = False
+    ) -> tuple[str, Passage] | None:
         """An arm the question names that the study it asks about did not compare: the study's
         design sentence (the first saying how patients were randomised or assigned, naming
         two or more arms) names other arms only, and the question calls it an arm ("the
-        placebo arm") or the study's documents never name it (a drug given in both arms, or
-        discussed in passing, is not asked about as an arm)."""
+        placebo arm"; "better than placebo" when the question `named` the study) or the
+        study's documents never name it (a drug given in both arms, or discussed in passing,
+        is not asked about as an arm)."""
         for document in sorted(documents):
             for passage in self.document_passages(document):
                 compared = route.vocabulary.in_text(passage.text)
                 if len(compared) >= 2 and _ALLOCATION.search(passage.text):
                     absent = [
                         arm for arm in route.arms if arm not in compared
-                        and (_called_arm(route, arm) or not self._named_in(arm, route, documents))
+                        and (_called_arm(route, arm, against=named)
+                             or not self._named_in(arm, route, documents))
                     ]  # fmt: skip
                     return (absent[0], passage) if absent else None
         return None
@@ -853,14 +857,31 @@ _FIGURE_LOOKS: dict[FigureKind, re.Pattern[str]] = {
 }
 
 
-def _called_arm(route: Route, arm: str) -> bool:
+def _called_arm(route: Route, arm: str, against: bool = False) -> bool:
     """The question calls the drug an arm or group ("the placebo arm", "MMF group", a
-    "placebo-controlled" trial)."""
+    "placebo-controlled" trial) or, with `against` (a study named by the question, whose arms
+    are then the ones meant), sets the other drug against it ("better than placebo")."""
     pattern = route.vocabulary.pattern(arm)
     return pattern is not None and any(
         re.match(r"(?:\s*(?:arm|group|patients)\b|-controlled\b)", route.query[m.end() :], re.I)
+        or (
+            against
+            and _SET_AGAINST.search(route.query[: m.start()])
+            and not _ALONE.match(route.query[m.end() :])
+        )
         for m in pattern.finditer(route.query)
     )
+
+
+# "A plus B vs B alone": B is the background both arms took, not an arm of its own.
+_ALONE = re.compile(r"\s+(?:alone|only)\b", re.I)
+# Words setting one treatment against the one after them: "better than", "versus", "against",
+# "compared with", "compare to".
+_SET_AGAINST = re.compile(
+    r"(?:\bthan|\bversus|\bvs\.?|\bagainst|\bcompared?\s+(?:\w+\s+){0,3}?(?:with|to)|"
+    r"\bcomparison\s+(?:with|to))\s+(?:the\s+|a\s+)?$",
+    re.I,
+)
 
 
 # How a study allocated its patients to arms ("randomised 1:1 to A or B", "assigned to").

@@ -546,6 +546,22 @@ def test_a_figure_the_named_study_states_raises_no_premise(
     assert "not from REGENCY" not in answer
 
 
+@pytest.mark.parametrize(
+    ("question", "corrected"),
+    [
+        ("How did tacrolimus compare with placebo in the Zheng 2022 trial?", True),
+        ("how much better than placebo did tac do in the zheng 2022 trial", True),
+        # the background both arms took, "alone", is not an arm of its own
+        ("AURORA 1: voclosporin on top of MMF vs MMF alone, CRR at 1 yr?", False),
+    ],
+)
+def test_a_drug_set_against_another_in_a_named_study_is_read_as_its_arm(
+    bot: EvidenceAssistant, question: str, corrected: bool
+) -> None:
+    first = bot.ask(question).answer.splitlines()[0]
+    assert ("had no placebo arm" in first or "had no MMF arm" in first) is corrected, first
+
+
 def test_figures_a_study_never_states_are_corrected_by_its_own_primary_result(
     bot: EvidenceAssistant,
 ) -> None:
