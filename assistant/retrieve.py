@@ -54,6 +54,8 @@ MEDICAL_WORD = 0.32  # similarity to "disease / drug / treatment / symptom" for 
 MEDICAL_MARGIN = 0.05  # ... and how much closer to those than to any everyday reference
 RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a medical word is specialist
 SPECIALIST_ZIPF = 3.0  # below this (about one use per million words) any word is specialist
+TIME_BOOST = 0.15  # a sentence stating the time point the question asks about
+TIME_TOLERANCE = 0.12  # relative: 6 months is 24 weeks, ~5 years is 60.8 months
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
 RESULT_BOOST = 0.3  # a comparison or effect estimate, when the question asks what was found
 STATED_BOOST = 0.3  # a sentence the profile cites for the criteria or protocol asked about
@@ -333,6 +335,8 @@ class HybridSearch:
             passages.setdefault(passage.id, passage)
             fused.setdefault(passage.id, 0.0)
         asked_trials = _trial_names(query, self.not_study_names)
+        # the times the question itself asks about (not an earlier turn's, for a follow-up)
+        asked_times = durations_in(route.question if route is not None else query)
         relevance: dict[str, float] = {}
         for pid, passage in passages.items():
             traits = self.traits(passage)
@@ -341,6 +345,8 @@ class HybridSearch:
                 fused[pid] += STUDY_BOOST  # the sentence names the drug or disease asked about
             relevance[pid] = fused[pid]
             fused[pid] += intent_adjustment(cues, asked_trials, traits, self.not_study_names)
+            if asked_times and _same_time(asked_times, traits.durations):
+                fused[pid] += TIME_BOOST  # "~5 yr" is the "mean follow-up of 60.8 months"
             if asks_result and traits.states_result:
                 fused[pid] += RESULT_BOOST
                 if pid in main_results:
@@ -810,6 +816,35 @@ def _lead_from_relevant(
     return [first, *(pid for pid in ranked if pid != first)]
 
 
+# A time in any unit clinicians and papers write it in: "24 weeks", "wk 24", "month 6",
+# "6 mo", "~5 yr", "a 10-year follow-up", "60.8 ± 26 months" (an age is not one).
+_UNIT_WEEKS = {"d": 1 / 7, "w": 1.0, "m": 52.1775 / 12, "y": 52.1775}
+_TIME_AFTER = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)(?:\s*±\s*\d+(?:\.\d+)?)?[\s-]?"
+    r"(days?|weeks?|wks?|w|months?|mos?|years?|yrs?|y)\b(?![\s-]*(?:old|of\s+age))",
+    re.I,
+)
+_TIME_BEFORE = re.compile(r"\b(day|week|wk|month|mo|year|yr)\s?(\d+(?:\.\d+)?)\b", re.I)
+_AGE_BEFORE = re.compile(r"(?:\baged?|\bage\s+of)\s+(?:\d+\s*(?:to|-|–)\s*)?$", re.I)
+
+
+@functools.lru_cache(maxsize=8192)
+def durations_in(text: str) -> tuple[float, ...]:
+    """The times `text` states, in weeks."""
+    found = [
+        float(m.group(1)) * _UNIT_WEEKS[m.group(2)[0].lower()]
+        for m in _TIME_AFTER.finditer(text)
+        if not _AGE_BEFORE.search(text[: m.start()])
+    ]
+    found += [float(m.group(2)) * _UNIT_WEEKS[m.group(1)[0].lower()]
+              for m in _TIME_BEFORE.finditer(text)]  # fmt: skip
+    return tuple(found)
+
+
+def _same_time(asked: tuple[float, ...], stated: tuple[float, ...]) -> bool:
+    return any(abs(a - s) <= TIME_TOLERANCE * max(a, s) for a in asked for s in stated if a > 0)
+
+
 def _fragment(text: str) -> bool:
     """A few words, none of them lower-case ("JAMA Netw Open.", "2022 Mar 1;5(3):e224492.",
     "Results"): a heading or a bibliographic line, not a sentence (which has a lower-case word
@@ -909,6 +944,7 @@ class PassageTraits:
     restates_question: bool  # background, objective, or an interviewer's turn
     concludes: bool  # the authors' conclusions
     fragment: bool  # a heading, a journal's name or a date line: it states nothing
+    durations: tuple[float, ...] = ()  # the times it states, in weeks (`durations_in`)
 
     @classmethod
     def of(cls, passage: Passage) -> PassageTraits:
@@ -929,6 +965,7 @@ class PassageTraits:
             restates_question=section in ("BACKGROUND", "OBJECTIVE") or interviewer,
             concludes=section == "CONCLUSIONS",
             fragment=_fragment(text),
+            durations=durations_in(text),
         )
 
     def section_adjustment(self, asks_result: bool) -> float:

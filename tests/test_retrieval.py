@@ -216,3 +216,37 @@ def test_a_studys_main_result_answers_only_a_comparison_of_its_own_arms(
     stated = answer.answer.split("**Evidence**")[0]
     assert "decreased more rapidly in the tacrolimus group" in stated, answer.answer
     assert "LNDAI" not in stated, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "weeks"),
+    [
+        ("flares over the ~5 yr follow up?", (260.9,)),
+        ("after a mean follow-up of 60.8 ± 26 months", (264.4,)),
+        ("at week 24", (24.0,)),
+        ("CRR at 6 mo", (26.1,)),
+        ("a 10-year follow-up", (521.8,)),
+        ("wk24", (24.0,)),
+        # ages are not times
+        ("patients aged 18 to 60 years", ()),
+        ("a 40 years old woman", ()),
+    ],
+)
+def test_times_are_read_in_any_unit_as_weeks(text: str, weeks: tuple[float, ...]) -> None:
+    from assistant.retrieve import durations_in
+
+    assert tuple(round(w, 1) for w in durations_in(text)) == weeks
+
+
+def test_a_time_asked_in_years_finds_the_sentence_stating_it_in_months(
+    bot: EvidenceAssistant,
+) -> None:
+    # "~5 years" is Lee 2020's "mean follow-up of 60.8 months", not its 10-year follow-up
+    answer = bot.ask(
+        "ok and flares over the ~5 yr follow up?",
+        history=[
+            {"role": "user", "content": "Mok 2016 tac vs MMF - CRR at 6 mo?"},
+            {"role": "assistant", "content": "Complete renal response was 62% vs 59%."},
+        ],
+    )
+    assert "60.8" in answer.citations[0].quote, answer.answer
