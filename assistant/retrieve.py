@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import math
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -22,10 +23,12 @@ from .facts import COUNT_OF, PERCENT, facts_of, group_pairs
 from .index import EvidenceIndex
 from .ingest import in_ranges
 from .intent import (
+    FACETS,
     RESULT,
     STUDY_BY_ARMS,
     UNAMBIGUOUS_KINDS,
     VERDICT_ASKED,
+    Facet,
     FigureKind,
     RetrievalCues,
     retrieval_cues,
@@ -54,6 +57,13 @@ MEDICAL_WORD = 0.32  # similarity to "disease / drug / treatment / symptom" for 
 MEDICAL_MARGIN = 0.05  # ... and how much closer to those than to any everyday reference
 RARE_WORD_ZIPF = 4.5  # wordfreq Zipf scale: below this a medical word is specialist
 SPECIALIST_ZIPF = 3.0  # below this (about one use per million words) any word is specialist
+LIST_ITEMS = 3  # sentences taken as the items of a list a sentence announces
+# A sentence announcing the list that follows it ("in the following aspects:", "as follows:").
+_ANNOUNCES_LIST = re.compile(r"\bthe following\b[^.:;]{0,30}:|\bas follows\s*:", re.I)
+FACET_BOOST = 0.15  # a sentence whose own words name the aspect asked about
+# Aspects a sentence names in words of their own ("a limitation", "adverse events", "inhibits");
+# the others' words (doses, design, who took part, response) run through every sentence.
+TEXT_FACETS: frozenset[Facet] = frozenset({"limitation", "safety", "mechanism"})
 TIME_BOOST = 0.15  # a sentence stating the time point the question asks about
 TIME_TOLERANCE = 0.12  # relative: 6 months is 24 weeks, ~5 years is 60.8 months
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
@@ -345,6 +355,8 @@ class HybridSearch:
                 fused[pid] += STUDY_BOOST  # the sentence names the drug or disease asked about
             relevance[pid] = fused[pid]
             fused[pid] += intent_adjustment(cues, asked_trials, traits, self.not_study_names)
+            if route is not None and route.facet in traits.facets and not traits.restates_question:
+                fused[pid] += FACET_BOOST  # "shortcomings?": a sentence naming its limitations
             if asked_times and _same_time(asked_times, traits.durations):
                 fused[pid] += TIME_BOOST  # "~5 yr" is the "mean follow-up of 60.8 months"
             if asks_result and traits.states_result:
@@ -356,8 +368,13 @@ class HybridSearch:
                 fused[pid] += STATED_BOOST
         similarity = dict(dense)
         ranked = _lead_from_relevant(
-            sorted(fused, key=lambda pid: (-fused[pid], pid)), relevance, passages, main_results
+            sorted(fused, key=lambda pid: (-fused[pid], pid)),
+            relevance,
+            passages,
+            main_results,
+            self._study_names().same_study,
         )[:k]
+        ranked = self._with_list_items(ranked, passages)[:k]
         part_answers: tuple[str, ...] = ()
         if route is not None and route.parts and ranked:
             part_answers = self.part_answers(ranked, passages, route.parts)
@@ -588,6 +605,23 @@ class HybridSearch:
 
         return self._document_vocabulary.get(self._study_names(), document_id, tokens)
 
+    def _with_list_items(self, ranked: list[str], passages: dict[str, Passage]) -> list[str]:
+        """A sentence among the two best that announces a list ("reflected in the following
+        aspects: ...") is followed by its items: the sentences after it in the same speaker's
+        turn (at most `LIST_ITEMS`)."""
+        for pid in ranked[:2]:
+            passage = passages[pid]
+            if not _ANNOUNCES_LIST.search(passage.text):
+                continue
+            after = self.document_passages(passage.document_id)[passage.position + 1 :]
+            items = list(itertools.takewhile(lambda p: speaker_role(p.metadata) is None, after))
+            items = items[:LIST_ITEMS]
+            passages.update((item.id, item) for item in items)
+            at = ranked.index(pid) + 1
+            added = [item.id for item in items]
+            return [*ranked[:at], *added, *(p for p in ranked[at:] if p not in added)]
+        return ranked
+
     def document_passages(self, document_id: str) -> list[Passage]:
         """A document's passages, in order."""
         ids = [f"{document_id}#s{i}" for i in range(self.index.passage_count(document_id))]
@@ -749,6 +783,12 @@ class StudyNames:
                 self.primary.add(doc_id)
         self.longest = max(map(len, self.by_phrase), default=0)
 
+    def same_study(self, document: str) -> frozenset[str]:
+        """The documents about the same study as `document` (itself included): the primary
+        documents (a trial's record and an interview about it) are one study; a shared name
+        is not enough ("Furie" led two trials)."""
+        return frozenset(self.primary) if document in self.primary else frozenset({document})
+
     def named_in(self, query: str) -> set[str]:
         words = _WORDS.findall(query.lower())
         named: set[str] = set()
@@ -801,18 +841,22 @@ def _lead_from_relevant(
     relevance: dict[str, float],
     passages: Mapping[str, Passage],
     main_results: Collection[str] = (),
+    same_study: Callable[[str], frozenset[str]] = frozenset,
 ) -> list[str]:
     """`ranked` with the best sentence of the most relevant document first. What kind of
     sentence a question wants (a result, a conclusion, a figure) picks among a document's
     sentences; it must not hand the answer to another document than the one the question
     matches best. A question for what a study found (`main_results` given) is answered by
-    that document's result on its primary outcome, when it states one."""
+    that document's result on its primary outcome, when it states one. The documents of one
+    study (its record and an interview about it: `same_study`) count as one."""
     if not relevance:
         return ranked
     top = min(relevance, key=lambda pid: (-relevance[pid], pid))
     lead_doc = passages[top].document_id
-    own = [pid for pid in ranked if passages[pid].document_id == lead_doc]
-    first = next((pid for pid in own if pid in main_results), own[0])
+    lead_docs = {lead_doc, *same_study(lead_doc)}
+    own = [pid for pid in ranked if passages[pid].document_id in lead_docs]
+    main = (pid for pid in own if pid in main_results and passages[pid].document_id == lead_doc)
+    first = next(main, own[0])
     return [first, *(pid for pid in ranked if pid != first)]
 
 
@@ -945,6 +989,7 @@ class PassageTraits:
     concludes: bool  # the authors' conclusions
     fragment: bool  # a heading, a journal's name or a date line: it states nothing
     durations: tuple[float, ...] = ()  # the times it states, in weeks (`durations_in`)
+    facets: frozenset[Facet] = frozenset()  # the aspects its own words name (`TEXT_FACETS`)
 
     @classmethod
     def of(cls, passage: Passage) -> PassageTraits:
@@ -966,6 +1011,7 @@ class PassageTraits:
             concludes=section == "CONCLUSIONS",
             fragment=_fragment(text),
             durations=durations_in(text),
+            facets=frozenset(f for f, words in FACETS if f in TEXT_FACETS and words.search(text)),
         )
 
     def section_adjustment(self, asks_result: bool) -> float:

@@ -250,3 +250,18 @@ def test_a_time_asked_in_years_finds_the_sentence_stating_it_in_months(
         ],
     )
     assert "60.8" in answer.citations[0].quote, answer.answer
+
+
+def test_a_sentence_naming_the_aspect_asked_about_leads(bot: EvidenceAssistant) -> None:
+    # "shortcomings": the sentence saying "the limitations of this study are ...", from
+    # either document about the trial (its record or the interview), not a screening count
+    answer = bot.ask("What shortcomings of the trial did the first author acknowledge?")
+    assert "limitations of this study" in answer.citations[0].quote, answer.answer
+
+
+def test_a_sentence_announcing_a_list_brings_its_items(bot: EvidenceAssistant) -> None:
+    # "... reflected in the following aspects: ..." is followed by the items, one a sentence
+    answer = bot.ask("What were the limitations of the Zheng trial?")
+    quotes = [c.quote for c in answer.citations]
+    assert any("following aspects" in q for q in quotes), answer.answer
+    assert any("only 24 weeks" in q for q in quotes), answer.answer
