@@ -664,8 +664,8 @@ class HybridSearch:
         return self._outcomes.get(self._study_names(), document_id, results)
 
     def _with_synonyms(self, tokens: frozenset[str]) -> frozenset[str]:
-        """`tokens` and the tokens of their synonyms: a sentence writing "LNDAI" names the
-        words of "Lupus Nephritis Disease Activity Index (LNDAI)", one writing "fell" a change."""
+        """`tokens` and the tokens of their synonyms: a sentence writing "GAS" names the
+        words of "Gout Activity Score (GAS)", one writing "fell" a change."""
         expanded = _synonym_tokens(tuple(self.synonyms.items()))
         extra = [expanded[t] for t in tokens if t in expanded]
         return tokens.union(*extra) if extra else tokens
@@ -786,7 +786,7 @@ class StudyNames:
     def same_study(self, document: str) -> frozenset[str]:
         """The documents about the same study as `document` (itself included): the primary
         documents (a trial's record and an interview about it) are one study; a shared name
-        is not enough ("Furie" led two trials)."""
+        is not enough (one author may lead two trials)."""
         return frozenset(self.primary) if document in self.primary else frozenset({document})
 
     def named_in(self, query: str) -> set[str]:
