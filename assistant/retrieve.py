@@ -175,6 +175,15 @@ GENERAL_SYNONYMS = {
     "wks": "weeks",
     "mo": "month",
     "mos": "months",
+    "pbo": "placebo",
+    "endpt": "endpoint outcome",
+    "endpts": "endpoints outcomes",
+    "grp": "group",
+    "grps": "groups",
+    "infx": "infection infections",
+    "crit": "criteria",
+    "f/u": "follow-up",
+    "d/t": "due to",
 }
 
 
@@ -1255,11 +1264,14 @@ def _synonym_tokens(synonyms: tuple[tuple[str, str], ...]) -> dict[str, frozense
     return expanded
 
 
+_QUERY_WORD = re.compile(r"[a-z0-9]+(?:/[a-z](?![a-z]))?")  # "f/u", "d/t": one word each
+
+
 def expand_query(
     query: str, synonyms: dict[str, str] = GENERAL_SYNONYMS, expand: str | None = None
 ) -> str:
     """`query` followed by the synonyms of its words (of the words of `expand`, if given)."""
-    words = re.findall(r"[a-z0-9]+", (query if expand is None else expand).lower())
+    words = _QUERY_WORD.findall((query if expand is None else expand).lower())
     extra = [synonyms[w] for w in words if w in synonyms]
     return " ".join([query, *extra])
 

@@ -265,3 +265,14 @@ def test_a_sentence_announcing_a_list_brings_its_items(bot: EvidenceAssistant) -
     quotes = [c.quote for c in answer.citations]
     assert any("following aspects" in q for q in quotes), answer.answer
     assert any("only 24 weeks" in q for q in quotes), answer.answer
+
+
+@pytest.mark.parametrize(
+    ("word", "expanded"),
+    [("pbo", "placebo"), ("endpt", "endpoint"), ("f/u", "follow-up"), ("d/t", "due to"),
+     ("infx", "infection")],
+)  # fmt: skip
+def test_chart_shorthand_is_searched_in_the_words_papers_use(word: str, expanded: str) -> None:
+    from assistant.retrieve import expand_query
+
+    assert expanded in expand_query(f"primary {word} in the trial?").split(" ", 4)[-1]
