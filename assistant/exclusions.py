@@ -13,8 +13,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from wordfreq import zipf_frequency
+
 from .intent import STUDY_BY_ARMS
-from .profile import Exclusion
+from .profile import RARE_IN_ENGLISH, Exclusion
 
 _CLAUSES = re.compile(r"[.;,]\s+|[.;]$|\s+-\s+")
 _NEGATION_BEFORE = re.compile(
@@ -65,10 +67,12 @@ def stated_exclusions(note: str, exclusions: Sequence[Exclusion]) -> dict[str, d
 
 
 def _word(word: str) -> str:
-    """A word as written in the profile: all capitals are an abbreviation ("TMA", "IS") and
-    match only in capitals; other words match in any case."""
+    """A word as written in the profile: an abbreviation in capitals that is also an English
+    word ("IS") matches only in capitals; others ("MMF", "TMA", typed "mmf" in a chat) and
+    every other word match in any case."""
     escaped = re.escape(word).replace(r"\ ", r"\s+")
-    return escaped if word.isupper() else f"(?i:{escaped})"
+    english = zipf_frequency(word.lower(), "en") >= RARE_IN_ENGLISH
+    return escaped if word.isupper() and english else f"(?i:{escaped})"
 
 
 def _stated(clause: str, name: re.Pattern[str], exclusion: Exclusion) -> dict[str, Any] | None:

@@ -23,6 +23,9 @@ CHRONICITY, BIOPSY, TMA, RECENT_IS, WITHIN_30 = (e.criterion for e in EXCLUSIONS
                                          TMA: {"absent": True}}),
         ("LN IV with TMA lesions on biopsy", {TMA: {"present": True}}),
         ("already on MMF 2 g/d for 2 months", {RECENT_IS: {"current": True}}),
+        # an abbreviation that is no English word, typed in lower case in a chat
+        ("shes been on mmf the last 2 mo", {RECENT_IS: {"current": True}}),
+        ("tma on bx", {TMA: {"present": True}}),
         ("got 1 dose of IVCY 500 mg 3 wk ago", {WITHIN_30: {"days_ago": 21.0}}),
         ("methylpred pulses two weeks ago", {WITHIN_30: {"days_ago": 14.0}}),
         # treatment-naive rules out the treatments; a negation rules out what it precedes
