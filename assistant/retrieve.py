@@ -40,6 +40,7 @@ from .profile import StatedKnowledge
 from .support import STOPWORDS
 from .types import Passage
 from .verify import quoted_numbers, value_key
+from .vocabulary import abbreviation_pairs
 
 if TYPE_CHECKING:
     from .route import Route
@@ -405,6 +406,7 @@ class HybridSearch:
             anchored=bool(named) or bool(route is not None and route.arms),
             names_medical=self.names_medical,
         )
+        terms += self.unknown_abbreviations(query, terms)
         anchors = self.anchors(query, terms, hits[0].document_id) if terms and hits else ()
         # An open question for a figure ("what dose of X?"; "is half the dose enough?" asks
         # whether, not for a figure)
@@ -469,6 +471,22 @@ class HybridSearch:
                 passages.setdefault(best, found[best])
                 chosen.append(best)
         return tuple(chosen)
+
+    def unknown_abbreviations(self, query: str, found: tuple[str, ...]) -> tuple[str, ...]:
+        """Abbreviations the question writes in capitals ("RPGN", "HBsAg", "PLA2R") that
+        neither the corpus, the search's synonyms, clinical research in general nor the
+        profile knows: the name of something the evidence base does not cover."""
+        vocabulary, synonyms = self.index.vocabulary(), frozenset(self.synonyms)
+        defined = abbreviation_pairs(query) if _CAPITALS.search(query) else {}  # "... (MRM)"
+        return tuple(dict.fromkeys(
+            written.lower() for written in _CAPITALS.findall(query)
+            if written.upper() not in self.not_study_names and written.lower() not in found
+            and written.lower() not in PATIENT_VALUE_WORDS
+            and not _known(written.lower(), vocabulary, synonyms)
+            and not self._study_names().named_in(written)
+            and not _spelled_out_in(written, query) and not _shortened(written, vocabulary)
+            and written not in defined
+        ))  # fmt: skip
 
     def beside_names(
         self, query: str, interventions: frozenset[str] = frozenset()
@@ -1076,6 +1094,9 @@ def _about_sibling_trial(asked: list[tuple[str, str]], subject: tuple[str, str] 
 
 
 _ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]+s?\b")  # "LNDAI", "SAEs", "C3"
+# A word of three or more letters with two or more capitals ("RPGN", "IgAN", "HBsAg"); one
+# with digits ("V30M", "C3") names a variant or a marker, and would be echoed as a figure.
+_CAPITALS = re.compile(r"\b(?=(?:[a-z]*[A-Z]){2})[A-Za-z]{3,}\b")
 _MEASUREMENT = re.compile(r"\d[\d.,]*\s*[a-zµμ]+(?:\s?/\s?[a-z0-9.]+)*")
 
 
@@ -1227,6 +1248,27 @@ def _derived(word: str, vocabulary: frozenset[str]) -> bool:
     ordered = _sorted_vocabulary(vocabulary)
     at = bisect.bisect_left(ordered, stem)
     return at < len(ordered) and ordered[at].startswith(stem)
+
+
+def _spelled_out_in(abbreviation: str, text: str) -> bool:
+    """The text spells the abbreviation out: the initials of consecutive words ("premature
+    ovarian failure ... POF")."""
+    letters = [c.lower() for c in abbreviation if c.isalpha()]
+    initials = [w[0].lower() for w in re.findall(r"[A-Za-z][\w']*", text)]
+    size = len(letters)
+    return any(initials[i : i + size] == letters for i in range(len(initials) - size + 1))
+
+
+SHORTENED_BY = 2  # letters an abbreviation may drop from the end of the corpus's ("IVC", "IVCY")
+
+
+def _shortened(abbreviation: str, vocabulary: frozenset[str]) -> bool:
+    """The abbreviation is the corpus's own one, its last letters left off ("MPA" for MPAA)."""
+    word = abbreviation.lower()
+    ordered = _sorted_vocabulary(vocabulary)
+    at = bisect.bisect_left(ordered, word)
+    return (at < len(ordered) and ordered[at].startswith(word)
+            and len(ordered[at]) <= len(word) + SHORTENED_BY)  # fmt: skip
 
 
 MIN_CLIPPED = 5  # letters: shorter beginnings of a word begin too many others

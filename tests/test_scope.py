@@ -29,6 +29,12 @@ IN_SCOPE = [
     "Any weight limit to get in, like a BMI cut-off?",
     # Clinical shorthand for people and things: "docs" are doctors, not a disease.
     "Did the docs know which arm the pts were on in the tacrolimus trial?",
+    # Capitalised abbreviations the corpus lacks but the question spells out (POF), that
+    # shorten the corpus's own (MPA for MPAA), or that clinical research in general uses.
+    "Zheng: tacrolimus spares ovaries - what premature ovarian failure (POF) rates per arm?",
+    "Zheng says tac prevents premature ovarian failure - POF rates in the two arms?",
+    "per KDIGO what tac trough goes with reduced-dose MPA?",
+    "For a CONSORT diagram: how many were screened for Zheng 2022?",
 ]  # fmt: skip
 OUT_OF_SCOPE = [
     "What is the capital of France?", "How do I bake sourdough bread?",
@@ -45,6 +51,9 @@ OUT_OF_SCOPE = [
     "Is tacrolimus used after liver transplant?",
     "What will the weather be like in Zhengzhou tomorrow?",  # a city the interview names
     "Who won the World Cup in ALMS?", "What is the weather in AURORA 1?",  # a study named
+    # an abbreviation in capitals that nothing the evidence base holds explains
+    "58F MPO-ANCA GN, Cr 2.9 mg/dL: how to cut the IV cyclophosphamide pulse for age?",
+    "DOAC or warfarin for APS nephropathy with TMA on biopsy?",
 ]  # fmt: skip
 
 
