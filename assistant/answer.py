@@ -433,7 +433,7 @@ def select_evidence(
     best = curated[0] if curated else findings[0]
     lead = conclusion_of(best.document_id, retrieval.passages) if asks_conclusion(routed) else None
     lead = retrieval.verdict or lead
-    ordered = [lead, best] if lead else [best]
+    ordered = [lead, best] if lead and lead.id != best.id else [best]
     rest = [p for p in top if p.text not in {q.text for q in ordered}]
     return [*ordered, *rest][:MAX_EVIDENCE]
 
@@ -582,8 +582,21 @@ def direct_answer(
     second = [(n, p) for n, p in others[:1] if _same_measure(routed, p)]
     # A later part of a question asking several gets its own sentence.
     parts = [(n, p) for n, p in others if p.id in part_answers and (n, p) not in second]
-    statements = [_statement(routed, p, n) for n, p in [lead, *second, *parts]]
+    # Every other sentence of the lead's document stating all the figures the question gives:
+    # the same figures under another label ("SAEs 8.9% vs 16.2%" in one sentence, "infection
+    # 8.9% vs 16.2%" in another) is news. (Another study's: see `figures_not_stated`.)
+    claimed = _claimed_percentages(routed.question)
+    restated = [(n, p) for n, p in others if claimed and (n, p) not in [*second, *parts]
+                and p.document_id == lead[1].document_id
+                and claimed <= {value_key(t.value) for t in quoted_numbers(p.text)}]  # fmt: skip
+    statements = [_statement(routed, p, n) for n, p in [lead, *second, *parts, *restated]]
     return "\n".join(statements)  # one source per line
+
+
+def _claimed_percentages(question: str) -> frozenset[float]:
+    """The percentages a question gives, when it gives two or more (a claimed comparison)."""
+    values = frozenset(value_key(float(m.group(1))) for m in extract.PERCENT.finditer(question))
+    return values if len(values) >= 2 else frozenset()
 
 
 def _same_measure(routed: Route, passage: Passage) -> bool:

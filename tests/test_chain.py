@@ -574,6 +574,15 @@ def test_figures_a_study_never_states_are_corrected_by_its_own_primary_result(
     assert "LNDAI" in other.citations[0].quote, other.answer
 
 
+def test_figures_stated_under_two_labels_are_shown_under_both(bot: EvidenceAssistant) -> None:
+    # One interview sentence calls 8.9% vs 16.2% the serious adverse event rates, another the
+    # infection rates: an answer checking the claim shows both, and never a sentence twice.
+    answer = bot.ask("Interview: serious AEs 8.9% on tac vs 16.2% on IVCY. So SAEs on tac 8.9%?")
+    stated = answer.answer.split("**Evidence**")[0]
+    assert "infection (8.9% vs 16.2%)" in stated, answer.answer
+    assert len({c.quote for c in answer.citations}) == len(answer.citations), answer.answer
+
+
 def test_a_question_about_non_inferiority_gets_the_comparison_and_the_verdict(
     bot: EvidenceAssistant,
 ) -> None:
