@@ -82,9 +82,11 @@ TARGET_PASS_RATE = 0.95
 # 2026-12-06 (fourth session): dev 81.2% (531/654, grown by 120 fresh questions that passed
 # 66.7% and 51.7% on the session's starting commit), test 76.4% (84/110), test 2 73.3%,
 # test 3 78.3%.
-# (test 2 is judged against the test split's floors: 73.3% and 0.378 hold them down)
-MIN_PASS_RATE = {"dev": 0.805, "test": 0.73, "test3": 0.76}
-MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.72}  # 89.3%, 96.2%, 81.8%
+# 2026-12-06 (seventh session): dev 83.2% (744/894, grown by 60 fresh questions that passed
+# 63.3% on the session's starting commit), test 77.3% (85/110), test 2 75.0%, test 3 80.0%.
+# (test 2 is judged against the test split's floors: 75.0% and 0.380 hold them down)
+MIN_PASS_RATE = {"dev": 0.815, "test": 0.74, "test3": 0.78}
+MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.72}  # 88.2%, 96.2%, 81.8%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
