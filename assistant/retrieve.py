@@ -1259,11 +1259,11 @@ def _spelled_out_in(abbreviation: str, text: str) -> bool:
     return any(initials[i : i + size] == letters for i in range(len(initials) - size + 1))
 
 
-SHORTENED_BY = 2  # letters an abbreviation may drop from the end of the corpus's ("IVC", "IVCY")
+SHORTENED_BY = 2  # letters an abbreviation may drop from the end of the corpus's ("ABC", "ABCD")
 
 
 def _shortened(abbreviation: str, vocabulary: frozenset[str]) -> bool:
-    """The abbreviation is the corpus's own one, its last letters left off ("MPA" for MPAA)."""
+    """The abbreviation is the corpus's own one, its last letters left off ("ABC" for ABCD)."""
     word = abbreviation.lower()
     ordered = _sorted_vocabulary(vocabulary)
     at = bisect.bisect_left(ordered, word)
