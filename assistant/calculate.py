@@ -474,11 +474,10 @@ def _compare_given(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     (events_a, total_a), (events_b, total_b) = routed.group_counts
     named = plan.profile.arms.in_order(routed.question)
     label_a, label_b = named[:2] if len(named) >= 2 else ("first group", "second group")
-    counts = (events_a, total_a, events_b, total_b, label_a, label_b)
-    if routed.margin is not None:  # "does A clear a -10 point margin with 117/141 vs 93/124?"
-        plan.calls.append(non_inferiority(*counts[:4], routed.margin, *counts[4:]))
-    else:
-        plan.calls.append(compare_arms(*counts, higher_is_better=not routed.about_harms))
+    # with a margin ("does A clear -10 points with 117/141 vs 93/124?"), tested against it
+    plan.calls.append(
+        _comparison(routed, (events_a, total_a, label_a), (events_b, total_b, label_b))
+    )
     return True
 
 
@@ -686,13 +685,19 @@ def _counts_comparison_plain(a: extract.ArmValue, b: extract.ArmValue) -> ToolCa
 def _counts_comparison(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> ToolCall:
     assert a.events is not None and a.total is not None
     assert b.events is not None and b.total is not None
-    margin = routed.margin
-    if margin is not None:
-        call = non_inferiority(a.events, a.total, b.events, b.total, margin, a.arm, b.arm)
-    else:
-        call = compare_arms(a.events, a.total, b.events, b.total, a.arm, b.arm,
-                            higher_is_better=not routed.about_harms)  # fmt: skip
+    call = _comparison(routed, (a.events, a.total, a.arm), (b.events, b.total, b.arm))
     return _noting_derived(call, a, b)
+
+
+def _comparison(routed: Route, a: tuple[int, int, str], b: tuple[int, int, str]) -> ToolCall:
+    """Two groups' (events, total, label) compared: against the margin the question gives,
+    if it gives one, else by risk difference, ratios and NNT."""
+    (events_a, total_a, label_a), (events_b, total_b, label_b) = a, b
+    if routed.margin is not None:
+        return non_inferiority(events_a, total_a, events_b, total_b, routed.margin, label_a,
+                               label_b)  # fmt: skip
+    return compare_arms(events_a, total_a, events_b, total_b, label_a, label_b,
+                        higher_is_better=not routed.about_harms)  # fmt: skip
 
 
 def _arm_rate(arm: extract.ArmValue) -> ToolCall:

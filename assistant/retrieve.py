@@ -473,9 +473,9 @@ class HybridSearch:
         return tuple(chosen)
 
     def unknown_abbreviations(self, query: str, found: tuple[str, ...]) -> tuple[str, ...]:
-        """Abbreviations the question writes in capitals ("RPGN", "HBsAg", "PLA2R") that
-        neither the corpus, the search's synonyms, clinical research in general nor the
-        profile knows: the name of something the evidence base does not cover."""
+        """Abbreviations the question writes in capitals ("RPGN", "HBsAg") that neither the
+        corpus, the search's synonyms, clinical research in general nor the profile knows, nor
+        the question spells out: the name of something the evidence base does not cover."""
         vocabulary, synonyms = self.index.vocabulary(), frozenset(self.synonyms)
         defined = abbreviation_pairs(query) if _CAPITALS.search(query) else {}  # "... (MRM)"
         return tuple(dict.fromkeys(
@@ -868,7 +868,7 @@ def _lead_from_relevant(
     relevance: dict[str, float],
     passages: Mapping[str, Passage],
     main_results: Collection[str] = (),
-    same_study: Callable[[str], frozenset[str]] = frozenset,
+    same_study: Callable[[str], frozenset[str]] | None = None,
 ) -> list[str]:
     """`ranked` with the best sentence of the most relevant document first. What kind of
     sentence a question wants (a result, a conclusion, a figure) picks among a document's
@@ -880,7 +880,7 @@ def _lead_from_relevant(
         return ranked
     top = min(relevance, key=lambda pid: (-relevance[pid], pid))
     lead_doc = passages[top].document_id
-    lead_docs = {lead_doc, *same_study(lead_doc)}
+    lead_docs = {lead_doc, *(same_study(lead_doc) if same_study else ())}
     own = [pid for pid in ranked if passages[pid].document_id in lead_docs]
     main = (pid for pid in own if pid in main_results and passages[pid].document_id == lead_doc)
     first = next(main, own[0])
