@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .measurements import UNIT_PATTERN, Measurement, unit_key
+from .measurements import AGE_SEX, UNIT_PATTERN, Measurement, unit_key
 from .measurements import parse as parse_measurements
 from .profile import ArmVocabulary
 
@@ -282,8 +282,8 @@ def age_years(text: str) -> float | None:
         if match.group(1) and not match.group("old") and _duration(text, match):
             continue
         return float(match.group(1) or match.group("aged") or match.group("is"))
-    # Clinic-note shorthand: age then sex, "29F", "45 M" (upper case only: "5 m" is a length).
-    shorthand = re.search(r"(?<![\w.])(\d{1,3})\s?[FM]\b(?![/\w])", text)
+    # Clinic-note shorthand: age then sex, "29F", "45 M".
+    shorthand = re.search(AGE_SEX, text)
     return float(shorthand.group(1)) if shorthand else None
 
 

@@ -494,8 +494,11 @@ _DOSE_FIGURE = re.compile(
     re.IGNORECASE,
 )
 
-# Age and sex as clinical notes write them ("40F", "62 M", "35yo", "35 y/o").
-_AGE_SEX = re.compile(r"(?<![\w.])\d{1,3}\s?(?:[MF]|yo|y/o|y\.o\.)(?![\w/])")
+# A patient's age and sex as clinical notes write them ("29F", "45 M"; upper case only: "5 m"
+# is a length); the age is group 1.
+AGE_SEX = r"(?<![\w.])(\d{1,3})\s?[FM]\b(?![/\w])"
+# ... or the age alone in shorthand ("35yo", "35 y/o"): either ends an analyte's part.
+_AGE_SEX = re.compile(AGE_SEX + r"|(?<![\w.])\d{1,3}\s?(?:yo|y/o|y\.o\.)(?![\w/])")
 
 
 def _parts(sentence: str) -> list[tuple[str, str, int, int]]:

@@ -148,38 +148,28 @@ def test_what_a_trial_showed_is_its_result_on_its_primary_outcome(bot: EvidenceA
 
 
 @pytest.mark.parametrize(
-    "question",
-    [
-        "What was the main result of the TIDE trial of bexolumab?",
-        "TIDE trial of bexolumab in asthma: its key findings?",
-        # a design word ("placebo-controlled") beside "main result" still asks for the result
-        "The placebo-controlled TIDE trial of bexolumab: what was its main result?",
-    ],
-)
-def test_a_primary_outcome_is_found_under_its_abbreviation_and_change_words(
-    bot: EvidenceAssistant, question: str
-) -> None:
-    # "main"/"key findings" ask for the primary result; the sentence stating it writes "ACBI
-    # fell", which names the outcome's words through the abbreviation the abstract defines
-    answer = bot.ask(question)
-    assert answer.status == "answered", answer.answer
-    assert "fell by a mean of 31%" in answer.citations[0].quote, answer.answer
-
-
-@pytest.mark.parametrize(
-    "question",
+    ("question", "lead"),
     [
         # Each names a design word ("primary endpoint", "primary outcome"), yet asks for a result.
-        "Did qelmitant win on its primary endpoint in the QUELL trial?",
-        "Did qelmitant meet its primary outcome in the QUELL gout trial?",
+        ("Did qelmitant win on its primary endpoint in the QUELL trial?", "61% with qelmitant"),
+        ("Did qelmitant meet its primary outcome in the QUELL gout trial?", "61% with qelmitant"),
+        # "main"/"key findings" ask for the primary result; the sentence stating it writes "ACBI
+        # fell", which names the outcome's words through the abbreviation the abstract defines
+        ("What was the main result of the TIDE trial of bexolumab?", "fell by a mean of 31%"),
+        ("TIDE trial of bexolumab in asthma: its key findings?", "fell by a mean of 31%"),
+        # a design word ("placebo-controlled") beside "main result" still asks for the result
+        (
+            "The placebo-controlled TIDE trial of bexolumab: what was its main result?",
+            "fell by a mean of 31%",
+        ),
     ],
 )
-def test_whether_a_trial_met_its_aim_is_answered_by_its_primary_result(
-    bot: EvidenceAssistant, question: str
+def test_a_question_for_a_trials_result_is_answered_by_its_primary_result(
+    bot: EvidenceAssistant, question: str, lead: str
 ) -> None:
     answer = bot.ask(question)
     assert answer.status == "answered", answer.answer
-    assert "61% with qelmitant" in answer.citations[0].quote, answer.answer
+    assert lead in answer.citations[0].quote, answer.answer
 
 
 def test_a_question_about_harms_still_leads_with_the_harm(bot: EvidenceAssistant) -> None:
