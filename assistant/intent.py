@@ -190,6 +190,10 @@ FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
     ("duration", re.compile(r"how long|duration", re.I)),  # a length of time
     ("count", re.compile(r"\bhow many\b|\bnumber of\b", re.I)),  # a number of people or events
 )
+# Kinds of figure that no difference of two groups' percentages answers.
+_OTHER_FIGURES: frozenset[FigureKind] = frozenset(
+    {"dose", "concentration", "age", "date", "duration"}
+)
 # Kinds whose asking words ask for nothing else ("dose", "rate", "how long"); "when" and "old"
 # also join clauses and describe things, so they do not show that a figure is wanted.
 UNAMBIGUOUS_KINDS: frozenset[FigureKind] = frozenset({"dose", "rate", "duration"})
@@ -248,10 +252,11 @@ ADVICE = re.compile(
     re.IGNORECASE,
 )
 # Creative or clerical writing is a task of another kind, whatever its topic ("a poem about
-# kidneys"): the evidence base answers questions about evidence.
+# kidneys"), and so is writing one person's treatment (a plan, a prescription): the evidence
+# base answers questions about evidence.
 OTHER_TASK = re.compile(
     r"\b(?:write|compose|draft|tell)\b.{0,30}\b(?:poem|story|song|joke|essay|limerick|haiku|"
-    r"letter|email|tweet)s?\b",
+    r"letter|email|tweet|(?:treatment|care|management)\s+plan|prescription)s?\b",
     re.IGNORECASE,
 )
 # One patient is meant ("my patient", "a 30-year-old woman", "she", "he").
@@ -270,7 +275,7 @@ MEANING = re.compile(
 )
 # A study named by its arms: "the A versus B trial", "the study comparing A with B".
 STUDY_BY_ARMS = re.compile(
-    r"\b[\w-]+(?:\s[\w-]+)?\s(?:versus|vs\.?)\s[\w-]+(?:\s[\w-]+)?\s(?:study|trial)\b"
+    r"\b[\w-]+?(?:\s[\w-]+)?[\s-](?:versus|vs\.?)[\s-][\w-]+(?:\s[\w-]+){0,2}\s(?:study|trial)\b"
     r"|\b(?:study|trial)\s(?:comparing|of)\s[\w-]+(?:\s[\w-]+)?\s(?:with|to|and|versus|vs\.?|against)"
     r"\s[\w-]+",
     re.I,
@@ -463,13 +468,17 @@ def read(
     # design): the patient's values are then the context of a ward note, not what is asked.
     asks_advice = bool(ADVICE.search(question))
     entry_asked = bool(ENTRY.search(asked)) or continued == "entry"
+    # A value given beside its baseline has changed on treatment: a response is judged.
+    followed = any(m.baseline is not None or m.change_percent is not None
+                   for m in patient.measurements)  # fmt: skip
     entry_implied = not entry_asked and (
         entry_features and not ANY_RESPONSE.search(both) and not asks_advice
-        and not _asks_other_aspect(question)
+        and not _asks_other_aspect(question) and not followed
     )  # fmt: skip
     wants_entry = entry_asked or entry_implied
     # "the A versus B trial", "the comparison study": words naming the study ask for nothing
     unnamed = STUDY_DESCRIBED.sub(" ", STUDY_BY_ARMS.sub(" ", asked))
+    cues = retrieval_cues(query, facet)
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
         ("thresholds", threshold_unit is not None),
@@ -489,7 +498,9 @@ def read(
         ("difference", bool(CONTRAST.search(unnamed) and SIZE.search(unnamed))
          and not (SUPERIORITY.search(asked) and extract.margin_in(asked) is None)
          and not (MARGIN.search(asked) and not MARGIN_SUPPLIED.search(asked))
-         and not (facet == "definition" and not arms)),  # "What does NNT mean?"
+         and not (facet == "definition" and not arms)  # "What does NNT mean?"
+         # "compare that with B: how long were they followed?" sets durations side by side
+         and not _OTHER_FIGURES.issuperset(cues.figure_kinds or {"rate"})),
     )  # fmt: skip
     tasks = tuple(task for task, wanted in candidates if wanted)
     if tasks[:1] == ("eligibility",) and facet == "efficacy":
@@ -524,7 +535,7 @@ def read(
         asks_advice=asks_advice,
         entry_implied=entry_implied and "eligibility" in tasks,
         asks_other_task=bool(OTHER_TASK.search(question)),
-        cues=retrieval_cues(query, facet),
+        cues=cues,
     )
 
 

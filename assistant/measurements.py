@@ -383,7 +383,9 @@ _WORD_CHANGE = [(re.compile(rf"\b(?:{p})\b", re.I), v) for p, v in WORD_CHANGES.
 _STATE = [(s, re.compile(rf"\b(?:{p})\b", re.I)) for s, p in STATES.items()]
 _NEGATED_STATE = re.compile(r"\b(?:not|no\s+longer|isn'?t|never)\s+(?:\w+\s+)?$", re.I)
 _ULN = re.compile(
-    r"\b(?:uln|upper\s+limit(?:\s+of\s+normal)?|upper\s+normal(?:\s+limit)?)\b\W{0,4}(?:is\s+|of\s+)?"
+    # "ULN 90", "upper limit of normal 90", "upper reference limit of 90" (the lab's term)
+    r"\b(?:uln|upper\s+(?:reference\s+)?limit(?:\s+of\s+(?:normal|the\s+reference\s+range))?|"
+    r"upper\s+normal(?:\s+limit)?)\b\W{0,4}(?:is\s+|of\s+)?"
     r"(?P<v>\d+(?:\.\d+)?)|\b(?:ref(?:erence)?(?:\s+range)?|normal(?:\s+range)?|nr)\W{0,4}"
     r"(?:\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(?P<r>\d+(?:\.\d+)?)",
     re.IGNORECASE,

@@ -87,7 +87,6 @@ _PRIMARY_OUTCOME = re.compile(
     re.I,
 )
 NUMERIC_BOOST = 0.15  # a figure-bearing sentence, when the question asks for a figure
-FRAGMENT_WORDS = 5  # a line of at most this many capitalised words is a heading, not a sentence
 CAVEAT_PENALTY = 0.5  # "could not be confirmed" sentences, unless the question is about that
 CAVEAT_BOOST = 0.2  # ... and when it is ("is it true that...?"), they come first
 SPECIFIC_SHARE = 0.01  # a word in at most this share of the corpus's sentences is specific
@@ -917,11 +916,10 @@ def _same_time(asked: tuple[float, ...], stated: tuple[float, ...]) -> bool:
 
 
 def _fragment(text: str) -> bool:
-    """A few words, none of them lower-case ("JAMA Netw Open.", "2022 Mar 1;5(3):e224492.",
-    "Results"): a heading or a bibliographic line, not a sentence (which has a lower-case word
-    however short it is: "No deaths occurred.")."""
-    words = re.findall(r"[^\W\d_]{2,}", text)
-    return len(words) <= FRAGMENT_WORDS and not any(w[0].islower() for w in words)
+    """No word in lower case ("JAMA Netw Open.", "2022 Mar 1;5(3):e224492.", "Results", an
+    author list): a heading or a bibliographic line, not a sentence (which has a lower-case
+    word however short it is: "No deaths occurred.")."""
+    return not any(w[0].islower() for w in re.findall(r"[^\W\d_]{2,}", text))
 
 
 def fuse(

@@ -456,6 +456,10 @@ def test_a_stated_upper_limit_of_normal_is_kept_with_the_value() -> None:
     assert creatinine is not None and creatinine.upper_normal == 100.0
     reference = parse("creatinine 95 µmol/L (ref 45-90)").get("creatinine")
     assert reference is not None and (reference.value, reference.upper_normal) == (95.0, 90.0)
+    # the laboratory's own term, after a change written as "went from A to B"
+    lab = parse("creatinine went from 80 to 96 µmol/L, above the upper reference limit of 90")
+    assert lab.not_understood == ()
+    assert (lab.get("creatinine").baseline, lab.get("creatinine").upper_normal) == (80.0, 90.0)
 
 
 def test_units_are_the_unit_keys_of_the_tools() -> None:

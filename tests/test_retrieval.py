@@ -140,6 +140,8 @@ def test_a_studys_own_author_year_is_not_a_date_it_gives(
             "Which classes did the   allow?",
         ),
         ("Was tacrolimus better than IVCY?", "Was tacrolimus better than IVCY?"),
+        # arms joined by hyphens, and a third word before "trial"
+        ("How many sites ran the drug-vs-IV comparator LN trial?", "How many sites ran  ?"),
     ],
 )
 def test_a_study_named_by_its_arms_is_taken_out_of_the_lexical_query(
@@ -154,6 +156,7 @@ def test_a_study_named_by_its_arms_is_taken_out_of_the_lexical_query(
         ("JAMA Netw Open.", True),  # a journal's name
         ("2022 Mar 1;5(3):e224492.", True),  # a date line
         ("Results", True),  # a heading
+        ("References: [1] Smith J, Jones K, Lee M, Park S, Chen X, Brown A.", True),  # authors
         ("No deaths occurred.", False),  # short, but a sentence
         ("Tacrolimus 4 mg.", False),
     ],

@@ -360,6 +360,32 @@ def test_advice_and_other_tasks_are_recognised() -> None:
     choice = route("22F, class IV, BMI 21. tac or MMF? which one to start", None, BUNDLED)
     assert choice.asks_advice and "eligibility" not in choice.tasks
     assert "eligibility" in route("22F, class IV, BMI 21.", None, BUNDLED).tasks
+    # Writing one person's treatment is not a question about evidence.
+    assert route(
+        "Can you write me a personal treatment plan with doses?", None, GENERIC
+    ).asks_other_task
+    assert not route("What was the treatment plan in the trial?", None, GENERIC).asks_other_task
+
+
+def test_values_given_beside_their_baseline_ask_for_a_response_not_entry() -> None:
+    at_entry = "35-year-old woman, proteinuria 4.2 g/24 h, albumin 3.2 g/dL. Zheng's criteria?"
+    assert "eligibility" in route(at_entry, None, BUNDLED).tasks
+    followed = ("35-year-old woman, baseline proteinuria 4.2 g/24 h; at week 24 it is 1.8 g/24 h,"
+                " albumin 3.2 g/dL. How would Zheng's criteria classify her?")  # fmt: skip
+    assert "eligibility" not in route(followed, None, BUNDLED).tasks
+
+
+@pytest.mark.parametrize(
+    ("question", "difference"),
+    [
+        ("Compare that with trial B: how long were patients followed there?", False),
+        ("Compare the doses of drug A and drug B", False),
+        ("Compare the response rates of drug A and drug B", True),
+        ("Compare drug A with drug B", True),
+    ],
+)
+def test_a_difference_is_computed_only_for_rates(question: str, difference: bool) -> None:
+    assert ("difference" in route(question, None, GENERIC).tasks) is difference
 
 
 @pytest.mark.parametrize(

@@ -324,7 +324,10 @@ def _reduction(p: Patient, strict: bool, percent: Fraction) -> Check:
         else ""
     )
     verb = "fell" if reduction >= 0 else "rose"
-    reason = f"proteinuria {verb} {trimmed(abs(shown))}% from baseline{mixed}"
+    # the criterion's own figure beside the patient's, as the other checks show it
+    relation = ("more than", "not more than") if strict else ("at least", "less than")
+    bound = f"{relation[0] if passed else relation[1]} the {trimmed(float(percent))}% required"
+    reason = f"proteinuria {verb} {trimmed(abs(shown))}% from baseline, {bound}{mixed}"
     return Check(
         name, "pass" if passed else "fail", reason, value=shown, threshold=float(percent), unit="%"
     )

@@ -242,7 +242,7 @@ def test_each_verdict_says_which_criteria_decided_it() -> None:
     # 1.6 g/day from 3.0 (a 46.7% fall): not complete (not below 0.5), not partial (not > 50%).
     call = remission_check(1.6, "g/day", baseline_proteinuria=3, baseline_unit="g/day", **FULL)
     assert "no response (not complete: 1.6 g/day is not below 0.5" in call.text
-    assert "not partial: proteinuria fell 46.7% from baseline" in call.text
+    assert "not partial: proteinuria fell 46.7% from baseline, not more than the 50%" in call.text
     complete = remission_check(0.2, "g/24h", **FULL)
     assert "complete response (0.2 g/day is below 0.5; 3.6 g/dL is at or above 3.5" in complete.text
     assert "approximation" not in complete.text.split(". ")[0]
