@@ -190,6 +190,12 @@ FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
     ("duration", re.compile(r"how long|duration", re.I)),  # a length of time
     ("count", re.compile(r"\bhow many\b|\bnumber of\b", re.I)),  # a number of people or events
 )
+# A study's size asked for ("how many patients were enrolled", "how many were analysed").
+SAMPLE_SIZE = re.compile(
+    r"\bhow many\b(?:\s+\w+){0,2}?\s+(?:were|was|got|had been)\s+(?:\w+\s+)?"
+    r"(?:enrol?led|randomi[sz]ed|analy[sz]ed|recruited|screened|included|assigned|treated)\b",
+    re.I,
+)
 # Kinds of figure that no difference of two groups' percentages answers.
 _OTHER_FIGURES: frozenset[FigureKind] = frozenset(
     {"dose", "concentration", "age", "date", "duration"}
@@ -500,7 +506,9 @@ def read(
          and not (MARGIN.search(asked) and not MARGIN_SUPPLIED.search(asked))
          and not (facet == "definition" and not arms)  # "What does NNT mean?"
          # "compare that with B: how long were they followed?" sets durations side by side
-         and not _OTHER_FIGURES.issuperset(cues.figure_kinds or {"rate"})),
+         and not _OTHER_FIGURES.issuperset(cues.figure_kinds or {"rate"})
+         # "how many were enrolled?" asks for a study's size, not one arm's lead on another
+         and not (SAMPLE_SIZE.search(asked) and "rate" not in cues.figure_kinds)),
     )  # fmt: skip
     tasks = tuple(task for task, wanted in candidates if wanted)
     if tasks[:1] == ("eligibility",) and facet == "efficacy":
