@@ -28,9 +28,12 @@ from .support import STOPWORDS, claim_text
 from .verify import numbers_in, value_key
 
 _FOLLOW_UP = re.compile(
-    r"^\s*(and|what about|how about|and what about|same for|and for|and in|and with|in the|"
+    # an acknowledgement may come first: "OK, and ...", "Thanks — what about ..."
+    r"^\s*(?:(?:ok(?:ay)?|right|alright|thanks|thank you|great|got it|cool|sure|fine)"
+    r"[\s,;:.!\u2013\u2014-]+)?"
+    r"(and|what about|how about|and what about|same for|and for|and in|and with|in the|"
     r"for the|for an?|what of|and the|and its|versus|vs\.?|compared with|"
-    r"(?:the\s+)?same\s+(?:question|thing)|ok(?:ay)?,?\s+and)\b",
+    r"(?:the\s+)?same\s+(?:question|thing))\b",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -385,11 +388,14 @@ def _merge(
 # 2015", "Lee et al. 2016") or its arms ("the drug A vs drug B trial").
 _STUDY_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]{2,})?(?:\s+\d\b)?")
 _AUTHOR_YEAR = re.compile(r"\b[A-Z][a-z]+(?:\s+et\s+al\.?)?\s+(?:19|20)\d\d\b")
+# A study called by its author ("the Smith trial", "the Lee et al. study"), without the year.
+_AUTHOR_STUDY = re.compile(r"(?<=[Tt]he )[A-Z][a-z]{2,}(?:\s+et\s+al\.?)?(?=\s+(?:trial|study)\b)")
 
 
 def _study_mentions(text: str, not_names: frozenset[str]) -> list[re.Match[str]]:
     acronyms = (m for m in _STUDY_ACRONYM.finditer(text) if m.group().split()[0] not in not_names)
-    return [*acronyms, *_AUTHOR_YEAR.finditer(text), *STUDY_BY_ARMS.finditer(text)]
+    return [*acronyms, *_AUTHOR_YEAR.finditer(text), *_AUTHOR_STUDY.finditer(text),
+            *STUDY_BY_ARMS.finditer(text)]  # fmt: skip
 
 
 def _without_other_study(previous: str, follow_up: str, not_names: frozenset[str]) -> str:

@@ -518,6 +518,8 @@ def test_a_duration_does_not_make_a_question_about_a_patient() -> None:
         ("Overall response in Liu 2015?", "Same for the tacrolimus vs IVCY trial.", "Liu 2015",
          "tacrolimus vs IVCY trial"),
         ("Relapse in Mok et al. 2016?", "and in BLISS-LN?", "Mok", "BLISS-LN"),
+        # a study called by its author alone; the follow-up after an acknowledgement and a dash
+        ("Withdrawals in the Smith trial?", "ok - and in ALMS?", "Smith", "ALMS"),
     ],
 )  # fmt: skip
 def test_a_follow_up_naming_another_study_replaces_the_earlier_one(
@@ -786,6 +788,8 @@ def test_that_standing_for_the_last_answer_and_a_restriction_are_follow_ups() ->
     history = turns(("Serious adverse events in each arm of the A vs B trial?", "18.5% vs 24.6%"))
     assert route("What relative risk does that work out to?", history, GENERIC).follow_up_of
     assert route("only for the class V patients?", history, GENERIC).follow_up_of
+    for acknowledged in ("OK — and with drug B?", "Thanks, what about drug B?", "right: and B?"):
+        assert route(acknowledged, history, GENERIC).follow_up_of
     # "that" introducing a clause is no reference back
     assert not route("Is it true that drug A halves flares?", history, GENERIC).follow_up_of
 
