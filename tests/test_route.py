@@ -520,6 +520,7 @@ def test_a_duration_does_not_make_a_question_about_a_patient() -> None:
         ("Relapse in Mok et al. 2016?", "and in BLISS-LN?", "Mok", "BLISS-LN"),
         # a study called by its author alone; the follow-up after an acknowledgement and a dash
         ("Withdrawals in the Smith trial?", "ok - and in ALMS?", "Smith", "ALMS"),
+        ("Randomised in the Smith trial?", "and Lee's phase 3 trial?", "Smith", "Lee"),
     ],
 )  # fmt: skip
 def test_a_follow_up_naming_another_study_replaces_the_earlier_one(
