@@ -600,9 +600,11 @@ def _claimed_percentages(question: str) -> frozenset[float]:
 
 
 def _same_measure(routed: Route, passage: Passage) -> bool:
-    """The passage names no response measure, or the one the question names (if any)."""
+    """The passage names no response measure, or the one the question names (if any), be it
+    beside others ("complete ... 49.6%, overall ... 83%")."""
     asked = routed.measure
-    return asked is None or extract.measure_of(passage.text) in (None, asked)
+    named = extract.measures_named(passage.text)
+    return asked is None or not named or asked in named
 
 
 def _statement(routed: Route, passage: Passage, marker: int) -> str:

@@ -55,10 +55,26 @@ def without_measures(text: str) -> str:
     return text
 
 
+# A term set aside in contrast ("the complete rate (not CR+PR)", "complete, not the overall"):
+# the measure named before it is the one meant.
+_SET_ASIDE = re.compile(r"[(,;\u2013\u2014]\s*(?:but\s+)?not\s+(?:the\s+)?[^,;()]{1,25}")
+
+
 def measure_of(text: str) -> str | None:
     """Which response measure a clause or question is about, if it names one."""
-    lowered = text.lower()
+    lowered = _SET_ASIDE.sub(" ", text.lower())
     return next((measure for measure, words in _MEASURES if words.search(lowered)), None)
+
+
+def measures_named(text: str) -> frozenset[str]:
+    """Every response measure a sentence names ("the complete remission rate ... and the
+    overall remission rate": complete and overall); "complete or partial" names overall only."""
+    lowered, named = _SET_ASIDE.sub(" ", text.lower()), set()
+    for measure, words in _MEASURES:
+        if words.search(lowered):
+            named.add(measure)
+            lowered = words.sub(" ", lowered)
+    return frozenset(named)
 
 
 _CLAUSE_SPLIT = re.compile(r";|,\s+(?:while|whereas|and|but)\s+|,\s+|\s+and\s+(?=\D*\d)")

@@ -228,3 +228,24 @@ def test_a_second_sentence_about_another_response_measure_is_not_stated() -> Non
     complete = Passage("a#s2", "a", "Complete response was 49.6% versus 36.3%.", 42, 84, 2)
     said = direct_answer(routed, [overall, complete], [])
     assert "83.0%" in said and "49.6%" not in said
+
+
+def test_a_second_sentence_naming_the_asked_measure_among_others_is_stated() -> None:
+    """After "complete remission alone (not CR+PR)" and "and the other drug?", a sentence
+    giving each measure for each arm names the complete response asked for: it is stated,
+    focused on that arm's complete response."""
+    profile = load_profile(PROJECT_ROOT / "corpus")
+    history = [
+        {"role": "user", "content": "Complete remission rate alone (not CR+PR) with tacrolimus?"},
+        {"role": "assistant", "content": "49.6% [1]"},
+    ]
+    routed = route("and the IVCY arm?", history, profile)
+    assert routed.measure == "complete"
+    overall = Passage("a#s1", "a", "Overall response was 83.0% versus 75.0%.", 0, 41, 1)
+    each = Passage(
+        "a#s2", "a", "The complete remission rate of tacrolimus was 49.6% and the overall rate "
+        "was 83%; the complete remission rate of IVCY was 36.3% and the overall rate was 75%.",
+        42, 200, 2,
+    )  # fmt: skip
+    said = direct_answer(routed, [overall, each], [])
+    assert "36.3%" in said and "49.6%" not in said.split("[2]")[0].split("\n")[-1]
