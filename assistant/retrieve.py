@@ -66,6 +66,7 @@ FACET_BOOST = 0.15  # a sentence whose own words name the aspect asked about
 # the others' words (doses, design, who took part, response) run through every sentence.
 TEXT_FACETS: frozenset[Facet] = frozenset({"limitation", "safety", "mechanism"})
 TIME_BOOST = 0.15  # a sentence stating the time point the question asks about
+MEASURE_BOOST = 0.15  # a sentence with figures naming the response measure asked about
 TIME_TOLERANCE = 0.12  # relative: 6 months is 24 weeks, ~5 years is 60.8 months
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
 RESULT_BOOST = 0.3  # a comparison or effect estimate, when the question asks what was found
@@ -356,6 +357,7 @@ class HybridSearch:
         asked_trials = _trial_names(query, self.not_study_names)
         # the times the question itself asks about (not an earlier turn's, for a follow-up)
         asked_times = durations_in(route.question if route is not None else query)
+        asked_measure = route.measure if route is not None else None
         relevance: dict[str, float] = {}
         for pid, passage in passages.items():
             traits = self.traits(passage)
@@ -366,6 +368,8 @@ class HybridSearch:
             fused[pid] += intent_adjustment(cues, asked_trials, traits, self.not_study_names)
             if route is not None and route.facet in traits.facets and not traits.restates_question:
                 fused[pid] += FACET_BOOST  # "shortcomings?": a sentence naming its limitations
+            if asked_measure in traits.measures and traits.figures:
+                fused[pid] += MEASURE_BOOST  # "and partial?": the partial response's figure
             if asked_times and _same_time(asked_times, traits.durations):
                 fused[pid] += TIME_BOOST  # "~5 yr" is the "mean follow-up of 60.8 months"
             if asks_result and traits.states_result:
@@ -1015,6 +1019,7 @@ class PassageTraits:
     fragment: bool  # a heading, a journal's name or a date line: it states nothing
     durations: tuple[float, ...] = ()  # the times it states, in weeks (`durations_in`)
     facets: frozenset[Facet] = frozenset()  # the aspects its own words name (`TEXT_FACETS`)
+    measures: frozenset[str] = frozenset()  # the response measures it names
 
     @classmethod
     def of(cls, passage: Passage) -> PassageTraits:
@@ -1037,6 +1042,7 @@ class PassageTraits:
             fragment=_fragment(text),
             durations=durations_in(text),
             facets=frozenset(f for f, words in FACETS if f in TEXT_FACETS and words.search(text)),
+            measures=extract.measures_named(text),
         )
 
     def section_adjustment(self, asks_result: bool) -> float:

@@ -279,3 +279,18 @@ def test_chart_shorthand_is_searched_in_the_words_papers_use(word: str, expanded
     from assistant.retrieve import expand_query
 
     assert expanded in expand_query(f"primary {word} in the trial?").split(" ", 4)[-1]
+
+
+def test_a_sentence_giving_the_measure_asked_about_ranks_among_the_first(
+    bot: EvidenceAssistant,
+) -> None:
+    # "and partial?" after the complete response: the sentence giving the partial response
+    # rate (beside other measures) is stated, not only the combined "complete or partial" one
+    answer = bot.ask(
+        "and partial?",
+        history=[
+            {"role": "user", "content": "CR rate on tac in zheng at 24 wks?"},
+            {"role": "assistant", "content": "The complete remission rate was 49.6%."},
+        ],
+    )
+    assert "33.3%" in answer.answer.split("**Evidence**")[0], answer.answer
