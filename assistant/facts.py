@@ -106,6 +106,13 @@ _WORD_NUM = (
     r"|" + "|".join(sorted(_UNITS_W, key=len, reverse=True)) + r")\b)"
 )
 _COUNT = rf"(?:{_INT}|{_WORD_NUM}|(?i:\bnone\b))"
+# People or events counted in words ("Seven patients in each group", "two deaths"): a sentence
+# opening with a count spells it out, as style guides ask.
+COUNTED_IN_WORDS = re.compile(
+    rf"{_WORD_NUM}\s+(?:\w+\s+)?(?:patients?|participants?|people|persons?|subjects|adults|"
+    r"children|women|men|deaths|events|cases)\b",
+    re.I,
+)
 
 
 def _num(text: str) -> float:

@@ -19,7 +19,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from . import extract
-from .facts import COUNT_OF, PERCENT, facts_of, group_pairs
+from .facts import COUNT_OF, COUNTED_IN_WORDS, PERCENT, facts_of, group_pairs
 from .index import EvidenceIndex
 from .ingest import in_ranges
 from .intent import (
@@ -125,6 +125,7 @@ GENERAL_SYNONYMS = {
     "stopped": "withdrew",
     "discontinued": "withdrew",
     "dropped": "withdrew",
+    "adverse": "aes",  # papers abbreviate "adverse events" once defined
     "resistant": "refractory",  # disease not responding to a treatment, either word
     "refractory": "resistant",
     "esrd": "end-stage renal disease",
@@ -959,7 +960,7 @@ _FIGURE_LOOKS: dict[FigureKind, re.Pattern[str]] = {
     # "157 (52.5%)", "29 patients", "117/141", "forty of the 60": people or events counted
     "count": re.compile(
         rf"\b\d+\s*(?:\(\d|(?:patients?|participants?|people|subjects|adults|children|women|"
-        rf"men|deaths|events)\b)|\b\d+\s?/\s?\d+\b|{COUNT_OF.pattern}",
+        rf"men|deaths|events)\b)|\b\d+\s?/\s?\d+\b|{COUNT_OF.pattern}|{COUNTED_IN_WORDS.pattern}",
         re.I,
     ),
 }
@@ -1032,7 +1033,8 @@ class PassageTraits:
             unnamed = unnamed.replace(cited, " ")
         return cls(
             tokens=frozenset(bm25_tokens(text)),
-            figures=any(not 1900 < float(f) < 2100 for f in _FIGURE.findall(text)),
+            figures=any(not 1900 < float(f) < 2100 for f in _FIGURE.findall(text))
+            or bool(COUNTED_IN_WORDS.search(text)),
             looks=frozenset(k for k, look in _FIGURE_LOOKS.items() if look.search(unnamed)),
             caveat=bool(_CAVEAT.search(text)),
             trials=tuple(_TRIAL_NAME.findall(text)),

@@ -294,3 +294,23 @@ def test_a_sentence_giving_the_measure_asked_about_ranks_among_the_first(
         ],
     )
     assert "33.3%" in answer.answer.split("**Evidence**")[0], answer.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("Seven patients in each group withdrew due to AEs.", True),  # spelled out, first word
+        ("Two deaths occurred in the control arm.", True),
+        ("The two groups were treated alike.", False),  # a number word counting no people
+    ],
+)
+def test_people_counted_in_words_are_a_figure(text: str, counts: bool) -> None:
+    passage = Passage(id="d#s0", document_id="d", text=text, start=0, end=len(text), position=0)
+    traits = PassageTraits.of(passage)
+    assert traits.figures is counts and ("count" in traits.looks) is counts
+
+
+def test_adverse_events_are_searched_by_their_abbreviation_too() -> None:
+    from assistant.retrieve import expand_query
+
+    assert "aes" in expand_query("withdrawals for adverse events?").split()
