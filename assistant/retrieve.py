@@ -35,7 +35,7 @@ from .intent import (
 )
 from .lexical import GENERAL_ACRONYMS, bm25_tokens, disease_like, drug_like, role_noun
 from .measurements import PATIENT_VALUE_WORDS
-from .present import speaker_role
+from .present import short_design, speaker_role
 from .profile import StatedKnowledge
 from .support import STOPWORDS
 from .types import Passage
@@ -575,14 +575,20 @@ class HybridSearch:
     def verdict(self, hits: list[Passage], documents: set[str]) -> Passage | None:
         """The `documents`' sentence stating a verdict (superior, non-inferior, concluded):
         the best-ranked among `hits` first, then in document order; never an interviewer's
-        remark."""
+        remark. A study's own report states its verdict before a news interview about it."""
         ranked = [p for p in hits if p.document_id in documents]
         ranked += [p for d in sorted(documents) for p in self.document_passages(d)]
-        return next(
-            (p for p in ranked
-             if VERDICT.search(p.text) and speaker_role(p.metadata) != "interviewer"),
-            None,
-        )  # fmt: skip
+        stated = [
+            p
+            for p in ranked
+            if VERDICT.search(p.text) and speaker_role(p.metadata) != "interviewer"
+        ]
+        reported = (
+            p
+            for p in stated
+            if short_design(str(p.metadata.get("design") or "")) != "news interview"
+        )
+        return next(reported, stated[0] if stated else None)
 
     def figures_not_stated(self, question: str, documents: set[str]) -> FiguresNotStated | None:
         """The percentages `question` states that no sentence of the named `documents` states

@@ -314,3 +314,13 @@ def test_adverse_events_are_searched_by_their_abbreviation_too() -> None:
     from assistant.retrieve import expand_query
 
     assert "aes" in expand_query("withdrawals for adverse events?").split()
+
+
+def test_a_studys_own_report_states_its_verdict_before_an_interview(
+    bot: EvidenceAssistant,
+) -> None:
+    # "proved superior?": the trial record's verdict leads, not the interview's retelling
+    answer = bot.ask("So the Zheng trial proved tacrolimus superior to IVCY, correct?")
+    first = answer.citations[0]
+    assert first.document == "zheng2022", answer.answer
+    assert "non-inferior" in first.quote, answer.answer
