@@ -116,7 +116,13 @@ SIZE = re.compile(
 # "Was it superior?": what the trial tested, answered from its text unless a margin is given.
 SUPERIORITY = re.compile(r"\bsuperior", re.I)
 # The question asserts or asks a trial's verdict: superior, non-inferior, inferior.
-VERDICT_ASKED = re.compile(r"\bsuperior|\b(?:non-?)?inferior", re.I)
+# A study's verdict asked about: superiority or non-inferiority, in the words of the design or
+# in plain words ("more effective than", "better than", "beat").
+VERDICT_ASKED = re.compile(
+    r"\bsuperior|\b(?:non-?)?inferior|\b(?:more|less)\s+effective\b|\b(?:better|worse)\s+than\b|"
+    r"\boutperform|\bbeat\b",
+    re.I,
+)
 # A margin named as the study's ("what margin did they use?", "Lee used a 10% margin, right?")
 # is a fact of its design, asked about or asserted; a margin the asker supplies to test against
 # ("taking a margin of -10 points", "if my margin were", "does it clear a 10% margin?") asks

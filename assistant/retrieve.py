@@ -421,7 +421,9 @@ class HybridSearch:
         if route is not None and route.arms and subjects:
             absent = self.arm_not_compared(route, subjects, named=bool(named))
         verdict = None
-        if route is not None and subjects and VERDICT_ASKED.search(route.question):
+        # (a study's verdict is on all its patients, not on the subgroup a question names)
+        if (route is not None and subjects and VERDICT_ASKED.search(route.question)
+                and not route.subgroups):  # fmt: skip
             verdict = self.verdict(hits, subjects)
         return Retrieval(
             hits,

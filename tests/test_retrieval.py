@@ -324,3 +324,21 @@ def test_a_studys_own_report_states_its_verdict_before_an_interview(
     first = answer.citations[0]
     assert first.document == "zheng2022", answer.answer
     assert "non-inferior" in first.quote, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "verdict_first"),
+    [
+        # a superiority claim in plain words asks for the study's verdict
+        ("Zheng's trial proved tacrolimus is more effective than IVCY, didn't it?", True),
+        # ... but not for a subgroup: the verdict is on all the trial's patients
+        ("was tac better than IVCY in class V pts in Zheng? any subgroup numbers?", False),
+    ],
+)
+def test_a_verdict_asked_in_plain_words_leads_unless_a_subgroup_is_asked(
+    bot: EvidenceAssistant, question: str, verdict_first: bool
+) -> None:
+    answer = bot.ask(question)
+    assert ("statistically non-inferior" in answer.citations[0].quote) is verdict_first, (
+        answer.answer
+    )
