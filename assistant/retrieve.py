@@ -122,6 +122,10 @@ GENERAL_SYNONYMS = {
     "level": "concentration",
     "trough": "concentration target",
     "blood": "plasma",
+    # a change of treatment is written as its sequence: "A followed by B maintenance"
+    "switch": "followed maintenance",
+    "switched": "followed maintenance",
+    "afterwards": "followed maintenance",
     "stopped": "withdrew",
     "discontinued": "withdrew",
     "dropped": "withdrew",

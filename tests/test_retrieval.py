@@ -316,6 +316,13 @@ def test_adverse_events_are_searched_by_their_abbreviation_too() -> None:
     assert "aes" in expand_query("withdrawals for adverse events?").split()
 
 
+def test_a_switch_of_treatment_is_searched_as_the_sequence_papers_write() -> None:
+    from assistant.retrieve import expand_query
+
+    # "what they switched to afterwards": papers write "A was followed by B"
+    assert "followed" in expand_query("and what they switched to afterwards?").split()
+
+
 def test_a_studys_own_report_states_its_verdict_before_an_interview(
     bot: EvidenceAssistant,
 ) -> None:
