@@ -74,9 +74,12 @@ def _round_half_up(value: float, places: int) -> Decimal:
 
 
 def contains_word(text: str, word: str) -> bool:
-    """Case-insensitive whole-word (or whole-phrase) match; inner spaces match any spacing."""
+    """Case-insensitive whole-word (or whole-phrase) match; inner spaces match any spacing. A
+    word opening with a letter may follow a digit directly: a unit written against its number
+    ("4-10ng/ml") is the word "ng/ml"."""
     pattern = r"\s+".join(re.escape(part) for part in normalise_text(word).split())
-    return re.search(rf"(?<!\w){pattern}(?!\w)", normalise_text(text)) is not None
+    before = r"(?<![^\W\d])" if pattern[:1].isalpha() else r"(?<!\w)"
+    return re.search(rf"{before}{pattern}(?!\w)", normalise_text(text)) is not None
 
 
 def normalise_text(text: str) -> str:

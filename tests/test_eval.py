@@ -103,6 +103,9 @@ def test_words_match_whole_words_case_insensitively() -> None:
     assert ev.contains_word("class IV+V excepted", "IV+V")
     assert not ev.contains_word("incomplete response", "complete")
     assert ev.contains_word("number  needed to treat", "number needed")
+    # a unit written against its number is still the word; a longer word is not
+    assert ev.contains_word("target concentration, 4-10ng/ml", "ng/ml")
+    assert not ev.contains_word("grade 11C", "1C")
 
 
 # ------------------------------------------------------------------ scoring one answer
