@@ -188,13 +188,15 @@ FIGURE = re.compile(
 FigureKind = Literal["dose", "rate", "concentration", "age", "date", "duration", "count"]
 # The kind of figure asked for, by the word that asks for it (retrieval knows how each looks).
 FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
-    ("dose", re.compile(rf"\bdos(?:e|es|ing)\b|{DRUG_MG}", re.I)),  # an amount of drug
+    # an amount of drug, or how many times a day it is given
+    ("dose", re.compile(rf"\bdos(?:e|es|ing)\b|{DRUG_MG}|\bhow many times?\b", re.I)),
     ("rate", re.compile(r"\brates?\b|\bpercentage|\bproportion", re.I)),  # a share of patients
     ("concentration", re.compile(r"\blevel|concentration|trough", re.I)),  # a blood level
     ("age", re.compile(r"\bage\b|\bold\b", re.I)),  # how old
     ("date", re.compile(r"\bwhen\b|\bdates?\b", re.I)),  # a point in time
     ("duration", re.compile(r"how long|duration", re.I)),  # a length of time
-    ("count", re.compile(r"\bhow many\b|\bnumber of\b", re.I)),  # a number of people or events
+    # a number of people or events ("how many times a day" asks how often a dose is given)
+    ("count", re.compile(r"\bhow many\b(?!\s+times?\b)|\bnumber of\b", re.I)),
 )
 # A study's size asked for ("how many patients were enrolled", "how many were analysed").
 SAMPLE_SIZE = re.compile(

@@ -961,7 +961,8 @@ def fuse(
 
 # How a sentence giving each kind of figure a question may ask for looks.
 _FIGURE_LOOKS: dict[FigureKind, re.Pattern[str]] = {
-    "dose": re.compile(r"\d\s?(?:mg|g)\b", re.I),
+    # "23.7 mg", "2 g/day", "10 mg/kg"; not a ratio or a concentration ("0.5 mg/mg", "3 g/dL")
+    "dose": re.compile(r"\d\s?(?:mg|g)\b(?!\s?/\s?(?:mg|g|mmol|dl|l|24)\b)", re.I),
     # "40%", "forty percent", "117/141", "Forty of the 60" (a count opening a sentence is
     # spelled out, as style guides ask).
     "rate": re.compile(rf"{PERCENT.pattern}|\b\d+\s?/\s?\d+\b|{COUNT_OF.pattern}"),

@@ -349,3 +349,17 @@ def test_a_verdict_asked_in_plain_words_leads_unless_a_subgroup_is_asked(
     assert ("statistically non-inferior" in answer.citations[0].quote) is verdict_first, (
         answer.answer
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "dose"),
+    [
+        ("The active arm took oral drug A 23.7 mg twice daily.", True),
+        ("Drug B was given at 10 mg/kg.", True),
+        ("Time to a protein:creatinine ratio of 0.5 mg/mg or less was shorter.", False),  # ratio
+        ("Albumin rose to 3.5 g/dL.", False),  # a concentration
+    ],
+)
+def test_a_dose_looks_like_an_amount_of_drug_not_a_ratio(text: str, dose: bool) -> None:
+    passage = Passage(id="d#s0", document_id="d", text=text, start=0, end=len(text), position=0)
+    assert ("dose" in PassageTraits.of(passage).looks) is dose

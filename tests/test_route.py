@@ -314,6 +314,10 @@ def test_what_retrieval_reads_from_the_route() -> None:
     doubt = route("Is it true that the results were confirmed?", None, GENERIC)
     assert doubt.cues.asks_about_sources
     assert route("What dose was given, in mg?", None, GENERIC).cues.figure_kinds == ("dose",)
+    # "how many times a day" asks how often a dose is given, not for a count of people
+    assert route("How many times per day was drug A taken?", None, GENERIC).cues.figure_kinds == (
+        "dose",
+    )
     assert not route("Does training improve outcomes?", None, GENERIC).cues.asks_about_sources
 
 
