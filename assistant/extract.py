@@ -81,7 +81,7 @@ _CLAUSE_SPLIT = re.compile(r";|,\s+(?:while|whereas|and|but)\s+|,\s+|\s+and\s+(?
 # A percentage stated as a figure, not the level of an interval ("95% CI", "90% confidence";
 # a method's name may stand between: "95% Wilson interval").
 PERCENT = re.compile(
-    r"(?<![\d.])" + NUM + r"\s?%(?!\s*(?:[a-z-]+\s+)?"
+    r"(?<![\d.])" + NUM + r"(?:\s?%|\s?per\s?cent\b)(?!\s*(?:[a-z-]+\s+)?"
     r"(?:ci\b|c\.i\.|confidence|credible|interval|cri\b))",
     re.I,
 )

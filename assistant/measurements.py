@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from text_to_num import alpha2digit
+
 from .tools.units import parse_unit
 
 # ---------------------------------------------------------------- vocabulary (data)
@@ -114,10 +116,11 @@ OTHER_QUANTITIES: tuple[str, ...] = (
 )  # fmt: skip
 
 # Spellings of each unit of `assistant/tools/units.py` (its key -> a regex, case-insensitive).
+# Units may be spoken in full ("milligrams per decilitre", "micromoles").
 UNIT_SPELLINGS: dict[str, str] = {
-    "umol/L": r"(?:[µμu]mol|micromol(?:es)?)\s*/\s*l(?:iter|itre)?|(?:[µμu]mol|micromol(?:es)?)\s+per\s+l(?:iter|itre)?",  # noqa: E501
-    "mg/dL": r"mg\s*/\s*dl|mg\s+per\s+dl",
-    "g/dL": r"g\s*/\s*dl|g\s+per\s+dl",
+    "umol/L": r"(?:[µμu]mol|micromol(?:es)?)\s*/\s*l(?:iter|itre)?|(?:[µμu]mol|micromol(?:es)?)\s+per\s+l(?:iter|itre)?|micromol(?:es)?\b",  # noqa: E501
+    "mg/dL": r"mg\s*/\s*dl|(?:mg|milligrams?)\s+per\s+(?:dl|decilit(?:re|er))",
+    "g/dL": r"g\s*/\s*dl|(?:g|grams?)\s+per\s+(?:dl|decilit(?:re|er))",
     "g/L": r"g\s*/\s*l|g\s+per\s+l(?:iter|itre)?",
     "mg/mmol": r"mg\s*/\s*mmol",
     "mg/mg": r"mg\s*/\s*mg",
@@ -834,3 +837,10 @@ def _merge(a: Measurement, b: Measurement) -> Measurement:
         pick(a.upper_normal, b.upper_normal),  # type: ignore[arg-type]
         a.name,
     )
+
+
+def with_digits(text: str) -> str:
+    """`text` with numbers written in words as digits ("protein four point two grams, creatinine
+    from seventy to seventy eight" -> "protein 4.2 grams, creatinine from 70 to 78"), as a
+    dictated note gives them; text2num leaves a lone "one" or "two" ("one of the limits")."""
+    return alpha2digit(text, "en")

@@ -22,7 +22,7 @@ from .intent import (
     read,
 )
 from .lexical import GENERAL_ACRONYMS
-from .measurements import PatientValues
+from .measurements import PatientValues, with_digits
 from .profile import ArmVocabulary, Profile
 from .support import STOPWORDS, claim_text
 from .verify import numbers_in, value_key
@@ -274,8 +274,8 @@ def understood(routed: Route, profile: Profile | None = None) -> Route:
         return routed
     profile = profile or Profile.generic()
     reading = read(
-        routed.question,
-        routed.query,
+        with_digits(routed.question),  # a dictated note's values, as digits
+        with_digits(routed.query),
         routed.follow_up_of is not None,
         routed.arms,
         profile,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from assistant.measurements import PatientValues, likely_unit, parse, unit_key
+from assistant.measurements import PatientValues, likely_unit, parse, unit_key, with_digits
 
 # Expected reading of one analyte: (value, unit, baseline, baseline_unit, change_percent, state)
 Reading = tuple[Any, Any, Any, Any, Any, Any]
@@ -468,6 +468,20 @@ def test_units_are_the_unit_keys_of_the_tools() -> None:
     assert unit_key("g/24 hours") == "g/24h"
     assert unit_key("mg/dl") == "mg/dL"
     assert unit_key("furlongs") is None
+    # spoken in full, as a dictated note gives them
+    assert unit_key("micromoles") == "umol/L"
+    assert unit_key("milligrams per decilitre") == "mg/dL"
+
+
+def test_a_dictated_note_is_read_with_its_numbers_as_digits() -> None:
+    said = ("baseline protein four point two grams a day, now nought point three eight; "
+            "creatinine from seventy to seventy eight micromoles")  # fmt: skip
+    values = parse(with_digits(said))
+    protein, creatinine = values.get("proteinuria"), values.get("creatinine")
+    assert protein is not None and (protein.value, protein.baseline) == (0.38, 4.2)
+    assert creatinine is not None and (creatinine.value, creatinine.baseline) == (78.0, 70.0)
+    assert creatinine.unit == "umol/L"
+    assert with_digits("one of the limitations") == "one of the limitations"
 
 
 def test_a_unit_left_out_is_only_suggested_by_size() -> None:

@@ -371,6 +371,21 @@ def test_advice_and_other_tasks_are_recognised() -> None:
     assert not route("What was the treatment plan in the trial?", None, GENERIC).asks_other_task
 
 
+def test_a_dictated_question_is_read_with_its_numbers_as_digits() -> None:
+    said = ("sixty two year old lady class four protein two point three grams a day BMI twenty "
+            "three would she have got into the zheng trial")  # fmt: skip
+    routed = route(said, None, BUNDLED)
+    assert "eligibility" in routed.tasks and (routed.age_years, routed.bmi) == (62, 23)
+    assert routed.question == said  # the question itself is kept as asked
+
+
+def test_a_percentage_written_per_cent_is_a_percentage() -> None:
+    from assistant import extract
+
+    assert extract.percent_in("responders at 88 per cent") == "88"
+    assert extract.percent_in("88 percent of the group") == "88"
+
+
 def test_values_given_beside_their_baseline_ask_for_a_response_not_entry() -> None:
     at_entry = "35-year-old woman, proteinuria 4.2 g/24 h, albumin 3.2 g/dL. Zheng's criteria?"
     assert "eligibility" in route(at_entry, None, BUNDLED).tasks
