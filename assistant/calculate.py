@@ -455,6 +455,12 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     for m, key in ((creatinine, "creatinine"), (protein, "proteinuria_g_per_24h")):
         if m is not None and m.value is not None:
             unit = _unit(m, m.value, plan)
+            if unit is not None and unit not in units.accepted(_ENTRY_INPUTS[key]):
+                # a protein:creatinine ratio for a 24-h urine protein criterion: another
+                # measure, so the check says which one it needs
+                wanted = units.QUANTITY_NAMES[_ENTRY_INPUTS[key]]
+                plan.notes.append(f"{m.name}: not the {wanted} the entry criterion is set on")
+                unit = None
             if unit is None:
                 values[key] = None  # the check will say it needs this value (with its unit)
             else:

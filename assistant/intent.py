@@ -270,7 +270,8 @@ ADVICE = re.compile(
 # base answers questions about evidence.
 OTHER_TASK = re.compile(
     r"\b(?:write|compose|draft|tell)\b.{0,30}\b(?:poem|story|song|joke|essay|limerick|haiku|"
-    r"letter|email|tweet|(?:treatment|care|management)\s+plan|prescription)s?\b",
+    r"letter|email|tweet|speech|toast|slogan|(?:treatment|care|management)\s+plan|"
+    r"prescription)s?\b",
     re.IGNORECASE,
 )
 # One patient is meant ("my patient", "a 30-year-old woman", "she", "he").

@@ -638,6 +638,18 @@ def test_an_age_beside_a_condition_the_evidence_never_names_asks_no_entry_check(
     assert note.tool_calls and note.tool_calls[0].name == "trial_eligibility", note.answer
 
 
+def test_a_protein_creatinine_ratio_is_not_taken_for_the_24h_entry_criterion(
+    bot: EvidenceAssistant,
+) -> None:
+    # The entry rule is on 24-h urine protein: a UPCR leaves that criterion not assessed,
+    # saying why, instead of failing the whole check on its unit.
+    answer = bot.ask("68-year-old, class IV, UPCR 1.4 mg/mg: could she have entered Zheng?")
+    assert answer.status == "answered" and answer.tool_calls, answer.answer
+    assert answer.tool_calls[0].name == "trial_eligibility", answer.answer
+    assert "UPCR: not the 24-h urine protein" in answer.answer, answer.answer
+    assert "not eligible" in answer.answer.lower(), answer.answer  # the age decides it
+
+
 def test_a_subgroup_figure_comes_from_a_sentence_about_that_subgroup(
     bot: EvidenceAssistant,
 ) -> None:

@@ -369,6 +369,9 @@ def test_advice_and_other_tasks_are_recognised() -> None:
         "Can you write me a personal treatment plan with doses?", None, GENERIC
     ).asks_other_task
     assert not route("What was the treatment plan in the trial?", None, GENERIC).asks_other_task
+    assert route(
+        "can you draft a short leaving speech for our ward sister", None, GENERIC
+    ).asks_other_task
 
 
 def test_a_dictated_question_is_read_with_its_numbers_as_digits() -> None:
