@@ -843,4 +843,7 @@ def with_digits(text: str) -> str:
     """`text` with numbers written in words as digits ("protein four point two grams, creatinine
     from seventy to seventy eight" -> "protein 4.2 grams, creatinine from 70 to 78"), as a
     dictated note gives them; text2num leaves a lone "one" or "two" ("one of the limits")."""
-    return alpha2digit(text, "en")
+    try:
+        return alpha2digit(text, "en")
+    except UnicodeEncodeError:  # a lone surrogate: the parser takes only valid UTF-8
+        return text

@@ -188,6 +188,10 @@ def _comparison(call: Mapping[str, Any]) -> tuple[str, str]:
     ci = _ci(out, "rd_ci_low_points", "rd_ci_high_points", lambda v: signed(v, 1))
     head = f"{_arm(out, inputs, 'a')} vs {_arm(out, inputs, 'b')}: "
     head += f"RD {signed(rd, 1)} points{ci}"
+    if "nnt_ci_excludes_no_difference" in out and "non_inferior" not in out:
+        # the RD's interval, which the NNT's is read from, either side of no difference
+        head += ("; the interval excludes zero" if out["nnt_ci_excludes_no_difference"]
+                 else "; the interval includes zero (no significant difference)")  # fmt: skip
     rest: list[str] = []
     if "non_inferior" in out:
         margin = out.get("margin_points")

@@ -809,3 +809,20 @@ def test_a_yes_no_input_left_unset_is_not_written_as_its_negation() -> None:
     # Nobody said the creatinine was unstable: the flag was simply not given.
     assert inputs_words(call(False)) == "proteinuria 0.44 g/g"
     assert inputs_words(call(True)) == "proteinuria 0.44 g/g, creatinine stable"
+
+
+@pytest.mark.parametrize(
+    ("counts", "said"),
+    [
+        ((16, 29, 15, 31), "the interval includes zero (no significant difference)"),
+        ((23, 135, 10, 136), "the interval excludes zero"),
+    ],
+)
+def test_a_computed_difference_says_whether_its_interval_includes_zero(
+    counts: tuple[int, int, int, int], said: str
+) -> None:
+    from assistant.present import calculation_words
+    from assistant.tools import compare_arms
+
+    head, _rest = calculation_words(compare_arms(*counts).to_dict())
+    assert head.endswith(said), head
