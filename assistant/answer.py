@@ -628,6 +628,8 @@ def focused_clauses(passage: Passage, routed: Route) -> tuple[str, str] | None:
     for each arm, keeps the comparator beside it)."""
     if not routed.follow_up_of or routed.new_study or EVERY_ARM.search(routed.query):
         return None
+    if not routed.other_than and not routed.vocabulary.in_question(routed.question):
+        return None  # it turns to another measure or time, not to an arm: keep them all
     values = extract.arm_values(passage.text, routed.vocabulary)
     arms = list(dict.fromkeys(v.arm for v in values))
     if len(arms) < 2:

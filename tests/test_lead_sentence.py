@@ -249,3 +249,18 @@ def test_a_second_sentence_naming_the_asked_measure_among_others_is_stated() -> 
     )  # fmt: skip
     said = direct_answer(routed, [overall, each], [])
     assert "36.3%" in said and "49.6%" not in said.split("[2]")[0].split("\n")[-1]
+
+
+def test_a_follow_up_turning_to_another_measure_keeps_every_arm() -> None:
+    """ "Drug A's complete remission?" then "and the overall response?": the follow-up turns
+    to another measure, not to one arm, so both arms' overall figures are stated."""
+    profile = load_profile(PROJECT_ROOT / "corpus")
+    history = [
+        {"role": "user", "content": "Complete remission with tacrolimus at week 24?"},
+        {"role": "assistant", "content": "49.6% [1]"},
+    ]
+    routed = route("and the overall response, CR plus PR?", history, profile)
+    overall = Passage("a#s1", "a", "Overall response was 83.0% with tacrolimus versus 75.0% "
+                      "with IVCY.", 0, 60, 1)  # fmt: skip
+    said = direct_answer(routed, [overall], [])
+    assert "83.0%" in said and "75.0%" in said, said

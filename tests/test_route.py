@@ -813,6 +813,9 @@ def test_that_standing_for_the_last_answer_and_a_restriction_are_follow_ups() ->
     assert route("only for the class V patients?", history, GENERIC).follow_up_of
     for acknowledged in ("OK — and with drug B?", "Thanks, what about drug B?", "right: and B?"):
         assert route(acknowledged, history, GENERIC).follow_up_of
+    # set against the last question, or at its time point
+    for pointing in ("overall response though, complete plus partial", "deaths at the same week"):
+        assert route(pointing, history, GENERIC).follow_up_of
     # "that" introducing a clause is no reference back
     assert not route("Is it true that drug A halves flares?", history, GENERIC).follow_up_of
 
