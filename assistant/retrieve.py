@@ -980,12 +980,12 @@ _FIGURE_LOOKS: dict[FigureKind, re.Pattern[str]] = {
 
 
 def _called_arm(route: Route, arm: str, against: bool = False) -> bool:
-    """The question calls the drug an arm or group ("the placebo arm", "MMF group", a
+    """The question calls the drug an arm or group ("the placebo arm", "MMF-group", a
     "placebo-controlled" trial) or, with `against` (a study named by the question, whose arms
     are then the ones meant), sets the other drug against it ("better than placebo")."""
     pattern = route.vocabulary.pattern(arm)
     return pattern is not None and any(
-        re.match(r"(?:\s*(?:arm|group|patients)\b|-controlled\b)", route.query[m.end() :], re.I)
+        re.match(r"(?:[\s-]*(?:arm|group|patients)\b|-controlled\b)", route.query[m.end() :], re.I)
         or (
             against
             and _SET_AGAINST.search(route.query[: m.start()])

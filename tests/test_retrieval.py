@@ -363,3 +363,9 @@ def test_a_verdict_asked_in_plain_words_leads_unless_a_subgroup_is_asked(
 def test_a_dose_looks_like_an_amount_of_drug_not_a_ratio(text: str, dose: bool) -> None:
     passage = Passage(id="d#s0", document_id="d", text=text, start=0, end=len(text), position=0)
     assert ("dose" in PassageTraits.of(passage).looks) is dose
+
+
+def test_an_arm_written_with_a_hyphen_is_called_an_arm(bot: EvidenceAssistant) -> None:
+    # "the placebo-arm response rate": a trial with no placebo arm is corrected
+    answer = bot.ask("What was the placebo-arm response rate in the Zheng tacrolimus trial?")
+    assert answer.answer.startswith("**Zheng 2022 had no placebo arm"), answer.answer
