@@ -188,8 +188,9 @@ FIGURE = re.compile(
 FigureKind = Literal["dose", "rate", "concentration", "age", "date", "duration", "count"]
 # The kind of figure asked for, by the word that asks for it (retrieval knows how each looks).
 FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
-    # an amount of drug, or how many times a day it is given
-    ("dose", re.compile(rf"\bdos(?:e|es|ing)\b|{DRUG_MG}|\bhow many times?\b", re.I)),
+    # an amount of drug, or how many times a day it is given ("the high-dose group" names an
+    # arm by its dose: it asks for none)
+    ("dose", re.compile(rf"(?<!-)\bdos(?:e|es|ing)\b|{DRUG_MG}|\bhow many times?\b", re.I)),
     ("rate", re.compile(r"\brates?\b|\bpercentage|\bproportion", re.I)),  # a share of patients
     ("concentration", re.compile(r"\blevel|concentration|trough", re.I)),  # a blood level
     ("age", re.compile(r"\bage\b|\bold\b", re.I)),  # how old

@@ -406,6 +406,8 @@ def test_values_given_beside_their_baseline_ask_for_a_response_not_entry() -> No
         ("Compare drug A with drug B", True),
         ("Was it set up to show drug A non-inferior, and how many patients were enrolled?", False),
         ("How many more patients responded with drug A than with drug B?", True),
+        # arms named by their dose ask for no dose
+        ("Difference in deaths between the high-dose and low-dose groups, with a CI?", True),
     ],
 )
 def test_a_difference_is_computed_only_for_rates(question: str, difference: bool) -> None:
