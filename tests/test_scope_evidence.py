@@ -240,7 +240,8 @@ def test_which_sentences_give_a_rate(sentence: str, gives_rate: bool) -> None:
     ("sentence", "gives_count"),
     [
         ("Of 314 randomised, 157 (52.5%) received tacrolimus.", True),
-        ("Seven patients in each group withdrew.", False),  # spelled out, no "of the N"
+        ("Seven patients in each group withdrew.", True),  # people counted, in words
+        ("The two groups were treated alike.", False),  # a number word counting no one
         ("Twelve of the 40 runners had shin pain.", True),
         ("Follow-up lasted 24 weeks.", False),
     ],
