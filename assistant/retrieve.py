@@ -415,6 +415,7 @@ class HybridSearch:
             names_medical=self.names_medical,
         )
         terms += self.unknown_abbreviations(query, terms)
+        terms += self.unknown_recommended(query, terms)
         anchors = self.anchors(query, terms, hits[0].document_id) if terms and hits else ()
         # An open question for a figure ("what dose of X?"; "is half the dose enough?" asks
         # whether, not for a figure)
@@ -496,6 +497,16 @@ class HybridSearch:
             and not self._study_names().named_in(written)
             and not _spelled_out_in(written, query) and not _shortened(written, vocabulary)
             and written not in defined
+        ))  # fmt: skip
+
+    def unknown_recommended(self, query: str, found: tuple[str, ...]) -> tuple[str, ...]:
+        """What the question asks to have recommended ("recommend a good hotpot restaurant"),
+        when the corpus never names it: nothing in the evidence base can recommend it."""
+        vocabulary, synonyms = self.index.vocabulary(), frozenset(self.synonyms)
+        return tuple(dict.fromkeys(
+            word.lower() for match in _RECOMMENDED.finditer(query) for word in match.groups()
+            if word and word.lower() not in found
+            and not _known(word.lower(), vocabulary, synonyms)
         ))  # fmt: skip
 
     def beside_names(
@@ -1113,6 +1124,13 @@ def _about_sibling_trial(asked: list[tuple[str, str]], subject: tuple[str, str] 
 
 
 _ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]+s?\b")  # "LNDAI", "SAEs", "C3"
+# The thing a question asks to have recommended ("recommend a good hotpot restaurant").
+_RECOMMENDED = re.compile(
+    r"\b(?:recommend|suggest)\s+(?:me\s+)?(?:a|an|some|any)\s+(?:good|nice|decent|cheap)?\s*"
+    r"([a-z][\w-]*)(?:\s+(?!(?:near|in|for|at|on|with|to|by|from|around|that|which)\b)"
+    r"([a-z][\w-]*))?",
+    re.I,
+)
 # A word of three or more letters with two or more capitals ("RPGN", "IgAN", "HBsAg"); one
 # with digits ("V30M", "C3") names a variant or a marker, and would be echoed as a figure.
 _CAPITALS = re.compile(r"\b(?=(?:[a-z]*[A-Z]){2})[A-Za-z]{3,}\b")

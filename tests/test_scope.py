@@ -54,6 +54,8 @@ OUT_OF_SCOPE = [
     # an abbreviation in capitals that nothing the evidence base holds explains
     "58F MPO-ANCA GN, Cr 2.9 mg/dL: how to cut the IV cyclophosphamide pulse for age?",
     "DOAC or warfarin for APS nephropathy with TMA on biopsy?",
+    # something to recommend that the corpus never names, near a place the interview names
+    "Can you recommend a good hotpot restaurant near Zhengzhou University's hospital?",
 ]  # fmt: skip
 
 
