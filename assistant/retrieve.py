@@ -1196,10 +1196,25 @@ def foreign_terms(
     if anchored or any(zipf_frequency(w, "en") < SPECIALIST_ZIPF for w in known):
         # It names something the evidence base holds (a study, or a drug or disease name it
         # uses): another word counts only if it reads as medical ("titrated" does not).
-        return tuple(
+        single = tuple(
             w for w in unknown if zipf_frequency(w, "en") < RARE_WORD_ZIPF and names_entity(w)
         )
+        return single or _medical_phrases(query, unknown, names_medical)
     return tuple(w for w in unknown if specialist(w))
+
+
+def _medical_phrases(
+    query: str, unknown: tuple[str, ...], names_medical: Callable[[str], bool] | None
+) -> tuple[str, ...]:
+    """Two everyday words side by side, neither of which the corpus uses, that together name
+    something medical ("breast cancer", "kidney transplant"): a condition it does not cover.
+    Who asks is not what is asked ("pharmacist exercise")."""
+    if names_medical is None:
+        return ()
+    words = re.findall(r"[a-z][a-z-]*", query.lower())
+    pairs = (f"{a} {b}" for a, b in itertools.pairwise(words)
+             if a in unknown and b in unknown and not (role_noun(a) or role_noun(b)))  # fmt: skip
+    return tuple(phrase for phrase in pairs if names_medical(phrase))
 
 
 def unknown_words(

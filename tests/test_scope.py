@@ -16,6 +16,8 @@ IN_SCOPE = [
     "What does KDIGO recommend for class V?", "How many patients were randomised in ALMS?",
     "Was the trial blinded?", "What are the side effects of cyclophosphamide?",
     "What was the dose of voclosporin in AURORA?", "Is tacrolimus safer than IVCY?",
+    # who asks is not what is asked, even beside another word the corpus lacks
+    "Pharmacist exercise: what oral prednisone dose does a 62 kg patient get on Zheng's schedule?",
     "What is the role of obinutuzumab?", "Did creatinine rise?", "What is lupus nephritis?",
     "Which patients were excluded from the trial?", "How long did Euro-Lupus follow patients?",
     "What was the infection rate?", "What were the limitations?",
@@ -56,6 +58,8 @@ OUT_OF_SCOPE = [
     "DOAC or warfarin for APS nephropathy with TMA on biopsy?",
     # something to recommend that the corpus never names, near a place the interview names
     "Can you recommend a good hotpot restaurant near Zhengzhou University's hospital?",
+    # a known drug for a condition named in two everyday words the corpus never uses
+    "What's the cyclophosphamide dose in the AC regimen for early breast cancer?",
 ]  # fmt: skip
 
 
