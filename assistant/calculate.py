@@ -170,16 +170,39 @@ def _thresholds(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
                 found += [(f"{entry.short_label}, entry {rule.criterion}", bound,
                            rule.unit, rule.source)
                           for bound in (rule.min, rule.max) if bound is not None]  # fmt: skip
+    own = _patient_value(routed, quantity)
     for what, value, unit, source in found:
         call = convert(value, str(unit_key(unit) or unit), routed.threshold_unit)
         text = f"{call.text} The threshold of: {what}."
         output = {**call.output, "sources": [source]}
+        if own is not None:  # "and is she under it?": her value set against the threshold
+            shown, own_unit = own
+            side = _side(shown, own_unit, value, str(unit_key(unit) or unit))
+            text += f" The patient's {trimmed(shown)} {own_unit} is {side} it."
+            output |= {"patient_value": shown, "patient_unit": own_unit, "patient_is": side}
         stated = _stated_equivalent(plan, source, value, routed.threshold_unit)
         if stated is not None and stated != call.output["value"]:
             text += f" The source itself writes it as {stated:g} {call.output['to_unit']}."
             output["stated_equivalent"] = stated
         plan.calls.append(replace(call, text=text, output=output))
     return bool(found) or _stated_figure_converted(routed, retrieval, plan, quantity)
+
+
+def _patient_value(routed: Route, quantity: str) -> tuple[float, str] | None:
+    """The question's own value of `quantity` ("Her Cr is 2.7 mg/dL"), with its unit."""
+    for m in routed.patient.measurements:
+        if m.value is None or m.unit is None:
+            continue
+        if units.parse_unit("unit", m.unit).quantity == quantity:
+            return m.value, m.unit
+    return None
+
+
+def _side(value: float, unit: str, threshold: float, threshold_unit: str) -> str:
+    """Where a value lies against a threshold, compared exactly in the quantity's base unit."""
+    mine = units.to_base(value, units.parse_unit("unit", unit))
+    bound = units.to_base(threshold, units.parse_unit("unit", threshold_unit))
+    return "below" if mine < bound else "above" if mine > bound else "equal to"
 
 
 # A figure with a unit of measurement ("3.0 mg/dL", "260 µmol/L").

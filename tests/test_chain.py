@@ -826,3 +826,15 @@ def test_a_computed_difference_says_whether_its_interval_includes_zero(
 
     head, _rest = calculation_words(compare_arms(*counts).to_dict())
     assert head.endswith(said), head
+
+
+def test_a_threshold_asked_in_another_unit_is_set_against_the_patients_value(
+    bot: EvidenceAssistant,
+) -> None:
+    # 260 µmol/L = 2.94 mg/dL; her 2.7 mg/dL (238.7 µmol/L) is below it, compared exactly
+    answer = bot.ask("Her Cr is 2.7 mg/dL. What is the Zheng creatinine limit in mg/dL, and is "
+                     "she under it?")  # fmt: skip
+    call = next(c for c in answer.tool_calls if c.name == "convert")
+    assert call.output["patient_is"] == "below", answer.answer
+    assert "The patient's 2.7 mg/dL is below it." in answer.answer, answer.answer
+    _numbers_everywhere_grounded(answer)
