@@ -79,9 +79,11 @@ def plan_tools(
     routed = understood(routed, profile)  # a hand-built Route is read here, once
     try:
         # The first calculation the question calls for whose evidence is there: the criteria
-        # of another study, or too few studies to set side by side, pass to the next.
+        # of another study, or too few studies to set side by side, pass to the next (after a
+        # conversion, the next runs too: "convert her Cr ... and is she under the ceiling?").
         for task in routed.tasks:
-            if _STEPS[task](routed, retrieval, plan):
+            # a unit conversion of the patient's value leaves the check asked about it to run
+            if _STEPS[task](routed, retrieval, plan) and task != "convert":
                 break
     except ToolInputError as exc:
         plan.calls.clear()

@@ -838,3 +838,15 @@ def test_a_threshold_asked_in_another_unit_is_set_against_the_patients_value(
     assert call.output["patient_is"] == "below", answer.answer
     assert "The patient's 2.7 mg/dL is below it." in answer.answer, answer.answer
     _numbers_everywhere_grounded(answer)
+
+
+def test_a_conversion_of_the_patients_value_leaves_the_entry_check_to_run(
+    bot: EvidenceAssistant,
+) -> None:
+    # 2.1 mg/dL × 88.4 = 185.64 µmol/L, converted, then checked against the 260 µmol/L ceiling
+    answer = bot.ask(
+        "29 y, class IV+V, 24-h protein 3.8 g, BMI 24, creatinine 2.1 mg/dL. Convert the "
+        "creatinine to µmol/L and tell me if she is under the Zheng ceiling."
+    )
+    assert [c.name for c in answer.tool_calls] == ["convert", "trial_eligibility"], answer.answer
+    assert answer.tool_calls[1].output["eligible"] is True, answer.answer
