@@ -84,9 +84,12 @@ TARGET_PASS_RATE = 0.95
 # test 3 78.3%.
 # 2026-12-06 (seventh session): dev 83.2% (744/894, grown by 60 fresh questions that passed
 # 63.3% on the session's starting commit), test 77.3% (85/110), test 2 75.0%, test 3 80.0%.
-# (test 2 is judged against the test split's floors: 75.0% and 0.380 hold them down)
-MIN_PASS_RATE = {"dev": 0.815, "test": 0.74, "test3": 0.78}
-MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.72}  # 88.2%, 96.2%, 81.8%
+# 2026-12-06 (eighth session): dev 84.6% (858/1014, grown by 120 fresh questions that passed
+# 68.3% and 60.0% on the session's starting commit), test 77.3% (85/110), test 2 76.7%,
+# test 3 81.7%.
+# (test 2 is judged against the test split's floors: 76.7% and 0.377 hold them down)
+MIN_PASS_RATE = {"dev": 0.83, "test": 0.74, "test3": 0.79}
+MIN_REFUSAL_ACCURACY = {"dev": 0.89, "test": 0.9, "test3": 0.81}  # 91.4%, 96.2%, 90.9%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
