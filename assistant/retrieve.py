@@ -371,6 +371,8 @@ class HybridSearch:
                 fused[pid] += STUDY_BOOST  # the sentence names the drug or disease asked about
             relevance[pid] = fused[pid]
             fused[pid] += intent_adjustment(cues, asked_trials, traits, self.not_study_names)
+            if named and passage.document_id not in named and self._about_another(passage, named):
+                fused[pid] -= CAVEAT_PENALTY  # "The Lee 2015 authors ...": not the study asked
             if route is not None and route.facet in traits.facets and not traits.restates_question:
                 fused[pid] += FACET_BOOST  # "shortcomings?": a sentence naming its limitations
             if asked_measure in traits.measures and traits.figures:
@@ -606,6 +608,13 @@ class HybridSearch:
             if short_design(str(p.metadata.get("design") or "")) != "news interview"
         )
         return next(reported, stated[0] if stated else None)
+
+    def _about_another(self, passage: Passage, named: frozenset[str]) -> bool:
+        """The sentence names a study of its own, and none the question names."""
+        names = self._study_names()
+        own = names.named_in(passage.text)
+        related = set().union(*(names.same_study(d) for d in named))
+        return bool(own) and not own & related
 
     def figures_not_stated(self, question: str, documents: set[str]) -> FiguresNotStated | None:
         """The percentages `question` states that no sentence of the named `documents` states

@@ -369,3 +369,15 @@ def test_an_arm_written_with_a_hyphen_is_called_an_arm(bot: EvidenceAssistant) -
     # "the placebo-arm response rate": a trial with no placebo arm is corrected
     answer = bot.ask("What was the placebo-arm response rate in the Zheng tacrolimus trial?")
     assert answer.answer.startswith("**Zheng 2022 had no placebo arm"), answer.answer
+
+
+def test_a_sentence_naming_another_study_ranks_below_the_study_asked_about(
+    bot: EvidenceAssistant,
+) -> None:
+    # "The Liu 2015 authors named the follow-up of only 24 weeks as a limitation" is about
+    # another trial than the one the question names
+    answer = bot.ask(
+        "For the critical-appraisal slide: what weaknesses of the Zheng tacrolimus trial did "
+        "the first author himself acknowledge?"
+    )
+    assert all(c.document.startswith("zheng2022") for c in answer.citations), answer.answer
