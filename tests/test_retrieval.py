@@ -310,17 +310,18 @@ def test_people_counted_in_words_are_a_figure(text: str, counts: bool) -> None:
     assert traits.figures is counts and ("count" in traits.looks) is counts
 
 
-def test_adverse_events_are_searched_by_their_abbreviation_too() -> None:
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("withdrawals for adverse events?", "aes"),  # the abbreviation papers define once
+        # "what they switched to afterwards": papers write "A was followed by B"
+        ("and what they switched to afterwards?", "followed"),
+    ],
+)
+def test_a_question_is_also_searched_in_the_words_papers_use(question: str, searched: str) -> None:
     from assistant.retrieve import expand_query
 
-    assert "aes" in expand_query("withdrawals for adverse events?").split()
-
-
-def test_a_switch_of_treatment_is_searched_as_the_sequence_papers_write() -> None:
-    from assistant.retrieve import expand_query
-
-    # "what they switched to afterwards": papers write "A was followed by B"
-    assert "followed" in expand_query("and what they switched to afterwards?").split()
+    assert searched in expand_query(question).split()
 
 
 def test_a_studys_own_report_states_its_verdict_before_an_interview(
