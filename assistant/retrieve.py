@@ -89,6 +89,7 @@ _PRIMARY_OUTCOME = re.compile(
 )
 NUMERIC_BOOST = 0.15  # a figure-bearing sentence, when the question asks for a figure
 CAVEAT_PENALTY = 0.5  # "could not be confirmed" sentences, unless the question is about that
+OTHER_STUDY_PENALTY = 0.5  # a sentence naming another study than the one the question names
 CAVEAT_BOOST = 0.2  # ... and when it is ("is it true that...?"), they come first
 SPECIFIC_SHARE = 0.01  # a word in at most this share of the corpus's sentences is specific
 SPECIFIC_MIN = 5  # ... or in at most this many (small corpora)
@@ -287,6 +288,7 @@ class HybridSearch:
         self._outcomes: PerIndexState[tuple[Passage, ...]] = PerIndexState(TRAITS_CACHE)
         self._traits: PerIndexState[PassageTraits] = PerIndexState(TRAITS_CACHE)
         self._document_vocabulary: PerIndexState[frozenset[str]] = PerIndexState(TRAITS_CACHE)
+        self._studies_named: PerIndexState[frozenset[str]] = PerIndexState(TRAITS_CACHE)
 
     def warm_up(self) -> None:
         """Load the model and the passages now, so the first question is as fast as the rest."""
@@ -372,7 +374,7 @@ class HybridSearch:
             relevance[pid] = fused[pid]
             fused[pid] += intent_adjustment(cues, asked_trials, traits, self.not_study_names)
             if named and passage.document_id not in named and self._about_another(passage, named):
-                fused[pid] -= CAVEAT_PENALTY  # "The Lee 2015 authors ...": not the study asked
+                fused[pid] -= OTHER_STUDY_PENALTY  # "The Lee 2015 authors ...": not the one asked
             if route is not None and route.facet in traits.facets and not traits.restates_question:
                 fused[pid] += FACET_BOOST  # "shortcomings?": a sentence naming its limitations
             if asked_measure in traits.measures and traits.figures:
@@ -610,9 +612,12 @@ class HybridSearch:
         return next(reported, stated[0] if stated else None)
 
     def _about_another(self, passage: Passage, named: frozenset[str]) -> bool:
-        """The sentence names a study of its own, and none the question names."""
+        """The sentence names a study of its own, and none the question names (the studies a
+        sentence names are read once per index state)."""
         names = self._study_names()
-        own = names.named_in(passage.text)
+        own = self._studies_named.get(
+            names, passage.id, lambda: frozenset(names.named_in(passage.text))
+        )
         related = set().union(*(names.same_study(d) for d in named))
         return bool(own) and not own & related
 
