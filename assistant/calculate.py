@@ -82,13 +82,23 @@ def plan_tools(
         # of another study, or too few studies to set side by side, pass to the next (after a
         # conversion, the next runs too: "convert her Cr ... and is she under the ceiling?").
         for task in routed.tasks:
-            # a unit conversion of the patient's value leaves the check asked about it to run
-            if _STEPS[task](routed, retrieval, plan) and task != "convert":
+            # a unit conversion of one value of a patient the question describes leaves the
+            # check asked about that patient to run
+            if _STEPS[task](routed, retrieval, plan) and not (
+                task == "convert" and _describes_patient(routed)
+            ):
                 break
     except ToolInputError as exc:
         plan.calls.clear()
         plan.notes.append(f"The calculation could not be done: {exc}")
     return plan
+
+
+def _describes_patient(routed: Route) -> bool:
+    """The question gives a patient's features beside the value it converts ("29 y, class
+    IV+V, ... creatinine 2.1 mg/dL"), not only a figure to convert ("a 260 µmol/L cut-off")."""
+    features = (routed.age_years, routed.bmi, routed.disease_class)
+    return any(f is not None for f in features) or len(routed.patient.measurements) > 1
 
 
 def _conversion(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
