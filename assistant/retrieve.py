@@ -365,6 +365,8 @@ class HybridSearch:
         # the times the question itself asks about (not an earlier turn's, for a follow-up)
         asked_times = durations_in(route.question if route is not None else query)
         asked_measure = route.measure if route is not None else None
+        # the documents about the studies the question names (a record and its interview)
+        about_named = self._study_names().about(named)
         relevance: dict[str, float] = {}
         for pid, passage in passages.items():
             traits = self.traits(passage)
@@ -373,7 +375,11 @@ class HybridSearch:
                 fused[pid] += STUDY_BOOST  # the sentence names the drug or disease asked about
             relevance[pid] = fused[pid]
             fused[pid] += intent_adjustment(cues, asked_trials, traits, self.not_study_names)
-            if named and passage.document_id not in named and self._about_another(passage, named):
+            if (
+                named
+                and passage.document_id not in named
+                and self._about_another(passage, about_named)
+            ):
                 fused[pid] -= OTHER_STUDY_PENALTY  # "The Lee 2015 authors ...": not the one asked
             if route is not None and route.facet in traits.facets and not traits.restates_question:
                 fused[pid] += FACET_BOOST  # "shortcomings?": a sentence naming its limitations
@@ -611,15 +617,14 @@ class HybridSearch:
         )
         return next(reported, stated[0] if stated else None)
 
-    def _about_another(self, passage: Passage, named: frozenset[str]) -> bool:
-        """The sentence names a study of its own, and none the question names (the studies a
+    def _about_another(self, passage: Passage, about_named: frozenset[str]) -> bool:
+        """The sentence names a study of its own, and none of `about_named` (the studies a
         sentence names are read once per index state)."""
         names = self._study_names()
         own = self._studies_named.get(
             names, passage.id, lambda: frozenset(names.named_in(passage.text))
         )
-        related = set().union(*(names.same_study(d) for d in named))
-        return bool(own) and not own & related
+        return bool(own) and not own & about_named
 
     def figures_not_stated(self, question: str, documents: set[str]) -> FiguresNotStated | None:
         """The percentages `question` states that no sentence of the named `documents` states
@@ -856,6 +861,10 @@ class StudyNames:
         documents (a trial's record and an interview about it) are one study; a shared name
         is not enough (one author may lead two trials)."""
         return frozenset(self.primary) if document in self.primary else frozenset({document})
+
+    def about(self, documents: frozenset[str]) -> frozenset[str]:
+        """Every document about the same studies as `documents` (`same_study` of each)."""
+        return frozenset().union(*(self.same_study(d) for d in documents))
 
     def named_in(self, query: str) -> set[str]:
         words = _WORDS.findall(query.lower())
