@@ -163,11 +163,17 @@ _ENTRY_INPUTS = {"creatinine": "creatinine", "proteinuria_g_per_24h": "proteinur
 
 
 def _thresholds(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
+    """For each unit asked, `_thresholds_in` that unit."""
+    done = [_thresholds_in(unit, routed, retrieval, plan) for unit in routed.threshold_units]
+    return any(done)
+
+
+def _thresholds_in(unit_asked: str, routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     """The profile's thresholds on the quantity of the unit asked for ("the albumin cut-offs
     in g/L"), each converted and cited where the evidence states it: the response criteria
-    and entry rules of the studies the question names, else of every study that has some."""
-    assert routed.threshold_unit is not None
-    quantity = units.parse_unit("to_unit", routed.threshold_unit).quantity
+    and entry rules of the studies the question names, else of every study that has some.
+    A threshold already in that unit needs no conversion."""
+    quantity = units.parse_unit("to_unit", unit_asked).quantity
     found: list[tuple[str, float, str, str]] = []  # (what, value, unit, source)
     for criteria in plan.profile.criteria_sets:
         for kind, entries in (("complete", criteria.complete), ("partial", criteria.partial)):
@@ -182,9 +188,10 @@ def _thresholds(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
                 found += [(f"{entry.short_label}, entry {rule.criterion}", bound,
                            rule.unit, rule.source)
                           for bound in (rule.min, rule.max) if bound is not None]  # fmt: skip
+    found = [f for f in found if str(unit_key(f[2]) or f[2]) != unit_key(unit_asked)]
     own = _patient_value(routed, quantity)
     for what, value, unit, source in found:
-        call = convert(value, str(unit_key(unit) or unit), routed.threshold_unit)
+        call = convert(value, str(unit_key(unit) or unit), unit_asked)
         text = f"{call.text} The threshold of: {what}."
         output = {**call.output, "sources": [source]}
         if own is not None:  # "and is she under it?": her value set against the threshold
@@ -192,12 +199,12 @@ def _thresholds(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
             side = _side(shown, own_unit, value, str(unit_key(unit) or unit))
             text += f" The patient's {trimmed(shown)} {own_unit} is {side} it."
             output |= {"patient_value": shown, "patient_unit": own_unit, "patient_is": side}
-        stated = _stated_equivalent(plan, source, value, routed.threshold_unit)
+        stated = _stated_equivalent(plan, source, value, unit_asked)
         if stated is not None and stated != call.output["value"]:
             text += f" The source itself writes it as {stated:g} {call.output['to_unit']}."
             output["stated_equivalent"] = stated
         plan.calls.append(replace(call, text=text, output=output))
-    return bool(found) or _stated_figure_converted(routed, retrieval, plan, quantity)
+    return bool(found) or _stated_figure_converted(unit_asked, retrieval, plan, quantity)
 
 
 def _patient_value(routed: Route, quantity: str) -> tuple[float, str] | None:
@@ -224,21 +231,20 @@ _FIGURE_IN_UNIT = re.compile(
 
 
 def _stated_figure_converted(
-    routed: Route, retrieval: Retrieval, plan: ToolPlan, quantity: str
+    unit_asked: str, retrieval: Retrieval, plan: ToolPlan, quantity: str
 ) -> bool:
     """No profile threshold of that quantity: the first figure of it a retrieved sentence
     (of the study named, if one is) states in another unit, converted and cited ("a guideline's
     creatinine ceiling in µmol/L" -> its "3.0 mg/dL")."""
-    assert routed.threshold_unit is not None
     passages = retrieval.of_named_studies if retrieval.named_studies else retrieval.passages
     for passage in passages[:TOOL_PREFERENCE]:
         for match in _FIGURE_IN_UNIT.finditer(passage.text):
             unit = unit_key(match.group(2))
-            if unit is None or unit == unit_key(routed.threshold_unit):
+            if unit is None or unit == unit_key(unit_asked):
                 continue
             if units.parse_unit("from_unit", unit).quantity != quantity:
                 continue
-            call = convert(float(match.group(1)), unit, routed.threshold_unit)
+            call = convert(float(match.group(1)), unit, unit_asked)
             study = passage.study
             text = f"{call.text} The figure as {study} states it."
             plan.calls.append(replace(call, text=text,

@@ -82,7 +82,7 @@ _CLAUSE_SPLIT = re.compile(r";|,\s+(?:while|whereas|and|but)\s+|,\s+|\s+and\s+(?
 # a method's name may stand between: "95% Wilson interval").
 PERCENT = re.compile(
     r"(?<![\d.])" + NUM + r"(?:\s?%|\s?per\s?cent\b)(?!\s*(?:[a-z-]+\s+)?"
-    r"(?:ci\b|c\.i\.|confidence|credible|interval|cri\b))",
+    r"(?:cis?\b|c\.i\.|confidence|credible|interval|cri\b))",
     re.I,
 )
 _FRACTION = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
@@ -432,11 +432,15 @@ _UNIT_ASKED = re.compile(
 )
 
 
-def unit_asked(text: str) -> str | None:
-    """The unit a question asks its answer in ("... in g/L?"), as a `tools.units` key: the
-    last one named so ("the ceiling it gives in mg/dL: what is that in µmol/L?")."""
+def units_asked(text: str) -> tuple[str, ...]:
+    """The units a question asks its answers in, as `tools.units` keys: the last one named
+    ("the ceiling it gives in mg/dL: what is that in µmol/L?" asks µmol/L), and before it each
+    one a figure is turned "into" ("A into mg/dL, and B into µmol/L" asks both)."""
     matches = [m for m in _UNIT_ASKED.finditer(text) if unit_key(m.group(1))]
-    return str(unit_key(matches[-1].group(1))) if matches else None
+    if not matches:
+        return ()
+    turned = [m for m in matches[:-1] if m.group(0).lower().startswith("into")]
+    return tuple(dict.fromkeys(str(unit_key(m.group(1))) for m in [*turned, matches[-1]]))
 
 
 def conversion(text: str) -> tuple[float, str, str] | None:

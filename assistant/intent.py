@@ -412,7 +412,7 @@ class Reading:
     bmi: float | None = None
     disease_class: str | None = None
     conversion: tuple[float, str, str] | None = None
-    threshold_unit: str | None = None  # "the albumin cut-offs in g/L": the unit asked for
+    threshold_units: tuple[str, ...] = ()  # "the albumin cut-offs in g/L": the units asked for
     counts: tuple[int, int] | None = None
     group_counts: tuple[tuple[int, int], ...] = ()
     reported_percent: str | None = None
@@ -465,9 +465,9 @@ def read(
     names_drug = protocol is not None and _names_any(both, protocol.applies_to)
     conversion = extract.conversion(question)
     # "the CR and PR albumin cut-offs in g/L": the evidence's thresholds in another unit
-    threshold_unit = None if conversion else extract.unit_asked(asked)
-    if threshold_unit is not None and not THRESHOLDS.search(both):
-        threshold_unit = None
+    threshold_units = () if conversion else extract.units_asked(asked)
+    if not THRESHOLDS.search(both):
+        threshold_units = ()
     counts = extract.counts_in(question)
     group_counts = extract.all_counts(question)
     protein, creatinine = patient.get("proteinuria"), patient.get("creatinine")
@@ -497,7 +497,7 @@ def read(
     cues = retrieval_cues(query, facet)
     candidates: tuple[tuple[Task, bool], ...] = (
         ("convert", conversion is not None),
-        ("thresholds", threshold_unit is not None),
+        ("thresholds", bool(threshold_units)),
         # A weight with the protocol's drug or trial named is a dosing question, unless it
         # asks about entry ("wt 58 kg ... does she meet the entry criteria?").
         ("dose", weight is not None
@@ -536,7 +536,7 @@ def read(
         bmi=bmi,
         disease_class=disease_class,
         conversion=conversion,
-        threshold_unit=threshold_unit,
+        threshold_units=threshold_units,
         counts=counts,
         group_counts=group_counts,
         reported_percent=extract.percent_in(question),

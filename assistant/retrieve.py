@@ -500,7 +500,7 @@ class HybridSearch:
         vocabulary, synonyms = self.index.vocabulary(), frozenset(self.synonyms)
         defined = abbreviation_pairs(query) if _CAPITALS.search(query) else {}  # "... (MRM)"
         return tuple(dict.fromkeys(
-            written.lower() for written in _CAPITALS.findall(query)
+            written.lower() for written in map(_singular, _CAPITALS.findall(query))
             if written.upper() not in self.not_study_names and written.lower() not in found
             and written.lower() not in PATIENT_VALUE_WORDS
             and not _known(written.lower(), vocabulary, synonyms)
@@ -650,7 +650,7 @@ class HybridSearch:
         elsewhere = next(
             (found[pid] for pid in hits if pid in found
              and found[pid].document_id not in documents
-             and wanted <= {value_key(t.value) for t in quoted_numbers(found[pid].text)}),
+             and wanted <= _percentages(found[pid].text)),
             None,
         )  # fmt: skip
         return FiguresNotStated(tuple(missing.values()), study, elsewhere)
@@ -1160,6 +1160,11 @@ _CAPITALS = re.compile(r"\b(?=(?:[a-z]*[A-Z]){2})[A-Za-z]{3,}\b")
 _MEASUREMENT = re.compile(r"\d[\d.,]*\s*[a-zµμ]+(?:\s?/\s?[a-z0-9.]+)*")
 
 
+def _percentages(text: str) -> set[float]:
+    """The values the text gives as percentages (a claimed 88% is not the count "88/156")."""
+    return {value_key(float(m.group(1))) for m in extract.PERCENT.finditer(text)}
+
+
 def foreign_terms(
     query: str,
     vocabulary: frozenset[str],
@@ -1323,6 +1328,12 @@ def _derived(word: str, vocabulary: frozenset[str]) -> bool:
     ordered = _sorted_vocabulary(vocabulary)
     at = bisect.bisect_left(ordered, stem)
     return at < len(ordered) and ordered[at].startswith(stem)
+
+
+def _singular(abbreviation: str) -> str:
+    """An abbreviation in capitals made plural with a lowercase "s" ("CIs", "RCTs") is the
+    same abbreviation: the singular form is the one a corpus writes."""
+    return abbreviation[:-1] if re.fullmatch(r"[A-Z]{2,}s", abbreviation) else abbreviation
 
 
 def _spelled_out_in(abbreviation: str, text: str) -> bool:

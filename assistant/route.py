@@ -33,7 +33,7 @@ _FOLLOW_UP = re.compile(
     r"[\s,;:.!\u2013\u2014-]+)?"
     r"(and|what about|how about|and what about|same for|and for|and in|and with|in the|"
     r"for the|for an?|what of|and the|and its|versus|vs\.?|compared with|"
-    r"(?:the\s+)?same\s+(?:question|thing))\b",
+    r"(?:the\s+)?same\s+(?:question|thing|figures?|numbers?|rates?|measures?|data|values?))\b",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -79,7 +79,7 @@ class Route:
     bmi: float | None = None
     disease_class: str | None = None  # a biopsy-style class ("class IV"), when the profile has one
     conversion: tuple[float, str, str] | None = None  # (value, from unit, to unit)
-    threshold_unit: str | None = None  # a unit the evidence's thresholds are asked in
+    threshold_units: tuple[str, ...] = ()  # the units the evidence's thresholds are asked in
     counts: tuple[int, int] | None = None  # "93 of 124": events and total to check
     group_counts: tuple[tuple[int, int], ...] = ()  # every count given ("88/156 vs 83/154")
     reported_percent: str | None = None  # a percentage the question states, as written
@@ -302,6 +302,15 @@ _ANAPHORA = re.compile(
 )
 
 
+# A demonstrative with a noun for what was just discussed ("from those two rates", "that
+# result"): the question works on the previous one's findings, however long it is ("those
+# with class V" and "these patients who ..." describe, not point back).
+_POINTS_BACK = re.compile(
+    r"\b(?:those|these)\s+(?:two\s+|three\s+|\d+\s+)?(?:rates|figures|numbers|results|"
+    r"percentages|proportions|values|estimates|findings|data)\b|"
+    r"\bthat\s+(?:rate|figure|number|result|percentage|proportion|estimate|finding)\b",
+    re.IGNORECASE,
+)
 SHORT_QUESTION = 4  # words: a question this short may lean on the previous one
 _WORD = re.compile(r"[a-z][a-z-]+")
 
@@ -311,7 +320,7 @@ def _is_follow_up(question: str, vocabulary: ArmVocabulary) -> bool:
     them") without naming what it is about, or is very short and names only what it is about
     ("drug B?") or only what is asked ("side effects?"). A short question that names both its
     subject and what it asks ("Side effects of drug B?") stands on its own."""
-    if _FOLLOW_UP.match(question):
+    if _FOLLOW_UP.match(question) or _POINTS_BACK.search(question):
         return True
     words = question.split()
     if len(words) <= SHORT_QUESTION:

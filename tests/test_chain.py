@@ -472,6 +472,34 @@ def test_the_evidences_thresholds_converted_to_the_unit_asked(bot: EvidenceAssis
     _numbers_everywhere_grounded(answer)
 
 
+def test_each_threshold_is_turned_into_the_unit_asked_for_it(bot: EvidenceAssistant) -> None:
+    # Two conversions in one question, each into its own unit; none into the unit it has.
+    answer = bot.ask(
+        "Convert Zheng's serum creatinine entry cap from umol/L into mg/dL, and KDIGO's "
+        "creatinine limit for the tacrolimus + reduced MPAA option into umol/L."
+    )
+    converted = {(c.output["from_unit"], c.output["to_unit"]): c.output["value"]
+                 for c in answer.tool_calls if c.name == "convert"}  # fmt: skip
+    assert converted == {("umol/L", "mg/dL"): 2.94, ("mg/dL", "umol/L"): 265.2}, converted
+    _numbers_everywhere_grounded(answer)
+
+
+def test_a_plural_abbreviation_is_known_and_a_confidence_level_is_no_claimed_figure(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("Wilson 95% CIs for the response proportion in each arm of Zheng 2022?")
+    assert answer.status == "answered", answer.answer
+    assert "figure you give" not in answer.answer
+
+
+def test_a_claimed_percentage_is_not_found_in_another_studys_count(bot: EvidenceAssistant) -> None:
+    # 88.0% is no study's percentage; ALMS's "88/156" is a count, not the figure claimed.
+    answer = bot.ask("Zheng's tacrolimus arm reached 88.0% response at 24 weeks; how far above "
+                     "IVCY is that?")  # fmt: skip
+    head = answer.answer.split("**Evidence**")[0]
+    assert "ALMS" not in head and "Appel" not in head, head
+
+
 def test_a_thresholds_own_equivalent_in_the_unit_asked_is_given_beside_the_conversion(
     bot: EvidenceAssistant,
 ) -> None:

@@ -676,10 +676,10 @@ def test_the_later_parts_of_a_question_asking_several(question: str, parts: tupl
 
 def test_thresholds_asked_in_another_unit() -> None:
     routed = route("What are the CR and PR albumin cut-offs in g/L?", None, BUNDLED)
-    assert routed.threshold_unit == "g/L" and routed.tasks[0] == "thresholds"
+    assert routed.threshold_units == ("g/L",) and routed.tasks[0] == "thresholds"
     # A value given is a plain conversion; a unit without thresholds asks for nothing to convert.
-    assert route("Convert 3.5 g/dL to g/L", None, BUNDLED).threshold_unit is None
-    assert route("Our lab reports albumin in g/L.", None, BUNDLED).threshold_unit is None
+    assert route("Convert 3.5 g/dL to g/L", None, BUNDLED).threshold_units == ()
+    assert route("Our lab reports albumin in g/L.", None, BUNDLED).threshold_units == ()
 
 
 @pytest.mark.parametrize(
@@ -840,13 +840,26 @@ def test_an_interval_named_by_its_method_is_an_interval_not_a_stated_figure() ->
     from assistant.extract import PERCENT
 
     assert [m.group(1) for m in PERCENT.finditer(asked + " It was 75%.")] == ["75"]
+    assert not list(PERCENT.finditer("Wilson 95% CIs for each arm?"))  # a plural is the same
 
 
-def test_the_unit_asked_is_the_last_one_named_so() -> None:
-    from assistant.extract import unit_asked
+def test_the_unit_asked_is_the_last_one_named_so_and_each_one_turned_into() -> None:
+    from assistant.extract import units_asked
 
-    assert unit_asked("The ceiling it gives in mg/dL: what is that in µmol/L?") == "umol/L"
-    assert unit_asked("albumin cut-offs in g/L?") == "g/L"
+    assert units_asked("The ceiling it gives in mg/dL: what is that in µmol/L?") == ("umol/L",)
+    assert units_asked("albumin cut-offs in g/L?") == ("g/L",)
+    two = "Turn A's cap from umol/L into mg/dL, and B's creatinine limit into umol/L."
+    assert units_asked(two) == ("mg/dL", "umol/L")
+
+
+def test_a_demonstrative_naming_the_last_findings_makes_a_follow_up_of_any_length() -> None:
+    history = turns(("Complete response at week 52 with drug A and with drug B?", "40% vs 20%"))
+    long = "From those two rates, what is the absolute difference and the NNT (rounded up)?"
+    assert route(long, history, GENERIC).follow_up_of
+    assert route("same figure for the drug B group, please?", history, GENERIC).follow_up_of
+    # a long question describing a group with "those" stands on its own
+    own = "What was the week-52 response in those patients with class V disease on drug A?"
+    assert not route(own, history, GENERIC).follow_up_of
 
 
 def test_a_follow_up_knows_the_figures_the_previous_answer_stated_in_its_own_voice() -> None:
