@@ -477,16 +477,29 @@ class HybridSearch:
     def part_answers(
         self, ranked: list[str], passages: dict[str, Passage], parts: tuple[str, ...]
     ) -> tuple[str, ...]:
-        """The best sentence for each later part of a question asking several: BM25 on the
-        part's own words (well under a millisecond), among the sentences of the documents the
-        whole question leads to."""
+        """The best sentence for each later part of a question asking several: the same
+        hybrid search on the part's own words, among the sentences of the documents the whole
+        question leads to; none for a part whose content words the lead sentence all uses."""
         documents = {passages[pid].document_id for pid in ranked[:LEADING_DOCUMENTS]}
+        lead = set(bm25_tokens(passages[ranked[0]].text))
+        lead_figures = self.traits(passages[ranked[0]]).figures
         chosen: list[str] = []
         for part in parts:
-            hits = self.index.bm25_search(expand_query(part, self.synonyms), FIGURE_CHECK_HITS)
-            found = self.index.passages_by_id(pid for pid, _score in hits)
-            fits = (pid for pid, _score in hits if pid in found and pid not in chosen
-                    and pid != ranked[0] and found[pid].document_id in documents)  # fmt: skip
+            own = set(bm25_tokens(_BY_ARM.sub(" ", part)))
+            if own <= lead and not (_ASKS_AMOUNT.search(part) and not lead_figures):
+                continue  # the lead already answers it ("how many were analysed")
+            sparse = self.index.bm25_search(expand_query(part, self.synonyms), self.candidates)
+            dense = self.index.dense_search(self._embed(part), self.candidates)
+            found = self.index.passages_by_id(pid for pid, _ in [*sparse, *dense])
+            # scored among the leading documents' sentences only (an interviewer's question
+            # is context, never an answer)
+            fits_part = {pid for pid, p in found.items() if p.document_id in documents
+                         and speaker_role(p.metadata) != "interviewer"}  # fmt: skip
+            fused = fuse([(pid, score) for pid, score in dense if pid in fits_part],
+                         [(pid, score) for pid, score in sparse if pid in fits_part],
+                         SPARSE_WEIGHT)  # fmt: skip
+            order = sorted(fused, key=lambda pid: (-fused[pid], pid))
+            fits = (pid for pid in order if pid not in chosen and pid != ranked[0])
             best = next(fits, None)
             if best is not None:
                 passages.setdefault(best, found[best])
@@ -1158,6 +1171,12 @@ _RECOMMENDED = re.compile(
 # with digits ("V30M", "C3") names a variant or a marker, and would be echoed as a figure.
 _CAPITALS = re.compile(r"\b(?=(?:[a-z]*[A-Z]){2})[A-Za-z]{3,}\b")
 _MEASUREMENT = re.compile(r"\d[\d.,]*\s*[a-zµμ]+(?:\s?/\s?[a-z0-9.]+)*")
+
+
+# "per arm", "in each group": a breakdown asked for, not a topic to find
+_BY_ARM = re.compile(r"\b(?:per|each|both|every|all)\s+(?:arms?|groups?)\b", re.I)
+# A part asking for an amount ("how many did it randomise?") wants a figure, not only its words.
+_ASKS_AMOUNT = re.compile(r"\bhow\s+(?:many|much|long|often|far)\b", re.I)
 
 
 def _percentages(text: str) -> set[float]:

@@ -214,25 +214,47 @@ def _resolved(
 
 
 # Where a second question starts inside one message: a clause opening with a question word
-# after a comma, semicolon, dash or question mark, or after "and".
+# (a preposition may lead it: "and at which week ...") after a comma, semicolon, dash or
+# question mark, or after "and".
+_LED = r"(?:(?:at|in|for|by|to|from|on|with|after|over|of)\s+)?"
 _PART_BREAK = re.compile(
-    r"(?:[,;?—–]|\s-)\s*(?:and\s+|but\s+|also\s+)?(?=(?:what|which|how|when|who|where|did|does|"
-    r"do|was|were|is|are)\b)|\band\s+(?=(?:what|which|how|when|who|where)\b)",
+    r"(?:[,;?—–]|\s-)\s*(?:and\s+|but\s+|also\s+)?(?=" + _LED + r"(?:what|which|how|when|who|"
+    r"where|did|does|do|was|were|is|are)\b)|\band\s+(?=" + _LED + r"(?:what|which|how|when|who|"
+    r"where)\b)",
     re.I,
 )
+# The items of a list ("dose, duration, primary endpoint"; "..., and what followed it")
+_LIST_ITEM = re.compile(r"\s*,\s*(?:and\s+|or\s+)?")
 MIN_PART_WORDS = 3  # content words a later part needs to ask something of its own
+MIN_LIST = 3  # items: three or more asks in a row are each an ask, however short
+MAX_ITEM_WORDS = 6  # words: a longer stretch between commas is a clause, not a list item
 
 
 def later_parts(question: str) -> tuple[str, ...]:
     """The questions after the first in a message asking several; each needs words of its
     own ("..., and what background therapy did both arms receive?"), so "what about it?"
-    or "is that right?" is no second question."""
+    or "is that right?" is no second question. In a list of three or more asks ("dose,
+    duration, primary endpoint?"; "how many countries, how many patients, and ..."), every
+    item with a content word is one."""
     pieces = [p.strip(" ,;?-—–") for p in _PART_BREAK.split(question)]
+    listed = _list_items(pieces[-1])
+    if len(listed) >= MIN_LIST:
+        pieces = [*pieces[:-1], *listed]
+    least = 1 if len(pieces) >= MIN_LIST else MIN_PART_WORDS
     return tuple(
         piece
         for piece in pieces[1:]
-        if len([w for w in _WORD.findall(piece.lower()) if w not in STOPWORDS]) >= MIN_PART_WORDS
+        if len([w for w in _WORD.findall(piece.lower()) if w not in STOPWORDS]) >= least
     )
+
+
+def _list_items(text: str) -> list[str]:
+    """The items of a list of short asks separated by commas (the first may carry what the
+    question opens with); [] when a stretch after the first is too long to be an item."""
+    items = [i.strip(" ,;?-—–") for i in _LIST_ITEM.split(text.strip(" ?"))]
+    if any(len(item.split()) > MAX_ITEM_WORDS for item in items[1:]):
+        return []
+    return items
 
 
 # "the other arm", "the control group", "the comparator": the arm the earlier question did not

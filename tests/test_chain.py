@@ -460,6 +460,24 @@ def test_each_part_of_a_question_asking_several_gets_a_sentence(bot: EvidenceAss
     _numbers_everywhere_grounded(answer)
 
 
+@pytest.mark.parametrize(
+    ("question", "figures"),
+    [
+        ("ALMS induction (Appel 2009): the MMF target dose, the IV cyclophosphamide regimen, "
+         "and the highest starting prednisone dose?", ["3 g/day", "0.5 to 1.0 g/m2", "60 mg"]),
+        ("in the Zheng trial how many were screened, randomized, and actually treated?",
+         ["505", "314", "299"]),
+    ],
+)  # fmt: skip
+def test_each_item_of_a_list_of_asks_gets_its_sentence(
+    bot: EvidenceAssistant, question: str, figures: list[str]
+) -> None:
+    answer = bot.ask(question)
+    direct = answer.answer.split("**Evidence**")[0]
+    assert all(figure in direct for figure in figures), direct
+    _numbers_everywhere_grounded(answer)
+
+
 def test_the_evidences_thresholds_converted_to_the_unit_asked(bot: EvidenceAssistant) -> None:
     # No value in the question: the criteria's own albumin thresholds are converted, and each
     # conversion cites the sentence stating its threshold.

@@ -668,6 +668,15 @@ def test_a_follow_up_naming_a_measure_replaces_the_outcome_named_by_its_role(
         ("What was the CR rate with drug A and with drug B?", ()),  # one question, two arms
         ("Drug B got about 80% response, right?", ()),
         ("What was the response rate? Is that right?", ()),  # no words of its own
+        # three or more asks in a row: each item is one, however short
+        ("STAR trial - dose, duration, primary endpoint", ("duration", "primary endpoint")),
+        ("STAR: how many countries, how many patients, and at which week was it read out?",
+         ("how many patients", "at which week was it read out")),
+        ("drug A target dose, the drug B regimen, and the highest starting steroid dose?",
+         ("the drug B regimen", "the highest starting steroid dose")),
+        # a preposition may lead a later question
+        ("What dose was used in STAR, and for how long did treatment last?",
+         ("for how long did treatment last",)),
     ],
 )  # fmt: skip
 def test_the_later_parts_of_a_question_asking_several(question: str, parts: tuple[str]) -> None:
