@@ -572,11 +572,12 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         # Each arm's own rate and Wilson CI too: the chat draws them as bars with error bars.
         plan.calls += [_arm_rate(a), _arm_rate(b)]
     elif a.percent is not None and b.percent is not None:
-        plan.calls.append(
-            difference_of_percentages(
-                a.percent, b.percent, a.arm, b.arm, higher_is_better=not routed.about_harms
-            )
+        computed = difference_of_percentages(
+            a.percent, b.percent, a.arm, b.arm, higher_is_better=not routed.about_harms
         )
+        # what the two figures measure, and when if the question asks when
+        outcome = _outcome_label(passage, with_time=bool(TIME_ASKED.search(routed.query)))
+        plan.calls.append(replace(computed, output={**computed.output, "outcome": outcome}))
         # The difference the study itself reports beside the two figures (often adjusted,
         # with its CI), transcribed: the computed one has no interval without counts.
         difference = plan.calls[-1].output.get("difference_points")
@@ -590,6 +591,25 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     else:
         return False
     return True
+
+
+_MEASURE_WORDS = {"overall": "complete or partial response", "complete": "complete response",
+                  "partial": "partial response"}  # fmt: skip
+
+
+# A question asking when a figure was measured ("at what time point", "which week", "when").
+TIME_ASKED = re.compile(r"\btime\s*-?\s*points?\b|\b(?:which|what)\s+(?:week|month|visit)\b|"
+                        r"\bwhen\b", re.I)  # fmt: skip
+
+
+def _outcome_label(passage: Passage, with_time: bool) -> str:
+    """The response measure the sentence names, and (`with_time`) the time point of its
+    figures ("complete response, at week 76"): two percentages set side by side say what they
+    are. A time point is not given unasked: its figure would make every sentence at that time
+    point look like support for the answer."""
+    measure = _MEASURE_WORDS.get(extract.measure_of(passage.text) or "", "")
+    times = [f.timepoint for f in facts_of(passage.metadata) if f.timepoint] if with_time else []
+    return ", ".join(part for part in (measure, times[0] if times else "") if part)
 
 
 def _counted_elsewhere(
@@ -650,7 +670,8 @@ def _reported_risk_difference(
         return None
     study = passage.study
     try:
-        return reported_difference(study, rd.estimate, rd.ci_low, rd.ci_high, a.arm, b.arm)
+        return reported_difference(study, rd.estimate, rd.ci_low, rd.ci_high, a.arm, b.arm,
+                                   p_value=rd.p_value, p_relation=rd.p_relation or "=")  # fmt: skip
     except ToolInputError:
         return None  # an estimate outside its own interval: not transcribed
 
@@ -707,8 +728,7 @@ def _study_difference(passage: Passage, wanted: str | None, profile: Profile) ->
     if wanted is not None and measure != wanted:
         return None
     study = passage.study
-    outcome = {"overall": "complete or partial response", "complete": "complete response",
-               "partial": "partial response"}.get(measure, "")  # fmt: skip
+    outcome = _MEASURE_WORDS.get(measure, "")
     arms = profile.arms.in_order(passage.text)
     reported = _REPORTED_DIFF.search(passage.text)
     if reported and len(arms) >= 2:

@@ -234,7 +234,8 @@ def _percentages(call: Mapping[str, Any]) -> tuple[str, str]:
         return "", ""
     a = f"{out.get('label_a')} {num(out.get('percent_a'))}%"
     b = f"{out.get('label_b')} {num(out.get('percent_b'))}%"
-    head = f"{a} vs {b}: difference {signed(diff, _decimals(diff))} points"
+    outcome = f" ({out['outcome']})" if out.get("outcome") else ""
+    head = f"{a} vs {b}{outcome}: difference {signed(diff, _decimals(diff))} points"
     rest = []
     if _number(out.get("ratio")) is not None:
         relative = _number(out.get("relative_change_percent"))
@@ -262,6 +263,8 @@ def _reported(call: Mapping[str, Any]) -> tuple[str, str]:
     if _number(diff) is None:
         return "", ""
     ci = _ci(out, "rd_ci_low_points", "rd_ci_high_points", lambda v: signed(v, _decimals(v)))
+    if ci and _number(out.get("p_value")) is not None:  # "(95% CI ... ; P=0.02)"
+        ci = f"{ci[:-1]}; P{out.get('p_relation') or '='}{num(out['p_value'])})"
     outcome = f" ({out['outcome']})" if out.get("outcome") else ""
     arms = f"{out.get('label_a')} vs {out.get('label_b')}{outcome}"
     return f"{arms}: difference {signed(diff, _decimals(diff))} points{ci}, as reported", ""

@@ -478,6 +478,20 @@ def test_each_item_of_a_list_of_asks_gets_its_sentence(
     _numbers_everywhere_grounded(answer)
 
 
+def test_two_reported_percentages_say_what_they_measure_and_the_studys_p_value(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("Mok 2016 tac vs MMF: month-6 complete renal response by arm, and the "
+                     "treatment difference with its CI and p value?")  # fmt: skip
+    head = answer.answer.split("**Evidence**")[0]
+    assert "(complete response)" in head and "P=0.71" in head, head
+    assert "month 6" not in head.split("\n")[0]  # no time point unless asked when
+    timed = bot.ask("REGENCY: rates per arm at the primary time point, and the difference?")
+    assert "(complete response, at week 76)" in timed.answer, timed.answer
+    _numbers_everywhere_grounded(answer)
+    _numbers_everywhere_grounded(timed)
+
+
 def test_the_evidences_thresholds_converted_to_the_unit_asked(bot: EvidenceAssistant) -> None:
     # No value in the question: the criteria's own albumin thresholds are converted, and each
     # conversion cites the sentence stating its threshold.

@@ -11,6 +11,8 @@ from ..types import ToolCall
 from . import _validate as v
 from ._format import tool_call, trimmed
 
+P_RELATIONS = ("=", "<", ">", "<=", ">=")
+
 
 def reported_difference(
     study: str,
@@ -20,8 +22,11 @@ def reported_difference(
     label_a: str,
     label_b: str,
     outcome: str = "",
+    p_value: float | None = None,
+    p_relation: str = "=",
 ) -> ToolCall:
-    """One study's reported difference (percentage points) with its reported 95% CI.
+    """One study's reported difference (percentage points) with its reported 95% CI, and its
+    reported P value when given ("P<0.001": `p_relation` "<").
 
     The study name is kept in `output["study"]` (not in `text`, whose every number must be a
     numeric input or output); the chain names the study beside the line."""
@@ -33,6 +38,9 @@ def reported_difference(
             f"The reported difference {trimmed(diff)} lies outside its 95% CI "
             f"{trimmed(low)} to {trimmed(high)}: check the source."
         )
+    p = None if p_value is None else v.in_range("p_value", p_value, 0, 1, "")
+    if p_relation not in P_RELATIONS:
+        raise v.ToolInputError(f"p_relation must be one of {', '.join(P_RELATIONS)}.")
     name = v.label("study", study)
     arms = (v.label("label_a", label_a), v.label("label_b", label_b))
     output = {
@@ -45,13 +53,17 @@ def reported_difference(
         "rd_ci_high_points": high,
         "confidence_level_percent": 95,
         "rd_method": "as reported by the study (not recomputed)",
+        "p_value": p,
+        "p_relation": p_relation if p is not None else None,
     }
+    reported_p = f"; P{p_relation}{trimmed(p)}" if p is not None else ""
     text = (
         f"{arms[0]} vs {arms[1]}{f' ({outcome})' if outcome else ''}: difference "
-        f"{trimmed(diff)} percentage points (95% CI {trimmed(low)} to {trimmed(high)}), "
-        "as reported."
+        f"{trimmed(diff)} percentage points (95% CI {trimmed(low)} to {trimmed(high)}"
+        f"{reported_p}), as reported."
     )
     inputs = {"study": study, "difference_points": difference_points,
               "ci_low_points": ci_low_points, "ci_high_points": ci_high_points,
-              "label_a": label_a, "label_b": label_b, "outcome": outcome}  # fmt: skip
+              "label_a": label_a, "label_b": label_b, "outcome": outcome,
+              "p_value": p_value, "p_relation": p_relation}  # fmt: skip
     return tool_call("reported_difference", inputs, output, text)

@@ -190,3 +190,16 @@ def test_a_reported_difference_is_transcribed_not_recomputed() -> None:
     assert_contract(call)
     with pytest.raises(ToolInputError, match="outside its 95% CI"):
         reported_difference("Mok 2016", 30.0, -12, 18, "tacrolimus", "MMF")
+
+
+def test_a_reported_p_value_is_transcribed_with_its_relation() -> None:
+    call = reported_difference("A", 13.4, 2.0, 24.8, "drug", "placebo", p_value=0.001,
+                               p_relation="<")  # fmt: skip
+    assert (call.output["p_value"], call.output["p_relation"]) == (0.001, "<")
+    assert "P<0.001" in call.text
+    assert_contract(call)
+    assert reported_difference("A", 3.0, -12, 18, "a", "b").output["p_value"] is None
+    with pytest.raises(ToolInputError, match="p_value"):
+        reported_difference("A", 3.0, -12, 18, "a", "b", p_value=1.5)
+    with pytest.raises(ToolInputError, match="p_relation"):
+        reported_difference("A", 3.0, -12, 18, "a", "b", p_value=0.5, p_relation="~")
