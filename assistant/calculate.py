@@ -279,12 +279,14 @@ def _dosing(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     )
     # a protocol tied to studies is another study's when the question names only others
     other_study = bool(protocols) and _of_other_studies(protocols[0], retrieval)
+    weights = routed.weights_kg or (routed.weight_kg,)  # one schedule for each weight asked
     if (names_drug or (routed.names_own_study and not other_drug)) and not other_study:
-        plan.calls.append(plan.tools["dose_schedule"](routed.weight_kg))
+        plan.calls += [plan.tools["dose_schedule"](weight) for weight in weights]
         return True
     drugs = _drug_words(routed, plan.profile)
     for passage, drug, low, high, unit, per in _per_kg_regimens(drugs, retrieval):
-        plan.calls.append(weight_dose(routed.weight_kg, low, high, unit, per, drug, passage.id))
+        plan.calls += [weight_dose(weight, low, high, unit, per, drug, passage.id)
+                       for weight in weights]  # fmt: skip
         plan.sources.append(passage)
     if not plan.calls:
         plan.not_covered = _no_protocol_message(plan.profile)

@@ -272,14 +272,25 @@ POUND_KG = 0.45359237  # the international avoirdupois pound
 INCH_CM = 2.54
 
 
+_KILOGRAMS = re.compile(NUM + r"\s*(?:kg|kilo(?:gram)?s?)\b", re.IGNORECASE)
+_POUNDS = re.compile(NUM + r"\s*(?:lbs?|pounds?)\b", re.IGNORECASE)
+
+
 def weight_kg(text: str) -> float | None:
     """A body weight in kilograms, or in pounds ("140 lb") converted to kilograms (to 0.1 kg,
     as a clinic scale reads)."""
-    match = re.search(NUM + r"\s*(?:kg|kilo(?:gram)?s?)\b", text, re.IGNORECASE)
-    if match:
-        return float(match.group(1))
-    pounds = re.search(NUM + r"\s*(?:lbs?|pounds?)\b", text, re.IGNORECASE)
-    return round(float(pounds.group(1)) * POUND_KG, 1) if pounds else None
+    weights = weights_kg(text)
+    return weights[0] if weights else None
+
+
+def weights_kg(text: str) -> tuple[float, ...]:
+    """Every body weight the text gives ("a 62 kg patient, and a 50 kg one"), in kilograms
+    when it gives any in kilograms, else in pounds converted."""
+    kilograms = tuple(dict.fromkeys(float(m.group(1)) for m in _KILOGRAMS.finditer(text)))
+    if kilograms:
+        return kilograms
+    return tuple(dict.fromkeys(round(float(m.group(1)) * POUND_KG, 1)
+                               for m in _POUNDS.finditer(text)))  # fmt: skip
 
 
 _AGE = re.compile(

@@ -407,6 +407,7 @@ class Reading:
     tasks: tuple[Task, ...]
     patient: PatientValues = field(default_factory=PatientValues)
     weight_kg: float | None = None
+    weights_kg: tuple[float, ...] = ()  # every weight the question gives, in order
     age_years: float | None = None
     height_cm: float | None = None
     bmi: float | None = None
@@ -531,6 +532,7 @@ def read(
         tasks=tasks,
         patient=patient,
         weight_kg=weight,
+        weights_kg=extract.weights_kg(question) or ((weight,) if weight is not None else ()),
         age_years=age,
         height_cm=height,
         bmi=bmi,

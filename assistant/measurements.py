@@ -26,6 +26,7 @@ from typing import Literal
 
 from text_to_num import alpha2digit
 
+from .lexical import drug_like
 from .tools.units import parse_unit
 
 # ---------------------------------------------------------------- vocabulary (data)
@@ -483,7 +484,13 @@ def _mentions(sentence: str) -> list[tuple[int, int, str | None, str]]:
             spans.append((match.start(), match.start(), "proteinuria", ""))
     for match in _DOSE_FIGURE.finditer(sentence):  # "pred 5 mg/d": a drug's dose, no analyte's
         if not any(s <= match.start() < e for s, e, _, _ in spans):
-            spans.append((match.start(), match.start(), None, match.group("unit")))
+            # after a drug's name ("prednisone 5 mg/day"), even a unit of the analyte's is
+            # the drug's dose: the analyte's part ends before the name
+            drug = _WORD_BEFORE.search(sentence[: match.start()])
+            if drug and drug_like(drug.group(1)):
+                spans.append((drug.start(1), drug.start(1), None, f"{drug.group(1)} dose"))
+            else:
+                spans.append((match.start(), match.start(), None, match.group("unit")))
     for match in _AGE_SEX.finditer(sentence):  # "40F", "62 M", "35yo": the patient, no analyte
         if not any(s <= match.start() < e for s, e, _, _ in spans):
             spans.append((match.start(), match.start(), None, match.group()))
@@ -491,6 +498,7 @@ def _mentions(sentence: str) -> list[tuple[int, int, str | None, str]]:
     return spans
 
 
+_WORD_BEFORE = re.compile(r"\b([A-Za-z][A-Za-z-]+)\s*$")
 # A drug's amount: per day, per kilogram or with a frequency. It ends an analyte's part
 # unless its unit is one of that analyte's ("proteinuria 500 mg/day").
 _DOSE_FIGURE = re.compile(

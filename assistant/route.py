@@ -74,6 +74,7 @@ class Route:
     tasks: tuple[Task, ...] = ()
     patient: PatientValues = field(default_factory=PatientValues)  # current question first
     weight_kg: float | None = None  # the patient's weight
+    weights_kg: tuple[float, ...] = ()  # every weight asked about ("62 kg, and 50 kg?")
     age_years: float | None = None  # the patient's age
     height_cm: float | None = None  # the patient's height
     bmi: float | None = None

@@ -492,6 +492,15 @@ def test_two_reported_percentages_say_what_they_measure_and_the_studys_p_value(
     _numbers_everywhere_grounded(timed)
 
 
+def test_each_weight_asked_about_gets_its_own_schedule(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("Under the Zheng steroid protocol, what prednisone starting dose would a "
+                     "62 kg patient get, and a 50 kg patient?")  # fmt: skip
+    doses = [(c.inputs["weight_kg"], c.output["starting_mg_per_day"])
+             for c in answer.tool_calls if c.name == "dose_schedule"]  # fmt: skip
+    assert doses == [(62, 45), (50, 40)], doses
+    _numbers_everywhere_grounded(answer)
+
+
 def test_the_evidences_thresholds_converted_to_the_unit_asked(bot: EvidenceAssistant) -> None:
     # No value in the question: the criteria's own albumin thresholds are converted, and each
     # conversion cites the sentence stating its threshold.

@@ -315,6 +315,10 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
      {"creatinine": (130.0, U, 100.0, U, None, None)}, ()),
     ("proteinuria 3 g/day, on prednisone 60 mg daily",
      {"proteinuria": (3.0, GDAY, None, None, None, None)}, ()),
+    # a drug's dose in a unit proteinuria also uses is the drug's, not the proteinuria's
+    ("UPCR 0.45 mg/mg, prednisone 5 mg/day throughout, eGFR 55",
+     {"proteinuria": (0.45, "mg/mg", None, None, None, None),
+      "egfr": (55.0, None, None, None, None, None)}, ()),
     ("What proteinuria threshold does the 2024 guideline use?", {}, ()),
     ("creatinine > 1.5 mg/dL", {}, ("creatinine > 1.5 mg/dL",)),
     ("albumin improving, proteinuria 1.1 g/day",

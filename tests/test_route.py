@@ -251,6 +251,11 @@ def test_a_weight_in_pounds_is_read_in_kilograms(note: str, kilograms: float) ->
     assert route(f"{note}. Dose?", None, BUNDLED).weight_kg == kilograms
 
 
+def test_every_weight_a_question_gives_is_asked_about() -> None:
+    routed = route("Starting dose for a 62 kg patient, and for a 50 kg one?", None, BUNDLED)
+    assert (routed.weight_kg, routed.weights_kg) == (62.0, (62.0, 50.0))
+
+
 def test_a_weight_with_an_entry_question_is_not_a_dosing_question() -> None:
     routed = route("35F class V, wt 58kg ht 1.62m, 24h urine prot 1500 mg/24h, SCr 80 umol/L. "
                    "Does she meet Zheng entry criteria?", None, BUNDLED)  # fmt: skip
