@@ -399,7 +399,10 @@ def test_a_difference_the_study_reports_is_transcribed_beside_the_computed_one(
     assert computed.output["ci_reported"] is True
     assert (reported.output["risk_difference_points"], reported.output["rd_ci_low_points"],
             reported.output["rd_ci_high_points"]) == (13.4, 2.0, 24.8)  # fmt: skip
-    assert "the study's own is below" in answer.answer and "(95% CI +2.0 to +24.8)" in answer.answer
+    assert (
+        "the study's own is below" in answer.answer
+        and "(95% CI +2.0 to +24.8; P=0.02)" in answer.answer
+    )
     _numbers_everywhere_grounded(answer)
 
 
