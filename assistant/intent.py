@@ -511,7 +511,9 @@ def read(
         ("compare", len(group_counts) == 2
          and bool(CONTRAST.search(question) or VERSUS.search(question))),
         ("rate", counts is not None),
-        ("across", bool(ACROSS.search(question) or profile.class_members(question))),
+        # (one difference per study: rates, not how long or how much of a drug)
+        ("across", bool(ACROSS.search(question) or profile.class_members(question))
+         and not _OTHER_FIGURES.issuperset(cues.figure_kinds or {"rate"})),
         ("difference", bool(CONTRAST.search(unnamed) and SIZE.search(unnamed))
          and not (SUPERIORITY.search(asked) and extract.margin_in(asked) is None)
          and not (MARGIN.search(asked) and not MARGIN_SUPPLIED.search(asked))

@@ -484,7 +484,7 @@ def _mentions(sentence: str) -> list[tuple[int, int, str | None, str]]:
             spans.append((match.start(), match.start(), "proteinuria", ""))
     for match in _DOSE_FIGURE.finditer(sentence):  # "pred 5 mg/d": a drug's dose, no analyte's
         if not any(s <= match.start() < e for s, e, _, _ in spans):
-            # after a drug's name ("prednisone 5 mg/day"), even a unit of the analyte's is
+            # after a drug's name ("drugolone 5 mg/day"), even a unit of the analyte's is
             # the drug's dose: the analyte's part ends before the name
             drug = _WORD_BEFORE.search(sentence[: match.start()])
             if drug and drug_like(drug.group(1)):

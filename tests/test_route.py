@@ -292,6 +292,12 @@ def test_the_calculations_a_question_calls_for_are_listed_in_the_order_they_are_
         "difference",
     )
     assert route("Was the trial superior?", None, BUNDLED).tasks == ()  # what was tested
+    # a class of drugs asks for one difference per study of its members, unless a duration
+    # or a dose is asked rather than a rate
+    assert "across" in route("Complete response with calcineurin inhibitors?", None,
+                             BUNDLED).tasks  # fmt: skip
+    assert "across" not in route("How long can they stay on the calcineurin inhibitor?", None,
+                                 BUNDLED).tasks  # fmt: skip
     assert route("What were the inclusion criteria?", None, BUNDLED).tasks == ()
 
 
@@ -832,6 +838,8 @@ def test_that_standing_for_the_last_answer_and_a_restriction_are_follow_ups() ->
     # set against the last question, or at its time point
     for pointing in ("overall response though, complete plus partial", "deaths at the same week"):
         assert route(pointing, history, GENERIC).follow_up_of
+    # "it" after a preposition stands for what was just discussed
+    assert route("who seemed to benefit most from it?", history, GENERIC).follow_up_of
     # "that" introducing a clause is no reference back
     assert not route("Is it true that drug A halves flares?", history, GENERIC).follow_up_of
 
