@@ -120,7 +120,7 @@ SUPERIORITY = re.compile(r"\bsuperior", re.I)
 # in plain words ("more effective than", "better than", "beat").
 VERDICT_ASKED = re.compile(
     r"\bsuperior|\b(?:non-?)?inferior|\b(?:more|less)\s+effective\b|\b(?:better|worse)\s+than\b|"
-    r"\boutperform|\bbeat\b",
+    r"\boutperform|\bbeat\b|\bequivalen(?:t|ce)\b",
     re.I,
 )
 # A margin named as the study's ("what margin did they use?", "Lee used a 10% margin, right?")
@@ -223,7 +223,8 @@ ABOUT_SOURCES = re.compile(
 RESULT = re.compile(
     r"\b(?:show(?:ed|n)?|find|found|finding|findings|results?|work(?:s|ed)?|effective|efficacy|"
     r"benefit|superior|non-?inferior|better|worse|win|won|headline|bottom\s+line|take-?home|"
-    r"upshot|verdict|pan(?:ned)?\s+out|beat|outperform(?:ed)?)\b",
+    r"upshot|verdict|pan(?:ned)?\s+out|beat|outperform(?:ed)?|prove[dn]?|demonstrated?|"
+    r"equivalen(?:t|ce))\b",
     re.I,
 )
 # "its primary endpoint" (or "its main result"): with a result asked for ("did it meet / win

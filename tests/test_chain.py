@@ -504,6 +504,13 @@ def test_each_weight_asked_about_gets_its_own_schedule(bot: EvidenceAssistant) -
     _numbers_everywhere_grounded(answer)
 
 
+def test_a_claimed_equivalence_is_answered_with_the_studys_main_result(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("The ALMS trial proved MMF is equivalent to IV cyclophosphamide, no?")
+    assert "56.2%" in answer.answer.split("**Evidence**")[0], answer.answer
+
+
 def test_the_evidences_thresholds_converted_to_the_unit_asked(bot: EvidenceAssistant) -> None:
     # No value in the question: the criteria's own albumin thresholds are converted, and each
     # conversion cites the sentence stating its threshold.

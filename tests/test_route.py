@@ -280,10 +280,18 @@ def test_a_response_category_named_alone_asks_for_a_patient_check() -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["BLISS-LN bottom line?", "Did the Liu trial win?", "What was the headline of REGENCY?"],
-)
+    ["BLISS-LN bottom line?", "Did the Liu trial win?", "What was the headline of REGENCY?",
+     "ALMS proved A is equivalent to B, right?", "Did STAR demonstrate a benefit?"],
+)  # fmt: skip
 def test_words_asking_for_a_studys_result(question: str) -> None:
     assert route(question, None, BUNDLED).cues.asks_result
+
+
+def test_equivalence_is_a_verdict_asked_about() -> None:
+    from assistant.intent import VERDICT_ASKED
+
+    assert VERDICT_ASKED.search("ALMS proved A is equivalent to B, right?")
+    assert VERDICT_ASKED.search("Was equivalence shown?")
 
 
 def test_the_calculations_a_question_calls_for_are_listed_in_the_order_they_are_tried() -> None:
