@@ -315,6 +315,11 @@ class HybridSearch:
             unknown, rest = self.beside_names(RESULT.sub(" ", query), treatments)
         # The second embedding runs on another core while the query's is made.
         closest = self._worker.submit(self.closest, rest) if rest is not None else None
+        # so are the later parts' embeddings, for a question asking several things
+        parts = route.parts if route is not None else ()
+        part_vectors = (
+            self._worker.submit(self.index.embedder.embed, list(parts)) if parts else None
+        )
         vector = self._embed(query)
         dense = self.index.dense_search(vector, self.candidates)
         # A study named by its arms ("the A versus B trial") is matched by the study boosts;
@@ -405,7 +410,8 @@ class HybridSearch:
         ranked = self._with_list_items(ranked, passages)[:k]
         part_answers: tuple[str, ...] = ()
         if route is not None and route.parts and ranked:
-            part_answers = self.part_answers(ranked, passages, route.parts)
+            assert part_vectors is not None
+            part_answers = self.part_answers(ranked, passages, route.parts, part_vectors.result())
             # each after the two best sentences, unless already among them
             new = [pid for pid in part_answers if pid not in ranked[:2]]
             ranked = [*ranked[:2], *new, *(pid for pid in ranked[2:] if pid not in new)][:k]
@@ -475,7 +481,11 @@ class HybridSearch:
         return found
 
     def part_answers(
-        self, ranked: list[str], passages: dict[str, Passage], parts: tuple[str, ...]
+        self,
+        ranked: list[str],
+        passages: dict[str, Passage],
+        parts: tuple[str, ...],
+        vectors: np.ndarray,
     ) -> tuple[str, ...]:
         """The best sentence for each later part of a question asking several: the same
         hybrid search on the part's own words, among the sentences of the documents the whole
@@ -484,12 +494,12 @@ class HybridSearch:
         lead = set(bm25_tokens(passages[ranked[0]].text))
         lead_figures = self.traits(passages[ranked[0]]).figures
         chosen: list[str] = []
-        for part in parts:
+        for part, vector in zip(parts, vectors, strict=True):
             own = set(bm25_tokens(_BY_ARM.sub(" ", part)))
             if own <= lead and not (_ASKS_AMOUNT.search(part) and not lead_figures):
                 continue  # the lead already answers it ("how many were analysed")
             sparse = self.index.bm25_search(expand_query(part, self.synonyms), self.candidates)
-            dense = self.index.dense_search(self._embed(part), self.candidates)
+            dense = self.index.dense_search(vector, self.candidates)
             found = self.index.passages_by_id(pid for pid, _ in [*sparse, *dense])
             # scored among the leading documents' sentences only (an interviewer's question
             # is context, never an answer)
