@@ -15,11 +15,12 @@ from .exclusions import stated_exclusions
 from .facts import Fact, derived_total, facts_of, group_pairs
 from .intent import Task
 from .measurements import UNIT_SPELLINGS, Measurement, PatientValues, unit_key
-from .profile import Profile, Protocol
+from .profile import EligibilitySet, Profile, Protocol
 from .retrieve import Retrieval
 from .route import Route, understood
 from .tools import (
     ToolInputError,
+    TrialEligibility,
     compare_arms,
     convert,
     difference_of_percentages,
@@ -478,11 +479,9 @@ def _creatinine_inputs(creatinine: Measurement, plan: ToolPlan) -> dict[str, Any
 
 
 def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
-    if not plan.profile.eligibility:
-        return False
-    spec = plan.profile.eligibility[0]
-    if not _about(spec.applies_to, retrieval):
-        return False  # another study's entry criteria: answered from its text
+    spec = _entry_criteria(plan.profile, retrieval)
+    if spec is None:
+        return False  # no study's entry criteria in the profile: answered from the text
     patient = routed.patient
     protein, creatinine = patient.get("proteinuria"), patient.get("creatinine")
     values: dict[str, Any] = {
@@ -495,8 +494,11 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     if all(v is None for v in values.values()):
         return False  # a question about the criteria themselves, answered from the text
     plan.notes += _unread(patient)
+    ruled = {rule.input for rule in spec.rules}
     for m, key in ((creatinine, "creatinine"), (protein, "proteinuria_g_per_24h")):
-        if m is not None and m.value is not None:
+        if key not in ruled:
+            values[key] = None  # no entry criterion on it: nothing to check
+        elif m is not None and m.value is not None:
             unit = _unit(m, m.value, plan)
             if unit is not None and unit not in units.accepted(_ENTRY_INPUTS[key]):
                 # a protein:creatinine ratio for a 24-h urine protein criterion: another
@@ -513,8 +515,19 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     stated = stated_exclusions(routed.question, spec.exclusions)
     if stated:
         values["exclusions_stated"] = stated
-    plan.calls.append(plan.tools["trial_eligibility"](**values))
+    first = spec is plan.profile.eligibility[0]
+    check = plan.tools["trial_eligibility"] if first else TrialEligibility(spec)
+    plan.calls.append(check(**values))
     return True
+
+
+def _entry_criteria(profile: Profile, retrieval: Retrieval) -> EligibilitySet | None:
+    """The entry criteria of the study the question names, when the profile has them; for a
+    question naming no study, the first set (the evidence base's own trial)."""
+    named = retrieval.named_studies
+    if not named:
+        return profile.eligibility[0] if profile.eligibility else None
+    return next((s for s in profile.eligibility if named & set(s.applies_to)), None)
 
 
 def _compare_given(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:

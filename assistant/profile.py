@@ -188,6 +188,14 @@ class Exclusion(Sourced):
     treatment: bool = False
 
 
+class Unchecked(Sourced):
+    """An entry criterion the source states that the check cannot assess from a clinic note
+    (a measure or a date it does not read): named in every verdict, so that meeting the
+    rest is never reported as eligible."""
+
+    criterion: str
+
+
 class EligibilitySet(_Model):
     id: str
     label: str
@@ -199,10 +207,11 @@ class EligibilitySet(_Model):
     strict_limits: tuple[StrictLimit, ...] = ()
     strict_note: str | None = None
     exclusions: tuple[Exclusion, ...] = ()
+    unchecked: tuple[Unchecked, ...] = ()
 
     def sourced(self) -> list[Sourced]:
         classes = [self.classes] if self.classes else []
-        return [*self.rules, *classes, *self.strict_limits, *self.exclusions]
+        return [*self.rules, *classes, *self.strict_limits, *self.exclusions, *self.unchecked]
 
 
 class Pulse(Sourced):

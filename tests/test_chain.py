@@ -511,6 +511,19 @@ def test_a_claimed_equivalence_is_answered_with_the_studys_main_result(
     assert "56.2%" in answer.answer.split("**Evidence**")[0], answer.answer
 
 
+def test_a_named_studys_own_entry_criteria_are_checked(bot: EvidenceAssistant) -> None:
+    # The profile's second eligibility set (REGENCY): its class rule decides; the criteria
+    # it states but cannot read from a note keep a pass from being called eligible.
+    pure_v = bot.ask("Would a 70-year-old with pure class V LN have qualified for REGENCY?")
+    check = next(c for c in pure_v.tool_calls if c.name == "trial_eligibility")
+    assert check.output["status"] == "not eligible" and "REGENCY" in check.output["trial"]
+    mixed = bot.ask("72 y, class IV+V lupus nephritis: could he have entered REGENCY?")
+    check = next(c for c in mixed.tool_calls if c.name == "trial_eligibility")
+    assert check.output["status"] == "insufficient data", check.text
+    assert "not read by this check" in mixed.answer and "urine protein:creatinine" in mixed.answer
+    _numbers_everywhere_grounded(mixed)
+
+
 def test_the_evidences_thresholds_converted_to_the_unit_asked(bot: EvidenceAssistant) -> None:
     # No value in the question: the criteria's own albumin thresholds are converted, and each
     # conversion cites the sentence stating its threshold.

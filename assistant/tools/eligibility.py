@@ -86,7 +86,9 @@ class TrialEligibility:
         unassessed = [e.criterion for e in self.spec.exclusions if e.criterion not in stated]
         failed = [c["criterion"] for c in checks if c["status"] == "fail"]
         missing = [c["input"] for c in checks if c["status"] == "missing"]
-        status = "not eligible" if failed else "insufficient data" if missing else "eligible"
+        unchecked = [u.criterion for u in self.spec.unchecked]
+        status = ("not eligible" if failed else "insufficient data" if missing or unchecked
+                  else "eligible")  # fmt: skip
         borderline = _borderline(values, self.spec)
         output = {
             "status": status,
@@ -111,6 +113,8 @@ class TrialEligibility:
             ),
         }
         text = _text(status, checks, missing, borderline, self.spec, inputs)
+        if unchecked and not failed:  # stated by the source, not read from a note
+            text = f"{text[:-1]}; not assessed, not read by this check: {' and '.join(unchecked)}."
         if unassessed and status == "eligible":
             text += f" Exclusions the note does not state, not assessed: {'; '.join(unassessed)}."
         return tool_call(self.name, inputs, output, text)
