@@ -658,8 +658,7 @@ def _counts_written(value: extract.ArmValue, passage: Passage) -> str:
 
 
 def _measure_words(value: extract.ArmValue) -> str:
-    return {"overall": "complete or partial response", "complete": "complete response",
-            "partial": "partial response"}.get(value.measure, "as reported")  # fmt: skip
+    return extract.MEASURE_WORDS.get(value.measure or "", "as reported")
 
 
 def _calculation_line(position: int, call: ToolCall) -> str:

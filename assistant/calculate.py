@@ -608,10 +608,6 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     return True
 
 
-_MEASURE_WORDS = {"overall": "complete or partial response", "complete": "complete response",
-                  "partial": "partial response"}  # fmt: skip
-
-
 # A question asking when a figure was measured ("at what time point", "which week", "when").
 TIME_ASKED = re.compile(r"\btime\s*-?\s*points?\b|\b(?:which|what)\s+(?:week|month|visit)\b|"
                         r"\bwhen\b", re.I)  # fmt: skip
@@ -622,7 +618,7 @@ def _outcome_label(passage: Passage, with_time: bool) -> str:
     figures ("complete response, at week 76"): two percentages set side by side say what they
     are. A time point is not given unasked: its figure would make every sentence at that time
     point look like support for the answer."""
-    measure = _MEASURE_WORDS.get(extract.measure_of(passage.text) or "", "")
+    measure = extract.MEASURE_WORDS.get(extract.measure_of(passage.text) or "", "")
     times = [f.timepoint for f in facts_of(passage.metadata) if f.timepoint] if with_time else []
     return ", ".join(part for part in (measure, times[0] if times else "") if part)
 
@@ -743,7 +739,7 @@ def _study_difference(passage: Passage, wanted: str | None, profile: Profile) ->
     if wanted is not None and measure != wanted:
         return None
     study = passage.study
-    outcome = _MEASURE_WORDS.get(measure, "")
+    outcome = extract.MEASURE_WORDS.get(measure, "")
     arms = profile.arms.in_order(passage.text)
     reported = _REPORTED_DIFF.search(passage.text)
     if reported and len(arms) >= 2:

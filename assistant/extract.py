@@ -60,6 +60,11 @@ def without_measures(text: str) -> str:
 _SET_ASIDE = re.compile(r"[(,;\u2013\u2014]\s*(?:but\s+)?not\s+(?:the\s+)?[^,;()]{1,25}")
 
 
+# How an answer names each response measure `measure_of` reads.
+MEASURE_WORDS = {"overall": "complete or partial response", "complete": "complete response",
+                 "partial": "partial response"}  # fmt: skip
+
+
 def measure_of(text: str) -> str | None:
     """Which response measure a clause or question is about, if it names one."""
     lowered = _SET_ASIDE.sub(" ", text.lower())
