@@ -23,8 +23,8 @@ from .present import (
     calculation_words,
     inputs_words,
     interval_methods,
+    interviewer_turn,
     plain_statement,
-    speaker_role,
     tool_title,
 )
 from .profile import Profile, ProfileError, check_sources, load_profile
@@ -446,11 +446,6 @@ def _repeats(passage: Passage, stated: frozenset[float]) -> bool:
     results = [t for t in tokens if t.percent] or tokens
     figures = {value_key(abs(t.value)) for t in results}
     return bool(figures) and figures <= stated
-
-
-def interviewer_turn(passage: Passage) -> bool:
-    """An interviewer's question or remark: context, never a finding."""
-    return speaker_role(passage.metadata) == "interviewer"
 
 
 def asks_conclusion(routed: Route) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .ingest import in_ranges
 from .tools.stats import relative_words
+from .types import Passage
 
 MINUS = "\u2212"  # a real minus sign: "−1.8" reads as a number, "-1.8" as a hyphen
 UNCHECKED = "unchecked upload"
@@ -60,6 +61,11 @@ def speaker_role(meta: Mapping[str, Any]) -> str | None:
     if ranges and isinstance(position, int) and in_ranges(ranges, position):
         return "interviewer"
     return None
+
+
+def interviewer_turn(passage: Passage) -> bool:
+    """An interviewer's question or remark: context, never a finding."""
+    return speaker_role(passage.metadata) == "interviewer"
 
 
 _ENGLISH = "en"

@@ -35,7 +35,7 @@ from .intent import (
 )
 from .lexical import GENERAL_ACRONYMS, bm25_tokens, disease_like, drug_like, role_noun
 from .measurements import PATIENT_VALUE_WORDS
-from .present import short_design, speaker_role
+from .present import interviewer_turn, short_design, speaker_role
 from .profile import StatedKnowledge
 from .support import STOPWORDS
 from .types import Passage
@@ -504,7 +504,7 @@ class HybridSearch:
             # scored among the leading documents' sentences only (an interviewer's question
             # is context, never an answer)
             fits_part = {pid for pid, p in found.items() if p.document_id in documents
-                         and speaker_role(p.metadata) != "interviewer"}  # fmt: skip
+                         and not interviewer_turn(p)}  # fmt: skip
             fused = fuse([(pid, score) for pid, score in dense if pid in fits_part],
                          [(pid, score) for pid, score in sparse if pid in fits_part],
                          SPARSE_WEIGHT)  # fmt: skip
@@ -628,11 +628,7 @@ class HybridSearch:
         remark. A study's own report states its verdict before a news interview about it."""
         ranked = [p for p in hits if p.document_id in documents]
         ranked += [p for d in sorted(documents) for p in self.document_passages(d)]
-        stated = [
-            p
-            for p in ranked
-            if VERDICT.search(p.text) and speaker_role(p.metadata) != "interviewer"
-        ]
+        stated = [p for p in ranked if VERDICT.search(p.text) and not interviewer_turn(p)]
         reported = (
             p
             for p in stated
