@@ -7,7 +7,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -336,6 +336,7 @@ class HybridSearch:
             if not self.traits(passage).fragment
         }
         fused = {pid: score for pid, score in fused.items() if pid in passages}
+        unconfirmed_asked = self._unconfirmed_asked(topic, passages.values())
         # Rare words (drug, disease, test names) the primary study never uses: the question
         # is about something else, so the primary study is no longer its default subject.
         entities = self.specialist_terms(query) - self._primary_tokens()
@@ -379,7 +380,10 @@ class HybridSearch:
             if entities and entities & traits.tokens:
                 fused[pid] += STUDY_BOOST  # the sentence names the drug or disease asked about
             relevance[pid] = fused[pid]
-            fused[pid] += intent_adjustment(cues, asked_trials, traits, self.not_study_names)
+            fused[pid] += intent_adjustment(
+                cues, asked_trials, traits, self.not_study_names,
+                caveat_on_asked=bool(unconfirmed_asked & traits.unconfirmed),
+            )  # fmt: skip
             if (
                 named
                 and passage.document_id not in named
@@ -461,6 +465,15 @@ class HybridSearch:
             claims,
             verdict,
         )
+
+    def _unconfirmed_asked(self, topic: str, candidates: Iterable[Passage]) -> set[str]:
+        """The few-sentence words `topic` asks about ("margin") that the `candidates` name
+        only where they say something could not be confirmed: that sentence is the answer."""
+        asked = self._specific_terms(expand_query(topic, self.synonyms))
+        for traits in map(self.traits, candidates):
+            if not traits.caveat:
+                asked -= traits.tokens
+        return asked
 
     def stated_passages(self, route: Route, query: str, subjects: set[str]) -> set[str]:
         """The passages stating the profile's knowledge of the facet asked about (the entry
@@ -1062,10 +1075,15 @@ _SET_AGAINST = re.compile(
 # How a study allocated its patients to arms ("randomised 1:1 to A or B", "assigned to").
 _ALLOCATION = re.compile(r"\brandomi[sz]ed\b[^.]{0,40}\bto\b|\bassigned\b[^.]{0,20}\bto\b", re.I)
 # A sentence saying something could not be confirmed (a caveat of the evidence base).
-_CAVEAT = re.compile(
+_UNCONFIRMED = (
     r"could not be confirmed|not confirmed|unconfirmed|not available to us|not verified|"
-    r"^caveats?\b|could not be found|was not seen|not been checked|unchecked",
-    re.IGNORECASE,
+    r"could not be found|was not seen|not been checked|unchecked"
+)
+_CAVEAT = re.compile(_UNCONFIRMED + r"|^caveats?\b", re.IGNORECASE)
+# What a caveat says is unconfirmed: its clause up to the words saying so ("...: the margin
+# could not be confirmed"; "..., but this grade could not be confirmed").
+_UNCONFIRMED_SUBJECT = re.compile(
+    r"(?:^|[:;]|\bbut\b)((?:(?!\bbut\b)[^:;])*?)\b(?:" + _UNCONFIRMED + ")", re.I
 )
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\d)")
 _AUTHOR_YEAR = re.compile(r"[A-Z][\w'-]+(?: et al\.?)? (?:19|20)\d\d")  # "Smith 2020"
@@ -1079,6 +1097,7 @@ class PassageTraits:
     figures: bool  # it gives a figure other than a year
     looks: frozenset[FigureKind]  # the kinds of figure it looks like it gives
     caveat: bool  # it says something could not be confirmed
+    unconfirmed: frozenset[str]  # the tokens naming what it says could not be confirmed
     trials: tuple[tuple[str, str], ...]  # capitalised names ("ABC", "2") in order of mention
     states_result: bool  # a comparison of groups or an effect estimate (from its facts)
     restates_question: bool  # background, objective, or an interviewer's turn
@@ -1103,6 +1122,11 @@ class PassageTraits:
             or bool(COUNTED_IN_WORDS.search(text)),
             looks=frozenset(k for k, look in _FIGURE_LOOKS.items() if look.search(unnamed)),
             caveat=bool(_CAVEAT.search(text)),
+            unconfirmed=frozenset(
+                token
+                for subject in _UNCONFIRMED_SUBJECT.findall(text)
+                for token in bm25_tokens(subject)
+            ),
             trials=tuple(_TRIAL_NAME.findall(text)),
             states_result=_states_result(passage),
             restates_question=section in ("BACKGROUND", "OBJECTIVE") or interviewer,
@@ -1132,17 +1156,22 @@ def intent_adjustment(
     asked_trials: list[tuple[str, str]],
     traits: PassageTraits,
     not_study_names: frozenset[str] = frozenset(),
+    caveat_on_asked: bool = False,
 ) -> float:
     """Small nudges from what the question asks for (`cues`, read by the route): a "how many /
     what dose / when" question wants a sentence with figures in it; a statement that something
-    could not be confirmed is the best answer only when the question is about what is known.
-    `asked_trials`: the trial names the question gives (`_trial_names`)."""
+    could not be confirmed is the best answer only when the question is about what is known,
+    or about what it says was not confirmed (`caveat_on_asked`). `asked_trials`: the trial
+    names the question gives (`_trial_names`)."""
     adjustment = 0.0
     if traits.figures and cues.asks_figure:
         adjustment += NUMERIC_BOOST
         adjustment += NUMERIC_BOOST * any(kind in traits.looks for kind in cues.figure_kinds)
     if traits.caveat:  # "could not be confirmed": the answer to "is it true that…?"
-        adjustment += CAVEAT_BOOST if cues.asks_about_sources else -CAVEAT_PENALTY
+        if cues.asks_about_sources:
+            adjustment += CAVEAT_BOOST
+        elif not caveat_on_asked:
+            adjustment -= CAVEAT_PENALTY
     subject = next((t for t in traits.trials if t[0] not in not_study_names), None)
     if _about_sibling_trial(asked_trials, subject):
         adjustment -= CAVEAT_PENALTY

@@ -382,3 +382,35 @@ def test_a_sentence_naming_another_study_ranks_below_the_study_asked_about(
         "the first author himself acknowledge?"
     )
     assert all(c.document.startswith("zheng2022") for c in answer.citations), answer.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "not_named"),
+    [
+        ("Caveats for the X trial: the non-inferiority margin could not be confirmed from the "
+         "sources available to us.", {"margin"}, {"sourc"}),
+        ("A summary grades the options as 1B, but this grade could not be confirmed from the "
+         "guideline text.", {"grade"}, {"summari", "guidelin"}),
+    ],
+)  # fmt: skip
+def test_a_caveat_names_what_it_says_could_not_be_confirmed(
+    text: str, named: set[str], not_named: set[str]
+) -> None:
+    passage = Passage(id="x#s0", document_id="x", text=text, start=0, end=len(text), position=0)
+    traits = PassageTraits.of(passage)
+    assert named <= traits.unconfirmed
+    assert not not_named & traits.unconfirmed
+
+
+def test_a_caveat_answers_a_question_about_what_only_it_names(bot: EvidenceAssistant) -> None:
+    # No sentence gives the trial's non-inferiority margin; the one saying it could not be
+    # confirmed answers, beside the verdict that tacrolimus was non-inferior.
+    answer = bot.ask("What non-inferiority margin did the tac vs cyc trial use?")
+    quotes = [c.quote for c in answer.citations[:2]]
+    assert any("margin could not be confirmed" in q for q in quotes), answer.answer
+
+
+def test_a_caveat_does_not_answer_what_another_sentence_states(bot: EvidenceAssistant) -> None:
+    # The record cannot confirm the SLEDAI change; the interview states it, and leads.
+    answer = bot.ask("How much did the SLEDAI score fall by week 24 in each arm of the trial?")
+    assert "-8.6" in answer.citations[0].quote, answer.answer
