@@ -37,6 +37,8 @@ from .retrieve import (
     Retrieval,
 )
 from .route import Route, invalid_reason, route
+from .spelling import Correction
+from .spelling import apply as apply_corrections
 from .support import citation_support
 from .tools import tools_for
 from .types import Answer, Citation, Passage, ToolCall
@@ -190,7 +192,26 @@ class EvidenceAssistant:
     # The stages of `ask`, one method each (the LangChain runnable wraps the same methods).
 
     def route(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Route:
-        return route(question, history, self.profile)
+        """The question read (see `route.route`), its misspelt or shortened words first read as
+        the evidence base's own (see `spelling`; the earlier turns' too, silently)."""
+        speller = self.search.speller()
+        fixes = speller.corrections(question, self._claimed_word)
+        turns = list(history or [])
+        for n, turn in enumerate(turns):
+            content = turn.get("content") if isinstance(turn, dict) else None
+            if turn.get("role") == "user" and isinstance(content, str):
+                earlier = speller.corrections(content, self._claimed_word)
+                turns[n] = {**turn, "content": apply_corrections(content, earlier)}
+        routed = route(apply_corrections(question, fixes), turns, self.profile)
+        return replace(routed, corrections=fixes, typed=question) if fixes else routed
+
+    def _claimed_word(self, word: str) -> bool:
+        """An arm's alias, a synonym or a study's name: a word with a meaning of its own."""
+        return (
+            word in self.search.synonyms
+            or bool(self.profile.arms.in_text(word))
+            or self.search.names_study(word)
+        )
 
     def retrieve(self, routed: Route) -> Retrieval:
         k = max(self.settings.top_k, TOOL_CANDIDATES)
@@ -230,13 +251,13 @@ class EvidenceAssistant:
     ) -> Answer:
         """Direct answer, calculations and quoted evidence, verified (see `verify`)."""
         if plan.not_covered:
-            return Answer(question=routed.question, answer=plan.not_covered, status="no_evidence")
+            return Answer(question=routed.as_asked, answer=plan.not_covered, status="no_evidence")
         if routed.asks_other_task:
             message = self.profile.no_evidence_message()
-            return Answer(question=routed.question, answer=message, status="no_evidence")
+            return Answer(question=routed.as_asked, answer=message, status="no_evidence")
         if plan.notes and not plan.calls:
             message = " ".join(plan.notes)
-            return Answer(question=routed.question, answer=message, status="invalid_input")
+            return Answer(question=routed.as_asked, answer=message, status="invalid_input")
         # Calculations on the user's own values stand alone; anything read from the evidence
         # (trial numbers fed to a tool, or a tool's thresholds) needs the evidence to cover
         # the question.
@@ -250,10 +271,10 @@ class EvidenceAssistant:
         )
         if not (from_user_only or checks_patient) and not self._in_scope(retrieval):
             message = no_evidence_message(retrieval, self.profile)
-            return Answer(question=routed.question, answer=message, status="no_evidence")
+            return Answer(question=routed.as_asked, answer=message, status="no_evidence")
         if not plan.calls and retrieval.figureless_terms:
             message = no_figure_message(retrieval, self.profile)
-            return Answer(question=routed.question, answer=message, status="no_evidence")
+            return Answer(question=routed.as_asked, answer=message, status="no_evidence")
         evidence = select_evidence(retrieval, self.settings, routed, self.search.traits)
         premise = plan.not_run
         if premise:  # a check the named study's definitions would decide: quote them
@@ -289,16 +310,18 @@ class EvidenceAssistant:
                           retrieval.part_answers, retrieval.verdict)  # fmt: skip
         if premise:
             markdown = f"{premise}\n{markdown}"
+        if routed.corrections:
+            markdown = f"{markdown}\n\n{corrections_note(routed.corrections)}"
         pool = grounding_pool(citations, evidence, plan.calls)
         markdown, _removed = enforce(markdown, pool)
         if not (citations or plan.calls) or not markdown:
             message = self.profile.no_evidence_message()
-            return Answer(question=routed.question, answer=message, status="no_evidence")
+            return Answer(question=routed.as_asked, answer=message, status="no_evidence")
         if self.phraser is not None:  # optional LLM wording, kept only if it passes the checks
             phrased = self.phraser.phrase(routed.question, markdown, citations, plan.calls, pool)
             markdown = phrased or markdown
         return Answer(
-            question=routed.question,
+            question=routed.as_asked,
             answer=markdown,
             status="answered",
             citations=citations,
@@ -307,6 +330,12 @@ class EvidenceAssistant:
             # removed what it could not ground, never because it was not looked at.
             ungrounded_numbers=ungrounded_answer(markdown, pool),
         )
+
+
+def corrections_note(corrections: Sequence[Correction]) -> str:
+    """The words of the question read as others, said, so a wrong reading can be seen."""
+    read = "; ".join(f"“{c.typed}” as “{c.read}”" for c in corrections)
+    return f"_Read {read}._"
 
 
 def no_such_arm(arm: str, design: Passage, routed: Route) -> str:

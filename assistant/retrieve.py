@@ -37,6 +37,7 @@ from .lexical import GENERAL_ACRONYMS, bm25_tokens, disease_like, drug_like, rol
 from .measurements import PATIENT_VALUE_WORDS
 from .present import interviewer_turn, short_design, speaker_role
 from .profile import StatedKnowledge
+from .spelling import Speller
 from .support import STOPWORDS
 from .types import Passage
 from .verify import quoted_numbers, value_key
@@ -283,6 +284,8 @@ class HybridSearch:
         self._medical_refs: Any = None
         self._everyday_refs: Any = None
         self._names_for: object = None
+        self._speller = Speller({})
+        self._speller_for: object = None
         self._primary_for: object = None
         self._primary_vocabulary: set[str] = set()
         self._outcomes: PerIndexState[tuple[Passage, ...]] = PerIndexState(TRAITS_CACHE)
@@ -839,6 +842,18 @@ class HybridSearch:
         names = self._study_names()
         default = names.primary if default_to_primary else set()
         return dict.fromkeys(names.named_in(query) or default, STUDY_BOOST)
+
+    def speller(self) -> Speller:
+        """The evidence base's words, to read a question's misspelt ones as (per index state)."""
+        passages = self.index.passages()  # one object per index state: the cache key
+        if self._speller_for is not passages:
+            self._speller = Speller.of_texts(p.text for p in passages.values())
+            self._speller_for = passages
+        return self._speller
+
+    def names_study(self, word: str) -> bool:
+        """`word` alone is (part of) a study's name."""
+        return bool(self._study_names().named_in(word))
 
     def _study_names(self) -> StudyNames:
         passages = self.index.passages()  # one object per index state: the cache key

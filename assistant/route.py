@@ -24,6 +24,7 @@ from .intent import (
 from .lexical import GENERAL_ACRONYMS
 from .measurements import PatientValues, with_digits
 from .profile import ArmVocabulary, Profile
+from .spelling import Correction
 from .support import STOPWORDS, claim_text
 from .verify import numbers_in, value_key
 
@@ -98,6 +99,15 @@ class Route:
     # what the question is about must still be in the evidence base.
     entry_implied: bool = False
     cues: RetrievalCues = field(default_factory=RetrievalCues)
+    # The question's words read as the evidence base's ("remision" as "remission"): `question`
+    # and `query` hold the words read; `typed` the question as typed, when they differ.
+    corrections: tuple[Correction, ...] = ()
+    typed: str | None = None
+
+    @property
+    def as_asked(self) -> str:
+        """The question as the user typed it (what an answer repeats)."""
+        return self.typed if self.typed is not None else self.question
 
     @property
     def asks_result(self) -> bool:
