@@ -319,23 +319,31 @@ def age_years(text: str) -> float | None:
     return float(shorthand.group(1)) if shorthand else None
 
 
-# A span of time rather than an age: "after / for / over 3 years", "3 years of treatment",
-# "3 years later", "10-year follow-up".
+# A span of time rather than an age: "after / for / over / about 3 years".
 _BEFORE_DURATION = re.compile(
-    r"\b(?:after|for|over|at|within|by|in|past|last|first|next|to|until|from|than)\s+$", re.I
+    r"\b(?:after|for|over|at|within|by|in|past|last|first|next|to|until|from|than|about|around|"
+    r"approximately|roughly|nearly|almost)\s+$|~\s*$",
+    re.I,
 )
-_AFTER_DURATION = re.compile(
-    r"^\s*(?:of\b|later\b|after\b|on\b|into\b|follow|extension|data|outcomes?\b|results?\b)",
+
+
+# What follows a bare age ("35 y, BMI 24", "45 years F", "29 yrs with class IV"); any other
+# word, or a question mark, makes it a time ("10 yr ESRD", "3 years later", "and 10 years?").
+_AFTER_AGE = re.compile(
+    r"^\s*(?:[,;:.)/]|$|(?:f|m|female|male|woman|man|lady|gentleman|girl|boy|pt|patient|"
+    r"with|and|who|has|had|presenting|old)\b)",
     re.I,
 )
 
 
 def _duration(text: str, match: re.Match[str]) -> bool:
     written = match.group(0)
+    if re.search(r"y/?o$", written, re.I):
+        return False  # "38yo", "40 y/o": always an age
     return (
         "-" in written  # "10-year": a compound modifier ("10-year follow-up"), not "-old"
         or bool(_BEFORE_DURATION.search(text[: match.start()]))
-        or bool(_AFTER_DURATION.match(text[match.end() :]))
+        or not _AFTER_AGE.match(text[match.end() :])
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from assistant import extract
 from assistant.config import PROJECT_ROOT
 from assistant.profile import Profile, load_profile
 from assistant.route import Route, route
@@ -552,6 +553,23 @@ def test_the_same_question_for_another_pair_of_arms_restates_them() -> None:
 def test_a_duration_does_not_make_a_question_about_a_patient() -> None:
     routed = route("Complete renal response after 3 years of treatment?", None, BUNDLED)
     assert routed.intent == "fact" and routed.age_years is None
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("10 yr ESRD low vs high dose", None),  # a time point: an outcome follows the years
+        ("flares over ~5 years?", None),  # an age is not approximate
+        ("and 10 years?", None),
+        ("35 y, BMI 24, class IV", 35),  # a bare age ends its item
+        ("45 years F, class IV", 45),
+        ("38yo class IV", 38),  # "yo" is always an age
+    ],
+)
+def test_bare_years_are_an_age_only_where_a_patient_is_described(
+    text: str, age: float | None
+) -> None:
+    assert extract.age_years(text) == age
 
 
 @pytest.mark.parametrize(
