@@ -390,7 +390,7 @@ class HybridSearch:
             if (
                 named
                 and passage.document_id not in named
-                and self._about_another(passage, about_named)
+                and self._about_other_than(passage, about_named)
             ):
                 fused[pid] -= OTHER_STUDY_PENALTY  # "The Lee 2015 authors ...": not the one asked
             if route is not None and route.facet in traits.facets and not traits.restates_question:
@@ -652,14 +652,18 @@ class HybridSearch:
         )
         return next(reported, stated[0] if stated else None)
 
-    def _about_another(self, passage: Passage, about_named: frozenset[str]) -> bool:
-        """The sentence names a study of its own, and none of `about_named` (the studies a
-        sentence names are read once per index state)."""
+    def _about_other_than(self, passage: Passage, about_named: frozenset[str]) -> bool:
+        """The sentence is about none of `about_named`: it names a study of its own and none of
+        them, or it names none and its document is about another study ("Seven patients
+        withdrew" in another trial's report). The studies a sentence names are read once per
+        index state."""
         names = self._study_names()
         own = self._studies_named.get(
             names, passage.id, lambda: frozenset(names.named_in(passage.text))
         )
-        return bool(own) and not own & about_named
+        if own:
+            return not own & about_named
+        return passage.document_id not in about_named
 
     def figures_not_stated(self, question: str, documents: set[str]) -> FiguresNotStated | None:
         """The percentages `question` states that no sentence of the named `documents` states

@@ -442,9 +442,20 @@ _AUTHOR_STUDY = re.compile(
 )
 
 
+# The same typed in lower case ("the lee trial"): a name only if English rarely uses the word.
+_LOWER_AUTHOR_STUDY = re.compile(r"(?<=\bthe )[a-z]{3,}(?=\s+(?:trial|study)\b)")
+NAME_ZIPF = 4.0  # "the same trial", "the chinese study" describe; "the okafor trial" names
+
+
 def _study_mentions(text: str, not_names: frozenset[str]) -> list[re.Match[str]]:
+    from wordfreq import zipf_frequency
+
     acronyms = (m for m in _STUDY_ACRONYM.finditer(text) if m.group().split()[0] not in not_names)
-    return [*acronyms, *_AUTHOR_YEAR.finditer(text), *_AUTHOR_STUDY.finditer(text),
+    lower = (
+        m for m in _LOWER_AUTHOR_STUDY.finditer(text)
+        if m.group().upper() not in not_names and zipf_frequency(m.group(), "en") < NAME_ZIPF
+    )  # fmt: skip
+    return [*acronyms, *_AUTHOR_YEAR.finditer(text), *_AUTHOR_STUDY.finditer(text), *lower,
             *STUDY_BY_ARMS.finditer(text)]  # fmt: skip
 
 

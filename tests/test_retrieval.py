@@ -414,3 +414,14 @@ def test_a_caveat_does_not_answer_what_another_sentence_states(bot: EvidenceAssi
     # The record cannot confirm the SLEDAI change; the interview states it, and leads.
     answer = bot.ask("How much did the SLEDAI score fall by week 24 in each arm of the trial?")
     assert "-8.6" in answer.citations[0].quote, answer.answer
+
+
+def test_a_sentence_of_another_studys_report_does_not_answer_for_the_study_named(
+    bot: EvidenceAssistant,
+) -> None:
+    # "Seven patients in each group withdrew due to AEs" is the interview's trial, not ALMS:
+    # it names no study, but its document reports another one.
+    answer = bot.ask("how many pts withdrew b/c of AEs in ALMS?")
+    assert answer.citations and all(c.document == "appel2009" for c in answer.citations), (
+        answer.answer
+    )

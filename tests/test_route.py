@@ -582,6 +582,8 @@ def test_bare_years_are_an_age_only_where_a_patient_is_described(
         # a study called by its author alone; the follow-up after an acknowledgement and a dash
         ("Withdrawals in the Smith trial?", "ok - and in ALMS?", "Smith", "ALMS"),
         ("Randomised in the Smith trial?", "and Lee's phase 3 trial?", "Smith", "Lee"),
+        # typed in lower case: a word English rarely uses before "trial" names it
+        ("withdrawals in the okafor trial", "and in ALMS?", "okafor", "ALMS"),
     ],
 )  # fmt: skip
 def test_a_follow_up_naming_another_study_replaces_the_earlier_one(
@@ -590,6 +592,11 @@ def test_a_follow_up_naming_another_study_replaces_the_earlier_one(
     routed = route(follow_up, turns((earlier, "…")), BUNDLED)
     assert routed.follow_up_of is not None
     assert gone not in routed.query and kept in routed.query
+
+
+def test_a_common_word_before_trial_describes_the_study_and_is_kept() -> None:
+    routed = route("and in ALMS?", turns(("withdrawals in the same trial?", "…")), BUNDLED)
+    assert "same" in routed.query
 
 
 def test_a_follow_up_naming_no_study_keeps_the_earlier_one() -> None:
