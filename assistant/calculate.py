@@ -23,6 +23,7 @@ from .tools import (
     TrialEligibility,
     compare_arms,
     convert,
+    course_total,
     difference_of_percentages,
     non_inferiority,
     rate,
@@ -292,6 +293,92 @@ def _dosing(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     if not plan.calls:
         plan.not_covered = _no_protocol_message(plan.profile)
     return True
+
+
+# A course as a sentence states it: "6 intravenous pulses of a fixed 500 mg", "500 mg every 2
+# weeks for 6 doses", "0.5 to 1.0 g/m2 monthly for 6 doses"; a dose per m² alone ("starting
+# at 0.75 g/m2") when the question gives the number of doses.
+_COURSE_DOSE = (
+    r"(?P<dose>\d+(?:\.\d+)?)(?:\s*(?:to|-|–)\s*(?P<high>\d+(?:\.\d+)?))?\s*(?P<unit>mg|g)\b"
+    r"(?P<per_m2>\s*/\s*m(?:2|²))?"
+)
+_COURSES = (
+    re.compile(r"\b(?P<count>\d{1,3})\s+(?:[\w-]+\s+){0,4}?(?:pulses|doses|infusions|cycles)\s+"
+               r"of\s+(?:a\s+fixed\s+)?" + _COURSE_DOSE, re.I),
+    re.compile(_COURSE_DOSE + r"[^.;()]{0,60}?\bfor\s+(?P<count>\d{1,3})\s+"
+               r"(?:doses|pulses|infusions|cycles)\b", re.I),
+)  # fmt: skip
+_A_DOSE = re.compile(_COURSE_DOSE, re.I)
+# A cap on a cumulative amount: "lifetime ... exposure below 36 g".
+_CUMULATIVE_CAP = re.compile(
+    r"\b(?:lifetime|cumulative|total)\b[^.;]{0,50}?\b(?:below|under|less than|not (?:to )?"
+    r"exceed(?:ing)?|no more than|at most|maximum of|up to)\s+(?P<cap>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>mg|g)\b",
+    re.I,
+)
+Course = tuple[Passage, str, re.Match[str], int]
+
+
+def _course(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
+    """A course's total for the drug asked about, from the first regimen a sentence of the
+    study named states for it (dose times doses; a dose per m² times the body-surface area
+    given); with the share of a stated cumulative cap when one is asked about."""
+    drugs = _drug_words(routed, plan.profile)
+    found = _course_regimen(drugs, retrieval, routed.dose_count)
+    if found is None:
+        return False
+    passage, drug, match, count = found
+    cap = _cumulative_cap(drug, drugs, retrieval, plan) if routed.asks_limit else None
+    sources = [passage.id, *([cap[0].id] if cap else [])]
+    plan.calls.append(course_total(
+        float(match["dose"]), match["unit"].lower(), count, drug,
+        dose_high=float(match["high"]) if match["high"] else None,
+        per_m2=bool(match["per_m2"]), bsa_m2=routed.bsa_m2,
+        cap=float(cap[1]["cap"]) if cap else None,
+        cap_unit=cap[1]["unit"].lower() if cap else None, sources=sources,
+    ))  # fmt: skip
+    plan.sources += [passage, *([cap[0]] if cap else [])]
+    return True
+
+
+def _course_regimen(
+    drugs: dict[str, str], retrieval: Retrieval, count_given: int | None
+) -> Course | None:
+    """(passage, drug, the dose's match, number of doses) of the first course a retrieved
+    sentence of the study named states for a drug asked about."""
+    for passage in (retrieval.of_named_studies or retrieval.passages)[:TOOL_PREFERENCE]:
+        matches = [(m, int(m["count"])) for pattern in _COURSES
+                   for m in pattern.finditer(passage.text)]  # fmt: skip
+        if count_given is not None:  # "six doses at the starting dose": the dose per m²
+            matches += [(m, count_given) for m in _A_DOSE.finditer(passage.text)
+                        if m["per_m2"]]  # fmt: skip
+        for match, count in sorted(matches, key=lambda found: found[0].start()):
+            drug = _drug_near(passage.text, match, drugs)
+            if drug is not None:
+                return passage, drug, match, count
+    return None
+
+
+def _drug_near(text: str, match: re.Match[str], drugs: dict[str, str]) -> str | None:
+    """The drug asked about, as the sentence names it inside the regimen or just before it."""
+    near = text[max(0, match.start() - NAME_BEFORE_DOSE) : match.end()]
+    named = (re.search(rf"\b{re.escape(word)}\b", near, re.I) for word in drugs)
+    return next((found.group() for found in named if found), None)
+
+
+def _cumulative_cap(
+    drug: str, drugs: dict[str, str], retrieval: Retrieval, plan: ToolPlan
+) -> tuple[Passage, re.Match[str]] | None:
+    """The first retrieved sentence stating a cap on the cumulative amount of `drug`."""
+    arm = next((name for word, name in drugs.items() if word == drug.lower()), None)
+    words = [w for w, name in drugs.items() if name == arm]
+    looked_up = plan.lookup(f"lifetime cumulative {words[0]} exposure", TOOL_PREFERENCE) if (
+        plan.lookup and words) else []  # fmt: skip
+    for passage in [*retrieval.passages, *looked_up]:
+        match = _CUMULATIVE_CAP.search(passage.text)
+        if match and any(re.search(rf"\b{re.escape(w)}\b", passage.text, re.I) for w in words):
+            return passage, match
+    return None
 
 
 def _of_other_studies(protocol: Protocol, retrieval: Retrieval) -> bool:
@@ -725,6 +812,7 @@ _STEPS: dict[Task, Callable[[Route, Retrieval, ToolPlan], bool]] = {
     "convert": _conversion,
     "thresholds": _thresholds,
     "dose": _dosing,
+    "course": _course,
     "eligibility": _eligibility,
     "remission": _remission,
     "compare": _compare_given,

@@ -281,6 +281,28 @@ _KILOGRAMS = re.compile(NUM + r"\s*(?:kg|kilo(?:gram)?s?)\b", re.IGNORECASE)
 _POUNDS = re.compile(NUM + r"\s*(?:lbs?|pounds?)\b", re.IGNORECASE)
 
 
+# "BSA 1.6 m2", "body-surface area of 1.72 m²", "1.8 m2 BSA": a body-surface area.
+_BSA = re.compile(
+    r"\b(?:bsa|body[- ]surface[- ]area)\s*(?:of|is|=|:)?\s*" + NUM + r"\s*(?:m2|m²|m\^2)?"
+    r"|" + NUM.replace("(", "(?P<after>", 1) + r"\s*(?:m2|m²|m\^2)\s*(?:bsa|body[- ]surface)",
+    re.IGNORECASE,
+)
+# "six doses", "6 pulses": how many doses of a course the text gives (after `with_digits`).
+_DOSE_COUNT = re.compile(r"\b(\d{1,3})\s+(?:[\w-]+\s+)?(?:doses|pulses|infusions|cycles)\b", re.I)
+
+
+def bsa_m2(text: str) -> float | None:
+    """A body-surface area in square metres ("BSA 1.6 m2")."""
+    match = _BSA.search(text)
+    return float(match.group(1) or match.group("after")) if match else None
+
+
+def dose_count(text: str) -> int | None:
+    """The number of doses of a course the text gives ("6 doses", "six pulses" as digits)."""
+    match = _DOSE_COUNT.search(text)
+    return int(match.group(1)) if match else None
+
+
 def weight_kg(text: str) -> float | None:
     """A body weight in kilograms, or in pounds ("140 lb") converted to kilograms (to 0.1 kg,
     as a clinic scale reads)."""

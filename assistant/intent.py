@@ -41,6 +41,7 @@ Task = Literal[
     "convert",
     "thresholds",
     "dose",
+    "course",
     "eligibility",
     "remission",
     "compare",
@@ -53,6 +54,7 @@ TASK_INTENT: dict[Task, Intent] = {
     "convert": "computation",
     "thresholds": "computation",
     "dose": "dosing",
+    "course": "dosing",
     "eligibility": "eligibility",
     "remission": "patient_check",
     "rate": "computation",
@@ -68,6 +70,23 @@ TASK_INTENT: dict[Task, Intent] = {
 DRUG_MG = r"(?<!/)\bmg\b(?!\s*/\s*(?:dl|l|mg|mmol|24))"
 # A dose, its schedule or its amount is asked about ("what dose", "taper", "mg").
 DOSING = re.compile(rf"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|{DRUG_MG}", re.I)
+# A course's total amount asked for ("how much ... in total", "adds up to", "total cyc in g"):
+# a total word, and words asking for an amount.
+COURSE_TOTAL = re.compile(
+    r"\b(?:in total|total|cumulative|add(?:s|ed)?\s+up|altogether|all told)\b", re.I
+)
+AMOUNT_ASKED = re.compile(
+    r"\bhow (?:much|many (?:g|grams|mg|milligrams))\b|\bin (?:g|grams|mg)\b|"
+    r"\btotal (?:dose|amount)\b|\badd(?:s|ed)?\s+up\b",
+    re.I,
+)
+COURSE = re.compile(r"\bcourses?\b|\b(?:doses|pulses|infusions|cycles)\b", re.I)
+# A cap on a cumulative amount asked about ("share of the lifetime ceiling", "headroom").
+LIMIT_ASKED = re.compile(
+    r"\b(?:ceiling|caps?|limits?|lifetime|maximum|headroom|exceed\w*|share|proportion|"
+    r"percent(?:age)?|fraction)\b|%",
+    re.I,
+)
 # "the trial", "this study", "the protocol": the evidence base's own (primary) study.
 OWN_STUDY = re.compile(r"\b(?:the|this|that|same)\s+(?:trial|study|protocol)(?:'s)?\b", re.I)
 # Whether a result meets a response definition ("in remission?", "does she meet criteria?",
@@ -431,6 +450,9 @@ class Reading:
     asks_advice: bool = False
     asks_other_task: bool = False
     entry_implied: bool = False
+    dose_count: int | None = None
+    bsa_m2: float | None = None
+    asks_limit: bool = False
     cues: RetrievalCues = field(default_factory=RetrievalCues)
 
 
@@ -504,6 +526,9 @@ def read(
         # asks about entry ("wt 58 kg ... does she meet the entry criteria?").
         ("dose", weight is not None
          and bool(DOSING.search(query) or (names_drug and not ENTRY.search(asked)))),
+        # "How much drug A does one course add up to?": a stated regimen's dose times its doses
+        ("course", bool(COURSE_TOTAL.search(asked) and AMOUNT_ASKED.search(asked)
+                        and COURSE.search(asked))),
         ("eligibility", wants_entry and spec is not None
          and any(v is not None for v in entry_values)),
         ("remission", bool(RESPONSE.search(query) or continued == "response")
@@ -557,6 +582,9 @@ def read(
         subgroups=profile.subgroups_in(query),
         asks_advice=asks_advice,
         entry_implied=entry_implied and "eligibility" in tasks,
+        dose_count=extract.dose_count(question),
+        bsa_m2=_first(extract.bsa_m2, sources),
+        asks_limit=bool(LIMIT_ASKED.search(question)),
         asks_other_task=bool(OTHER_TASK.search(question)),
         cues=cues,
     )

@@ -384,6 +384,7 @@ TOOL_TITLES = {
     "trial_eligibility": "Trial eligibility check",
     "dose_schedule": "Steroid schedule for a weight",
     "weight_dose": "A stated dose per kilogram, for a weight",
+    "course_total": "A course's total dose",
     "convert": "Unit conversion",
 }
 

@@ -98,6 +98,9 @@ class Route:
     # An entry check read from a patient's age or BMI alone, no word asking about entry:
     # what the question is about must still be in the evidence base.
     entry_implied: bool = False
+    dose_count: int | None = None  # the doses of a course the question gives ("six doses")
+    bsa_m2: float | None = None  # the patient's body-surface area
+    asks_limit: bool = False  # a cap on a cumulative amount is asked about ("% of the ceiling")
     cues: RetrievalCues = field(default_factory=RetrievalCues)
     # The question's words read as the evidence base's ("remision" as "remission"): `question`
     # and `query` hold the words read; `typed` the question as typed, when they differ.

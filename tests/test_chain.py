@@ -942,3 +942,17 @@ def test_a_conversion_of_the_patients_value_leaves_the_entry_check_to_run(
     )
     assert [c.name for c in answer.tool_calls] == ["convert", "trial_eligibility"], answer.answer
     assert answer.tool_calls[1].output["eligible"] is True, answer.answer
+
+
+def test_a_courses_total_and_its_share_of_a_stated_lifetime_cap(bot: EvidenceAssistant) -> None:
+    # 6 doses of 500 mg (the low-dose regimen's sentence) = 3 g; 3/36 of the guideline's
+    # lifetime cap = 8.3%, 33 g left; each figure's sentence is cited.
+    answer = bot.ask(
+        "How much cyclophosphamide does one Euro-Lupus course add up to, and what share of "
+        "the KDIGO lifetime ceiling is that?"
+    )
+    (call,) = answer.tool_calls
+    assert call.name == "course_total" and call.output["total_g_low"] == 3
+    assert call.output["share_low_percent"] == 8.3 and call.output["left_low"] == 33
+    cited = {c.id for c in answer.citations}
+    assert set(call.output["sources"]) <= cited and not answer.ungrounded_numbers

@@ -113,6 +113,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "outcome": "complete response",
     },
     "weight_dose": {"weight_kg": 55, "low_per_kg": 0.06, "high_per_kg": 0.1, "drug": "drug A"},
+    "course_total": {"dose": 0.75, "unit": "g", "doses": 6, "per_m2": True, "bsa_m2": 1.6},
 }
 # Inputs each calculator refuses with its own ToolInputError message.
 BAD_INPUTS: dict[str, dict[str, Any]] = {
@@ -126,6 +127,7 @@ BAD_INPUTS: dict[str, dict[str, Any]] = {
     "convert": {"value": 1.2, "from_unit": "mg/dL", "to_unit": "furlongs"},
     "reported_difference": {**EXAMPLES["reported_difference"], "ci_low_points": 20.0},
     "weight_dose": {"weight_kg": 55, "low_per_kg": 0.1, "high_per_kg": 0.06},
+    "course_total": {"dose": 0.75, "unit": "g", "doses": 6, "per_m2": True},  # no BSA
 }
 TOOLS = tools_for(load_profile(Settings.from_env().corpus_dir))  # the functions themselves
 TOOL_BY_NAME = {tool.name: tool for tool in calculator_tools()}

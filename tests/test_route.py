@@ -975,3 +975,26 @@ def test_a_follow_up_asking_for_results_drops_the_definition_asked_before() -> N
 def test_a_comparison_with_something_named_is_still_a_comparison() -> None:
     question = "How much higher was the response in comparison with drug B?"
     assert "difference" in route(question, None, GENERIC).tasks
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("How much drug A does one course add up to?", True),
+        ("total drug A in g for the whole course, and how much headroom under the cap?", True),
+        ("how many grams of drug A in total over six doses?", True),
+        # a stated cap asked about, not a course's amount
+        ("What cumulative drug A dose should not be exceeded over a lifetime?", False),
+        ("How long does the course last in total?", False),
+    ],
+)
+def test_a_courses_total_is_asked_with_a_total_an_amount_and_a_course(
+    question: str, asked: bool
+) -> None:
+    routed = route(question, None, BUNDLED)
+    assert ("course" in routed.tasks) is asked, routed.tasks
+
+
+def test_a_course_reads_its_number_of_doses_and_the_body_surface_area() -> None:
+    routed = route("BSA 1.6 m2: how much drug A in total would six doses give?", None, BUNDLED)
+    assert (routed.dose_count, routed.bsa_m2) == (6, 1.6)

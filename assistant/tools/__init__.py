@@ -18,7 +18,7 @@ from collections.abc import Callable
 from ..profile import Profile
 from ..types import ToolCall
 from ._validate import ToolInputError
-from .dosing import DoseSchedule, weight_dose
+from .dosing import DoseSchedule, course_total, weight_dose
 from .eligibility import TrialEligibility
 from .remission import RemissionCheck
 from .reported import reported_difference
@@ -33,6 +33,7 @@ GENERAL_TOOLS: dict[str, Callable[..., ToolCall]] = {
     "convert": convert,
     "reported_difference": reported_difference,
     "weight_dose": weight_dose,
+    "course_total": course_total,
 }
 
 
@@ -57,6 +58,7 @@ __all__ = [
     "TrialEligibility",
     "compare_arms",
     "convert",
+    "course_total",
     "difference_of_percentages",
     "non_inferiority",
     "rate",

@@ -232,3 +232,83 @@ def weight_dose(
     inputs = {"weight_kg": weight_kg, "low_per_kg": low_per_kg, "high_per_kg": high_per_kg,
               "unit": unit, "per": per, "drug": drug, "source": source}  # fmt: skip
     return tool_call("weight_dose", inputs, output, text)
+
+
+MAX_DOSES = 1000  # doses in one course
+BSA_RANGE_M2 = (0.1, 4.0)  # body-surface areas a person can have
+GRAMS = {"mg": Fraction(1, 1000), "g": Fraction(1), "µg": Fraction(1, 1_000_000)}
+
+
+def course_total(
+    dose: float,
+    unit: str,
+    doses: int,
+    drug: str = "the drug",
+    dose_high: float | None = None,
+    per_m2: bool = False,
+    bsa_m2: float | None = None,
+    cap: float | None = None,
+    cap_unit: str | None = None,
+    sources: list[str] | None = None,
+) -> ToolCall:
+    """The total a course of equal doses gives: the dose (times the body-surface area, for a
+    dose per m²) times the number of doses; with a stated cap on the cumulative dose, the share
+    of the cap the course uses and what is left under it. `sources`: the passages stating the
+    regimen and the cap (cited). What the source's regimen amounts to, not a prescription."""
+    low = v.positive("dose", dose)
+    high = low if dose_high is None else v.positive("dose_high", dose_high)
+    if high < low:
+        raise v.ToolInputError(f"dose_high ({high}) is below dose ({low}).")
+    if unit not in GRAMS or (cap_unit is not None and cap_unit not in GRAMS):
+        raise v.ToolInputError(f"units must be one of {', '.join(GRAMS)} (got {unit!r}).")
+    count = int(v.in_range("doses", v.count("doses", doses), 1, MAX_DOSES))
+    area = None
+    if per_m2:
+        if bsa_m2 is None:
+            raise v.ToolInputError("a dose per m² needs the body-surface area (bsa_m2).")
+        area = v.in_range("bsa_m2", bsa_m2, *BSA_RANGE_M2, "m²")
+    each = [round_half_up(exact(x) * exact(area or 1), 3) for x in (low, high)]
+    totals = [round_half_up(exact(x) * count, 3) for x in each]
+    output: dict[str, Any] = {
+        "drug": drug, "dose_low": low, "dose_high": high, "unit": unit, "doses": count,
+        "bsa_m2": area, "per_dose_low": each[0], "per_dose_high": each[1],
+        "total_low": totals[0], "total_high": totals[1], "sources": list(sources or []),
+    }  # fmt: skip
+    per = "/m²" if per_m2 else ""
+    text = f"{drug[:1].upper()}{drug[1:]} {_span(low, high)} {unit}{per}"
+    if area is not None:
+        text += f" × {trimmed(area)} m² = {_span(*each)} {unit} a dose;"
+    text += f" × {count} doses = {_span(*totals)} {unit} for the course"
+    if unit == "mg" and totals[1] >= 1000:
+        grams = [round_half_up(exact(t) / 1000, 3) for t in totals]
+        output["total_g_low"], output["total_g_high"] = grams
+        text += f" ({_span(*grams)} g)"
+    text += "."
+    if cap is not None:
+        text += " " + _against_cap(output, totals, unit, v.positive("cap", cap), cap_unit or unit)
+    text += " (The regimen as its source states it; not a prescription.)"
+    inputs = {"dose": dose, "unit": unit, "doses": doses, "drug": drug, "dose_high": dose_high,
+              "per_m2": per_m2, "bsa_m2": bsa_m2, "cap": cap, "cap_unit": cap_unit,
+              "sources": sources}  # fmt: skip
+    return tool_call("course_total", inputs, output, text)
+
+
+def _against_cap(
+    output: dict[str, Any], totals: list[float], unit: str, cap: float, cap_unit: str
+) -> str:
+    """The share of a cumulative cap a course's total uses, and what is left under it (in the
+    cap's unit); recorded in `output`."""
+    in_cap_unit = [exact(t) * GRAMS[unit] / GRAMS[cap_unit] for t in totals]
+    shares = [round_half_up(t / exact(cap) * 100, 1) for t in in_cap_unit]
+    left = [round_half_up(exact(cap) - t, 3) for t in reversed(in_cap_unit)]
+    output |= {"cap": cap, "cap_unit": cap_unit, "share_low_percent": shares[0],
+               "share_high_percent": shares[1], "left_low": left[0],
+               "left_high": left[1]}  # fmt: skip
+    return (
+        f"That is {_span(*shares)}% of the {trimmed(cap)} {cap_unit} cumulative cap the source "
+        f"states, leaving {_span(*left)} {cap_unit} under it."
+    )
+
+
+def _span(low: float, high: float) -> str:
+    return trimmed(low) if low == high else f"{trimmed(low)} to {trimmed(high)}"

@@ -28,6 +28,7 @@ from assistant.tools import (
     ToolInputError,
     compare_arms,
     convert,
+    course_total,
     difference_of_percentages,
     non_inferiority,
     rate,
@@ -60,6 +61,7 @@ def test_registry_keys_are_the_tool_call_names() -> None:
         convert(1, "mg/dL", "umol/L"),
         reported_difference("Liu 2015", 20.4, 10.3, 30.6, "multitarget", "IVCY"),
         weight_dose(55, 0.06, 0.1, drug="drug A"),
+        course_total(500, "mg", 6, "drug A", cap=36, cap_unit="g"),
     ]
     assert sorted(call.name for call in examples) == sorted(TOOLS)
     for call in examples:

@@ -94,3 +94,26 @@ def test_a_dose_per_kilogram_is_multiplied_exactly_and_refuses_the_impossible() 
                 {"weight_kg": 70, "low_per_kg": 1, "unit": "tablets"}):  # fmt: skip
         with pytest.raises(ToolInputError):
             weight_dose(**bad)  # type: ignore[arg-type]
+
+
+def test_a_course_total_is_dose_times_doses_and_its_share_of_a_stated_cap() -> None:
+    from assistant.tools import course_total
+
+    call = course_total(500, "mg", 6, "drug A", cap=36, cap_unit="g", sources=["a#s1", "b#s2"])
+    out = call.output
+    assert (out["total_low"], out["total_g_low"]) == (3000, 3)
+    assert (out["share_low_percent"], out["left_low"]) == (8.3, 33)  # 3/36 = 8.33%; 36 - 3
+    assert out["sources"] == ["a#s1", "b#s2"] and "not a prescription" in call.text
+    assert "3000 mg" in call.text and "8.3%" in call.text and "33 g" in call.text
+
+
+def test_a_course_dosed_per_m2_needs_the_body_surface_area() -> None:
+    from assistant.tools import course_total
+
+    call = course_total(0.5, "g", 6, "drug A", dose_high=1.0, per_m2=True, bsa_m2=1.6)
+    assert (call.output["per_dose_low"], call.output["per_dose_high"]) == (0.8, 1.6)
+    assert (call.output["total_low"], call.output["total_high"]) == (4.8, 9.6)
+    for bad in ({"per_m2": True}, {"per_m2": True, "bsa_m2": 9}, {"doses": 0},
+                {"doses": 2.5}, {"unit": "tablets"}, {"dose_high": 0.1}):  # fmt: skip
+        with pytest.raises(ToolInputError):
+            course_total(**{"dose": 0.5, "unit": "g", "doses": 6, **bad})  # type: ignore[arg-type]
