@@ -578,6 +578,8 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         "proteinuria_g_per_24h": protein.value if protein else None,
         "creatinine": creatinine.value if creatinine else None,
     }
+    if routed.bmi is None and routed.weight_kg is not None and routed.height_cm is not None:
+        values |= {"weight_kg": routed.weight_kg, "height_cm": routed.height_cm}  # BMI from them
     if all(v is None for v in values.values()):
         return False  # a question about the criteria themselves, answered from the text
     plan.notes += _unread(patient)
@@ -597,8 +599,6 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
                 values[key] = None  # the check will say it needs this value (with its unit)
             else:
                 values[f"{m.analyte}_unit"] = unit
-    if routed.bmi is None and routed.weight_kg is not None and routed.height_cm is not None:
-        values |= {"weight_kg": routed.weight_kg, "height_cm": routed.height_cm}
     stated = stated_exclusions(routed.question, spec.exclusions)
     if stated:
         values["exclusions_stated"] = stated

@@ -495,7 +495,9 @@ def read(
     counts = extract.counts_in(question)
     group_counts = extract.all_counts(question)
     protein, creatinine = patient.get("proteinuria"), patient.get("creatinine")
-    entry_values = (age, bmi, disease_class, protein.value if protein else None,
+    # (a weight with a height gives the BMI: the check computes it)
+    body_size = bmi if bmi is not None else height if weight is not None else None
+    entry_values = (age, body_size, disease_class, protein.value if protein else None,
                     creatinine.value if creatinine else None)  # fmt: skip
     has_figure = any(m.value is not None or m.baseline is not None for m in patient.measurements)
     facet = facet_of(query)

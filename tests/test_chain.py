@@ -956,3 +956,13 @@ def test_a_courses_total_and_its_share_of_a_stated_lifetime_cap(bot: EvidenceAss
     assert call.output["share_low_percent"] == 8.3 and call.output["left_low"] == 33
     cited = {c.id for c in answer.citations}
     assert set(call.output["sources"]) <= cited and not answer.ungrounded_numbers
+
+
+def test_a_weight_and_height_alone_are_checked_against_the_bmi_criterion(
+    bot: EvidenceAssistant,
+) -> None:
+    # 82 / 1.65² = 30.12, above the BMI window: no stated BMI, age or lab value is needed
+    answer = bot.ask("BMI window of the trial: my patient weighs 82 kg and is 1.65 m tall. OK?")
+    (call,) = answer.tool_calls
+    assert call.name == "trial_eligibility" and call.output["status"] == "not eligible"
+    assert "30.12" in answer.answer and not answer.ungrounded_numbers
