@@ -15,7 +15,7 @@ from .exclusions import stated_exclusions
 from .facts import Fact, derived_total, facts_of, group_pairs
 from .intent import Task
 from .measurements import UNIT_SPELLINGS, Measurement, PatientValues, unit_key
-from .profile import EligibilitySet, Profile, Protocol
+from .profile import ArmVocabulary, EligibilitySet, Profile, Protocol
 from .retrieve import Retrieval
 from .route import Route, understood
 from .tools import (
@@ -324,7 +324,7 @@ def _course(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     study named states for it (dose times doses; a dose per m² times the body-surface area
     given); with the share of a stated cumulative cap when one is asked about."""
     drugs = _drug_words(routed, plan.profile)
-    found = _course_regimen(drugs, retrieval, routed.dose_count)
+    found = _course_regimen(drugs, retrieval, routed.dose_count, plan.profile.arms)
     if found is None:
         return False
     passage, drug, match, count = found
@@ -342,7 +342,10 @@ def _course(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
 
 
 def _course_regimen(
-    drugs: dict[str, str], retrieval: Retrieval, count_given: int | None
+    drugs: dict[str, str],
+    retrieval: Retrieval,
+    count_given: int | None,
+    vocabulary: ArmVocabulary,
 ) -> Course | None:
     """(passage, drug, the dose's match, number of doses) of the first course a retrieved
     sentence of the study named states for a drug asked about."""
@@ -353,17 +356,27 @@ def _course_regimen(
             matches += [(m, count_given) for m in _A_DOSE.finditer(passage.text)
                         if m["per_m2"]]  # fmt: skip
         for match, count in sorted(matches, key=lambda found: found[0].start()):
-            drug = _drug_near(passage.text, match, drugs)
+            drug = _drug_near(passage.text, match, drugs, vocabulary)
             if drug is not None:
                 return passage, drug, match, count
     return None
 
 
-def _drug_near(text: str, match: re.Match[str], drugs: dict[str, str]) -> str | None:
-    """The drug asked about, as the sentence names it inside the regimen or just before it."""
-    near = text[max(0, match.start() - NAME_BEFORE_DOSE) : match.end()]
-    named = (re.search(rf"\b{re.escape(word)}\b", near, re.I) for word in drugs)
-    return next((found.group() for found in named if found), None)
+def _drug_near(
+    text: str, match: re.Match[str], drugs: dict[str, str], vocabulary: ArmVocabulary
+) -> str | None:
+    """The drug asked about, as the sentence names it: the last arm it names before the
+    regimen ends ("drug A every 4 weeks ..., starting at 0.75 g/m2"), if that is one asked."""
+    mentions = [
+        (found.start(), arm, found.group())
+        for arm in vocabulary.terms
+        if (pattern := vocabulary.pattern(arm)) is not None
+        for found in pattern.finditer(text[: match.end()])
+    ]
+    if not mentions:
+        return None
+    _start, arm, written = max(mentions)
+    return written if arm in drugs.values() else None
 
 
 def _cumulative_cap(

@@ -966,3 +966,17 @@ def test_a_weight_and_height_alone_are_checked_against_the_bmi_criterion(
     (call,) = answer.tool_calls
     assert call.name == "trial_eligibility" and call.output["status"] == "not eligible"
     assert "30.12" in answer.answer and not answer.ungrounded_numbers
+
+
+def test_a_course_dosed_per_m2_uses_the_bsa_given_and_the_doses_asked(
+    bot: EvidenceAssistant,
+) -> None:
+    # The sentence names the arm well before its dose ("IVCY every 4 weeks ..., starting at
+    # 0.75 g/m2"): 0.75 × 1.6 = 1.2 g a dose, × 6 = 7.2 g.
+    answer = bot.ask(
+        "Liu 2015 IVCY arm, body surface area 1.6 m2: what would six pulses at the starting "
+        "dose add up to?"
+    )
+    (call,) = answer.tool_calls
+    assert call.name == "course_total" and call.output["per_dose_low"] == 1.2
+    assert call.output["total_low"] == 7.2 and not answer.ungrounded_numbers
