@@ -8,9 +8,10 @@ name: `known`). It is then read as one of the evidence base's words, never as an
 - a word that begins some of the evidence base's words is shortened, not misspelt
   ("dexameth", "cardiomyo"): it is read as the word it begins when every word it begins is a
   form of that one word, else left alone ("nephro": nephrology or nephrotoxicity?);
-- any other is read as the one word within one edit of it (two for a word of eight letters or
-  more; an edit is a letter added, dropped, changed or two letters swapped); two words as
-  close leave it alone.
+- any other is read as the one word within one edit of it (a letter added, dropped, changed
+  or two letters swapped); two words as close leave it alone. Two edits would read a field's
+  real words as others ("interfractional" as "intrafractional", measured on the second field's
+  questions).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from rapidfuzz.process import extract
 from .lexical import bm25_tokens
 
 MIN_LENGTH = 5  # shorter words are abbreviations more often than typos ("upcr", "egfr")
-LONG_WORD = 8  # from this length a word may be two edits from the one meant
 _WORD = re.compile(r"(?<![\w-])[a-z]+(?![\w-])", re.I)  # letters only: not "iii+v", "24h"
 
 
@@ -82,9 +82,8 @@ class Speller:
         return self._choices[start:end]
 
     def _closest(self, word: str) -> str | None:
-        limit = 2 if len(word) >= LONG_WORD else 1
         near = extract(
-            word, self._choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=3
+            word, self._choices, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=3
         )
         if not near:
             return None

@@ -49,6 +49,12 @@ def test_a_word_is_left_alone_when_the_reading_is_not_one_word_or_not_needed(typ
     assert WORDS.corrections(f"the {typed} rate?", never_claimed) == ()
 
 
+def test_a_real_word_two_edits_from_another_is_not_read_as_it() -> None:
+    # a field's own word that English word lists lack: inter- is not intra-
+    speller = Speller({"intrafractional": 3, "cystoscopic": 2})
+    assert speller.corrections("interfractional or cystoscopist?", never_claimed) == ()
+
+
 def test_a_word_claimed_by_the_profile_or_a_study_name_is_not_read_again() -> None:
     assert WORDS.corrections("remision", lambda word: word == "remision") == ()
 
