@@ -437,10 +437,10 @@ def _merge(
 # 2015", "Lee et al. 2016") or its arms ("the drug A vs drug B trial").
 _STUDY_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]{2,})?(?:\s+\d\b)?")
 _AUTHOR_YEAR = re.compile(r"\b[A-Z][a-z]+(?:\s+et\s+al\.?)?\s+(?:19|20)\d\d\b")
-# A study called by its author ("the Smith trial", "the Lee et al. study", "Smith's trial"),
-# without the year.
+# A study called by its author or place ("the Smith trial", "the Lee et al. study", "the New
+# Haven study", "Smith's trial"), without the year.
 _AUTHOR_STUDY = re.compile(
-    r"(?<=[Tt]he )[A-Z][a-z]{2,}(?:\s+et\s+al\.?)?(?=\s+(?:trial|study)\b)|"
+    r"(?<=[Tt]he )[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?(?:\s+et\s+al\.?)?(?=\s+(?:trial|study)\b)|"
     r"\b[A-Z][a-z]{2,}(?='s\s+(?:[\w-]+\s+){0,3}?(?:trial|study)\b)"
 )
 

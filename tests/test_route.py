@@ -582,6 +582,9 @@ def test_bare_years_are_an_age_only_where_a_patient_is_described(
         # a study called by its author alone; the follow-up after an acknowledgement and a dash
         ("Withdrawals in the Smith trial?", "ok - and in ALMS?", "Smith", "ALMS"),
         ("Randomised in the Smith trial?", "and Lee's phase 3 trial?", "Smith", "Lee"),
+        # a place of two words names the study ("the New Haven trial")
+        ("Dose in the New Haven trial?", "Same question for the Lee study.", "New Haven",
+         "Lee"),
         # typed in lower case: a word English rarely uses before "trial" names it
         ("withdrawals in the okafor trial", "and in ALMS?", "okafor", "ALMS"),
     ],
