@@ -98,7 +98,10 @@ RESPONSE = re.compile(
 )
 # Whether someone could enter a study ("eligible", "inclusion", "could he enrol?").
 ENTRY = re.compile(
-    r"eligib|qualif|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b", re.I
+    r"eligib|qualif|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b|"
+    # "getting into the trial", "would he have got in?" (not "what did they get in the trial")
+    r"\b(?:get|gets|got|getting)\s+(?:into|onto)\b|\b(?:get|gets|got|getting)\s+in\b(?=\s*(?:[?.!,]|$))",
+    re.I,
 )
 # Names of an effect size between two groups ("absolute risk reduction", "percentage points"):
 # they set groups against each other and ask for the size of the difference.

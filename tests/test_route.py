@@ -1001,3 +1001,17 @@ def test_a_courses_total_is_asked_with_a_total_an_amount_and_a_course(
 def test_a_course_reads_its_number_of_doses_and_the_body_surface_area() -> None:
     routed = route("BSA 1.6 m2: how much drug A in total would six doses give?", None, BUNDLED)
     assert (routed.dose_count, routed.bsa_m2) == (6, 1.6)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("Creatinine 3.0 mg/dL - would he have got in?", True),
+        ("Was there a creatinine limit for getting into the trial?", True),
+        ("What steroids did they get in the trial?", False),  # received, not entered
+    ],
+)
+def test_getting_in_or_into_a_trial_asks_about_entry(question: str, entry: bool) -> None:
+    from assistant.intent import ENTRY
+
+    assert bool(ENTRY.search(question)) is entry
