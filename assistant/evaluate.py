@@ -89,9 +89,12 @@ TARGET_PASS_RATE = 0.95
 # test 3 81.7%.
 # 2026-12-06 (ninth session): dev 83.6% (948/1134, grown by 120 fresh questions that passed
 # 60.0% and 56.7% on the session's starting commit), test 77.3%, test 2 78.3%, test 3 83.3%.
+# 2026-12-06 (tenth session): dev 82.9% (1040/1254, grown by 120 fresh questions that passed
+# 73.3% and 55.0% on the session's starting commit), test 78.2% (86/110), test 2 78.3%,
+# test 3 83.3%.
 # (test 2 is judged against the test split's floors: 0.383 citation precision holds them down)
-MIN_PASS_RATE = {"dev": 0.83, "test": 0.74, "test3": 0.81}
-MIN_REFUSAL_ACCURACY = {"dev": 0.89, "test": 0.9, "test3": 0.81}  # 90.4%, 96.2%, 90.9%
+MIN_PASS_RATE = {"dev": 0.82, "test": 0.74, "test3": 0.81}
+MIN_REFUSAL_ACCURACY = {"dev": 0.89, "test": 0.9, "test3": 0.81}  # 89.2%, 96.2%, 90.9%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
