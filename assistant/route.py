@@ -346,7 +346,9 @@ _ANAPHORA = re.compile(
 _POINTS_BACK = re.compile(
     r"\b(?:those|these)\s+(?:two\s+|three\s+|\d+\s+)?(?:rates|figures|numbers|results|"
     r"percentages|proportions|values|estimates|findings|data)\b|"
-    r"\bthat\s+(?:rate|figure|number|result|percentage|proportion|estimate|finding)\b",
+    r"\bthat\s+(?:rate|figure|number|result|percentage|proportion|estimate|finding)\b|"
+    # "that" standing for the last answer: "how many grams is that in total?"
+    r"\b(?:is|was)\s+that\b(?=\s+(?:in|over|for|per|as|at|when|with|compared)\b|\s*[?.!]|\s*$)",
     re.IGNORECASE,
 )
 SHORT_QUESTION = 4  # words: a question this short may lean on the previous one

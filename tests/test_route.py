@@ -1015,3 +1015,16 @@ def test_getting_in_or_into_a_trial_asks_about_entry(question: str, entry: bool)
     from assistant.intent import ENTRY
 
     assert bool(ENTRY.search(question)) is entry
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        ("so how many grams of drug A would a patient get, and how much is that in total?", True),
+        ("what is that in mg per kilogram for a small adult patient on the ward?", True),
+        ("Is that trial blinded, and how many centres took part in it overall?", False),
+    ],
+)
+def test_that_standing_for_the_last_answer_makes_a_follow_up(question: str, follows: bool) -> None:
+    routed = route(question, turns(("Drug A schedule in the Lee trial?", "…")), BUNDLED)
+    assert (routed.follow_up_of is not None) is follows
