@@ -89,7 +89,7 @@ TARGET_PASS_RATE = 0.95
 # test 3 81.7%.
 # 2026-12-06 (ninth session): dev 83.6% (948/1134, grown by 120 fresh questions that passed
 # 60.0% and 56.7% on the session's starting commit), test 77.3%, test 2 78.3%, test 3 83.3%.
-# 2026-12-06 (tenth session): dev 82.9% (1040/1254, grown by 120 fresh questions that passed
+# 2026-12-06 (tenth session): dev 83.0% (1041/1254, grown by 120 fresh questions that passed
 # 73.3% and 55.0% on the session's starting commit), test 78.2% (86/110), test 2 78.3%,
 # test 3 83.3%.
 # (test 2 is judged against the test split's floors: 0.383 citation precision holds them down)
