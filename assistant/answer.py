@@ -198,7 +198,9 @@ class EvidenceAssistant:
         fixes = speller.corrections(question, self._claimed_word)
         turns = list(history or [])
         for n, turn in enumerate(turns):
-            content = turn.get("content") if isinstance(turn, dict) else None
+            if not isinstance(turn, dict):
+                continue  # not a message (the route reads past it, as before)
+            content = turn.get("content")
             if turn.get("role") == "user" and isinstance(content, str):
                 earlier = speller.corrections(content, self._claimed_word)
                 turns[n] = {**turn, "content": apply_corrections(content, earlier)}

@@ -78,3 +78,13 @@ def test_an_earlier_turn_is_read_the_same_way(bot: EvidenceAssistant) -> None:
     routed = bot.route("and the iv methylpred before that?", history)
     assert "tacrolimus" in routed.query and "methylprednisolone" in routed.query, routed.query
     assert routed.corrections == (Correction("methylpred", "methylprednisolone"),)
+
+
+def test_turns_that_are_not_messages_are_read_past_not_crashed_on(bot: EvidenceAssistant) -> None:
+    history = [
+        ("a pair", "not a message"),
+        "text",
+        {"role": "user", "content": "complete remision?"},
+    ]
+    answer = bot.ask("and the tacrolimas arm?", history)  # type: ignore[arg-type]
+    assert answer.status == "answered" and "49.6%" in answer.answer
