@@ -316,7 +316,7 @@ _CUMULATIVE_CAP = re.compile(
     r"(?P<unit>mg|g)\b",
     re.I,
 )
-Course = tuple[Passage, str, re.Match[str], int]
+Course = tuple[Passage, str, str, re.Match[str], int]  # passage, arm, drug as written, ...
 
 
 def _course(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
@@ -327,8 +327,8 @@ def _course(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     found = _course_regimen(drugs, retrieval, routed.dose_count, plan.profile.arms)
     if found is None:
         return False
-    passage, drug, match, count = found
-    cap = _cumulative_cap(drug, drugs, retrieval, plan) if routed.asks_limit else None
+    passage, arm, drug, match, count = found
+    cap = _cumulative_cap(arm, retrieval, plan) if routed.asks_limit else None
     sources = [passage.id, *([cap[0].id] if cap else [])]
     plan.calls.append(course_total(
         float(match["dose"]), match["unit"].lower(), count, drug,
@@ -347,7 +347,7 @@ def _course_regimen(
     count_given: int | None,
     vocabulary: ArmVocabulary,
 ) -> Course | None:
-    """(passage, drug, the dose's match, number of doses) of the first course a retrieved
+    """(passage, arm, drug as written, the dose's match, number of doses) of the first course a
     sentence of the study named states for a drug asked about."""
     for passage in (retrieval.of_named_studies or retrieval.passages)[:TOOL_PREFERENCE]:
         matches = [(m, int(m["count"])) for pattern in _COURSES
@@ -356,17 +356,18 @@ def _course_regimen(
             matches += [(m, count_given) for m in _A_DOSE.finditer(passage.text)
                         if m["per_m2"]]  # fmt: skip
         for match, count in sorted(matches, key=lambda found: found[0].start()):
-            drug = _drug_near(passage.text, match, drugs, vocabulary)
-            if drug is not None:
-                return passage, drug, match, count
+            named = _drug_near(passage.text, match, drugs, vocabulary)
+            if named is not None:
+                return passage, *named, match, count
     return None
 
 
 def _drug_near(
     text: str, match: re.Match[str], drugs: dict[str, str], vocabulary: ArmVocabulary
-) -> str | None:
-    """The drug asked about, as the sentence names it: the last arm it names before the
-    regimen ends ("drug A every 4 weeks ..., starting at 0.75 g/m2"), if that is one asked."""
+) -> tuple[str, str] | None:
+    """(arm, as the sentence writes it) of the drug asked about: the last arm the sentence
+    names before the regimen ends ("drug A every 4 weeks ..., starting at 0.75 g/m2"), if that
+    is one asked."""
     mentions = [
         (found.start(), arm, found.group())
         for arm in vocabulary.terms
@@ -376,20 +377,21 @@ def _drug_near(
     if not mentions:
         return None
     _start, arm, written = max(mentions)
-    return written if arm in drugs.values() else None
+    return (arm, written) if arm in drugs.values() else None
 
 
 def _cumulative_cap(
-    drug: str, drugs: dict[str, str], retrieval: Retrieval, plan: ToolPlan
+    arm: str, retrieval: Retrieval, plan: ToolPlan
 ) -> tuple[Passage, re.Match[str]] | None:
-    """The first retrieved sentence stating a cap on the cumulative amount of `drug`."""
-    arm = next((name for word, name in drugs.items() if word == drug.lower()), None)
-    words = [w for w, name in drugs.items() if name == arm]
-    looked_up = plan.lookup(f"lifetime cumulative {words[0]} exposure", TOOL_PREFERENCE) if (
-        plan.lookup and words) else []  # fmt: skip
+    """The first retrieved sentence naming `arm` and stating a cap on its cumulative amount."""
+    names = plan.profile.arms.pattern(arm)
+    if names is None:
+        return None
+    query = f"lifetime cumulative {plan.profile.arms.words(arm)[0]} exposure"
+    looked_up = plan.lookup(query, TOOL_PREFERENCE) if plan.lookup else []
     for passage in [*retrieval.passages, *looked_up]:
         match = _CUMULATIVE_CAP.search(passage.text)
-        if match and any(re.search(rf"\b{re.escape(w)}\b", passage.text, re.I) for w in words):
+        if match and names.search(passage.text):
             return passage, match
     return None
 
@@ -691,7 +693,7 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
             a.percent, b.percent, a.arm, b.arm, higher_is_better=not routed.about_harms
         )
         # what the two figures measure, and when if the question asks when
-        outcome = _outcome_label(passage, with_time=bool(TIME_ASKED.search(routed.query)))
+        outcome = _outcome_label(passage, with_time=routed.asks_time)
         plan.calls.append(replace(computed, output={**computed.output, "outcome": outcome}))
         # The difference the study itself reports beside the two figures (often adjusted,
         # with its CI), transcribed: the computed one has no interval without counts.
@@ -706,11 +708,6 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     else:
         return False
     return True
-
-
-# A question asking when a figure was measured ("at what time point", "which week", "when").
-TIME_ASKED = re.compile(r"\btime\s*-?\s*points?\b|\b(?:which|what)\s+(?:week|month|visit)\b|"
-                        r"\bwhen\b", re.I)  # fmt: skip
 
 
 def _outcome_label(passage: Passage, with_time: bool) -> str:

@@ -81,6 +81,10 @@ AMOUNT_ASKED = re.compile(
     re.I,
 )
 COURSE = re.compile(r"\bcourses?\b|\b(?:doses|pulses|infusions|cycles)\b", re.I)
+# A question asking when a figure was measured ("at what time point", "which week", "when").
+TIME_ASKED = re.compile(
+    r"\btime\s*-?\s*points?\b|\b(?:which|what)\s+(?:week|month|visit)\b|\bwhen\b", re.I
+)
 # A cap on a cumulative amount asked about ("share of the lifetime ceiling", "headroom").
 LIMIT_ASKED = re.compile(
     r"\b(?:ceiling|caps?|limits?|lifetime|maximum|headroom|exceed\w*|share|proportion|"
@@ -456,6 +460,7 @@ class Reading:
     dose_count: int | None = None
     bsa_m2: float | None = None
     asks_limit: bool = False
+    asks_time: bool = False
     cues: RetrievalCues = field(default_factory=RetrievalCues)
 
 
@@ -590,6 +595,7 @@ def read(
         dose_count=extract.dose_count(question),
         bsa_m2=_first(extract.bsa_m2, sources),
         asks_limit=bool(LIMIT_ASKED.search(question)),
+        asks_time=bool(TIME_ASKED.search(query)),
         asks_other_task=bool(OTHER_TASK.search(question)),
         cues=cues,
     )

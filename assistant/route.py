@@ -101,6 +101,7 @@ class Route:
     dose_count: int | None = None  # the doses of a course the question gives ("six doses")
     bsa_m2: float | None = None  # the patient's body-surface area
     asks_limit: bool = False  # a cap on a cumulative amount is asked about ("% of the ceiling")
+    asks_time: bool = False  # when a figure was measured is asked ("at which week?")
     cues: RetrievalCues = field(default_factory=RetrievalCues)
     # The question's words read as the evidence base's ("remision" as "remission"): `question`
     # and `query` hold the words read; `typed` the question as typed, when they differ.
