@@ -18,6 +18,7 @@ from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
 from .lexical import bm25_tokens, drug_like
 from .llm import Phraser, phraser_from_settings
+from .numerals import read_numbers
 from .present import (
     badge,
     calculation_words,
@@ -192,20 +193,25 @@ class EvidenceAssistant:
     # The stages of `ask`, one method each (the LangChain runnable wraps the same methods).
 
     def route(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Route:
-        """The question read (see `route.route`), its misspelt or shortened words first read as
-        the evidence base's own (see `spelling`; the earlier turns' too, silently)."""
-        speller = self.search.speller()
-        fixes = speller.corrections(question, self._claimed_word)
+        """The question read (see `route.route`), its numbers written as words first read as
+        digits (see `numerals`) and its misspelt or shortened words as the evidence base's own
+        (see `spelling`); the earlier turns' too, silently."""
+        read, fixes = self._read_words(question)
         turns = list(history or [])
         for n, turn in enumerate(turns):
             if not isinstance(turn, dict):
                 continue  # not a message (the route reads past it, as before)
             content = turn.get("content")
             if turn.get("role") == "user" and isinstance(content, str):
-                earlier = speller.corrections(content, self._claimed_word)
-                turns[n] = {**turn, "content": apply_corrections(content, earlier)}
-        routed = route(apply_corrections(question, fixes), turns, self.profile)
+                turns[n] = {**turn, "content": self._read_words(content)[0]}
+        routed = route(read, turns, self.profile)
         return replace(routed, corrections=fixes, typed=question) if fixes else routed
+
+    def _read_words(self, text: str) -> tuple[str, tuple[Correction, ...]]:
+        """`text` with its spelled numbers and misspelt words read, and each reading made."""
+        digits, numbers = read_numbers(text)
+        spelt = self.search.speller().corrections(digits, self._claimed_word)
+        return apply_corrections(digits, spelt), numbers + spelt
 
     def _claimed_word(self, word: str) -> bool:
         """An arm's alias, a synonym or a study's name: a word with a meaning of its own."""
@@ -335,9 +341,14 @@ class EvidenceAssistant:
 
 
 def corrections_note(corrections: Sequence[Correction]) -> str:
-    """The words of the question read as others, said, so a wrong reading can be seen."""
-    read = "; ".join(f"“{c.typed}” as “{c.read}”" for c in corrections)
-    return f"_Read {read}._"
+    """The words of the question read as others, said, so a wrong reading can be seen. A number
+    written in words is named, not restated: its digits are the question's figure, which the
+    answer states only where the evidence grounds it."""
+    numbers = [c.typed for c in corrections if any(ch.isdigit() for ch in c.read)]
+    read = [f"“{c.typed}” as “{c.read}”" for c in corrections if c.typed not in numbers]
+    if numbers:
+        read.append(f"numbers written in words ({', '.join(f'“{n}”' for n in numbers)}) as digits")
+    return f"_Read {'; '.join(read)}._"
 
 
 def no_such_arm(arm: str, design: Passage, routed: Route) -> str:

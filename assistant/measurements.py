@@ -24,8 +24,6 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from text_to_num import alpha2digit
-
 from .lexical import drug_like
 from .tools.units import parse_unit
 
@@ -845,13 +843,3 @@ def _merge(a: Measurement, b: Measurement) -> Measurement:
         pick(a.upper_normal, b.upper_normal),  # type: ignore[arg-type]
         a.name,
     )
-
-
-def with_digits(text: str) -> str:
-    """`text` with numbers written in words as digits ("protein four point two grams, creatinine
-    from seventy to seventy eight" -> "protein 4.2 grams, creatinine from 70 to 78"), as a
-    dictated note gives them; text2num leaves a lone "one" or "two" ("one of the limits")."""
-    try:
-        return alpha2digit(text, "en")
-    except UnicodeEncodeError:  # a lone surrogate: the parser takes only valid UTF-8
-        return text

@@ -22,7 +22,8 @@ from .intent import (
     read,
 )
 from .lexical import GENERAL_ACRONYMS
-from .measurements import PatientValues, with_digits
+from .measurements import PatientValues
+from .numerals import with_digits
 from .profile import ArmVocabulary, Profile
 from .spelling import Correction
 from .support import STOPWORDS, claim_text

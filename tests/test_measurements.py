@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from assistant.measurements import PatientValues, likely_unit, parse, unit_key, with_digits
+from assistant.measurements import PatientValues, likely_unit, parse, unit_key
+from assistant.numerals import with_digits
 
 # Expected reading of one analyte: (value, unit, baseline, baseline_unit, change_percent, state)
 Reading = tuple[Any, Any, Any, Any, Any, Any]
