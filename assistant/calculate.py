@@ -19,6 +19,7 @@ from .profile import ArmVocabulary, EligibilitySet, Profile, Protocol
 from .retrieve import Retrieval
 from .route import Route, understood
 from .tools import (
+    RATIO_MEASURES,
     ToolInputError,
     TrialEligibility,
     compare_arms,
@@ -28,6 +29,7 @@ from .tools import (
     non_inferiority,
     rate,
     reported_difference,
+    reported_effect,
     tools_for,
     units,
     weight_dose,
@@ -698,12 +700,15 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         # The difference the study itself reports beside the two figures (often adjusted,
         # with its CI), transcribed: the computed one has no interval without counts.
         difference = plan.calls[-1].output.get("difference_points")
-        reported = _reported_risk_difference(passage, a, b) or _reported_elsewhere(
-            plan, passage, a, b, difference
+        reported = (
+            _reported_risk_difference(passage, a, b)
+            or _reported_elsewhere(plan, passage, a, b, difference)
+            or _reported_effect(passage, a, b)
         )
         if reported is not None:
             computed = plan.calls[-1]
-            plan.calls[-1] = replace(computed, output={**computed.output, "ci_reported": True})
+            flag = "effect_reported" if reported.name == "reported_effect" else "ci_reported"
+            plan.calls[-1] = replace(computed, output={**computed.output, flag: True})
             plan.calls.append(reported)
     else:
         return False
@@ -780,6 +785,33 @@ def _reported_risk_difference(
     try:
         return reported_difference(study, rd.estimate, rd.ci_low, rd.ci_high, a.arm, b.arm,
                                    p_value=rd.p_value, p_relation=rd.p_relation or "=")  # fmt: skip
+    except ToolInputError:
+        return None  # an estimate outside its own interval: not transcribed
+
+
+def _reported_effect(passage: Passage, a: extract.ArmValue, b: extract.ArmValue) -> ToolCall | None:
+    """The sentence's one reported effect ratio (with its CI and P value when given), or
+    else the one P value its two figures share, as a `reported_effect`: the study's own
+    measure beside a difference computed from its percentages."""
+    facts = facts_of(passage.metadata)
+    ratios = [f for f in facts if f.kind == "effect" and f.measure in RATIO_MEASURES]
+    if len(ratios) > 1 or any(f.kind == "effect" and f not in ratios for f in facts):
+        return None
+    figures = [f for f in facts if f.kind != "effect"]
+    shared_p = {(f.p_value, f.p_relation) for f in figures}
+    found = ratios[0] if ratios else None
+    if found is None and (len(figures) != 2 or len(shared_p) != 1):
+        return None  # no ratio, and no single P value for exactly these two figures
+    p_value, relation = (found.p_value, found.p_relation) if found else shared_p.pop()
+    if found is None and p_value is None:
+        return None
+    try:
+        return reported_effect(passage.study, a.arm, b.arm,
+                               found.measure if found else None,
+                               found.estimate if found else None,
+                               found.ci_low if found else None,
+                               found.ci_high if found else None,
+                               p_value, relation or "=")  # fmt: skip
     except ToolInputError:
         return None  # an estimate outside its own interval: not transcribed
 

@@ -251,6 +251,8 @@ def _percentages(call: Mapping[str, Any]) -> tuple[str, str]:
         rest.append(nnt_phrase(out))
     if out.get("ci_reported"):  # the study's own difference and CI follow as a calculation
         rest.append("no interval computable without the counts; the study's own is below")
+    elif out.get("effect_reported"):  # its own ratio or P value follows
+        rest.append("no confidence interval without the counts; the study's own measure is below")
     else:
         rest.append("no confidence interval without the counts")
     text = "; ".join(rest)
@@ -274,6 +276,11 @@ def _reported(call: Mapping[str, Any]) -> tuple[str, str]:
     outcome = f" ({out['outcome']})" if out.get("outcome") else ""
     arms = f"{out.get('label_a')} vs {out.get('label_b')}{outcome}"
     return f"{arms}: difference {signed(diff, _decimals(diff))} points{ci}, as reported", ""
+
+
+def _as_reported(call: Mapping[str, Any]) -> tuple[str, str]:
+    """ "A vs B: odds ratio 1.6 (95% CI 1.0 to 2.3; P=0.03), as reported": the tool's own."""
+    return str(call.get("text") or "").strip().removesuffix("."), ""
 
 
 def _remission(call: Mapping[str, Any]) -> tuple[str, str]:
@@ -350,6 +357,7 @@ _WORDED = {
     "rate": _rate,
     "difference_of_percentages": _percentages,
     "reported_difference": _reported,
+    "reported_effect": _as_reported,
 }
 
 
@@ -380,6 +388,7 @@ TOOL_TITLES = {
     "rate": "Rate with its 95% CI",
     "difference_of_percentages": "Difference of two reported percentages",
     "reported_difference": "Difference as the study reported it",
+    "reported_effect": "Effect as the study reported it",
     "remission_check": "Patient response check",
     "trial_eligibility": "Trial eligibility check",
     "dose_schedule": "Steroid schedule for a weight",
@@ -437,7 +446,7 @@ def inputs_words(call: Mapping[str, Any]) -> str:
         rate = num(shown["low_per_kg"]) + (f" to {num(high)}" if high is not None else "")
         regimen = f"{rate} {shown.get('unit', 'mg')}/kg/{shown.get('per', 'day')}"
         return f"weight {num(shown['weight_kg'])} kg, {shown.get('drug', '')} {regimen}"
-    if "study" in shown and "difference_points" in shown:  # a study's own reported figures
+    if {"study", "label_a"} <= set(shown):  # a study's own reported figures
         return f"{shown['study']}'s reported figures"
     return ", ".join(_measured_words(shown))
 

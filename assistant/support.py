@@ -155,8 +155,9 @@ def citation_support(
       2. Bibliographic numbers: every number in the cited documents' bibliographic lines
          (`bibliography`: names, year, journal citation) and in the citations' titles. They
          name a source ("Smith 2020") and are neither claims nor support.
-      3. Relied-on numbers: the numbers of the claim text that are not bibliographic, plus
-         every number in the inputs and outputs of the answer's tool calls.
+      3. Relied-on numbers: the numbers of the claim text and of the inputs and outputs of the
+         answer's tool calls that are not bibliographic (a tool names the study it read).
+         The level of a confidence interval ("95% CI") is no figure in either.
       4. A quote that states at least one non-bibliographic number supports the answer iff
          one of its numbers equals a relied-on number (by value; sign ignored; 75.9 = 0.759
          as in `number_present`). A quote without such numbers supports the answer iff it
@@ -178,18 +179,17 @@ def citation_support(
         return [t for t in tokens if round(abs(t.value), 6) not in biblio]
 
     claims = claim_text(str(answer.get("answer", "")))
-    relied = substantive(numbers_in(claims))
-    for call in answer.get("tool_calls") or []:
-        relied += numbers_of_value(call.get("inputs", {})) + numbers_of_value(
-            call.get("output", {})
-        )
+    relied = substantive(numbers_in(without_levels(claims)))
+    for call in answer.get("tool_calls") or []:  # a study's name there ("Trial 1") is no figure
+        used = [call.get("inputs", {}), call.get("output", {})]
+        relied += substantive(numbers_of_value(used, levels=False))
     relied = list(dict.fromkeys(relied))  # each figure once: every quoted one meets each
     claim_words = content_words(claims, shared)
     exact = {abs(r.value) for r in relied}  # most matches are exact: found without the pairs
     supported = []
     for citation in citations:
         quote = str(citation.get("quote", ""))
-        quote_numbers = substantive(quoted_numbers(quote))
+        quote_numbers = substantive(quoted_numbers(without_levels(quote)))
         if quote_numbers:
             ok = any(abs(q.value) in exact for q in quote_numbers) or any(
                 _same_value(q, r) or _same_value(r, q) for q in quote_numbers for r in relied
@@ -200,15 +200,39 @@ def citation_support(
     return supported
 
 
-def numbers_of_value(value: Any) -> list[NumberToken]:
+# "95% CI", "95% confidence interval": the level of an interval, the same in every sentence
+# that reports one, is not a finding a quote and an answer could share.
+_CONFIDENCE_LEVEL = re.compile(
+    r"\b\d{2}(?:\.\d+)?\s*%\s*(?=(?:CI|CrI|confidence|credible)\b)", re.IGNORECASE
+)
+_LEVEL_KEYS = ("confidence_level_percent",)
+
+
+def without_levels(text: str) -> str:
+    return _CONFIDENCE_LEVEL.sub("", text) if "%" in text else text
+
+
+def numbers_of_value(value: Any, levels: bool = True) -> list[NumberToken]:
+    """Every number in a tool call's inputs or outputs; without confidence levels when
+    `levels` is false."""
     if isinstance(value, bool) or value is None:
         return []
     if isinstance(value, int | float):
         return [NumberToken(str(value), float(value), False)] if math.isfinite(value) else []
     if isinstance(value, str):
-        return list(quoted_numbers(value))
+        return list(quoted_numbers(value if levels else without_levels(value)))
     if isinstance(value, Mapping):
-        return [t for v in value.values() for t in numbers_of_value(v)]
+        kept = (v for k, v in value.items() if levels or k not in _LEVEL_KEYS)
+        return [t for v in kept for t in numbers_of_value(v, levels)]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in numbers_of_value(v, levels)]
+    return []
+    if isinstance(value, int | float):
+        return [NumberToken(str(value), float(value), False)] if math.isfinite(value) else []
+    if isinstance(value, str):
+        return list(quoted_numbers(without_levels(value)))
+    if isinstance(value, Mapping):
+        return [t for k, v in value.items() if k not in _LEVEL_KEYS for t in numbers_of_value(v)]
     if isinstance(value, list | tuple):
         return [t for v in value for t in numbers_of_value(v)]
     return []

@@ -980,3 +980,18 @@ def test_a_course_dosed_per_m2_uses_the_bsa_given_and_the_doses_asked(
     (call,) = answer.tool_calls
     assert call.name == "course_total" and call.output["per_dose_low"] == 1.2
     assert call.output["total_low"] == 7.2 and not answer.ungrounded_numbers
+
+
+def test_a_studys_own_ratio_and_p_value_stand_beside_a_computed_difference(
+    bot: EvidenceAssistant,
+) -> None:
+    # 43% vs 32% gives a difference of 11 points with no interval; the sentence's own odds
+    # ratio, CI and P value are transcribed as the study reported them.
+    answer = bot.ask("BLISS-LN: primary efficacy renal response in each arm, with the odds ratio, "
+                     "its 95% CI and the p value?")  # fmt: skip
+    computed, reported = answer.tool_calls
+    assert computed.output["difference_points"] == 11.0 and reported.name == "reported_effect"
+    assert "odds ratio 1.6 (95% CI 1.0 to 2.3; P=0.03), as reported" in answer.answer
+    flares = bot.ask("Mok 2016 proteinuric flares in each arm, and was the difference significant?")
+    assert "tacrolimus vs MMF: P=0.12, as reported" in flares.answer, flares.answer
+    assert not answer.ungrounded_numbers and not flares.ungrounded_numbers

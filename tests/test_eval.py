@@ -284,6 +284,27 @@ def test_citation_support_definition() -> None:
     assert ev.citation_support(computed) == [True]
 
 
+def test_a_confidence_level_or_a_studys_name_is_no_shared_figure() -> None:
+    # "95% CI" is in every sentence reporting an interval; "Trial 1" names the study a tool read.
+    other_ci = "The hazard ratio was 0.51 (95% CI 0.34 to 0.77)."
+    reported = {
+        "name": "reported_effect",
+        "inputs": {"study": "Trial 1 (Lee 2021)"},
+        "output": {"estimate": 1.6, "confidence_level_percent": 95},
+        "text": "",
+    }
+    ans = answer("Odds ratio 1.6 (95% CI 1.0 to 2.3) [1].", citations=[cite(other_ci)],
+                 tool_calls=[reported])  # fmt: skip
+    assert ev.citation_support(ans, {A: "Trial 1 (Lee 2021)"}) == [False]
+    named = answer("As reported [1].", citations=[cite("Trial 1 enrolled adults.")],
+                   tool_calls=[reported])  # fmt: skip
+    assert ev.citation_support(named, {A: "Trial 1 (Lee 2021)"}) == [False]
+    same_ci = answer(
+        "Odds ratio 1.6 (95% CI 1.0 to 2.3) [1].", citations=[cite("OR 1.6 (95% CI 1.0 to 2.3)")]
+    )
+    assert ev.citation_support(same_ci) == [True]
+
+
 def test_retrieval_rank_is_reported_but_does_not_decide_pass() -> None:
     missed = ev.score_answer(question(), GOOD, retrieval_rank=None, retrieval_measured=True)
     assert missed.passed and missed.retrieval_hit is False

@@ -112,6 +112,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "label_b": "MMF",
         "outcome": "complete response",
     },
+    "reported_effect": {
+        "study": "Trial B",
+        "label_a": "drug A",
+        "label_b": "placebo",
+        "measure": "OR",
+        "estimate": 1.6,
+        "ci_low": 1.0,
+        "ci_high": 2.3,
+        "p_value": 0.03,
+    },
     "weight_dose": {"weight_kg": 55, "low_per_kg": 0.06, "high_per_kg": 0.1, "drug": "drug A"},
     "course_total": {"dose": 0.75, "unit": "g", "doses": 6, "per_m2": True, "bsa_m2": 1.6},
 }
@@ -126,6 +136,7 @@ BAD_INPUTS: dict[str, dict[str, Any]] = {
     "dose_schedule": {"weight_kg": 0},
     "convert": {"value": 1.2, "from_unit": "mg/dL", "to_unit": "furlongs"},
     "reported_difference": {**EXAMPLES["reported_difference"], "ci_low_points": 20.0},
+    "reported_effect": {**EXAMPLES["reported_effect"], "ci_high": 1.2},  # estimate outside
     "weight_dose": {"weight_kg": 55, "low_per_kg": 0.1, "high_per_kg": 0.06},
     "course_total": {"dose": 0.75, "unit": "g", "doses": 6, "per_m2": True},  # no BSA
 }

@@ -21,7 +21,7 @@ from ._validate import ToolInputError
 from .dosing import DoseSchedule, course_total, weight_dose
 from .eligibility import TrialEligibility
 from .remission import RemissionCheck
-from .reported import reported_difference
+from .reported import RATIO_MEASURES, reported_difference, reported_effect
 from .stats import compare_arms, difference_of_percentages, non_inferiority, rate
 from .units import convert
 
@@ -32,6 +32,7 @@ GENERAL_TOOLS: dict[str, Callable[..., ToolCall]] = {
     "non_inferiority": non_inferiority,
     "convert": convert,
     "reported_difference": reported_difference,
+    "reported_effect": reported_effect,
     "weight_dose": weight_dose,
     "course_total": course_total,
 }
@@ -51,6 +52,7 @@ def tools_for(profile: Profile) -> dict[str, Callable[..., ToolCall]]:
 
 __all__ = [
     "GENERAL_TOOLS",
+    "RATIO_MEASURES",
     "DoseSchedule",
     "RemissionCheck",
     "ToolCall",
@@ -63,6 +65,7 @@ __all__ = [
     "non_inferiority",
     "rate",
     "reported_difference",
+    "reported_effect",
     "tools_for",
     "weight_dose",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -33,6 +34,7 @@ from assistant.tools import (
     non_inferiority,
     rate,
     reported_difference,
+    reported_effect,
     weight_dose,
 )
 from assistant.types import ToolCall
@@ -60,6 +62,7 @@ def test_registry_keys_are_the_tool_call_names() -> None:
         steroid_schedule(60),
         convert(1, "mg/dL", "umol/L"),
         reported_difference("Liu 2015", 20.4, 10.3, 30.6, "multitarget", "IVCY"),
+        reported_effect("Trial B", "drug A", "placebo", "HR", 0.74, 0.65, 0.85, 0.001, "<"),
         weight_dose(55, 0.06, 0.1, drug="drug A"),
         course_total(500, "mg", 6, "drug A", cap=36, cap_unit="g"),
     ]
@@ -205,3 +208,38 @@ def test_a_reported_p_value_is_transcribed_with_its_relation() -> None:
         reported_difference("A", 3.0, -12, 18, "a", "b", p_value=1.5)
     with pytest.raises(ToolInputError, match="p_relation"):
         reported_difference("A", 3.0, -12, 18, "a", "b", p_value=0.5, p_relation="~")
+
+
+def test_a_reported_ratio_is_transcribed_with_the_papers_decimals() -> None:
+    call = reported_effect("Trial B", "drug A", "placebo", "OR", 1.6, 1.0, 2.3, 0.03)
+    assert (
+        call.text == "drug A vs placebo: odds ratio 1.6 (95% CI 1.0 to 2.3; P=0.03), as reported."
+    )
+    assert call.output["method"].startswith("as reported")
+    assert_contract(call)
+    alone = reported_effect(
+        "Trial B", "drug A", "placebo", "OR", 2.65, p_value=0.001, p_relation="<"
+    )
+    assert alone.text == "drug A vs placebo: odds ratio 2.65 (P<0.001), as reported."
+
+
+def test_a_reported_p_value_alone_is_transcribed() -> None:
+    call = reported_effect("Trial B", "drug A", "drug C", p_value=0.12)
+    assert call.text == "drug A vs drug C: P=0.12, as reported."
+    assert call.output["estimate"] is None and call.output["measure"] is None
+    assert_contract(call)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({}, "estimate, a reported P value"),  # nothing reported
+        ({"measure": "RD", "estimate": 3.0}, "measure must be one of"),  # a difference
+        ({"measure": "HR", "estimate": 0.74, "ci_low": 0.8, "ci_high": 0.9}, "outside its 95%"),
+        ({"measure": "HR", "estimate": 0.74, "ci_low": 0.65}, "both limits"),
+        ({"measure": "OR", "estimate": -1.0}, "greater than 0"),
+    ],
+)
+def test_an_impossible_reported_effect_is_refused(bad: dict[str, Any], message: str) -> None:
+    with pytest.raises(ToolInputError, match=message):
+        reported_effect("Trial B", "drug A", "placebo", **bad)
