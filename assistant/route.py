@@ -188,9 +188,11 @@ def _resolved(
     other_than: tuple[str, ...] = ()
     new_study = False
     stated_before: frozenset[float] = frozenset()
-    if previous and _is_follow_up(cleaned, vocabulary):
+    not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
+    if previous and (
+        _is_follow_up(cleaned, vocabulary) or _refers_to_unnamed_study(cleaned, not_names)
+    ):
         follow_up_of = previous
-        not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
         named_now = {m.group().lower() for m in _study_mentions(cleaned, not_names)}
         new_study = bool(
             named_now - {m.group().lower() for m in _study_mentions(previous, not_names)}
@@ -354,6 +356,14 @@ _POINTS_BACK = re.compile(
     re.IGNORECASE,
 )
 SHORT_QUESTION = 4  # words: a question this short may lean on the previous one
+# "the trial", "the study's", "the IV arm": a definite reference to a study or to one of its
+# arms ("how long was the trial?"), not a description of one ("the trial of drug A").
+_DEFINITE_STUDY = re.compile(
+    r"\bthe\s+(?:trial|study|rct)(?:'s)?\b"
+    r"(?!\s+(?:of|on|in|that|which|where|comparing|with|by|from|for)\b)|"
+    r"\bthe\s+(?:[\w-]+\s+){1,3}(?:arm|group)s?\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[a-z][a-z-]+")
 
 
@@ -374,6 +384,12 @@ def _is_follow_up(question: str, vocabulary: ArmVocabulary) -> bool:
         asked = [w for w in _WORD.findall(remainder) if w not in STOPWORDS]
         return not (named and asked)
     return len(words) <= 10 and bool(_ANAPHORA.search(question))
+
+
+def _refers_to_unnamed_study(question: str, not_names: frozenset[str]) -> bool:
+    """A question of any length pointing at "the trial" or "the X arm" without naming a study
+    is about the study the conversation has been on."""
+    return bool(_DEFINITE_STUDY.search(question)) and not _study_mentions(question, not_names)
 
 
 def _previous_user_question(

@@ -920,6 +920,20 @@ def test_a_demonstrative_naming_the_last_findings_makes_a_follow_up_of_any_lengt
     assert not route(own, history, GENERIC).follow_up_of
 
 
+def test_the_trial_or_an_arm_named_definitely_is_the_conversations_study() -> None:
+    history = turns(("How many patients were in the STAR-2 study?", "448"))
+    long = "Which dose of drug A did they give, and how long was the trial duration overall?"
+    followed = route(long, history, GENERIC)
+    assert followed.follow_up_of and "STAR-2" in followed.query
+    arm = "right now just the overall response, complete plus partial, for the drug B arm only"
+    assert route(arm, history, GENERIC).follow_up_of
+    # a study described or named stands on its own, however it says "the trial"
+    described = "What did the trial of drug A against drug B find on complete response at week 52?"
+    assert not route(described, history, GENERIC).follow_up_of
+    named = "How long was the trial duration in ORBIT, and which dose of drug A did it give?"
+    assert not route(named, history, GENERIC).follow_up_of
+
+
 def test_a_follow_up_knows_the_figures_the_previous_answer_stated_in_its_own_voice() -> None:
     history = [
         {"role": "user", "content": "Complete response with drug A vs drug B?"},
