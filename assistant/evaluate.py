@@ -8,7 +8,8 @@ Per question (see `score_answer`):
   * number accuracy: each `must_include_numbers` entry stated and each
     `must_not_include_numbers` entry absent, compared by value (`verify.numbers_in`) in what
     the answer asserts in its own voice: its text outside quotation marks (`claim_text`);
-    `any_of_words` is checked in the same text;
+    `any_of_words` is checked in the same text, a word negated right before it not counting
+    ("not eligible" does not say "eligible": `asserts_word`);
   * citation recall: the expected passage (document + quote substring) is among the citations;
   * citation precision: share of citations whose quote supports the answer
     (defined exactly in `citation_support`);
@@ -42,9 +43,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .support import (
+    asserts_word,
     citation_support,
     claim_text,
-    contains_word,
     normalise_text,
     number_present,
     number_stated,
@@ -433,7 +434,7 @@ def score_answer(
 
     words_ok: bool | None = None
     if question.any_of_words:
-        words_ok = any(contains_word(claims, w) for w in question.any_of_words)
+        words_ok = any(asserts_word(claims, w) for w in question.any_of_words)
         if not words_ok:
             reasons.append(f"none of the words: {' | '.join(question.any_of_words)}")
 

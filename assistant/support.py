@@ -73,13 +73,21 @@ def _round_half_up(value: float, places: int) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def contains_word(text: str, word: str) -> bool:
-    """Case-insensitive whole-word (or whole-phrase) match; inner spaces match any spacing. A
-    word opening with a letter may follow a digit directly: a unit written against its number
-    ("4-10ng/ml") is the word "ng/ml"."""
+_NEGATED = re.compile(r"(?:\b(?:not|no|never|nor|cannot)\s+|\bnon-)$")
+
+
+def asserts_word(text: str, word: str) -> bool:
+    """Case-insensitive whole-word (or whole-phrase) match, inner spaces matching any spacing,
+    that a negation right before it does not undo: "not eligible" and "non-inferior" do not
+    say "eligible" or "inferior". A word opening with a letter may follow a digit directly: a
+    unit written against its number ("4-10ng/ml") is the word "ng/ml"."""
     pattern = r"\s+".join(re.escape(part) for part in normalise_text(word).split())
     before = r"(?<![^\W\d])" if pattern[:1].isalpha() else r"(?<!\w)"
-    return re.search(rf"{before}{pattern}(?!\w)", normalise_text(text)) is not None
+    text = normalise_text(text)
+    return any(
+        not _NEGATED.search(text[: match.start()])
+        for match in re.finditer(rf"{before}{pattern}(?!\w)", text)
+    )
 
 
 def normalise_text(text: str) -> str:

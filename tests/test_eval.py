@@ -99,13 +99,18 @@ def test_number_stated_is_exact(forbidden: str, text: str, stated: bool) -> None
 
 
 def test_words_match_whole_words_case_insensitively() -> None:
-    assert ev.contains_word("It was an Open-Label trial", "open-label")
-    assert ev.contains_word("class IV+V excepted", "IV+V")
-    assert not ev.contains_word("incomplete response", "complete")
-    assert ev.contains_word("number  needed to treat", "number needed")
+    assert ev.asserts_word("It was an Open-Label trial", "open-label")
+    assert ev.asserts_word("class IV+V excepted", "IV+V")
+    assert not ev.asserts_word("incomplete response", "complete")
+    # a negation right before the word says the opposite
+    assert not ev.asserts_word("Not eligible for the trial", "eligible")
+    assert not ev.asserts_word("judged non-inferior", "inferior")
+    assert ev.asserts_word("not eligible at first; eligible after the repeat biopsy", "eligible")
+    assert ev.asserts_word("There was no significant difference", "no significant")
+    assert ev.asserts_word("number  needed to treat", "number needed")
     # a unit written against its number is still the word; a longer word is not
-    assert ev.contains_word("target concentration, 4-10ng/ml", "ng/ml")
-    assert not ev.contains_word("grade 11C", "1C")
+    assert ev.asserts_word("target concentration, 4-10ng/ml", "ng/ml")
+    assert not ev.asserts_word("grade 11C", "1C")
 
 
 # ------------------------------------------------------------------ scoring one answer
