@@ -309,6 +309,10 @@ _COURSES = (
                r"of\s+(?:a\s+fixed\s+)?" + _COURSE_DOSE, re.I),
     re.compile(_COURSE_DOSE + r"[^.;()]{0,60}?\bfor\s+(?P<count>\d{1,3})\s+"
                r"(?:doses|pulses|infusions|cycles)\b", re.I),
+    # a daily dose for a number of days: "0.5 g/d, 3 days", "500 mg daily for 3 days"
+    re.compile(_COURSE_DOSE + r"\s*(?:/\s*d(?:ay)?\b|\s+daily\b|\s+(?:per|a)\s+day\b)"
+               r"[\s,;]*(?:for\s+|×\s*|x\s*)?(?P<count>\d{1,3})\s+(?:consecutive\s+)?days\b",
+               re.I),
 )  # fmt: skip
 _A_DOSE = re.compile(_COURSE_DOSE, re.I)
 # A cap on a cumulative amount: "lifetime ... exposure below 36 g".
@@ -370,11 +374,19 @@ def _drug_near(
     """(arm, as the sentence writes it) of the drug asked about: the last arm the sentence
     names before the regimen ends ("drug A every 4 weeks ..., starting at 0.75 g/m2"), if that
     is one asked."""
+    before = text[: match.end()]
     mentions = [
         (found.start(), arm, found.group())
         for arm in vocabulary.terms
         if (pattern := vocabulary.pattern(arm)) is not None
-        for found in pattern.finditer(text[: match.end()])
+        for found in pattern.finditer(before)
+    ]
+    # a drug of the protocol asked about, which is no arm (its pulses before the arms began)
+    mentions += [
+        (found.start(), name, found.group())
+        for word, name in drugs.items()
+        if name not in vocabulary.terms
+        for found in re.finditer(rf"\b{re.escape(word)}\b", before, re.I)
     ]
     if not mentions:
         return None

@@ -80,7 +80,8 @@ AMOUNT_ASKED = re.compile(
     r"\btotal (?:dose|amount)\b|\badd(?:s|ed)?\s+up\b",
     re.I,
 )
-COURSE = re.compile(r"\bcourses?\b|\b(?:doses|pulses|infusions|cycles)\b", re.I)
+# (a "pulse" is a course of pulses: "the drug B pulse", "pulse days")
+COURSE = re.compile(r"\bcourses?\b|\bpulses?\b|\b(?:doses|infusions|cycles)\b", re.I)
 # A question asking when a figure was measured ("at what time point", "which week", "when").
 TIME_ASKED = re.compile(
     r"\btime\s*-?\s*points?\b|\b(?:which|what)\s+(?:week|month|visit)\b|\bwhen\b", re.I

@@ -995,3 +995,13 @@ def test_a_studys_own_ratio_and_p_value_stand_beside_a_computed_difference(
     flares = bot.ask("Mok 2016 proteinuric flares in each arm, and was the difference significant?")
     assert "tacrolimus vs MMF: P=0.12, as reported" in flares.answer, flares.answer
     assert not answer.ungrounded_numbers and not flares.ungrounded_numbers
+
+
+def test_a_daily_dose_for_some_days_adds_up_for_a_drug_of_the_protocol(
+    bot: EvidenceAssistant,
+) -> None:
+    # "0.5 g/d, 3 days" of the protocol's pulse drug (no arm of the trial): 0.5 g x 3 = 1.5 g.
+    answer = bot.ask("For the zheng trial's methylpred pulse, how many grams is it in total?")
+    (call,) = answer.tool_calls
+    assert call.name == "course_total" and call.output["total_low"] == 1.5, answer.answer
+    assert call.inputs["drug"].lower() == "methylprednisolone" and not answer.ungrounded_numbers
