@@ -69,6 +69,8 @@ TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
 CURATED_LEAD = 3  # a curated passage this high in the ranking leads over an upload
 ADDED = "added"  # origin of a document ingested from a path outside the corpus folder
 
+# Calculations on two arms' figures read from a study's sentences.
+COMPARED_FROM_EVIDENCE = ("compare_arms", "difference_of_percentages", "non_inferiority")
 ADVICE_NOTE = (
     "_This assistant reports what the evidence says and who said it; it does not give "
     "treatment advice for an individual patient._"
@@ -254,6 +256,21 @@ class EvidenceAssistant:
         close = excused_by_closeness(retrieval.best_similarity, retrieval.foreign_terms)
         return not retrieval.foreign_terms or close or anchored(retrieval)
 
+    def _other_findings(self, routed: Route, retrieval: Retrieval, plan: ToolPlan) -> list[Passage]:
+        """The sentences of a compared study answering the question's other parts ("..., and
+        how did serious adverse events compare?"): each gives a figure and shares a word with
+        the parts that the compared figures' sentence lacks (a part asking for what the
+        calculation gives, "with a 95% CI", has no sentence of its own)."""
+        if not (plan.sources and plan.calls[0].name in COMPARED_FROM_EVIDENCE):
+            return []
+        compared = plan.sources[0]
+        asked = set(bm25_tokens(" ".join(routed.parts))) - set(bm25_tokens(compared.text))
+        return [
+            p for p in retrieval.passages
+            if p.id in retrieval.part_answers and p.document_id == compared.document_id
+            and self.search.traits(p).figures and asked & set(bm25_tokens(p.text))
+        ]  # fmt: skip
+
     def compose(
         self, routed: Route, retrieval: Retrieval, plan: ToolPlan, basis: list[Passage]
     ) -> Answer:
@@ -291,11 +308,16 @@ class EvidenceAssistant:
             arm, design = retrieval.arm_not_compared
             evidence = [design, *(p for p in evidence if p.id != design.id)]
             premise = no_such_arm(arm, design, routed)
+        part_answers = retrieval.part_answers
         if plan.calls:
             found = evidence_for_calls(retrieval.passages, evidence, plan, basis)
             # the study's verdict, when one is asked about, next after the computed figures
             verdict = [retrieval.verdict] if retrieval.verdict else []
-            evidence = [*plan.sources[:1], *verdict, *plan.sources[1:], *found]
+            # then the sentences answering the question's other parts, which no
+            # calculation covers
+            parts = self._other_findings(routed, retrieval, plan)
+            part_answers = tuple(p.id for p in parts)
+            evidence = [*plan.sources[:1], *verdict, *plan.sources[1:], *parts, *found]
         limit = max(MAX_EVIDENCE, len(plan.sources), len(basis))
         claims = retrieval.figures_not_stated
         elsewhere = claims.stated_in if claims else None
@@ -305,7 +327,7 @@ class EvidenceAssistant:
             _unique(evidence),
             plan.calls,
             self.profile.shared,
-            retrieval.part_answers,
+            part_answers,
             retrieval.verdict,
             # the line is about the question's figures, which the other sentence states
             premise=f"{' '.join(claims.figures)} {figures_not_stated(claims, 0)}" if claims else "",
@@ -315,7 +337,7 @@ class EvidenceAssistant:
             premise = f"{premise}\n{corrected}" if premise else corrected
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
-                          retrieval.part_answers, retrieval.verdict)  # fmt: skip
+                          part_answers, retrieval.verdict)  # fmt: skip
         if premise:
             markdown = f"{premise}\n{markdown}"
         if routed.corrections:
@@ -602,8 +624,10 @@ def direct_answer(
     if calls:  # the result in a clinician's words first, its other figures on the next line
         marker = " [1]" if evidence and evidence[0].id else ""
         head, rest = calculation_words(calls[0].to_dict())
+        said = {verdict.id} if verdict is not None else set()
+        said |= {p.id for p in evidence[1:] if p.id in part_answers and p.id != evidence[0].id}
         stated = [_statement(routed, p, n) for n, p in enumerate(evidence, start=1)
-                  if verdict is not None and p.id == verdict.id]  # fmt: skip
+                  if p.id in said]  # fmt: skip
         return "\n".join([f"**{head}**{marker}", *([rest] if rest else []), *stated])
     # Findings only: an interviewer's turn stays in the evidence list, as context (unless the
     # question quotes its figure: "the interview says 70% ... was that a trial result?").

@@ -1005,3 +1005,16 @@ def test_a_daily_dose_for_some_days_adds_up_for_a_drug_of_the_protocol(
     (call,) = answer.tool_calls
     assert call.name == "course_total" and call.output["total_low"] == 1.5, answer.answer
     assert call.inputs["drug"].lower() == "methylprednisolone" and not answer.ungrounded_numbers
+
+
+def test_another_part_of_the_question_is_answered_beside_a_computed_comparison(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("REGENCY: complete renal response at week 76, obinutuzumab vs placebo, "
+                     "and how did serious adverse events compare?")  # fmt: skip
+    assert answer.tool_calls[0].output["difference_points"] == 13.3
+    lead = answer.answer.split("**Calculation**")[0]
+    assert "32.4%" in lead and "18.2%" in lead, lead  # the other part's own sentence
+    # a part asking for what the calculation gives has no sentence of its own
+    plain = bot.ask("absolute difference in serious AEs, tac minus cyc, with a 95% CI?")
+    assert plain.answer.split("**Calculation**")[0].count("[") == 1, plain.answer
