@@ -704,7 +704,7 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         plan.calls += [_arm_rate(a), _arm_rate(b)]
     elif a.percent is not None and b.percent is not None:
         computed = difference_of_percentages(
-            a.percent, b.percent, a.arm, b.arm, higher_is_better=not routed.about_harms
+            a.percent, b.percent, a.arm, b.arm, higher_is_better=_higher_is_better(routed, a)
         )
         # what the two figures measure, and when if the question asks when
         outcome = _outcome_label(passage, with_time=routed.asks_time)
@@ -905,19 +905,33 @@ def _counts_comparison_plain(a: extract.ArmValue, b: extract.ArmValue) -> ToolCa
 def _counts_comparison(routed: Route, a: extract.ArmValue, b: extract.ArmValue) -> ToolCall:
     assert a.events is not None and a.total is not None
     assert b.events is not None and b.total is not None
-    call = _comparison(routed, (a.events, a.total, a.arm), (b.events, b.total, b.arm))
+    call = _comparison(routed, (a.events, a.total, a.arm), (b.events, b.total, b.arm),
+                       _higher_is_better(routed, a))  # fmt: skip
     return _noting_derived(call, a, b)
 
 
-def _comparison(routed: Route, a: tuple[int, int, str], b: tuple[int, int, str]) -> ToolCall:
+def _higher_is_better(routed: Route, compared: extract.ArmValue) -> bool:
+    """A response rate is better higher, whatever harms the question also asks about ("CRR,
+    and how did serious adverse events compare?"); another figure, as the question reads."""
+    return compared.measure in extract.MEASURE_WORDS or not routed.about_harms
+
+
+def _comparison(
+    routed: Route,
+    a: tuple[int, int, str],
+    b: tuple[int, int, str],
+    higher_is_better: bool | None = None,
+) -> ToolCall:
     """Two groups' (events, total, label) compared: against the margin the question gives,
-    if it gives one, else by risk difference, ratios and NNT."""
+    if it gives one, else by risk difference, ratios and NNT (`higher_is_better`: as the
+    question reads, unless said)."""
     (events_a, total_a, label_a), (events_b, total_b, label_b) = a, b
     if routed.margin is not None:
         return non_inferiority(events_a, total_a, events_b, total_b, routed.margin, label_a,
                                label_b)  # fmt: skip
+    better = not routed.about_harms if higher_is_better is None else higher_is_better
     return compare_arms(events_a, total_a, events_b, total_b, label_a, label_b,
-                        higher_is_better=not routed.about_harms)  # fmt: skip
+                        higher_is_better=better)  # fmt: skip
 
 
 def _arm_rate(arm: extract.ArmValue) -> ToolCall:

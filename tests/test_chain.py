@@ -1015,6 +1015,8 @@ def test_another_part_of_the_question_is_answered_beside_a_computed_comparison(
     assert answer.tool_calls[0].output["difference_points"] == 13.3
     lead = answer.answer.split("**Calculation**")[0]
     assert "32.4%" in lead and "18.2%" in lead, lead  # the other part's own sentence
+    # a response rate is better higher, though the question also asks about harms
+    assert "NNT 8" in lead and "NNH" not in lead
     # a part asking for what the calculation gives has no sentence of its own
     plain = bot.ask("absolute difference in serious AEs, tac minus cyc, with a 95% CI?")
     assert plain.answer.split("**Calculation**")[0].count("[") == 1, plain.answer
