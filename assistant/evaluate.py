@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .numerals import with_digits
 from .support import (
     asserts_word,
     citation_support,
@@ -417,7 +418,8 @@ def score_answer(
     # outside quotation marks): a quoted evidence sentence may carry the other arm's figure,
     # and a figure shown only inside a quote has not been given as the answer.
     claims = claim_text(text)
-    claimed = numbers_in(claims)
+    # a figure written in words ("Seven patients in each group") is stated as much as in digits
+    claimed = numbers_in(with_digits(claims))
     reasons: list[str] = []
 
     if status != question.expected_status:

@@ -310,6 +310,16 @@ def test_a_confidence_level_or_a_studys_name_is_no_shared_figure() -> None:
     assert ev.citation_support(same_ci) == [True]
 
 
+def test_a_figure_written_in_words_counts_as_stated() -> None:
+    withdrew = "Seven patients in each group withdrew due to AEs."
+    asked = question(must_include_numbers=["7"], must_not_include_numbers=["9"],
+                     any_of_words=[], expected_citation=None)  # fmt: skip
+    said = ev.score_answer(asked, answer(f"{withdrew} [1]", citations=[cite(withdrew)]))
+    assert said.passed, said.reasons
+    wrong = ev.score_answer(asked, answer("Nine patients withdrew [1].", citations=[cite()]))
+    assert not wrong.passed and "forbidden" in " ".join(wrong.reasons)
+
+
 def test_retrieval_rank_is_reported_but_does_not_decide_pass() -> None:
     missed = ev.score_answer(question(), GOOD, retrieval_rank=None, retrieval_measured=True)
     assert missed.passed and missed.retrieval_hit is False
