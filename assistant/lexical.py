@@ -120,6 +120,24 @@ def disease_like(word: str) -> bool:
     return len(word) >= MIN_DISEASE_NAME and word.lower().endswith(DISEASE_NAME_ENDINGS)
 
 
+EVERYDAY_ZIPF = 4.5  # wordfreq Zipf: a word at least this common is everyday English
+
+
+def everyday_superlative(word: str) -> bool:
+    """The superlative of an everyday adjective ("commonest", "likeliest", "biggest"):
+    rare as a written form, but no term of any field."""
+    from wordfreq import zipf_frequency
+
+    lowered = word.lower()
+    if not lowered.endswith("est") or len(lowered) < MIN_DISEASE_NAME:
+        return False
+    stem = lowered[:-3]
+    bases = {stem, stem + "e", stem[:-1] + "y" if stem.endswith("i") else stem}
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        bases.add(stem[:-1])  # "biggest": big
+    return any(zipf_frequency(base, "en") >= EVERYDAY_ZIPF for base in bases)
+
+
 def role_noun(word: str) -> bool:
     """The word names a person by role ("pharmacist", "nephrologist", "clinician")."""
     lowered = word.lower()

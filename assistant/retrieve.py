@@ -33,7 +33,14 @@ from .intent import (
     RetrievalCues,
     retrieval_cues,
 )
-from .lexical import GENERAL_ACRONYMS, bm25_tokens, disease_like, drug_like, role_noun
+from .lexical import (
+    GENERAL_ACRONYMS,
+    bm25_tokens,
+    disease_like,
+    drug_like,
+    everyday_superlative,
+    role_noun,
+)
 from .measurements import PATIENT_VALUE_WORDS
 from .present import interviewer_turn, short_design, speaker_role
 from .profile import StatedKnowledge
@@ -1261,7 +1268,10 @@ def foreign_terms(
     from wordfreq import zipf_frequency
 
     words = _topic_words(query)
-    unknown = unknown_words(query, vocabulary, synonyms)
+    # an everyday adjective's superlative ("commonest") names nothing, in any field
+    unknown = tuple(
+        w for w in unknown_words(query, vocabulary, synonyms) if not everyday_superlative(w)
+    )
 
     def reads_medical(word: str) -> bool:
         # A drug name's INN ending says so even when the embedding does not ("abatacept").

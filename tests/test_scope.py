@@ -91,3 +91,14 @@ def test_questions_outside_the_evidence_get_no_evidence(
 
 def test_the_message_names_the_unfamiliar_term(bot: EvidenceAssistant) -> None:
     assert "“psoriasis”" in bot.ask("How is psoriasis treated?").answer
+
+
+def test_an_everyday_superlative_takes_nothing_out_of_scope(bot: EvidenceAssistant) -> None:
+    from assistant.lexical import everyday_superlative
+
+    assert everyday_superlative("commonest") and everyday_superlative("likeliest")
+    assert not everyday_superlative("arrest") and not everyday_superlative("manifest")
+    history = [{"role": "user", "content": "Serious adverse events in the Zheng trial?"}]
+    answer = bot.ask("Which serious drug-related event was the commonest one, and how often "
+                     "did it occur in each arm?", history)  # fmt: skip
+    assert answer.status == "answered" and "8.9%" in answer.answer, answer.answer
