@@ -260,8 +260,15 @@ class FiguresNotStated:
     figures: tuple[str, ...]
     study: str
     stated_in: Passage | None
+    rates: bool = True  # a percentage among them (not only drug amounts: "750 mg")
 
 
+# A drug amount as a question states it: "750 mg", "0.5 g/m2", "10 mg/kg".
+_AMOUNT = re.compile(
+    r"(?<![\d.])" + extract.NUM + r"\s?(?:mg|g|mcg|µg|μg)(?:\s?/\s?(?:kg|m2|m²|day|d))?\b"
+    r"(?![\s/]*(?:dl|l|mmol|24|g\b|mg\b))",
+    re.IGNORECASE,
+)
 ELSEWHERE_CANDIDATES = 20  # sentences searched for the figures a named study does not state
 
 
@@ -356,10 +363,11 @@ class HybridSearch:
         from_text = route is None or route.intent in TEXT_INTENTS
         claims = None
         if route is not None and named and (from_text or route.intent == "computation"):
-            claims = self.figures_not_stated(route.question, set(named))
-        # Figures the question gives a study that it never states: its own result on its
-        # primary outcome is the correction.
-        for doc in sorted(named) if claims is not None else ():
+            # (the amounts a computation gives are a patient's: "protein 3.8 g")
+            claims = self.figures_not_stated(route.question, set(named), amounts=from_text)
+        # Rates the question gives a study that it never states: its own result on its
+        # primary outcome is the correction (for an amount, its sentence stating one is).
+        for doc in sorted(named) if claims is not None and claims.rates else ():
             for passage in self.primary_results(doc):
                 passages.setdefault(passage.id, passage)
                 fused.setdefault(passage.id, 0.0)
@@ -672,11 +680,15 @@ class HybridSearch:
             return not own & about_named
         return passage.document_id not in about_named
 
-    def figures_not_stated(self, question: str, documents: set[str]) -> FiguresNotStated | None:
-        """The percentages `question` states that no sentence of the named `documents` states
-        (by value: 83% is 83.0%), and the best-ranked sentence of another document stating
-        every one of them, if any."""
-        claimed = {float(m.group(1)): m.group(0) for m in extract.PERCENT.finditer(question)}
+    def figures_not_stated(
+        self, question: str, documents: set[str], amounts: bool = True
+    ) -> FiguresNotStated | None:
+        """The percentages and (`amounts`) drug amounts ("750 mg") `question` states that no
+        sentence of the named `documents` states (by value: 83% is 83.0%), and the best-ranked
+        sentence of another document stating every one of them, if any."""
+        rates = {float(m.group(1)): m.group(0) for m in extract.PERCENT.finditer(question)}
+        amounted = _AMOUNT.finditer(question) if amounts else ()
+        claimed = rates | {float(m.group(1)): m.group(0) for m in amounted}
         own = [p for d in sorted(documents) for p in self.document_passages(d)]
         if not claimed or not own:
             return None
@@ -687,8 +699,9 @@ class HybridSearch:
         study = own[0].study
         # Another study's sentence is named only for figures too particular to share by
         # chance: two or more of them together, or one with a decimal ("46.4%", not "88%").
+        missing_rates = bool(set(missing) & set(rates))
         if len(missing) < 2 and not any("." in w for w in missing.values()):
-            return FiguresNotStated(tuple(missing.values()), study, None)
+            return FiguresNotStated(tuple(missing.values()), study, None, missing_rates)
         query = " ".join(f"{v:g} {v:.1f}" for v in missing)
         hits = [pid for pid, _ in self.index.bm25_search(query, ELSEWHERE_CANDIDATES)]
         found = self.index.passages_by_id(hits)
@@ -699,7 +712,7 @@ class HybridSearch:
              and wanted <= _percentages(found[pid].text)),
             None,
         )  # fmt: skip
-        return FiguresNotStated(tuple(missing.values()), study, elsewhere)
+        return FiguresNotStated(tuple(missing.values()), study, elsewhere, missing_rates)
 
     def _named_in(self, arm: str, route: Route, documents: set[str]) -> bool:
         pattern = route.vocabulary.pattern(arm)

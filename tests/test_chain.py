@@ -1020,3 +1020,17 @@ def test_another_part_of_the_question_is_answered_beside_a_computed_comparison(
     # a part asking for what the calculation gives has no sentence of its own
     plain = bot.ask("absolute difference in serious AEs, tac minus cyc, with a 95% CI?")
     assert plain.answer.split("**Calculation**")[0].count("[") == 1, plain.answer
+
+
+def test_a_dose_the_named_study_never_states_is_said_to_be_not_its_own(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("The low-dose Euro-Lupus arm got 750 mg of IV cyclophosphamide a pulse, yes?")
+    assert answer.answer.startswith("**The evidence base does not state the figure you give")
+    assert "500 mg" in answer.answer  # the study's own dose follows
+    # a patient's amounts in a check are not claims about the study
+    check = bot.ask(
+        "Screening for the Zheng trial: 29 y, class IV, 24-h protein 3.8 g, BMI 24, "
+        "creatinine 2.1 mg/dL. Convert the creatinine and say if she qualifies."
+    )
+    assert "does not state the figure" not in check.answer, check.answer
