@@ -114,9 +114,10 @@ EFFECT_SIZE_TERMS = (
     r"\b(?:absolute|relative)\s+(?:risk\s+)?(?:increase|reduction|difference|risk|benefit)|"
     r"percentage[- ]points?"
 )
-# The limits a definition or an entry rule sets ("cut-offs", "thresholds", "criteria").
+# The limits a definition or an entry rule sets ("cut-offs", "cut off", "thresholds").
 THRESHOLDS = re.compile(
-    r"thresholds?|cut-?offs?|cut-?points?|limits?|criteri(?:a|on)|defin|ceiling|floor|bounds?",
+    r"thresholds?|cut[- ]?offs?|cut[- ]?points?|limits?|criteri(?:a|on)|defin|ceiling|floor|"
+    r"bounds?",
     re.I,
 )
 # Two groups set against each other, or an effect measure ("higher", "odds", "NNT").
@@ -207,7 +208,7 @@ ANY_RESPONSE = re.compile(r"respon|remission|\b(?-i:CR|PR)\b", re.I)  # "CR" (no
 FIGURE = re.compile(
     r"\bhow (?:many|much|long|large|often|old)\b|\bwhat (?:age|doses?|level|rates?|proportion|"
     r"percentage|share|number|range|limit|ceiling|threshold)\b|\bwhen\b|\bby how much\b|"
-    r"\brates?\b|%|\bpercent|\bdoses?\b|\blimit\b|\bceiling\b|\bcut-?off\b|\bfigures?\b|"
+    r"\brates?\b|%|\bpercent|\bdoses?\b|\blimit\b|\bceiling\b|\bcut[- ]?off\b|\bfigures?\b|"
     r"\bage\b|\blevels?\b|\bwindow\b|\bconcentration|\btarget|\bscores?\b|\bchange|\bfall\b|"
     r"\bdrop|\bdurations?\b|\bregimen|\bcounts?\b|\bnumbers?\b",
     re.IGNORECASE,

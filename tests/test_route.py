@@ -736,6 +736,10 @@ def test_thresholds_asked_in_another_unit() -> None:
     # A value given is a plain conversion; a unit without thresholds asks for nothing to convert.
     assert route("Convert 3.5 g/dL to g/L", None, BUNDLED).threshold_units == ()
     assert route("Our lab reports albumin in g/L.", None, BUNDLED).threshold_units == ()
+    # written open, as often typed or dictated
+    spoken = route("the creatinine cut off for the trial, what is that in milligrams per deciliter",
+                   None, BUNDLED)  # fmt: skip
+    assert spoken.threshold_units == ("mg/dL",)
 
 
 @pytest.mark.parametrize(
