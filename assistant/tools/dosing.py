@@ -296,17 +296,20 @@ def course_total(
 def _against_cap(
     output: dict[str, Any], totals: list[float], unit: str, cap: float, cap_unit: str
 ) -> str:
-    """The share of a cumulative cap a course's total uses, and what is left under it (in the
-    cap's unit); recorded in `output`."""
+    """The share of a cumulative cap a course's total uses, what is left under it (in the
+    cap's unit) and how many times the course the cap is; recorded in `output`."""
     in_cap_unit = [exact(t) * GRAMS[unit] / GRAMS[cap_unit] for t in totals]
     shares = [round_half_up(t / exact(cap) * 100, 1) for t in in_cap_unit]
     left = [round_half_up(exact(cap) - t, 3) for t in reversed(in_cap_unit)]
+    times = [round_half_up(exact(cap) / t, 1) for t in reversed(in_cap_unit)]
     output |= {"cap": cap, "cap_unit": cap_unit, "share_low_percent": shares[0],
                "share_high_percent": shares[1], "left_low": left[0],
-               "left_high": left[1]}  # fmt: skip
+               "left_high": left[1], "courses_in_cap_low": times[0],
+               "courses_in_cap_high": times[1]}  # fmt: skip
     return (
         f"That is {_span(*shares)}% of the {trimmed(cap)} {cap_unit} cumulative cap the source "
-        f"states, leaving {_span(*left)} {cap_unit} under it."
+        f"states, leaving {_span(*left)} {cap_unit} under it; the cap is {_span(*times)} times "
+        "the course."
     )
 
 

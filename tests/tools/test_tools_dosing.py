@@ -105,6 +105,7 @@ def test_a_course_total_is_dose_times_doses_and_its_share_of_a_stated_cap() -> N
     assert (out["share_low_percent"], out["left_low"]) == (8.3, 33)  # 3/36 = 8.33%; 36 - 3
     assert out["sources"] == ["a#s1", "b#s2"] and "not a prescription" in call.text
     assert "3000 mg" in call.text and "8.3%" in call.text and "33 g" in call.text
+    assert out["courses_in_cap_low"] == 12 and "the cap is 12 times the course" in call.text
 
 
 def test_a_course_dosed_per_m2_needs_the_body_surface_area() -> None:
