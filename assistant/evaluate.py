@@ -94,7 +94,7 @@ TARGET_PASS_RATE = 0.95
 # 2026-12-06 (tenth session): dev 83.0% (1041/1254, grown by 120 fresh questions that passed
 # 73.3% and 55.0% on the session's starting commit), test 78.2% (86/110), test 2 78.3%,
 # test 3 83.3%.
-# 2026-12-07 (eleventh session): dev 82.6% (1135/1374, grown by 120 fresh questions that
+# 2026-12-07 (eleventh session): dev 82.8% (1137/1374, grown by 120 fresh questions that
 # passed 70.0% and 65.0% on the session's starting commit under today's scorer), test 78.2%,
 # test 2 78.3%, test 3 83.3%; dev refusal 88.5% (the fresh batches' 86.7% and 80.0%).
 # (test 2 is judged against the test split's floors: 0.383 citation precision holds them down)
