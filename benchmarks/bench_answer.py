@@ -15,6 +15,9 @@ Measures, in this order:
   4. the ratio warm / floor.
 Goal: warm p95 <= 100 ms (issue 4) and <= 1.5x the floor p95 (issue 15). `--check` exits 1 when
 missed.
+
+The script imports the installed package, not the current directory's: to time another
+checkout (a worktree of an earlier commit), run it with `PYTHONPATH` set to that checkout.
 """
 
 from __future__ import annotations
