@@ -29,6 +29,8 @@ from dataclasses import dataclass, field, fields
 from itertools import pairwise
 from typing import Any
 
+from .numerals import TENS_WORDS, UNIT_WORDS
+
 __all__ = ["MEASURES", "Fact", "extract_facts", "group_pairs"]
 
 MEASURES = ("RD", "RR", "OR", "HR", "MD", "SMD", "ARR", "RRR", "IRR")
@@ -95,15 +97,9 @@ def _normalise(sentence: str) -> str:
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _INT = r"(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?![\d.]\d))"
-_UNITS_W = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen",
-]  # fmt: skip
-_TENS_W = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _WORD_NUM = (
-    r"(?i:\b(?:(?:" + "|".join(_TENS_W) + r")(?:[- ](?:" + "|".join(_UNITS_W[1:10]) + r"))?"
-    r"|" + "|".join(sorted(_UNITS_W, key=len, reverse=True)) + r")\b)"
+    r"(?i:\b(?:(?:" + "|".join(TENS_WORDS) + r")(?:[- ](?:" + "|".join(UNIT_WORDS[1:10]) + r"))?"
+    r"|" + "|".join(sorted(UNIT_WORDS, key=len, reverse=True)) + r")\b)"
 )
 _COUNT = rf"(?:{_INT}|{_WORD_NUM}|(?i:\bnone\b))"
 # People or events counted in words ("Seven patients in each group", "two deaths"): a sentence
@@ -124,10 +120,10 @@ def _word_value(text: str) -> int | None:
     if word == "none":
         return 0
     parts = word.split("-")
-    if parts[0] in _TENS_W:
-        value = 20 + 10 * _TENS_W.index(parts[0])
-        return value + (_UNITS_W.index(parts[1]) if len(parts) > 1 else 0)
-    return _UNITS_W.index(parts[0]) if parts[0] in _UNITS_W else None
+    if parts[0] in TENS_WORDS:
+        value = 20 + 10 * TENS_WORDS.index(parts[0])
+        return value + (UNIT_WORDS.index(parts[1]) if len(parts) > 1 else 0)
+    return UNIT_WORDS.index(parts[0]) if parts[0] in UNIT_WORDS else None
 
 
 def _count_value(text: str) -> int | None:

@@ -25,18 +25,22 @@ LONE_WORD_BELOW = 11
 LONE_VALUE_BELOW = 3
 _KEPT = "\ue000"  # stands for a lone "ten" while text2num reads the rest (it reads every "ten")
 
-_DIGIT_WORDS = "one|two|three|four|five|six|seven|eight|nine"
-_TENS_WORDS = (
-    "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
-    "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-)
+# English number words below twenty, and the tens (also read by `facts` for counts in words)
+UNIT_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+)  # fmt: skip
+TENS_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_DIGIT_WORDS = "|".join(UNIT_WORDS[1:10])
+_TENS_WORDS = "|".join(UNIT_WORDS[10:] + TENS_WORDS)  # a tens word or a teen
 _NUMBER_WORD = re.compile(
     rf"\b(?:{_DIGIT_WORDS}|{_TENS_WORDS}|zero|hundred|thousand|point)\b", re.IGNORECASE
 )
 # "twenty four twenty four hour protein": two numbers said one after the other, not the
 # four-digit number text2num would make of them
 _TWO_NUMBERS = re.compile(
-    rf"\b((?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-](?:{_DIGIT_WORDS}))"
+    rf"\b((?:{'|'.join(TENS_WORDS)})[\s-](?:{_DIGIT_WORDS}))"
     rf"\s+(?=(?:{_TENS_WORDS})\b)",
     re.IGNORECASE,
 )

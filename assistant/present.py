@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .ingest import in_ranges
+from .tools._format import decimal_places
 from .tools.stats import relative_words
 from .types import Passage
 
@@ -260,8 +261,7 @@ def _percentages(call: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _decimals(value: Any) -> int:
-    text = _trim(float(value))
-    return max(1, len(text.split(".")[1]) if "." in text else 0)
+    return max(1, decimal_places(float(value)))
 
 
 def _reported(call: Mapping[str, Any]) -> tuple[str, str]:

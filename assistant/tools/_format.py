@@ -49,6 +49,12 @@ def trimmed(value: float) -> str:
     return f"{value:.20f}".rstrip("0") if "e" in shown else shown
 
 
+def decimal_places(value: float) -> int:
+    """The decimals `value` shows as `trimmed` writes it: 2 for 1.74, 0 for 45."""
+    shown = trimmed(value)
+    return len(shown.split(".")[1]) if "." in shown else 0
+
+
 def signed(value: float, decimals: int) -> str:
     """Fixed decimals with an explicit sign for differences: +8.0, -1.9, 0.0."""
     return f"{value:+.{decimals}f}" if value != 0 else fixed(0.0, decimals)

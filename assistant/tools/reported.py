@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..types import ToolCall
 from . import _validate as v
-from ._format import fixed, tool_call, trimmed
+from ._format import decimal_places, fixed, tool_call, trimmed
 
 P_RELATIONS = ("=", "<", ">", "<=", ">=")
 
@@ -151,13 +151,8 @@ def _effect_text(
     if estimate is None:
         return f"{arms[0]} vs {arms[1]}: {p}, as reported."
     # the limits with the estimate's decimals, as papers print them ("1.6, 95% CI 1.0 to 2.3")
-    places = max(_places(x) for x in (estimate, *(interval or ())))
+    places = max(decimal_places(x) for x in (estimate, *(interval or ())))
     ci = f"95% CI {fixed(interval[0], places)} to {fixed(interval[1], places)}" if interval else ""
     within = "; ".join(part for part in (ci, p) if part)
     named = f"{MEASURE_NAMES[measure or '']} {fixed(estimate, places)}"
     return f"{arms[0]} vs {arms[1]}: {named}{f' ({within})' if within else ''}, as reported."
-
-
-def _places(value: float) -> int:
-    shown = trimmed(value)
-    return len(shown.split(".")[1]) if "." in shown else 0
