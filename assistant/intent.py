@@ -515,14 +515,18 @@ def read(
     # values decide: a patient's age and BMI are entry features, never response criteria (a
     # biopsy class alone is not: it also names a subgroup, "in class V patients").
     entry_features = age is not None or bmi is not None or height is not None
+    # A creatinine with no proteinuria and no earlier value cannot show a response (every
+    # response definition reads a proteinuria, or a change): it is an entry value.
+    followed = any(m.baseline is not None or m.change_percent is not None
+                   for m in patient.measurements)  # fmt: skip
+    entry_features = entry_features or (creatinine is not None and protein is None
+                                        and not followed)  # fmt: skip
     # A choice of treatment asked for one patient is not a question about trial entry; nor is
     # a question whose own words ask about another aspect of the study (its doses, harms,
     # design): the patient's values are then the context of a ward note, not what is asked.
     asks_advice = bool(ADVICE.search(question))
     entry_asked = bool(ENTRY.search(asked)) or continued == "entry"
-    # A value given beside its baseline has changed on treatment: a response is judged.
-    followed = any(m.baseline is not None or m.change_percent is not None
-                   for m in patient.measurements)  # fmt: skip
+    # (a value given beside its baseline has changed on treatment: a response is judged)
     entry_implied = not entry_asked and (
         entry_features and not ANY_RESPONSE.search(both) and not asks_advice
         and not _asks_other_aspect(question) and not followed

@@ -417,6 +417,17 @@ def test_values_given_beside_their_baseline_ask_for_a_response_not_entry() -> No
     assert "eligibility" not in route(followed, None, BUNDLED).tasks
 
 
+def test_a_creatinine_alone_is_checked_against_entry_not_a_response_definition() -> None:
+    """No response definition reads a creatinine without a proteinuria or an earlier value;
+    an entry rule does."""
+    alone = "Would a patient with serum creatinine 3.2 mg/dL meet the Zheng creatinine criterion?"
+    assert route(alone, None, BUNDLED).tasks[:1] == ("eligibility",)
+    with_protein = "Creatinine 1.0 mg/dL, UPCR 0.3 g/g: does she meet the KDIGO criteria?"
+    assert "eligibility" not in route(with_protein, None, BUNDLED).tasks
+    remission = "Creatinine 1.0 mg/dL: is she in remission by Zheng's criteria?"
+    assert "eligibility" not in route(remission, None, BUNDLED).tasks
+
+
 @pytest.mark.parametrize(
     ("question", "difference"),
     [
