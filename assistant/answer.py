@@ -212,8 +212,9 @@ class EvidenceAssistant:
     def _read_words(self, text: str) -> tuple[str, tuple[Correction, ...]]:
         """`text` with its spelled numbers and misspelt words read, and each reading made."""
         digits, numbers = read_numbers(text)
-        spelt = self.search.speller().corrections(digits, self._claimed_word)
-        return apply_corrections(digits, spelt), numbers + spelt
+        cited, studies = self.search.read_author_year(digits)
+        spelt = self.search.speller().corrections(cited, self._claimed_word)
+        return apply_corrections(cited, spelt), numbers + studies + spelt
 
     def _claimed_word(self, word: str) -> bool:
         """An arm's alias, a synonym or a study's name: a word with a meaning of its own."""
@@ -366,11 +367,15 @@ def corrections_note(corrections: Sequence[Correction]) -> str:
     """The words of the question read as others, said, so a wrong reading can be seen. A number
     written in words is named, not restated: its digits are the question's figure, which the
     answer states only where the evidence grounds it."""
-    numbers = [c.typed for c in corrections if any(ch.isdigit() for ch in c.read)]
+    numbers = [c.typed for c in corrections if _digits(c.read) and not _digits(c.typed)]
     read = [f"“{c.typed}” as “{c.read}”" for c in corrections if c.typed not in numbers]
     if numbers:
         read.append(f"numbers written in words ({', '.join(f'“{n}”' for n in numbers)}) as digits")
     return f"_Read {'; '.join(read)}._"
+
+
+def _digits(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
 
 
 def no_such_arm(arm: str, design: Passage, routed: Route) -> str:

@@ -44,7 +44,7 @@ from .lexical import (
 from .measurements import PATIENT_VALUE_WORDS
 from .present import interviewer_turn, short_design, speaker_role
 from .profile import StatedKnowledge
-from .spelling import Speller
+from .spelling import Correction, Speller
 from .support import STOPWORDS
 from .types import Passage
 from .verify import quoted_numbers, value_key
@@ -875,6 +875,10 @@ class HybridSearch:
             self._speller_for = passages
         return self._speller
 
+    def read_author_year(self, text: str) -> tuple[str, tuple[Correction, ...]]:
+        """See `StudyNames.read_author_year`."""
+        return self._study_names().read_author_year(text)
+
     def names_study(self, word: str) -> bool:
         """`word` alone is (part of) a study's name."""
         return bool(self._study_names().named_in(word))
@@ -911,6 +915,9 @@ class PerIndexState(Generic[T]):
 
 
 _WORDS = re.compile(r"\w+")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A study cited by its author and year run together ("mok16", "Mok'16", "houssiau2002")
+_NAME_AND_YEAR = re.compile(r"\b([A-Za-z][A-Za-z-]{2,})[\u2019']?(\d\d(?:\d\d)?)\b")
 
 
 class StudyNames:
@@ -920,9 +927,14 @@ class StudyNames:
     def __init__(self, documents: dict[str, dict[str, Any]]) -> None:
         self.by_phrase: dict[tuple[str, ...], set[str]] = {}
         self.primary: set[str] = set()
+        self.years: dict[str, set[str]] = {}  # a one-word name -> the years of its studies
         for doc_id, meta in documents.items():
+            named = " ".join(str(meta.get(k, "")) for k in ("short_name", "year"))
+            years = set(_YEAR.findall(named))
             for key in _name_keys(str(meta.get("short_name", "")), str(meta.get("aliases", ""))):
                 self.by_phrase.setdefault(key, set()).add(doc_id)
+                if len(key) == 1:
+                    self.years.setdefault(key[0], set()).update(years)
             if meta.get("primary"):
                 self.primary.add(doc_id)
         self.longest = max(map(len, self.by_phrase), default=0)
@@ -936,6 +948,22 @@ class StudyNames:
     def about(self, documents: frozenset[str]) -> frozenset[str]:
         """Every document about the same studies as `documents` (`same_study` of each)."""
         return frozenset().union(*(self.same_study(d) for d in documents))
+
+    def read_author_year(self, text: str) -> tuple[str, tuple[Correction, ...]]:
+        """`text` with each author-year shorthand of a study ("mok16", "Mok'16", "mok2016")
+        written out as its name and year ("mok 2016"), and each such reading made. Only a
+        study's own name with the two or four last digits of exactly one of its years."""
+        readings: list[Correction] = []
+
+        def written_out(match: re.Match[str]) -> str:
+            name, digits = match.group(1), match.group(2)
+            years = [y for y in self.years.get(name.lower(), ()) if y.endswith(digits)]
+            if len(years) != 1:
+                return match.group()
+            readings.append(Correction(match.group(), f"{name} {years[0]}"))
+            return readings[-1].read
+
+        return _NAME_AND_YEAR.sub(written_out, text), tuple(readings)
 
     def named_in(self, query: str) -> set[str]:
         words = _WORDS.findall(query.lower())

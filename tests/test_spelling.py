@@ -88,3 +88,29 @@ def test_turns_that_are_not_messages_are_read_past_not_crashed_on(bot: EvidenceA
     ]
     answer = bot.ask("and the tacrolimas arm?", history)  # type: ignore[arg-type]
     assert answer.status == "answered" and "49.6%" in answer.answer
+
+
+def test_a_study_cited_as_author_and_year_run_together_is_read_as_its_name() -> None:
+    from assistant.retrieve import StudyNames
+
+    names = StudyNames({
+        "smith2016": {"short_name": "Smith 2016", "year": 2016},
+        "lee2009": {"short_name": "Lee 2009"},
+        "lee2019": {"short_name": "Lee 2019"},
+    })  # fmt: skip
+    read, made = names.read_author_year("smith16 vs smith'16 vs Smith2016 dose?")
+    assert read == "smith 2016 vs smith 2016 vs Smith 2016 dose?"  # the name as typed
+    assert [c.typed for c in made] == ["smith16", "smith'16", "Smith2016"]
+    # no such study, no such year, or two years it could be: left as typed
+    assert names.read_author_year("covid19, smith17, lee09 or lee9")[1] == (
+        Correction("lee09", "lee 2009"),
+    )
+
+
+def test_an_author_year_question_is_answered_and_says_how_it_was_read(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("mok16 tac dosing for a 70kg pt - mg/day range?")
+    assert answer.status == "answered", answer.answer
+    assert "4.2 to 7 mg/day" in answer.answer
+    assert "_Read “mok16” as “mok 2016”._" in answer.answer
