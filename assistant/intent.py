@@ -129,13 +129,14 @@ CONTRAST = re.compile(
     INTERVAL_WORDS + r"|difference|higher|lower|more|less|better|worse|\bnn[th]\b|number needed|"
     r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
     r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|\bgain|differ|"
-    # "how many extra responders": those beyond the comparator's
-    r"\b(?:extra|excess)\b|" + EFFECT_SIZE_TERMS,
+    # "how many extra responders": those beyond the comparator's; "the gap", "how far ahead"
+    r"\b(?:extra|excess|gaps?)\b|\bhow far (?:ahead|behind)\b|" + EFFECT_SIZE_TERMS,
     re.I,
 )
 # ... and a size asked for, not only a direction ("how much", "by how", "points", "rate").
 SIZE = re.compile(
-    r"how (?:much|many|large|big)|by how|percentage|points|difference|\bnn[th]\b|number needed|"
+    r"how (?:much|many|large|big|far)|by how|percentage|points|difference|"
+    r"\bgaps? (?:between|of)\b|\d\s*(?:pts?|points?)\s+gap\b|\bnn[th]\b|number needed|"
     + INTERVAL_WORDS
     + r"|odds|ratio|\brisk\b|non-?inferior|margin|compar|significan|"
     r"one (?:extra|more|additional)|\bgain\b|\brates?\b|" + EFFECT_SIZE_TERMS,

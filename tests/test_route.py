@@ -437,6 +437,10 @@ def test_a_creatinine_alone_is_checked_against_entry_not_a_response_definition()
         ("Compare drug A with drug B", True),
         ("Was it set up to show drug A non-inferior, and how many patients were enrolled?", False),
         ("How many more patients responded with drug A than with drug B?", True),
+        # "gap" and "how far ahead" name a difference in everyday English
+        ("Drug A 88% vs drug B 75% = 13 point gap, confirm", True),
+        ("Drug A responded in 60%; how far ahead of drug B was that?", True),
+        ("Was there a gap in follow-up visits?", False),
         # arms named by their dose ask for no dose
         ("Difference in deaths between the high-dose and low-dose groups, with a CI?", True),
     ],
