@@ -103,11 +103,14 @@ RESPONSE = re.compile(
 )
 # Whether someone could enter a study ("eligible", "inclusion", "could he enrol?").
 ENTRY = re.compile(
-    r"eligib|qualif|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b|"
+    r"eligib|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b|"
     # "getting into the trial", "would he have got in?" (not "what did they get in the trial")
     r"\b(?:get|gets|got|getting)\s+(?:into|onto)\b|\b(?:get|gets|got|getting)\s+in\b(?=\s*(?:[?.!,]|$))",
     re.I,
 )
+# "Would she qualify?" asks about entry, unless a response is named ("qualify as a complete
+# renal response"): see `asks_entry`.
+QUALIFY = re.compile(r"qualif", re.I)
 # Names of an effect size between two groups ("absolute risk reduction", "percentage points"):
 # they set groups against each other and ask for the size of the difference.
 EFFECT_SIZE_TERMS = (
@@ -372,7 +375,7 @@ FACETS: tuple[tuple[Facet, re.Pattern[str]], ...] = (
         r"how long|how many (?:patients|participants|centres|centers)", re.I)),
     # Who was studied ("eligible", "inclusion criteria", "enrolled", "baseline characteristics").
     ("population", re.compile(
-        ENTRY.pattern + r"|exclu|\bpopulation|participants|who (?:was|were)|\bage[ds]?\b|"
+        ENTRY.pattern + r"|qualif|exclu|\bpopulation|participants|who (?:was|were)|\bage[ds]?\b|"
         r"baseline characteristics|ethnic|\bsex\b|women|children", re.I)),
     # What the treatment achieved ("response", "remission", "effective", "relapse").
     ("efficacy", re.compile(
@@ -526,7 +529,7 @@ def read(
     # a question whose own words ask about another aspect of the study (its doses, harms,
     # design): the patient's values are then the context of a ward note, not what is asked.
     asks_advice = bool(ADVICE.search(question))
-    entry_asked = bool(ENTRY.search(asked)) or continued == "entry"
+    entry_asked = asks_entry(asked) or continued == "entry"
     # (a value given beside its baseline has changed on treatment: a response is judged)
     entry_implied = not entry_asked and (
         entry_features and not ANY_RESPONSE.search(both) and not asks_advice
@@ -542,14 +545,14 @@ def read(
         # A weight with the protocol's drug or trial named is a dosing question, unless it
         # asks about entry ("wt 58 kg ... does she meet the entry criteria?").
         ("dose", weight is not None
-         and bool(DOSING.search(query) or (names_drug and not ENTRY.search(asked)))),
+         and bool(DOSING.search(query) or (names_drug and not asks_entry(asked)))),
         # "How much drug A does one course add up to?": a stated regimen's dose times its doses
         ("course", bool(COURSE_TOTAL.search(asked) and AMOUNT_ASKED.search(asked)
                         and COURSE.search(asked))),
         ("eligibility", wants_entry and spec is not None
          and any(v is not None for v in entry_values)),
         ("remission", bool(RESPONSE.search(query) or continued == "response")
-         and not ENTRY.search(question) and has_figure),
+         and not asks_entry(question) and has_figure),
         # Two groups' counts given and set against each other ("88/156 vs 83/154: RD?").
         ("compare", len(group_counts) == 2
          and bool(CONTRAST.search(question) or VERSUS.search(question))),
@@ -644,9 +647,9 @@ def _intent(
     )
     if one_patient and DOSING.search(query):
         return "dosing"
-    if one_patient and ENTRY.search(query):
+    if one_patient and asks_entry(query):
         return "eligibility"
-    if one_patient and RESPONSE.search(query) and not ENTRY.search(question):
+    if one_patient and RESPONSE.search(query) and not asks_entry(question):
         return "patient_check"
     # "What is the primary outcome?" asks for a fact of the study (its design, population,
     # regimen, harms or limits), not for what a term means.
@@ -684,17 +687,23 @@ def _name_forms(names: tuple[str, ...]) -> tuple[re.Pattern[str], frozenset[str]
     return in_full, clipped
 
 
+def asks_entry(text: str) -> bool:
+    """Whether `text` asks if someone could enter a study ("eligible", "could he enrol?",
+    "would she qualify?" when no response is named)."""
+    return bool(ENTRY.search(text) or (QUALIFY.search(text) and not ANY_RESPONSE.search(text)))
+
+
 def continued_check(question: str, earlier: str | None) -> Literal["entry", "response"] | None:
     """A turn giving a patient's new values and asking nothing of its own ("repeat creat today
     2.9 mg/dL. still ok?", "24h collection back: 1.3 g/d") after a turn that asked whether
     the patient meets entry criteria or a response definition: the same check, again."""
     if not earlier or ANOTHER_PATIENT.search(question):
         return None
-    if ENTRY.search(question) or ANY_RESPONSE.search(question):
+    if asks_entry(question) or ANY_RESPONSE.search(question):
         return None  # it asks its own question
     if not measurements.parse(question).measurements:
         return None
-    if ENTRY.search(earlier):
+    if asks_entry(earlier):
         return "entry"
     return "response" if ANY_RESPONSE.search(earlier) else None
 

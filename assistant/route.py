@@ -35,7 +35,8 @@ _FOLLOW_UP = re.compile(
     r"[\s,;:.!\u2013\u2014-]+)?"
     r"(and|what about|how about|and what about|same for|and for|and in|and with|in the|"
     r"for the|for an?|what of|and the|and its|versus|vs\.?|compared with|"
-    r"(?:the\s+)?same\s+(?:question|thing|figures?|numbers?|rates?|measures?|data|values?))\b",
+    r"(?:the\s+)?same\s+(?:question|thing|figures?|numbers?|rates?|measures?|data|values?|"
+    r"end[- ]?points?|outcomes?|time[- ]?points?|analys[ie]s|comparisons?))\b",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -893,6 +893,10 @@ def test_that_standing_for_the_last_answer_and_a_restriction_are_follow_ups() ->
     # set against the last question, or at its time point
     for pointing in ("overall response though, complete plus partial", "deaths at the same week"):
         assert route(pointing, history, GENERIC).follow_up_of
+    # "the same endpoint", "same outcome": what the last question asked, for another arm
+    asked = turns(("complete or partial response at week 24, tacrolimus arm?", "83.0%"))
+    for same in ("same endpoint, cyclophosphamide side?", "Same outcome in the IVCY group?"):
+        assert route(same, asked, BUNDLED).follow_up_of, same
     # "it" after a preposition stands for what was just discussed
     assert route("who seemed to benefit most from it?", history, GENERIC).follow_up_of
     # "that" introducing a clause is no reference back
@@ -1042,12 +1046,15 @@ def test_a_course_reads_its_number_of_doses_and_the_body_surface_area() -> None:
         ("Creatinine 3.0 mg/dL - would he have got in?", True),
         ("Was there a creatinine limit for getting into the trial?", True),
         ("What steroids did they get in the trial?", False),  # received, not entered
+        ("UPCR 2.1 g/g, 19F: would she qualify?", True),
+        # qualifying as a response named is a response check, not entry
+        ("For the complete renal response, would she qualify with UPCR 0.4 mg/mg?", False),
     ],
 )
 def test_getting_in_or_into_a_trial_asks_about_entry(question: str, entry: bool) -> None:
-    from assistant.intent import ENTRY
+    from assistant.intent import asks_entry
 
-    assert bool(ENTRY.search(question)) is entry
+    assert asks_entry(question) is entry
 
 
 @pytest.mark.parametrize(
