@@ -592,7 +592,9 @@ def read(
         reported_percent=extract.percent_in(question),
         figures=tuple(t.value for t in numbers_in(question)),
         margin=extract.margin_in(question),
-        measure=extract.measure_of(query),
+        # a follow-up asking about harms ("and major infections?") does not carry the
+        # earlier question's response measure over
+        measure=extract.measure_of(question if follow_up and fewer_is_better(question) else query),
         names_response=bool(ANY_RESPONSE.search(query)),
         asks_interval=asks_interval,
         needs_counts=bool(NEEDS_COUNTS.search(query)),

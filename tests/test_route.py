@@ -1068,3 +1068,11 @@ def test_getting_in_or_into_a_trial_asks_about_entry(question: str, entry: bool)
 def test_that_standing_for_the_last_answer_makes_a_follow_up(question: str, follows: bool) -> None:
     routed = route(question, turns(("Drug A schedule in the Lee trial?", "…")), BUNDLED)
     assert (routed.follow_up_of is not None) is follows
+
+
+def test_a_follow_up_about_harms_does_not_carry_the_earlier_response_measure() -> None:
+    history = turns(("Trial X, drug A versus drug B: complete renal response at 6 months?", "62%"))
+    harms = route("how did the two arms compare for major infections there?", history, GENERIC)
+    assert harms.follow_up_of and harms.measure is None
+    # a follow-up about the same kind of result keeps it
+    assert route("and at 12 months?", history, GENERIC).measure == "complete"
