@@ -73,7 +73,10 @@ DOSING = re.compile(rf"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|{DRUG
 # A course's total amount asked for ("how much ... in total", "adds up to", "total cyc in g"):
 # a total word, and words asking for an amount.
 COURSE_TOTAL = re.compile(
-    r"\b(?:in total|total|cumulative|add(?:s|ed)?\s+up|altogether|all told)\b", re.I
+    r"\b(?:in total|total|cumulative|add(?:s|ed)?\s+up|altogether|all told)\b|"
+    # the amount of one whole course ("how many grams does one Euro-style course deliver")
+    r"\b(?:one|per|each|whole|full|entire)\s+(?:[\w-]+\s+){0,2}course\b",
+    re.I,
 )
 AMOUNT_ASKED = re.compile(
     r"\bhow (?:much|many (?:g|grams|mg|milligrams))\b|\bin (?:g|grams|mg)\b|"

@@ -1023,6 +1023,9 @@ def test_a_comparison_with_something_named_is_still_a_comparison() -> None:
         ("How much drug A does one course add up to?", True),
         ("total drug A in g for the whole course, and how much headroom under the cap?", True),
         ("how many grams of drug A in total over six doses?", True),
+        # the amount of one whole course is its total
+        ("how many grams of drug A does one standard course deliver?", True),
+        ("How many mg per pulse in a course of drug A?", False),
         # a stated cap asked about, not a course's amount
         ("What cumulative drug A dose should not be exceeded over a lifetime?", False),
         ("How long does the course last in total?", False),
