@@ -299,7 +299,14 @@ ADVICE = re.compile(
     r"what should|is it safe for my|can i give|which drug should|"
     # "which one to start", "which agent do we pick": a choice of treatment asked for
     r"which (?:one|drug|agent|regimen|treatment|option|med(?:ication)?)s? "
-    r"(?:to|do (?:i|we|you)|should (?:i|we)) (?:start|use|give|choose|pick|prescribe|go with))\b",
+    r"(?:to|do (?:i|we|you)|should (?:i|we)) (?:start|use|give|choose|pick|prescribe|go with))\b|"
+    # the choice handed over: "you decide", "just pick for her", "tell me which to start",
+    # "drug A or drug B for her?"
+    r"\b(?:you|just)\s+(?:pick|choose|decide)\b|\bpick\s+(?:one\s+)?for\s+(?:her|him|them|me)\b|"
+    r"\b(?:tell\s+me|decide)\s+(?:what|which(?:\s+(?:one|drug|agent))?)\s+"
+    r"(?:to|i\s+should|we\s+should)\s+(?:give|start|use|prescribe|choose|pick)\b|"
+    r"\bor\s+[\w-]+(?:\s+[\w-]+)?\s+for\s+"
+    r"(?:her|him|them|my\s+(?:patient|pt)|this\s+(?:patient|pt|woman|man|lady))\b",
     re.IGNORECASE,
 )
 # Creative or clerical writing is a task of another kind, whatever its topic ("a poem about
