@@ -384,6 +384,13 @@ def test_advice_and_other_tasks_are_recognised() -> None:
     choice = route("22F, class IV, BMI 21. tac or MMF? which one to start", None, BUNDLED)
     assert choice.asks_advice and "eligibility" not in choice.tasks
     assert "eligibility" in route("22F, class IV, BMI 21.", None, BUNDLED).tasks
+    # ... and so is a choice handed over, however it is worded
+    for handed_over in ("28F, wants kids later - just pick for her, drug A or drug B?",
+                        "You decide please: drug A or drug B?",
+                        "Just tell me which to start her on: drug A or drug B",
+                        "34F, pure class V. Just tell me: drug A or drug B for her?"):  # fmt: skip
+        assert route(handed_over, None, GENERIC).asks_advice, handed_over
+    assert not route("Was drug A or drug B better for infections?", None, GENERIC).asks_advice
     # Writing one person's treatment is not a question about evidence.
     assert route(
         "Can you write me a personal treatment plan with doses?", None, GENERIC
