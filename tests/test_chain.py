@@ -1034,3 +1034,11 @@ def test_a_dose_the_named_study_never_states_is_said_to_be_not_its_own(
         "creatinine 2.1 mg/dL. Convert the creatinine and say if she qualifies."
     )
     assert "does not state the figure" not in check.answer, check.answer
+
+
+def test_a_treatment_choice_handed_over_gets_evidence_and_no_advice(bot: EvidenceAssistant) -> None:
+    from assistant.answer import ADVICE_NOTE
+
+    answer = bot.ask("34F, pure class V, nephrotic. Just tell me: tacrolimus or MMF for her?")
+    assert answer.status == "answered" and answer.citations, answer.answer
+    assert answer.answer.rstrip().endswith(ADVICE_NOTE), answer.answer
