@@ -362,7 +362,10 @@ SHORT_QUESTION = 4  # words: a question this short may lean on the previous one
 _DEFINITE_STUDY = re.compile(
     r"\bthe\s+(?:trial|study|rct)(?:'s)?\b"
     r"(?!\s+(?:of|on|in|that|which|where|comparing|with|by|from|for)\b)|"
-    r"\bthe\s+(?:[\w-]+\s+){1,3}(?:arm|group)s?\b",
+    r"\bthe\s+(?:[\w-]+\s+){1,3}(?:arm|group)s?\b|"
+    # a later phase of a study already discussed: "the continuation study", "the 10-year
+    # follow-up", "the extension"
+    r"\bthe\s+(?:[\w-]+\s+){0,2}(?:continuation|extension|follow[- ]?up)\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z][a-z-]+")
@@ -467,7 +470,10 @@ _AUTHOR_STUDY = re.compile(
 
 
 # The same typed in lower case ("the lee trial"): a name only if English rarely uses the word.
-_LOWER_AUTHOR_STUDY = re.compile(r"(?<=\bthe )[a-z]{3,}(?=\s+(?:trial|study)\b)")
+# (a later phase of a study is no name: "the continuation study", "the extension trial")
+_LOWER_AUTHOR_STUDY = re.compile(
+    r"(?<=\bthe )(?!(?:continuation|extension)\b)[a-z]{3,}(?=\s+(?:trial|study)\b)"
+)
 NAME_ZIPF = 4.0  # "the same trial", "the chinese study" describe; "the okafor trial" names
 
 

@@ -904,6 +904,10 @@ def test_that_standing_for_the_last_answer_and_a_restriction_are_follow_ups() ->
     asked = turns(("complete or partial response at week 24, tacrolimus arm?", "83.0%"))
     for same in ("same endpoint, cyclophosphamide side?", "Same outcome in the IVCY group?"):
         assert route(same, asked, BUNDLED).follow_up_of, same
+    # a later phase of the study discussed: "the continuation study", "the 10-year follow-up"
+    for phase in ("what did it look like by 3 yrs in the continuation study?",
+                  "How many flares were there in the ten-year follow-up then?"):  # fmt: skip
+        assert route(phase, history, GENERIC).follow_up_of, phase
     # "it" after a preposition stands for what was just discussed
     assert route("who seemed to benefit most from it?", history, GENERIC).follow_up_of
     # "that" introducing a clause is no reference back
