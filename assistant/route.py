@@ -23,7 +23,7 @@ from .intent import (
 )
 from .lexical import GENERAL_ACRONYMS
 from .measurements import PatientValues
-from .numerals import with_digits
+from .numerals import UNIT_WORDS, with_digits
 from .profile import ArmVocabulary, Profile
 from .spelling import Correction
 from .support import STOPWORDS, claim_text
@@ -503,9 +503,12 @@ def _without_other_study(previous: str, follow_up: str, not_names: frozenset[str
 
 
 # A time point: "at week 52", "after 3 years", "6 months", "wk 24".
+# (a count of time in words too: "after three years", "at one year"; "longer term")
+_TIME_COUNT = rf"(?:\d+|{'|'.join(UNIT_WORDS[1:13])})"
 _TIME_POINT = re.compile(
     r"\b(?:at|after|by|over)?\s*(?:weeks?|wks?|months?|mos?|years?|yrs?|days?)\s*\d+\b|"
-    r"\b(?:at|after|by|over)?\s*\d+[\s-]*(?:weeks?|wks?|months?|mos?|years?|yrs?|days?)\b",
+    rf"\b(?:at|after|by|over)?\s*{_TIME_COUNT}[\s-]*(?:weeks?|wks?|months?|mos?|years?|yrs?|days?)\b|"
+    r"\b(?:in the\s+)?long(?:er)?[\s-]term\b",
     re.I,
 )
 # Words of a follow-up that only continue the conversation.

@@ -563,6 +563,10 @@ def test_a_follow_up_replaces_the_time_point_it_names() -> None:
     history = turns(("Complete response with voclosporin at week 52?", "40.8% [1]"))
     routed = route("What about after 3 years?", history, BUNDLED)
     assert "week 52" not in routed.query and "3 years" in routed.query
+    # ... written in words too, or said as "the longer term"
+    in_words = turns(("Complete response with voclosporin at one year?", "40.8% [1]"))
+    for later in ("what had happened by three years?", "and in the longer term?"):
+        assert "one year" not in route(later, in_words, BUNDLED).query, later
 
 
 def test_the_same_question_for_another_pair_of_arms_restates_them() -> None:
