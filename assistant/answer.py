@@ -322,7 +322,9 @@ class EvidenceAssistant:
         limit = max(MAX_EVIDENCE, len(plan.sources), len(basis))
         claims = retrieval.figures_not_stated
         elsewhere = claims.stated_in if claims else None
-        evidence = _unique(evidence)[:limit] + ([elsewhere] if elsewhere else [])
+        confirmed = retrieval.figures_stated
+        stating = confirmed.stated_in if confirmed and not premise else None
+        evidence = _unique(evidence)[:limit] + [p for p in (elsewhere, stating) if p]
         evidence = supporting_only(
             routed,
             _unique(evidence),
@@ -336,6 +338,9 @@ class EvidenceAssistant:
         if claims:  # after a premise about arms, if there is one
             corrected = figures_not_stated(claims, _position(elsewhere, evidence))
             premise = f"{premise}\n{corrected}" if premise else corrected
+        elif confirmed and (position := _position(stating, evidence)) is not None:
+            figures = "figures" if confirmed.count > 1 else "figure"
+            premise = f"**{confirmed.study} states the same {figures} you give.** [{position}]"
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
                           part_answers, retrieval.verdict)  # fmt: skip

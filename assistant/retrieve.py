@@ -43,7 +43,7 @@ from .lexical import (
 )
 from .measurements import PATIENT_VALUE_WORDS
 from .present import interviewer_turn, short_design, speaker_role
-from .profile import StatedKnowledge
+from .profile import ArmVocabulary, StatedKnowledge
 from .spelling import Correction, Speller
 from .support import STOPWORDS
 from .types import Passage
@@ -235,6 +235,9 @@ class Retrieval:
     # For a question asserting or asking a verdict (superior, non-inferior) about the study it
     # is about, that study's sentence stating its verdict, which the answer states.
     verdict: Passage | None = None
+    # For a yes/no question giving figures the study it names does state ("KDIGO caps it at
+    # 36 g, right?"), that study's sentence stating them all.
+    figures_stated: FiguresStated | None = None
 
     @property
     def of_named_studies(self) -> list[Passage]:
@@ -263,12 +266,57 @@ class FiguresNotStated:
     rates: bool = True  # a percentage among them (not only drug amounts: "750 mg")
 
 
-# A drug amount as a question states it: "750 mg", "0.5 g/m2", "10 mg/kg".
+@dataclass(frozen=True)
+class FiguresStated:
+    """A question's figures that the study it names states, and its sentence stating all."""
+
+    study: str
+    stated_in: Passage
+    count: int  # how many figures
+
+
+# A drug amount or level as a question states it: "750 mg", "0.5 g/m2", "10 mg/kg", "4 to
+# 10 ng/mL" (both ends of a range are figures given).
+_AMOUNT_UNIT = (
+    r"\s?((?:mg|g|mcg|µg|μg)(?:\s?/\s?(?:kg|m2|m²|day|d))?|ng\s?/\s?ml)\b"
+    r"(?![\s/]*(?:dl|l|mmol|24|g\b|mg\b))"
+)
 _AMOUNT = re.compile(
-    r"(?<![\d.])" + extract.NUM + r"\s?(?:mg|g|mcg|µg|μg)(?:\s?/\s?(?:kg|m2|m²|day|d))?\b"
-    r"(?![\s/]*(?:dl|l|mmol|24|g\b|mg\b))",
+    r"(?<![\d.])" + extract.NUM + r"(?:\s?(?:-|–|to)\s?" + extract.NUM + r")?" + _AMOUNT_UNIT,
     re.IGNORECASE,
 )
+
+
+def _figures_with_units(text: str) -> set[tuple[float, str]]:
+    """The percentages and drug amounts or levels of `text`, each as (value, unit)."""
+    rates = {(value_key(float(m.group(1))), "%") for m in extract.PERCENT.finditer(text)}
+    return rates | {
+        (value_key(float(v)), re.sub(r"\s", "", m.group(3)).lower())
+        for m in _AMOUNT.finditer(text)
+        for v in m.groups()[:2]
+        if v
+    }
+
+
+def _same_arms(question: str, sentence: str, arms: ArmVocabulary | None) -> bool:
+    """Every percentage of the question is an arm's, and the sentence gives that arm the
+    same one ("drug B 83%" is not "83% with drug A"; a rate of no arm is left unconfirmed)."""
+    percents = {value_key(float(m.group(1))) for m in extract.PERCENT.finditer(question)}
+    if not percents:
+        return True
+    if arms is None:
+        return False
+    asked = {(v.arm, value_key(v.percent)) for v in extract.arm_values(question, arms)
+             if v.percent is not None}  # fmt: skip
+    stated = {(v.arm, value_key(v.percent)) for v in extract.arm_values(sentence, arms)
+              if v.percent is not None}  # fmt: skip
+    return {value for _arm, value in asked} >= percents and asked <= stated
+
+
+def _without_amounts(text: str) -> str:
+    return _AMOUNT.sub(" ", text)
+
+
 ELSEWHERE_CANDIDATES = 20  # sentences searched for the figures a named study does not state
 
 
@@ -364,7 +412,15 @@ class HybridSearch:
         claims = None
         if route is not None and named and (from_text or route.intent == "computation"):
             # (the amounts a computation gives are a patient's: "protein 3.8 g")
-            claims = self.figures_not_stated(route.question, set(named), amounts=from_text)
+            claims = self.figures_not_stated(
+                route.question, set(named), amounts=from_text, arms=route.vocabulary
+            )
+        confirmed = None
+        if isinstance(claims, FiguresStated):
+            # said only to a yes/no question checking them ("... 36 g, right?") about one
+            # study (with two named, the figures may be one's and the question's claim the other's)
+            one_study = len({self._study_names().same_study(d) for d in named}) == 1
+            confirmed, claims = (claims if cues.polar and one_study else None), None
         # Rates the question gives a study that it never states: its own result on its
         # primary outcome is the correction (for an amount, its sentence stating one is).
         for doc in sorted(named) if claims is not None and claims.rates else ():
@@ -482,6 +538,7 @@ class HybridSearch:
             absent,
             claims,
             verdict,
+            figures_stated=confirmed,
         )
 
     def _unconfirmed_asked(self, topic: str, candidates: Iterable[Passage]) -> set[str]:
@@ -681,21 +738,27 @@ class HybridSearch:
         return passage.document_id not in about_named
 
     def figures_not_stated(
-        self, question: str, documents: set[str], amounts: bool = True
-    ) -> FiguresNotStated | None:
+        self,
+        question: str,
+        documents: set[str],
+        amounts: bool = True,
+        arms: ArmVocabulary | None = None,
+    ) -> FiguresNotStated | FiguresStated | None:
         """The percentages and (`amounts`) drug amounts ("750 mg") `question` states that no
         sentence of the named `documents` states (by value: 83% is 83.0%), and the best-ranked
-        sentence of another document stating every one of them, if any."""
+        sentence of another document stating every one of them, if any; when the documents
+        state them all, their first sentence stating every one (`FiguresStated`)."""
         rates = {float(m.group(1)): m.group(0) for m in extract.PERCENT.finditer(question)}
         amounted = _AMOUNT.finditer(question) if amounts else ()
-        claimed = rates | {float(m.group(1)): m.group(0) for m in amounted}
+        claimed = rates | {float(v): m.group(0) for m in amounted for v in m.groups()[:2] if v}
         own = [p for d in sorted(documents) for p in self.document_passages(d)]
         if not claimed or not own:
             return None
         stated = {value_key(t.value) for p in own for t in quoted_numbers(p.text)}
         missing = {v: w for v, w in claimed.items() if value_key(v) not in stated}
         if not missing:
-            return None
+            checked = question if amounts else _without_amounts(question)
+            return self._stating_all(checked, own, arms)
         study = own[0].study
         # Another study's sentence is named only for figures too particular to share by
         # chance: two or more of them together, or one with a decimal ("46.4%", not "88%").
@@ -713,6 +776,20 @@ class HybridSearch:
             None,
         )  # fmt: skip
         return FiguresNotStated(tuple(missing.values()), study, elsewhere, missing_rates)
+
+    @staticmethod
+    def _stating_all(
+        question: str, own: list[Passage], arms: ArmVocabulary | None
+    ) -> FiguresStated | None:
+        """The first of `own` sentences stating every figure of `question` with its unit
+        ("36 g", not "36 months") and for the same arms ("drug B 83%" is not "83% with drug
+        A"), if one does."""
+        wanted = _figures_with_units(question)
+        for passage in own:
+            if (wanted and wanted <= _figures_with_units(passage.text)
+                    and _same_arms(question, passage.text, arms)):  # fmt: skip
+                return FiguresStated(passage.study, passage, len(wanted))
+        return None
 
     def _named_in(self, arm: str, route: Route, documents: set[str]) -> bool:
         pattern = route.vocabulary.pattern(arm)

@@ -3,6 +3,8 @@ traced, and every number grounded."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant import EvidenceAssistant
@@ -1034,6 +1036,46 @@ def test_a_dose_the_named_study_never_states_is_said_to_be_not_its_own(
         "creatinine 2.1 mg/dL. Convert the creatinine and say if she qualifies."
     )
     assert "does not state the figure" not in check.answer, check.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "same"),
+    [
+        ("Our protocol caps lifetime cyclophosphamide at 36 g. Is that KDIGO 2024's ceiling?",
+         "figure"),
+        ("We aim tacrolimus at 4 to 10 ng/mL. Is that the target the Zheng trial used?",
+         "figures"),  # both ends of the range
+        ("So Zheng tacrolimus reached 83% and IVCY 75% at week 24, right?", "figures"),
+    ],
+)  # fmt: skip
+def test_figures_a_question_checks_that_its_study_states_are_said_to_be_the_same(
+    bot: EvidenceAssistant, question: str, same: str
+) -> None:
+    answer = bot.ask(question)
+    line = answer.answer.splitlines()[0]
+    found = re.fullmatch(rf"\*\*.+ states the same {same} you give\.\*\* \[(\d)\]", line)
+    assert found, answer.answer
+    # the sentence cited for it states them
+    stating = answer.citations[int(found.group(1)) - 1].quote
+    assert any(f in stating for f in ("36 g", "4-10", "83.0%")), stating
+    assert not answer.ungrounded_numbers
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the figures are the study's, but each is the other arm's
+        "In Zheng serious infections were 16.2% on tacrolimus vs 8.9% on IVCY, right?",
+        # a figure of the study, said of another subject
+        "Cyc got about 80% CR/PR in Zheng, right?",
+        # two studies named: the figure may be one's and the claim about the other
+        "In BLISS-LN the add-on was voclosporin 23.7 mg twice daily, yes?",
+    ],
+)
+def test_figures_are_not_said_to_be_the_same_unless_for_the_same_arm_and_study(
+    bot: EvidenceAssistant, question: str
+) -> None:
+    assert "states the same figure" not in bot.ask(question).answer
 
 
 def test_a_treatment_choice_handed_over_gets_evidence_and_no_advice(bot: EvidenceAssistant) -> None:
