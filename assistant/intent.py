@@ -133,7 +133,8 @@ INTERVAL_WORDS = (
 )
 CONTRAST = re.compile(
     INTERVAL_WORDS + r"|difference|higher|lower|more|less|better|worse|\bnn[th]\b|number needed|"
-    r"odds|risk ratio|relative risk|non-?inferior|margin|compare|comparison|significant|"
+    r"odds|risk ratio|relative risk|\bratio of\b|non-?inferior|margin|compare|comparison|"
+    r"significant|"
     r"one (?:extra|more|additional)|need to (?:get|treat|be treated)|advantage|\bgain|differ|"
     # "how many extra responders": those beyond the comparator's; "the gap", "how far ahead"
     r"\b(?:extra|excess|gaps?)\b|\bhow far (?:ahead|behind)\b|" + EFFECT_SIZE_TERMS,

@@ -353,7 +353,9 @@ _POINTS_BACK = re.compile(
     r"percentages|proportions|values|estimates|findings|data)\b|"
     r"\bthat\s+(?:rate|figure|number|result|percentage|proportion|estimate|finding)\b|"
     # "that" standing for the last answer: "how many grams is that in total?"
-    r"\b(?:is|was)\s+that\b(?=\s+(?:in|over|for|per|as|at|when|with|compared)\b|\s*[?.!]|\s*$)",
+    r"\b(?:is|was)\s+that\b(?=\s+(?:in|over|for|per|as|at|when|with|compared)\b|\s*[?.!]|\s*$)|"
+    # ... as the subject of a verb of amounting: "what would that come to for 55 kg?"
+    r"\b(?:would|will|does|did|could)\s+that\s+(?:come|work|amount|translate|add|give|mean)\b",
     re.IGNORECASE,
 )
 SHORT_QUESTION = 4  # words: a question this short may lean on the previous one

@@ -448,6 +448,8 @@ def test_a_creatinine_alone_is_checked_against_entry_not_a_response_definition()
         ("Drug A 88% vs drug B 75% = 13 point gap, confirm", True),
         ("Drug A responded in 60%; how far ahead of drug B was that?", True),
         ("Was there a gap in follow-up visits?", False),
+        # the ratio of one arm's rate to another's is a relative measure of the difference
+        ("What is the ratio of the response rate with drug A to that with drug B?", True),
         # arms named by their dose ask for no dose
         ("Difference in deaths between the high-dose and low-dose groups, with a CI?", True),
     ],
@@ -912,6 +914,9 @@ def test_that_standing_for_the_last_answer_and_a_restriction_are_follow_ups() ->
     for phase in ("what did it look like by 3 yrs in the continuation study?",
                   "How many flares were there in the ten-year follow-up then?"):  # fmt: skip
         assert route(phase, history, GENERIC).follow_up_of, phase
+    # "that" as what amounts to something: the last answer's figure
+    assert route("So what daily range would that come to for a 55 kg woman?", history,
+                 GENERIC).follow_up_of  # fmt: skip
     # "it" after a preposition stands for what was just discussed
     assert route("who seemed to benefit most from it?", history, GENERIC).follow_up_of
     # "that" introducing a clause is no reference back
