@@ -373,7 +373,12 @@ def corrections_note(corrections: Sequence[Correction]) -> str:
     written in words is named, not restated: its digits are the question's figure, which the
     answer states only where the evidence grounds it."""
     numbers = [c.typed for c in corrections if _digits(c.read) and not _digits(c.typed)]
-    read = [f"“{c.typed}” as “{c.read}”" for c in corrections if c.typed not in numbers]
+    # (a natural frequency is not restated: its count is the question's figure)
+    frequencies = [c.typed for c in corrections if c.read.endswith("%")]
+    read = [f"“{c.typed}” as “{c.read}”" for c in corrections
+            if c.typed not in numbers and c.typed not in frequencies]  # fmt: skip
+    if frequencies:
+        read.append("a count out of a hundred as a percentage")
     if numbers:
         read.append(f"numbers written in words ({', '.join(f'“{n}”' for n in numbers)}) as digits")
     return f"_Read {'; '.join(read)}._"

@@ -74,7 +74,7 @@ DOSING = re.compile(rf"\bdos(?:e|es|ed|ing)\b|\btaper|\bschedule|\bregimen|{DRUG
 # a total word, and words asking for an amount.
 COURSE_TOTAL = re.compile(
     r"\b(?:in total|total|cumulative|add(?:s|ed)?\s+up|altogether|all told)\b|"
-    # the amount of one whole course ("how many grams does one Euro-style course deliver")
+    # the amount of one whole course ("how many grams does one standard course deliver")
     r"\b(?:one|per|each|whole|full|entire)\s+(?:[\w-]+\s+){0,2}course\b",
     re.I,
 )
@@ -662,7 +662,9 @@ def _intent(
         return "dosing"
     if one_patient and asks_entry(query):
         return "eligibility"
-    if one_patient and RESPONSE.search(query) and not asks_entry(question):
+    # a rate told to a patient ("I told her 88% respond") is the study's, not her result
+    states_rate = not patient and extract.percent_in(question) is not None
+    if one_patient and RESPONSE.search(query) and not asks_entry(question) and not states_rate:
         return "patient_check"
     # "What is the primary outcome?" asks for a fact of the study (its design, population,
     # regimen, harms or limits), not for what a term means.

@@ -54,9 +54,19 @@ _READ_ALOUD_HUNDREDS = re.compile(rf"\b({_DIGIT_WORDS})\s+(?=(?:{_TENS_WORDS})\b
 
 
 def read_numbers(text: str) -> tuple[str, tuple[Correction, ...]]:
-    """`text` with its numbers written as words in digits, and each reading made."""
-    read = with_digits(text, LONE_WORD_BELOW)
+    """`text` with its numbers written as words in digits, and each reading made; a natural
+    frequency ("88 out of 100 patients") is read as the percentage it is ("88%")."""
+    read = _NATURAL_FREQUENCY.sub(r"\1%", with_digits(text, LONE_WORD_BELOW))
     return read, _readings(text, read) if read != text else ()
+
+
+# A count out of a hundred, as figures are put to patients ("88 out of 100", "5 in every 100",
+# "7 per 100"): a percentage in plain words (not "of 100", which may be a real group's count).
+_NATURAL_FREQUENCY = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s+(?:out\s+of(?:\s+every)?|in(?:\s+every)?|of\s+every|per)\s+"
+    r"(?:a\s+)?(?:100|hundred)\b(?![.,]?\d)(?!\s*(?:mg|g|ml|kg|mmol|µmol|%|per\s*cent))",
+    re.IGNORECASE,
+)
 
 
 def with_digits(text: str, lone_word_below: int = LONE_VALUE_BELOW) -> str:

@@ -235,7 +235,7 @@ class Retrieval:
     # For a question asserting or asking a verdict (superior, non-inferior) about the study it
     # is about, that study's sentence stating its verdict, which the answer states.
     verdict: Passage | None = None
-    # For a yes/no question giving figures the study it names does state ("KDIGO caps it at
+    # For a yes/no question giving figures the study it names does state ("the guideline caps it at
     # 36 g, right?"), that study's sentence stating them all.
     figures_stated: FiguresStated | None = None
 
@@ -423,7 +423,8 @@ class HybridSearch:
             confirmed, claims = (claims if cues.polar and one_study else None), None
         # Rates the question gives a study that it never states: its own result on its
         # primary outcome is the correction (for an amount, its sentence stating one is).
-        for doc in sorted(named) if claims is not None and claims.rates else ():
+        correcting = claims is not None and claims.rates
+        for doc in sorted(named) if correcting else ():
             for passage in self.primary_results(doc):
                 passages.setdefault(passage.id, passage)
                 fused.setdefault(passage.id, 0.0)
@@ -474,6 +475,8 @@ class HybridSearch:
                 fused[pid] += RESULT_BOOST
                 if pid in main_results:
                     fused[pid] += RESULT_BOOST  # what the study set out to show
+            elif correcting and pid in main_results:
+                fused[pid] += 2 * RESULT_BOOST  # the study's result, against the rate given
             fused[pid] += traits.section_adjustment(asks_result)
             if pid in stated:
                 fused[pid] += STATED_BOOST
@@ -993,7 +996,7 @@ class PerIndexState(Generic[T]):
 
 _WORDS = re.compile(r"\w+")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-# A study cited by its author and year run together ("mok16", "Mok'16", "houssiau2002")
+# A study cited by its author and year run together ("lee16", "Lee'16", "smith2002")
 _NAME_AND_YEAR = re.compile(r"\b([A-Za-z][A-Za-z-]{2,})[\u2019']?(\d\d(?:\d\d)?)\b")
 
 
@@ -1027,8 +1030,8 @@ class StudyNames:
         return frozenset().union(*(self.same_study(d) for d in documents))
 
     def read_author_year(self, text: str) -> tuple[str, tuple[Correction, ...]]:
-        """`text` with each author-year shorthand of a study ("mok16", "Mok'16", "mok2016")
-        written out as its name and year ("mok 2016"), and each such reading made. Only a
+        """`text` with each author-year shorthand of a study ("lee16", "Lee'16", "lee2016")
+        written out as its name and year ("lee 2016"), and each such reading made. Only a
         study's own name with the two or four last digits of exactly one of its years."""
         readings: list[Correction] = []
 

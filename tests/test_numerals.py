@@ -58,3 +58,31 @@ def test_a_dictated_note_is_checked_with_its_values(bot: EvidenceAssistant) -> N
     check = next(call for call in answer.tool_calls if "elig" in call.name)
     assert check.output["eligible"] is True, answer.answer
     assert "creatinine 180 µmol/L" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("88 out of 100 people responded", "88% people responded"),
+        ("5 in every 100 had an infection", "5% had an infection"),
+        ("about 7 per hundred withdrew", "about 7% withdrew"),
+        # a real group's count, a rate asked per 100, and an amount stay as written
+        ("30 of 100 responded", "30 of 100 responded"),
+        ("per 100 patients, how many fewer?", "per 100 patients, how many fewer?"),
+        ("2 out of 100 mg", "2 out of 100 mg"),
+    ],
+)
+def test_a_natural_frequency_is_read_as_the_percentage_it_is(typed: str, read: str) -> None:
+    assert read_numbers(typed)[0] == read
+
+
+def test_a_rate_told_to_a_patient_is_checked_against_the_study(bot: EvidenceAssistant) -> None:
+    answer = bot.ask(
+        "I told a patient that 88 out of 100 people on tacrolimus responded in the Zheng trial."
+        " Is that the right figure to give her?"
+    )
+    lines = answer.answer.splitlines()
+    assert lines[0] == "**The evidence base does not state the figure you give for Zheng 2022.**"
+    assert "83.0%" in lines[1]  # the study's own result on its primary outcome, next
+    assert answer.answer.rstrip().endswith("_Read a count out of a hundred as a percentage._")
+    assert not answer.ungrounded_numbers
