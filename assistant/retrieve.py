@@ -132,6 +132,11 @@ GENERAL_SYNONYMS = {
     "trough": "concentration target",
     "blood": "plasma",
     # a change of treatment is written as its sequence: "A followed by B maintenance"
+    # what came next in a sequence of treatments (several words: matched as a phrase)
+    "followed it": "followed by maintenance",
+    "followed that": "followed by maintenance",
+    "came after": "followed by maintenance",
+    "came next": "followed by maintenance",
     "switch": "followed maintenance",
     "switched": "followed maintenance",
     "afterwards": "followed maintenance",
@@ -1591,6 +1596,8 @@ def _synonym_tokens(synonyms: tuple[tuple[str, str], ...]) -> dict[str, frozense
     """The synonyms as search tokens: a word's token -> its synonyms' tokens."""
     expanded: dict[str, frozenset[str]] = {}
     for word, synonym in synonyms:
+        if " " in word:
+            continue  # a phrase: expanded as a whole only (`expand_query`)
         for token in bm25_tokens(word):
             expanded[token] = expanded.get(token, frozenset()) | set(bm25_tokens(synonym))
     return expanded
@@ -1602,9 +1609,14 @@ _QUERY_WORD = re.compile(r"[a-z0-9]+(?:/[a-z](?![a-z]))?")  # "f/u", "d/t": one 
 def expand_query(
     query: str, synonyms: dict[str, str] = GENERAL_SYNONYMS, expand: str | None = None
 ) -> str:
-    """`query` followed by the synonyms of its words (of the words of `expand`, if given)."""
+    """`query` followed by the synonyms of its words and phrases (of the words of `expand`,
+    if given)."""
     words = _QUERY_WORD.findall((query if expand is None else expand).lower())
     extra = [synonyms[w] for w in words if w in synonyms]
+    spaced = f" {' '.join(words)} "
+    extra += [
+        more for phrase, more in synonyms.items() if " " in phrase and f" {phrase} " in spaced
+    ]
     return " ".join([query, *extra])
 
 

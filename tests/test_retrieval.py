@@ -183,6 +183,17 @@ def test_a_value_that_fell_rose_or_moved_is_searched_as_a_change(word: str) -> N
     assert expanded.split()[-1] == "change"
 
 
+@pytest.mark.parametrize("asked", ["and what followed it?", "and what came after?"])
+def test_what_came_next_is_searched_as_a_sequence_of_treatments(asked: str) -> None:
+    from assistant.retrieve import expand_query
+
+    assert expand_query(f"Drug A schedule {asked}").endswith("followed by maintenance")
+    # a phrase is matched whole: "came" alone, or the words apart, add nothing
+    assert expand_query("when it came to doses, after which week?") == (
+        "when it came to doses, after which week?"
+    )
+
+
 def test_a_fall_asked_for_finds_the_sentence_reporting_the_change(bot: EvidenceAssistant) -> None:
     answer = bot.ask("By how much did SLEDAI fall in each arm of the Zheng trial?")
     assert "-8.6" in answer.answer.split("**Evidence**")[0], answer.answer
