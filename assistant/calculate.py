@@ -609,14 +609,17 @@ def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     }
     if routed.bmi is None and routed.weight_kg is not None and routed.height_cm is not None:
         values |= {"weight_kg": routed.weight_kg, "height_cm": routed.height_cm}  # BMI from them
+    ruled = {rule.input for rule in spec.rules}
+    if "upcr" in ruled and protein is not None and protein.unit in units.accepted("upcr"):
+        values |= {"upcr": protein.value, "upcr_unit": protein.unit}  # a protein:creatinine ratio
+    for key in ("creatinine", "proteinuria_g_per_24h"):
+        if key not in ruled:
+            values[key] = None  # no entry criterion on it: nothing to check
     if all(v is None for v in values.values()):
         return False  # a question about the criteria themselves, answered from the text
     plan.notes += _unread(patient)
-    ruled = {rule.input for rule in spec.rules}
     for m, key in ((creatinine, "creatinine"), (protein, "proteinuria_g_per_24h")):
-        if key not in ruled:
-            values[key] = None  # no entry criterion on it: nothing to check
-        elif m is not None and m.value is not None:
+        if key in ruled and m is not None and m.value is not None:
             unit = _unit(m, m.value, plan)
             if unit is not None and unit not in units.accepted(_ENTRY_INPUTS[key]):
                 # a protein:creatinine ratio for a 24-h urine protein criterion: another

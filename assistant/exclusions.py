@@ -85,7 +85,7 @@ def _stated(clause: str, name: re.Pattern[str], exclusion: Exclusion) -> dict[st
     if exclusion.above is not None:
         figure = _FIGURE_AFTER.match(after)
         return {"value": float(figure.group(1))} if figure else None
-    if exclusion.within_days is not None or exclusion.beyond_weeks is not None:
+    if exclusion.within_days is not None or exclusion.beyond_days is not None:
         days = _days_ago(clause)
         if days is not None:
             return {"days_ago": days}

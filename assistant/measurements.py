@@ -374,6 +374,8 @@ LATER_TIME = re.compile(
 )
 _SENTENCE = re.compile(r"[.?!]+(?=\s|$)|\n+")
 _ABBREVIATION = re.compile(r"\b(?:vs|cf|approx|ca|e\.g|i\.e|pt|dr|mg|wk|mo)$", re.IGNORECASE)
+_UNIT_ABBREVIATION = re.compile(r"\b(?:mg|wk|mo)$", re.IGNORECASE)
+_CAPITALISED = re.compile(r"\s+[A-Z][a-z]")
 # The collection period written between a label and the analyte ("baseline 24h UP").
 _PERIOD = re.compile(r"24\s*-?\s*h(?:rs?|ours?)?\s+$", re.IGNORECASE)
 _LEAD = re.compile(
@@ -423,7 +425,7 @@ def parse(text: str) -> PatientValues:
     result is frozen)."""
     found: dict[str, Measurement] = {}
     not_understood: list[str] = []
-    for sentence in _sentences(text):
+    for sentence in map(_without_name_numbers, _sentences(text)):
         parts = _parts(sentence)
         label = _baseline_label(sentence, parts)
         later = LATER_TIME.search(sentence, label.end()) if label else None
@@ -448,6 +450,23 @@ def parse(text: str) -> PatientValues:
     return PatientValues(ordered, tuple(dict.fromkeys(not_understood)))
 
 
+# A study's name in capitals with its number ("AURORA 1", "STAR-LN 2"): the number is part of
+# the name, not a value (an analyte's own name, "UPCR 3", is left alone).
+_NAME_NUMBER = re.compile(r"\b([A-Z][A-Z-]{2,})(\s+)(\d)\b(?![.,]?\d)")
+
+
+def _without_name_numbers(sentence: str) -> str:
+    """`sentence` with the number of each study name blanked (same length: spans hold)."""
+    return _NAME_NUMBER.sub(
+        lambda m: (
+            m.group()
+            if _key(m.group(1)) in _BY_NAME or m.group(1) in _BY_NAME
+            else f"{m.group(1)}{m.group(2)}_"
+        ),
+        sentence,
+    )
+
+
 def _baseline_label(sentence: str, parts: list[tuple[str, str, int, int]]) -> re.Match[str] | None:
     """A label dating the sentence's values to before treatment: at its opening ("Baseline:
     ..."), or after words that give no value of an analyte ("31F LN, baseline UP 2.6 g/d, alb
@@ -461,7 +480,11 @@ def _sentences(text: str) -> list[str]:
     """The text's sentences; "vs." and "approx." do not end one."""
     out, start = [], 0
     for match in _SENTENCE.finditer(text):
-        if _ABBREVIATION.search(text[: match.start()]):
+        before, after = text[: match.start()], text[match.end() :]
+        # a unit's abbreviation ends the sentence when a capitalised word follows ("1.8
+        # mg/mg. Would she ...")
+        ends = _UNIT_ABBREVIATION.search(before) and _CAPITALISED.match(after)
+        if _ABBREVIATION.search(before) and not ends:
             continue
         out.append(text[start : match.start()])
         start = match.end()

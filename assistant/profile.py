@@ -152,11 +152,15 @@ class CriteriaSet(_Model):
 
 
 class EligibilityRule(Sourced):
+    """An inclusive bound on one of the patient's values; with `for_classes`, a bound only
+    for a patient whose biopsy class is one of them ("at least 2 mg/mg for class V")."""
+
     criterion: str
-    input: Literal["age_years", "bmi", "proteinuria_g_per_24h", "creatinine"]
+    input: Literal["age_years", "bmi", "proteinuria_g_per_24h", "creatinine", "upcr"]
     unit: str
     min: float | None = None
     max: float | None = None
+    for_classes: tuple[str, ...] = ()
 
 
 class ClassRule(Sourced):
@@ -176,16 +180,31 @@ class Exclusion(Sourced):
     """An exclusion criterion a clinic note can state, named by `words`. It excludes when
     the note states it (not negated); with `above`, when the figure written after the words
     is above it ("chronicity index 5"); with `within_days`, when the note dates it within
-    that many days or says the patient is on it; with `beyond_weeks`, when it dates it longer
-    ago ("biopsy 8 months ago"). A `treatment` is also ruled out by a note calling the
-    patient treatment-naive."""
+    that many days or says the patient is on it; with `beyond_weeks`, `beyond_months` or
+    `beyond_years` (as its source counts the time), when it dates it longer ago ("biopsy 8
+    months ago"). A `treatment` is also ruled out by a note calling the patient
+    treatment-naive."""
 
     criterion: str
     words: tuple[str, ...] = Field(min_length=1)
     above: float | None = None
     within_days: float | None = None
     beyond_weeks: float | None = None
+    beyond_months: float | None = None
+    beyond_years: float | None = None
     treatment: bool = False
+
+    @property
+    def beyond_days(self) -> float | None:
+        """The time after which the exclusion applies, in days (a month 365.25 / 12 days)."""
+        for value, days in ((self.beyond_weeks, 7), (self.beyond_months, DAYS_PER_MONTH),
+                            (self.beyond_years, 365.25)):  # fmt: skip
+            if value is not None:
+                return value * days
+        return None
+
+
+DAYS_PER_MONTH = 365.25 / 12
 
 
 class Unchecked(Sourced):

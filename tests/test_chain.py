@@ -514,16 +514,32 @@ def test_a_claimed_equivalence_is_answered_with_the_studys_main_result(
 
 
 def test_a_named_studys_own_entry_criteria_are_checked(bot: EvidenceAssistant) -> None:
-    # The profile's second eligibility set (REGENCY): its class rule decides; the criteria
-    # it states but cannot read from a note keep a pass from being called eligible.
+    # The profile's second eligibility set (REGENCY): its class rule decides; a criterion
+    # with no value given keeps a pass from being called eligible.
     pure_v = bot.ask("Would a 70-year-old with pure class V LN have qualified for REGENCY?")
     check = next(c for c in pure_v.tool_calls if c.name == "trial_eligibility")
     assert check.output["status"] == "not eligible" and "REGENCY" in check.output["trial"]
     mixed = bot.ask("72 y, class IV+V lupus nephritis: could he have entered REGENCY?")
     check = next(c for c in mixed.tool_calls if c.name == "trial_eligibility")
     assert check.output["status"] == "insufficient data", check.text
-    assert "not read by this check" in mixed.answer and "urine protein:creatinine" in mixed.answer
+    assert check.output["needed_inputs"] == ["upcr"] and "urine protein:creatinine" in mixed.answer
     _numbers_everywhere_grounded(mixed)
+    # with the ratio and a biopsy date (a window the record gives in months), all is decided
+    full = bot.ask("70-year-old, class IV on a biopsy 4 months ago, UPCR 1.4 mg/mg: REGENCY?")
+    check = next(c for c in full.tool_calls if c.name == "trial_eligibility")
+    assert check.output["status"] == "eligible", check.text
+
+
+@pytest.mark.parametrize(("biopsy_class", "status"), [("pure class V", "not eligible"),
+                                                       ("class IV", "eligible")])  # fmt: skip
+def test_an_entry_limit_that_depends_on_the_biopsy_class(
+    bot: EvidenceAssistant, biopsy_class: str, status: str
+) -> None:
+    answer = bot.ask(f"{biopsy_class}, UPCR 1.8 mg/mg. Would she have qualified for AURORA 1?")
+    check = next(c for c in answer.tool_calls if c.name == "trial_eligibility")
+    assert check.output["status"] == status, check.text
+    assert "rovin2021#s4" in check.output["sources"]
+    _numbers_everywhere_grounded(answer)
 
 
 def test_the_evidences_thresholds_converted_to_the_unit_asked(bot: EvidenceAssistant) -> None:

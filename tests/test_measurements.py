@@ -570,3 +570,20 @@ def test_a_baseline_and_a_stated_change_give_the_current_value() -> None:
     assert (inputs["proteinuria"], inputs["baseline_proteinuria"]) == (200, 500)
     assert inputs["baseline_egfr_ml_min"] == 64  # "steady": unchanged from its baseline
     assert any("worked out from the stated change" in note for note in plan.notes)
+
+
+@pytest.mark.parametrize(
+    ("note", "value"),
+    [
+        # a study's number is part of its name, not a second value
+        ("UPCR 1.8 mg/mg. Would she qualify for AURORA 1?", 1.8),
+        ("what proteinuria did you need to get into AURORA 1?", None),
+        # a unit's abbreviation before a capitalised word ends the sentence
+        ("UPCR 1.8 mg/mg. Would she qualify for trial 1?", 1.8),
+        # an analyte's own name with a figure is a value
+        ("UPCR 3 mg/mg", 3.0),
+    ],
+)
+def test_a_study_names_number_is_no_value(note: str, value: float | None) -> None:
+    found = [m.value for m in parse(note).measurements if m.analyte == "proteinuria"]
+    assert found == ([] if value is None else [value])

@@ -28,6 +28,7 @@ NEEDS = {
     "bmi": "BMI",
     "proteinuria_g_per_24h": "24-h proteinuria",
     "creatinine": "serum creatinine",
+    "upcr": "urine protein:creatinine ratio",
     "isn_class": "biopsy class",
 }
 
@@ -39,6 +40,7 @@ class Rule:
     unit: str
     low: Fraction | None  # inclusive
     high: Fraction | None  # inclusive
+    for_classes: tuple[str, ...] = ()  # only for these biopsy classes (all when empty)
 
     def describe(self) -> str:
         if self.low is not None and self.high is not None:
@@ -57,7 +59,8 @@ class TrialEligibility:
     def __init__(self, spec: EligibilitySet) -> None:
         self.spec = spec
         self.rules = tuple(
-            Rule(r.criterion, r.input, r.unit, _exact(r.min), _exact(r.max)) for r in spec.rules
+            Rule(r.criterion, r.input, r.unit, _exact(r.min), _exact(r.max), r.for_classes)
+            for r in spec.rules
         )
 
     def __call__(
@@ -69,6 +72,8 @@ class TrialEligibility:
         creatinine_unit: str = "umol/L",
         isn_class: str | None = None,
         proteinuria_unit: str = "g/24h",
+        upcr: float | None = None,
+        upcr_unit: str | None = None,  # mg/mg when not given
         weight_kg: float | None = None,
         height_cm: float | None = None,
         exclusions_stated: dict[str, dict[str, Any]] | None = None,
@@ -77,7 +82,7 @@ class TrialEligibility:
         note states (`exclusions.stated_exclusions`); overall verdict."""
         inputs = {k: v for k, v in locals().items() if k != "self"}
         values = _values(inputs, self.rules, self.spec.classes)
-        checks = [_numeric(rule, values[rule.input]) for rule in self.rules]
+        checks = [_numeric(rule, values[rule.input]) for rule in _applying(self.rules, values)]
         if self.spec.classes is not None:
             checks.append(_class_check(values["isn_class"], self.spec.classes))
         stated = exclusions_stated or {}
@@ -113,11 +118,46 @@ class TrialEligibility:
             ),
         }
         text = _text(status, checks, missing, borderline, self.spec, inputs)
+        others = _other_classes(self.rules, values)
+        if others:
+            text += (
+                " For other classes: "
+                + "; ".join(
+                    f"{r.criterion} {r.describe()} for class {_listing(r.for_classes)}"
+                    for r in others
+                )
+                + "."
+            )
+            output["other_class_limits"] = [
+                {"criterion": r.criterion, "min": _shown(r.low), "max": _shown(r.high),
+                 "unit": r.unit, "classes": list(r.for_classes)}
+                for r in others
+            ]  # fmt: skip
         if unchecked and not failed:  # stated by the source, not read from a note
             text = f"{text[:-1]}; not assessed, not read by this check: {' and '.join(unchecked)}."
         if unassessed and status == "eligible":
             text += f" Exclusions the note does not state, not assessed: {'; '.join(unassessed)}."
         return tool_call(self.name, inputs, output, text)
+
+
+def _applying(rules: tuple[Rule, ...], values: dict[str, Any]) -> list[Rule]:
+    """The rules for the patient's biopsy class (a class-bound rule waits for the class,
+    which the class check then asks for)."""
+    patient_class = values.get("isn_class")
+    return [r for r in rules if not r.for_classes or patient_class in r.for_classes]
+
+
+def _other_classes(rules: tuple[Rule, ...], values: dict[str, Any]) -> list[Rule]:
+    """The class-bound limits the patient's class did not select ("urine protein:creatinine
+    ratio >= 1.5 mg/mg for class III or IV"), once the class is known."""
+    if values.get("isn_class") is None:
+        return []
+    applying = _applying(rules, values)
+    return [r for r in rules if r.for_classes and r not in applying]
+
+
+def _shown(limit: Fraction | None) -> float | None:
+    return None if limit is None else float(limit)
 
 
 def _derived(check: dict[str, Any], inputs: dict[str, Any]) -> str:
@@ -153,6 +193,10 @@ def _values(
         amount = v.positive("creatinine", raw["creatinine"])
         unit = parse_unit("creatinine_unit", raw["creatinine_unit"], "creatinine")
         out["creatinine"] = to_base(amount, unit)
+    if raw["upcr"] is not None:
+        amount = v.non_negative("upcr", raw["upcr"])
+        unit = parse_unit("upcr_unit", raw["upcr_unit"] or "mg/mg", "upcr")
+        out["upcr"] = to_base(amount, unit)
     if raw["isn_class"] is not None and classes is not None:
         out["isn_class"] = parse_class(raw["isn_class"], classes)
     return {rule.input: out.get(rule.input) for rule in rules} | {"isn_class": out["isn_class"]}
@@ -194,7 +238,7 @@ def _exclusion_check(exclusion: Exclusion, stated: dict[str, Any]) -> dict[str, 
     elif "days_ago" in stated:
         days = v.non_negative(exclusion.criterion, stated["days_ago"])
         within = exclusion.within_days is not None and days <= exclusion.within_days
-        beyond = exclusion.beyond_weeks is not None and days / 7 > exclusion.beyond_weeks
+        beyond = exclusion.beyond_days is not None and days > exclusion.beyond_days
         applies = within or beyond
         shown = f"{trimmed(days)} days ago"
     else:  # named as present, or as a treatment the patient is on

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tools_helpers import BUNDLED_PROFILE, assert_contract, trial_eligibility
+from tools_helpers import (
+    BUNDLED_PROFILE,
+    assert_contract,
+    numbers_in,
+    numeric_values,
+    trial_eligibility,
+)
 
 from assistant.tools import ToolInputError
 from assistant.tools.eligibility import parse_class
@@ -187,3 +193,60 @@ def test_an_exclusions_passage_is_cited_only_when_the_note_states_it() -> None:
     stated = trial_eligibility(**ELIGIBLE, exclusions_stated={CHRONICITY: {"value": 2}})
     assert "zheng2022#s10" not in plain
     assert "zheng2022#s10" in stated.output["sources"]
+
+
+def _check_of(study: str) -> Any:
+    from assistant.tools.eligibility import TrialEligibility
+
+    return TrialEligibility(next(s for s in BUNDLED_PROFILE.eligibility if s.id == study))
+
+
+@pytest.mark.parametrize(
+    ("isn_class", "upcr", "status"),
+    [
+        ("V", 1.8, "not eligible"),  # pure class V needs at least 2 mg/mg
+        ("IV", 1.8, "eligible"),  # class III or IV at least 1.5 mg/mg
+        ("IV+V", 1.5, "eligible"),  # inclusive
+        ("V", 2.0, "eligible"),
+    ],
+)
+def test_a_limit_set_for_some_biopsy_classes_applies_to_those_classes(
+    isn_class: str, upcr: float, status: str
+) -> None:
+    call = _check_of("rovin2021")(isn_class=isn_class, upcr=upcr, upcr_unit="mg/mg")
+    assert call.output["status"] == status, call.text
+    assert "For other classes" in call.text  # the limit the class did not select, named
+    # every figure shown is the call's own (the study's name, "AURORA 1", aside)
+    pool = numeric_values(call.inputs) | numeric_values(call.output)
+    shown = numbers_in(call.text.replace(call.output["trial"].split(" (")[0], ""))
+    assert [n for n in shown if round(n, 6) not in pool] == [], call.text
+
+
+def test_a_class_bound_limit_waits_for_the_class() -> None:
+    call = _check_of("rovin2021")(upcr=1.8)
+    assert call.output["status"] == "insufficient data"
+    assert call.output["needed_inputs"] == ["isn_class"]
+
+
+@pytest.mark.parametrize(("days_ago", "status"), [(120, "pass"), (240, "fail")])
+def test_a_window_in_months_is_read_in_days(days_ago: int, status: str) -> None:
+    biopsy = "a kidney biopsy more than 6 months before screening"
+    call = _check_of("furie2025")(age_years=70, isn_class="IV", upcr=0.14, upcr_unit="g/g",
+                                  exclusions_stated={biopsy: {"days_ago": days_ago}})  # fmt: skip
+    assert by_criterion(call)[biopsy] == status
+    assert by_criterion(call)["urine protein:creatinine ratio"] == "fail"  # 0.14 g/g < 1 mg/mg
+
+
+def test_a_criterion_the_check_cannot_read_keeps_a_pass_from_being_eligible() -> None:
+    from assistant.profile import EligibilitySet
+    from assistant.tools.eligibility import TrialEligibility
+
+    spec = EligibilitySet.model_validate({
+        "id": "x", "label": "Trial X", "short_label": "X", "basis": "its record",
+        "rules": [{"criterion": "age", "input": "age_years", "unit": "years", "min": 18,
+                   "source": "x#s1"}],
+        "unchecked": [{"criterion": "a prior biopsy", "source": "x#s2"}],
+    })  # fmt: skip
+    call = TrialEligibility(spec)(age_years=40)
+    assert call.output["status"] == "insufficient data"
+    assert "not read by this check: a prior biopsy" in call.text
