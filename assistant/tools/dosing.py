@@ -68,6 +68,8 @@ class DoseSchedule:
             "cap_applied": capped,
             "starting_mg_per_day": _mg(start),
             "initial_weeks": oral.initial_weeks,
+            "initial_days": oral.initial_weeks * 7,
+            "initial_total_mg": _mg(start * oral.initial_weeks * 7),
             "taper": [
                 {
                     "step_mg": _mg(_exact(s.step_mg)),
@@ -140,7 +142,10 @@ class DoseSchedule:
                 "maintenance dose, so no taper"
             )
             return f"{text}. {out['disclaimer']}"
-        text += f" for weeks 1-{out['initial_weeks']} ({basis})"
+        text += (
+            f" for weeks 1-{out['initial_weeks']} ({basis}; {trimmed(out['initial_total_mg'])} mg "
+            f"over those {out['initial_days']} days)"
+        )
         steps = [s for s in out["taper"] if start > s["down_to_mg"]]
         for n, s in enumerate(steps):
             lead = ", then down by" if s is out["taper"][0] else ", then by"

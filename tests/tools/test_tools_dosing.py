@@ -26,6 +26,12 @@ def test_70_kg_is_capped_at_45_mg_and_56_never_appears_in_the_text() -> None:
     assert "not a prescription" in call.text
 
 
+def test_the_starting_dose_is_totalled_over_its_weeks() -> None:
+    # 40 mg/d (0.8 mg/kg/day for 50 kg) for weeks 1-4: 40 x 28 = 1120 mg; capped: 45 x 28
+    assert "1120 mg over those 28 days" in steroid_schedule(50).text
+    assert steroid_schedule(70).output["initial_total_mg"] == 1260
+
+
 def test_70_kg_week_by_week() -> None:
     schedule = steroid_schedule(70).output["schedule"]
     assert [(b["weeks"], b["mg_per_day"]) for b in schedule] == [
