@@ -450,7 +450,7 @@ def parse(text: str) -> PatientValues:
     return PatientValues(ordered, tuple(dict.fromkeys(not_understood)))
 
 
-# A study's name in capitals with its number ("AURORA 1", "STAR-LN 2"): the number is part of
+# A study's name in capitals with its number ("STAR 1", "ORBIT-LN 2"): the number is part of
 # the name, not a value (an analyte's own name, "UPCR 3", is left alone).
 _NAME_NUMBER = re.compile(r"\b([A-Z][A-Z-]{2,})(\s+)(\d)\b(?![.,]?\d)")
 

@@ -1357,7 +1357,7 @@ _RECOMMENDED = re.compile(
 # A word of three or more letters with two or more capitals ("RPGN", "IgAN", "HBsAg"); one
 # with digits ("V30M", "C3") names a variant or a marker, and would be echoed as a figure.
 _CAPITALS = re.compile(r"\b(?=(?:[a-z]*[A-Z]){2})[A-Za-z]{3,}\b")
-_MEASUREMENT = re.compile(r"\d[\d.,]*\s*[a-zµμ]+(?:\s?/\s?[a-z0-9.]+)*")
+_MEASUREMENT = re.compile(r"(?<![a-z])\d[\d.,]*\s*[a-zµμ]+(?:\s?/\s?[a-z0-9.]+)*")
 
 
 # "per arm", "in each group": a breakdown asked for, not a topic to find
@@ -1409,7 +1409,8 @@ def foreign_terms(
         # ("ballpark" is not); a person's role ("pharmacist") is who asks, not what is asked.
         if role_noun(word):
             return False
-        if drug_like(word) or disease_like(word):
+        # (a code of letters and a digit names a molecule, a receptor or a gene: "sglt2")
+        if drug_like(word) or disease_like(word) or word[-1].isdigit():
             return True
         return names_medical(word) if names_medical else medical(word) >= MEDICAL_WORD
 
@@ -1471,7 +1472,11 @@ def _topic_words(query: str) -> dict[str, None]:
     """The words of four letters or more, in order, without possessives or units."""
     text = re.sub(r"['’]s\b", "", query.lower())  # possessives: "the public's" -> "the public"
     text = _MEASUREMENT.sub(" ", text)  # units written after a number ("120 umol/L") are no topic
-    return dict.fromkeys(w for w in re.findall(r"\b[a-z][a-z-]*[a-z]\b", text) if len(w) >= 4)
+    return dict.fromkeys(w for w in _TOPIC_WORD.findall(text) if len(w) >= 4)
+
+
+# A word, with one digit ending a name ("sglt2", "il6") but not a time or figure ("wk24")
+_TOPIC_WORD = re.compile(r"\b[a-z][a-z-]*[a-z]\d?\b")
 
 
 def _known(word: str, vocabulary: frozenset[str], synonyms: frozenset[str]) -> bool:
@@ -1481,6 +1486,8 @@ def _known(word: str, vocabulary: frozenset[str], synonyms: frozenset[str]) -> b
     def in_corpus(form: str) -> bool:
         return set(bm25_tokens(form)) <= vocabulary
 
+    if word[-1].isdigit() and _known(word[:-1], vocabulary, synonyms):
+        return True  # a known word with a number ("arm2"), not a name of something else
     parts = [p for p in word.split("-") if p]
     if len(parts) > 1 and parts[-1] in VIEWPOINT_SUFFIXES:  # "infection-wise": about infection
         parts = parts[:-1]

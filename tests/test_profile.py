@@ -116,7 +116,7 @@ def test_a_second_source_of_a_threshold_is_checked_and_cited_too() -> None:
     assert age.passages == ("zheng2022-interview#s8", "zheng2022#s6")
     assert "zheng2022#s6" in sources_of(profile.eligibility[0].sourced())
     every_figure = ("18-60 18.5-27 1.5 260 0.5 0.7 3.5 15 3 50 0.8 45 4 5 2 20 2.5 10 24 30 60 "
-                    "75 85 90")  # fmt: skip
+                    "75 85 90 1 6")  # fmt: skip
     texts = {pid: every_figure for _, entry in profile.all_sourced() for pid in entry.passages}
     check_sources(profile, texts)  # every passage states its thresholds: no error
     with pytest.raises(ProfileError, match=r"18, 60 not stated in zheng2022#s6"):

@@ -37,6 +37,8 @@ IN_SCOPE = [
     "Zheng says tac prevents premature ovarian failure - POF rates in the two arms?",
     "per KDIGO what tac trough goes with reduced-dose MPA?",
     "For a CONSORT diagram: how many were screened for Zheng 2022?",
+    # a known word with a number is no name of something else
+    "tac vs cyc complete response in arm1 and arm2?",
 ]  # fmt: skip
 OUT_OF_SCOPE = [
     "What is the capital of France?", "How do I bake sourdough bread?",
@@ -60,6 +62,8 @@ OUT_OF_SCOPE = [
     "Can you recommend a good hotpot restaurant near Zhengzhou University's hospital?",
     # a known drug for a condition named in two everyday words the corpus never uses
     "What's the cyclophosphamide dose in the AC regimen for early breast cancer?",
+    # a drug class named by a code of letters and a digit that the corpus never uses
+    "Should I add an SGLT2 inhibitor for a lupus nephritis patient with residual proteinuria?",
 ]  # fmt: skip
 
 
