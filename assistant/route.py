@@ -191,7 +191,9 @@ def _resolved(
     stated_before: frozenset[float] = frozenset()
     not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
     if previous and (
-        _is_follow_up(cleaned, vocabulary) or _refers_to_unnamed_study(cleaned, not_names)
+        _is_follow_up(cleaned, vocabulary)
+        or _refers_to_unnamed_study(cleaned, not_names)
+        or _their_study(cleaned, not_names, vocabulary)
     ):
         follow_up_of = previous
         named_now = {m.group().lower() for m in _study_mentions(cleaned, not_names)}
@@ -396,6 +398,19 @@ def _refers_to_unnamed_study(question: str, not_names: frozenset[str]) -> bool:
     """A question of any length pointing at "the trial" or "the X arm" without naming a study
     is about the study the conversation has been on."""
     return bool(_DEFINITE_STUDY.search(question)) and not _study_mentions(question, not_names)
+
+
+# "they", "their" with no study or arm named: the investigators or patients of the study
+# the conversation is on ("I don't suppose they broke that down for class V?")
+_THEY = re.compile(r"\b(?:they|their)\b", re.I)
+
+
+def _their_study(question: str, not_names: frozenset[str], vocabulary: ArmVocabulary) -> bool:
+    return bool(
+        _THEY.search(question)
+        and not _study_mentions(question, not_names)
+        and not vocabulary.in_question(question)
+    )
 
 
 def _previous_user_question(

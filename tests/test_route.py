@@ -914,6 +914,11 @@ def test_that_standing_for_the_last_answer_and_a_restriction_are_follow_ups() ->
     for phase in ("what did it look like by 3 yrs in the continuation study?",
                   "How many flares were there in the ten-year follow-up then?"):  # fmt: skip
         assert route(phase, history, GENERIC).follow_up_of, phase
+    # "they" with no study or arm named: the study the conversation is on
+    assert route("I don't suppose they broke that down for class V patients on their own?",
+                 history, GENERIC).follow_up_of  # fmt: skip
+    assert not route("Did they report class V results separately in ORBIT 2?", history,
+                     GENERIC).follow_up_of  # fmt: skip
     # "that" as what amounts to something: the last answer's figure
     assert route("So what daily range would that come to for a 55 kg woman?", history,
                  GENERIC).follow_up_of  # fmt: skip
