@@ -480,7 +480,7 @@ class HybridSearch:
                 fused[pid] += RESULT_BOOST
                 if pid in main_results:
                     fused[pid] += RESULT_BOOST  # what the study set out to show
-            elif correcting and pid in main_results:
+            if correcting and pid in main_results:
                 fused[pid] += 2 * RESULT_BOOST  # the study's result, against the rate given
             fused[pid] += traits.section_adjustment(asks_result)
             if pid in stated:

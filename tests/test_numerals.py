@@ -86,3 +86,15 @@ def test_a_rate_told_to_a_patient_is_checked_against_the_study(bot: EvidenceAssi
     assert "83.0%" in lines[1]  # the study's own result on its primary outcome, next
     assert answer.answer.rstrip().endswith("_Read a count out of a hundred as a percentage._")
     assert not answer.ungrounded_numbers
+
+
+def test_a_rate_the_study_never_states_is_corrected_by_its_main_result_after_its_verdict(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask(
+        "So the Zheng trial showed tacrolimus is superior to IVCY, 83% vs 65% - correct?"
+    )
+    lines = answer.answer.splitlines()
+    assert lines[0] == "**The evidence base does not state the figure you give for Zheng 2022.**"
+    assert "non-inferior" in lines[1]  # the study's verdict on what the question claims
+    assert "83.0%" in lines[2] and "75.0%" in lines[2]  # then its main result
