@@ -227,7 +227,7 @@ def _resolved(
         follow_up_of=follow_up_of,
         other_than=other_than,
         new_study=new_study,
-        parts=later_parts(cleaned),
+        parts=later_parts(cleaned) + premises(cleaned),
         earlier=previous,
         stated_before=stated_before,
         vocabulary=vocabulary,
@@ -267,6 +267,20 @@ def later_parts(question: str) -> tuple[str, ...]:
         for piece in pieces[1:]
         if len([w for w in _WORD.findall(piece.lower()) if w not in STOPWORDS]) >= least
     )
+
+
+# A premise the question rests on, stated before it asks something else: "Given that X, ..."
+# or "Since X, ..." (a claim asked about itself, "I read X. Right?", is the question).
+_PREMISE = re.compile(
+    r"^\s*(?:so\s+)?(?:given\s+that|since|because|seeing\s+that|now\s+that)\s+([^,?]{12,}),",
+    re.I,
+)
+
+
+def premises(question: str) -> tuple[str, ...]:
+    """The claim a question rests on, checked by a sentence of its own ("Given that the trial
+    was double-blind, ..." is answered with how it was blinded too)."""
+    return tuple(m.group(1) for m in _PREMISE.finditer(question))
 
 
 def _list_items(text: str) -> list[str]:

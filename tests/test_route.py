@@ -1104,3 +1104,21 @@ def test_a_follow_up_about_harms_does_not_carry_the_earlier_response_measure() -
     assert harms.follow_up_of and harms.measure is None
     # a follow-up about the same kind of result keeps it
     assert route("and at 12 months?", history, GENERIC).measure == "complete"
+
+
+@pytest.mark.parametrize(
+    ("question", "premise"),
+    [
+        ("Given that trial X was double-blind, is its safety result robust?",
+         "trial X was double-blind"),
+        ("Since drug A beat drug B 62% to 45% there, can I call it superior?",
+         "drug A beat drug B 62% to 45% there"),
+        # a claim asked about itself is the question, not a premise of another
+        ("I read that 90% responded on drug A. Is that right?", None),
+    ],
+)  # fmt: skip
+def test_a_premise_stated_before_the_question_is_checked_as_a_part(
+    question: str, premise: str | None
+) -> None:
+    parts = route(question, None, GENERIC).parts
+    assert (premise in parts) if premise else not parts, parts
