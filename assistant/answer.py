@@ -296,7 +296,7 @@ class EvidenceAssistant:
             routed.entry_implied and retrieval.foreign_terms
         )
         if not (from_user_only or checks_patient) and not self._in_scope(retrieval):
-            message = no_evidence_message(retrieval, self.profile)
+            message = no_evidence_message(retrieval, self.profile, routed.question)
             return Answer(question=routed.as_asked, answer=message, status="no_evidence")
         if not plan.calls and retrieval.figureless_terms:
             message = no_figure_message(retrieval, self.profile)
@@ -467,12 +467,18 @@ def off_topic(retrieval: Retrieval, min_relevance: float) -> bool:
     return beside is not None and beside < min_relevance
 
 
-def no_evidence_message(retrieval: Retrieval, profile: Profile) -> str:
+def no_evidence_message(retrieval: Retrieval, profile: Profile, question: str = "") -> str:
+    """What the evidence base lacks, named as the question wrote it ("SGLT2", not "sglt2")."""
     named_words = retrieval.foreign_terms or retrieval.unnamed_unknown
     if not named_words:
         return profile.no_evidence_message()
-    terms = ", ".join(f"“{t}”" for t in named_words)
+    terms = ", ".join(f"“{_as_typed(t, question)}”" for t in named_words)
     return f"Nothing in the evidence base mentions {terms}. {profile.no_evidence_message()}"
+
+
+def _as_typed(word: str, question: str) -> str:
+    found = re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", question, re.I)
+    return found.group() if found else word
 
 
 def no_figure_message(retrieval: Retrieval, profile: Profile) -> str:

@@ -106,3 +106,11 @@ def test_an_everyday_superlative_takes_nothing_out_of_scope(bot: EvidenceAssista
     answer = bot.ask("Which serious drug-related event was the commonest one, and how often "
                      "did it occur in each arm?", history)  # fmt: skip
     assert answer.status == "answered" and "8.9%" in answer.answer, answer.answer
+
+
+def test_what_the_evidence_base_lacks_is_named_as_the_question_wrote_it(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("Should I add an SGLT2 inhibitor for a lupus nephritis patient?")
+    assert answer.status == "no_evidence"
+    assert answer.answer.startswith("Nothing in the evidence base mentions “SGLT2”.")
