@@ -107,6 +107,8 @@ RESPONSE = re.compile(
 # Whether someone could enter a study ("eligible", "inclusion", "could he enrol?").
 ENTRY = re.compile(
     r"eligib|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b|"
+    # "would the threshold have admitted her?" (not "admitted her to the ward")
+    r"\badmit(?:ted|s)?\s+(?:her|him|them)\b(?!\s+(?:to|with|for|on|in)\b)|"
     # "getting into the trial", "would he have got in?" (not "what did they get in the trial")
     r"\b(?:get|gets|got|getting)\s+(?:into|onto)\b|\b(?:get|gets|got|getting)\s+in\b(?=\s*(?:[?.!,]|$))",
     re.I,

@@ -1075,6 +1075,8 @@ def test_a_course_reads_its_number_of_doses_and_the_body_surface_area() -> None:
         ("Was there a creatinine limit for getting into the trial?", True),
         ("What steroids did they get in the trial?", False),  # received, not entered
         ("UPCR 2.1 g/g, 19F: would she qualify?", True),
+        ("UPCR 1.8 mg/mg. Would the trial's proteinuria threshold have admitted her?", True),
+        ("UPCR 1.8 mg/mg, admitted her to the ward last week: in remission?", False),
         # qualifying as a response named is a response check, not entry
         ("For the complete renal response, would she qualify with UPCR 0.4 mg/mg?", False),
     ],
