@@ -97,7 +97,7 @@ TARGET_PASS_RATE = 0.95
 # 2026-12-07 (eleventh session): dev 82.8% (1137/1374, grown by 120 fresh questions that
 # passed 70.0% and 65.0% on the session's starting commit under today's scorer), test 78.2%,
 # test 2 78.3%, test 3 83.3%; dev refusal 88.5% (the fresh batches' 86.7% and 80.0%).
-# 2026-12-07 (twelfth session): dev 83.1% (1291/1554, grown by 180 fresh questions that
+# 2026-12-07 (twelfth session): dev 83.1% (1292/1554, grown by 180 fresh questions that
 # passed 68.3%, 68.3% and 60.0% on the session's starting commit; the last batch was never
 # tuned on), test 79.1%, test 2 78.3%, test 3 85.0%; dev refusal 87.7% (the fresh batches'
 # traps and out-of-scope asks 66.7%, 86.7% and 93.3%; 87.7% on the starting commit too).
