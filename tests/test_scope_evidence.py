@@ -268,7 +268,7 @@ def test_naming_a_study_does_not_carry_a_question_about_something_else(
 ) -> None:
     off_topic = named.ask("Who won the World Cup in STRIDE?")
     assert off_topic.status == "no_evidence", off_topic.answer
-    assert "“world”" in off_topic.answer and not off_topic.citations
+    assert "“World”" in off_topic.answer and not off_topic.citations
     weather = named.ask("What will the weather be like in STRIDE?")
     assert weather.status == "no_evidence", weather.answer
 
