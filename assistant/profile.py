@@ -176,6 +176,9 @@ class StrictLimit(Sourced):
     below: float
 
 
+DAYS_PER_MONTH = 365.25 / 12
+
+
 class Exclusion(Sourced):
     """An exclusion criterion a clinic note can state, named by `words`. It excludes when
     the note states it (not negated); with `above`, when the figure written after the words
@@ -202,9 +205,6 @@ class Exclusion(Sourced):
             if value is not None:
                 return value * days
         return None
-
-
-DAYS_PER_MONTH = 365.25 / 12
 
 
 class Unchecked(Sourced):

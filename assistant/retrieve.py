@@ -131,12 +131,12 @@ GENERAL_SYNONYMS = {
     "level": "concentration",
     "trough": "concentration target",
     "blood": "plasma",
-    # a change of treatment is written as its sequence: "A followed by B maintenance"
     # what came next in a sequence of treatments (several words: matched as a phrase)
     "followed it": "followed by maintenance",
     "followed that": "followed by maintenance",
     "came after": "followed by maintenance",
     "came next": "followed by maintenance",
+    # a change of treatment is written as its sequence: "A followed by B maintenance"
     "switch": "followed maintenance",
     "switched": "followed maintenance",
     "afterwards": "followed maintenance",
@@ -1468,15 +1468,15 @@ def unknown_words(
     )
 
 
+# A word, with one digit ending a name ("sglt2", "il6") but not a time or figure ("wk24")
+_TOPIC_WORD = re.compile(r"\b[a-z][a-z-]*[a-z]\d?\b")
+
+
 def _topic_words(query: str) -> dict[str, None]:
     """The words of four letters or more, in order, without possessives or units."""
     text = re.sub(r"['’]s\b", "", query.lower())  # possessives: "the public's" -> "the public"
     text = _MEASUREMENT.sub(" ", text)  # units written after a number ("120 umol/L") are no topic
     return dict.fromkeys(w for w in _TOPIC_WORD.findall(text) if len(w) >= 4)
-
-
-# A word, with one digit ending a name ("sglt2", "il6") but not a time or figure ("wk24")
-_TOPIC_WORD = re.compile(r"\b[a-z][a-z-]*[a-z]\d?\b")
 
 
 def _known(word: str, vocabulary: frozenset[str], synonyms: frozenset[str]) -> bool:

@@ -82,7 +82,8 @@ class TrialEligibility:
         note states (`exclusions.stated_exclusions`); overall verdict."""
         inputs = {k: v for k, v in locals().items() if k != "self"}
         values = _values(inputs, self.rules, self.spec.classes)
-        checks = [_numeric(rule, values[rule.input]) for rule in _applying(self.rules, values)]
+        applying = _applying(self.rules, values)
+        checks = [_numeric(rule, values[rule.input]) for rule in applying]
         if self.spec.classes is not None:
             checks.append(_class_check(values["isn_class"], self.spec.classes))
         stated = exclusions_stated or {}
@@ -118,8 +119,9 @@ class TrialEligibility:
             ),
         }
         text = _text(status, checks, missing, borderline, self.spec, inputs)
-        others = _other_classes(self.rules, values)
-        if others:
+        # the class-bound limits the patient's class did not select, once the class is known
+        others = [r for r in self.rules if r.for_classes and r not in applying]
+        if others and values["isn_class"] is not None:
             text += (
                 " For other classes: "
                 + "; ".join(
@@ -145,15 +147,6 @@ def _applying(rules: tuple[Rule, ...], values: dict[str, Any]) -> list[Rule]:
     which the class check then asks for)."""
     patient_class = values.get("isn_class")
     return [r for r in rules if not r.for_classes or patient_class in r.for_classes]
-
-
-def _other_classes(rules: tuple[Rule, ...], values: dict[str, Any]) -> list[Rule]:
-    """The class-bound limits the patient's class did not select ("urine protein:creatinine
-    ratio >= 1.5 mg/mg for class III or IV"), once the class is known."""
-    if values.get("isn_class") is None:
-        return []
-    applying = _applying(rules, values)
-    return [r for r in rules if r.for_classes and r not in applying]
 
 
 def _shown(limit: Fraction | None) -> float | None:
