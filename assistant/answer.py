@@ -75,6 +75,8 @@ ADVICE_NOTE = (
     "_This assistant reports what the evidence says and who said it; it does not give "
     "treatment advice for an individual patient._"
 )
+# A question asking whether the claim it makes holds ("..., right?", "Is that correct?").
+CHECKS_CLAIM = re.compile(r"\b(?:right|correct|accurate|true|confirm|verify|check)\b", re.I)
 # A speaker ("Prof. Ann Lee:") or a structured-abstract label ("RESULTS:", "Conclusions and
 # relevance:") opening a quoted sentence: not part of what the answer states.
 _SPEAKER_PREFIX = re.compile(
@@ -340,7 +342,9 @@ class EvidenceAssistant:
             premise = f"{premise}\n{corrected}" if premise else corrected
         elif confirmed and (position := _position(stating, evidence)) is not None:
             figures = "figures" if confirmed.count > 1 else "figure"
-            premise = f"**{confirmed.study} states the same {figures} you give.** [{position}]"
+            # a question asking whether its claim is right is answered yes first
+            yes = "Yes: " if CHECKS_CLAIM.search(routed.question) else ""
+            premise = f"**{yes}{confirmed.study} states the same {figures} you give.** [{position}]"
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
                           part_answers, retrieval.verdict)  # fmt: skip
@@ -401,8 +405,9 @@ def figures_not_stated(claims: FiguresNotStated, position: int | None) -> str:
     study's; when another document states them, it is named (and cited at `position`; None:
     that sentence is not cited). The figures are not repeated in the answer's own words."""
     if claims.stated_in is None or position is None:
-        return f"**The evidence base does not state the figure you give for {claims.study}.**"
-    source = claims.stated_in.study
+        what, study = claims.what, claims.study
+        return f"**The evidence base does not state the {what} you give for {study}.**"
+    source = claims.source
     return (
         f"**The figures you give are not from {claims.study}: the evidence base gives them "
         f"for {source}.** [{position}]"

@@ -113,6 +113,21 @@ ROLE_WORDS = frozenset(
      "consultants", "attending", "surgeon", "surgeons", "practitioner", "practitioners",
      "midwife", "trainee", "trainees"}
 )  # fmt: skip
+# Places of care a question is asked from ("ICU here:", "Ward round, pt 31F...").
+CARE_SETTINGS = frozenset(
+    {"icu", "itu", "hdu", "ccu", "picu", "nicu", "ed", "er", "a&e", "ward", "clinic", "opd"}
+)
+# A question's opening words before its first break ("ICU, 34F with..."; "Clinic:").
+_OPENING = re.compile(r"^[^,:;.\u2013\u2014?!]*?(?=\s*[,:;.\u2013\u2014]\s*\S)")
+
+
+def said_from(word: str, question: str) -> bool:
+    """`word` is the place of care the question is asked from: a care setting in the
+    opening words, set off from the question ("ICU, 34F...", "Quick one from the ward:"),
+    not what it asks about ("ICU admissions in STUDY-1?")."""
+    opening = _OPENING.match(question.strip())
+    words = re.findall(r"[a-z&]+", opening.group().lower()) if opening else ()
+    return word.lower() in CARE_SETTINGS and word.lower() in words
 
 
 def disease_like(word: str) -> bool:

@@ -19,7 +19,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from . import extract
-from .facts import COUNT_OF, COUNTED_IN_WORDS, PERCENT, facts_of, group_pairs
+from .facts import COUNT_OF, COUNTED_IN_WORDS, PERCENT, extract_facts, facts_of, group_pairs
 from .index import EvidenceIndex
 from .ingest import in_ranges
 from .intent import (
@@ -40,6 +40,7 @@ from .lexical import (
     drug_like,
     everyday_superlative,
     role_noun,
+    said_from,
 )
 from .measurements import PATIENT_VALUE_WORDS
 from .present import interviewer_turn, short_design, speaker_role
@@ -259,6 +260,11 @@ VERDICT = re.compile(
 )
 
 
+# Whether a result was significant, asked or stated ("significantly more", "not significant").
+SIGNIFICANCE = re.compile(r"\bsignifican", re.I)
+SIGNIFICANCE_RANKS = 5
+
+
 @dataclass(frozen=True)
 class FiguresNotStated:
     """A question's figures that the study it names never states ("STUDY-1 got 46.4% vs
@@ -269,6 +275,14 @@ class FiguresNotStated:
     study: str
     stated_in: Passage | None
     rates: bool = True  # a percentage among them (not only drug amounts: "750 mg")
+    what: str = "figure"  # what they are: "confidence interval" when only its limits
+    source: str = ""  # the study `stated_in` gives them for, as it names it
+
+
+def _named_otherwise(used: set[tuple[str, ...]], asked: set[tuple[str, ...]]) -> bool:
+    """A sentence using study names `used` names the study otherwise than a question using
+    `asked`: it lacks a name the question uses and has one the question does not."""
+    return bool(asked - used and used - asked)
 
 
 @dataclass(frozen=True)
@@ -290,6 +304,21 @@ _AMOUNT = re.compile(
     r"(?<![\d.])" + extract.NUM + r"(?:\s?(?:-|–|to)\s?" + extract.NUM + r")?" + _AMOUNT_UNIT,
     re.IGNORECASE,
 )
+
+
+# A time point with its count: "week 52", "month-6", "at 24 weeks", "10-year".
+_TIME_GIVEN = re.compile(
+    r"\b(?:weeks?|months?|years?)[\s-]*(\d+)\b|\b(\d+)[\s-]*(?:weeks?|months?|years?)\b", re.I
+)
+
+
+def _effect_figures(text: str, limits_only: bool = False) -> list[float]:
+    """The effect estimates and confidence limits `text` gives ("odds ratio 2.65; 95% CI 1.6
+    to 4.3": 2.65, 1.6, 4.3), or the limits alone."""
+    effects = [f for f in extract_facts(text) if f.kind == "effect"]
+    figures = ((f.ci_low, f.ci_high) if limits_only else (f.estimate, f.ci_low, f.ci_high)
+               for f in effects)  # fmt: skip
+    return [v for values in figures for v in values if v is not None]
 
 
 def _figures_with_units(text: str) -> set[tuple[float, str]]:
@@ -511,7 +540,9 @@ class HybridSearch:
             query,
             self.index.vocabulary(),
             self.medical_score,
-            frozenset(self.synonyms),
+            # (an arm's alias is a name the evidence base covers, written in it or not:
+            # a brand name, a clinician's short form)
+            frozenset(self.synonyms) | _alias_words(route),
             # A study or an intervention the evidence base names (its profile's arms).
             anchored=bool(named) or bool(route is not None and route.arms),
             names_medical=self.names_medical,
@@ -532,6 +563,8 @@ class HybridSearch:
         if (route is not None and subjects and VERDICT_ASKED.search(route.question)
                 and not route.subgroups):  # fmt: skip
             verdict = self.verdict(hits, subjects)
+        elif route is not None and subjects and SIGNIFICANCE.search(route.question):
+            verdict = self.significance(hits, subjects)
         return Retrieval(
             hits,
             best,
@@ -625,7 +658,7 @@ class HybridSearch:
             and not _known(written.lower(), vocabulary, synonyms)
             and not self._study_names().named_in(written)
             and not _spelled_out_in(written, query) and not _shortened(written, vocabulary)
-            and written not in defined
+            and written not in defined and not said_from(written, query)
         ))  # fmt: skip
 
     def unknown_recommended(self, query: str, found: tuple[str, ...]) -> tuple[str, ...]:
@@ -718,6 +751,17 @@ class HybridSearch:
                     return (absent[0], passage) if absent else None
         return None
 
+    @staticmethod
+    def significance(hits: list[Passage], documents: set[str]) -> Passage | None:
+        """Among the best few `hits`, the `documents`' first sentence saying whether a result
+        was significant (what a question asserting or asking "significantly" is checked
+        against); the few best only, as a study states significance of many results."""
+        return next(
+            (p for p in hits[:SIGNIFICANCE_RANKS] if p.document_id in documents
+             and SIGNIFICANCE.search(p.text) and not interviewer_turn(p)),
+            None,
+        )  # fmt: skip
+
     def verdict(self, hits: list[Passage], documents: set[str]) -> Passage | None:
         """The `documents`' sentence stating a verdict (superior, non-inferior, concluded):
         the best-ranked among `hits` first, then in document order; never an interviewer's
@@ -759,15 +803,26 @@ class HybridSearch:
         rates = {float(m.group(1)): m.group(0) for m in extract.PERCENT.finditer(question)}
         amounted = _AMOUNT.finditer(question) if amounts else ()
         claimed = rates | {float(v): m.group(0) for m in amounted for v in m.groups()[:2] if v}
-        own = [p for d in sorted(documents) for p in self.document_passages(d)]
+        if claimed:  # an effect estimate and its interval given beside them ("OR 2.65; 1.6-4.3")
+            claimed |= {abs(v): f"{v:g}" for v in _effect_figures(question)}
+        names = self._study_names()
+        asked = names.names_used(question)
+        # (a sentence naming the study otherwise is another study's: a record of STUDY-3
+        # reporting its phase 2 predecessor STUDY-2 by name)
+        own = [p for d in sorted(documents) for p in self.document_passages(d)
+               if not _named_otherwise(names.names_used(p.text), asked)]  # fmt: skip
         if not claimed or not own:
             return None
-        stated = {value_key(t.value) for p in own for t in quoted_numbers(p.text)}
-        missing = {v: w for v, w in claimed.items() if value_key(v) not in stated}
+        stated = {value_key(abs(t.value)) for p in own for t in quoted_numbers(p.text)}
+        missing = {v: w for v, w in claimed.items() if value_key(abs(v)) not in stated}
         if not missing:
             checked = question if amounts else _without_amounts(question)
             return self._stating_all(checked, own, arms)
         study = own[0].study
+        limits = {value_key(abs(v)) for v in _effect_figures(question, limits_only=True)}
+        if {value_key(v) for v in missing} <= limits:
+            interval = "confidence interval"
+            return FiguresNotStated(tuple(missing.values()), study, None, False, interval)
         # Another study's sentence is named only for figures too particular to share by
         # chance: two or more of them together, or one with a decimal ("46.4%", not "88%").
         missing_rates = bool(set(missing) & set(rates))
@@ -779,11 +834,17 @@ class HybridSearch:
         wanted = set(map(value_key, missing))
         elsewhere = next(
             (found[pid] for pid in hits if pid in found
-             and found[pid].document_id not in documents
+             and found[pid] not in own
              and wanted <= _percentages(found[pid].text)),
             None,
         )  # fmt: skip
-        return FiguresNotStated(tuple(missing.values()), study, elsewhere, missing_rates)
+        source = elsewhere.study if elsewhere else ""
+        if elsewhere is not None and elsewhere.document_id in documents:
+            # a name its record's label lacks ("STUDY-2" in "STUDY-3 (Lee 2025)") as written
+            written = names.written(elsewhere.text, names.names_used(elsewhere.text) - asked)
+            source = source if written.lower() in source.lower() else written
+        figures = tuple(missing.values())
+        return FiguresNotStated(figures, study, elsewhere, missing_rates, source=source)
 
     @staticmethod
     def _stating_all(
@@ -793,8 +854,13 @@ class HybridSearch:
         ("36 g", not "36 months") and for the same arms ("drug B 83%" is not "83% with drug
         A"), if one does."""
         wanted = _figures_with_units(question)
+        # its effect figures and time points too ("OR 2.65", "at month 6"), by value
+        plain = {value_key(abs(v)) for v in _effect_figures(question)}
+        times = (m.group(1) or m.group(2) for m in _TIME_GIVEN.finditer(question))
+        plain |= {value_key(float(t)) for t in times}
         for passage in own:
             if (wanted and wanted <= _figures_with_units(passage.text)
+                    and plain <= {value_key(abs(t.value)) for t in quoted_numbers(passage.text)}
                     and _same_arms(question, passage.text, arms)):  # fmt: skip
                 return FiguresStated(passage.study, passage, len(wanted))
         return None
@@ -1049,6 +1115,17 @@ class StudyNames:
             return readings[-1].read
 
         return _NAME_AND_YEAR.sub(written_out, text), tuple(readings)
+
+    def names_used(self, text: str) -> set[tuple[str, ...]]:
+        """The study names (each as its words) `text` uses."""
+        words = _WORDS.findall(text.lower())
+        return {tuple(words[start:end]) for start, end in self._name_spans(words)}
+
+    @staticmethod
+    def written(text: str, names: set[tuple[str, ...]]) -> str:
+        """The first of `names` in `text`, as `text` writes it ("STUDY-2")."""
+        found = (re.search(r"\W+".join(map(re.escape, name)), text, re.I) for name in names)
+        return min((m for m in found if m), key=lambda m: m.start()).group(0)
 
     def named_in(self, query: str) -> set[str]:
         words = _WORDS.findall(query.lower())
@@ -1364,6 +1441,14 @@ _MEASUREMENT = re.compile(r"(?<![a-z])\d[\d.,]*\s*[a-zµμ]+(?:\s?/\s?[a-z0-9.]+
 _BY_ARM = re.compile(r"\b(?:per|each|both|every|all)\s+(?:arms?|groups?)\b", re.I)
 # A part asking for an amount ("how many did it randomise?") wants a figure, not only its words.
 _ASKS_AMOUNT = re.compile(r"\bhow\s+(?:many|much|long|often|far)\b", re.I)
+
+
+def _alias_words(route: Route | None) -> frozenset[str]:
+    """The one-word names of the profile's arms (canonical and aliases), lower-cased."""
+    if route is None:
+        return frozenset()
+    names = (name for words in route.vocabulary.terms.values() for name in words)
+    return frozenset(name.lower() for name in names if " " not in name)
 
 
 def _percentages(text: str) -> set[float]:

@@ -1086,12 +1086,81 @@ def test_figures_a_question_checks_that_its_study_states_are_said_to_be_the_same
         "Cyc got about 80% CR/PR in Zheng, right?",
         # two studies named: the figure may be one's and the claim about the other
         "In BLISS-LN the add-on was voclosporin 23.7 mg twice daily, yes?",
+        # the figures, but at another time point
+        "Mok 2016: complete renal response at month 12 was 62% with tacrolimus and 59% with "
+        "MMF, correct?",
     ],
 )
 def test_figures_are_not_said_to_be_the_same_unless_for_the_same_arm_and_study(
     bot: EvidenceAssistant, question: str
 ) -> None:
     assert "states the same figure" not in bot.ask(question).answer
+
+
+def test_a_profile_alias_the_corpus_never_writes_still_names_its_arm(
+    bot: EvidenceAssistant,
+) -> None:
+    # "chemo" is an alias of the cyclophosphamide arm in the bundled profile
+    answer = bot.ask("Did tacrolimus beat chemo in the Zheng trial?")
+    assert answer.status == "answered", answer.answer
+    assert "chemo" not in answer.answer.split("**Evidence**")[0].lower()  # nothing said missing
+
+
+def test_a_place_of_care_the_question_comes_from_is_no_topic(bot: EvidenceAssistant) -> None:
+    context = bot.ask("ICU, 34F with LN: complete remission rates in each arm of the Zheng trial?")
+    assert context.status == "answered" and "49.6%" in context.answer, context.answer
+    asked = bot.ask("ICU admission rate in each arm of the Zheng trial?")
+    assert asked.status == "no_evidence" and "“ICU”" in asked.answer, asked.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("So Zheng tacrolimus reached 83% and IVCY 75% at week 24, right?", True),
+        ("Mok 2016 reported 62% vs 59% complete renal response at month 6 on tacrolimus vs "
+         "MMF. Is that accurate?", True),
+        # not asking whether the claim holds
+        ("Our protocol caps lifetime cyclophosphamide at 36 g. Is that KDIGO 2024's ceiling?",
+         False),
+    ],
+)  # fmt: skip
+def test_a_claim_checked_and_stated_by_its_study_is_answered_yes_first(
+    bot: EvidenceAssistant, question: str, yes: bool
+) -> None:
+    line = bot.ask(question).answer.splitlines()[0]
+    assert line.startswith("**Yes: ") is yes, line
+    assert "states the same" in line
+
+
+def test_an_interval_the_study_never_states_is_said_to_be_not_its_own(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("AURORA 1 complete renal response 40.8% vs 22.5%, odds ratio 2.65 "
+                     "(95% CI 1.6 to 4.3): can all of it be sourced?")  # fmt: skip
+    line = answer.answer.splitlines()[0]
+    assert line.startswith("**The evidence base does not state the confidence interval"), line
+    assert "states the same" not in answer.answer
+    assert not answer.ungrounded_numbers
+
+
+def test_figures_a_record_gives_for_a_study_it_names_otherwise_are_not_the_named_ones(
+    bot: EvidenceAssistant,
+) -> None:
+    # the REGENCY record also reports its phase 2 predecessor, by that study's name
+    answer = bot.ask("Obinutuzumab in REGENCY: complete renal response 40% vs 18% with placebo?")
+    line = answer.answer.splitlines()[0]
+    assert line.startswith("**The figures you give are not from REGENCY"), line
+    assert "gives them for NOBILITY" in line
+    assert "46.4%" in answer.answer  # REGENCY's own result
+
+
+def test_a_claim_of_significance_is_answered_with_the_study_saying_whether_it_was(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("Euro-Lupus: by 10 years the low-dose arm had significantly more deaths "
+                     "than the high-dose arm?")  # fmt: skip
+    lead = answer.answer.split("**Evidence**")[0]
+    assert "None of the 10-year differences" in lead, answer.answer
 
 
 def test_a_treatment_choice_handed_over_gets_evidence_and_no_advice(bot: EvidenceAssistant) -> None:

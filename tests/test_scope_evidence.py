@@ -388,6 +388,24 @@ def test_who_asks_and_idioms_do_not_take_a_question_out_of_scope(
     assert answer.citations[0].document == "analgesia2022"
 
 
+@pytest.mark.parametrize(
+    ("word", "question", "context"),
+    [
+        ("ICU", "ICU, 34F with class IV: what did STUDY-1 find?", True),
+        ("ward", "Quick one from the ward: what did STUDY-1 find?", True),
+        ("ICU", "ICU admissions in STUDY-1?", False),  # what is asked about
+        ("ICU", "What did STUDY-1 find for ICU stays? 34F, class IV.", False),
+        ("MRI", "MRI, 34F: what did STUDY-1 find?", False),  # not a place of care
+    ],
+)
+def test_a_place_of_care_set_off_at_the_start_is_where_the_question_comes_from(
+    word: str, question: str, context: bool
+) -> None:
+    from assistant.lexical import said_from
+
+    assert said_from(word, question) is context
+
+
 def test_a_word_english_hardly_uses_but_the_corpus_does_names_what_it_holds() -> None:
     """ "LNDAI" is no medical-sounding word to an embedding, but the corpus uses it and English
     hardly does: the question is about the corpus, and its everyday words ("happened") the
