@@ -110,6 +110,11 @@ SPARSE_WEIGHT = 0.6  # measured on the eval set (top-2 hit rate), over 0.4-0.7
 GENERAL_SYNONYMS = {
     "remission": "response",
     "response": "remission",
+    # the verb and the person for the noun results are reported with ("responded", "responders")
+    "respond": "response",
+    "responded": "response",
+    "responder": "response",
+    "responders": "response",
     "steroid": "glucocorticoid glucocorticoids corticosteroid",
     "steroids": "glucocorticoid glucocorticoids corticosteroids",
     "kidney": "renal",
@@ -147,6 +152,9 @@ GENERAL_SYNONYMS = {
     "adverse": "aes",  # papers abbreviate "adverse events" once defined
     "resistant": "refractory",  # disease not responding to a treatment, either word
     "refractory": "resistant",
+    # kidney failure is end-stage kidney disease (KDIGO's name for it), in either wording
+    "kidney failure": "end-stage renal disease end-stage kidney disease esrd eskd",
+    "renal failure": "end-stage renal disease end-stage kidney disease esrd eskd",
     "esrd": "end-stage renal disease",
     "eskd": "end-stage kidney disease",
     "sae": "serious adverse events",

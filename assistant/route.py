@@ -190,11 +190,13 @@ def _resolved(
     new_study = False
     stated_before: frozenset[float] = frozenset()
     not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
-    if previous and (
+    continues = previous and (
         _is_follow_up(cleaned, vocabulary)
         or _refers_to_unnamed_study(cleaned, not_names)
         or _their_study(cleaned, not_names, vocabulary)
-    ):
+    )
+    each_arm = bool(_EACH_ARM.search(cleaned)) and not _study_mentions(cleaned, not_names)
+    if previous and (continues or each_arm):
         follow_up_of = previous
         named_now = {m.group().lower() for m in _study_mentions(cleaned, not_names)}
         new_study = bool(
@@ -209,10 +211,11 @@ def _resolved(
             # The earlier arm stays in the query: the sentence giving both arms answers it.
             other_than = _arms_asked(previous, vocabulary)
         query = _merge(earlier, cleaned, arms, vocabulary)
-        defines = facet_of(cleaned) == "definition"
+        defines = facet_of(cleaned) == "definition" or not continues
         if defines:
             # A term is defined for a study, not for one of its arms or results ("How was
-            # remission defined?" after one arm's rate): only the earlier study is carried.
+            # remission defined?" after one arm's rate), and a question on each arm asks about
+            # all of them: only the earlier study is carried.
             studies = (m.group() for m in _study_mentions(earlier, not_names))
             query = " ".join((cleaned, *studies))
         if not arms and not other_than:
@@ -312,9 +315,12 @@ _OUTCOME_BY_ROLE = re.compile(
 def _without_other_measure(previous: str, follow_up: str) -> str:
     """The earlier question without its response measure when the follow-up names another
     ("overall response?" + "and partials only?"; "primary endpoint?" + "and complete
-    response?"): the new measure takes its place."""
+    response?"): the new measure takes its place. An outcome named by its role ("main
+    result?") gives way to another aspect the follow-up turns to ("and serious infections?")."""
     now = extract.measure_of(follow_up)
     if now is None:
+        if facet_of(follow_up) not in (None, "efficacy"):
+            return " ".join(_OUTCOME_BY_ROLE.sub(" ", previous).split())
         return previous
     before = extract.measure_of(previous)
     if before is None:
@@ -386,6 +392,9 @@ _DEFINITE_STUDY = re.compile(
     r"\bthe\s+(?:[\w-]+\s+){0,2}(?:continuation|extension|follow[- ]?up)\b",
     re.IGNORECASE,
 )
+# The arms taken one by one ("in each arm", "both groups"), which only a study already known
+# has: the question is about the conversation's study, on a topic of its own.
+_EACH_ARM = re.compile(r"\b(?:each|both|either)\s+(?:of\s+the\s+)?(?:arms?|groups?)\b", re.I)
 _WORD = re.compile(r"[a-z][a-z-]+")
 
 

@@ -733,6 +733,29 @@ def test_a_follow_up_naming_a_measure_replaces_the_outcome_named_by_its_role(
     assert not re.search(r"primary|main", routed.query, re.I)
 
 
+def test_a_follow_up_turning_to_harms_drops_the_outcome_named_by_its_role() -> None:
+    history = turns(("What was the main result of BLISS-LN?", "43% vs 32% [1]"))
+    routed = route("ok and serious infections?", history, BUNDLED)
+    assert "BLISS-LN" in routed.query and not re.search(r"\bmain\b", routed.query, re.I)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How many people were put in each group?", "What happened to kidney function in each arm?"],
+)
+def test_a_question_on_each_arm_carries_only_the_earlier_study(question: str) -> None:
+    """ "Each group" presupposes a study already known: the conversation's, not the earlier
+    question's topic or arm."""
+    history = turns(("What was the voclosporin AURORA 1 trial testing?", "It compared... [1]"))
+    routed = route(question, history, BUNDLED)
+    assert routed.follow_up_of is not None
+    assert "AURORA 1" in routed.query and "testing" not in routed.query
+    assert routed.arms == ()
+    # a question naming its own study stands alone
+    own = route("How many people were put in each group in ALMS?", history, BUNDLED)
+    assert own.follow_up_of is None and "AURORA" not in own.query
+
+
 @pytest.mark.parametrize(
     ("question", "parts"),
     [
