@@ -287,12 +287,6 @@ class FiguresNotStated:
     source: str = ""  # the study `stated_in` gives them for, as it names it
 
 
-def _named_otherwise(used: set[tuple[str, ...]], asked: set[tuple[str, ...]]) -> bool:
-    """A sentence using study names `used` names the study otherwise than a question using
-    `asked`: it lacks a name the question uses and has one the question does not."""
-    return bool(asked - used and used - asked)
-
-
 @dataclass(frozen=True)
 class FiguresStated:
     """A question's figures that the study it names states, and its sentence stating all."""
@@ -818,7 +812,7 @@ class HybridSearch:
         # (a sentence naming the study otherwise is another study's: a record of STUDY-3
         # reporting its phase 2 predecessor STUDY-2 by name)
         own = [p for d in sorted(documents) for p in self.document_passages(d)
-               if not _named_otherwise(names.names_used(p.text), asked)]  # fmt: skip
+               if not names.named_otherwise(p, asked)]  # fmt: skip
         if not claimed or not own:
             return None
         stated = {value_key(abs(t.value)) for p in own for t in quoted_numbers(p.text)}
@@ -833,13 +827,16 @@ class HybridSearch:
             return FiguresNotStated(tuple(missing.values()), study, None, False, interval)
         # Another study's sentence is named only for figures too particular to share by
         # chance: two or more of them together, or one with a decimal ("46.4%", not "88%").
+        # Rates are sought together, as the question pairs them ("40% vs 18%": its own
+        # sentences may state an 18% of something else).
         missing_rates = bool(set(missing) & set(rates))
-        if len(missing) < 2 and not any("." in w for w in missing.values()):
+        sought = rates if set(missing) <= set(rates) and len(rates) > 1 else missing
+        if len(sought) < 2 and not any("." in w for w in sought.values()):
             return FiguresNotStated(tuple(missing.values()), study, None, missing_rates)
-        query = " ".join(f"{v:g} {v:.1f}" for v in missing)
+        query = " ".join(f"{v:g} {v:.1f}" for v in sought)
         hits = [pid for pid, _ in self.index.bm25_search(query, ELSEWHERE_CANDIDATES)]
         found = self.index.passages_by_id(hits)
-        wanted = set(map(value_key, missing))
+        wanted = set(map(value_key, sought))
         elsewhere = next(
             (found[pid] for pid in hits if pid in found
              and found[pid] not in own
@@ -1128,6 +1125,19 @@ class StudyNames:
         """The study names (each as its words) `text` uses."""
         words = _WORDS.findall(text.lower())
         return {tuple(words[start:end]) for start, end in self._name_spans(words)}
+
+    def named_otherwise(self, passage: Passage, asked: set[tuple[str, ...]]) -> bool:
+        """The sentence names its document's study otherwise than the question (using the
+        names `asked`) does: the question calls the study by its label's name, the sentence
+        does not and uses another of the document's names, not in the label ("STUDY-2" in the
+        record of STUDY-3 (Lee 2025), asked about as STUDY-3; not "Lee" asked about by the
+        place it was run in, nor a sentence naming only the drug tested)."""
+        document, label = passage.document_id, passage.study.lower()
+        asked_label = {name for name in asked
+                       if document in self.by_phrase[name] and " ".join(name) in label}  # fmt: skip
+        used = {name for name in self.names_used(passage.text) if document in self.by_phrase[name]}
+        other = {name for name in used - asked if " ".join(name) not in label}
+        return bool(asked_label and other and not asked_label & used)
 
     @staticmethod
     def written(text: str, names: set[tuple[str, ...]]) -> str:

@@ -1119,6 +1119,9 @@ def test_a_place_of_care_the_question_comes_from_is_no_topic(bot: EvidenceAssist
         ("So Zheng tacrolimus reached 83% and IVCY 75% at week 24, right?", True),
         ("Mok 2016 reported 62% vs 59% complete renal response at month 6 on tacrolimus vs "
          "MMF. Is that accurate?", True),
+        # the study called by another of its names ("Mok" is its label's)
+        ("The Hong Kong study got 62% vs 59% complete response with tacrolimus vs "
+         "mycophenolate, right?", True),
         # not asking whether the claim holds
         ("Our protocol caps lifetime cyclophosphamide at 36 g. Is that KDIGO 2024's ceiling?",
          False),
