@@ -530,6 +530,15 @@ def test_a_named_studys_own_entry_criteria_are_checked(bot: EvidenceAssistant) -
     assert check.output["status"] == "eligible", check.text
 
 
+def test_entry_asked_of_a_study_without_entry_rules_is_not_called_a_response_check(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("creat 140 micromol/L - would the criteria of the Japanese "
+                     "placebo-controlled tacrolimus trial have let her in?")  # fmt: skip
+    assert "response rules" not in answer.answer, answer.answer
+    assert not any(c.name == "remission_check" for c in answer.tool_calls)
+
+
 @pytest.mark.parametrize(("biopsy_class", "status"), [("pure class V", "not eligible"),
                                                        ("class IV", "eligible")])  # fmt: skip
 def test_an_entry_limit_that_depends_on_the_biopsy_class(

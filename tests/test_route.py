@@ -1102,6 +1102,9 @@ def test_a_course_reads_its_number_of_doses_and_the_body_surface_area() -> None:
         ("UPCR 1.8 mg/mg, admitted her to the ward last week: in remission?", False),
         # qualifying as a response named is a response check, not entry
         ("For the complete renal response, would she qualify with UPCR 0.4 mg/mg?", False),
+        ("creat 140 umol/L - would the trial's criteria have let her in?", True),
+        ("Could a 16-year-old have taken part in STAR?", True),
+        ("How many patients participated in STAR?", True),  # who entered: the population
     ],
 )
 def test_getting_in_or_into_a_trial_asks_about_entry(question: str, entry: bool) -> None:
