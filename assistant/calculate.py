@@ -494,6 +494,26 @@ def _unit(m: Measurement, value: float, plan: ToolPlan) -> str | None:
     return unit
 
 
+# A condition of absence ("no rescue therapy"): the word after "no" names what must be absent.
+_ABSENCE_CONDITION = re.compile(r"^\s*no\s+([a-z-]+)", re.I)
+
+
+def stated_absent(condition: str, question: str) -> bool:
+    """The question states that what a condition of absence names was absent ("no rescue
+    drugs", "without rescue", "did not need rescue therapy") for "no rescue therapy"."""
+    absent = _ABSENCE_CONDITION.match(condition)
+    if absent is None:
+        return False
+    word = re.escape(absent.group(1))
+    negated = (
+        rf"\b(?:no|without|never|nil)\s+(?:[\w-]+\s+){{0,1}}?{word}|"
+        rf"\b(?:not|n't|did\s+not|didn't)\s+(?:need|needed|require|required|get|got|given|"
+        rf"receive|received|on)\s+(?:any\s+)?(?:[\w-]+\s+){{0,1}}?{word}|"
+        rf"\b{word}\w*\s*(?::|-|=)?\s*(?:none|nil|no)\b"
+    )
+    return re.search(negated, question, re.I) is not None
+
+
 def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     values = routed.patient
     if "remission_check" not in plan.tools:
@@ -552,8 +572,14 @@ def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         steady = egfr.value if egfr.state == "stable" else None
         baseline_egfr = egfr.baseline if egfr.baseline is not None else steady
         inputs |= {"egfr_ml_min": egfr.value, "baseline_egfr_ml_min": baseline_egfr}
+        if baseline_egfr is None and egfr.change_percent is not None:
+            inputs["egfr_change_percent"] = egfr.change_percent  # "10% below baseline"
     if not all(c.by_default for c in chosen):  # (else the tool's default choice)
         inputs["criteria_sets"] = [c.id for c in chosen]
+    labels = [condition.label for c in chosen for condition in c.conditions]
+    stated = [label for label in dict.fromkeys(labels) if stated_absent(label, routed.question)]
+    if stated:
+        inputs["conditions_stated"] = stated
     plan.calls.append(plan.tools["remission_check"](**inputs))
     return True
 

@@ -530,6 +530,17 @@ def test_a_named_studys_own_entry_criteria_are_checked(bot: EvidenceAssistant) -
     assert check.output["status"] == "eligible", check.text
 
 
+def test_a_response_check_reads_a_stated_egfr_change_and_a_stated_absence(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("AURORA 1 check at week 52: UPCR 0.45 mg/mg, eGFR 55 (10% below "
+                     "baseline), no rescue meds. Complete renal response?")  # fmt: skip
+    check = next(c for c in answer.tool_calls if c.name == "remission_check")
+    assert check.output["aurora1"]["category"] == "complete", check.text
+    assert check.output["aurora1"]["stated_met"] == ["no rescue medication"]
+    assert not answer.ungrounded_numbers
+
+
 def test_entry_asked_of_a_study_without_entry_rules_is_not_called_a_response_check(
     bot: EvidenceAssistant,
 ) -> None:

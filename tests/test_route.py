@@ -1092,6 +1092,26 @@ def test_a_course_reads_its_number_of_doses_and_the_body_surface_area() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "absent"),
+    [
+        ("UPCR 0.4, eGFR 70, needed no rescue drugs", True),
+        ("UPCR 0.4 without rescue therapy", True),
+        ("UPCR 0.4; didn't need any rescue", True),
+        ("rescue: none. UPCR 0.4", True),
+        ("UPCR 0.4, rescue therapy given at week 30", False),
+        ("no idea about rescue, UPCR 0.4", False),
+    ],
+)
+def test_a_condition_of_absence_is_read_as_stated_only_when_the_question_negates_it(
+    question: str, absent: bool
+) -> None:
+    from assistant.calculate import stated_absent
+
+    assert stated_absent("no rescue therapy", question) is absent
+    assert not stated_absent("prednisone not above 10 mg/day", question)  # no absence
+
+
+@pytest.mark.parametrize(
     ("question", "entry"),
     [
         ("Creatinine 3.0 mg/dL - would he have got in?", True),

@@ -93,6 +93,7 @@ class Patient:
     reported_stable: bool = False  # "creatinine stable", with no figure
     egfr: Fraction | None = None  # mL/min/1.73 m²
     baseline_egfr: Fraction | None = None
+    reported_egfr_change: Fraction | None = None  # "eGFR 55 (10% below baseline)"
 
     @property
     def reduction(self) -> Fraction | None:
@@ -103,9 +104,10 @@ class Patient:
 
     @property
     def egfr_change(self) -> Fraction | None:
-        """Percent change in eGFR from baseline (negative if it fell)."""
+        """Percent change in eGFR from baseline (negative if it fell): from the two values,
+        else as the clinician states it."""
         if self.egfr is None or self.baseline_egfr is None:
-            return None
+            return self.reported_egfr_change
         return (self.egfr - self.baseline_egfr) / self.baseline_egfr * 100
 
     @property
@@ -146,6 +148,8 @@ class RemissionCheck:
         creatinine_stable: bool = False,
         egfr_ml_min: float | None = None,
         baseline_egfr_ml_min: float | None = None,
+        egfr_change_percent: float | None = None,
+        conditions_stated: Sequence[str] | None = None,
         criteria_sets: Sequence[str] | None = None,
     ) -> ToolCall:
         """Complete / partial / no response (or insufficient data) under each criteria set.
@@ -156,7 +160,10 @@ class RemissionCheck:
         `creatinine_change_percent` is a change the clinician states as such ("up 10%"), used
         when the two values are not given; `creatinine_stable` is "stable" without figures.
         `egfr_ml_min` and `baseline_egfr_ml_min` (eGFR, mL/min/1.73 m²) judge kidney function
-        where a criteria set allows it (`or_egfr`) and the creatinine values are not given.
+        where a criteria set allows it (`or_egfr`) and the creatinine values are not given;
+        `egfr_change_percent` is an eGFR change stated as such ("10% below baseline"), used
+        when the baseline eGFR is not given. `conditions_stated` are the labels of a set's
+        conditions no value judges ("no rescue therapy") that the clinician states as met.
         `criteria_sets` (ids) chooses the sets to apply; by default, those marked `by_default`.
         """
         inputs = {k: v for k, v in locals().items() if k != "self"}
@@ -169,7 +176,10 @@ class RemissionCheck:
                                          _checks(patient, spec.partial))  # fmt: skip
             results[spec.id]["criteria_set"] = spec.label
             results[spec.id]["response_name"] = spec.response_name
-            results[spec.id]["not_judged"] = [c.label for c in spec.conditions]
+            stated = set(conditions_stated or ())
+            results[spec.id]["not_judged"] = [c.label for c in spec.conditions
+                                              if c.label not in stated]  # fmt: skip
+            results[spec.id]["stated_met"] = [c.label for c in spec.conditions if c.label in stated]
             if _judged_change(patient):
                 notes += list(spec.notes)
         measurements = _measurements(patient, applied)
@@ -251,6 +261,9 @@ def _patient(raw: dict[str, Any]) -> tuple[Patient, dict[str, Unit]]:
         reported_stable=bool(raw["creatinine_stable"]),
         egfr=_egfr(raw, "egfr_ml_min"),
         baseline_egfr=_egfr(raw, "baseline_egfr_ml_min"),
+        reported_egfr_change=None
+        if raw["egfr_change_percent"] is None
+        else exact(v.number("egfr_change_percent", raw["egfr_change_percent"])),
     )
     _plausible(patient)
     return patient, units
@@ -590,6 +603,8 @@ def _verdict(result: dict[str, Any]) -> str:
         met = category == "complete"
         why = why if met else [c["reason"] for c in complete if c["status"] == "fail"]
         verdict = f"{name} criteria {'met' if met else 'not met'} ({'; '.join(why)})"
+        if met and result.get("stated_met"):
+            verdict += f", with {'; '.join(result['stated_met'])} as you state"
         if met and result.get("not_judged"):
             verdict += f", if also: {'; '.join(result['not_judged'])} (not judged from values)"
         return verdict
@@ -672,9 +687,11 @@ def _describe(raw: dict[str, Any], units: dict[str, Unit], m: dict[str, Any]) ->
         parts.append("creatinine stated as stable")
     if raw["egfr_ml_min"] is not None:
         egfr = f"eGFR {trimmed(raw['egfr_ml_min'])}"  # its unit: output's `egfr_unit`
-        if m["egfr_change_percent"] is not None:
+        if raw["baseline_egfr_ml_min"] is not None:
             change = _change(m["egfr_change_percent"])
             egfr += f" vs baseline {trimmed(raw['baseline_egfr_ml_min'])} ({change}%)"
+        elif m["egfr_change_percent"] is not None:
+            egfr += f" ({_change(m['egfr_change_percent'])}% vs baseline, as stated)"
         parts.append(egfr)
     return ", ".join(parts)
 

@@ -297,6 +297,25 @@ def test_an_egfr_rule_is_met_either_way_and_its_conditions_are_named_not_judged(
     assert unsure.output["aurora1"]["needed_inputs"] == ["baseline_egfr"]
 
 
+@pytest.mark.parametrize(("change", "category"), [(-10, "complete"), (-25, "no response")])
+def test_an_egfr_change_stated_as_such_stands_for_the_baseline(
+    change: float, category: str
+) -> None:
+    call = remission_check(0.3, "mg/mg", egfr_ml_min=50, egfr_change_percent=change,
+                           criteria_sets=["aurora1"])  # fmt: skip
+    assert call.output["aurora1"]["category"] == category
+    assert f"{change:.1f}% vs baseline, as stated" in call.text
+
+
+def test_a_condition_stated_as_met_is_named_as_the_clinicians_word() -> None:
+    call = remission_check(0.3, "mg/mg", egfr_ml_min=70, criteria_sets=["aurora1"],
+                           conditions_stated=["no rescue medication"])  # fmt: skip
+    result = call.output["aurora1"]
+    assert result["stated_met"] == ["no rescue medication"]
+    assert "no rescue medication" not in result["not_judged"]
+    assert "with no rescue medication as you state" in call.text
+
+
 def test_the_default_sets_apply_unless_others_are_named() -> None:
     call = remission_check(0.3, "g/24h", **FULL)
     assert {"trial", "kdigo"} <= set(call.output) and "aurora1" not in call.output
