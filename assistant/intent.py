@@ -176,6 +176,20 @@ MARGIN_SUPPLIED = re.compile(
     r"\bmargin\s*(?:of|=|:|at)?\s*[-−–]?\d",  # "margin -10 points: CI of the difference?"
     re.I,
 )
+# ... but a study said to have used, set or chosen one asserts its design ("Lee 2022 used a
+# non-inferiority margin of 10 points"), unless the asker did ("we used a margin of 10").
+MARGIN_ASSERTED = re.compile(
+    r"(?<!\bI\s)(?<!\bwe\s)\b(?:used|set|chose|had|adopted|applied|pre-?specified)\s+"
+    r"(?:an?|the|its|their)\s+(?:[\w-]+\s+){0,2}?margin\b",
+    re.I,
+)
+
+
+def margin_supplied(text: str) -> bool:
+    """The question gives a margin to test against (see `MARGIN_SUPPLIED`)."""
+    return bool(MARGIN_SUPPLIED.search(text)) and not MARGIN_ASSERTED.search(text)
+
+
 # Measures that need each arm's counts, not only its percentages (intervals, ratios, NNT).
 NEEDS_COUNTS = re.compile(
     r"\bci\b|confidence|\bnn[th]\b|number needed|odds|risk ratio|relative risk|non-?inferior|"
@@ -578,7 +592,7 @@ def read(
          and not _OTHER_FIGURES.issuperset(cues.figure_kinds or {"rate"})),
         ("difference", bool(CONTRAST.search(unnamed) and SIZE.search(unnamed))
          and not (SUPERIORITY.search(asked) and extract.margin_in(asked) is None)
-         and not (MARGIN.search(asked) and not MARGIN_SUPPLIED.search(asked))
+         and not (MARGIN.search(asked) and not margin_supplied(asked))
          and not (facet == "definition" and not arms)  # "What does NNT mean?"
          # "compare that with B: how long were they followed?" sets durations side by side
          and not _OTHER_FIGURES.issuperset(cues.figure_kinds or {"rate"})
@@ -607,7 +621,7 @@ def read(
         group_counts=group_counts,
         reported_percent=extract.percent_in(question),
         figures=tuple(t.value for t in numbers_in(question)),
-        margin=extract.margin_in(question),
+        margin=extract.margin_in(question) if margin_supplied(question) else None,
         # a follow-up asking about harms ("and major infections?") does not carry the
         # earlier question's response measure over
         measure=extract.measure_of(question if follow_up and fewer_is_better(question) else query),

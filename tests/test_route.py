@@ -518,12 +518,15 @@ def test_asking_which_margin_was_used_is_a_fact_not_a_calculation() -> None:
 @pytest.mark.parametrize(
     "question",
     ["Just confirm the trial used a 10% non-inferiority margin?",
-     "The NI margin in the tacrolimus trial was 10%, right?"],
+     "The NI margin in the tacrolimus trial was 10%, right?",
+     "Please confirm that Zheng 2022 used a non-inferiority margin of 10 percentage points.",
+     "So the tacrolimus trial set a margin of 10 points?"],
 )  # fmt: skip
 def test_a_margin_asserted_as_the_studys_is_a_fact_to_check_not_a_test_to_run(
     question: str,
 ) -> None:
-    assert "difference" not in route(question, None, BUNDLED).tasks
+    routed = route(question, None, BUNDLED)
+    assert "difference" not in routed.tasks and routed.margin is None
 
 
 @pytest.mark.parametrize(
@@ -531,7 +534,8 @@ def test_a_margin_asserted_as_the_studys_is_a_fact_to_check_not_a_test_to_run(
     ["Taking a margin of -10 points, is tacrolimus non-inferior to IVCY?",
      "If my NI margin were -10 points, would tacrolimus vs IVCY clear it?",
      "Tacrolimus vs IVCY response: does it clear a -10% NI margin?",
-     "Tacrolimus vs IVCY, margin -10 points: 95% CI of the risk difference?"],
+     "Tacrolimus vs IVCY, margin -10 points: 95% CI of the risk difference?",
+     "We used a margin of 10 points: is tacrolimus vs IVCY non-inferior?"],
 )  # fmt: skip
 def test_a_margin_the_asker_supplies_asks_for_the_test(question: str) -> None:
     assert "difference" in route(question, None, BUNDLED).tasks
