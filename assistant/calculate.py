@@ -98,11 +98,21 @@ def plan_tools(
     return plan
 
 
+# The value set against a limit: "is it under the trial's creatinine ceiling?"
+_AGAINST_LIMIT = re.compile(
+    r"\b(?:under|below|over|above|within|exceed\w*|beyond|past)\b[^.?!]{0,40}?"
+    r"\b(?:ceiling|limit|cut-?off|threshold|cap|maximum)\b",
+    re.I,
+)
+
+
 def _describes_patient(routed: Route) -> bool:
     """The question gives a patient's features beside the value it converts ("29 y, class
-    IV+V, ... creatinine 2.1 mg/dL"), not only a figure to convert ("a 260 µmol/L cut-off")."""
+    IV+V, ... creatinine 2.1 mg/dL"), or sets the value against a limit ("... and is it under
+    the ceiling?"), not only a figure to convert ("a 260 µmol/L cut-off")."""
     features = (routed.age_years, routed.bmi, routed.disease_class)
-    return any(f is not None for f in features) or len(routed.patient.measurements) > 1
+    return (any(f is not None for f in features) or len(routed.patient.measurements) > 1
+            or bool(_AGAINST_LIMIT.search(routed.question)))  # fmt: skip
 
 
 def _conversion(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:

@@ -319,7 +319,8 @@ def _eligibility(call: Mapping[str, Any]) -> tuple[str, str]:
     parts = [p.strip() for p in rest.split("; ")]
     failing = [p for p in parts if p.endswith(" fail") or p.startswith("not assessed")]
     head = f"{verdict}: {'; '.join(failing)}" if failing else f"{verdict}: every criterion met"
-    return head, "; ".join(parts) + "."
+    met = [p for p in parts if p not in failing]  # (the head names the others)
+    return head, "; ".join(met) + "." if failing and met else ("" if failing else rest + ".")
 
 
 def _dose(call: Mapping[str, Any]) -> tuple[str, str]:

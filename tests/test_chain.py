@@ -982,6 +982,23 @@ def test_a_conversion_of_the_patients_value_leaves_the_entry_check_to_run(
     assert answer.tool_calls[1].output["eligible"] is True, answer.answer
 
 
+def test_a_value_converted_and_set_against_a_limit_is_checked_against_it(
+    bot: EvidenceAssistant,
+) -> None:
+    # one value, no other patient feature: the question sets it against the trial's ceiling
+    answer = bot.ask("creat 2.8 mg/dL - in micromol/L, and is it under the Zheng creatinine "
+                     "ceiling?")  # fmt: skip
+    assert [c.name for c in answer.tool_calls] == ["convert", "trial_eligibility"], answer.answer
+    check = answer.tool_calls[1]
+    creatinine = next(c for c in check.output["criteria"] if c["input"] == "creatinine")
+    assert creatinine["status"] == "pass"  # 247.5 µmol/L, at most 260
+    # the line names each criterion once: what is not assessed, then what passed
+    line = next(x for x in answer.answer.splitlines() if "Insufficient data for" in x)
+    assert line.count("not assessed") == 1 and "247.52 µmol/L (<= 260 µmol/L) pass" in line
+    only = bot.ask("Convert 2.8 mg/dL creatinine to micromol/L.")
+    assert [c.name for c in only.tool_calls] == ["convert"]
+
+
 def test_a_courses_total_and_its_share_of_a_stated_lifetime_cap(bot: EvidenceAssistant) -> None:
     # 6 doses of 500 mg (the low-dose regimen's sentence) = 3 g; 3/36 of the guideline's
     # lifetime cap = 8.3%, 33 g left; each figure's sentence is cited.
