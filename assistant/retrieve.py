@@ -131,6 +131,10 @@ GENERAL_SYNONYMS = {
     "completed": "ended",
     "weeks": "week",
     "blinded": "double-blind open-label",
+    # blinding as CONSORT explains it to lay readers: who knew which treatment was given
+    "kept hidden": "blinded double-blind open-label",
+    "knew which": "blinded double-blind open-label",
+    "know which": "blinded double-blind open-label",
     # "masking" is the other name trial reporting (CONSORT) gives blinding
     "masked": "blinded double-blind open-label",
     "masking": "blinding double-blind open-label",
@@ -152,7 +156,7 @@ GENERAL_SYNONYMS = {
     "adverse": "aes",  # papers abbreviate "adverse events" once defined
     "resistant": "refractory",  # disease not responding to a treatment, either word
     "refractory": "resistant",
-    # kidney failure is end-stage kidney disease (KDIGO's name for it), in either wording
+    # kidney failure is end-stage kidney disease (the guidelines' name for it), either wording
     "kidney failure": "end-stage renal disease end-stage kidney disease esrd eskd",
     "renal failure": "end-stage renal disease end-stage kidney disease esrd eskd",
     "esrd": "end-stage renal disease",

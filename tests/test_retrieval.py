@@ -187,6 +187,21 @@ def test_a_value_that_fell_rose_or_moved_is_searched_as_a_change(word: str) -> N
     assert expanded.split()[-1] == "change"
 
 
+@pytest.mark.parametrize(
+    "asked", ["did the doctors know which drug each patient got?", "was the drug kept hidden?"]
+)
+def test_who_knew_which_treatment_is_searched_as_blinding(asked: str) -> None:
+    from assistant.retrieve import expand_query
+
+    assert "open-label" in expand_query(asked).split()
+
+
+def test_a_lay_question_on_blinding_finds_the_design(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("In the Zheng trial, did patients and doctors know which drug they were "
+                     "getting, or was it kept hidden?")  # fmt: skip
+    assert "open-label" in answer.answer.split("**Evidence**")[0], answer.answer
+
+
 @pytest.mark.parametrize("asked", ["and what followed it?", "and what came after?"])
 def test_what_came_next_is_searched_as_a_sequence_of_treatments(asked: str) -> None:
     from assistant.retrieve import expand_query

@@ -674,9 +674,13 @@ def _describe(raw: dict[str, Any], units: dict[str, Unit], m: dict[str, Any]) ->
     if "creatinine" in units:
         creat = f"creatinine {_as_entered(raw, units, 'creatinine')}"
         if "baseline_creatinine" in units and m["creatinine_change_percent"] is not None:
+            # two units: each value not in µmol/L shown in it, as the change is computed
+            mixed = units["creatinine"].display != units["baseline_creatinine"].display
+            creat += _in_umol(m, "creatinine", units) if mixed else ""
             creat += (
-                f" vs baseline {_as_entered(raw, units, 'baseline_creatinine')} "
-                f"({_change(m['creatinine_change_percent'])}%)"
+                f" vs baseline {_as_entered(raw, units, 'baseline_creatinine')}"
+                + (_in_umol(m, "baseline_creatinine", units) if mixed else "")
+                + f" ({_change(m['creatinine_change_percent'])}%)"
             )
         parts.append(creat)
     elif raw["creatinine_change_percent"] is not None:
@@ -694,6 +698,13 @@ def _describe(raw: dict[str, Any], units: dict[str, Unit], m: dict[str, Any]) ->
             egfr += f" ({_change(m['egfr_change_percent'])}% vs baseline, as stated)"
         parts.append(egfr)
     return ", ".join(parts)
+
+
+def _in_umol(m: dict[str, Any], name: str, units: dict[str, Unit]) -> str:
+    """ " (114.9 µmol/L)" for a creatinine entered in another unit, else nothing."""
+    if units[name].display == "µmol/L":
+        return ""
+    return f" ({trimmed(m[f'{name}_umol_per_l'])} µmol/L)"
 
 
 def _as_entered(raw: dict[str, Any], units: dict[str, Unit], name: str) -> str:

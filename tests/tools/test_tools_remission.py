@@ -128,6 +128,10 @@ def test_creatinine_in_mg_dl_and_mixed_units() -> None:
     call = remission_check(0.2, "g/day", **mixed)  # 1.1 mg/dL = 97.24 µmol/L vs 90
     assert call.output["measurements"]["creatinine_umol_per_l"] == 97.2
     assert call.output["measurements"]["creatinine_change_percent"] == 8.0
+    # the value entered in the other unit is shown in the one the change is computed in
+    assert "creatinine 1.1 mg/dL (97.2 µmol/L) vs baseline 90 µmol/L (+8.0%)" in call.text
+    same = remission_check(0.2, "g/day", **FULL)
+    assert "µmol/L (" not in same.text.split("vs baseline")[0]
 
 
 @pytest.mark.parametrize(
