@@ -111,9 +111,9 @@ ENTRY = re.compile(
     r"\badmit(?:ted|s)?\s+(?:her|him|them)\b(?!\s+(?:to|with|for|on|in)\b)|"
     # "getting into the trial", "would he have got in?" (not "what did they get in the trial")
     r"\b(?:get|gets|got|getting)\s+(?:into|onto)\b|\b(?:get|gets|got|getting)\s+in\b(?=\s*(?:[?.!,]|$))|"
-    # "would the criteria have let her in?", "could a 16-year-old have taken part?"
-    r"\blet\s+(?:her|him|them)\s+in\b|\b(?:take|takes|took|taken|taking)\s+part\b|"
-    r"\bparticipat",
+    # "would the criteria have let her in?" (taking part, participating: in a study or in
+    # anything else, "are patients able to participate in exercise?")
+    r"\blet\s+(?:her|him|them)\s+in\b",
     re.I,
 )
 # "Would she qualify?" asks about entry, unless a response is named ("qualify as a complete

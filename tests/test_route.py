@@ -1127,8 +1127,8 @@ def test_a_condition_of_absence_is_read_as_stated_only_when_the_question_negates
         # qualifying as a response named is a response check, not entry
         ("For the complete renal response, would she qualify with UPCR 0.4 mg/mg?", False),
         ("creat 140 umol/L - would the trial's criteria have let her in?", True),
-        ("Could a 16-year-old have taken part in STAR?", True),
-        ("How many patients participated in STAR?", True),  # who entered: the population
+        # taking part in anything: not trial entry by its words alone
+        ("Are patients with arthritis physically able to participate in the programme?", False),
     ],
 )
 def test_getting_in_or_into_a_trial_asks_about_entry(question: str, entry: bool) -> None:
