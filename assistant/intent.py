@@ -161,7 +161,7 @@ SUPERIORITY = re.compile(r"\bsuperior", re.I)
 # in plain words ("more effective than", "better than", "beat").
 VERDICT_ASKED = re.compile(
     r"\bsuperior|\b(?:non-?)?inferior|\b(?:more|less)\s+effective\b|\b(?:better|worse)\s+than\b|"
-    r"\boutperform|\bbeat\b|\bequivalen(?:t|ce)\b",
+    r"\boutperform|\bbeat(?:s|en|ing)?\b|\bequivalen(?:t|ce)\b",
     re.I,
 )
 # A margin named as the study's ("what margin did they use?", "Lee used a 10% margin, right?")

@@ -293,6 +293,8 @@ def test_equivalence_is_a_verdict_asked_about() -> None:
 
     assert VERDICT_ASKED.search("ALMS proved A is equivalent to B, right?")
     assert VERDICT_ASKED.search("Was equivalence shown?")
+    # each form of "beat" ("Drug A beats drug B, says study")
+    assert all(VERDICT_ASKED.search(f"A {verb} B?") for verb in ("beat", "beats", "beating"))
 
 
 def test_the_calculations_a_question_calls_for_are_listed_in_the_order_they_are_tried() -> None:
