@@ -16,6 +16,7 @@ from .config import Settings
 from .facts import facts_of
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
+from .intent import TRUE_OR_FALSE
 from .lexical import bm25_tokens, drug_like
 from .llm import Phraser, phraser_from_settings
 from .numerals import read_numbers
@@ -344,6 +345,7 @@ class EvidenceAssistant:
             figures = "figures" if confirmed.count > 1 else "figure"
             # a question asking whether its claim is right is answered yes first
             yes = "Yes: " if CHECKS_CLAIM.search(routed.question) else ""
+            yes = "True: " if TRUE_OR_FALSE.match(routed.question) else yes
             premise = f"**{yes}{confirmed.study} states the same {figures} you give.** [{position}]"
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,

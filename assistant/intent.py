@@ -454,8 +454,15 @@ def facet_of(query: str) -> Facet | None:
     return next((name for name, cue in FACETS if cue.search(query)), None)
 
 
+# A statement put to be judged ("True or false: ...", "T/F: ..."), a yes/no question in form.
+TRUE_OR_FALSE = re.compile(r"^\W*(?:true\s+or\s+false|t\s*/\s*f)\b", re.I)
+
+
 def is_polar(question: str) -> bool:
-    """A yes/no question: no question word, and it opens with an auxiliary or ends with "?"."""
+    """A yes/no question: no question word, and it opens with an auxiliary or ends with "?";
+    or a statement put to be judged true or false."""
+    if TRUE_OR_FALSE.match(question):
+        return True
     if WH_WORD.search(question):
         return False
     return bool(YES_NO.match(question) or question.rstrip().endswith("?"))

@@ -171,6 +171,10 @@ GENERAL_SYNONYMS = {
     "weaknesses": "limitations",
     "caveats": "limitations",
     "endpoint": "outcome",
+    # who paid for a study, in the words reports use ("sponsored by", "funded by")
+    "funding": "sponsored funded sponsor",
+    "funder": "sponsored funded sponsor",
+    "sponsor": "sponsored funded funding",
     "permitted": "included inclusion",
     "allowed": "included inclusion",
     "entry": "inclusion criteria",
@@ -328,10 +332,11 @@ def _effect_figures(text: str, limits_only: bool = False) -> list[float]:
 
 
 def _figures_with_units(text: str) -> set[tuple[float, str]]:
-    """The percentages and drug amounts or levels of `text`, each as (value, unit)."""
+    """The percentages and drug amounts or levels of `text`, each as (value, unit); a unit
+    per day written either way ("mg/kg/day" is "mg/kg/d")."""
     rates = {(value_key(float(m.group(1))), "%") for m in extract.PERCENT.finditer(text)}
     return rates | {
-        (value_key(float(v)), re.sub(r"\s", "", m.group(3)).lower())
+        (value_key(float(v)), re.sub(r"/day$", "/d", re.sub(r"\s", "", m.group(3)).lower()))
         for m in _AMOUNT.finditer(text)
         for v in m.groups()[:2]
         if v

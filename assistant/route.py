@@ -356,7 +356,8 @@ _ANAPHORA = re.compile(
     r"\b(?:them|those|these|its|both arms|the two arms|the other arm|"
     r"that trial|that study|this trial|same trial|same study|"
     # "the same time point", "... though": contrasted with, or set at, the last question's
-    r"same\s+(?:time\s*point|week|month|visit|outcome|end\s?point|arms?|groups?)|though)\b|"
+    r"same\s+(?:time\s*point|week|month|visit|outcome|end\s?point|arms?|groups?|class|"
+    r"subgroup|fields?|items?)|though)\b|"
     # "that" standing for what was just said, after a verb or preposition ("what does that
     # work out to?", "is that significant?"), not opening a phrase ("is that the ... arm?")
     r"\b(?:does|did|is|was|of|from|on|for|about)\s+that\b(?!\s+(?:the|a|an|\w+(?:ed|ing)\b))|"

@@ -1172,6 +1172,16 @@ def test_a_claim_checked_and_stated_by_its_study_is_answered_yes_first(
     assert "states the same" in line
 
 
+def test_a_statement_put_as_true_or_false_is_checked_like_a_yes_no_question(
+    bot: EvidenceAssistant,
+) -> None:
+    # "0.8 mg/kg/day" is the sentence's "0.8mg/kg/d": one unit written two ways
+    answer = bot.ask("True or false: in the Zheng trial oral prednisone started at 0.8 "
+                     "mg/kg/day, capped at 45 mg/day.")  # fmt: skip
+    line = answer.answer.splitlines()[0]
+    assert line.startswith("**True: ") and "states the same figures" in line, line
+
+
 def test_an_interval_the_study_never_states_is_said_to_be_not_its_own(
     bot: EvidenceAssistant,
 ) -> None:

@@ -187,6 +187,11 @@ def test_a_value_that_fell_rose_or_moved_is_searched_as_a_change(word: str) -> N
     assert expanded.split()[-1] == "change"
 
 
+def test_a_funding_question_finds_who_sponsored_the_study(bot: EvidenceAssistant) -> None:
+    hits = bot.search.search("Funding source: ALMS induction trial (Appel 2009)", 2).passages
+    assert any("sponsored by" in p.text for p in hits), [p.text[:80] for p in hits]
+
+
 @pytest.mark.parametrize(
     "asked", ["did the doctors know which drug each patient got?", "was the drug kept hidden?"]
 )

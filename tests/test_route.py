@@ -1098,6 +1098,14 @@ def test_a_course_reads_its_number_of_doses_and_the_body_surface_area() -> None:
 
 
 @pytest.mark.parametrize(
+    "follow_up", ["Same field for drug B please.", "And drug B patients with that same class?"]
+)
+def test_the_same_field_or_class_points_back(follow_up: str) -> None:
+    history = turns(("STAR 2: class V partial response with drug A?", "40% [1]"))
+    assert route(follow_up, history, BUNDLED).follow_up_of is not None
+
+
+@pytest.mark.parametrize(
     ("question", "absent"),
     [
         ("UPCR 0.4, eGFR 70, needed no rescue drugs", True),
