@@ -426,7 +426,7 @@ class HybridSearch:
         # The second embedding runs on another core while the query's is made.
         closest = self._worker.submit(self.closest, rest) if rest is not None else None
         # so are the later parts' embeddings, for a question asking several things
-        parts = route.parts if route is not None else ()
+        parts = _resolved_parts(route.question, route.parts) if route is not None else ()
         part_vectors = (
             self._worker.submit(self.index.embedder.embed, list(parts)) if parts else None
         )
@@ -537,7 +537,7 @@ class HybridSearch:
         part_answers: tuple[str, ...] = ()
         if route is not None and route.parts and ranked:
             assert part_vectors is not None
-            part_answers = self.part_answers(ranked, passages, route.parts, part_vectors.result())
+            part_answers = self.part_answers(ranked, passages, parts, part_vectors.result())
             # each after the two best sentences, unless already among them
             new = [pid for pid in part_answers if pid not in ranked[:2]]
             ranked = [*ranked[:2], *new, *(pid for pid in ranked[2:] if pid not in new)][:k]
@@ -1468,6 +1468,19 @@ _MEASUREMENT = re.compile(r"(?<![a-z])\d[\d.,]*\s*[a-zµμ]+(?:\s?/\s?[a-z0-9.]+
 _BY_ARM = re.compile(r"\b(?:per|each|both|every|all)\s+(?:arms?|groups?)\b", re.I)
 # A part asking for an amount ("how many did it randomise?") wants a figure, not only its words.
 _ASKS_AMOUNT = re.compile(r"\bhow\s+(?:many|much|long|often|far)\b", re.I)
+
+
+# A pronoun ending a part, as its object: what the question's first ask named ("... and what
+# followed it?"); not a possessive ("its primary endpoint") or a subject ("was it ITT?").
+_PRONOUN = re.compile(r"\b(?:it|them|that|those)\W*$", re.I)
+
+
+def _resolved_parts(question: str, parts: tuple[str, ...]) -> tuple[str, ...]:
+    """The later parts as searched: one pointing back with a pronoun ("what followed it")
+    carries the words of the question's first ask, which name what the pronoun stands for."""
+    at = question.find(parts[0]) if parts else -1
+    first = question[:at] if at > 0 else ""
+    return tuple(f"{part} {first}" if first and _PRONOUN.search(part) else part for part in parts)
 
 
 def _alias_words(route: Route | None) -> frozenset[str]:

@@ -260,7 +260,7 @@ def later_parts(question: str) -> tuple[str, ...]:
     or "is that right?" is no second question. In a list of three or more asks ("dose,
     duration, primary endpoint?"; "how many countries, how many patients, and ..."), every
     item with a content word is one."""
-    pieces = [p.strip(" ,;?-—–") for p in _PART_BREAK.split(question)]
+    pieces = [p.strip(" ,;?.-—–") for p in _PART_BREAK.split(question)]
     listed = _list_items(pieces[-1])
     if len(listed) >= MIN_LIST:
         pieces = [*pieces[:-1], *listed]
@@ -268,8 +268,14 @@ def later_parts(question: str) -> tuple[str, ...]:
     return tuple(
         piece
         for piece in pieces[1:]
-        if len([w for w in _WORD.findall(piece.lower()) if w not in STOPWORDS]) >= least
+        if len([w for w in _WORD.findall(piece.lower()) if w not in STOPWORDS])
+        >= (1 if _WH_ASK.match(piece) else least)
     )
+
+
+# A part opening with a question word asks something with one word of its own ("and what
+# followed it?"); without one ("is that right?") it needs more.
+_WH_ASK = re.compile(_LED + r"(?:what|which|how|when|who|where)\b(?!\s+about\b)", re.I)
 
 
 # A premise the question rests on, stated before it asks something else: "Given that X, ..."

@@ -187,6 +187,23 @@ def test_a_value_that_fell_rose_or_moved_is_searched_as_a_change(word: str) -> N
     assert expanded.split()[-1] == "change"
 
 
+def test_a_later_part_pointing_back_is_searched_with_what_it_points_at(
+    bot: EvidenceAssistant,
+) -> None:
+    from assistant.retrieve import _resolved_parts
+
+    question = "Explain the STAR schedule and what followed it."
+    assert _resolved_parts(question, ("what followed it",)) == (
+        "what followed it Explain the STAR schedule and ",
+    )
+    # a possessive or a subject pronoun is not what the part asks about
+    possessive = ("what was its primary endpoint",)
+    assert _resolved_parts("X, and what was its primary endpoint?", possessive) == possessive
+    answer = bot.ask("Explain the Euro-Lupus low-dose cyclophosphamide schedule and what "
+                     "followed it.")  # fmt: skip
+    assert "azathioprine" in answer.answer.split("**Evidence**")[0], answer.answer
+
+
 def test_a_funding_question_finds_who_sponsored_the_study(bot: EvidenceAssistant) -> None:
     hits = bot.search.search("Funding source: ALMS induction trial (Appel 2009)", 2).passages
     assert any("sponsored by" in p.text for p in hits), [p.text[:80] for p in hits]

@@ -781,6 +781,9 @@ def test_a_question_on_each_arm_carries_only_the_earlier_study(question: str) ->
         # a preposition may lead a later question
         ("What dose was used in STAR, and for how long did treatment last?",
          ("for how long did treatment last",)),
+        # a question word needs only one word of its own after it
+        ("Explain the STAR low-dose schedule and what followed it.", ("what followed it",)),
+        ("What was the response rate, and what about it?", ()),
     ],
 )  # fmt: skip
 def test_the_later_parts_of_a_question_asking_several(question: str, parts: tuple[str]) -> None:
