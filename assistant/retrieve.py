@@ -171,6 +171,15 @@ GENERAL_SYNONYMS = {
     "weaknesses": "limitations",
     "caveats": "limitations",
     "endpoint": "outcome",
+    # a wish for children is a question about fertility, which reports give as ovarian (or
+    # gonadal) toxicity or failure
+    "fertility": "ovarian gonadal",
+    "have children": "fertility ovarian gonadal",
+    "having children": "fertility ovarian gonadal",
+    "have kids": "fertility ovarian gonadal",
+    "wants kids": "fertility ovarian gonadal",
+    "get pregnant": "fertility ovarian gonadal",
+    "become pregnant": "fertility ovarian gonadal",
     # who paid for a study, in the words reports use ("sponsored by", "funded by")
     "funding": "sponsored funded sponsor",
     "funder": "sponsored funded sponsor",

@@ -204,6 +204,16 @@ def test_a_later_part_pointing_back_is_searched_with_what_it_points_at(
     assert "azathioprine" in answer.answer.split("**Evidence**")[0], answer.answer
 
 
+def test_a_wish_for_children_finds_what_the_evidence_says_of_ovarian_toxicity(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask(
+        "Could the drip chemo affect a young woman's chances of having children later, and "
+        "what did the Zheng interview say about tacrolimus on that?"
+    )
+    assert "ovarian" in answer.answer.split("**Evidence**")[0], answer.answer
+
+
 def test_a_funding_question_finds_who_sponsored_the_study(bot: EvidenceAssistant) -> None:
     hits = bot.search.search("Funding source: ALMS induction trial (Appel 2009)", 2).passages
     assert any("sponsored by" in p.text for p in hits), [p.text[:80] for p in hits]
