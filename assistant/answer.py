@@ -12,6 +12,7 @@ from typing import Any
 
 from . import extract
 from .calculate import ToolPlan, plan_tools
+from .choices import Choice, split_choices, stated_choice
 from .config import Settings
 from .facts import facts_of
 from .index import EvidenceIndex, SyncReport
@@ -181,6 +182,12 @@ class EvidenceAssistant:
         if reason:
             return Answer(question=str(question)[:200], answer=reason, status="invalid_input",
                           timings_ms={"total": _ms(started)})  # fmt: skip
+        stem, options = split_choices(question)
+        if options:  # a multiple-choice question: its stem asked, then the option stated named
+            answer = with_choice(self.ask(stem, history), options)
+            answer.question = question
+            answer.timings_ms["total"] = _ms(started)
+            return answer
         routed = self.route(question, history)
         t0 = time.perf_counter()
         retrieval = self.retrieve(routed)
@@ -372,6 +379,25 @@ class EvidenceAssistant:
             # removed what it could not ground, never because it was not looked at.
             ungrounded_numbers=ungrounded_answer(markdown, pool),
         )
+
+
+def with_choice(answer: Answer, options: Sequence[Choice]) -> Answer:
+    """The answer to a multiple-choice question's stem, led by the option a cited quote
+    states ("**B) 23.7 mg twice daily** is the option the evidence states. [2]"), or by a line
+    saying that none could be matched to one option."""
+    if answer.status != "answered":
+        return answer
+    stated = stated_choice(options, answer.citations)
+    if stated is None:
+        lead = "_No single option could be matched to the evidence; it is quoted below._"
+    else:
+        choice, n = stated
+        lead = f"**{choice.letter}) {choice.text}** is the option the evidence states. [{n}]"
+    pool = GroundingPool(texts=[c.quote for c in answer.citations])
+    lead, _removed = enforce(lead, pool)
+    answer.answer = f"{lead}\n{answer.answer}" if lead else answer.answer
+    answer.ungrounded_numbers = [*ungrounded_answer(lead, pool), *answer.ungrounded_numbers]
+    return answer
 
 
 def corrections_note(corrections: Sequence[Correction]) -> str:
