@@ -350,10 +350,16 @@ class EvidenceAssistant:
             premise = f"{premise}\n{corrected}" if premise else corrected
         elif confirmed and (position := _position(stating, evidence)) is not None:
             figures = "figures" if confirmed.count > 1 else "figure"
-            # a question asking whether its claim is right is answered yes first
-            yes = "Yes: " if CHECKS_CLAIM.search(routed.question) else ""
-            yes = "True: " if TRUE_OR_FALSE.match(routed.question) else yes
-            premise = f"**{yes}{confirmed.study} states the same {figures} you give.** [{position}]"
+            if confirmed.at_other_time:
+                when = f"at {confirmed.at_other_time}, not at the time point you give"
+                premise = f"**{confirmed.study} states the same {figures} {when}.** [{position}]"
+            else:
+                # a question asking whether its claim is right is answered yes first
+                yes = "Yes: " if CHECKS_CLAIM.search(routed.question) else ""
+                yes = "True: " if TRUE_OR_FALSE.match(routed.question) else yes
+                premise = (
+                    f"**{yes}{confirmed.study} states the same {figures} you give.** [{position}]"
+                )
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
                           part_answers, retrieval.verdict)  # fmt: skip

@@ -311,6 +311,8 @@ class FiguresStated:
     study: str
     stated_in: Passage
     count: int  # how many figures
+    # the time point the sentence states them at ("week 104"), when it is not the question's
+    at_other_time: str = ""
 
 
 # A drug amount or level as a question states it: "750 mg", "0.5 g/m2", "10 mg/kg", "4 to
@@ -354,14 +356,21 @@ def _figures_with_units(text: str) -> set[tuple[float, str]]:
 
 def _same_arms(question: str, sentence: str, arms: ArmVocabulary | None) -> bool:
     """Every percentage of the question is an arm's, and the sentence gives that arm the
-    same one ("drug B 83%" is not "83% with drug A"; a rate of no arm is left unconfirmed)."""
-    percents = {value_key(float(m.group(1))) for m in extract.PERCENT.finditer(question)}
+    same one ("drug B 83%" is not "83% with drug A"; a rate of no arm is left unconfirmed);
+    or the question pairs two or more rates with no arm named ("43% vs 32%") and the sentence
+    gives them to its arms in the same order."""
+    written = [value_key(float(m.group(1))) for m in extract.PERCENT.finditer(question)]
+    percents = set(written)
     if not percents:
         return True
     if arms is None:
         return False
     asked = {(v.arm, value_key(v.percent)) for v in extract.arm_values(question, arms)
              if v.percent is not None}  # fmt: skip
+    if not asked and len(written) > 1 and not arms.in_question(question):
+        by_arm = [value_key(v.percent) for v in extract.arm_values(sentence, arms)
+                  if v.percent is not None]  # fmt: skip
+        return by_arm[: len(written)] == written
     stated = {(v.arm, value_key(v.percent)) for v in extract.arm_values(sentence, arms)
               if v.percent is not None}  # fmt: skip
     return {value for _arm, value in asked} >= percents and asked <= stated
@@ -474,7 +483,9 @@ class HybridSearch:
             # said only to a yes/no question checking them ("... 36 g, right?") about one
             # study (with two named, the figures may be one's and the question's claim the other's)
             one_study = len({self._study_names().same_study(d) for d in named}) == 1
-            confirmed, claims = (claims if cues.polar and one_study else None), None
+            # (the figures at another time point are said whatever the question's form)
+            said = one_study and (cues.polar or bool(claims.at_other_time))
+            confirmed, claims = (claims if said else None), None
         # Rates the question gives a study that it never states: its own result on its
         # primary outcome is the correction (for an amount, its sentence stating one is).
         correcting = claims is not None and claims.rates
@@ -875,18 +886,24 @@ class HybridSearch:
     ) -> FiguresStated | None:
         """The first of `own` sentences stating every figure of `question` with its unit
         ("36 g", not "36 months") and for the same arms ("drug B 83%" is not "83% with drug
-        A"), if one does."""
+        A"), at the question's time point, if one does; else the first stating them at
+        another time point it names ("43% vs 32% at week 52?": the sentence's "week 104")."""
         wanted = _figures_with_units(question)
         # its effect figures and time points too ("OR 2.65", "at month 6"), by value
-        plain = {value_key(abs(v)) for v in _effect_figures(question)}
-        times = (m.group(1) or m.group(2) for m in _TIME_GIVEN.finditer(question))
-        plain |= {value_key(float(t)) for t in times}
+        effects = {value_key(abs(v)) for v in _effect_figures(question)}
+        times = {value_key(float(m.group(1) or m.group(2))) for m in _TIME_GIVEN.finditer(question)}
+        elsewhen = None
         for passage in own:
-            if (wanted and wanted <= _figures_with_units(passage.text)
-                    and plain <= {value_key(abs(t.value)) for t in quoted_numbers(passage.text)}
+            numbers = {value_key(abs(t.value)) for t in quoted_numbers(passage.text)}
+            if not (wanted and wanted <= _figures_with_units(passage.text) and effects <= numbers
                     and _same_arms(question, passage.text, arms)):  # fmt: skip
+                continue
+            if times <= numbers:
                 return FiguresStated(passage.study, passage, len(wanted))
-        return None
+            stated_at = _TIME_GIVEN.search(passage.text)
+            if elsewhen is None and stated_at is not None:
+                elsewhen = FiguresStated(passage.study, passage, len(wanted), stated_at.group(0))
+        return elsewhen
 
     def _named_in(self, arm: str, route: Route, documents: set[str]) -> bool:
         pattern = route.vocabulary.pattern(arm)

@@ -1123,9 +1123,6 @@ def test_figures_a_question_checks_that_its_study_states_are_said_to_be_the_same
         "Cyc got about 80% CR/PR in Zheng, right?",
         # two studies named: the figure may be one's and the claim about the other
         "In BLISS-LN the add-on was voclosporin 23.7 mg twice daily, yes?",
-        # the figures, but at another time point
-        "Mok 2016: complete renal response at month 12 was 62% with tacrolimus and 59% with "
-        "MMF, correct?",
     ],
 )
 def test_figures_are_not_said_to_be_the_same_unless_for_the_same_arm_and_study(
@@ -1170,6 +1167,28 @@ def test_a_claim_checked_and_stated_by_its_study_is_answered_yes_first(
     line = bot.ask(question).answer.splitlines()[0]
     assert line.startswith("**Yes: ") is yes, line
     assert "states the same" in line
+
+
+@pytest.mark.parametrize(
+    ("question", "when"),
+    [
+        ("Mok 2016: complete renal response at month 12 was 62% with tacrolimus and 59% with "
+         "MMF, correct?", "month 6"),
+        # no arm named: the rates in the sentence's order; any form of question
+        ("BLISS-LN's 52-week primary endpoint showed 43% vs 32% - what odds ratio did that "
+         "give?", "week 104"),
+    ],
+)  # fmt: skip
+def test_figures_a_study_states_at_another_time_point_are_said_to_be_so(
+    bot: EvidenceAssistant, question: str, when: str
+) -> None:
+    answer = bot.ask(question)
+    line = answer.answer.splitlines()[0]
+    assert (
+        line.startswith("**")
+        and f"states the same figures at {when}, not at the time point" in line
+    ), line
+    assert "figures you give" not in line and not answer.ungrounded_numbers
 
 
 def test_a_statement_put_as_true_or_false_is_checked_like_a_yes_no_question(
