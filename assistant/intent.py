@@ -80,7 +80,8 @@ COURSE_TOTAL = re.compile(
 )
 AMOUNT_ASKED = re.compile(
     r"\bhow (?:much|many (?:g|grams|mg|milligrams))\b|\bin (?:g|grams|mg)\b|"
-    r"\btotal (?:dose|amount)\b|\badd(?:s|ed)?\s+up\b",
+    r"\btotal (?:dose|amount)\b|\badd(?:s|ed)?\s+up\b|"
+    r"\bwhat(?:'s|\s+is|\s+was|\s+would\s+be)?\s+(?:the\s+|her\s+|his\s+)?(?:[\w-]+\s+)?dose\b",
     re.I,
 )
 # (a "pulse" is a course of pulses: "the drug B pulse", "pulse days")

@@ -172,6 +172,6 @@ GENERAL_ACRONYMS = frozenset(
     {
         "UPCR", "PCR", "ACR", "TEAE", "TEAES", "SAE", "BMI", "NIH", "RCT", "PMID", "DOI", "LSM",
         "BID", "GRADE", "IVIG", "TMA", "CKD", "ESRD", "COVID", "RESULTS", "PPS", "FAS", "CI",
-        "HR", "OR", "RR", "NNT", "NNH", "ITT", "FDA", "EMA", "WHO", "CONSORT",
+        "HR", "OR", "RR", "NNT", "NNH", "ITT", "FDA", "EMA", "WHO", "CONSORT", "BSA",
     }
 )  # fmt: skip

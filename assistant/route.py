@@ -194,6 +194,7 @@ def _resolved(
         _is_follow_up(cleaned, vocabulary)
         or _refers_to_unnamed_study(cleaned, not_names)
         or _their_study(cleaned, not_names, vocabulary)
+        or _goes_on(cleaned, not_names, vocabulary)
     )
     each_arm = bool(_EACH_ARM.search(cleaned)) and not _study_mentions(cleaned, not_names)
     if previous and (continues or each_arm):
@@ -438,6 +439,21 @@ _THEY = re.compile(r"\b(?:they|their)\b", re.I)
 def _their_study(question: str, not_names: frozenset[str], vocabulary: ArmVocabulary) -> bool:
     return bool(
         _THEY.search(question)
+        and not _study_mentions(question, not_names)
+        and not vocabulary.in_question(question)
+    )
+
+
+# "So ...", "Then ...": the conversation goes on from the last question.
+_GOES_ON = re.compile(r"^\s*(?:so|then)\b", re.I)
+
+
+def _goes_on(question: str, not_names: frozenset[str], vocabulary: ArmVocabulary) -> bool:
+    """A question of any length opening with "so" or "then" that names no study and no arm
+    ("So for a patient with a BSA of 1.6 m2, what is the starting dose?") works on what the
+    last question was about."""
+    return bool(
+        _GOES_ON.match(question)
         and not _study_mentions(question, not_names)
         and not vocabulary.in_question(question)
     )

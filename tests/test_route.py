@@ -1086,6 +1086,7 @@ def test_a_comparison_with_something_named_is_still_a_comparison() -> None:
         # a stated cap asked about, not a course's amount
         ("What cumulative drug A dose should not be exceeded over a lifetime?", False),
         ("How long does the course last in total?", False),
+        ("BSA 1.6 m2: what is the starting dose, and the total if all six doses stay there?", True),
     ],
 )
 def test_a_courses_total_is_asked_with_a_total_an_amount_and_a_course(
@@ -1093,6 +1094,17 @@ def test_a_courses_total_is_asked_with_a_total_an_amount_and_a_course(
 ) -> None:
     routed = route(question, None, BUNDLED)
     assert ("course" in routed.tasks) is asked, routed.tasks
+
+
+def test_a_question_going_on_with_so_works_on_the_last_one() -> None:
+    history = turns(("What IV regimen did the control arm of STAR 2 receive?", "0.75 g/m2 [1]"))
+    routed = route("So for a patient with a BSA of 1.6 m2, what is the starting dose per "
+                   "infusion, and the total over six doses?", history, BUNDLED)  # fmt: skip
+    assert routed.follow_up_of is not None and "STAR 2" in routed.query
+    # without "so", the same question stands alone
+    alone = route("What is the starting dose per infusion of a patient with a BSA of 1.6 m2, "
+                  "and the total over six doses?", history, BUNDLED)  # fmt: skip
+    assert alone.follow_up_of is None
 
 
 def test_a_course_reads_its_number_of_doses_and_the_body_surface_area() -> None:
