@@ -368,8 +368,11 @@ _ANAPHORA = re.compile(
     # "that" standing for what was just said, after a verb or preposition ("what does that
     # work out to?", "is that significant?"), not opening a phrase ("is that the ... arm?")
     r"\b(?:does|did|is|was|of|from|on|for|about)\s+that\b(?!\s+(?:the|a|an|\w+(?:ed|ing)\b))|"
-    # "it" as the object of a preposition ("who benefited most from it?")
+    # "it" as the object of a preposition ("who benefited most from it?"), or as the subject
+    # of a question about what was just named ("how long was it given?"; not the "it" of
+    # "is it true that ...")
     r"\b(?:of|from|on|for|about|with|to)\s+it\b|"
+    r"\b(?:was|is|were|did|does|has|had)\s+it\b(?!\s+(?:true|possible|known|likely|the\s+case)\b)|"
     r"^\s*(?:only|just)\b",  # restricting the earlier question: "only for class V?"
     re.IGNORECASE,
 )

@@ -1096,6 +1096,18 @@ def test_a_courses_total_is_asked_with_a_total_an_amount_and_a_course(
     assert ("course" in routed.tasks) is asked, routed.tasks
 
 
+@pytest.mark.parametrize(
+    ("follow_up", "points_back"),
+    [("For how long was it given?", True), ("Did it work in class V?", True),
+     ("Is it true that STAR 3 was open-label?", False)],
+)  # fmt: skip
+def test_it_as_the_subject_points_back_unless_it_is_a_dummy(
+    follow_up: str, points_back: bool
+) -> None:
+    history = turns(("How was drug A dosed in STAR 2?", "4 mg/day [1]"))
+    assert (route(follow_up, history, BUNDLED).follow_up_of is not None) is points_back
+
+
 def test_a_question_going_on_with_so_works_on_the_last_one() -> None:
     history = turns(("What IV regimen did the control arm of STAR 2 receive?", "0.75 g/m2 [1]"))
     routed = route("So for a patient with a BSA of 1.6 m2, what is the starting dose per "
