@@ -8,6 +8,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -333,20 +334,22 @@ _TIME_GIVEN = re.compile(
 )
 
 
-def _effect_figures(text: str, limits_only: bool = False) -> list[float]:
+@functools.lru_cache(maxsize=256)
+def _effect_figures(text: str, limits_only: bool = False) -> tuple[float, ...]:
     """The effect estimates and confidence limits `text` gives ("odds ratio 2.65; 95% CI 1.6
-    to 4.3": 2.65, 1.6, 4.3), or the limits alone."""
+    to 4.3": 2.65, 1.6, 4.3), or the limits alone (read once for the checks of a question)."""
     effects = [f for f in extract_facts(text) if f.kind == "effect"]
     figures = ((f.ci_low, f.ci_high) if limits_only else (f.estimate, f.ci_low, f.ci_high)
                for f in effects)  # fmt: skip
-    return [v for values in figures for v in values if v is not None]
+    return tuple(v for values in figures for v in values if v is not None)
 
 
-def _figures_with_units(text: str) -> set[tuple[float, str]]:
+@functools.lru_cache(maxsize=20_000)  # the same sentences are read question after question
+def _figures_with_units(text: str) -> frozenset[tuple[float, str]]:
     """The percentages and drug amounts or levels of `text`, each as (value, unit); a unit
     per day written either way ("mg/kg/day" is "mg/kg/d")."""
     rates = {(value_key(float(m.group(1))), "%") for m in extract.PERCENT.finditer(text)}
-    return rates | {
+    return frozenset(rates) | {
         (value_key(float(v)), re.sub(r"/day$", "/d", re.sub(r"\s", "", m.group(3)).lower()))
         for m in _AMOUNT.finditer(text)
         for v in m.groups()[:2]
@@ -875,7 +878,7 @@ class HybridSearch:
         source = elsewhere.study if elsewhere else ""
         if elsewhere is not None and elsewhere.document_id in documents:
             # a name its record's label lacks ("STUDY-2" in "STUDY-3 (Lee 2025)") as written
-            written = names.written(elsewhere.text, names.names_used(elsewhere.text) - asked)
+            written = names.written(elsewhere.text, names.sentence_names(elsewhere.text) - asked)
             source = source if written.lower() in source.lower() else written
         figures = tuple(missing.values())
         return FiguresNotStated(figures, study, elsewhere, missing_rates, source=source)
@@ -1129,6 +1132,8 @@ class StudyNames:
             if meta.get("primary"):
                 self.primary.add(doc_id)
         self.longest = max(map(len, self.by_phrase), default=0)
+        # the same sentences are read question after question (one cache per index state)
+        self.sentence_names = functools.lru_cache(maxsize=20_000)(self.names_used)
 
     def same_study(self, document: str) -> frozenset[str]:
         """The documents about the same study as `document` (itself included): the primary
@@ -1156,12 +1161,12 @@ class StudyNames:
 
         return _NAME_AND_YEAR.sub(written_out, text), tuple(readings)
 
-    def names_used(self, text: str) -> set[tuple[str, ...]]:
+    def names_used(self, text: str) -> frozenset[tuple[str, ...]]:
         """The study names (each as its words) `text` uses."""
         words = _WORDS.findall(text.lower())
-        return {tuple(words[start:end]) for start, end in self._name_spans(words)}
+        return frozenset(tuple(words[start:end]) for start, end in self._name_spans(words))
 
-    def named_otherwise(self, passage: Passage, asked: set[tuple[str, ...]]) -> bool:
+    def named_otherwise(self, passage: Passage, asked: AbstractSet[tuple[str, ...]]) -> bool:
         """The sentence names its document's study otherwise than the question (using the
         names `asked`) does: the question calls the study by its label's name, the sentence
         does not and uses another of the document's names, not in the label ("STUDY-2" in the
@@ -1170,12 +1175,14 @@ class StudyNames:
         document, label = passage.document_id, passage.study.lower()
         asked_label = {name for name in asked
                        if document in self.by_phrase[name] and " ".join(name) in label}  # fmt: skip
-        used = {name for name in self.names_used(passage.text) if document in self.by_phrase[name]}
+        if not asked_label:
+            return False
+        used = {n for n in self.sentence_names(passage.text) if document in self.by_phrase[n]}
         other = {name for name in used - asked if " ".join(name) not in label}
         return bool(asked_label and other and not asked_label & used)
 
     @staticmethod
-    def written(text: str, names: set[tuple[str, ...]]) -> str:
+    def written(text: str, names: AbstractSet[tuple[str, ...]]) -> str:
         """The first of `names` in `text`, as `text` writes it ("STUDY-2")."""
         found = (re.search(r"\W+".join(map(re.escape, name)), text, re.I) for name in names)
         return min((m for m in found if m), key=lambda m: m.start()).group(0)

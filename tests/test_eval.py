@@ -439,7 +439,7 @@ def test_summary_and_thresholds() -> None:
     failing = ev.failed_thresholds(
         {
             "pass_rate": 0.95,
-            "refusal_accuracy": 0.85,
+            "refusal_accuracy": 0.8,
             "ungrounded_numbers": 2,
             "citation_precision": 0.2,
             "citation_support_rate": 0.9,
@@ -462,9 +462,10 @@ def test_thresholds_only_go_up_towards_the_issue_targets() -> None:
     # The dev floor was set again when the dev split grew to 284 questions (2026-12-05).
     assert ev.MIN_PASS_RATE["dev"] >= 0.79 and ev.MIN_PASS_RATE["test"] >= 0.66
     assert all(floor <= ev.TARGET_PASS_RATE for floor in ev.MIN_PASS_RATE.values())
-    # Its refusal floor was set again when it grew to 534 questions (2026-12-06), 8 of them
-    # new traps and out-of-scope questions (88.5% measured).
-    assert ev.MIN_REFUSAL_ACCURACY["dev"] >= 0.87
+    # Its refusal floor was set again when it grew to 1734 questions (2026-12-07), the fresh
+    # batches' traps and out-of-scope asks 60-80% right (85.7% measured, 85.2% on the commit
+    # before the session's changes).
+    assert ev.MIN_REFUSAL_ACCURACY["dev"] >= 0.85
     assert ev.MAX_UNGROUNDED_NUMBERS == 0
     assert ev.MIN_SUPPORT_RATE >= 0.95
     assert ev.split_of(ev.TEST_QUESTIONS) == "test" and ev.split_of(ev.DEFAULT_QUESTIONS) == "dev"
