@@ -517,7 +517,7 @@ def stated_absent(condition: str, question: str) -> bool:
     word = re.escape(absent.group(1))
     negated = (
         rf"\b(?:no|without|never|nil)\s+(?:[\w-]+\s+){{0,1}}?{word}|"
-        rf"\b(?:not|n't|did\s+not|didn't)\s+(?:need|needed|require|required|get|got|given|"
+        rf"\b(?:not|did\s+not|didn't)\s+(?:need|needed|require|required|get|got|given|"
         rf"receive|received|on)\s+(?:any\s+)?(?:[\w-]+\s+){{0,1}}?{word}|"
         rf"\b{word}\w*\s*(?::|-|=)?\s*(?:none|nil|no)\b"
     )

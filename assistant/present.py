@@ -318,9 +318,10 @@ def _eligibility(call: Mapping[str, Any]) -> tuple[str, str]:
         return "", ""
     parts = [p.strip() for p in rest.split("; ")]
     failing = [p for p in parts if p.endswith(" fail") or p.startswith("not assessed")]
-    head = f"{verdict}: {'; '.join(failing)}" if failing else f"{verdict}: every criterion met"
+    if not failing:
+        return f"{verdict}: every criterion met", rest + "."
     met = [p for p in parts if p not in failing]  # (the head names the others)
-    return head, "; ".join(met) + "." if failing and met else ("" if failing else rest + ".")
+    return f"{verdict}: {'; '.join(failing)}", "; ".join(met) + "." if met else ""
 
 
 def _dose(call: Mapping[str, Any]) -> tuple[str, str]:

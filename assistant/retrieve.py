@@ -1179,7 +1179,7 @@ class StudyNames:
             return False
         used = {n for n in self.sentence_names(passage.text) if document in self.by_phrase[n]}
         other = {name for name in used - asked if " ".join(name) not in label}
-        return bool(asked_label and other and not asked_label & used)
+        return bool(other) and not asked_label & used
 
     @staticmethod
     def written(text: str, names: AbstractSet[tuple[str, ...]]) -> str:

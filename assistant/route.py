@@ -212,8 +212,8 @@ def _resolved(
             # The earlier arm stays in the query: the sentence giving both arms answers it.
             other_than = _arms_asked(previous, vocabulary)
         query = _merge(earlier, cleaned, arms, vocabulary)
-        defines = facet_of(cleaned) == "definition" or not continues
-        if defines:
+        study_only = facet_of(cleaned) == "definition" or not continues
+        if study_only:
             # A term is defined for a study, not for one of its arms or results ("How was
             # remission defined?" after one arm's rate), and a question on each arm asks about
             # all of them: only the earlier study is carried.
@@ -222,7 +222,7 @@ def _resolved(
         if not arms and not other_than:
             # (a turn to another arm reads the same sentence as the last answer did)
             stated_before = _stated_before(history or [])
-        arms = arms or (() if other_than or defines else _arms_asked(previous, vocabulary))
+        arms = arms or (() if other_than or study_only else _arms_asked(previous, vocabulary))
     return Route(
         cleaned,
         query,
