@@ -81,6 +81,7 @@ COURSE_TOTAL = re.compile(
 AMOUNT_ASKED = re.compile(
     r"\bhow (?:much|many (?:g|grams|mg|milligrams))\b|\bin (?:g|grams|mg)\b|"
     r"\btotal (?:dose|amount)\b|\badd(?:s|ed)?\s+up\b|"
+    r"\bwhat\s+would\b[^?]{0,60}?\b(?:total|come\s+to)\b|"
     r"\bwhat(?:'s|\s+is|\s+was|\s+would\s+be)?\s+(?:the\s+|her\s+|his\s+)?(?:[\w-]+\s+)?dose\b",
     re.I,
 )
@@ -101,7 +102,7 @@ OWN_STUDY = re.compile(r"\b(?:the|this|that|same)\s+(?:trial|study|protocol)(?:'
 # Whether a result meets a response definition ("in remission?", "does she meet criteria?",
 # or a category named: "partial?", "complete?", "CR or PR?").
 RESPONSE = re.compile(
-    r"remission|respon|classif|criteria|meet|achiev|qualif|\bpartial\b|\bcomplete\b|"
+    r"remission|respon|classif|\bclassed\b|criteria|meet|achiev|qualif|\bpartial\b|\bcomplete\b|"
     r"\b(?-i:CR|PR|CRR|PRR|ORR)\b",  # complete/partial (renal) response, overall response
     re.I,
 )
@@ -253,7 +254,14 @@ FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\bwhen\b|\bdates?\b", re.I)),  # a point in time
     ("duration", re.compile(r"how long|duration", re.I)),  # a length of time
     # a number of people or events ("how many times a day" asks how often a dose is given)
-    ("count", re.compile(r"\bhow many\b(?!\s+times?\b)|\bnumber of\b", re.I)),
+    (
+        "count",
+        re.compile(
+            r"\bhow many\b(?!\s+times?\b)|\bnumber of\b|\bnumerators?\b|"
+            r"\bdenominators?\b|\bcounts\b",
+            re.I,
+        ),
+    ),
 )
 # A study's size asked for ("how many patients were enrolled", "how many were analysed").
 SAMPLE_SIZE = re.compile(
@@ -356,7 +364,8 @@ MEANING = re.compile(
 # A study named by its arms: "the A versus B trial", "the study comparing A with B".
 STUDY_BY_ARMS = re.compile(
     r"\b[\w-]+?(?:\s[\w-]+)?[\s-](?:versus|vs\.?)[\s-][\w-]+(?:\s[\w-]+){0,2}\s(?:study|trial)\b"
-    r"|\b(?:study|trial)\s(?:comparing|of)\s[\w-]+(?:\s[\w-]+)?\s(?:with|to|and|versus|vs\.?|against)"
+    r"|\b(?:study|trial)\s(?:comparing|of|(?:that|which)\scompared)\s[\w-]+(?:\s[\w-]+)?\s"
+    r"(?:with|to|and|versus|vs\.?|against)"
     r"\s[\w-]+",
     re.I,
 )

@@ -479,7 +479,11 @@ class HybridSearch:
         if route is not None and named and (from_text or route.intent == "computation"):
             # (the amounts a computation gives are a patient's: "protein 3.8 g")
             claims = self.figures_not_stated(
-                route.question, set(named), amounts=from_text, arms=route.vocabulary
+                route.question,
+                set(named),
+                # (a patient's own values are no claim about the study: "from 4.0 g to 1.6 g")
+                amounts=from_text and not route.patient.measurements,
+                arms=route.vocabulary,
             )
         confirmed = None
         if isinstance(claims, FiguresStated):

@@ -1191,6 +1191,14 @@ def test_figures_a_study_states_at_another_time_point_are_said_to_be_so(
     assert "figures you give" not in line and not answer.ungrounded_numbers
 
 
+def test_a_patients_own_amounts_are_no_claim_about_the_study(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("One of our patients went from 4.0 g to 1.6 g of protein a day, albumin "
+                     "3.2 g/dL, kidney function steady. How would the Zheng study have classed "
+                     "that?")  # fmt: skip
+    assert "does not state the figure" not in answer.answer, answer.answer
+    assert any(c.name == "remission_check" for c in answer.tool_calls), answer.answer
+
+
 def test_a_statement_put_as_true_or_false_is_checked_like_a_yes_no_question(
     bot: EvidenceAssistant,
 ) -> None:

@@ -1087,6 +1087,7 @@ def test_a_comparison_with_something_named_is_still_a_comparison() -> None:
         ("What cumulative drug A dose should not be exceeded over a lifetime?", False),
         ("How long does the course last in total?", False),
         ("BSA 1.6 m2: what is the starting dose, and the total if all six doses stay there?", True),
+        ("BSA 1.6 m2: what would one pulse be, and what would six pulses total?", True),
     ],
 )
 def test_a_courses_total_is_asked_with_a_total_an_amount_and_a_course(
@@ -1106,6 +1107,23 @@ def test_it_as_the_subject_points_back_unless_it_is_a_dummy(
 ) -> None:
     history = turns(("How was drug A dosed in STAR 2?", "4 mg/day [1]"))
     assert (route(follow_up, history, BUNDLED).follow_up_of is not None) is points_back
+
+
+def test_a_study_described_by_a_relative_clause_asks_for_no_comparison() -> None:
+    question = ("About the study that compared tacrolimus tablets with cyclophosphamide drips: "
+                "did the patients know which treatment each person was getting?")  # fmt: skip
+    assert "difference" not in route(question, None, BUNDLED).tasks
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["STAR 2 response per arm, with numerators and denominators please",
+     "And the drug B arm? Give the counts too."],
+)  # fmt: skip
+def test_numerators_denominators_and_counts_ask_for_counted_figures(question: str) -> None:
+    from assistant.intent import retrieval_cues
+
+    assert "count" in retrieval_cues(question).figure_kinds
 
 
 def test_a_question_going_on_with_so_works_on_the_last_one() -> None:
