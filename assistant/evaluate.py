@@ -101,7 +101,7 @@ TARGET_PASS_RATE = 0.95
 # passed 68.3%, 68.3% and 60.0% on the session's starting commit; the last batch was never
 # tuned on), test 79.1%, test 2 78.3%, test 3 85.0%; dev refusal 87.7% (the fresh batches'
 # traps and out-of-scope asks 66.7%, 86.7% and 93.3%; 87.7% on the starting commit too).
-# 2026-12-07 (eighteenth session): dev 83.0% (1439/1734, grown by 180 fresh questions that
+# 2026-12-07 (eighteenth session): dev 83.1% (1441/1734, grown by 180 fresh questions that
 # passed 61.7%, 68.3% and 66.7% on the session's starting commit; the second batch was never
 # tuned on), test 80.0% (88/110), test 2 78.3%, test 3 85.0%; dev refusal 85.7% (the fresh
 # batches' traps and out-of-scope asks 60.0%, 60.0% and 80.0%; 85.2% on the starting commit).
