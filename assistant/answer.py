@@ -399,7 +399,7 @@ def with_choice(answer: Answer, options: Sequence[Choice]) -> Answer:
     else:
         choice, n = stated
         lead = f"**{choice.letter}) {choice.text}** is the option the evidence states. [{n}]"
-    pool = GroundingPool(texts=[c.quote for c in answer.citations])
+    pool = grounding_pool(answer.citations, [], [])
     lead, _removed = enforce(lead, pool)
     answer.answer = f"{lead}\n{answer.answer}" if lead else answer.answer
     answer.ungrounded_numbers = [*ungrounded_answer(lead, pool), *answer.ungrounded_numbers]

@@ -421,6 +421,11 @@ class ArmVocabulary:
         # passages are read for their arms by ranking, tools and presentation, question
         # after question.
         self._first_mentions = lru_cache(maxsize=20_000)(self._find_first_mentions)
+        # The one-word names of the arms (canonical and aliases), lower-cased: names the
+        # evidence base covers whether or not its text writes them ("a brand name").
+        self.one_word_names = frozenset(
+            name.lower() for names in self.terms.values() for name in names if " " not in name
+        )
 
     def words(self, arm: str) -> tuple[str, ...]:
         return self.terms.get(arm, ())

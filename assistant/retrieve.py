@@ -580,7 +580,7 @@ class HybridSearch:
             self.medical_score,
             # (an arm's alias is a name the evidence base covers, written in it or not:
             # a brand name, a clinician's short form)
-            frozenset(self.synonyms) | _alias_words(route),
+            frozenset(self.synonyms) | (route.vocabulary.one_word_names if route else frozenset()),
             # A study or an intervention the evidence base names (its profile's arms).
             anchored=bool(named) or bool(route is not None and route.arms),
             names_medical=self.names_medical,
@@ -1192,11 +1192,8 @@ class StudyNames:
         return min((m for m in found if m), key=lambda m: m.start()).group(0)
 
     def named_in(self, query: str) -> set[str]:
-        words = _WORDS.findall(query.lower())
-        named: set[str] = set()
-        for start, end in self._name_spans(words):
-            named |= self.by_phrase[tuple(words[start:end])]
-        return named
+        """The documents of the study names `query` uses."""
+        return set().union(*(self.by_phrase[name] for name in self.names_used(query)))
 
     def without_names(self, query: str, keep: frozenset[str] = frozenset()) -> str:
         """The query's words with every study name in it taken out (but the words in `keep`)."""
@@ -1518,14 +1515,6 @@ def _resolved_parts(question: str, parts: tuple[str, ...]) -> tuple[str, ...]:
     at = question.find(parts[0]) if parts else -1
     first = question[:at] if at > 0 else ""
     return tuple(f"{part} {first}" if first and _PRONOUN.search(part) else part for part in parts)
-
-
-def _alias_words(route: Route | None) -> frozenset[str]:
-    """The one-word names of the profile's arms (canonical and aliases), lower-cased."""
-    if route is None:
-        return frozenset()
-    names = (name for words in route.vocabulary.terms.values() for name in words)
-    return frozenset(name.lower() for name in names if " " not in name)
 
 
 def _percentages(text: str) -> set[float]:
