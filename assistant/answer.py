@@ -311,6 +311,8 @@ class EvidenceAssistant:
         if not plan.calls and retrieval.figureless_terms:
             message = no_figure_message(retrieval, self.profile)
             return Answer(question=routed.as_asked, answer=message, status="no_evidence")
+        if not plan.calls and retrieval.not_stated is not None:
+            return self._not_stated(routed, retrieval.not_stated)
         evidence = select_evidence(retrieval, self.settings, routed, self.search.traits)
         premise = plan.not_run
         if premise:  # a check the named study's definitions would decide: quote them
@@ -383,6 +385,22 @@ class EvidenceAssistant:
             tool_calls=plan.calls,
             # Recomputed on the final text (after any phrasing): empty because the verifier
             # removed what it could not ground, never because it was not looked at.
+            ungrounded_numbers=ungrounded_answer(markdown, pool),
+        )
+
+    def _not_stated(self, routed: Route, caveat: Passage) -> Answer:
+        """What was asked is not in the evidence base: its sentence saying it could not be
+        confirmed is quoted as the reason (status `no_evidence`, with that citation)."""
+        citations = [_citation(caveat)]
+        lead = f"**The evidence base does not state this for {caveat.study}.** [1]"
+        markdown = render(routed, [caveat], [])
+        pool = grounding_pool(citations, [caveat], [])
+        markdown, _removed = enforce(f"{lead}\n{markdown}", pool)
+        return Answer(
+            question=routed.as_asked,
+            answer=markdown,
+            status="no_evidence",
+            citations=citations,
             ungrounded_numbers=ungrounded_answer(markdown, pool),
         )
 

@@ -270,6 +270,9 @@ class Retrieval:
     # For a yes/no question giving figures the study it names does state ("the guideline caps it at
     # 36 g, right?"), that study's sentence stating them all.
     figures_stated: FiguresStated | None = None
+    # For a question asking one thing that the study asked about states only as not confirmed
+    # ("what margin did it use?"), the sentence saying it could not be confirmed.
+    not_stated: Passage | None = None
 
     @property
     def of_named_studies(self) -> list[Passage]:
@@ -467,10 +470,12 @@ class HybridSearch:
             if not self.traits(passage).fragment
         }
         fused = {pid: score for pid, score in fused.items() if pid in passages}
-        unconfirmed_asked = self._unconfirmed_asked(topic, passages.values())
         # Rare words (drug, disease, test names) the primary study never uses: the question
         # is about something else, so the primary study is no longer its default subject.
         entities = self.specialist_terms(query) - self._primary_tokens()
+        subjects = set(named) or (set() if entities else self._study_names().primary)
+        unstated = self._unstated_terms(topic, subjects)
+        unconfirmed_asked = self._unconfirmed_asked(topic, passages.values())
         asks_result = cues.asks_result
         boosts = self.study_boosts(query, default_to_primary=not entities)
         main_results: set[str] = set()
@@ -593,7 +598,6 @@ class HybridSearch:
         kinds = () if cues.polar else tuple(k for k in cues.figure_kinds if k in UNAMBIGUOUS_KINDS)
         figureless = self.figureless_terms(query, kinds) if kinds else ()
         absent = None
-        subjects = set(named) or (set() if entities else self._study_names().primary)
         if route is not None and route.arms and subjects:
             absent = self.arm_not_compared(route, subjects, named=bool(named))
         verdict = None
@@ -603,6 +607,19 @@ class HybridSearch:
             verdict = self.verdict(hits, subjects)
         elif route is not None and subjects and SIGNIFICANCE.search(route.question):
             verdict = self.significance(hits, subjects)
+        # One thing asked, which the study asked about states only as not confirmed: the
+        # sentence saying so leads, and is what the answer says.
+        lead = self.traits(hits[0]) if hits else None
+        not_stated = (
+            hits[0]
+            if lead
+            and lead.caveat
+            and unstated & lead.unconfirmed
+            and route is not None
+            and not route.parts
+            and route.intent in TEXT_INTENTS
+            else None
+        )
         return Retrieval(
             hits,
             best,
@@ -618,7 +635,24 @@ class HybridSearch:
             claims,
             verdict,
             figures_stated=confirmed,
+            not_stated=not_stated,
         )
+
+    def _unstated_terms(self, topic: str, subjects: set[str]) -> set[str]:
+        """The few-sentence words `topic` asks about that the documents about the studies
+        asked about (`subjects`) name only where they say something could not be confirmed."""
+        if not subjects:
+            return set()
+        documents = self._study_names().about(frozenset(subjects))
+        passages = [p for doc in sorted(documents) for p in self.document_passages(doc)]
+        asked = self._specific_terms(expand_query(topic, self.synonyms))
+        unconfirmed: set[str] = set()
+        for traits in map(self.traits, passages):
+            if traits.caveat:
+                unconfirmed |= asked & traits.unconfirmed
+            else:
+                asked -= traits.tokens
+        return asked & unconfirmed
 
     def _unconfirmed_asked(self, topic: str, candidates: Iterable[Passage]) -> set[str]:
         """The few-sentence words `topic` asks about ("margin") that the `candidates` name

@@ -266,6 +266,9 @@ def answer_markdown(answer: Mapping[str, Any], badges: Sequence[str] = ()) -> st
     `badges[n - 1]` is the compact badge of citation n (from its passage's metadata)."""
     status = answer.get("status")
     text = str(answer.get("answer", ""))
+    if status == "no_evidence" and answer.get("citations"):
+        # the evidence base says it lacks what was asked: that sentence is shown like a finding
+        return f"ℹ️ {bubble_markdown(text, badges)}"
     if status == "no_evidence":
         return f"ℹ️ **No evidence found in the evidence base.** {safe_markdown(text)}"
     if status == "invalid_input":
@@ -434,9 +437,11 @@ def status_line(answer: Mapping[str, Any]) -> str:
     status = answer.get("status")
     if status == "invalid_input":
         return "Not answered (see the message above)."
+    n_sources, n_calcs = len(answer.get("citations") or []), len(answer.get("tool_calls") or [])
+    if status == "no_evidence" and n_sources:
+        return f"Not stated in the evidence base · {_plural(n_sources, 'source')} · {total:.0f} ms"
     if status == "no_evidence":
         return f"No evidence found · {total:.0f} ms"
-    n_sources, n_calcs = len(answer.get("citations") or []), len(answer.get("tool_calls") or [])
     counts = f"{_plural(n_sources, 'source')} · {_plural(n_calcs, 'calculation')}"
     return f"Answered from {counts} · {total:.0f} ms"
 

@@ -465,11 +465,28 @@ def test_a_caveat_names_what_it_says_could_not_be_confirmed(
 
 
 def test_a_caveat_answers_a_question_about_what_only_it_names(bot: EvidenceAssistant) -> None:
-    # No sentence gives the trial's non-inferiority margin; the one saying it could not be
-    # confirmed answers, beside the verdict that tacrolimus was non-inferior.
+    # No sentence gives the trial's non-inferiority margin: the evidence base does not state
+    # it (no_evidence), and the sentence saying it could not be confirmed is the reason given.
     answer = bot.ask("What non-inferiority margin did the tac vs cyc trial use?")
-    quotes = [c.quote for c in answer.citations[:2]]
-    assert any("margin could not be confirmed" in q for q in quotes), answer.answer
+    assert answer.status == "no_evidence", answer.answer
+    assert answer.answer.startswith("**The evidence base does not state this for Zheng 2022.**")
+    assert [c.quote for c in answer.citations] == [
+        "Caveats for the Zheng 2022 trial: the non-inferiority margin could not be confirmed "
+        "from the sources available to us, and this record states none."
+    ]
+    assert answer.ungrounded_numbers == []
+
+
+def test_a_caveat_is_not_the_whole_answer_to_a_question_asking_more(
+    bot: EvidenceAssistant,
+) -> None:
+    # Asked beside something the record does state (the confidence interval), the caveat is
+    # one of the sentences of an answer.
+    answer = bot.ask(
+        "what non inferiority margin did the zheng investigators prespecify and what was the "
+        "confidence interval of the difference?"
+    )
+    assert answer.status == "answered", answer.answer
 
 
 def test_a_caveat_does_not_answer_what_another_sentence_states(bot: EvidenceAssistant) -> None:

@@ -178,6 +178,14 @@ def test_status_line_counts_sources_and_calculations() -> None:
     assert status_line(answer("no_evidence")).startswith("No evidence found")
 
 
+def test_a_sentence_saying_what_the_evidence_lacks_is_shown_with_its_source() -> None:
+    lacking = answer("no_evidence", BUBBLE, citations=[{}])
+    bubble = answer_markdown(lacking, badges=["RCT"])
+    assert bubble.startswith("ℹ️ ") and "No evidence found" not in bubble
+    assert '<span class="ea-badge">RCT</span>' in bubble  # its [n] marker, as in a finding
+    assert status_line(lacking).startswith("Not stated in the evidence base · 1 source")
+
+
 # ------------------------------------------------------------------ sources
 
 
