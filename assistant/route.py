@@ -385,6 +385,9 @@ _POINTS_BACK = re.compile(
     r"\b(?:those|these)\s+(?:two\s+|three\s+|\d+\s+)?(?:rates|figures|numbers|results|"
     r"percentages|proportions|values|estimates|findings|data)\b|"
     r"\bthat\s+(?:rate|figure|number|result|percentage|proportion|estimate|finding)\b|"
+    # ... or the comparison it gave: "was that difference significant?", "those gaps"
+    r"\b(?:that|this)\s+(?:difference|gap|effect|benefit|reduction|increase)\b|"
+    r"\b(?:those|these)\s+(?:differences|gaps|effects|benefits)\b|"
     # "that" standing for the last answer: "how many grams is that in total?"
     r"\b(?:is|was)\s+that\b(?=\s+(?:in|over|for|per|as|at|when|with|compared)\b|\s*[?.!]|\s*$)|"
     # ... as the subject of a verb of amounting: "what would that come to for 55 kg?"
@@ -439,11 +442,21 @@ def _refers_to_unnamed_study(question: str, not_names: frozenset[str]) -> bool:
 _THEY = re.compile(r"\b(?:they|their)\b", re.I)
 
 
+# "there" standing for a place already named ("how many were randomised there?"), not the
+# "there" saying something exists ("is there", "there were").
+_THERE = re.compile(
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<![.?!]\s)(?<!^)\bthere\b"
+    r"(?!\s+(?:is|are|was|were|be|been|any|a|an|no|will|would|might|may|could|should|must)\b)"
+    r"(?!'s)",
+    re.I,
+)
+
+
 def _their_study(question: str, not_names: frozenset[str], vocabulary: ArmVocabulary) -> bool:
-    return bool(
-        _THEY.search(question)
-        and not _study_mentions(question, not_names)
-        and not vocabulary.in_question(question)
+    if _study_mentions(question, not_names):
+        return False
+    return bool(_THERE.search(question)) or bool(
+        _THEY.search(question) and not vocabulary.in_question(question)
     )
 
 
@@ -526,7 +539,8 @@ def _merge(
 # A study named in a question: an acronym ("STAR 2", "ABC-LN"), an author and year ("Lee
 # 2015", "Lee et al. 2016") or its arms ("the drug A vs drug B trial").
 _STUDY_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]{2,})?(?:\s+\d\b)?")
-_AUTHOR_YEAR = re.compile(r"\b[A-Z][a-z]+(?:\s+et\s+al\.?)?\s+(?:19|20)\d\d\b")
+# (an organisation with a year names its publication of that year: "XYZ 2024")
+_AUTHOR_YEAR = re.compile(r"\b(?:[A-Z][a-z]+|[A-Z]{2,})(?:\s+et\s+al\.?)?\s+(?:19|20)\d\d\b")
 # A study called by its author or place ("the Smith trial", "the Lee et al. study", "the New
 # Haven study", "Smith's trial"), without the year.
 _AUTHOR_STUDY = re.compile(

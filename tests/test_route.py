@@ -1000,6 +1000,44 @@ def test_a_demonstrative_naming_the_last_findings_makes_a_follow_up_of_any_lengt
     assert not route(own, history, GENERIC).follow_up_of
 
 
+def test_a_demonstrative_naming_the_last_comparison_makes_a_follow_up_of_any_length() -> None:
+    history = turns(("STAR-2 complete response at week 104?", "30% vs 20%"))
+    long = "Was that difference statistically significant? Give the OR, CI and p."
+    followed = route(long, history, GENERIC)
+    assert followed.follow_up_of and "STAR-2" in followed.query
+    # "that" opening a description does not point back
+    own = "Is that drug A effect on proteinuria seen in the STAR-2 extension study at week 52?"
+    assert not route(own, history, GENERIC).follow_up_of
+
+
+def test_an_organisation_and_a_year_name_a_publication_a_follow_up_carries() -> None:
+    # "WHO" is a general acronym (an organisation), not a study name; with a year it names
+    # that year's guideline, which a definition asked next is about.
+    history = turns(("How does WHO 2024 define complete response?", "…"))
+    followed = route("And how does it define partial response?", history, GENERIC)
+    assert "WHO 2024" in followed.query
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        (
+            "What mycophenolate dose did they target there, and how was IV cyclophosphamide given?",
+            True,
+        ),
+        ("How many patients were randomised there in the end, overall and by arm, please?", True),
+        # "there" saying something exists does not point back
+        ("Is there any evidence on drug A dosing for patients older than 70 years?", False),
+        ("What adverse events of drug A were there in patients with class V disease?", False),
+    ],
+)
+def test_there_standing_for_the_study_discussed_makes_a_follow_up(
+    question: str, follows: bool
+) -> None:
+    routed = route(question, turns(("I'm collating regimens from the STAR-2 trial.", "…")), BUNDLED)
+    assert (routed.follow_up_of is not None) is follows
+
+
 def test_the_trial_or_an_arm_named_definitely_is_the_conversations_study() -> None:
     history = turns(("How many patients were in the STAR-2 study?", "448"))
     long = "Which dose of drug A did they give, and how long was the trial duration overall?"
