@@ -17,7 +17,7 @@ from .config import Settings
 from .facts import facts_of
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
-from .intent import TRUE_OR_FALSE
+from .intent import TRUE_OR_FALSE, is_polar
 from .lexical import bm25_tokens, drug_like
 from .llm import Phraser, phraser_from_settings
 from .numerals import read_numbers
@@ -28,6 +28,7 @@ from .present import (
     interval_methods,
     interviewer_turn,
     plain_statement,
+    response_yes_no,
     tool_title,
 )
 from .profile import Profile, ProfileError, check_sources, load_profile
@@ -702,6 +703,9 @@ def direct_answer(
     if calls:  # the result in a clinician's words first, its other figures on the next line
         marker = " [1]" if evidence and evidence[0].id else ""
         head, rest = calculation_words(calls[0].to_dict())
+        # a yes/no question about a patient's response is answered yes or no first
+        yes_no = response_yes_no(calls[0].to_dict()) if is_polar(routed.question) else ""
+        head = f"{yes_no}: {head}" if yes_no else head
         said = {verdict.id} if verdict is not None else set()
         said |= {p.id for p in evidence[1:] if p.id in part_answers and p.id != evidence[0].id}
         stated = [_statement(routed, p, n) for n, p in enumerate(evidence, start=1)

@@ -295,6 +295,22 @@ def _remission(call: Mapping[str, Any]) -> tuple[str, str]:
     return text, ""
 
 
+def response_yes_no(call: Mapping[str, Any]) -> str:
+    """ "Yes" when every criteria set of a patient check names one response and the values meet
+    it, "No" when they meet none; "" otherwise (a set with complete and partial levels, whose
+    verdict says which, or data missing)."""
+    out, _ = _parts(call)
+    sets = [v for v in out.values() if isinstance(v, dict) and "category" in v]
+    if call.get("name") != "remission_check" or not sets:
+        return ""
+    if any(s.get("partial_criteria") or s.get("needed_for_partial") for s in sets):
+        return ""
+    categories = {s.get("category") for s in sets}
+    return {frozenset({"complete"}): "Yes", frozenset({"no response"}): "No"}.get(
+        frozenset(categories), ""
+    )
+
+
 def _split_text(call: Mapping[str, Any]) -> tuple[str, str]:
     """A tool's own sentence: its verdict (up to the first ": " or sentence end) first."""
     text = str(call.get("text") or "").strip()

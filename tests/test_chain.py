@@ -40,6 +40,36 @@ def test_a_patient_in_complete_remission(bot: EvidenceAssistant) -> None:
     assert any("defined" in c.quote or "defines" in c.quote for c in answer.citations)
 
 
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("Wk 52 UPCR 0.42 mg/mg, eGFR 65 vs 90 at baseline, no rescue: AURORA 1 responder?", "Yes"),
+        (
+            "REGENCY pt wk 76: UPCR 0.42 mg/mg, eGFR 72 (baseline 90). Complete renal response?",
+            "No",
+        ),
+        # a set with complete and partial levels says which itself; no data, no yes or no
+        (
+            "24-h protein 0.3 g, albumin 3.8 g/dL, creatinine stable. Zheng complete remission?",
+            None,
+        ),
+        ("UPCR 0.42 mg/mg at week 52: would that be an AURORA 1 complete renal response?", None),
+        # not a yes/no question
+        ("How would AURORA 1 classify wk 52 UPCR 0.42 mg/mg, eGFR 65 vs 90, no rescue?", None),
+    ],
+)
+def test_a_yes_no_question_about_a_patients_response_is_answered_yes_or_no_first(
+    bot: EvidenceAssistant, question: str, first: str | None
+) -> None:
+    answer = bot.ask(question)
+    assert answer.tool_calls and answer.tool_calls[0].name == "remission_check", answer.answer
+    head = answer.answer.removeprefix("**")
+    if first is None:
+        assert not head.startswith(("Yes", "No")), answer.answer
+    else:
+        assert head.startswith(f"{first}: "), answer.answer
+
+
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 45
