@@ -305,9 +305,11 @@ def response_yes_no(call: Mapping[str, Any]) -> str:
         return ""
     if any(s.get("partial_criteria") or s.get("needed_for_partial") for s in sets):
         return ""
-    categories = {s.get("category") for s in sets}
-    return {frozenset({"complete"}): "Yes", frozenset({"no response"}): "No"}.get(
-        frozenset(categories), ""
+    categories = {str(s.get("category")) for s in sets}
+    return (
+        {"complete": "Yes", "no response": "No"}.get(categories.pop(), "")
+        if len(categories) == 1
+        else ""
     )
 
 
