@@ -708,6 +708,8 @@ def direct_answer(
         head = f"{yes_no}: {head}" if yes_no else head
         said = {verdict.id} if verdict is not None else set()
         said |= {p.id for p in evidence[1:] if p.id in part_answers and p.id != evidence[0].id}
+        if "stated_value" in calls[0].output:  # a value set against a figure a sentence states
+            said |= set(calls[0].output.get("sources") or ())
         stated = [_statement(routed, p, n) for n, p in enumerate(evidence, start=1)
                   if p.id in said]  # fmt: skip
         return "\n".join([f"**{head}**{marker}", *([rest] if rest else []), *stated])

@@ -267,6 +267,36 @@ def _stated_figure_converted(
     return False
 
 
+def _against_stated_figure(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
+    """A patient's value set against the first figure of its quantity that a retrieved
+    sentence of the study named states in another unit: the value converted into that unit,
+    and on which side of the figure it lies ("creatinine 150 µmol/L" against a record's
+    "1.5 mg/dL": 1.7 mg/dL, above it)."""
+    passages = retrieval.of_named_studies[:TOOL_PREFERENCE]
+    for m in routed.patient.measurements:
+        own = unit_key(m.unit) if m.unit else None
+        if m.value is None or own is None:
+            continue
+        quantity = units.parse_unit("unit", own).quantity
+        for passage in passages:
+            for match in _FIGURE_IN_UNIT.finditer(passage.text):
+                unit = unit_key(match.group(2))
+                if unit is None or unit == own:
+                    continue
+                if units.parse_unit("from_unit", unit).quantity != quantity:
+                    continue
+                stated = float(match.group(1))
+                call = convert(m.value, own, unit)
+                side = _side(m.value, own, stated, unit)
+                text = (f"{call.text} The patient's value is {side} the {trimmed(stated)} "
+                        f"{match.group(2)} that {passage.study} states.")  # fmt: skip
+                output = {**call.output, "stated_value": stated, "patient_is": side,
+                          "sources": [passage.id]}  # fmt: skip
+                plan.calls.append(replace(call, text=text, output=output))
+                return True
+    return False
+
+
 def _stated_equivalent(plan: ToolPlan, source: str, value: float, unit: str) -> float | None:
     """The figure the threshold's own passage gives for it in `unit`, if it gives one: a
     guideline's rounded equivalent (50 mg/mmol for 0.5 g/g) is the one its readers apply, and
@@ -632,8 +662,8 @@ def _creatinine_inputs(creatinine: Measurement, plan: ToolPlan) -> dict[str, Any
 
 def _eligibility(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     spec = _entry_criteria(plan.profile, retrieval)
-    if spec is None:
-        return False  # no study's entry criteria in the profile: answered from the text
+    if spec is None:  # no study's entry criteria in the profile: answered from the text,
+        return _against_stated_figure(routed, retrieval, plan)  # in the text's own units
     patient = routed.patient
     protein, creatinine = patient.get("proteinuria"), patient.get("creatinine")
     values: dict[str, Any] = {

@@ -70,6 +70,22 @@ def test_a_yes_no_question_about_a_patients_response_is_answered_yes_or_no_first
         assert head.startswith(f"{first}: "), answer.answer
 
 
+def test_a_patients_value_is_set_against_a_figure_the_study_states_in_another_unit(
+    bot: EvidenceAssistant,
+) -> None:
+    # The profile holds no entry rules for this study; its record states a creatinine limit
+    # in mg/dL: the patient's µmol/L value is converted into it and placed against it.
+    answer = bot.ask("Creat 150 umol/L - would that have excluded him from the Miyasaka trial?")
+    call = answer.tool_calls[0]
+    assert call.name == "convert" and call.output["to_unit"] == "mg/dL", answer.answer
+    assert call.output["stated_value"] == 1.5 and call.output["patient_is"] == "above"
+    assert "above the 1.5 mg/dL that Miyasaka 2009 states" in answer.answer
+    # the sentence stating the figure is said, not only quoted
+    said = answer.answer.split("**Evidence**")[0]
+    assert "serum creatinine of 1.5 mg/dL or more. [1]" in said
+    _numbers_everywhere_grounded(answer)
+
+
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 45
