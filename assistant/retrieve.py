@@ -76,6 +76,7 @@ FACET_BOOST = 0.15  # a sentence whose own words name the aspect asked about
 # the others' words (doses, design, who took part, response) run through every sentence.
 TEXT_FACETS: frozenset[Facet] = frozenset({"limitation", "safety", "mechanism"})
 TIME_BOOST = 0.15  # a sentence stating the time point the question asks about
+FOLLOW_UP_BOOST = 0.15  # a sentence using a rare word a follow-up adds to the earlier question
 MEASURE_BOOST = 0.15  # a sentence with figures naming the response measure asked about
 TIME_TOLERANCE = 0.12  # relative: 6 months is 24 weeks, ~5 years is 60.8 months
 STUDY_BOOST = 0.3  # added to a fused score (0-1 scale) for passages of the studies asked about
@@ -523,6 +524,9 @@ class HybridSearch:
         # the times the question itself asks about (not an earlier turn's, for a follow-up)
         asked_times = durations_in(route.question if route is not None else query)
         asked_measure = route.measure if route is not None else None
+        # a follow-up's own rare words, which the earlier question lacks, are what it adds
+        # ("... in the continuation study?" after a question on the main result)
+        added = self._added_terms(route) if route is not None else set()
         # the documents about the studies the question names (a record and its interview)
         about_named = self._study_names().about(named)
         relevance: dict[str, float] = {}
@@ -546,6 +550,8 @@ class HybridSearch:
                 fused[pid] += FACET_BOOST  # "shortcomings?": a sentence naming its limitations
             if asked_measure in traits.measures and traits.figures:
                 fused[pid] += MEASURE_BOOST  # "and partial?": the partial response's figure
+            if added & traits.tokens:
+                fused[pid] += FOLLOW_UP_BOOST  # "the continuation study": its sentence
             if asked_times and _same_time(asked_times, traits.durations):
                 fused[pid] += TIME_BOOST  # "~5 yr" is the "mean follow-up of 60.8 months"
             if asks_result and traits.states_result:
@@ -653,6 +659,15 @@ class HybridSearch:
             else:
                 asked -= traits.tokens
         return asked & unconfirmed
+
+    def _added_terms(self, route: Route) -> set[str]:
+        """The rare words a follow-up uses that the question it follows does not (none for a
+        question that follows none)."""
+        if route.follow_up_of is None:
+            return set()
+        earlier = set(bm25_tokens(route.follow_up_of))
+        own = self._study_names().without_names(route.question)
+        return self._specific_terms(own) - earlier
 
     def _unconfirmed_asked(self, topic: str, candidates: Iterable[Passage]) -> set[str]:
         """The few-sentence words `topic` asks about ("margin") that the `candidates` name

@@ -446,6 +446,15 @@ def test_a_sentence_naming_another_study_ranks_below_the_study_asked_about(
     assert all(c.document.startswith("zheng2022") for c in answer.citations), answer.answer
 
 
+def test_a_follow_up_is_answered_by_the_sentence_using_the_rare_word_it_adds(
+    bot: EvidenceAssistant,
+) -> None:
+    # "continuation" is what the second turn adds to the first: its sentence is cited
+    history = [{"role": "user", "content": "AURORA 1 complete renal response at one year?"}]
+    answer = bot.ask("what had happened by three years in the continuation study", history)
+    assert any("AURORA 2 continuation" in c.quote for c in answer.citations), answer.answer
+
+
 @pytest.mark.parametrize(
     ("text", "named", "not_named"),
     [
