@@ -198,6 +198,12 @@ GENERAL_SYNONYMS = {
     # a dosage form and the study of tissue, in lay and in clinical words
     "pill": "tablet",
     "pills": "tablets",
+    # a drip is an intravenous infusion, in lay and ward words
+    "drip": "intravenous infusion",
+    "drips": "intravenous infusions",
+    # inflammation of the kidney is nephritis
+    "kidney inflammation": "nephritis",
+    "renal inflammation": "nephritis",
     "histology": "pathology pathological",
     "histological": "pathological pathology",
     "histologic": "pathological pathology",
@@ -1661,10 +1667,18 @@ def unknown_words(
     """The query's words (of four letters or more) that the corpus never uses, common or not.
     Words giving a patient's own values ("creat", "steady", "halved") are data, not a topic
     the evidence must cover."""
+    lowered = " ".join(query.lower().split())
+    # (the words of a phrase the search expands as a whole are understood: "kidney failure")
+    in_phrases = {
+        w for s in synonyms if " " in s and re.search(rf"\b{re.escape(s)}\b", lowered)
+        for w in s.split()
+    }  # fmt: skip
     return tuple(
         w
         for w in _topic_words(query)
-        if w not in PATIENT_VALUE_WORDS and not _known(w, vocabulary, synonyms)
+        if w not in PATIENT_VALUE_WORDS
+        and w not in in_phrases
+        and not _known(w, vocabulary, synonyms)
     )
 
 

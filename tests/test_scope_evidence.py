@@ -16,8 +16,15 @@ import pytest
 from assistant import EvidenceAssistant, Settings
 from assistant.embeddings import TextEmbedder
 from assistant.index import EvidenceIndex
-from assistant.lexical import disease_like, drug_like, role_noun
-from assistant.retrieve import PassageTraits, _clipped, _compound, _derived, unknown_words
+from assistant.lexical import bm25_tokens, disease_like, drug_like, role_noun
+from assistant.retrieve import (
+    GENERAL_SYNONYMS,
+    PassageTraits,
+    _clipped,
+    _compound,
+    _derived,
+    unknown_words,
+)
 from assistant.types import Passage
 
 pytestmark = pytest.mark.slow
@@ -411,7 +418,6 @@ def test_a_word_english_hardly_uses_but_the_corpus_does_names_what_it_holds() ->
     hardly does: the question is about the corpus, and its everyday words ("happened") the
     corpus lacks do not take it out. Without such a word, they do. (`medical` is a stand-in
     scoring no word as medical: the test is about the rare-word rule, not the embedding.)"""
-    from assistant.lexical import bm25_tokens
     from assistant.retrieve import foreign_terms
 
     vocabulary = frozenset(bm25_tokens("The LNDAI fell in each arm of the trial."))
@@ -424,3 +430,19 @@ def test_a_word_english_hardly_uses_but_the_corpus_does_names_what_it_holds() ->
         "weather",
         "tomorrow",
     )
+
+
+def test_the_words_of_a_phrase_the_search_expands_are_understood() -> None:
+    # "kidney inflammation" is searched as nephritis: neither of its words is unknown, while
+    # "inflammation" elsewhere still is
+    vocabulary = frozenset(bm25_tokens("class IV kidney nephritis"))
+    phrases = frozenset({"kidney inflammation"})
+    assert unknown_words("class III kidney inflammation?", vocabulary, phrases) == ()
+    assert unknown_words("joint inflammation?", vocabulary, phrases) == ("joint", "inflammation")
+
+
+def test_a_drip_is_an_intravenous_infusion() -> None:
+    # a lay compound naming the trial by its arms is known when each part is
+    vocabulary = frozenset(bm25_tokens("tacrolimus versus intravenous infusion in the study"))
+    words = frozenset(GENERAL_SYNONYMS)
+    assert unknown_words("the tacrolimus-versus-drip study?", vocabulary, words) == ()
