@@ -577,6 +577,8 @@ def select_evidence(
     lead = conclusion_of(best.document_id, retrieval.passages) if asks_conclusion(routed) else None
     lead = retrieval.verdict or lead
     ordered = [lead, best] if lead and lead.id != best.id else [best]
+    # the sentence checking a claim the question rests on is kept, whatever its rank
+    ordered += [p for p in top if p.id in retrieval.premise_answers and p not in ordered]
     rest = [p for p in top if p.text not in {q.text for q in ordered}]
     return [*ordered, *rest][:MAX_EVIDENCE]
 

@@ -280,6 +280,8 @@ class Retrieval:
     # For a question asking one thing that the study asked about states only as not confirmed
     # ("what margin did it use?"), the sentence saying it could not be confirmed.
     not_stated: Passage | None = None
+    # Of the `part_answers`, those checking a claim the question rests on ("Given that ...").
+    premise_answers: tuple[str, ...] = ()
 
     @property
     def of_named_studies(self) -> list[Passage]:
@@ -457,7 +459,9 @@ class HybridSearch:
         # The second embedding runs on another core while the query's is made.
         closest = self._worker.submit(self.closest, rest) if rest is not None else None
         # so are the later parts' embeddings, for a question asking several things
-        parts = _resolved_parts(route.question, route.parts) if route is not None else ()
+        # (a study named by its arms is no topic of a part either: "... the A vs B trial was X")
+        resolved = _resolved_parts(route.question, route.parts) if route is not None else ()
+        parts = tuple(" ".join(STUDY_BY_ARMS.sub(" ", part).split()) for part in resolved)
         part_vectors = (
             self._worker.submit(self.index.embedder.embed, list(parts)) if parts else None
         )
@@ -579,9 +583,13 @@ class HybridSearch:
         )[:k]
         ranked = self._with_list_items(ranked, passages)[:k]
         part_answers: tuple[str, ...] = ()
+        premise_answers: tuple[str, ...] = ()
         if route is not None and route.parts and ranked:
             assert part_vectors is not None
-            part_answers = self.part_answers(ranked, passages, parts, part_vectors.result())
+            answers = self.part_answers(ranked, passages, parts, part_vectors.result())
+            part_answers = tuple(pid for pid in answers if pid is not None)
+            checks = answers[len(answers) - len(route.premises) :] if route.premises else ()
+            premise_answers = tuple(pid for pid in checks if pid is not None)
             # each after the two best sentences, unless already among them
             new = [pid for pid in part_answers if pid not in ranked[:2]]
             ranked = [*ranked[:2], *new, *(pid for pid in ranked[2:] if pid not in new)][:k]
@@ -648,6 +656,7 @@ class HybridSearch:
             verdict,
             figures_stated=confirmed,
             not_stated=not_stated,
+            premise_answers=premise_answers,
         )
 
     def _unstated_terms(self, topic: str, subjects: set[str]) -> set[str]:
@@ -708,17 +717,18 @@ class HybridSearch:
         passages: dict[str, Passage],
         parts: tuple[str, ...],
         vectors: np.ndarray,
-    ) -> tuple[str, ...]:
+    ) -> tuple[str | None, ...]:
         """The best sentence for each later part of a question asking several: the same
         hybrid search on the part's own words, among the sentences of the documents the whole
         question leads to; none for a part whose content words the lead sentence all uses."""
         documents = {passages[pid].document_id for pid in ranked[:LEADING_DOCUMENTS]}
         lead = set(bm25_tokens(passages[ranked[0]].text))
         lead_figures = self.traits(passages[ranked[0]]).figures
-        chosen: list[str] = []
+        chosen: list[str | None] = []
         for part, vector in zip(parts, vectors, strict=True):
             own = set(bm25_tokens(_BY_ARM.sub(" ", part)))
             if own <= lead and not (_ASKS_AMOUNT.search(part) and not lead_figures):
+                chosen.append(None)
                 continue  # the lead already answers it ("how many were analysed")
             sparse = self.index.bm25_search(expand_query(part, self.synonyms), self.candidates)
             dense = self.index.dense_search(vector, self.candidates)
@@ -735,7 +745,7 @@ class HybridSearch:
             best = next(fits, None)
             if best is not None:
                 passages.setdefault(best, found[best])
-                chosen.append(best)
+            chosen.append(best)
         return tuple(chosen)
 
     def unknown_abbreviations(self, query: str, found: tuple[str, ...]) -> tuple[str, ...]:

@@ -64,6 +64,9 @@ class Route:
     # The later questions of a question asking several ("What dose was used, and what
     # background therapy did both arms get?"): each wants a sentence of its own.
     parts: tuple[str, ...] = ()
+    # The claims the question rests on ("Given that the trial was double-blind, ..."), the
+    # last of its `parts`: each is checked by a sentence of its own.
+    premises: tuple[str, ...] = ()
     # The previous user turn (itself resolved), follow-up or not: a patient's baseline values
     # given there still hold for the same patient's check now.
     earlier: str | None = None
@@ -232,6 +235,7 @@ def _resolved(
         other_than=other_than,
         new_study=new_study,
         parts=later_parts(cleaned) + premises(cleaned),
+        premises=premises(cleaned),
         earlier=previous,
         stated_before=stated_before,
         vocabulary=vocabulary,

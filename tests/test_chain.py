@@ -86,6 +86,25 @@ def test_a_patients_value_is_set_against_a_figure_the_study_states_in_another_un
     _numbers_everywhere_grounded(answer)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Given that the Zheng tacrolimus trial was double-blind, how much weight should we give "
+        "its safety findings?",
+        "Since the Zheng tacrolimus vs cyclophosphamide trial was double-blind, how did they make "
+        "the oral capsules and the IV infusions look identical?",
+    ],
+)
+def test_the_claim_a_question_rests_on_is_checked_by_a_sentence_of_its_own(
+    bot: EvidenceAssistant, question: str
+) -> None:
+    # the premise is wrong (the trial was open-label): the sentence saying so is cited and
+    # said, whatever else the question asks about
+    answer = bot.ask(question)
+    said = answer.answer.split("**Evidence**")[0]
+    assert "open-label" in said, answer.answer
+
+
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 45

@@ -1038,6 +1038,13 @@ def test_there_standing_for_the_study_discussed_makes_a_follow_up(
     assert (routed.follow_up_of is not None) is follows
 
 
+def test_the_claim_a_question_rests_on_is_one_of_its_parts() -> None:
+    routed = route("Given that STAR-2 was double-blind, how were the pills matched?", [], GENERIC)
+    assert routed.premises == ("STAR-2 was double-blind",)
+    assert routed.parts[-1] == "STAR-2 was double-blind"
+    assert route("Was STAR-2 double-blind?", [], GENERIC).premises == ()
+
+
 def test_the_trial_or_an_arm_named_definitely_is_the_conversations_study() -> None:
     history = turns(("How many patients were in the STAR-2 study?", "448"))
     long = "Which dose of drug A did they give, and how long was the trial duration overall?"
