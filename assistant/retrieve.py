@@ -155,6 +155,12 @@ GENERAL_SYNONYMS = {
     "stopped": "withdrew",
     "discontinued": "withdrew",
     "dropped": "withdrew",
+    # leaving a trial or a treatment, in lay words
+    "quit": "withdrew",
+    "dropout": "withdrew",
+    "dropouts": "withdrew",
+    "came off": "withdrew",
+    "come off": "withdrew",
     "adverse": "aes",  # papers abbreviate "adverse events" once defined
     "resistant": "refractory",  # disease not responding to a treatment, either word
     "refractory": "resistant",

@@ -187,6 +187,16 @@ def test_a_value_that_fell_rose_or_moved_is_searched_as_a_change(word: str) -> N
     assert expanded.split()[-1] == "change"
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Who quit because of side effects?", "Dropouts per arm?", "Did many come off treatment?"],
+)
+def test_leaving_a_trial_in_lay_words_is_searched_as_withdrawal(question: str) -> None:
+    from assistant.retrieve import expand_query
+
+    assert "withdrew" in expand_query(question).split()
+
+
 def test_a_later_part_pointing_back_is_searched_with_what_it_points_at(
     bot: EvidenceAssistant,
 ) -> None:
