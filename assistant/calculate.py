@@ -99,6 +99,9 @@ def plan_tools(
 
 
 # The value set against a limit: "is it under the trial's creatinine ceiling?"
+# Two percentages of the same result written to different precision differ by at most the
+# rounding of a whole percentage ("62%" and "62.4%").
+SAME_PERCENT = 0.5
 _AGAINST_LIMIT = re.compile(
     r"\b(?:under|below|over|above|within|exceed\w*|beyond|past)\b[^.?!]{0,40}?"
     r"\b(?:ceiling|limit|cut-?off|threshold|cap|maximum)\b",
@@ -760,7 +763,9 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     if found is None:
         return False
     if routed.needs_counts and not (_counted(found[1]) and _counted(found[2])):
-        found = _counted_elsewhere(pair, retrieval, plan, named or default) or found
+        elsewhere = _counted_elsewhere(pair, retrieval, plan, named or default)
+        # (counts of other figures are another outcome's: "SAEs 29/157" for "infection 8.9%")
+        found = elsewhere if elsewhere and _same_figures(found, elsewhere) else found
     passage, a, b = found
     plan.sources.append(passage)
     plan.sources += _size_passages(plan, passage, a, b)
@@ -804,6 +809,20 @@ def _outcome_label(passage: Passage, with_time: bool) -> str:
     measure = extract.MEASURE_WORDS.get(extract.measure_of(passage.text) or "", "")
     times = [f.timepoint for f in facts_of(passage.metadata) if f.timepoint] if with_time else []
     return ", ".join(part for part in (measure, times[0] if times else "") if part)
+
+
+def _same_figures(found: ArmPair, counted: ArmPair) -> bool:
+    """The counted pair gives the found pair's percentages (to their written precision), or
+    the found pair gives none to compare."""
+    for shown, other in ((found[1], counted[1]), (found[2], counted[2])):
+        if shown.percent is None:
+            continue
+        percent = other.percent
+        if percent is None and other.events is not None and other.total:
+            percent = 100 * other.events / other.total
+        if percent is None or abs(shown.percent - percent) > SAME_PERCENT:
+            return False
+    return True
 
 
 def _counted_elsewhere(

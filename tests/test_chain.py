@@ -105,6 +105,22 @@ def test_the_claim_a_question_rests_on_is_checked_by_a_sentence_of_its_own(
     assert "open-label" in said, answer.answer
 
 
+def test_counts_of_other_figures_do_not_stand_in_for_the_figures_found(
+    bot: EvidenceAssistant,
+) -> None:
+    # Two studies named; the figures asked for are Liu 2015's (percentages only): another
+    # study's counted result (83.0% = 117/141) is not their counts.
+    answer = bot.ask(
+        "How come the Liu 2015 multitarget trial could claim better efficacy than IV "
+        "cyclophosphamide, whereas Zheng only claimed non-inferiority? What week-24 figures did "
+        "Liu report?"
+    )
+    call = answer.tool_calls[0]
+    assert "multitarget" in answer.answer.splitlines()[0], answer.answer
+    assert "117/141" not in answer.answer.split("**Evidence**")[0]
+    assert call.name == "difference_of_percentages"
+
+
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 45
