@@ -333,7 +333,11 @@ ADVICE = re.compile(
     # "drug A or drug B for her?"
     r"\b(?:you|just)\s+(?:pick|choose|decide)\b|\bpick\s+(?:one\s+)?for\s+(?:her|him|them|me)\b|"
     r"\b(?:tell\s+me|decide)\s+(?:what|which(?:\s+(?:one|drug|agent))?)\s+"
-    r"(?:to|i\s+should|we\s+should)\s+(?:give|start|use|prescribe|choose|pick)\b|"
+    r"(?:to|i\s+should|we\s+should)\s+(?:give|start|use|prescribe|choose|pick|put|do)\b|"
+    # a named person's treatment chosen: "should she go on A or B?", "put her on", "start him on"
+    r"\bshould\s+(?:she|he|they|the\s+patient|my\s+(?:patient|pt))\s+"
+    r"(?:go\s+on|be\s+on|take|get|start|switch|stay\s+on|receive|have)\b|"
+    r"\b(?:to|i|we|should|shall)\s+(?:put|start|keep|switch)\s+(?:her|him|them)\s+(?:on|to)\b|"
     r"\bor\s+[\w-]+(?:\s+[\w-]+)?\s+for\s+"
     r"(?:her|him|them|my\s+(?:patient|pt)|this\s+(?:patient|pt|woman|man|lady))\b",
     re.IGNORECASE,

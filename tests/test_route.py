@@ -393,6 +393,15 @@ def test_advice_and_other_tasks_are_recognised() -> None:
                         "34F, pure class V. Just tell me: drug A or drug B for her?"):  # fmt: skip
         assert route(handed_over, None, GENERIC).asks_advice, handed_over
     assert not route("Was drug A or drug B better for infections?", None, GENERIC).asks_advice
+    # a named person's treatment chosen, in the words of a ward or a relative
+    for chosen in ("Mrs Lee, 29, class IV. Just tell me which to put her on - drug A or drug B?",
+                   "My patient Amira wants a baby. Should she go on drug A rather than drug B?",
+                   "on drug A, now breastfeeding. keep it or switch? just tell me what to do",
+                   "Should I start him on drug B?"):  # fmt: skip
+        assert route(chosen, None, GENERIC).asks_advice, chosen
+    # ... not what a study did, nor a question about a patient's eligibility
+    for asked in ("What dose did they start him on in the trial?", "Should she be excluded?"):
+        assert not route(asked, None, GENERIC).asks_advice, asked
     # Writing one person's treatment is not a question about evidence.
     assert route(
         "Can you write me a personal treatment plan with doses?", None, GENERIC
