@@ -43,7 +43,7 @@ from .retrieve import (
 from .route import Route, invalid_reason, route
 from .spelling import Correction
 from .spelling import apply as apply_corrections
-from .support import citation_support
+from .support import STOPWORDS, citation_support
 from .tools import tools_for
 from .types import Answer, Citation, Passage, ToolCall
 from .verify import (
@@ -776,7 +776,9 @@ def focused_clauses(passage: Passage, routed: Route) -> tuple[str, str] | None:
     if not routed.follow_up_of or routed.new_study or EVERY_ARM.search(routed.query):
         return None
     if not routed.other_than and not routed.vocabulary.in_question(routed.question):
-        return None  # it turns to another measure or time, not to an arm: keep them all
+        # a group the sentence names in its own words ("and in the high-dose arm?"); else it
+        # turns to another measure or time, not to an arm: keep them all
+        return _focused_group(passage, routed.question)
     values = extract.arm_values(passage.text, routed.vocabulary)
     arms = list(dict.fromkeys(v.arm for v in values))
     if len(arms) < 2:
@@ -793,6 +795,32 @@ def focused_clauses(passage: Passage, routed: Route) -> tuple[str, str] | None:
     parts = [f"{v.figure}{_counts_written(v, passage)} ({_measure_words(v)})" if v.figure
              else v.clause.rstrip(".") for v in picked]  # fmt: skip
     return wanted_arm, "; ".join(parts) + "."
+
+
+_GROUP_WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def _focused_group(passage: Passage, question: str) -> tuple[str, str] | None:
+    """The one group of the sentence's figures (as its facts, extracted at ingest, name it:
+    "the high-dose arm") that the question names by a word no other group's name has, with
+    just its figures as the sentence writes them."""
+    facts = [f for f in facts_of(passage.metadata)
+             if f.kind == "proportion" and f.group and f.span]  # fmt: skip
+    groups = list(dict.fromkeys(str(f.group) for f in facts))
+    if len(groups) < 2:
+        return None
+    words = {g: set(_GROUP_WORD.findall(g.lower())) - STOPWORDS for g in groups}
+    asked = set(_GROUP_WORD.findall(question.lower()))
+    own = {g: words[g] - set().union(*(words[o] for o in groups if o != g)) for g in groups}
+    named = [g for g in groups if own[g] & asked]
+    if len(named) != 1:
+        return None
+    figures = []
+    for fact in (f for f in facts if f.group == named[0]):
+        what = " ".join(w for w in (fact.outcome, (fact.timepoint or "").lower()) if w)
+        figure = passage.text[fact.span[0] : fact.span[1]]
+        figures.append(f"{figure} ({what})" if what else figure)
+    return named[0], "; ".join(figures) + "."
 
 
 def _counts_written(value: extract.ArmValue, passage: Passage) -> str:

@@ -121,6 +121,18 @@ def test_counts_of_other_figures_do_not_stand_in_for_the_figures_found(
     assert call.name == "difference_of_percentages"
 
 
+def test_a_follow_up_naming_a_group_in_the_sentences_own_words_gets_its_figures_alone(
+    bot: EvidenceAssistant,
+) -> None:
+    # "the low-dose arm" and "the high-dose arm" are no arms of the profile: the groups the
+    # sentence's facts name (at ingest) say which figure the follow-up asks for
+    history = [{"role": "user", "content": "Euro-Lupus at 10 years: deaths in the low-dose arm?"}]
+    answer = bot.ask("and in the high-dose arm?", history)
+    first = answer.answer.splitlines()[0]
+    assert first.startswith("For the high-dose arm: 4% (death at 10 years). [1]"), answer.answer
+    assert "11%" not in answer.answer.split("**Evidence**")[0]
+
+
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 45
