@@ -207,9 +207,6 @@ GENERAL_SYNONYMS = {
     # a drip is an intravenous infusion, in lay and ward words
     "drip": "intravenous infusion",
     "drips": "intravenous infusions",
-    # inflammation of the kidney is nephritis
-    "kidney inflammation": "nephritis",
-    "renal inflammation": "nephritis",
     "histology": "pathology pathological",
     "histological": "pathological pathology",
     "histologic": "pathological pathology",
