@@ -355,7 +355,13 @@ def understood(routed: Route, profile: Profile | None = None) -> Route:
         profile,
         routed.earlier,
     )
-    return replace(routed, **_fields(reading))
+    fields_read = _fields(reading)
+    if fields_read.get("asks_advice") and profile.subgroup is not None:
+        # A treatment asked for a described patient is searched for the concern the question
+        # states ("wants children"): her subgroup ("class IV") describes her, it is not asked.
+        query = " ".join(profile.subgroup.sub(" ", routed.query).split())
+        return replace(routed, **fields_read, query=query)
+    return replace(routed, **fields_read)
 
 
 def _fields(reading: Reading) -> dict[str, Any]:

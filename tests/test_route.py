@@ -17,7 +17,7 @@ import pytest
 from assistant import extract
 from assistant.config import PROJECT_ROOT
 from assistant.profile import Profile, load_profile
-from assistant.route import Route, route
+from assistant.route import Route, route, understood
 
 BUNDLED = load_profile(PROJECT_ROOT / "corpus")
 GENERIC = Profile.generic()
@@ -377,6 +377,15 @@ def test_which_outcomes_are_better_when_fewer(question: str, fewer_is_better: bo
 )
 def test_a_yes_no_question_is_told_from_an_open_one(question: str, polar: bool) -> None:
     assert route(question, None, GENERIC).cues.polar is polar
+
+
+def test_a_treatment_asked_for_a_described_patient_is_searched_for_the_concern_stated() -> None:
+    question = "Mrs Lee, 29, class IV, wants children. Just tell me which to put her on: A or B?"
+    routed = understood(route(question, None, BUNDLED), BUNDLED)
+    assert routed.asks_advice and "class IV" not in routed.query and "children" in routed.query
+    # a question about the subgroup's results keeps it
+    asked = understood(route("Response in class IV with tacrolimus?", None, BUNDLED), BUNDLED)
+    assert "class IV" in asked.query
 
 
 def test_advice_and_other_tasks_are_recognised() -> None:
