@@ -14,6 +14,7 @@ from . import extract
 from .calculate import ToolPlan, plan_tools
 from .choices import Choice, split_choices, stated_choice
 from .config import Settings
+from .direction import direction_verdict
 from .facts import facts_of
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
@@ -363,6 +364,10 @@ class EvidenceAssistant:
                 premise = (
                     f"**{yes}{confirmed.study} states the same {figures} you give.** [{position}]"
                 )
+        if not (premise or plan.calls) and evidence and is_polar(routed.question):
+            # a claim of which group had the higher figure, checked against the lead sentence
+            checked = direction_verdict(routed.question, evidence[0], routed.vocabulary)
+            premise = f"{checked} [1]" if checked else premise
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
                           part_answers, retrieval.verdict)  # fmt: skip

@@ -133,6 +133,20 @@ def test_a_follow_up_naming_a_group_in_the_sentences_own_words_gets_its_figures_
     assert "11%" not in answer.answer.split("**Evidence**")[0]
 
 
+def test_a_claim_of_which_arm_did_better_is_answered_yes_or_no_with_both_figures(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("I heard the low-dose Euro-Lupus arm had fewer deaths at 10 years than the "
+                     "high-dose arm. Is that right?")  # fmt: skip
+    first = answer.answer.splitlines()[0]
+    assert (
+        first
+        == "**No: the low-dose arm's figure is higher (11% vs 4% for the high-dose arm).** [1]"
+    )
+    assert "death occurred in 11% of the low-dose arm" in answer.citations[0].quote
+    _numbers_everywhere_grounded(answer)
+
+
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 45

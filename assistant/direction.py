@@ -1,0 +1,91 @@
+"""A yes/no question claiming which of two groups had the higher figure ("fewer deaths in the
+low-dose arm than the high-dose arm, right?"), checked against the sentence giving both.
+
+The groups are the ones the sentence's facts name (extracted at ingest: "the low-dose arm",
+"the obinutuzumab arm"); the group after "than" is found by the arm it names (the profile's
+aliases) or by a word of its name no other group's name has. Nothing is said unless the
+sentence gives exactly one figure for each of exactly two groups.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .facts import facts_of
+from .profile import ArmVocabulary
+from .support import STOPWORDS
+from .types import Passage
+
+# "fewer <outcome> with A than (with) B", "A had more ... than B": the direction and what
+# follows "than" (the group set against).
+_CLAIMED = re.compile(
+    r"\b(?P<way>fewer|less|lower|smaller|reduced|more|higher|greater|increased)\b"
+    r"[^.?!]{0,60}?\bthan\b\s+(?:(?:with|in|on|for|the|those|patients|people)\s+)*"
+    r"(?P<other>[\w+-]+(?:\s+[\w+-]+){0,2})",
+    re.I,
+)
+_LOWER = frozenset({"fewer", "less", "lower", "smaller", "reduced"})
+_WORD = re.compile(r"[a-z0-9][a-z0-9+-]*")
+
+
+@dataclass(frozen=True)
+class _Group:
+    name: str
+    figure: str  # as the sentence writes it ("11%")
+    percent: float
+
+
+def direction_verdict(question: str, passage: Passage, vocabulary: ArmVocabulary) -> str | None:
+    """ "**No: the low-dose arm's figure is higher (11% vs 4% for the high-dose arm).**" for a
+    claim the sentence's figures contradict ("Yes: ..." for one they bear out); None when the
+    question claims no direction or the sentence cannot decide it."""
+    claimed = _CLAIMED.search(question)
+    groups = _groups(passage)
+    if claimed is None or len(groups) != 2:
+        return None
+    other = _named(claimed.group("other"), groups, vocabulary)
+    if other is None:
+        return None
+    first = groups[1 - groups.index(other)]
+    if first.percent == other.percent:
+        return None  # neither is higher: said by the sentence itself
+    lower_claimed = claimed.group("way").lower() in _LOWER
+    first_lower = first.percent < other.percent
+    answer = "Yes" if lower_claimed == first_lower else "No"
+    way = "lower" if first_lower else "higher"
+    return (
+        f"**{answer}: {first.name}'s figure is {way} ({first.figure} vs {other.figure} for "
+        f"{other.name}).**"
+    )
+
+
+def _groups(passage: Passage) -> list[_Group]:
+    """Each group's one proportion in the sentence (none when a group has several)."""
+    facts = [
+        f for f in facts_of(passage.metadata)
+        if f.kind == "proportion" and f.group and f.percent is not None and f.span
+    ]  # fmt: skip
+    names = [str(f.group) for f in facts]
+    if len(set(names)) != len(names):
+        return []
+    return [
+        _Group(str(f.group), passage.text[f.span[0] : f.span[1]], float(f.percent or 0.0))
+        for f in facts
+    ]
+
+
+def _named(text: str, groups: list[_Group], vocabulary: ArmVocabulary) -> _Group | None:
+    """The one group `text` names: by an arm both name, else by a word only its name has."""
+    arms = set(vocabulary.in_text(text))
+    by_arm = [g for g in groups if arms & set(vocabulary.in_text(g.name))]
+    if len(by_arm) == 1:
+        return by_arm[0]
+    words = {g.name: set(_WORD.findall(g.name.lower())) - STOPWORDS for g in groups}
+    asked = set(_WORD.findall(text.lower()))
+    own = [g for g in groups if (words[g.name] - _others(words, g.name)) & asked]
+    return own[0] if len(own) == 1 else None
+
+
+def _others(words: dict[str, set[str]], name: str) -> set[str]:
+    return set().union(*(w for n, w in words.items() if n != name))
