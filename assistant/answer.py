@@ -768,6 +768,12 @@ def _statement(routed: Route, passage: Passage, marker: int) -> str:
     return f"{said} [{marker}] _({source_phrase(passage)})_"
 
 
+# The arm a conversation is on, pointed back at: "that same drug", "this arm".
+_SAME_ARM = re.compile(
+    r"\b(?:that|this|the)\s+same\s+(?:drug|arm|group|treatment|medicine|medication|agent)\b|"
+    r"\b(?:that|this)\s+(?:drug|arm|group|treatment|medicine|medication|agent)\b",
+    re.I,
+)
 # "in each arm", "both groups", "the two arms": every arm's figure is asked for.
 EVERY_ARM = re.compile(
     r"\b(?:each|both|every|all)\s+(?:arms?|groups?)\b|\bthe two (?:arms|groups)\b", re.I
@@ -780,7 +786,9 @@ def focused_clauses(passage: Passage, routed: Route) -> tuple[str, str] | None:
     for each arm, keeps the comparator beside it)."""
     if not routed.follow_up_of or routed.new_study or EVERY_ARM.search(routed.query):
         return None
-    if not routed.other_than and not routed.vocabulary.in_question(routed.question):
+    # "that same drug", "that arm": the one arm the conversation is on
+    same_arm = bool(_SAME_ARM.search(routed.question)) and len(routed.arms) == 1
+    if not (routed.other_than or same_arm or routed.vocabulary.in_question(routed.question)):
         # a group the sentence names in its own words ("and in the high-dose arm?"); else it
         # turns to another measure or time, not to an arm: keep them all
         return _focused_group(passage, routed.question)

@@ -147,6 +147,17 @@ def test_a_claim_of_which_arm_did_better_is_answered_yes_or_no_with_both_figures
     _numbers_everywhere_grounded(answer)
 
 
+@pytest.mark.parametrize("pointer", ["for that same drug", "in that arm"])
+def test_a_follow_up_pointing_back_at_the_arm_gets_that_arms_figure_alone(
+    bot: EvidenceAssistant, pointer: str
+) -> None:
+    history = [{"role": "user", "content": "Complete remission rate with tacrolimus, Zheng?"}]
+    answer = bot.ask(f"What about partial remission {pointer}?", history)
+    said = answer.answer.split("**Evidence**")[0]
+    assert said.startswith("For tacrolimus: the partial remission rate was 33.3%."), answer.answer
+    assert "38.7" not in said  # the other arm's partial remission
+
+
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 45
