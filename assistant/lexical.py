@@ -121,6 +121,24 @@ CARE_SETTINGS = frozenset(
 _OPENING = re.compile(r"^[^,:;.\u2013\u2014?!]*?(?=\s*[,:;.\u2013\u2014]\s*\S)")
 
 
+# What a question is for, set off before it ("For a pharmacology lecture: ...", "For my
+# journal club slides, ..."): the asker's purpose, not what is asked.
+_PURPOSE = re.compile(
+    r"^\s*(?:for|preparing|prepping|writing)\s+(?:a|an|my|our|the|this|tomorrow's)?\s*"
+    r"[^,:;.?!\u2013\u2014]{0,60}?\b(?:lecture|talk|seminar|teaching|"
+    r"presentation|slides?|deck|exam|essay|leaflet|handout|dossier|audit|journal\s+club|"
+    r"tutorial|meeting|grand\s+rounds?|poster|newsletter|article|blog)s?\b"
+    r"[^,:;.?!\u2013\u2014]{0,40}[,:;.\u2013\u2014]",
+    re.I,
+)
+
+
+def without_purpose(question: str) -> str:
+    """The question without an opening that says what it is for ("For a pharmacology
+    lecture: what blood level ...?" -> "what blood level ...?")."""
+    return _PURPOSE.sub(" ", question, count=1).strip()
+
+
 def said_from(word: str, question: str) -> bool:
     """`word` is the place of care the question is asked from: a care setting in the
     opening words, set off from the question ("ICU, 34F...", "Quick one from the ward:"),

@@ -42,6 +42,7 @@ from .lexical import (
     everyday_superlative,
     role_noun,
     said_from,
+    without_purpose,
 )
 from .measurements import PATIENT_VALUE_WORDS
 from .present import interviewer_turn, short_design, speaker_role
@@ -603,7 +604,7 @@ class HybridSearch:
         ]
         best = max((s for _, s in dense), default=0.0)
         terms = foreign_terms(
-            query,
+            without_purpose(query),
             self.index.vocabulary(),
             self.medical_score,
             # (an arm's alias is a name the evidence base covers, written in it or not:

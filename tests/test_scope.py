@@ -97,6 +97,29 @@ def test_the_message_names_the_unfamiliar_term(bot: EvidenceAssistant) -> None:
     assert "“psoriasis”" in bot.ask("How is psoriasis treated?").answer
 
 
+@pytest.mark.parametrize(
+    ("question", "rest"),
+    [
+        ("For a pharmacology lecture on X: what blood level?", "what blood level?"),
+        ("For my journal club slides, what did ALMS find?", "what did ALMS find?"),
+        # a patient, a course of treatment or "how long" are no purpose
+        ("For a patient with class V, what dose?", "For a patient with class V, what dose?"),
+        ("For a full course, how many grams?", "For a full course, how many grams?"),
+        ("For how long was it given?", "For how long was it given?"),
+    ],
+)
+def test_what_a_question_is_for_is_set_off_from_what_it_asks(question: str, rest: str) -> None:
+    from assistant.lexical import without_purpose
+
+    assert without_purpose(question) == rest
+
+
+def test_the_field_a_question_is_for_takes_nothing_out_of_scope(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("For a pharmacology lecture on calcineurin inhibitors: what blood level "
+                     "of tacrolimus were patients kept at in the Chinese trial?")  # fmt: skip
+    assert answer.status == "answered" and "4-10" in answer.answer, answer.answer
+
+
 def test_an_everyday_superlative_takes_nothing_out_of_scope(bot: EvidenceAssistant) -> None:
     from assistant.lexical import everyday_superlative
 
