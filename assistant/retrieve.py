@@ -197,6 +197,9 @@ GENERAL_SYNONYMS = {
     "allowed": "included inclusion",
     "entry": "inclusion criteria",
     "followed": "follow-up period",
+    # how long patients were followed, in lay words
+    "watched": "followed follow-up period",
+    "tracked": "followed follow-up period",
     "duration": "follow-up period weeks",
     "randomized": "randomly assigned",
     "randomised": "randomly assigned",

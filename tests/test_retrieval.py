@@ -197,6 +197,13 @@ def test_leaving_a_trial_in_lay_words_is_searched_as_withdrawal(question: str) -
     assert "withdrew" in expand_query(question).split()
 
 
+@pytest.mark.parametrize("word", ["watched", "tracked"])
+def test_how_long_patients_were_watched_is_searched_as_follow_up(word: str) -> None:
+    from assistant.retrieve import expand_query
+
+    assert "follow-up" in expand_query(f"How long were people {word} for?").split()
+
+
 def test_a_later_part_pointing_back_is_searched_with_what_it_points_at(
     bot: EvidenceAssistant,
 ) -> None:
