@@ -323,8 +323,12 @@ def weights_kg(text: str) -> tuple[float, ...]:
 _AGE = re.compile(
     NUM + r"\s*(?:-?\s*(?:years?|yrs?|y)(?P<old>[\s-]*old)?\b|y/o\b|yo\b)"
     r"|aged?\s*:?\s*(?P<aged>\d+(?:\.\d+)?)"
-    # "she's 44", "he is 61 and ...": a person's bare number with nothing after it
-    r"|\b(?:she|he)(?:'s|\s+is)\s+(?P<is>\d{1,3})(?!\.\d)(?=\s*(?:[,.;:!?)]|$|and\b|with\b))",
+    # "she's 44", "he is 61 and ...", "my sister is 63.": a person's bare number with nothing
+    # after it
+    r"|\b(?:she|he|(?:my|our|the|this|her|his)\s+(?:sister|brother|mother|mum|mom|father|dad|"
+    r"wife|husband|partner|son|daughter|friend|aunt|uncle|niece|nephew|cousin|grandmother|"
+    r"grandfather|patient|pt))(?:'s|\s+is)\s+(?P<is>\d{1,3})(?!\.\d)"
+    r"(?=\s*(?:[,.;:!?)]|$|and\b|with\b))",
     re.I,
 )
 

@@ -235,6 +235,10 @@ def test_the_weight_counts_and_conversion_a_question_gives() -> None:
         ("she's 44, 5 ft 10 in tall", 44, 177.8),
         ("age: 52, height 66 inches", 52, 167.6),
         ("she is 1.2 g down from 3 g", None, None),  # a figure after "is" is not an age
+        # a relative's or a patient's bare age: "my sister is 63", "the patient is 45, ..."
+        ("My sister is 63", 63, None),
+        ("the patient is 45, class IV", 45, None),
+        ("my patient is 3 weeks post-partum", None, None),
     ],
 )
 def test_age_and_height_written_as_clinic_notes_write_them(
