@@ -551,7 +551,13 @@ def read(
     if spec and spec.classes:
         disease_class = _first(extract.isn_class, sources, spec.classes.words)
     protocol = profile.protocols[0] if profile.protocols else None
-    names_drug = protocol is not None and _names_any(both, protocol.applies_to)
+    names_drug = protocol is not None and (
+        _names_any(both, protocol.applies_to)
+        # "what would her starting dose be?" naming no drug, after a question on the dose of
+        # the protocol's drug: that drug's dose
+        or bool(earlier and not arms and DOSING.search(question)
+                and _names_any(earlier, protocol.applies_to))
+    )  # fmt: skip
     conversion = extract.conversion(question)
     # "the CR and PR albumin cut-offs in g/L": the evidence's thresholds in another unit
     threshold_units = () if conversion else extract.units_asked(asked)

@@ -158,6 +158,17 @@ def test_a_follow_up_pointing_back_at_the_arm_gets_that_arms_figure_alone(
     assert "38.7" not in said  # the other arm's partial remission
 
 
+def test_a_dose_asked_with_no_drug_after_a_question_on_the_protocol_drug_is_that_drugs(
+    bot: EvidenceAssistant,
+) -> None:
+    history = [{"role": "user", "content": "What prednisone dose did Zheng's patients start on?"}]
+    answer = bot.ask("She weighs 50 kg. What would her starting dose be?", history)
+    assert answer.tool_calls and answer.tool_calls[0].output["starting_mg_per_day"] == 40
+    # ... while the same question with no such conversation names no drug to dose
+    alone = bot.ask("She weighs 50 kg. What would her starting dose be?")
+    assert alone.status == "no_evidence" and not alone.tool_calls, alone.answer
+
+
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 45
