@@ -18,7 +18,7 @@ from .direction import direction_verdict
 from .facts import facts_of
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
-from .intent import TRUE_OR_FALSE, is_polar
+from .intent import TRUE_OR_FALSE, VERDICT_ASKED, is_polar
 from .lexical import bm25_tokens, drug_like
 from .llm import Phraser, phraser_from_settings
 from .numerals import read_numbers
@@ -80,7 +80,9 @@ ADVICE_NOTE = (
     "treatment advice for an individual patient._"
 )
 # A question asking whether the claim it makes holds ("..., right?", "Is that correct?").
-CHECKS_CLAIM = re.compile(r"\b(?:right|correct|accurate|true|confirm|verify|check)\b", re.I)
+CHECKS_CLAIM = re.compile(
+    r"\b(?:right|correct|accurate|true|confirm|verify|check|support(?:s|ed)?|backed|fair)\b", re.I
+)
 # A speaker ("Prof. Ann Lee:") or a structured-abstract label ("RESULTS:", "Conclusions and
 # relevance:") opening a quoted sentence: not part of what the answer states.
 _SPEAKER_PREFIX = re.compile(
@@ -358,8 +360,10 @@ class EvidenceAssistant:
                 when = f"at {confirmed.at_other_time}, not at the time point you give"
                 premise = f"**{confirmed.study} states the same {figures} {when}.** [{position}]"
             else:
-                # a question asking whether its claim is right is answered yes first
-                yes = "Yes: " if CHECKS_CLAIM.search(routed.question) else ""
+                # a question asking whether its claim is right is answered yes first (not one
+                # also claiming a verdict, "proved better", which the figures alone do not bear)
+                checks = CHECKS_CLAIM.search(routed.question)
+                yes = "Yes: " if checks and not VERDICT_ASKED.search(routed.question) else ""
                 yes = "True: " if TRUE_OR_FALSE.match(routed.question) else yes
                 premise = (
                     f"**{yes}{confirmed.study} states the same {figures} you give.** [{position}]"

@@ -1285,9 +1285,15 @@ def test_a_place_of_care_the_question_comes_from_is_no_topic(bot: EvidenceAssist
         # the study called by another of its names ("Mok" is its label's)
         ("The Hong Kong study got 62% vs 59% complete response with tacrolimus vs "
          "mycophenolate, right?", True),
+        # asking whether the evidence supports or backs it
+        ("Our slide says Zheng tacrolimus reached 83% vs 75% on IV cyclophosphamide at week 24. "
+         "Is that claim backed by the evidence?", True),
         # not asking whether the claim holds
         ("Our protocol caps lifetime cyclophosphamide at 36 g. Is that KDIGO 2024's ceiling?",
          False),
+        # also claiming a verdict the figures alone do not bear
+        ("So the Hong Kong study proved tacrolimus is better than mycophenolate - 62% vs 59% "
+         "complete response. Fair to say?", False),
     ],
 )  # fmt: skip
 def test_a_claim_checked_and_stated_by_its_study_is_answered_yes_first(
