@@ -286,6 +286,23 @@ class EvidenceAssistant:
             and self.search.traits(p).figures and asked & set(bm25_tokens(p.text))
         ]  # fmt: skip
 
+    def _entry_of_other_studies(self, retrieval: Retrieval, plan: ToolPlan) -> list[Passage]:
+        """For an entry check under one study's rules, in a question naming other studies too
+        ("which of A, B and C would have let her in?"): each other study's best-ranked
+        sentence saying whom it took (the profile holds no rules of theirs to apply)."""
+        if not (plan.calls and plan.calls[0].name == "trial_eligibility"):
+            return []
+        sources = plan.calls[0].output.get("sources") or ()
+        names = self.search._study_names()
+        checked = names.about(frozenset(str(pid).split("#")[0] for pid in sources))
+        found: dict[str, Passage] = {}
+        for passage in retrieval.passages:
+            document = passage.document_id
+            if (document in retrieval.named_studies and document not in checked
+                    and document not in found and ENTRY_STATED.search(passage.text)):  # fmt: skip
+                found[document] = passage
+        return list(found.values())
+
     def compose(
         self, routed: Route, retrieval: Retrieval, plan: ToolPlan, basis: list[Passage]
     ) -> Answer:
@@ -333,9 +350,13 @@ class EvidenceAssistant:
             # then the sentences answering the question's other parts, which no
             # calculation covers
             parts = self._other_findings(routed, retrieval, plan)
-            part_answers = tuple(p.id for p in parts)
-            evidence = [*plan.sources[:1], *verdict, *plan.sources[1:], *parts, *found]
-        limit = max(MAX_EVIDENCE, len(plan.sources), len(basis))
+            # and, for an entry check, the other studies the question names, in their words
+            entries = self._entry_of_other_studies(retrieval, plan)
+            part_answers = tuple(p.id for p in [*parts, *entries])
+            evidence = [*plan.sources[:1], *verdict, *plan.sources[1:], *parts, *found, *entries]
+        else:
+            entries = []
+        limit = max(MAX_EVIDENCE, len(plan.sources), len(basis)) + len(entries)
         claims = retrieval.figures_not_stated
         elsewhere = claims.stated_in if claims else None
         confirmed = retrieval.figures_stated
@@ -772,6 +793,12 @@ def _statement(routed: Route, passage: Passage, marker: int) -> str:
     return f"{said} [{marker}] _({source_phrase(passage)})_"
 
 
+# A sentence saying whom a study took: "enrolled adults aged 18 to 65", "allowed patients aged".
+ENTRY_STATED = re.compile(
+    r"\b(?:enrolled|allowed|recruited|included|eligible|inclusion|excluded)\b[^.]{0,60}?"
+    r"\baged?\s+\d",
+    re.I,
+)
 # The arm a conversation is on, pointed back at: "that same drug", "this arm".
 _SAME_ARM = re.compile(
     r"\b(?:that|this|the)\s+same\s+(?:drug|arm|group|treatment|medicine|medication|agent)\b|"

@@ -169,6 +169,21 @@ def test_a_dose_asked_with_no_drug_after_a_question_on_the_protocol_drug_is_that
     assert alone.status == "no_evidence" and not alone.tool_calls, alone.answer
 
 
+def test_an_entry_check_naming_other_studies_quotes_whom_each_of_them_took(
+    bot: EvidenceAssistant,
+) -> None:
+    # the profile holds entry rules for one of the three: the others' own sentences are said
+    answer = bot.ask("A 63-year-old with class IV disease: which of Zheng 2022, ALMS and Liu "
+                     "2015 would have allowed her in by age?")  # fmt: skip
+    assert answer.tool_calls[0].name == "trial_eligibility"
+    said = answer.answer.split("**Evidence**")[0]
+    assert "aged 18 to 65 years" in said and "aged 12 to 75 years" in said, answer.answer
+    _numbers_everywhere_grounded(answer)
+    # ... and none for a question naming only the study whose rules were applied
+    own = bot.ask("A 63-year-old with class IV disease: would Zheng 2022 have allowed her in?")
+    assert "aged 12 to 75" not in own.answer.split("**Evidence**")[0]
+
+
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 45
