@@ -14,7 +14,7 @@ from . import extract
 from .calculate import ToolPlan, plan_tools
 from .choices import Choice, split_choices, stated_choice
 from .config import Settings
-from .direction import direction_verdict
+from .direction import direction_verdict, group_named
 from .facts import facts_of
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
@@ -44,7 +44,7 @@ from .retrieve import (
 from .route import Route, invalid_reason, route
 from .spelling import Correction
 from .spelling import apply as apply_corrections
-from .support import STOPWORDS, citation_support
+from .support import citation_support
 from .tools import tools_for
 from .types import Answer, Citation, Passage, ToolCall
 from .verify import (
@@ -841,9 +841,6 @@ def focused_clauses(passage: Passage, routed: Route) -> tuple[str, str] | None:
     return wanted_arm, "; ".join(parts) + "."
 
 
-_GROUP_WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
-
-
 def _focused_group(passage: Passage, question: str) -> tuple[str, str] | None:
     """The one group of the sentence's figures (as its facts, extracted at ingest, name it:
     "the high-dose arm") that the question names by a word no other group's name has, with
@@ -851,20 +848,15 @@ def _focused_group(passage: Passage, question: str) -> tuple[str, str] | None:
     facts = [f for f in facts_of(passage.metadata)
              if f.kind == "proportion" and f.group and f.span]  # fmt: skip
     groups = list(dict.fromkeys(str(f.group) for f in facts))
-    if len(groups) < 2:
-        return None
-    words = {g: set(_GROUP_WORD.findall(g.lower())) - STOPWORDS for g in groups}
-    asked = set(_GROUP_WORD.findall(question.lower()))
-    own = {g: words[g] - set().union(*(words[o] for o in groups if o != g)) for g in groups}
-    named = [g for g in groups if own[g] & asked]
-    if len(named) != 1:
+    named = group_named(question, groups) if len(groups) > 1 else None
+    if named is None:
         return None
     figures = []
-    for fact in (f for f in facts if f.group == named[0]):
+    for fact in (f for f in facts if f.group == named):
         what = " ".join(w for w in (fact.outcome, (fact.timepoint or "").lower()) if w)
         figure = passage.text[fact.span[0] : fact.span[1]]
         figures.append(f"{figure} ({what})" if what else figure)
-    return named[0], "; ".join(figures) + "."
+    return named, "; ".join(figures) + "."
 
 
 def _counts_written(value: extract.ArmValue, passage: Passage) -> str:

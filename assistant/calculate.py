@@ -254,20 +254,14 @@ def _stated_figure_converted(
     (of the study named, if one is) states in another unit, converted and cited ("a guideline's
     creatinine ceiling in µmol/L" -> its "3.0 mg/dL")."""
     passages = retrieval.of_named_studies if retrieval.named_studies else retrieval.passages
-    for passage in passages[:TOOL_PREFERENCE]:
-        for match in _FIGURE_IN_UNIT.finditer(passage.text):
-            unit = unit_key(match.group(2))
-            if unit is None or unit == unit_key(unit_asked):
-                continue
-            if units.parse_unit("from_unit", unit).quantity != quantity:
-                continue
-            call = convert(float(match.group(1)), unit, unit_asked)
-            study = passage.study
-            text = f"{call.text} The figure as {study} states it."
-            plan.calls.append(replace(call, text=text,
-                                      output={**call.output, "sources": [passage.id]}))  # fmt: skip
-            return True
-    return False
+    found = _first_stated_figure(passages[:TOOL_PREFERENCE], quantity, unit_asked)
+    if found is None:
+        return False
+    passage, value, unit, _written = found
+    call = convert(value, unit, unit_asked)
+    text = f"{call.text} The figure as {passage.study} states it."
+    plan.calls.append(replace(call, text=text, output={**call.output, "sources": [passage.id]}))
+    return True
 
 
 def _against_stated_figure(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
@@ -275,29 +269,39 @@ def _against_stated_figure(routed: Route, retrieval: Retrieval, plan: ToolPlan) 
     sentence of the study named states in another unit: the value converted into that unit,
     and on which side of the figure it lies ("creatinine 150 µmol/L" against a record's
     "1.5 mg/dL": 1.7 mg/dL, above it)."""
-    passages = retrieval.of_named_studies[:TOOL_PREFERENCE]
     for m in routed.patient.measurements:
         own = unit_key(m.unit) if m.unit else None
         if m.value is None or own is None:
             continue
         quantity = units.parse_unit("unit", own).quantity
-        for passage in passages:
-            for match in _FIGURE_IN_UNIT.finditer(passage.text):
-                unit = unit_key(match.group(2))
-                if unit is None or unit == own:
-                    continue
-                if units.parse_unit("from_unit", unit).quantity != quantity:
-                    continue
-                stated = float(match.group(1))
-                call = convert(m.value, own, unit)
-                side = _side(m.value, own, stated, unit)
-                text = (f"{call.text} The patient's value is {side} the {trimmed(stated)} "
-                        f"{match.group(2)} that {passage.study} states.")  # fmt: skip
-                output = {**call.output, "stated_value": stated, "patient_is": side,
-                          "sources": [passage.id]}  # fmt: skip
-                plan.calls.append(replace(call, text=text, output=output))
-                return True
+        found = _first_stated_figure(retrieval.of_named_studies[:TOOL_PREFERENCE], quantity, own)
+        if found is None:
+            continue
+        passage, stated, unit, written = found
+        call = convert(m.value, own, unit)
+        side = _side(m.value, own, stated, unit)
+        text = (f"{call.text} The patient's value is {side} the {trimmed(stated)} {written} "
+                f"that {passage.study} states.")  # fmt: skip
+        output = {**call.output, "stated_value": stated, "patient_is": side,
+                  "sources": [passage.id]}  # fmt: skip
+        plan.calls.append(replace(call, text=text, output=output))
+        return True
     return False
+
+
+def _first_stated_figure(
+    passages: list[Passage], quantity: str, other_than: str
+) -> tuple[Passage, float, str, str] | None:
+    """The first figure of `quantity` the passages state in another unit than `other_than`:
+    (its passage, value, unit key, unit as written)."""
+    for passage in passages:
+        for match in _FIGURE_IN_UNIT.finditer(passage.text):
+            unit = unit_key(match.group(2))
+            if unit is None or unit == unit_key(other_than):
+                continue
+            if units.parse_unit("from_unit", unit).quantity == quantity:
+                return passage, float(match.group(1)), unit, match.group(2)
+    return None
 
 
 def _stated_equivalent(plan: ToolPlan, source: str, value: float, unit: str) -> float | None:

@@ -10,6 +10,7 @@ sentence gives exactly one figure for each of exactly two groups.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .facts import facts_of
@@ -81,11 +82,17 @@ def _named(text: str, groups: list[_Group], vocabulary: ArmVocabulary) -> _Group
     by_arm = [g for g in groups if arms & set(vocabulary.in_text(g.name))]
     if len(by_arm) == 1:
         return by_arm[0]
-    words = {g.name: set(_WORD.findall(g.name.lower())) - STOPWORDS for g in groups}
+    name = group_named(text, [g.name for g in groups])
+    return next((g for g in groups if g.name == name), None)
+
+
+def group_named(text: str, names: Sequence[str]) -> str | None:
+    """The one of the group `names` ("the low-dose arm", "the high-dose arm") that `text`
+    names by a word no other name has ("high-dose"); None if it names none or several."""
+    words = {name: set(_WORD.findall(name.lower())) - STOPWORDS for name in names}
     asked = set(_WORD.findall(text.lower()))
-    own = [g for g in groups if (words[g.name] - _others(words, g.name)) & asked]
+    own = [
+        name for name in names
+        if (words[name] - set().union(*(w for n, w in words.items() if n != name))) & asked
+    ]  # fmt: skip
     return own[0] if len(own) == 1 else None
-
-
-def _others(words: dict[str, set[str]], name: str) -> set[str]:
-    return set().union(*(w for n, w in words.items() if n != name))
