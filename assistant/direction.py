@@ -1,9 +1,9 @@
 """A yes/no question claiming which of two groups had the higher figure ("fewer deaths in the
-low-dose arm than the high-dose arm, right?"), checked against the sentence giving both.
+5 mg arm than the 10 mg arm, right?"), checked against the sentence giving both.
 
-The groups are the ones the sentence's facts name (extracted at ingest: "the low-dose arm",
-"the obinutuzumab arm"); the group after "than" is found by the arm it names (the profile's
-aliases) or by a word of its name no other group's name has. Nothing is said unless the
+The groups are the ones the sentence's facts name (extracted at ingest: "the 5 mg arm", "the
+drug A arm"); the group after "than" is found by the arm it names (the profile's aliases) or
+by a word of its name no other group's name has. Nothing is said unless the
 sentence gives exactly one figure for each of exactly two groups.
 """
 
@@ -38,7 +38,7 @@ class _Group:
 
 
 def direction_verdict(question: str, passage: Passage, vocabulary: ArmVocabulary) -> str | None:
-    """ "**No: the low-dose arm's figure is higher (11% vs 4% for the high-dose arm).**" for a
+    """ "**No: the weekly arm's figure is higher (11% vs 4% for the monthly arm).**" for a
     claim the sentence's figures contradict ("Yes: ..." for one they bear out); None when the
     question claims no direction or the sentence cannot decide it."""
     claimed = _CLAIMED.search(question)
@@ -87,8 +87,8 @@ def _named(text: str, groups: list[_Group], vocabulary: ArmVocabulary) -> _Group
 
 
 def group_named(text: str, names: Sequence[str]) -> str | None:
-    """The one of the group `names` ("the low-dose arm", "the high-dose arm") that `text`
-    names by a word no other name has ("high-dose"); None if it names none or several."""
+    """The one of the group `names` ("the weekly arm", "the monthly arm") that `text` names
+    by a word no other name has ("monthly"); None if it names none or several."""
     words = {name: set(_WORD.findall(name.lower())) - STOPWORDS for name in names}
     asked = set(_WORD.findall(text.lower()))
     own = [
