@@ -182,7 +182,10 @@ MARGIN_SUPPLIED = re.compile(
 # non-inferiority margin of 10 points"), unless the asker did ("we used a margin of 10").
 MARGIN_ASSERTED = re.compile(
     r"(?<!\bI\s)(?<!\bwe\s)\b(?:used|set|chose|had|adopted|applied|pre-?specified)\s+"
-    r"(?:an?|the|its|their)\s+(?:[\w-]+\s+){0,2}?margin\b",
+    r"(?:an?|the|its|their)\s+(?:[\w-]+\s+){0,2}?margin\b|"
+    # "confirm the margin they used": the study's margin asked about
+    r"\bmargin\s+(?:they|it|the\s+(?:trial|study|investigators|authors))\s+"
+    r"(?:used|set|chose|had|adopted|applied|pre-?specified)\b",
     re.I,
 )
 

@@ -544,7 +544,9 @@ def test_asking_which_margin_was_used_is_a_fact_not_a_calculation() -> None:
     ["Just confirm the trial used a 10% non-inferiority margin?",
      "The NI margin in the tacrolimus trial was 10%, right?",
      "Please confirm that Zheng 2022 used a non-inferiority margin of 10 percentage points.",
-     "So the tacrolimus trial set a margin of 10 points?"],
+     "So the tacrolimus trial set a margin of 10 points?",
+     "Our dossier states a 10% non-inferiority margin for the tacrolimus trial. Can you confirm "
+     "the margin they used?"],
 )  # fmt: skip
 def test_a_margin_asserted_as_the_studys_is_a_fact_to_check_not_a_test_to_run(
     question: str,
