@@ -499,11 +499,13 @@ class HybridSearch:
         main_results: set[str] = set()
         from_text = route is None or route.intent in TEXT_INTENTS
         claims = None
-        if route is not None and named and (from_text or route.intent == "computation"):
+        # (a question naming no study makes its claim about the evidence base's own study)
+        claimed_of = set(named) or (set(subjects) if not route or not route.follow_up_of else set())
+        if route is not None and claimed_of and (from_text or route.intent == "computation"):
             # (the amounts a computation gives are a patient's: "protein 3.8 g")
             claims = self.figures_not_stated(
                 route.question,
-                set(named),
+                claimed_of,
                 # (a patient's own values are no claim about the study: "from 4.0 g to 1.6 g")
                 amounts=from_text and not route.patient.measurements,
                 arms=route.vocabulary,
@@ -512,14 +514,14 @@ class HybridSearch:
         if isinstance(claims, FiguresStated):
             # said only to a yes/no question checking them ("... 36 g, right?") about one
             # study (with two named, the figures may be one's and the question's claim the other's)
-            one_study = len({self._study_names().same_study(d) for d in named}) == 1
+            one_study = len({self._study_names().same_study(d) for d in claimed_of}) == 1
             # (the figures at another time point are said whatever the question's form)
             said = one_study and (cues.polar or bool(claims.at_other_time))
             confirmed, claims = (claims if said else None), None
         # Rates the question gives a study that it never states: its own result on its
         # primary outcome is the correction (for an amount, its sentence stating one is).
         correcting = claims is not None and claims.rates
-        for doc in sorted(named) if correcting else ():
+        for doc in sorted(claimed_of) if correcting else ():
             for passage in self.primary_results(doc):
                 passages.setdefault(passage.id, passage)
                 fused.setdefault(passage.id, 0.0)

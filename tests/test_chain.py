@@ -184,6 +184,20 @@ def test_an_entry_check_naming_other_studies_quotes_whom_each_of_them_took(
     assert "aged 12 to 75" not in own.answer.split("**Evidence**")[0]
 
 
+def test_a_figure_claimed_with_no_study_named_is_checked_against_the_evidence_bases_own(
+    bot: EvidenceAssistant,
+) -> None:
+    # the primary study is the question's subject: its result corrects the claimed 90%
+    answer = bot.ask("I read tacrolimus worked in 90% of people in the Chinese lupus kidney "
+                     "trial, so it almost always works, right?")  # fmt: skip
+    lines = answer.answer.splitlines()
+    assert lines[0] == "**The evidence base does not state the figure you give for Zheng 2022.**"
+    assert "83.0%" in lines[1], answer.answer
+    # ... and figures it does state are confirmed as its own
+    stated = bot.ask("Tacrolimus 83% vs IVCY 75% at week 24, right?")
+    assert stated.answer.startswith("**Yes: "), stated.answer
+
+
 def test_the_starting_prednisone_dose_is_capped(bot: EvidenceAssistant) -> None:
     answer = bot.ask("Starting prednisone dose for a 70 kg patient?")
     assert answer.tool_calls[0].output["starting_mg_per_day"] == 45
