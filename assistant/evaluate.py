@@ -105,13 +105,13 @@ TARGET_PASS_RATE = 0.95
 # passed 61.7%, 68.3% and 66.7% on the session's starting commit; the second batch was never
 # tuned on), test 80.0% (88/110), test 2 78.3%, test 3 85.0%; dev refusal 85.7% (the fresh
 # batches' traps and out-of-scope asks 60.0%, 60.0% and 80.0%; 85.2% on the starting commit).
-# 2026-12-07 (nineteenth session): dev 83.9% (1706/2034, grown by 300 fresh questions that
+# 2026-12-07 (nineteenth session): dev 84.0% (1708/2034, grown by 300 fresh questions that
 # passed 73.3%, 65.0%, 71.7%, 73.3% and 78.3% on the session's starting commit; the second
 # batch was never tuned on), test 80.0% (88/110), test 2 78.3%, test 3 85.0%; dev refusal
-# 89.4% (84.6% on the starting commit): its floor goes back up to 0.87, the pass floor to 0.83.
+# 89.6% (84.6% on the starting commit): its floor goes back up to 0.87, the pass floor to 0.83.
 # (test 2 is judged against the test split's floors: 0.383 citation precision holds them down)
 MIN_PASS_RATE = {"dev": 0.83, "test": 0.74, "test3": 0.81}
-MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.81}  # 89.4%, 96.2%, 90.9%
+MIN_REFUSAL_ACCURACY = {"dev": 0.87, "test": 0.9, "test3": 0.81}  # 89.6%, 96.2%, 90.9%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
