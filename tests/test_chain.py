@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from reading import before_evidence
 
 from assistant import EvidenceAssistant
 from assistant.extract import arm_values, conversion, measured
@@ -81,7 +82,7 @@ def test_a_patients_value_is_set_against_a_figure_the_study_states_in_another_un
     assert call.output["stated_value"] == 1.5 and call.output["patient_is"] == "above"
     assert "above the 1.5 mg/dL that Miyasaka 2009 states" in answer.answer
     # the sentence stating the figure is said, not only quoted
-    said = answer.answer.split("**Evidence**")[0]
+    said = before_evidence(answer)
     assert "serum creatinine of 1.5 mg/dL or more. [1]" in said
     _numbers_everywhere_grounded(answer)
 
@@ -101,7 +102,7 @@ def test_the_claim_a_question_rests_on_is_checked_by_a_sentence_of_its_own(
     # the premise is wrong (the trial was open-label): the sentence saying so is cited and
     # said, whatever else the question asks about
     answer = bot.ask(question)
-    said = answer.answer.split("**Evidence**")[0]
+    said = before_evidence(answer)
     assert "open-label" in said, answer.answer
 
 
@@ -117,7 +118,7 @@ def test_counts_of_other_figures_do_not_stand_in_for_the_figures_found(
     )
     call = answer.tool_calls[0]
     assert "multitarget" in answer.answer.splitlines()[0], answer.answer
-    assert "117/141" not in answer.answer.split("**Evidence**")[0]
+    assert "117/141" not in before_evidence(answer)
     assert call.name == "difference_of_percentages"
 
 
@@ -130,7 +131,7 @@ def test_a_follow_up_naming_a_group_in_the_sentences_own_words_gets_its_figures_
     answer = bot.ask("and in the high-dose arm?", history)
     first = answer.answer.splitlines()[0]
     assert first.startswith("For the high-dose arm: 4% (death at 10 years). [1]"), answer.answer
-    assert "11%" not in answer.answer.split("**Evidence**")[0]
+    assert "11%" not in before_evidence(answer)
 
 
 def test_a_claim_of_which_arm_did_better_is_answered_yes_or_no_with_both_figures(
@@ -153,7 +154,7 @@ def test_a_follow_up_pointing_back_at_the_arm_gets_that_arms_figure_alone(
 ) -> None:
     history = [{"role": "user", "content": "Complete remission rate with tacrolimus, Zheng?"}]
     answer = bot.ask(f"What about partial remission {pointer}?", history)
-    said = answer.answer.split("**Evidence**")[0]
+    said = before_evidence(answer)
     assert said.startswith("For tacrolimus: the partial remission rate was 33.3%."), answer.answer
     assert "38.7" not in said  # the other arm's partial remission
 
@@ -176,12 +177,12 @@ def test_an_entry_check_naming_other_studies_quotes_whom_each_of_them_took(
     answer = bot.ask("A 63-year-old with class IV disease: which of Zheng 2022, ALMS and Liu "
                      "2015 would have allowed her in by age?")  # fmt: skip
     assert answer.tool_calls[0].name == "trial_eligibility"
-    said = answer.answer.split("**Evidence**")[0]
+    said = before_evidence(answer)
     assert "aged 18 to 65 years" in said and "aged 12 to 75 years" in said, answer.answer
     _numbers_everywhere_grounded(answer)
     # ... and none for a question naming only the study whose rules were applied
     own = bot.ask("A 63-year-old with class IV disease: would Zheng 2022 have allowed her in?")
-    assert "aged 12 to 75" not in own.answer.split("**Evidence**")[0]
+    assert "aged 12 to 75" not in before_evidence(own)
 
 
 def test_a_figure_claimed_with_no_study_named_is_checked_against_the_evidence_bases_own(
@@ -471,7 +472,7 @@ def test_a_follow_up_naming_another_study_is_answered_from_that_study(
                {"role": "assistant", "content": "10.1% versus 11.2% [1]"}]  # fmt: skip
     answer = bot.ask("ok and with obinutuzumab in REGENCY?", history)
     assert answer.citations[0].document == "furie2025", answer.answer
-    assert "10.1" not in answer.answer.split("**Evidence**")[0]
+    assert "10.1" not in before_evidence(answer)
 
 
 def test_how_a_value_was_read_is_shown_beside_the_check(bot: EvidenceAssistant) -> None:
@@ -512,7 +513,7 @@ def test_an_interviewers_figure_is_shown_when_the_question_quotes_it(
         "The interview says roughly 70% of patients progress to end-stage renal disease. "
         "Was that a trial result?"
     )
-    assert "About 70% of patients" in answer.answer.split("**Evidence**")[0], answer.answer
+    assert "About 70% of patients" in before_evidence(answer), answer.answer
 
 
 def test_a_comparison_takes_its_figures_from_the_document_the_question_is_about() -> None:
@@ -617,7 +618,7 @@ def test_each_part_of_a_question_asking_several_gets_a_sentence(bot: EvidenceAss
         "What voclosporin dose was used in AURORA 1, and what background therapy did both "
         "arms receive?"
     )
-    direct = answer.answer.split("**Evidence**")[0]
+    direct = before_evidence(answer)
     assert "23.7 mg" in direct  # the first part
     assert "mycophenolate mofetil" in direct  # the second part's own sentence
     _numbers_everywhere_grounded(answer)
@@ -636,7 +637,7 @@ def test_each_item_of_a_list_of_asks_gets_its_sentence(
     bot: EvidenceAssistant, question: str, figures: list[str]
 ) -> None:
     answer = bot.ask(question)
-    direct = answer.answer.split("**Evidence**")[0]
+    direct = before_evidence(answer)
     assert all(figure in direct for figure in figures), direct
     _numbers_everywhere_grounded(answer)
 
@@ -646,7 +647,7 @@ def test_two_reported_percentages_say_what_they_measure_and_the_studys_p_value(
 ) -> None:
     answer = bot.ask("Mok 2016 tac vs MMF: month-6 complete renal response by arm, and the "
                      "treatment difference with its CI and p value?")  # fmt: skip
-    head = answer.answer.split("**Evidence**")[0]
+    head = before_evidence(answer)
     assert "(complete response)" in head and "P=0.71" in head, head
     assert "month 6" not in head.split("\n")[0]  # no time point unless asked when
     timed = bot.ask("REGENCY: rates per arm at the primary time point, and the difference?")
@@ -668,7 +669,7 @@ def test_a_claimed_equivalence_is_answered_with_the_studys_main_result(
     bot: EvidenceAssistant,
 ) -> None:
     answer = bot.ask("The ALMS trial proved MMF is equivalent to IV cyclophosphamide, no?")
-    assert "56.2%" in answer.answer.split("**Evidence**")[0], answer.answer
+    assert "56.2%" in before_evidence(answer), answer.answer
 
 
 def test_a_named_studys_own_entry_criteria_are_checked(bot: EvidenceAssistant) -> None:
@@ -756,7 +757,7 @@ def test_a_claimed_percentage_is_not_found_in_another_studys_count(bot: Evidence
     # 88.0% is no study's percentage; ALMS's "88/156" is a count, not the figure claimed.
     answer = bot.ask("Zheng's tacrolimus arm reached 88.0% response at 24 weeks; how far above "
                      "IVCY is that?")  # fmt: skip
-    head = answer.answer.split("**Evidence**")[0]
+    head = before_evidence(answer)
     assert "ALMS" not in head and "Appel" not in head, head
 
 
@@ -866,7 +867,7 @@ def test_figures_stated_under_two_labels_are_shown_under_both(bot: EvidenceAssis
     # One interview sentence calls 8.9% vs 16.2% the serious adverse event rates, another the
     # infection rates: an answer checking the claim shows both, and never a sentence twice.
     answer = bot.ask("Interview: serious AEs 8.9% on tac vs 16.2% on IVCY. So SAEs on tac 8.9%?")
-    stated = answer.answer.split("**Evidence**")[0]
+    stated = before_evidence(answer)
     assert "infection (8.9% vs 16.2%)" in stated, answer.answer
     assert len({c.quote for c in answer.citations}) == len(answer.citations), answer.answer
 
@@ -1295,7 +1296,7 @@ def test_a_profile_alias_the_corpus_never_writes_still_names_its_arm(
     # "chemo" is an alias of the cyclophosphamide arm in the bundled profile
     answer = bot.ask("Did tacrolimus beat chemo in the Zheng trial?")
     assert answer.status == "answered", answer.answer
-    assert "chemo" not in answer.answer.split("**Evidence**")[0].lower()  # nothing said missing
+    assert "chemo" not in before_evidence(answer).lower()  # nothing said missing
 
 
 def test_a_place_of_care_the_question_comes_from_is_no_topic(bot: EvidenceAssistant) -> None:
@@ -1400,7 +1401,7 @@ def test_a_claim_of_significance_is_answered_with_the_study_saying_whether_it_wa
 ) -> None:
     answer = bot.ask("Euro-Lupus: by 10 years the low-dose arm had significantly more deaths "
                      "than the high-dose arm?")  # fmt: skip
-    lead = answer.answer.split("**Evidence**")[0]
+    lead = before_evidence(answer)
     assert "None of the 10-year differences" in lead, answer.answer
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from reading import before_evidence
 
 from assistant import EvidenceAssistant
 from assistant.intent import STUDY_BY_ARMS
@@ -94,7 +95,7 @@ def test_a_verb_of_responding_finds_the_response_rate(bot: EvidenceAssistant) ->
     history = [{"role": "user", "content": "What share of patients on tacrolimus responded at "
                 "24 weeks in the Chinese lupus kidney trial?"}]  # fmt: skip
     answer = bot.ask("And for the people on cyclophosphamide?", history=history)
-    assert "75.0%" in answer.answer.split("**Evidence**")[0], answer.answer
+    assert "75.0%" in before_evidence(answer), answer.answer
 
 
 def test_per_index_state_values_are_forgotten_with_the_state_and_at_the_limit() -> None:
@@ -218,7 +219,7 @@ def test_a_later_part_pointing_back_is_searched_with_what_it_points_at(
     assert _resolved_parts("X, and what was its primary endpoint?", possessive) == possessive
     answer = bot.ask("Explain the Euro-Lupus low-dose cyclophosphamide schedule and what "
                      "followed it.")  # fmt: skip
-    assert "azathioprine" in answer.answer.split("**Evidence**")[0], answer.answer
+    assert "azathioprine" in before_evidence(answer), answer.answer
 
 
 def test_a_wish_for_children_finds_what_the_evidence_says_of_ovarian_toxicity(
@@ -228,7 +229,7 @@ def test_a_wish_for_children_finds_what_the_evidence_says_of_ovarian_toxicity(
         "Could the drip chemo affect a young woman's chances of having children later, and "
         "what did the Zheng interview say about tacrolimus on that?"
     )
-    assert "ovarian" in answer.answer.split("**Evidence**")[0], answer.answer
+    assert "ovarian" in before_evidence(answer), answer.answer
 
 
 def test_a_funding_question_finds_who_sponsored_the_study(bot: EvidenceAssistant) -> None:
@@ -248,7 +249,7 @@ def test_who_knew_which_treatment_is_searched_as_blinding(asked: str) -> None:
 def test_a_lay_question_on_blinding_finds_the_design(bot: EvidenceAssistant) -> None:
     answer = bot.ask("In the Zheng trial, did patients and doctors know which drug they were "
                      "getting, or was it kept hidden?")  # fmt: skip
-    assert "open-label" in answer.answer.split("**Evidence**")[0], answer.answer
+    assert "open-label" in before_evidence(answer), answer.answer
 
 
 @pytest.mark.parametrize("asked", ["and what followed it?", "and what came after?"])
@@ -264,7 +265,7 @@ def test_what_came_next_is_searched_as_a_sequence_of_treatments(asked: str) -> N
 
 def test_a_fall_asked_for_finds_the_sentence_reporting_the_change(bot: EvidenceAssistant) -> None:
     answer = bot.ask("By how much did SLEDAI fall in each arm of the Zheng trial?")
-    assert "-8.6" in answer.answer.split("**Evidence**")[0], answer.answer
+    assert "-8.6" in before_evidence(answer), answer.answer
 
 
 @pytest.mark.parametrize(
@@ -295,7 +296,7 @@ def test_a_studys_main_result_answers_only_a_comparison_of_its_own_arms(
     # Lee 2020 compared drug A with placebo on an activity index: its main result does not
     # answer "did A do better than B?", and does not push out the sentence that does.
     answer = bot.ask("Did proteinuria come down quicker on tac than on cyc?")
-    stated = answer.answer.split("**Evidence**")[0]
+    stated = before_evidence(answer)
     assert "decreased more rapidly in the tacrolimus group" in stated, answer.answer
     assert "LNDAI" not in stated, answer.answer
 
@@ -372,7 +373,7 @@ def test_a_sentence_giving_the_measure_asked_about_ranks_among_the_first(
             {"role": "assistant", "content": "The complete remission rate was 49.6%."},
         ],
     )
-    assert "33.3%" in answer.answer.split("**Evidence**")[0], answer.answer
+    assert "33.3%" in before_evidence(answer), answer.answer
 
 
 @pytest.mark.parametrize(
