@@ -293,8 +293,7 @@ class EvidenceAssistant:
         if not (plan.calls and plan.calls[0].name == "trial_eligibility"):
             return []
         sources = plan.calls[0].output.get("sources") or ()
-        names = self.search._study_names()
-        checked = names.about(frozenset(str(pid).split("#")[0] for pid in sources))
+        checked = self.search.same_studies(frozenset(str(pid).split("#")[0] for pid in sources))
         found: dict[str, Passage] = {}
         for passage in retrieval.passages:
             document = passage.document_id

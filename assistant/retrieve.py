@@ -492,15 +492,16 @@ class HybridSearch:
         # is about something else, so the primary study is no longer its default subject.
         entities = self.specialist_terms(query) - self._primary_tokens()
         subjects = set(named) or (set() if entities else self._study_names().primary)
-        unstated = self._unstated_terms(topic, subjects)
-        unconfirmed_asked = self._unconfirmed_asked(topic, passages.values())
+        # the few-sentence words the question asks about ("margin"), for the caveat checks
+        rare_asked = self._specific_terms(expand_query(topic, self.synonyms))
+        unconfirmed_asked = self._unconfirmed_asked(rare_asked, passages.values())
         asks_result = cues.asks_result
         boosts = self.study_boosts(query, default_to_primary=not entities)
         main_results: set[str] = set()
         from_text = route is None or route.intent in TEXT_INTENTS
         claims = None
         # (a question naming no study makes its claim about the evidence base's own study)
-        claimed_of = set(named) or (set(subjects) if not route or not route.follow_up_of else set())
+        claimed_of = set(named) or (subjects if route and route.follow_up_of is None else set())
         if route is not None and claimed_of and (from_text or route.intent == "computation"):
             # (the amounts a computation gives are a patient's: "protein 3.8 g")
             claims = self.figures_not_stated(
@@ -643,10 +644,10 @@ class HybridSearch:
             hits[0]
             if lead
             and lead.caveat
-            and unstated & lead.unconfirmed
             and route is not None
             and not route.parts
             and route.intent in TEXT_INTENTS
+            and self._unstated_terms(rare_asked, subjects) & lead.unconfirmed
             else None
         )
         return Retrieval(
@@ -668,14 +669,15 @@ class HybridSearch:
             premise_answers=premise_answers,
         )
 
-    def _unstated_terms(self, topic: str, subjects: set[str]) -> set[str]:
-        """The few-sentence words `topic` asks about that the documents about the studies
-        asked about (`subjects`) name only where they say something could not be confirmed."""
+    def _unstated_terms(self, rare_asked: set[str], subjects: set[str]) -> set[str]:
+        """Of the few-sentence words a question asks about, those the documents about the
+        studies asked about (`subjects`) name only where they say something could not be
+        confirmed."""
         if not subjects:
             return set()
         documents = self._study_names().about(frozenset(subjects))
         passages = [p for doc in sorted(documents) for p in self.document_passages(doc)]
-        asked = self._specific_terms(expand_query(topic, self.synonyms))
+        asked = set(rare_asked)
         unconfirmed: set[str] = set()
         for traits in map(self.traits, passages):
             if traits.caveat:
@@ -693,10 +695,11 @@ class HybridSearch:
         own = self._study_names().without_names(route.question)
         return self._specific_terms(own) - earlier
 
-    def _unconfirmed_asked(self, topic: str, candidates: Iterable[Passage]) -> set[str]:
-        """The few-sentence words `topic` asks about ("margin") that the `candidates` name
-        only where they say something could not be confirmed: that sentence is the answer."""
-        asked = self._specific_terms(expand_query(topic, self.synonyms))
+    def _unconfirmed_asked(self, rare_asked: set[str], candidates: Iterable[Passage]) -> set[str]:
+        """Of the few-sentence words a question asks about ("margin"), those the `candidates`
+        name only where they say something could not be confirmed: that sentence is the
+        answer."""
+        asked = set(rare_asked)
         for traits in map(self.traits, candidates):
             if not traits.caveat:
                 asked -= traits.tokens
@@ -1150,6 +1153,10 @@ class HybridSearch:
     def read_author_year(self, text: str) -> tuple[str, tuple[Correction, ...]]:
         """See `StudyNames.read_author_year`."""
         return self._study_names().read_author_year(text)
+
+    def same_studies(self, documents: frozenset[str]) -> frozenset[str]:
+        """Every document about the same studies as `documents` (a record and its interview)."""
+        return self._study_names().about(documents)
 
     def names_study(self, word: str) -> bool:
         """`word` alone is (part of) a study's name."""
@@ -1686,12 +1693,8 @@ def unknown_words(
     """The query's words (of four letters or more) that the corpus never uses, common or not.
     Words giving a patient's own values ("creat", "steady", "halved") are data, not a topic
     the evidence must cover."""
-    lowered = " ".join(query.lower().split())
     # (the words of a phrase the search expands as a whole are understood: "kidney failure")
-    in_phrases = {
-        w for s in synonyms if " " in s and re.search(rf"\b{re.escape(s)}\b", lowered)
-        for w in s.split()
-    }  # fmt: skip
+    in_phrases = {word for phrase in phrases_in(query, synonyms) for word in phrase.split()}
     return tuple(
         w
         for w in _topic_words(query)
@@ -1851,13 +1854,16 @@ def expand_query(
 ) -> str:
     """`query` followed by the synonyms of its words and phrases (of the words of `expand`,
     if given)."""
-    words = _QUERY_WORD.findall((query if expand is None else expand).lower())
-    extra = [synonyms[w] for w in words if w in synonyms]
-    spaced = f" {' '.join(words)} "
-    extra += [
-        more for phrase, more in synonyms.items() if " " in phrase and f" {phrase} " in spaced
-    ]
+    text = query if expand is None else expand
+    extra = [synonyms[w] for w in _QUERY_WORD.findall(text.lower()) if w in synonyms]
+    extra += [synonyms[phrase] for phrase in phrases_in(text, synonyms)]
     return " ".join([query, *extra])
+
+
+def phrases_in(text: str, synonyms: Iterable[str]) -> list[str]:
+    """The synonyms of several words ("kidney failure") that `text` uses, word for word."""
+    spaced = f" {' '.join(_QUERY_WORD.findall(text.lower()))} "
+    return [phrase for phrase in synonyms if " " in phrase and f" {phrase} " in spaced]
 
 
 class EvidenceRetriever(BaseRetriever):

@@ -226,6 +226,7 @@ def _resolved(
             # (a turn to another arm reads the same sentence as the last answer did)
             stated_before = _stated_before(history or [])
         arms = arms or (() if other_than or study_only else _arms_asked(previous, vocabulary))
+    claims = premises(cleaned)
     return Route(
         cleaned,
         query,
@@ -234,8 +235,8 @@ def _resolved(
         follow_up_of=follow_up_of,
         other_than=other_than,
         new_study=new_study,
-        parts=later_parts(cleaned) + premises(cleaned),
-        premises=premises(cleaned),
+        parts=later_parts(cleaned) + claims,
+        premises=claims,
         earlier=previous,
         stated_before=stated_before,
         vocabulary=vocabulary,
