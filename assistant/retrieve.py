@@ -493,8 +493,10 @@ class HybridSearch:
         entities = self.specialist_terms(query) - self._primary_tokens()
         subjects = set(named) or (set() if entities else self._study_names().primary)
         # the few-sentence words the question asks about ("margin"), for the caveat checks
-        rare_asked = self._specific_terms(expand_query(topic, self.synonyms))
+        asked_words = expand_query(topic, self.synonyms)
+        rare_asked = self._specific_terms(asked_words)
         unconfirmed_asked = self._unconfirmed_asked(rare_asked, passages.values())
+        on_unstated = self._caveat_on_unstated(asked_words, subjects)
         asks_result = cues.asks_result
         boosts = self.study_boosts(query, default_to_primary=not entities)
         main_results: set[str] = set()
@@ -558,7 +560,7 @@ class HybridSearch:
             relevance[pid] = fused[pid]
             fused[pid] += intent_adjustment(
                 cues, asked_trials, traits, self.not_study_names,
-                caveat_on_asked=bool(unconfirmed_asked & traits.unconfirmed),
+                caveat_on_asked=bool(unconfirmed_asked & traits.unconfirmed) or on_unstated(traits),
             )  # fmt: skip
             if (
                 named
@@ -647,7 +649,7 @@ class HybridSearch:
             and route is not None
             and not route.parts
             and route.intent in TEXT_INTENTS
-            and self._unstated_terms(rare_asked, subjects) & lead.unconfirmed
+            and (self._unstated_terms(rare_asked, subjects) & lead.unconfirmed or on_unstated(lead))
             else None
         )
         return Retrieval(
@@ -668,6 +670,22 @@ class HybridSearch:
             not_stated=not_stated,
             premise_answers=premise_answers,
         )
+
+    def _caveat_on_unstated(
+        self, asked_words: str, subjects: set[str]
+    ) -> Callable[[PassageTraits], bool]:
+        """Whether a caveat answers the question: the studies asked about (`subjects`) name
+        some of its words only where they say something could not be confirmed, however
+        common those words are elsewhere ("treatment failure" in a study reporting none), and
+        the caveat's unconfirmed clause names most of what is asked."""
+        asked = {t for t in bm25_tokens(asked_words) if not t[0].isdigit()}
+        unstated = self._unstated_terms(asked, subjects)
+
+        def answers(traits: PassageTraits) -> bool:
+            covered = len(asked & traits.unconfirmed)
+            return bool(unstated & traits.unconfirmed) and covered >= CAVEAT_SHARE * len(asked)
+
+        return answers
 
     def _unstated_terms(self, rare_asked: set[str], subjects: set[str]) -> set[str]:
         """Of the few-sentence words a question asks about, those the documents about the
@@ -1448,8 +1466,10 @@ _ALLOCATION = re.compile(r"\brandomi[sz]ed\b[^.]{0,40}\bto\b|\bassigned\b[^.]{0,
 # A sentence saying something could not be confirmed (a caveat of the evidence base).
 _UNCONFIRMED = (
     r"could not be confirmed|not confirmed|unconfirmed|not available to us|not verified|"
-    r"could not be found|was not seen|not been checked|unchecked"
+    r"could not be found|was not seen|not been checked|could not be checked|unchecked"
 )
+# The share of a question's words a caveat's unconfirmed clause must name to answer it
+CAVEAT_SHARE = 0.5
 _CAVEAT = re.compile(_UNCONFIRMED + r"|^caveats?\b", re.IGNORECASE)
 # What a caveat says is unconfirmed: its clause up to the words saying so ("...: the margin
 # could not be confirmed"; "..., but this grade could not be confirmed").

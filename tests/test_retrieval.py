@@ -504,6 +504,35 @@ def test_a_caveat_answers_a_question_about_what_only_it_names(bot: EvidenceAssis
     assert answer.ungrounded_numbers == []
 
 
+def test_a_common_outcome_a_study_names_only_in_caveats_is_not_stated(
+    bot: EvidenceAssistant,
+) -> None:
+    # "Treatment failure" is common across the evidence base, but Euro-Lupus names it only
+    # where it says its rates could not be confirmed: that is the answer, not its deaths.
+    answer = bot.ask("What were the treatment failure rates in each arm of the Euro-Lupus trial?")
+    assert answer.status == "no_evidence", answer.answer
+    assert answer.answer.startswith("**The evidence base does not state this for Euro-Lupus")
+    assert "could not be confirmed" in answer.citations[0].quote
+    # A question on what it does state is answered from it.
+    deaths = bot.ask("What were the death rates at 10 years in Euro-Lupus?")
+    assert deaths.status == "answered"
+    assert "11%" in before_evidence(deaths)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The quoted rates are left out because they could not be checked against the paper.",
+        "The rates have not been checked against the paper.",
+    ],
+)
+def test_could_not_be_checked_is_a_caveat(text: str) -> None:
+    passage = Passage(id="x#s0", document_id="x", text=text, start=0, end=len(text), position=0)
+    traits = PassageTraits.of(passage)
+    assert traits.caveat
+    assert "rate" in traits.unconfirmed
+
+
 def test_a_caveat_is_not_the_whole_answer_to_a_question_asking_more(
     bot: EvidenceAssistant,
 ) -> None:
