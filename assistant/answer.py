@@ -332,7 +332,7 @@ class EvidenceAssistant:
             message = no_figure_message(retrieval, self.profile)
             return Answer(question=routed.as_asked, answer=message, status="no_evidence")
         if not plan.calls and retrieval.not_stated is not None:
-            return self._not_stated(routed, retrieval.not_stated)
+            return self._not_stated(routed, retrieval.not_stated, retrieval.figures_not_stated)
         evidence = select_evidence(retrieval, self.settings, routed, self.search.traits)
         premise = plan.not_run
         if premise:  # a check the named study's definitions would decide: quote them
@@ -418,11 +418,19 @@ class EvidenceAssistant:
             ungrounded_numbers=ungrounded_answer(markdown, pool),
         )
 
-    def _not_stated(self, routed: Route, caveat: Passage) -> Answer:
-        """What was asked is not in the evidence base: its sentence saying it could not be
-        confirmed is quoted as the reason (status `no_evidence`, with that citation)."""
+    def _not_stated(
+        self, routed: Route, caveat: Passage, claims: FiguresNotStated | None = None
+    ) -> Answer:
+        """What was asked (or the figures it claims) is not in the evidence base: its sentence
+        saying it could not be confirmed is quoted as the reason (status `no_evidence`, with
+        that citation)."""
         citations = [_citation(caveat)]
-        lead = f"**The evidence base does not state this for {caveat.study}.** [1]"
+        said = (
+            figures_not_stated(claims, None)
+            if claims
+            else f"**The evidence base does not state this for {caveat.study}.**"
+        )
+        lead = f"{said} [1]"
         markdown = render(routed, [caveat], [])
         pool = grounding_pool(citations, [caveat], [])
         markdown, _removed = enforce(f"{lead}\n{markdown}", pool)

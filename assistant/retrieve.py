@@ -521,6 +521,13 @@ class HybridSearch:
             # (the figures at another time point are said whatever the question's form)
             said = one_study and (cues.polar or bool(claims.at_other_time))
             confirmed, claims = (claims if said else None), None
+        # Figures claimed for an outcome the study names only where it says its figures could
+        # not be confirmed: that sentence is the answer ("treatment failure 16% vs 20%?")
+        claim_caveat = (
+            self._caveat_on_claimed(route.question, claimed_of)
+            if route is not None and isinstance(claims, FiguresNotStated) and not claims.stated_in
+            else None
+        )
         # Rates the question gives a study that it never states: its own result on its
         # primary outcome is the correction (for an amount, its sentence stating one is).
         correcting = claims is not None and claims.rates
@@ -642,7 +649,7 @@ class HybridSearch:
         # One thing asked, which the study asked about states only as not confirmed: the
         # sentence saying so leads, and is what the answer says.
         lead = self.traits(hits[0]) if hits else None
-        not_stated = (
+        not_stated = claim_caveat or (
             hits[0]
             if lead
             and lead.caveat
@@ -686,6 +693,20 @@ class HybridSearch:
             return bool(unstated & traits.unconfirmed) and covered >= CAVEAT_SHARE * len(asked)
 
         return answers
+
+    def _caveat_on_claimed(self, question: str, documents: set[str]) -> Passage | None:
+        """The `documents`' sentence saying the outcome a question gives figures for could not
+        be confirmed, when they name that outcome nowhere else: the words beside a claimed
+        figure ("treatment failure 16%", "a 71% renal remission rate") are its outcome."""
+        words = re.findall(r"\S+", question)
+        beside: set[str] = set()
+        for i, word in enumerate(words):
+            if extract.PERCENT.search(word):
+                window = words[max(0, i - CLAIM_WINDOW) : i] + words[i + 1 : i + 1 + CLAIM_WINDOW]
+                beside |= {t for w in window for t in bm25_tokens(w) if not t[0].isdigit()}
+        outcome = self._unstated_terms(beside, documents)
+        passages = (p for d in sorted(documents) for p in self.document_passages(d))
+        return next((p for p in passages if outcome & self.traits(p).unconfirmed), None)
 
     def _unstated_terms(self, rare_asked: set[str], subjects: set[str]) -> set[str]:
         """Of the few-sentence words a question asks about, those the documents about the
@@ -1470,6 +1491,8 @@ _UNCONFIRMED = (
 )
 # The share of a question's words a caveat's unconfirmed clause must name to answer it
 CAVEAT_SHARE = 0.5
+# How many words either side of a claimed figure name what it is a figure of
+CLAIM_WINDOW = 3
 _CAVEAT = re.compile(_UNCONFIRMED + r"|^caveats?\b", re.IGNORECASE)
 # What a caveat says is unconfirmed: its clause up to the words saying so ("...: the margin
 # could not be confirmed"; "..., but this grade could not be confirmed").

@@ -519,6 +519,25 @@ def test_a_common_outcome_a_study_names_only_in_caveats_is_not_stated(
     assert "11%" in before_evidence(deaths)
 
 
+def test_figures_claimed_for_an_outcome_named_only_in_caveats_are_not_stated(
+    bot: EvidenceAssistant,
+) -> None:
+    # The words beside the claimed figures name the outcome; the study says only that its
+    # rates could not be confirmed, so that sentence answers, with no figure of another outcome.
+    answer = bot.ask(
+        "I think the Euro-Lupus low-dose arm had a 71% renal remission rate versus 54% with "
+        "high dose, could you confirm the per-arm figures?"
+    )
+    assert answer.status == "no_evidence", answer.answer
+    assert answer.answer.startswith("**The evidence base does not state the figure you give")
+    assert [c.id for c in answer.citations] == ["houssiau2002#s8"]
+    assert not any(figure in answer.answer for figure in ("71%", "54%", "11%"))
+    # A wrong figure for an outcome it states is corrected from its sentence, as before.
+    deaths = bot.ask("Euro-Lupus: death at 10 years was 12% low-dose vs 4% high-dose, correct?")
+    assert deaths.status == "answered"
+    assert "11%" in before_evidence(deaths)
+
+
 @pytest.mark.parametrize(
     "text",
     [
