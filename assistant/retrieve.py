@@ -189,6 +189,8 @@ GENERAL_SYNONYMS = {
     "wants kids": "fertility ovarian gonadal",
     "get pregnant": "fertility ovarian gonadal",
     "become pregnant": "fertility ovarian gonadal",
+    "have a baby": "fertility ovarian gonadal",
+    "having a baby": "fertility ovarian gonadal",
     # who paid for a study, in the words reports use ("sponsored by", "funded by")
     "funding": "sponsored funded sponsor",
     "funder": "sponsored funded sponsor",

@@ -205,6 +205,13 @@ def test_how_long_patients_were_watched_is_searched_as_follow_up(word: str) -> N
     assert "follow-up" in expand_query(f"How long were people {word} for?").split()
 
 
+@pytest.mark.parametrize("wish", ["hoping to have a baby", "is having a baby next year"])
+def test_a_wish_for_a_baby_is_searched_as_fertility(wish: str) -> None:
+    from assistant.retrieve import expand_query
+
+    assert "ovarian" in expand_query(f"She is 29 and {wish}: which drug?").split()
+
+
 def test_a_later_part_pointing_back_is_searched_with_what_it_points_at(
     bot: EvidenceAssistant,
 ) -> None:
