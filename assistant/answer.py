@@ -266,7 +266,7 @@ class EvidenceAssistant:
         one document: then the answer says which words the evidence base lacks)."""
         if retrieval.best_similarity < self.settings.min_relevance:
             return False
-        if off_topic(retrieval, self.settings.min_relevance):
+        if off_topic(retrieval, self.settings.min_relevance) or retrieval.costs_unstated:
             return False
         close = excused_by_closeness(retrieval.best_similarity, retrieval.foreign_terms)
         return not retrieval.foreign_terms or close or anchored(retrieval)

@@ -291,6 +291,9 @@ class Retrieval:
     not_stated: Passage | None = None
     # Of the `part_answers`, those checking a claim the question rests on ("Given that ...").
     premise_answers: tuple[str, ...] = ()
+    # The words asking what something costs, when the corpus says nothing of costs at all:
+    # no sentence can answer, however much it says of the drug (also among `foreign_terms`).
+    costs_unstated: tuple[str, ...] = ()
 
     @property
     def of_named_studies(self) -> list[Passage]:
@@ -633,6 +636,8 @@ class HybridSearch:
         )
         terms += self.unknown_abbreviations(query, terms)
         terms += self.unknown_recommended(query, terms)
+        costs = self.unknown_economics(query, terms)
+        terms += costs
         anchors = self.anchors(query, terms, hits[0].document_id) if terms and hits else ()
         # An open question for a figure ("what dose of X?"; "is half the dose enough?" asks
         # whether, not for a figure)
@@ -678,6 +683,7 @@ class HybridSearch:
             figures_stated=confirmed,
             not_stated=not_stated,
             premise_answers=premise_answers,
+            costs_unstated=costs,
         )
 
     def _caveat_on_unstated(
@@ -826,6 +832,18 @@ class HybridSearch:
             if word and word.lower() not in found
             and not _known(word.lower(), vocabulary, synonyms)
         ))  # fmt: skip
+
+    def unknown_economics(self, query: str, found: tuple[str, ...]) -> tuple[str, ...]:
+        """The words asking what something costs ("how much does a month of X cost?", "list
+        price", "budget impact"), when the corpus uses no word of costs at all: however well it
+        covers X, it cannot say what X costs."""
+        # (in what it asks: "Budget line for X: how many mg per patient?" asks for a dose)
+        questions = re.findall(r"[^.:;!?]*\?", query) or [query]
+        asked = [w.lower() for q in questions for w in _ECONOMIC.findall(q)]
+        vocabulary = self.index.vocabulary()
+        if not asked or any(set(bm25_tokens(w)) <= vocabulary for w in ECONOMIC_WORDS):
+            return ()
+        return tuple(dict.fromkeys(w for w in asked if w not in found))
 
     def beside_names(
         self, query: str, interventions: frozenset[str] = frozenset()
@@ -1610,6 +1628,14 @@ def _about_sibling_trial(asked: list[tuple[str, str]], subject: tuple[str, str] 
     return all(name != a or (number and d and number != d) for a, d in asked)
 
 
+# The words of what things cost: a question asking with one is about money, whatever its drug.
+ECONOMIC_WORDS = (
+    "cost", "costs", "costly", "price", "prices", "priced", "budget", "expensive", "cheap",
+    "cheaper", "reimbursed", "reimbursement", "economic", "qaly", "qalys", "cost-effective",
+    "cost-effectiveness",
+)  # fmt: skip
+# ("affordable" is not among them: "when not available or affordable" gives no cost)
+_ECONOMIC = re.compile(r"\b(?:" + "|".join(ECONOMIC_WORDS) + r")\b", re.I)
 _ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]+s?\b")  # "LNDAI", "SAEs", "C3"
 # The thing a question asks to have recommended ("recommend a good hotpot restaurant").
 _RECOMMENDED = re.compile(

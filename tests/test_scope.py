@@ -37,6 +37,8 @@ IN_SCOPE = [
     "Zheng says tac prevents premature ovarian failure - POF rates in the two arms?",
     "per KDIGO what tac trough goes with reduced-dose MPA?",
     "For a CONSORT diagram: how many were screened for Zheng 2022?",
+    # a money word in what frames the question, not in what it asks
+    "Budget line for REGENCY: how many mg of obinutuzumab does one patient get in total?",
     # a known word with a number is no name of something else
     "tac vs cyc complete response in arm1 and arm2?",
 ]  # fmt: skip
@@ -64,6 +66,9 @@ OUT_OF_SCOPE = [
     "What's the cyclophosphamide dose in the AC regimen for early breast cancer?",
     # a drug class named by a code of letters and a digit that the corpus never uses
     "Should I add an SGLT2 inhibitor for a lupus nephritis patient with residual proteinuria?",
+    # what a drug the evidence covers costs, when it says nothing of costs at all
+    "Roughly what does a month of voclosporin cost in the US?",
+    "What does a month of oral tacrolimus cost compared with a course of IV cyclophosphamide?",
 ]  # fmt: skip
 
 
