@@ -45,6 +45,7 @@ from .lexical import (
     without_purpose,
 )
 from .measurements import PATIENT_VALUE_WORDS
+from .numerals import TENS_WORDS, UNIT_WORDS
 from .present import interviewer_turn, short_design, speaker_role
 from .profile import ArmVocabulary, StatedKnowledge
 from .spelling import Correction, Speller
@@ -1408,6 +1409,15 @@ _TIME_AFTER = re.compile(
     re.I,
 )
 _TIME_BEFORE = re.compile(r"\b(day|week|wk|month|mo|year|yr)\s?(\d+(?:\.\d+)?)\b", re.I)
+# A time with its number in words ("a five-year follow-up", "after three years")
+_NUMBER_WORDS = {w: float(n) for n, w in enumerate(UNIT_WORDS)} | {
+    w: float(10 * n) for n, w in enumerate(TENS_WORDS, start=2)
+}
+_TIME_IN_WORDS = re.compile(
+    rf"\b(?:({'|'.join(TENS_WORDS)})[\s-]+)?({'|'.join(_NUMBER_WORDS)})[\s-]"
+    r"(days?|weeks?|months?|years?)\b(?![\s-]*(?:old|of\s+age))",
+    re.I,
+)
 _AGE_BEFORE = re.compile(r"(?:\baged?|\bage\s+of)\s+(?:\d+\s*(?:to|-|–)\s*)?$", re.I)
 
 
@@ -1421,7 +1431,14 @@ def durations_in(text: str) -> tuple[float, ...]:
     ]
     found += [float(m.group(2)) * _UNIT_WEEKS[m.group(1)[0].lower()]
               for m in _TIME_BEFORE.finditer(text)]  # fmt: skip
+    found += [_in_words(m.group(1), m.group(2)) * _UNIT_WEEKS[m.group(3)[0].lower()]
+              for m in _TIME_IN_WORDS.finditer(text)]  # fmt: skip
     return tuple(found)
+
+
+def _in_words(tens: str | None, number: str) -> float:
+    """A number written in words ("twenty", "four"; "twenty" and "four")."""
+    return (_NUMBER_WORDS[tens.lower()] if tens else 0.0) + _NUMBER_WORDS[number.lower()]
 
 
 def _same_time(asked: tuple[float, ...], stated: tuple[float, ...]) -> bool:

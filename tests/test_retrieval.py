@@ -317,7 +317,12 @@ def test_a_studys_main_result_answers_only_a_comparison_of_its_own_arms(
         ("CRR at 6 mo", (26.1,)),
         ("a 10-year follow-up", (521.8,)),
         ("wk24", (24.0,)),
+        # numbers in words
+        ("over the roughly five-year follow-up", (260.9,)),
+        ("after twenty-four weeks", (24.0,)),
+        ("after three years", (156.5,)),
         # ages are not times
+        ("a thirty-year-old woman", ()),
         ("patients aged 18 to 60 years", ()),
         ("a 40 years old woman", ()),
     ],
