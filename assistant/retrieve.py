@@ -191,6 +191,8 @@ GENERAL_SYNONYMS = {
     "get pregnant": "fertility ovarian gonadal",
     "become pregnant": "fertility ovarian gonadal",
     "have a baby": "fertility ovarian gonadal",
+    "wants children": "fertility ovarian gonadal",
+    "want children": "fertility ovarian gonadal",
     "having a baby": "fertility ovarian gonadal",
     # who paid for a study, in the words reports use ("sponsored by", "funded by")
     "funding": "sponsored funded sponsor",
@@ -562,6 +564,11 @@ class HybridSearch:
         # a follow-up's own rare words, which the earlier question lacks, are what it adds
         # ("... in the continuation study?" after a question on the main result)
         added = self._added_terms(route) if route is not None else set()
+        # a treatment asked for a described patient is asked for the concern stated ("hopes
+        # to get pregnant"): the sentences naming it in the evidence's words ("ovarian")
+        concern = (
+            self._concern(route.question) if route is not None and route.asks_advice else set()
+        )
         # the documents about the studies the question names (a record and its interview)
         about_named = self._study_names().about(named)
         relevance: dict[str, float] = {}
@@ -585,6 +592,8 @@ class HybridSearch:
                 fused[pid] += FACET_BOOST  # "shortcomings?": a sentence naming its limitations
             if asked_measure in traits.measures and traits.figures:
                 fused[pid] += MEASURE_BOOST  # "and partial?": the partial response's figure
+            if concern & traits.tokens:
+                fused[pid] += FACET_BOOST  # "wants children": the sentence on ovarian failure
             if added & traits.tokens:
                 fused[pid] += FOLLOW_UP_BOOST  # "the continuation study": its sentence
             if asked_times and _same_time(asked_times, traits.durations):
@@ -733,6 +742,13 @@ class HybridSearch:
             else:
                 asked -= traits.tokens
         return asked & unconfirmed
+
+    def _concern(self, question: str) -> set[str]:
+        """The evidence's words for what the question's phrases the search expands name
+        ("get pregnant" -> "fertility ovarian gonadal"), that the phrases themselves lack."""
+        phrases = phrases_in(question, self.synonyms)
+        said = {t for phrase in phrases for t in bm25_tokens(phrase)}
+        return {t for phrase in phrases for t in bm25_tokens(self.synonyms[phrase])} - said
 
     def _added_terms(self, route: Route) -> set[str]:
         """The rare words a follow-up uses that the question it follows does not (none for a

@@ -212,6 +212,20 @@ def test_a_wish_for_a_baby_is_searched_as_fertility(wish: str) -> None:
     assert "ovarian" in expand_query(f"She is 29 and {wish}: which drug?").split()
 
 
+def test_a_treatment_asked_for_a_patient_leads_with_the_concern_she_states(
+    bot: EvidenceAssistant,
+) -> None:
+    # "wants children" is what the choice turns on: the sentence on ovarian failure is cited
+    # before the trial's design sentences, and no drug is picked for her.
+    answer = bot.ask(
+        "My patient Mrs Wang, 27 years, class IV lupus nephritis, she wants children later. "
+        "You decide please: tacrolimus or cyclophosphamide?"
+    )
+    assert answer.status == "answered"
+    assert any("ovarian" in c.quote for c in answer.citations[:2]), answer.answer
+    assert "does not give treatment advice" in answer.answer
+
+
 def test_a_later_part_pointing_back_is_searched_with_what_it_points_at(
     bot: EvidenceAssistant,
 ) -> None:
