@@ -133,10 +133,20 @@ _PURPOSE = re.compile(
 )
 
 
+# Who asks, introduced before the question ("Rheum reg here.", "Pharmacist here:"), and how
+# the answer is to be written ("(two decimals)", "to 1 decimal place"): not what is asked.
+_INTRODUCTION = re.compile(r"^\s*(?:[\w/&'-]+\s+){0,3}here\s*[.:,;!\u2013\u2014-]+", re.I)
+_FORMAT = re.compile(
+    r"\(?\b(?:to\s+)?(?:one|two|three|\d)\s+(?:decimal\s+places?|decimals?|dp)\b\)?", re.I
+)
+
+
 def without_purpose(question: str) -> str:
     """The question without an opening that says what it is for ("For a pharmacology
-    lecture: what blood level ...?" -> "what blood level ...?")."""
-    return _PURPOSE.sub(" ", question, count=1).strip()
+    lecture: what blood level ...?" -> "what blood level ...?") or who asks ("Rheum reg
+    here."), and without how its figures are to be written ("(two decimals)")."""
+    text = _INTRODUCTION.sub(" ", _PURPOSE.sub(" ", question, count=1), count=1)
+    return re.sub(r"\s+([?.!,;:])", r"\1", " ".join(_FORMAT.sub(" ", text).split()))
 
 
 def said_from(word: str, question: str) -> bool:

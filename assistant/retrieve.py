@@ -652,7 +652,7 @@ class HybridSearch:
         # An open question for a figure ("what dose of X?"; "is half the dose enough?" asks
         # whether, not for a figure)
         kinds = () if cues.polar else tuple(k for k in cues.figure_kinds if k in UNAMBIGUOUS_KINDS)
-        figureless = self.figureless_terms(query, kinds) if kinds else ()
+        figureless = self.figureless_terms(without_purpose(query), kinds) if kinds else ()
         absent = None
         if route is not None and route.arms and subjects:
             absent = self.arm_not_compared(route, subjects, named=bool(named))

@@ -395,7 +395,9 @@ _ANAPHORA = re.compile(
 _POINTS_BACK = re.compile(
     r"\b(?:those|these)\s+(?:two\s+|three\s+|\d+\s+)?(?:rates|figures|numbers|results|"
     r"percentages|proportions|values|estimates|findings|data)\b|"
-    r"\bthat\s+(?:rate|figure|number|result|percentage|proportion|estimate|finding)\b|"
+    # (with a word saying which: "that primary result", "that week-52 rate")
+    r"\bthat\s+(?:(?!the\b|a\b|an\b)[\w-]+\s+)?"
+    r"(?:rate|figure|number|result|percentage|proportion|estimate|finding)\b|"
     # ... or the comparison it gave: "was that difference significant?", "those gaps"
     r"\b(?:that|this)\s+(?:difference|gap|effect|benefit|reduction|increase)\b|"
     r"\b(?:those|these)\s+(?:differences|gaps|effects|benefits)\b|"

@@ -1034,6 +1034,16 @@ def test_a_demonstrative_naming_the_last_comparison_makes_a_follow_up_of_any_len
     assert not route(own, history, GENERIC).follow_up_of
 
 
+def test_that_result_with_a_word_saying_which_points_back() -> None:
+    history = turns(("What was the primary end point of STAR-2?", "…"))
+    long = "Give me the absolute difference and the relative risk for that primary result."
+    followed = route(long, history, GENERIC)
+    assert followed.follow_up_of and "STAR-2" in followed.query
+    # "that" as a conjunction before "the result" points back at nothing
+    own = "Is it true that the result of the ABC trial in lupus was significant at week 52?"
+    assert not route(own, history, GENERIC).follow_up_of
+
+
 def test_an_organisation_and_a_year_name_a_publication_a_follow_up_carries() -> None:
     # "WHO" is a general acronym (an organisation), not a study name; with a year it names
     # that year's guideline, which a definition asked next is about.

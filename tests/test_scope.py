@@ -111,6 +111,12 @@ def test_the_message_names_the_unfamiliar_term(bot: EvidenceAssistant) -> None:
         ("For a patient with class V, what dose?", "For a patient with class V, what dose?"),
         ("For a full course, how many grams?", "For a full course, how many grams?"),
         ("For how long was it given?", "For how long was it given?"),
+        # who asks, introduced first, and how the figures are to be written
+        ("Rheum reg here. What pulse dose?", "What pulse dose?"),
+        ("Pharmacist here: what dose?", "what dose?"),
+        ("The relative risk (two decimals) for it?", "The relative risk for it?"),
+        ("Risk ratio to 1 decimal place?", "Risk ratio?"),
+        ("Is there a margin here?", "Is there a margin here?"),
     ],
 )
 def test_what_a_question_is_for_is_set_off_from_what_it_asks(question: str, rest: str) -> None:
