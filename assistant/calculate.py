@@ -621,6 +621,8 @@ def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         inputs |= {"egfr_ml_min": egfr.value, "baseline_egfr_ml_min": baseline_egfr}
         if baseline_egfr is None and egfr.change_percent is not None:
             inputs["egfr_change_percent"] = egfr.change_percent  # "10% below baseline"
+    elif egfr and egfr.change_percent is not None:  # "eGFR 80% of her baseline": no value
+        inputs["egfr_change_percent"] = egfr.change_percent
     if not all(c.by_default for c in chosen):  # (else the tool's default choice)
         inputs["criteria_sets"] = [c.id for c in chosen]
     labels = [condition.label for c in chosen for condition in c.conditions]

@@ -709,6 +709,9 @@ def _change(
         right = min([n.start for n in values if n.start >= end] + [len(part)])
         before = " ".join(part[left:start].split()[-4:])
         after = " ".join(part[end:right].split()[:3])
+        # "80% of her baseline": 20% below it ("within 10% of baseline" is a margin)
+        if _OF_BASELINE.match(part[end:right]) and not _MARGIN_BEFORE.search(part[left:start]):
+            return value - 100, []
         direction = _direction(before, last=True) or _direction(after, last=False)
         if direction is None:
             return None, [part[left:end].strip(" ,;:(")]
@@ -717,6 +720,15 @@ def _change(
         if pattern.search(part):
             return change, []
     return None, []
+
+
+# A value given as a share of the patient's own baseline ("eGFR 80% of her baseline")
+_OF_BASELINE = re.compile(
+    r"\s*of\s+(?:(?:her|his|their|the|its|a)\s+)?(?:baseline|base-line|starting|initial)\b", re.I
+)
+
+
+_MARGIN_BEFORE = re.compile(r"(?:\bwithin|\bby|\bto|\bthan|±|\+/-)\s*$", re.I)
 
 
 def _direction(words: str, last: bool) -> int | None:

@@ -49,6 +49,12 @@ def test_a_patient_in_complete_remission(bot: EvidenceAssistant) -> None:
             "REGENCY pt wk 76: UPCR 0.42 mg/mg, eGFR 72 (baseline 90). Complete renal response?",
             "No",
         ),
+        # eGFR given as a share of her baseline decides a rule set as a share of it
+        (
+            "REGENCY pt wk 76: UPCR 0.35 mg/mg, eGFR 80% of her baseline, no rescue or "
+            "withdrawal. Complete renal response?",
+            "No",
+        ),
         # a set with complete and partial levels says which itself; no data, no yes or no
         (
             "24-h protein 0.3 g, albumin 3.8 g/dL, creatinine stable. Zheng complete remission?",

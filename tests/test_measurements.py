@@ -467,6 +467,13 @@ def test_a_stated_upper_limit_of_normal_is_kept_with_the_value() -> None:
     assert (lab.get("creatinine").baseline, lab.get("creatinine").upper_normal) == (80.0, 90.0)
 
 
+def test_a_value_given_as_a_share_of_baseline_is_a_change() -> None:
+    egfr = parse("UPCR 0.35 mg/mg, eGFR 80% of her baseline, no rescue").get("egfr")
+    assert egfr is not None and (egfr.value, egfr.change_percent) == (None, -20.0)
+    # "within 5% of baseline" is a margin, not a value at 5% of it
+    assert parse("eGFR within 5% of baseline").get("egfr") is None
+
+
 def test_units_are_the_unit_keys_of_the_tools() -> None:
     assert unit_key("µmol/l") == unit_key("umol/L") == unit_key("μmol/L") == "umol/L"
     assert unit_key("g per day") == unit_key("g/d") == "g/day"

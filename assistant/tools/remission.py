@@ -496,10 +496,11 @@ def _egfr_kept(p: Patient, c: Criterion, limit: Fraction) -> Check:
     if floor is not None:
         rule = f"eGFR >= {trimmed(float(floor))} or {rule}"
     name = f"{c.label} ({rule})" if c.label else rule
-    if p.egfr is None:
+    if p.egfr is None and (floor is not None or p.egfr_change is None):
+        # (a change stated alone, "eGFR 80% of baseline", decides a rule without a floor)
         return Check(name, "missing", "eGFR not given", ("egfr",), threshold=float(limit))
     under_floor = ""
-    if floor is not None:
+    if floor is not None and p.egfr is not None:
         if p.egfr >= floor:
             shown = separating(p.egfr, floor, 1)
             reason = f"eGFR {trimmed(shown)} is at or above {trimmed(float(floor))}"
