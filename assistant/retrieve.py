@@ -25,6 +25,7 @@ from .index import EvidenceIndex
 from .ingest import in_ranges
 from .intent import (
     FACETS,
+    FIGURE_KINDS,
     RESULT,
     STUDY_BY_ARMS,
     UNAMBIGUOUS_KINDS,
@@ -624,6 +625,10 @@ class HybridSearch:
             part_answers = tuple(pid for pid in answers if pid is not None)
             checks = answers[len(answers) - len(route.premises) :] if route.premises else ()
             premise_answers = tuple(pid for pid in checks if pid is not None)
+            # the first ask's figure ("How long was X, how many ...?"), when no sentence shown
+            # gives one of its kind: the best-ranked of the lead document's that does
+            first = self._first_ask_figure(route, ranked, passages, part_answers)
+            part_answers = (first, *part_answers) if first else part_answers
             # each after the two best sentences, unless already among them
             new = [pid for pid in part_answers if pid not in ranked[:2]]
             ranked = [*ranked[:2], *new, *(pid for pid in ranked[2:] if pid not in new)][:k]
@@ -742,6 +747,29 @@ class HybridSearch:
             else:
                 asked -= traits.tokens
         return asked & unconfirmed
+
+    def _first_ask_figure(
+        self,
+        route: Route,
+        ranked: list[str],
+        passages: dict[str, Passage],
+        part_answers: tuple[str, ...],
+    ) -> str | None:
+        """For a question asking several things, a sentence of the lead document giving the
+        kind of figure its first ask wants ("How long was X": a duration), when neither of the
+        two best sentences nor a later part's gives one (the whole question chose them, and
+        the later asks can outweigh the first)."""
+        at = route.question.find(route.parts[0])
+        kinds = {kind for kind, asked in FIGURE_KINDS if asked.search(route.question[:at])}
+        kinds &= UNAMBIGUOUS_KINDS
+        if at <= 0 or not kinds:
+            return None
+        shown = [*ranked[:2], *part_answers]
+        if any(kinds & self.traits(passages[pid]).looks for pid in shown if pid in passages):
+            return None
+        lead = passages[ranked[0]].document_id
+        return next((pid for pid in ranked[2:] if passages[pid].document_id == lead
+                     and kinds & self.traits(passages[pid]).looks), None)  # fmt: skip
 
     def _concern(self, question: str) -> set[str]:
         """The evidence's words for what the question's phrases the search expands name

@@ -226,6 +226,19 @@ def test_a_treatment_asked_for_a_patient_leads_with_the_concern_she_states(
     assert "does not give treatment advice" in answer.answer
 
 
+def test_the_first_ask_of_several_gets_a_sentence_with_its_kind_of_figure(
+    bot: EvidenceAssistant,
+) -> None:
+    # The whole question leads with the response sentences (the later ask); the first ask
+    # wants a dose, which neither of the two best gives, so the one giving it is stated too.
+    answer = bot.ask(
+        "What dose of belimumab was given in BLISS-LN and what was the primary efficacy renal "
+        "response in each arm?"
+    )
+    assert "10 mg/kg" in before_evidence(answer), answer.answer
+    assert "43%" in before_evidence(answer)
+
+
 def test_a_later_part_pointing_back_is_searched_with_what_it_points_at(
     bot: EvidenceAssistant,
 ) -> None:
