@@ -384,7 +384,9 @@ _ANAPHORA = re.compile(
     # "is it true that ...")
     r"\b(?:of|from|on|for|about|with|to)\s+it\b|"
     r"\b(?:was|is|were|did|does|has|had)\s+it\b(?!\s+(?:true|possible|known|likely|the\s+case)\b)|"
-    r"^\s*(?:only|just)\b",  # restricting the earlier question: "only for class V?"
+    r"^\s*(?:only|just)\b|"  # restricting the earlier question: "only for class V?"
+    # the earlier answer carried to something else: "does the same hold for drug B?"
+    r"\b(?:the\s+)?same\s+(?:hold|holds|held|apply|applies|applied|go|goes|true|thing)\b",
     re.IGNORECASE,
 )
 

@@ -1222,7 +1222,14 @@ def test_a_course_reads_its_number_of_doses_and_the_body_surface_area() -> None:
 
 
 @pytest.mark.parametrize(
-    "follow_up", ["Same field for drug B please.", "And drug B patients with that same class?"]
+    "follow_up",
+    [
+        "Same field for drug B please.",
+        "And drug B patients with that same class?",
+        # the earlier answer carried to another drug
+        "Does the same hold for drug B?",
+        "Is the same true of drug B in that guideline?",
+    ],
 )
 def test_the_same_field_or_class_points_back(follow_up: str) -> None:
     history = turns(("STAR 2: class V partial response with drug A?", "40% [1]"))
