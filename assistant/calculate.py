@@ -13,7 +13,8 @@ from typing import Any
 from . import extract, measurements
 from .exclusions import stated_exclusions
 from .facts import Fact, derived_total, facts_of, group_pairs
-from .intent import Task
+from .intent import INTERVAL, Task
+from .lexical import bm25_tokens
 from .measurements import UNIT_SPELLINGS, Measurement, PatientValues, unit_key
 from .profile import ArmVocabulary, EligibilitySet, Profile, Protocol
 from .retrieve import Retrieval
@@ -752,6 +753,8 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         routed.subgroups,
         frozenset(routed.figures),
         plan.document,
+        frozenset(bm25_tokens(routed.question)),
+        bool(INTERVAL.search(routed.question)),
     )
     # A question naming a study takes its figures from that study's sentences.
     named_only = retrieval.of_named_studies
@@ -1070,6 +1073,8 @@ class _PairSearch:
     subgroups: frozenset[str]  # the profile's subgroups the question names
     quoted: frozenset[float] = frozenset()  # the figures the question itself states
     document: Callable[[str], list[Passage]] | None = None  # see `ToolPlan.document`
+    asked: frozenset[str] = frozenset()  # the question's words (tokens), for its outcome
+    interval: bool = False  # the question asks for a confidence interval (counts needed)
 
     def find(self, passages: list[Passage], measure: str | None) -> ArmPair | None:
         """`measure` None: any measure, the first two arms' figures of the same measure."""
@@ -1122,6 +1127,10 @@ class _PairSearch:
                     break
         return self._prefer_counts(pairs, passages)
 
+    def _named(self, pair: ArmPair) -> int:
+        """How many of the question's words the pair's sentence uses."""
+        return len(self.asked & set(bm25_tokens(pair[0].text)))
+
     def _quotes(self, pair: ArmPair) -> bool:
         """The question states both arms' figures of the pair."""
         return {pair[1].percent, pair[2].percent} <= self.quoted
@@ -1138,7 +1147,13 @@ class _PairSearch:
         # The sentence stating both figures the question quotes ("8.9% vs 16.2%: NNT?") is
         # the one asked about.
         pairs = sorted(pairs, key=lambda pair: not self._quotes(pair))
-        with_counts = [pair for pair in pairs if _counted(pair[1]) and _counted(pair[2])]
+        # Counts are preferred for their confidence interval, but, unless one is asked for,
+        # not over the outcome asked: a counted pair's sentence names as many of the
+        # question's words as the best one ("serious infection": not the serious adverse
+        # events' counts)
+        named = 0 if self.interval else max(map(self._named, pairs), default=0)
+        with_counts = [pair for pair in pairs if _counted(pair[1]) and _counted(pair[2])
+                       and self._named(pair) >= named]  # fmt: skip
         if pairs and self._quotes(pairs[0]):
             with_counts = with_counts[:1] if with_counts[:1] == pairs[:1] else []
         elif not self.needs_counts:  # totals worked back only serve a question needing counts

@@ -593,6 +593,21 @@ def test_the_sentence_stating_the_figures_the_question_quotes_is_the_one_compute
     assert (call.inputs["pct_a"], call.inputs["pct_b"]) == (8.9, 16.2)
 
 
+def test_the_outcome_asked_outweighs_counts_of_another_outcome(bot: EvidenceAssistant) -> None:
+    # Only the serious adverse events have counts; the sentence naming serious infection
+    # gives percentages alone. The outcome asked is computed (no interval is asked for).
+    answer = bot.ask(
+        "What is the relative risk of serious infection on tacrolimus compared with IV "
+        "cyclophosphamide in the Zheng trial?"
+    )
+    call = answer.tool_calls[0]
+    assert (call.inputs["pct_a"], call.inputs["pct_b"]) == (8.9, 16.2), answer.answer
+    assert "0.55" in before_evidence(answer)
+    # Asked for an interval, the counted pair of the outcome named is still taken.
+    wilson = bot.ask("Wilson 95% interval of the IVCY arm's overall response in the Zheng trial?")
+    assert "93/124" in wilson.answer, wilson.answer
+
+
 def test_number_needed_to_harm_asks_for_a_difference(bot: EvidenceAssistant) -> None:
     answer = bot.ask("REGENCY: serious AEs obinutuzumab vs placebo - NNH?")
     call = answer.tool_calls[0]
