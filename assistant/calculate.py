@@ -13,7 +13,7 @@ from typing import Any
 from . import extract, measurements
 from .exclusions import stated_exclusions
 from .facts import Fact, derived_total, facts_of, group_pairs
-from .intent import INTERVAL, Task
+from .intent import COURSE_TOTAL, INTERVAL, Task
 from .lexical import bm25_tokens
 from .measurements import UNIT_SPELLINGS, Measurement, PatientValues, unit_key
 from .profile import ArmVocabulary, EligibilitySet, Profile, Protocol
@@ -378,7 +378,10 @@ def _course(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     study named states for it (dose times doses; a dose per m² times the body-surface area
     given); with the share of a stated cumulative cap when one is asked about."""
     drugs = _drug_words(routed, plan.profile)
-    found = _course_regimen(drugs, retrieval, routed.dose_count, plan.profile.arms)
+    # one dose per m² for the area given, when no course total is asked ("her first pulse")
+    single = routed.bsa_m2 is not None and not COURSE_TOTAL.search(routed.question)
+    count = routed.dose_count or (1 if single else None)
+    found = _course_regimen(drugs, retrieval, count, plan.profile.arms)
     if found is None:
         return False
     passage, arm, drug, match, count = found

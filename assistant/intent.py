@@ -607,8 +607,9 @@ def read(
         ("dose", weight is not None
          and bool(DOSING.search(query) or (names_drug and not asks_entry(asked)))),
         # "How much drug A does one course add up to?": a stated regimen's dose times its doses
-        ("course", bool(COURSE_TOTAL.search(asked) and AMOUNT_ASKED.search(asked)
-                        and COURSE.search(asked))),
+        ("course", bool(AMOUNT_ASKED.search(asked) and COURSE.search(asked)
+                        # (one dose of a regimen per m², for the body-surface area given)
+                        and (COURSE_TOTAL.search(asked) or extract.bsa_m2(question)))),
         ("eligibility", wants_entry and spec is not None
          and any(v is not None for v in entry_values)),
         ("remission", bool(RESPONSE.search(query) or continued == "response")

@@ -1217,6 +1217,15 @@ def test_a_course_dosed_per_m2_uses_the_bsa_given_and_the_doses_asked(
     assert call.output["total_low"] == 7.2 and not answer.ungrounded_numbers
 
 
+def test_one_dose_per_m2_for_the_bsa_given_is_computed_alone(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("Liu 2015 IVCY arm: what is the first pulse in mg for a BSA of 1.6 m2?")
+    (call,) = answer.tool_calls
+    assert call.name == "course_total" and call.output["doses"] == 1, answer.answer
+    head = answer.answer.splitlines()[0]
+    assert "1.2 g a dose (1200 mg)" in head and "course" not in head
+    assert not answer.ungrounded_numbers
+
+
 def test_a_studys_own_ratio_and_p_value_stand_beside_a_computed_difference(
     bot: EvidenceAssistant,
 ) -> None:

@@ -1167,6 +1167,8 @@ def test_a_comparison_with_something_named_is_still_a_comparison() -> None:
         ("How long does the course last in total?", False),
         ("BSA 1.6 m2: what is the starting dose, and the total if all six doses stay there?", True),
         ("BSA 1.6 m2: what would one pulse be, and what would six pulses total?", True),
+        # one dose per m² for the area given, no total asked
+        ("Drug A starting pulse for a patient with BSA 1.6 m2, in mg?", True),
     ],
 )
 def test_a_courses_total_is_asked_with_a_total_an_amount_and_a_course(

@@ -282,8 +282,14 @@ def course_total(
     per = "/m²" if per_m2 else ""
     text = f"{drug[:1].upper()}{drug[1:]} {_span(low, high)} {unit}{per}"
     if area is not None:
-        text += f" × {trimmed(area)} m² = {_span(*each)} {unit} a dose;"
-    text += f" × {count} doses = {_span(*totals)} {unit} for the course"
+        text += f" × {trimmed(area)} m² = {_span(*each)} {unit} a dose"
+        if unit == "g":  # (as doses are written on a chart)
+            milligrams = [round_half_up(exact(x) * 1000, 3) for x in each]
+            output["per_dose_mg_low"], output["per_dose_mg_high"] = milligrams
+            text += f" ({_span(*milligrams)} mg)"
+        text += ";" if count > 1 else ""
+    if count > 1 or area is None:
+        text += f" × {count} doses = {_span(*totals)} {unit} for the course"
     if unit == "mg" and totals[1] >= 1000:
         grams = [round_half_up(exact(t) / 1000, 3) for t in totals]
         output["total_g_low"], output["total_g_high"] = grams

@@ -120,6 +120,10 @@ def test_a_course_dosed_per_m2_needs_the_body_surface_area() -> None:
     call = course_total(0.5, "g", 6, "drug A", dose_high=1.0, per_m2=True, bsa_m2=1.6)
     assert (call.output["per_dose_low"], call.output["per_dose_high"]) == (0.8, 1.6)
     assert (call.output["total_low"], call.output["total_high"]) == (4.8, 9.6)
+    # a dose in grams is also given in milligrams, as charts write it; one dose is no course
+    one = course_total(0.75, "g", 1, "drug A", per_m2=True, bsa_m2=1.6)
+    assert one.output["per_dose_mg_low"] == 1200
+    assert "1.2 g a dose (1200 mg)" in one.text and "course" not in one.text.split("(The")[0]
     for bad in ({"per_m2": True}, {"per_m2": True, "bsa_m2": 9}, {"doses": 0},
                 {"doses": 2.5}, {"unit": "tablets"}, {"dose_high": 0.1}):  # fmt: skip
         with pytest.raises(ToolInputError):
