@@ -361,7 +361,13 @@ _COURSES = (
     re.compile(_COURSE_DOSE + r"\s*(?:/\s*d(?:ay)?\b|\s+daily\b|\s+(?:per|a)\s+day\b)"
                r"[\s,;]*(?:for\s+|×\s*|x\s*)?(?P<count>\d{1,3})\s+(?:consecutive\s+)?days\b",
                re.I),
+    # a dose given at the times listed: "1000 mg ... on day 1 and at weeks 2, 24 and 52" (one
+    # dose at each)
+    re.compile(_COURSE_DOSE + r"[^.;()]{0,40}?\b(?:on|at)\s+(?P<times>"
+               r"(?:days?|weeks?|months?)\s+\d{1,3}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)"
+               r"(?:(?:at|on)\s+)?(?:(?:days?|weeks?|months?)\s+)?\d{1,3}\b)*)", re.I),
 )  # fmt: skip
+_OPTIONAL_DOSE = re.compile(r"\b(?:an?\s+)?(?:extra|additional|optional)\s+dose\b", re.I)
 _A_DOSE = re.compile(_COURSE_DOSE, re.I)
 # A cap on a cumulative amount: "lifetime ... exposure below 36 g".
 _CUMULATIVE_CAP = re.compile(
@@ -387,8 +393,10 @@ def _course(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     passage, arm, drug, match, count = found
     cap = _cumulative_cap(arm, retrieval, plan) if routed.asks_limit else None
     sources = [passage.id, *([cap[0].id] if cap else [])]
+    # one more dose the sentence says may be given ("with or without an extra dose at week 50")
+    optional = int(bool(_OPTIONAL_DOSE.search(passage.text[match.end() :])))
     plan.calls.append(course_total(
-        float(match["dose"]), match["unit"].lower(), count, drug,
+        float(match["dose"]), match["unit"].lower(), count, drug, optional_doses=optional,
         dose_high=float(match["high"]) if match["high"] else None,
         per_m2=bool(match["per_m2"]), bsa_m2=routed.bsa_m2,
         cap=float(cap[1]["cap"]) if cap else None,
@@ -407,7 +415,7 @@ def _course_regimen(
     """(passage, arm, drug as written, the dose's match, number of doses) of the first course a
     sentence of the study named states for a drug asked about."""
     for passage in (retrieval.of_named_studies or retrieval.passages)[:TOOL_PREFERENCE]:
-        matches = [(m, int(m["count"])) for pattern in _COURSES
+        matches = [(m, _doses_in(m)) for pattern in _COURSES
                    for m in pattern.finditer(passage.text)]  # fmt: skip
         if count_given is not None:  # "six doses at the starting dose": the dose per m²
             matches += [(m, count_given) for m in _A_DOSE.finditer(passage.text)
@@ -417,6 +425,13 @@ def _course_regimen(
             if named is not None:
                 return passage, *named, match, count
     return None
+
+
+def _doses_in(match: re.Match[str]) -> int:
+    """The number of doses a course states: as a count, or one at each time listed."""
+    if match.re.groupindex.get("times"):
+        return len(re.findall(r"\d+", match["times"]))
+    return int(match["count"])
 
 
 def _drug_near(

@@ -86,7 +86,9 @@ AMOUNT_ASKED = re.compile(
     re.I,
 )
 # (a "pulse" is a course of pulses: "the drug B pulse", "pulse days")
-COURSE = re.compile(r"\bcourses?\b|\bpulses?\b|\b(?:doses|infusions|cycles)\b", re.I)
+COURSE = re.compile(
+    r"\bcourses?\b|\bpulses?\b|\b(?:doses|infusions?|cycles?)\b|\bschedul(?:e|ed)\b", re.I
+)
 # A question asking when a figure was measured ("at what time point", "which week", "when").
 TIME_ASKED = re.compile(
     r"\btime\s*-?\s*points?\b|\b(?:which|what)\s+(?:week|month|visit)\b|\bwhen\b", re.I

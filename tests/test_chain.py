@@ -1226,6 +1226,17 @@ def test_one_dose_per_m2_for_the_bsa_given_is_computed_alone(bot: EvidenceAssist
     assert not answer.ungrounded_numbers
 
 
+def test_a_dose_given_at_listed_times_is_one_dose_at_each(bot: EvidenceAssistant) -> None:
+    # "1000 mg ... on day 1 and at weeks 2, 24, 26 and 52, with or without an extra dose":
+    # five doses, and the optional sixth totalled beside them.
+    answer = bot.ask("REGENCY: total obinutuzumab over the whole schedule, in mg?")
+    (call,) = answer.tool_calls
+    assert call.name == "course_total", answer.answer
+    assert (call.output["doses"], call.output["total_low"]) == (5, 5000)
+    assert call.output["total_with_optional_low"] == 6000
+    assert not answer.ungrounded_numbers
+
+
 def test_a_studys_own_ratio_and_p_value_stand_beside_a_computed_difference(
     bot: EvidenceAssistant,
 ) -> None:

@@ -1169,6 +1169,8 @@ def test_a_comparison_with_something_named_is_still_a_comparison() -> None:
         ("BSA 1.6 m2: what would one pulse be, and what would six pulses total?", True),
         # one dose per m² for the area given, no total asked
         ("Drug A starting pulse for a patient with BSA 1.6 m2, in mg?", True),
+        # one infusion at each time a schedule lists
+        ("Every scheduled infusion of drug A, how many grams is that altogether?", True),
     ],
 )
 def test_a_courses_total_is_asked_with_a_total_an_amount_and_a_course(

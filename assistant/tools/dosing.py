@@ -255,6 +255,7 @@ def course_total(
     cap: float | None = None,
     cap_unit: str | None = None,
     sources: list[str] | None = None,
+    optional_doses: int = 0,
 ) -> ToolCall:
     """The total a course of equal doses gives: the dose (times the body-surface area, for a
     dose per m²) times the number of doses; with a stated cap on the cumulative dose, the share
@@ -295,12 +296,21 @@ def course_total(
         output["total_g_low"], output["total_g_high"] = grams
         text += f" ({_span(*grams)} g)"
     text += "."
+    extra = int(v.in_range("optional_doses", v.count("optional_doses", optional_doses), 0, 9))
+    if extra:  # doses the source says may be added ("with or without an extra dose")
+        more = [round_half_up(exact(x) * (count + extra), 3) for x in each]
+        output["optional_doses"] = extra
+        output["total_with_optional_low"], output["total_with_optional_high"] = more
+        text += (f" With the optional dose{'s' if extra > 1 else ''} the source states: "
+                 f"{count + extra} doses = {_span(*more)} {unit}.")  # fmt: skip
     if cap is not None:
         text += " " + _against_cap(output, totals, unit, v.positive("cap", cap), cap_unit or unit)
     text += " (The regimen as its source states it; not a prescription.)"
     inputs = {"dose": dose, "unit": unit, "doses": doses, "drug": drug, "dose_high": dose_high,
               "per_m2": per_m2, "bsa_m2": bsa_m2, "cap": cap, "cap_unit": cap_unit,
               "sources": sources}  # fmt: skip
+    if optional_doses:
+        inputs["optional_doses"] = optional_doses
     return tool_call("course_total", inputs, output, text)
 
 
