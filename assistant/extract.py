@@ -328,7 +328,12 @@ _AGE = re.compile(
     r"|\b(?:she|he|(?:my|our|the|this|her|his)\s+(?:sister|brother|mother|mum|mom|father|dad|"
     r"wife|husband|partner|son|daughter|friend|aunt|uncle|niece|nephew|cousin|grandmother|"
     r"grandfather|patient|pt))(?:'s|\s+is)\s+(?P<is>\d{1,3})(?!\.\d)"
-    r"(?=\s*(?:[,.;:!?)]|$|and\b|with\b))",
+    r"(?=\s*(?:[,.;:!?)]|$|and\b|with\b))"
+    # a person named or described, then her age set off by commas ("Mrs Chen, 34, class V";
+    # "a woman, 45, with ..."; "34, F, class IV")
+    r"|(?:\b(?:mrs|mr|ms|miss|dr|patient|pt)\.?\s+[a-z][\w'-]+(?:\s+[a-z][\w'-]+)?|"
+    r"\b(?:woman|man|lady|girl|boy|female|male)|^)\s*,?\s*(?P<listed>\d{1,3})\s*,"
+    r"(?=\s*(?:f|m|female|male|with|has|class|biopsy|pure|new|known|sle|ln)\b|\s*[a-z]+\s+class\b)",
     re.I,
 )
 
@@ -339,7 +344,7 @@ def age_years(text: str) -> float | None:
     for match in _AGE.finditer(text):
         if match.group(1) and not match.group("old") and _duration(text, match):
             continue
-        return float(match.group(1) or match.group("aged") or match.group("is"))
+        return float(match.group(1) or match.group("aged") or match.group("is") or match["listed"])
     # Clinic-note shorthand: age then sex, "29F", "45 M".
     shorthand = re.search(AGE_SEX, text)
     return float(shorthand.group(1)) if shorthand else None

@@ -343,7 +343,7 @@ ADVICE = re.compile(
     r"\bshould\s+(?:she|he|they|the\s+patient|my\s+(?:patient|pt))\s+"
     r"(?:go\s+on|be\s+on|take|get|start|switch|stay\s+on|receive|have)\b|"
     r"\b(?:to|i|we|should|shall)\s+(?:put|start|keep|switch)\s+(?:her|him|them)\s+(?:on|to)\b|"
-    r"\bor\s+[\w-]+(?:\s+[\w-]+)?\s+for\s+"
+    r"\bor\s+[\w-]+(?:\s+[\w-]+){0,2}\s+for\s+"
     r"(?:her|him|them|my\s+(?:patient|pt)|this\s+(?:patient|pt|woman|man|lady))\b",
     re.IGNORECASE,
 )

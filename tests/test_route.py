@@ -239,6 +239,13 @@ def test_the_weight_counts_and_conversion_a_question_gives() -> None:
         ("My sister is 63", 63, None),
         ("the patient is 45, class IV", 45, None),
         ("my patient is 3 weeks post-partum", None, None),
+        # a person named or described, then her age set off by commas
+        ("Mrs Chen, 34, pure class V", 34, None),
+        ("My patient Leila Haddad, 26, has class IV", 26, None),
+        ("a woman, 45, with class V", 45, None),
+        ("34, F, class IV", 34, None),
+        # a study's name and its figures are no person
+        ("ALMS, 370, class III", None, None),
     ],
 )
 def test_age_and_height_written_as_clinic_notes_write_them(
@@ -403,7 +410,8 @@ def test_advice_and_other_tasks_are_recognised() -> None:
     for handed_over in ("28F, wants kids later - just pick for her, drug A or drug B?",
                         "You decide please: drug A or drug B?",
                         "Just tell me which to start her on: drug A or drug B",
-                        "34F, pure class V. Just tell me: drug A or drug B for her?"):  # fmt: skip
+                        "34F, pure class V. Just tell me: drug A or drug B for her?",
+                        "Ms Wang is 26. Just tell me: drug A or the B drip for her?"):  # fmt: skip
         assert route(handed_over, None, GENERIC).asks_advice, handed_over
     assert not route("Was drug A or drug B better for infections?", None, GENERIC).asks_advice
     # a named person's treatment chosen, in the words of a ward or a relative
