@@ -244,6 +244,7 @@ def test_the_weight_counts_and_conversion_a_question_gives() -> None:
         ("My patient Leila Haddad, 26, has class IV", 26, None),
         ("a woman, 45, with class V", 45, None),
         ("34, F, class IV", 34, None),
+        ("Would she have fit the criteria: 34, biopsy class IV+V, BMI 23", 34, None),
         # a study's name and its figures are no person
         ("ALMS, 370, class III", None, None),
     ],
