@@ -333,7 +333,7 @@ _AGE = re.compile(
     # "a woman, 45, with ..."; "34, F, class IV")
     r"|(?:\b(?:mrs|mr|ms|miss|dr|patient|pt)\.?\s+[a-z][\w'-]+(?:\s+[a-z][\w'-]+)?|"
     r"\b(?:woman|man|lady|girl|boy|female|male)|^|:)\s*,?\s*(?P<listed>\d{1,3})\s*,"
-    r"(?=\s*(?:f|m|female|male|with|has|class|biopsy|pure|new|known|sle|ln)\b|\s*[a-z]+\s+class\b)",
+    r"(?=\s*(?:f|m|female|male|with|has|class|biopsy|pure|new|known)\b|\s*[a-z]+\s+class\b)",
     re.I,
 )
 

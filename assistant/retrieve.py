@@ -760,9 +760,11 @@ class HybridSearch:
         two best sentences nor a later part's gives one (the whole question chose them, and
         the later asks can outweigh the first)."""
         at = route.question.find(route.parts[0])
-        kinds = {kind for kind, asked in FIGURE_KINDS if asked.search(route.question[:at])}
-        kinds &= UNAMBIGUOUS_KINDS
-        if at <= 0 or not kinds:
+        if at <= 0:
+            return None
+        asked = route.question[:at]
+        kinds = {kind for kind, said in FIGURE_KINDS if said.search(asked)} & UNAMBIGUOUS_KINDS
+        if not kinds:
             return None
         shown = [*ranked[:2], *part_answers]
         if any(kinds & self.traits(passages[pid]).looks for pid in shown if pid in passages):
