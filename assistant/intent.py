@@ -352,7 +352,7 @@ ADVICE = re.compile(
 # base answers questions about evidence.
 OTHER_TASK = re.compile(
     r"\b(?:write|compose|draft|tell)\b.{0,30}\b(?:poem|story|song|joke|essay|limerick|haiku|"
-    r"letter|email|tweet|speech|toast|slogan|(?:treatment|care|management)\s+plan|"
+    r"letter|note|certificate|email|tweet|speech|toast|slogan|(?:treatment|care|management)\s+plan|"
     r"prescription)s?\b",
     re.IGNORECASE,
 )

@@ -403,6 +403,8 @@ def test_a_treatment_asked_for_a_described_patient_is_searched_for_the_concern_s
 def test_advice_and_other_tasks_are_recognised() -> None:
     assert route("Should I switch my patient to drug B?", None, GENERIC).asks_advice
     assert route("Write a limerick about dialysis", None, GENERIC).asks_other_task
+    # clerical writing for one patient, however short the document
+    assert route("Could you draft a sick note for her employer?", None, GENERIC).asks_other_task
     # A choice of treatment for a patient described is advice, not a trial-entry check.
     choice = route("22F, class IV, BMI 21. tac or MMF? which one to start", None, BUNDLED)
     assert choice.asks_advice and "eligibility" not in choice.tasks
