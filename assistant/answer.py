@@ -69,6 +69,8 @@ def excused_by_closeness(similarity: float, foreign: tuple[str, ...]) -> bool:
     return similarity >= CONFIDENT_MATCH and not any(map(drug_like, foreign))
 
 
+# A question asking why something it states happened (its statement is a claim to check)
+_ASKS_WHY = re.compile(r"\s*(?:so\s+|and\s+|but\s+)?why\b", re.I)
 TOOL_CANDIDATES = 20  # passages the tools stage may read trial numbers from
 CURATED_LEAD = 3  # a curated passage this high in the ranking leads over an upload
 ADDED = "added"  # origin of a document ingested from a path outside the corpus folder
@@ -388,10 +390,13 @@ class EvidenceAssistant:
                 premise = (
                     f"**{yes}{confirmed.study} states the same {figures} you give.** [{position}]"
                 )
-        if not (premise or plan.calls) and evidence and is_polar(routed.question):
+        asks_why = bool(_ASKS_WHY.match(routed.question))
+        if not (premise or plan.calls) and evidence and (is_polar(routed.question) or asks_why):
             # a claim of which group had the higher figure, checked against the lead sentence
+            # (a "why" question's claim only when it is wrong: "why were there fewer ...?")
             checked = direction_verdict(routed.question, evidence[0], routed.vocabulary)
-            premise = f"{checked} [1]" if checked else premise
+            wrong = bool(checked and checked.startswith("**No"))
+            premise = f"{checked} [1]" if checked and (wrong or not asks_why) else premise
         citations = [_citation(p) for p in evidence]
         markdown = render(routed, evidence, plan.calls, missing_terms(retrieval), plan.notes,
                           part_answers, retrieval.verdict)  # fmt: skip

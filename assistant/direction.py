@@ -26,6 +26,13 @@ _CLAIMED = re.compile(
     r"(?P<other>[\w+-]+(?:\s+[\w+-]+){0,2})",
     re.I,
 )
+# ... or one group's figure called lower or higher with no "than": "why were there fewer
+# deaths on the low-dose arm?" (set against the sentence's other group)
+_CLAIMED_OF_ONE = re.compile(
+    r"\b(?P<way>fewer|less|lower|smaller|reduced|more|higher|greater|increased)\b"
+    r"[^.?!]{0,40}?\b(?:on|in|with|for)\s+(?:the\s+)?(?P<one>[\w+-]+(?:\s+[\w+-]+){0,2})",
+    re.I,
+)
 _LOWER = frozenset({"fewer", "less", "lower", "smaller", "reduced"})
 _WORD = re.compile(r"[a-z0-9][a-z0-9+-]*")
 
@@ -41,14 +48,19 @@ def direction_verdict(question: str, passage: Passage, vocabulary: ArmVocabulary
     """ "**No: the weekly arm's figure is higher (11% vs 4% for the monthly arm).**" for a
     claim the sentence's figures contradict ("Yes: ..." for one they bear out); None when the
     question claims no direction or the sentence cannot decide it."""
-    claimed = _CLAIMED.search(question)
     groups = _groups(passage)
-    if claimed is None or len(groups) != 2:
+    if len(groups) != 2:
         return None
-    other = _named(claimed.group("other"), groups, vocabulary)
-    if other is None:
+    claimed = _CLAIMED.search(question)
+    if claimed is not None:
+        other = _named(claimed.group("other"), groups, vocabulary)
+        first = groups[1 - groups.index(other)] if other is not None else None
+    else:  # "fewer deaths on the low-dose arm": set against the sentence's other group
+        claimed = _CLAIMED_OF_ONE.search(question)
+        first = _named(claimed.group("one"), groups, vocabulary) if claimed else None
+        other = groups[1 - groups.index(first)] if first is not None else None
+    if claimed is None or first is None or other is None:
         return None
-    first = groups[1 - groups.index(other)]
     if first.percent == other.percent:
         return None  # neither is higher: said by the sentence itself
     lower_claimed = claimed.group("way").lower() in _LOWER

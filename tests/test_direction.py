@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant import EvidenceAssistant
 from assistant.direction import direction_verdict
 from assistant.facts import extract_facts
 from assistant.profile import Profile
@@ -36,6 +37,9 @@ def sentence(text: str) -> Passage:
         # the group after "than" found by the arm it names
         ("Did zanolimab cause more serious adverse events than placebo?", ARMS_TEXT,
          "**Yes: the zanolimab arm's figure is higher (32.4% vs 18.2% for the placebo arm).**"),
+        # one group's figure called lower with no "than": set against the other group
+        ("Why did fewer people die on the low-dose arm at ten years?", DOSES,
+         "**No: the low-dose arm's figure is higher (11% vs 4% for the high-dose arm).**"),
     ],
 )  # fmt: skip
 def test_a_claimed_direction_is_answered_with_both_figures(
@@ -55,3 +59,11 @@ def test_a_claimed_direction_is_answered_with_both_figures(
 )
 def test_nothing_is_said_when_the_sentence_cannot_decide(question: str, text: str) -> None:
     assert direction_verdict(question, sentence(text), ARMS) is None
+
+
+def test_a_why_question_is_corrected_only_when_its_claim_is_wrong(bot: EvidenceAssistant) -> None:
+    wrong = bot.ask("Why did fewer people die on the low-dose arm of Euro-Lupus at ten years?")
+    assert wrong.answer.startswith("**No: the low-dose arm's figure is higher"), wrong.answer
+    # a claim the figures bear out is not answered "Yes" to a "why"
+    right = bot.ask("Why did fewer people die on the high-dose arm of Euro-Lupus at ten years?")
+    assert not right.answer.startswith("**Yes"), right.answer
