@@ -109,13 +109,13 @@ TARGET_PASS_RATE = 0.95
 # passed 73.3%, 65.0%, 71.7%, 73.3% and 78.3% on the session's starting commit; the second
 # batch was never tuned on), test 80.0% (88/110), test 2 78.3%, test 3 85.0%; dev refusal
 # 89.6% (84.6% on the starting commit): its floor goes back up to 0.87, the pass floor to 0.83.
-# 2026-12-07 (twentieth session): dev 84.5% (1870/2214, grown by 180 fresh questions that
+# 2026-12-07 (twentieth session): dev 84.5% (1871/2214, grown by 180 fresh questions that
 # passed 80.0%, 73.3% and 63.3% on the session's starting commit; the second batch was never
 # tuned on and passes 78.3% now), test 80.9% (89/110), test 2 78.3%, test 3 85.0%; dev
-# refusal 92.0% (89.6% on the starting commit): the dev floors go up to 0.84 and 0.9.
+# refusal 92.2% (89.6% on the starting commit): the dev floors go up to 0.84 and 0.9.
 # (test 2 is judged against the test split's floors: 0.383 citation precision holds them down)
 MIN_PASS_RATE = {"dev": 0.84, "test": 0.74, "test3": 0.81}
-MIN_REFUSAL_ACCURACY = {"dev": 0.9, "test": 0.9, "test3": 0.81}  # 92.0%, 96.2%, 90.9%
+MIN_REFUSAL_ACCURACY = {"dev": 0.9, "test": 0.9, "test3": 0.81}  # 92.2%, 96.2%, 90.9%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
