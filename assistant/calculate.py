@@ -394,7 +394,7 @@ def _course(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     cap = _cumulative_cap(arm, retrieval, plan) if routed.asks_limit else None
     sources = [passage.id, *([cap[0].id] if cap else [])]
     # one more dose the sentence says may be given ("with or without an extra dose at week 50")
-    optional = int(bool(_OPTIONAL_DOSE.search(passage.text[match.end() :])))
+    optional = 1 if _OPTIONAL_DOSE.search(passage.text[match.end() :]) else None
     plan.calls.append(course_total(
         float(match["dose"]), match["unit"].lower(), count, drug, optional_doses=optional,
         dose_high=float(match["high"]) if match["high"] else None,

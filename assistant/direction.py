@@ -27,7 +27,7 @@ _CLAIMED = re.compile(
     re.I,
 )
 # ... or one group's figure called lower or higher with no "than": "why were there fewer
-# deaths on the low-dose arm?" (set against the sentence's other group)
+# deaths on the 5 mg arm?" (set against the sentence's other group)
 _CLAIMED_OF_ONE = re.compile(
     r"\b(?P<way>fewer|less|lower|smaller|reduced|more|higher|greater|increased)\b"
     r"[^.?!]{0,40}?\b(?:on|in|with|for)\s+(?:the\s+)?(?P<one>[\w+-]+(?:\s+[\w+-]+){0,2})",
@@ -55,7 +55,7 @@ def direction_verdict(question: str, passage: Passage, vocabulary: ArmVocabulary
     if claimed is not None:
         other = _named(claimed.group("other"), groups, vocabulary)
         first = groups[1 - groups.index(other)] if other is not None else None
-    else:  # "fewer deaths on the low-dose arm": set against the sentence's other group
+    else:  # "fewer deaths on the 5 mg arm": set against the sentence's other group
         claimed = _CLAIMED_OF_ONE.search(question)
         first = _named(claimed.group("one"), groups, vocabulary) if claimed else None
         other = groups[1 - groups.index(first)] if first is not None else None

@@ -255,7 +255,7 @@ def course_total(
     cap: float | None = None,
     cap_unit: str | None = None,
     sources: list[str] | None = None,
-    optional_doses: int = 0,
+    optional_doses: int | None = None,
 ) -> ToolCall:
     """The total a course of equal doses gives: the dose (times the body-surface area, for a
     dose per m²) times the number of doses; with a stated cap on the cumulative dose, the share
@@ -296,7 +296,9 @@ def course_total(
         output["total_g_low"], output["total_g_high"] = grams
         text += f" ({_span(*grams)} g)"
     text += "."
-    extra = int(v.in_range("optional_doses", v.count("optional_doses", optional_doses), 0, 9))
+    extra = 0
+    if optional_doses is not None:
+        extra = int(v.in_range("optional_doses", v.count("optional_doses", optional_doses), 0, 9))
     if extra:  # doses the source says may be added ("with or without an extra dose")
         more = [round_half_up(exact(x) * (count + extra), 3) for x in each]
         output["optional_doses"] = extra
@@ -308,9 +310,7 @@ def course_total(
     text += " (The regimen as its source states it; not a prescription.)"
     inputs = {"dose": dose, "unit": unit, "doses": doses, "drug": drug, "dose_high": dose_high,
               "per_m2": per_m2, "bsa_m2": bsa_m2, "cap": cap, "cap_unit": cap_unit,
-              "sources": sources}  # fmt: skip
-    if optional_doses:
-        inputs["optional_doses"] = optional_doses
+              "sources": sources, "optional_doses": optional_doses}  # fmt: skip
     return tool_call("course_total", inputs, output, text)
 
 
