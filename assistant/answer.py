@@ -378,9 +378,18 @@ class EvidenceAssistant:
             premise = f"{premise}\n{corrected}" if premise else corrected
         elif confirmed and (position := _position(stating, evidence)) is not None:
             figures = "figures" if confirmed.count > 1 else "figure"
+            measure = routed.measure
             if confirmed.at_other_time:
                 when = f"at {confirmed.at_other_time}, not at the time point you give"
                 premise = f"**{confirmed.study} states the same {figures} {when}.** [{position}]"
+            elif measure and measure not in extract.measures_named(confirmed.stated_in.text):
+                # the figures are right, the measure the question gives them is not the
+                # sentence's ("43% vs 32% is the complete response, isn't it?")
+                no = "No: " if is_polar(routed.question) else ""
+                premise = (
+                    f"**{no}{confirmed.study} states the same {figures}, but not as the "
+                    f"{measure} response you name.** [{position}]"
+                )
             else:
                 # a question asking whether its claim is right is answered yes first (not one
                 # also claiming a verdict, "proved better", which the figures alone do not bear)

@@ -1331,6 +1331,25 @@ def test_figures_are_not_said_to_be_the_same_unless_for_the_same_arm_and_study(
     assert "states the same figure" not in bot.ask(question).answer
 
 
+def test_figures_a_study_states_for_another_measure_are_not_confirmed_as_the_one_named(
+    bot: EvidenceAssistant,
+) -> None:
+    # 43% vs 32% are BLISS-LN's primary efficacy renal response, not its complete response
+    question = (
+        "A summary says belimumab gave complete renal response in 43% versus 32% on placebo in "
+        "BLISS-LN. Is that right?"
+    )
+    line = bot.ask(question).answer.splitlines()[0]
+    assert line.startswith("**No: BLISS-LN (Furie 2020) states the same figures, but not as the "
+                           "complete response you name.**"), line  # fmt: skip
+    # the measure the sentence names is confirmed as before
+    right = bot.ask(
+        "A summary says belimumab gave complete renal response in 30% versus 20% on placebo in "
+        "BLISS-LN. Is that right?"
+    )
+    assert right.answer.startswith("**Yes: "), right.answer
+
+
 def test_a_profile_alias_the_corpus_never_writes_still_names_its_arm(
     bot: EvidenceAssistant,
 ) -> None:
