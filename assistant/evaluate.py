@@ -109,7 +109,7 @@ TARGET_PASS_RATE = 0.95
 # passed 73.3%, 65.0%, 71.7%, 73.3% and 78.3% on the session's starting commit; the second
 # batch was never tuned on), test 80.0% (88/110), test 2 78.3%, test 3 85.0%; dev refusal
 # 89.6% (84.6% on the starting commit): its floor goes back up to 0.87, the pass floor to 0.83.
-# 2026-12-07 (twentieth session): dev 84.5% (1871/2214, grown by 180 fresh questions that
+# 2026-12-07 (twentieth session): dev 84.6% (1872/2214, grown by 180 fresh questions that
 # passed 80.0%, 73.3% and 63.3% on the session's starting commit; the second batch was never
 # tuned on and passes 78.3% now), test 80.9% (89/110), test 2 78.3%, test 3 85.0%; dev
 # refusal 92.2% (89.6% on the starting commit): the dev floors go up to 0.84 and 0.9.
