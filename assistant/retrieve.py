@@ -709,11 +709,15 @@ class HybridSearch:
         common those words are elsewhere ("treatment failure" in a study reporting none), and
         the caveat's unconfirmed clause names most of what is asked."""
         asked = {t for t in bm25_tokens(asked_words) if not t[0].isdigit()}
-        unstated = self._unstated_terms(asked, subjects)
+        unstated: list[set[str]] = []  # read from the studies' sentences once, if a caveat asks
 
         def answers(traits: PassageTraits) -> bool:
             covered = len(asked & traits.unconfirmed)
-            return bool(unstated & traits.unconfirmed) and covered >= CAVEAT_SHARE * len(asked)
+            if not covered or covered < CAVEAT_SHARE * len(asked):
+                return False  # (most sentences are no caveat: nothing to read for them)
+            if not unstated:
+                unstated.append(self._unstated_terms(asked, subjects))
+            return bool(unstated[0] & traits.unconfirmed)
 
         return answers
 
