@@ -390,6 +390,22 @@ class EvidenceAssistant:
                     f"**{no}{confirmed.study} states the same {figures}, but not as the "
                     f"{measure} response you name.** [{position}]"
                 )
+            elif otherwise := _labelled_otherwise(routed, confirmed.stated_in):
+                # some of the figures are the sentence's, but for another response measure
+                # ("complete 49.6% vs 38.7%" when the 38.7% is the other arm's partial rate)
+                no = (
+                    "No: "
+                    if is_polar(routed.question) or CHECKS_CLAIM.search(routed.question)
+                    else ""
+                )
+                given = "; ".join(f"{v.percent:g}% as the {v.measure} response ({v.arm})"
+                                  for v, _ in otherwise)  # fmt: skip
+                right = "; ".join(f"{r.percent:g}% for {v.arm}" for v, r in otherwise if r)
+                right = f" The {measure} response it gives: {right}." if right else ""
+                premise = (
+                    f"**{no}{confirmed.study} gives {given}, not as the {measure} response "
+                    f"you name.{right}** [{position}]"
+                )
             else:
                 # a question asking whether its claim is right is answered yes first (not one
                 # also claiming a verdict, "proved better", which the figures alone do not bear)
@@ -795,6 +811,25 @@ def _claimed_percentages(question: str) -> frozenset[float]:
     """The percentages a question gives, when it gives two or more (a claimed comparison)."""
     values = frozenset(value_key(float(m.group(1))) for m in extract.PERCENT.finditer(question))
     return values if len(values) >= 2 else frozenset()
+
+
+def _labelled_otherwise(
+    routed: Route, passage: Passage
+) -> list[tuple[extract.ArmValue, extract.ArmValue | None]]:
+    """The question's percentages that the sentence gives only as another response measure
+    than the one the question names (its "complete ... 38.7%" when the sentence's 38.7% is a
+    partial response rate), each with the same arm's figure for the measure named, if given."""
+    if routed.measure is None:
+        return []
+    values = [v for v in extract.arm_values(passage.text, routed.vocabulary) if v.percent]
+    otherwise = []
+    for match in extract.PERCENT.finditer(routed.question):
+        key = value_key(float(match.group(1)))
+        given = [v for v in values if value_key(v.percent or 0.0) == key]
+        if given and all(v.measure not in ("other", routed.measure) for v in given):
+            named = (v for v in values if v.arm == given[0].arm and v.measure == routed.measure)
+            otherwise.append((given[0], next(named, None)))
+    return otherwise
 
 
 def _same_measure(routed: Route, passage: Passage) -> bool:

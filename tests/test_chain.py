@@ -1471,3 +1471,22 @@ def test_a_treatment_choice_handed_over_gets_evidence_and_no_advice(bot: Evidenc
     answer = bot.ask("34F, pure class V, nephrotic. Just tell me: tacrolimus or MMF for her?")
     assert answer.status == "answered" and answer.citations, answer.answer
     assert answer.answer.rstrip().endswith(ADVICE_NOTE), answer.answer
+
+
+def test_a_figure_the_sentence_gives_for_another_measure_of_that_arm_is_not_confirmed(
+    bot: EvidenceAssistant,
+) -> None:
+    # the interview's 38.7% is the cyclophosphamide arm's partial response; its complete
+    # response is 36.3% (both figures in one sentence with the tacrolimus arm's)
+    answer = bot.ask(
+        "My table has Zheng week-24 complete remission 49.6% tacrolimus vs 38.7% "
+        "cyclophosphamide. Is that right?"
+    ).answer
+    line = answer.splitlines()[0]
+    assert line.startswith("**No: "), line
+    assert "38.7% as the partial response" in line and "36.3% for IVCY" in line, line
+    right = bot.ask(
+        "My table has Zheng week-24 complete remission 49.6% tacrolimus vs 36.3% "
+        "cyclophosphamide. Is that right?"
+    )
+    assert right.answer.startswith("**Yes: "), right.answer
