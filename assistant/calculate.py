@@ -387,7 +387,7 @@ def _course(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     # one dose per m² for the area given, when no course total is asked ("her first pulse")
     single = routed.bsa_m2 is not None and not COURSE_TOTAL.search(routed.question)
     count = routed.dose_count or (1 if single else None)
-    found = _course_regimen(drugs, retrieval, count, plan.profile.arms)
+    found = _course_regimen(drugs, retrieval, count, plan.profile.arms, per_m2_only=single)
     if found is None:
         return False
     passage, arm, drug, match, count = found
@@ -411,9 +411,11 @@ def _course_regimen(
     retrieval: Retrieval,
     count_given: int | None,
     vocabulary: ArmVocabulary,
+    per_m2_only: bool = False,
 ) -> Course | None:
     """(passage, arm, drug as written, the dose's match, number of doses) of the first course a
-    sentence of the study named states for a drug asked about."""
+    sentence of the study named states for a drug asked about (`per_m2_only`: a dose per m²,
+    for one dose asked for a body-surface area)."""
     for passage in (retrieval.of_named_studies or retrieval.passages)[:TOOL_PREFERENCE]:
         matches = [(m, _doses_in(m)) for pattern in _COURSES
                    for m in pattern.finditer(passage.text)]  # fmt: skip
@@ -421,6 +423,8 @@ def _course_regimen(
             matches += [(m, count_given) for m in _A_DOSE.finditer(passage.text)
                         if m["per_m2"]]  # fmt: skip
         for match, count in sorted(matches, key=lambda found: found[0].start()):
+            if per_m2_only and not match["per_m2"]:
+                continue
             named = _drug_near(passage.text, match, drugs, vocabulary)
             if named is not None:
                 return passage, *named, match, count

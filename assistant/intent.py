@@ -611,7 +611,9 @@ def read(
         # "How much drug A does one course add up to?": a stated regimen's dose times its doses
         ("course", bool(AMOUNT_ASKED.search(asked) and COURSE.search(asked)
                         # (one dose of a regimen per m², for the body-surface area given)
-                        and (COURSE_TOTAL.search(asked) or extract.bsa_m2(question)))),
+                        and (COURSE_TOTAL.search(asked) or extract.bsa_m2(question)))
+         # a dose asked for a body-surface area given: only a dose per m² uses one
+         or bool(extract.bsa_m2(question) and DOSING.search(asked))),
         ("eligibility", wants_entry and spec is not None
          and any(v is not None for v in entry_values)),
         ("remission", bool(RESPONSE.search(query) or continued == "response")

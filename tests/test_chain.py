@@ -1226,6 +1226,17 @@ def test_one_dose_per_m2_for_the_bsa_given_is_computed_alone(bot: EvidenceAssist
     assert not answer.ungrounded_numbers
 
 
+def test_a_dose_asked_for_a_bsa_comes_only_from_a_dose_per_m2(bot: EvidenceAssistant) -> None:
+    worded = bot.ask(
+        "Body surface area 1.8 m2. Under the Liu 2015 control-arm protocol, what would her "
+        "first IV cyclophosphamide dose be?"
+    )
+    assert "0.75 g/m² × 1.8 m² = 1.35 g a dose" in worded.answer.splitlines()[0], worded.answer
+    # a steroid dosed by weight or fixed has no dose per m²: no course is computed for it
+    steroid = bot.ask("BSA 1.7 m2, what prednisone dose under the Zheng protocol?")
+    assert not [c for c in steroid.tool_calls if c.name == "course_total"], steroid.answer
+
+
 def test_a_dose_given_at_listed_times_is_one_dose_at_each(bot: EvidenceAssistant) -> None:
     # "1000 mg ... on day 1 and at weeks 2, 24, 26 and 52, with or without an extra dose":
     # five doses, and the optional sixth totalled beside them.

@@ -1180,6 +1180,8 @@ def test_a_comparison_with_something_named_is_still_a_comparison() -> None:
         ("BSA 1.6 m2: what would one pulse be, and what would six pulses total?", True),
         # one dose per m² for the area given, no total asked
         ("Drug A starting pulse for a patient with BSA 1.6 m2, in mg?", True),
+        # a dose asked for the body-surface area given, however worded
+        ("Body surface area 1.8 m2. What would her first drug A dose be?", True),
         # one infusion at each time a schedule lists
         ("Every scheduled infusion of drug A, how many grams is that altogether?", True),
     ],
