@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from .measurements import AGE_SEX, UNIT_PATTERN, Measurement, unit_key
 from .measurements import parse as parse_measurements
+from .numerals import UNIT_WORDS
 from .profile import ArmVocabulary
 
 NUM = r"(\d+(?:\.\d+)?)"
@@ -287,8 +288,13 @@ _BSA = re.compile(
     r"|" + NUM.replace("(", "(?P<after>", 1) + r"\s*(?:m2|m²|m\^2)\s*(?:bsa|body[- ]surface)",
     re.IGNORECASE,
 )
-# "six doses", "6 pulses": how many doses of a course the text gives (after `with_digits`).
-_DOSE_COUNT = re.compile(r"\b(\d{1,3})\s+(?:[\w-]+\s+)?(?:doses|pulses|infusions|cycles)\b", re.I)
+# "six doses", "6 pulses" (after `with_digits`), "a six-dose course" (a number word joined
+# to its noun, which `with_digits` leaves): how many doses of a course the text gives.
+_DOSE_COUNT = re.compile(
+    rf"\b(\d{{1,3}}|{'|'.join(UNIT_WORDS[1:])})(?:\s+(?:[\w-]+\s+)?(?:doses|pulses|infusions|"
+    r"cycles)\b|-(?:doses?|pulses?|infusions?|cycles?)\s+(?:course|regimen|schedule)\b)",
+    re.I,
+)
 
 
 def bsa_m2(text: str) -> float | None:
@@ -300,7 +306,10 @@ def bsa_m2(text: str) -> float | None:
 def dose_count(text: str) -> int | None:
     """The number of doses of a course the text gives ("6 doses", "six pulses" as digits)."""
     match = _DOSE_COUNT.search(text)
-    return int(match.group(1)) if match else None
+    if match is None:
+        return None
+    count = match.group(1).lower()
+    return int(count) if count.isdigit() else UNIT_WORDS.index(count)
 
 
 def weight_kg(text: str) -> float | None:

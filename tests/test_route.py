@@ -1236,6 +1236,11 @@ def test_a_question_going_on_with_so_works_on_the_last_one() -> None:
 def test_a_course_reads_its_number_of_doses_and_the_body_surface_area() -> None:
     routed = route("BSA 1.6 m2: how much drug A in total would six doses give?", None, BUNDLED)
     assert (routed.dose_count, routed.bsa_m2) == (6, 1.6)
+    # a number word joined to its noun: "a six-dose course" is six doses
+    joined = route("BSA 1.6 m2: what would the six-dose course of drug A total?", None, BUNDLED)
+    assert joined.dose_count == 6
+    # a "3-day course" counts days, not doses
+    assert route("drug A total over the 3-day course?", None, BUNDLED).dose_count is None
 
 
 @pytest.mark.parametrize(
