@@ -592,8 +592,9 @@ def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     # The sets of the studies the question names; with none named, the profile's default ones.
     sets = plan.profile.criteria_sets
     chosen = [c for c in sets if (named & set(c.applies_to) if named else c.by_default)]
-    if all(c.by_default for c in chosen):  # the default sets are read side by side
-        chosen = [c for c in sets if c.by_default] if chosen else []
+    if chosen and all(c.by_default for c in chosen):  # the default sets side by side
+        # (the one the question names first: "under B's rules" is answered by B's first)
+        chosen = [*chosen, *(c for c in sets if c.by_default and c not in chosen)]
     if not chosen:
         # Another study's definitions are not these: judging the patient by them would
         # answer a question that was not asked.
@@ -646,7 +647,7 @@ def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
             inputs["egfr_change_percent"] = egfr.change_percent  # "10% below baseline"
     elif egfr and egfr.change_percent is not None:  # "eGFR 80% of her baseline": no value
         inputs["egfr_change_percent"] = egfr.change_percent
-    if not all(c.by_default for c in chosen):  # (else the tool's default choice)
+    if chosen != [c for c in sets if c.by_default]:  # (else the tool's default choice)
         inputs["criteria_sets"] = [c.id for c in chosen]
     labels = [condition.label for c in chosen for condition in c.conditions]
     stated = [label for label in dict.fromkeys(labels) if stated_absent(label, routed.question)]

@@ -1501,3 +1501,16 @@ def test_a_figure_the_sentence_gives_for_another_measure_of_that_arm_is_not_conf
         "cyclophosphamide. Is that right?"
     )
     assert right.answer.startswith("**Yes: "), right.answer
+
+
+def test_a_patient_judged_under_the_rules_named_gets_those_rules_first(
+    bot: EvidenceAssistant,
+) -> None:
+    question = (
+        "6 months on: UPCR 0.4 g/g (baseline 4 g/g), eGFR 66 (baseline 70). Complete "
+        "response by {}?"
+    )
+    named = bot.ask(question.format("KDIGO 2024")).answer.splitlines()[0]
+    assert named.startswith("**KDIGO criteria: complete response"), named
+    other = bot.ask(question.format("the Zheng trial's definitions")).answer.splitlines()[0]
+    assert other.startswith("**Trial criteria (Zheng"), other
