@@ -83,7 +83,9 @@ ADVICE_NOTE = (
 )
 # A question asking whether the claim it makes holds ("..., right?", "Is that correct?").
 CHECKS_CLAIM = re.compile(
-    r"\b(?:right|correct|accurate|true|confirm|verify|check|support(?:s|ed)?|backed|fair)\b", re.I
+    r"\b(?:right|correct|accurate|true|confirm|verify|check|support(?:s|ed)?|backed|fair|"
+    r"match(?:es)?|consistent|agrees?|tall(?:y|ies))\b",
+    re.I,
 )
 # A speaker ("Prof. Ann Lee:") or a structured-abstract label ("RESULTS:", "Conclusions and
 # relevance:") opening a quoted sentence: not part of what the answer states.
@@ -362,7 +364,8 @@ class EvidenceAssistant:
         elsewhere = claims.stated_in if claims else None
         confirmed = retrieval.figures_stated
         stating = confirmed.stated_in if confirmed and not premise else None
-        evidence = _unique(evidence)[:limit] + [p for p in (elsewhere, stating) if p]
+        also = confirmed.also_in if confirmed and not premise else None
+        evidence = _unique(evidence)[:limit] + [p for p in (elsewhere, stating, also) if p]
         evidence = supporting_only(
             routed,
             _unique(evidence),
@@ -382,7 +385,9 @@ class EvidenceAssistant:
             if confirmed.at_other_time:
                 when = f"at {confirmed.at_other_time}, not at the time point you give"
                 premise = f"**{confirmed.study} states the same {figures} {when}.** [{position}]"
-            elif measure and measure not in extract.measures_named(confirmed.stated_in.text):
+            elif measure and measure not in extract.measures_named(
+                " ".join(p.text for p in (stating, also) if p)
+            ):
                 # the figures are right, the measure the question gives them is not the
                 # sentence's ("43% vs 32% is the complete response, isn't it?")
                 no = "No: " if is_polar(routed.question) else ""
@@ -390,7 +395,9 @@ class EvidenceAssistant:
                     f"**{no}{confirmed.study} states the same {figures}, but not as the "
                     f"{measure} response you name.** [{position}]"
                 )
-            elif otherwise := _labelled_otherwise(routed, confirmed.stated_in):
+            elif otherwise := [
+                v for p in (stating, also) if p for v in _labelled_otherwise(routed, p)
+            ]:
                 # some of the figures are the sentence's, but for another response measure
                 # ("complete 49.6% vs 38.7%" when the 38.7% is the other arm's partial rate)
                 no = (
@@ -412,8 +419,10 @@ class EvidenceAssistant:
                 checks = CHECKS_CLAIM.search(routed.question)
                 yes = "Yes: " if checks and not VERDICT_ASKED.search(routed.question) else ""
                 yes = "True: " if TRUE_OR_FALSE.match(routed.question) else yes
+                second = _position(also, evidence)
+                markers = f"[{position}]" + (f" [{second}]" if second else "")
                 premise = (
-                    f"**{yes}{confirmed.study} states the same {figures} you give.** [{position}]"
+                    f"**{yes}{confirmed.study} states the same {figures} you give.** {markers}"
                 )
         asks_why = bool(_ASKS_WHY.match(routed.question))
         if not (premise or plan.calls) and evidence and (is_polar(routed.question) or asks_why):

@@ -342,6 +342,9 @@ class FiguresStated:
     count: int  # how many figures
     # the time point the sentence states them at ("week 104"), when it is not the question's
     at_other_time: str = ""
+    # a second sentence stating the rest, when no one sentence states them all (a dose in
+    # one, the rates in another)
+    also_in: Passage | None = None
 
 
 # A drug amount or level as a question states it: "750 mg", "0.5 g/m2", "10 mg/kg", "4 to
@@ -385,19 +388,22 @@ def _figures_with_units(text: str) -> frozenset[tuple[float, str]]:
     }
 
 
-def _same_arms(question: str, sentence: str, arms: ArmVocabulary | None) -> bool:
-    """Every percentage of the question is an arm's, and the sentence gives that arm the
-    same one ("drug B 83%" is not "83% with drug A"; a rate of no arm is left unconfirmed);
-    or the question pairs two or more rates with no arm named ("43% vs 32%") and the sentence
-    gives them to its arms in the same order."""
+def _same_arms(
+    question: str, sentence: str, arms: ArmVocabulary | None, only: set[float] | None = None
+) -> bool:
+    """Every percentage of the question (or of them, those in `only`) is an arm's, and the
+    sentence gives that arm the same one ("drug B 83%" is not "83% with drug A"; a rate of no
+    arm is left unconfirmed); or the question pairs two or more rates with no arm named ("43%
+    vs 32%") and the sentence gives them to its arms in the same order."""
     written = [value_key(float(m.group(1))) for m in extract.PERCENT.finditer(question)]
+    written = [value for value in written if only is None or value in only]
     percents = set(written)
     if not percents:
         return True
     if arms is None:
         return False
     asked = {(v.arm, value_key(v.percent)) for v in extract.arm_values(question, arms)
-             if v.percent is not None}  # fmt: skip
+             if v.percent is not None and value_key(v.percent) in percents}  # fmt: skip
     if not asked and len(written) > 1 and not arms.in_question(question):
         by_arm = [value_key(v.percent) for v in extract.arm_values(sentence, arms)
                   if v.percent is not None]  # fmt: skip
@@ -412,6 +418,7 @@ def _without_amounts(text: str) -> str:
 
 
 ELSEWHERE_CANDIDATES = 20  # sentences searched for the figures a named study does not state
+MIN_FIGURES_EACH = 2  # figures of a claim each of two sentences confirming it must state
 
 
 class HybridSearch:
@@ -1097,7 +1104,7 @@ class HybridSearch:
             stated_at = _TIME_GIVEN.search(passage.text)
             if elsewhen is None and stated_at is not None:
                 elsewhen = FiguresStated(passage.study, passage, len(wanted), stated_at.group(0))
-        return elsewhen
+        return elsewhen or _stating_in_two(question, own, arms, wanted, effects | times)
 
     def _named_in(self, arm: str, route: Route, documents: set[str]) -> bool:
         pattern = route.vocabulary.pattern(arm)
@@ -2042,3 +2049,47 @@ class EvidenceRetriever(BaseRetriever):
             )
             for p in result.passages
         ]
+
+
+def _stating_in_two(
+    question: str,
+    own: list[Passage],
+    arms: ArmVocabulary | None,
+    wanted: frozenset[tuple[float, str]],
+    numbers: set[float],
+) -> FiguresStated | None:
+    """Two of `own` sentences that between them state every figure of `question` (with its
+    unit and for the same arms) and its effect figures and time points (`numbers`), each
+    stating two or more of them (a pair of rates, an estimate with its interval: not one
+    figure met by chance)."""
+    covers = []
+    for passage in own:
+        figures = wanted & _figures_with_units(passage.text)
+        rates = {value for value, unit in figures if unit == "%"}
+        if len(figures) >= MIN_FIGURES_EACH and _arms_agree(question, passage.text, arms, rates):
+            covers.append((passage, figures))
+    for (first, one), (second, other) in itertools.combinations(covers, 2):
+        stated = {value_key(abs(t.value)) for p in (first, second) for t in quoted_numbers(p.text)}
+        if one | other == wanted and not one & other and numbers <= stated:
+            return FiguresStated(first.study, first, len(wanted), also_in=second)
+    return None
+
+
+def _arms_agree(
+    question: str, sentence: str, arms: ArmVocabulary | None, rates: set[float]
+) -> bool:
+    """Of `rates`, each the sentence gives to an arm the question gives to none or to the
+    same arm; a rate neither gives to an arm (a difference, an interval's bound) needs none.
+    With no arm named beside any of them in the question but arms in the sentence ("43% vs
+    32%"), `_same_arms` decides (the arms' order)."""
+    if not rates:
+        return True
+    if arms is None:
+        return False
+    asked = {value_key(v.percent): v.arm for v in extract.arm_values(question, arms)
+             if v.percent is not None and value_key(v.percent) in rates}  # fmt: skip
+    stated = [(v.arm, value_key(v.percent)) for v in extract.arm_values(sentence, arms)
+              if v.percent is not None and value_key(v.percent) in rates]  # fmt: skip
+    if not asked and stated:
+        return _same_arms(question, sentence, arms, rates)
+    return all(asked.get(value, arm) == arm for arm, value in stated)

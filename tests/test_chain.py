@@ -1514,3 +1514,26 @@ def test_a_patient_judged_under_the_rules_named_gets_those_rules_first(
     assert named.startswith("**KDIGO criteria: complete response"), named
     other = bot.ask(question.format("the Zheng trial's definitions")).answer.splitlines()[0]
     assert other.startswith("**Trial criteria (Zheng"), other
+
+
+def test_a_claim_two_sentences_state_between_them_is_confirmed_citing_both(
+    bot: EvidenceAssistant,
+) -> None:
+    # the doses are in one Liu 2015 sentence, the week-24 rates in another
+    claim = (
+        "Draft: 'In Liu 2015 the multitarget arm took tacrolimus 4 mg/day plus mycophenolate "
+        "1.0 g/day, and week-24 complete remission was {} versus {} with IVCY.' Right?"
+    )
+    answer = bot.ask(claim.format("45.9%", "25.6%"))
+    line = answer.answer.splitlines()[0]
+    assert line == "**Yes: Liu 2015 states the same figures you give.** [1] [2]", line
+    assert {"liu2015#s4", "liu2015#s10"} <= {c.id for c in answer.citations}
+    # the rates given to the wrong arms are not confirmed
+    swapped = bot.ask(claim.format("25.6%", "45.9%")).answer
+    assert "states the same figures you give" not in swapped, swapped
+    # "does that match?" checks a claim like "is that right?"
+    matched = bot.ask(
+        "Slide: 'Mok 2016: complete renal response at month 6, tacrolimus 62% vs MMF 59%, "
+        "difference 3.0% (95% CI -12% to 18%).' Does that match?"
+    ).answer
+    assert matched.startswith("**Yes: Mok 2016 states the same figures you give.**"), matched
