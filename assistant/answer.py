@@ -858,10 +858,13 @@ def _statement(routed: Route, passage: Passage, marker: int) -> str:
     return f"{said} [{marker}] _({source_phrase(passage)})_"
 
 
-# A sentence saying whom a study took: "enrolled adults aged 18 to 65", "allowed patients aged".
+# A sentence saying whom a study took: "enrolled adults aged 18 to 65", "allowed patients aged",
+# "entry required a ratio of at least 1 mg/mg".
 ENTRY_STATED = re.compile(
     r"\b(?:enrolled|allowed|recruited|included|eligible|inclusion|excluded)\b[^.]{0,60}?"
-    r"\baged?\s+\d",
+    r"\baged?\s+\d|"
+    r"\b(?:entry|inclusion|eligibility|required|requiring)\b[^.]{0,60}?"
+    r"\b(?:at\s+least|at\s+most|or\s+more|or\s+less|below|above|under|over|within)\b",
     re.I,
 )
 # The arm a conversation is on, pointed back at: "that same drug", "this arm".

@@ -189,6 +189,10 @@ def test_an_entry_check_naming_other_studies_quotes_whom_each_of_them_took(
     # ... and none for a question naming only the study whose rules were applied
     own = bot.ask("A 63-year-old with class IV disease: would Zheng 2022 have allowed her in?")
     assert "aged 12 to 75" not in before_evidence(own)
+    # an entry requirement other than age ("required a ratio of at least ...") is whom it took
+    ratio = bot.ask("Pure class V on biopsy 3 months ago, UPCR 2.5 mg/mg: would REGENCY have "
+                    "enrolled her, and would AURORA 1?")  # fmt: skip
+    assert "at least 2 mg/mg for class V" in before_evidence(ratio), ratio.answer
 
 
 def test_a_figure_claimed_with_no_study_named_is_checked_against_the_evidence_bases_own(
