@@ -58,7 +58,7 @@ def without_measures(text: str) -> str:
 
 # A term set aside in contrast ("the complete rate (not CR+PR)", "complete, not the overall"):
 # the measure named before it is the one meant.
-_SET_ASIDE = re.compile(r"[(,;\u2013\u2014]\s*(?:but\s+)?not\s+(?:the\s+)?[^,;()]{1,25}")
+SET_ASIDE = re.compile(r"[(,;\u2013\u2014]\s*(?:but\s+)?not\s+(?:the\s+)?[^,;()]{1,25}")
 
 
 # How an answer names each response measure `measure_of` reads.
@@ -68,14 +68,14 @@ MEASURE_WORDS = {"overall": "complete or partial response", "complete": "complet
 
 def measure_of(text: str) -> str | None:
     """Which response measure a clause or question is about, if it names one."""
-    lowered = _SET_ASIDE.sub(" ", text.lower())
+    lowered = SET_ASIDE.sub(" ", text.lower())
     return next((measure for measure, words in _MEASURES if words.search(lowered)), None)
 
 
 def measures_named(text: str) -> frozenset[str]:
     """Every response measure a sentence names ("the complete remission rate ... and the
     overall remission rate": complete and overall); "complete or partial" names overall only."""
-    lowered, named = _SET_ASIDE.sub(" ", text.lower()), set()
+    lowered, named = SET_ASIDE.sub(" ", text.lower()), set()
     for measure, words in _MEASURES:
         if words.search(lowered):
             named.add(measure)

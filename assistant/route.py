@@ -181,8 +181,11 @@ def _resolved(
     """The Route of `question` with its follow-up resolved, not yet read."""
     vocabulary = (profile or Profile.generic()).arms
     cleaned = " ".join(_CONTROL.sub(" ", question).split())
-    arms = _arms_asked(cleaned, vocabulary)
     previous = _previous_user_question(history or [], profile)
+    # a turn correcting the last question is read as what it asks instead
+    repaired = _repaired(cleaned) if previous else None
+    typed, cleaned = (cleaned, repaired) if repaired else (None, cleaned)
+    arms = _arms_asked(cleaned, vocabulary)
     if arms and previous and not vocabulary.in_text(previous):
         # "and the cyc number?" after a definition asked about the tac rate: the arm takes
         # the place of the arm of the last question that named one.
@@ -194,7 +197,8 @@ def _resolved(
     stated_before: frozenset[float] = frozenset()
     not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
     continues = previous and (
-        _is_follow_up(cleaned, vocabulary)
+        repaired is not None
+        or _is_follow_up(cleaned, vocabulary)
         or _refers_to_unnamed_study(cleaned, not_names)
         or _their_study(cleaned, not_names, vocabulary)
         or _goes_on(cleaned, not_names, vocabulary)
@@ -240,7 +244,30 @@ def _resolved(
         earlier=previous,
         stated_before=stated_before,
         vocabulary=vocabulary,
+        typed=typed,
     )
+
+
+# A turn correcting the last question: "No, I meant ...", "Sorry - ...", "I meant ...".
+_REPAIR = re.compile(
+    r"^\s*(?:(?:no|nope|sorry|oops|actually|wait)\s*[,;:.!\u2013\u2014-]+\s*)+"
+    r"(?:i\s+(?:meant|mean|need(?:ed)?|want(?:ed)?|was\s+asking\s+(?:about|for)|"
+    r"should\s+have\s+(?:said|asked(?:\s+(?:about|for))?))\s+)?|"
+    r"^\s*i\s+(?:meant|mean)\s+",
+    re.I,
+)
+
+
+def _repaired(question: str) -> str | None:
+    """What a turn correcting the last question asks instead ("No, I meant complete
+    response, not the primary endpoint" asks "complete response"), or None for a question
+    that corrects nothing."""
+    opener = _REPAIR.match(question)
+    if opener is None:
+        return None
+    # (without what it sets aside: "..., not the 5-year ones")
+    asked = extract.SET_ASIDE.sub("", question[opener.end() :]).strip(" ,;-\u2013\u2014")
+    return asked if _WORD.search(asked.lower()) else None
 
 
 # Where a second question starts inside one message: a clause opening with a question word

@@ -1337,3 +1337,28 @@ def test_a_premise_stated_before_the_question_is_checked_as_a_part(
 ) -> None:
     parts = route(question, None, GENERIC).parts
     assert (premise in parts) if premise else not parts, parts
+
+
+@pytest.mark.parametrize(
+    ("correction", "asked"),
+    [
+        ("No, I meant complete response, not the primary endpoint.", "complete response"),
+        ("No - I need the 10-year figures, not the 5-year ones.", "the 10-year figures"),
+        ("Sorry, I should have said the week-52 rate?", "the week-52 rate?"),
+        ("Sorry, I meant the other arm", "the other arm"),
+    ],
+)
+def test_a_turn_correcting_the_last_question_asks_what_it_names_instead(
+    correction: str, asked: str
+) -> None:
+    history = turns(("STAR 2: what was the main result?", "answer [1]"))
+    routed = route(correction, history, BUNDLED)
+    assert routed.question == asked and routed.as_asked == correction
+    assert routed.follow_up_of is not None and "STAR 2" in routed.query
+    assert "not the" not in routed.query and not routed.parts
+
+
+def test_a_question_opening_with_no_is_no_correction() -> None:
+    history = turns(("STAR 2: what was the main result?", "answer [1]"))
+    routed = route("No rescue therapy needed, UPCR 0.3 mg/mg: remission?", history, BUNDLED)
+    assert routed.as_asked == routed.question
