@@ -745,17 +745,18 @@ class HybridSearch:
     def _unstated_terms(self, rare_asked: set[str], subjects: set[str]) -> set[str]:
         """Of the few-sentence words a question asks about, those the documents about the
         studies asked about (`subjects`) name only where they say something could not be
-        confirmed."""
+        confirmed (or in an interviewer's turn, which reports nothing of the study: "a common
+        cause of death" in a question put to the author is no report of deaths)."""
         if not subjects:
             return set()
         documents = self._study_names().about(frozenset(subjects))
         passages = [p for doc in sorted(documents) for p in self.document_passages(doc)]
         asked = set(rare_asked)
         unconfirmed: set[str] = set()
-        for traits in map(self.traits, passages):
+        for passage, traits in zip(passages, map(self.traits, passages), strict=True):
             if traits.caveat:
                 unconfirmed |= asked & traits.unconfirmed
-            else:
+            elif not interviewer_turn(passage):
                 asked -= traits.tokens
         return asked & unconfirmed
 

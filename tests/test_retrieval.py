@@ -556,6 +556,14 @@ def test_a_common_outcome_a_study_names_only_in_caveats_is_not_stated(
     deaths = bot.ask("What were the death rates at 10 years in Euro-Lupus?")
     assert deaths.status == "answered"
     assert "11%" in before_evidence(deaths)
+    # An interviewer's turn ("a common cause of death in ...") reports nothing of the study:
+    # the Zheng trial names deaths only where it says they could not be confirmed.
+    zheng = bot.ask("What were the death rates in each arm of the Zheng trial?")
+    assert zheng.status == "no_evidence", zheng.answer
+    assert (
+        "deaths" in zheng.citations[0].quote
+        and "could not be confirmed" in zheng.citations[0].quote
+    )
 
 
 def test_figures_claimed_for_an_outcome_named_only_in_caveats_are_not_stated(
