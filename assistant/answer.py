@@ -360,6 +360,7 @@ class EvidenceAssistant:
         else:
             entries = []
         limit = max(MAX_EVIDENCE, len(plan.sources), len(basis)) + len(entries)
+        limit = max(limit, len(evidence) if not plan.calls else 0)  # (every ask's sentence)
         claims = retrieval.figures_not_stated
         elsewhere = claims.stated_in if claims else None
         confirmed = retrieval.figures_stated
@@ -656,7 +657,9 @@ def select_evidence(
     # the sentence checking a claim the question rests on is kept, whatever its rank
     ordered += [p for p in top if p.id in retrieval.premise_answers and p not in ordered]
     rest = [p for p in top if p.text not in {q.text for q in ordered}]
-    return [*ordered, *rest][:MAX_EVIDENCE]
+    chosen = [*ordered, *rest][:MAX_EVIDENCE]
+    # every ask of a question asking several keeps the sentence found for it
+    return chosen + [p for p in rest if p.id in retrieval.part_answers and p not in chosen]
 
 
 def _repeats(passage: Passage, stated: frozenset[float]) -> bool:

@@ -1541,3 +1541,17 @@ def test_a_claim_two_sentences_state_between_them_is_confirmed_citing_both(
         "difference 3.0% (95% CI -12% to 18%).' Does that match?"
     ).answer
     assert matched.startswith("**Yes: Mok 2016 states the same figures you give.**"), matched
+
+
+def test_every_ask_of_a_question_asking_several_keeps_its_sentence(
+    bot: EvidenceAssistant,
+) -> None:
+    # the response (two sentences), the dose and the number randomised: four sentences, each
+    # said, not cut to the usual three
+    answer = bot.ask(
+        "BLISS-LN - belimumab IV dose, week-104 primary efficacy renal response in each arm, "
+        "and how many patients randomised?"
+    )
+    said = before_evidence(answer)
+    assert "43%" in said and "10 mg/kg" in said and "448" in said, answer.answer
+    assert not answer.ungrounded_numbers
