@@ -859,6 +859,8 @@ class HybridSearch:
                          [(pid, score) for pid, score in sparse if pid in fits_part],
                          SPARSE_WEIGHT)  # fmt: skip
             order = sorted(fused, key=lambda pid: (-fused[pid], pid))
+            if _ASKS_AMOUNT.search(part):  # "how many centres": a sentence giving a figure
+                order = sorted(order, key=lambda pid: not self.traits(found[pid]).figures)
             fits = (pid for pid in order if pid not in chosen and pid != ranked[0])
             best = next(fits, None)
             if best is not None:

@@ -1555,3 +1555,12 @@ def test_every_ask_of_a_question_asking_several_keeps_its_sentence(
     said = before_evidence(answer)
     assert "43%" in said and "10 mg/kg" in said and "448" in said, answer.answer
     assert not answer.ungrounded_numbers
+
+
+def test_a_later_ask_for_how_many_gets_a_sentence_giving_a_figure(bot: EvidenceAssistant) -> None:
+    answer = bot.ask(
+        "zheng tac vs IVCY RCT - how many pts randomized, and how many were in the analysis of "
+        "the primary endpoint?"
+    )
+    said = before_evidence(answer)
+    assert "314" in said and "299" in said, answer.answer
