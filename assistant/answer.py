@@ -872,7 +872,7 @@ ENTRY_STATED = re.compile(
 )
 # The arm a conversation is on, pointed back at: "that same drug", "this arm".
 _SAME_ARM = re.compile(
-    r"\b(?:that|this|the)\s+same\s+(?:drug|arm|group|treatment|medicine|medication|agent)\b|"
+    r"\b(?:(?:that|this|the)\s+)?same\s+(?:drug|arm|group|treatment|medicine|medication|agent)\b|"
     r"\b(?:that|this)\s+(?:drug|arm|group|treatment|medicine|medication|agent)\b",
     re.I,
 )

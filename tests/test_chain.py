@@ -154,7 +154,7 @@ def test_a_claim_of_which_arm_did_better_is_answered_yes_or_no_with_both_figures
     _numbers_everywhere_grounded(answer)
 
 
-@pytest.mark.parametrize("pointer", ["for that same drug", "in that arm"])
+@pytest.mark.parametrize("pointer", ["for that same drug", "in that arm", ", same drug"])
 def test_a_follow_up_pointing_back_at_the_arm_gets_that_arms_figure_alone(
     bot: EvidenceAssistant, pointer: str
 ) -> None:
