@@ -767,10 +767,8 @@ def _rate_check(routed: Route, _r: Retrieval, plan: ToolPlan) -> bool:
     return True
 
 
-def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
-    default = "other" if routed.about_harms else "overall"
-    named = routed.measure
-    pair = _PairSearch(
+def _pair_search(routed: Route, plan: ToolPlan) -> _PairSearch:
+    return _PairSearch(
         plan.profile,
         routed.needs_counts,
         routed.subgroups,
@@ -779,12 +777,42 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         frozenset(bm25_tokens(routed.question)),
         bool(INTERVAL.search(routed.question)),
     )
-    # A question naming a study takes its figures from that study's sentences.
-    named_only = retrieval.of_named_studies
-    # Otherwise from the documents the best passages come from: a figure pair far down the
-    # ranking belongs to another study than the one asked about.
+
+
+def _pair_passages(retrieval: Retrieval) -> list[Passage]:
+    """A question naming a study takes its figures from that study's sentences; otherwise from
+    the documents the best passages come from (a figure pair far down the ranking belongs to
+    another study than the one asked about)."""
     leading = {p.document_id for p in retrieval.passages[:LEADING_PASSAGES]}
-    passages = named_only or [p for p in retrieval.passages if p.document_id in leading]
+    return retrieval.of_named_studies or [p for p in retrieval.passages if p.document_id in leading]
+
+
+def _arm_shares(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
+    """Each arm's percentage, asked for, where the sentence gives only counts ("21 in the A
+    arm versus 12 in the B arm") and the study states the arms' sizes: each count over its
+    arm's size, with its interval, the two side by side."""
+    if "difference" in routed.tasks:
+        return False  # (that calculation gives each arm's rate too)
+    default = "other" if routed.about_harms else "overall"
+    pair, passages = _pair_search(routed, plan), _pair_passages(retrieval)
+    found = pair.find(passages, routed.measure or default) or pair.find(passages, None)
+    if found is None:
+        return False
+    passage, a, b = found
+    stated = a.percent is not None and not a.total_stated_in
+    if stated or not (_counted(a) and _counted(b)):
+        return False  # the sentence states the percentages, or the counts lack a size
+    plan.sources += [passage, *_size_passages(plan, passage, a, b)]
+    # (side by side, each arm named, then each arm's own rate with its interval)
+    plan.calls += [_counts_comparison(routed, a, b), _arm_rate(a), _arm_rate(b)]
+    return True
+
+
+def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
+    default = "other" if routed.about_harms else "overall"
+    named = routed.measure
+    pair = _pair_search(routed, plan)
+    passages = _pair_passages(retrieval)
     found = pair.find(passages, named or default)
     if found is None and named is None:
         # No measure named and none of the default kind: the best-ranked pair, whatever it
@@ -993,6 +1021,7 @@ _STEPS: dict[Task, Callable[[Route, Retrieval, ToolPlan], bool]] = {
     "rate": _rate_check,
     "across": _across_studies,
     "difference": _trial_stats,
+    "shares": _arm_shares,
 }
 
 

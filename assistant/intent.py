@@ -48,6 +48,7 @@ Task = Literal[
     "rate",
     "across",
     "difference",
+    "shares",
 ]
 TASK_INTENT: dict[Task, Intent] = {
     "compare": "computation",
@@ -60,6 +61,7 @@ TASK_INTENT: dict[Task, Intent] = {
     "rate": "computation",
     "across": "comparison",
     "difference": "comparison",
+    "shares": "computation",
 }
 
 # ---------------------------------------------------------------- cues of the tools stage
@@ -88,6 +90,13 @@ AMOUNT_ASKED = re.compile(
 # (a "pulse" is a course of pulses: "the drug B pulse", "pulse days")
 COURSE = re.compile(
     r"\bcourses?\b|\bpulses?\b|\b(?:doses|infusions?|cycles?)\b|\bschedul(?:e|ed)\b", re.I
+)
+# Each arm's share asked for: "what percentage of each arm", "as percentages of each group".
+SHARES_ASKED = re.compile(
+    r"\b(?:percentages?|per\s?cent|proportions?|shares?)\s+(?:of|in|for)\s+(?:each|both|"
+    r"the\s+two|either)\s+(?:arms?|groups?)\b|"
+    r"\b(?:into|as)\s+(?:percentages|per\s?cents?|proportions)\b",
+    re.I,
 )
 # A question asking when a figure was measured ("at what time point", "which week", "when").
 TIME_ASKED = re.compile(
@@ -625,6 +634,8 @@ def read(
         # (one difference per study: rates, not how long or how much of a drug)
         ("across", bool(ACROSS.search(question) or profile.class_members(question))
          and not _OTHER_FIGURES.issuperset(cues.figure_kinds or {"rate"})),
+        # "what percentage of each arm ...?", "turn those into percentages"
+        ("shares", bool(SHARES_ASKED.search(asked))),
         ("difference", bool(CONTRAST.search(unnamed) and SIZE.search(unnamed))
          and not (SUPERIORITY.search(asked) and extract.margin_in(asked) is None)
          and not (MARGIN.search(asked) and not margin_supplied(asked))

@@ -1564,3 +1564,20 @@ def test_a_later_ask_for_how_many_gets_a_sentence_giving_a_figure(bot: EvidenceA
     )
     said = before_evidence(answer)
     assert "314" in said and "299" in said, answer.answer
+
+
+def test_each_arms_share_from_counts_and_the_arm_sizes_the_study_states(
+    bot: EvidenceAssistant,
+) -> None:
+    # ALMS gives the withdrawals for adverse events as counts (21 vs 12) and the arm sizes
+    # (185 each) in another sentence: the shares are computed, both sentences cited
+    question = "In ALMS, how many patients per arm withdrew because of adverse events?"
+    history = [{"role": "user", "content": question}]
+    answer = bot.ask("Can you turn those into percentages of each arm?", history)
+    assert [c.name for c in answer.tool_calls][:1] == ["compare_arms"], answer.answer
+    head = answer.answer.splitlines()[0]
+    assert "11.4% (21/185)" in head and "6.5% (12/185)" in head, head
+    assert {"appel2009#s21", "appel2009#s3"} <= {c.id for c in answer.citations}
+    # a sentence stating the percentages answers in its own words, with nothing computed
+    stated = bot.ask("What percentage of each arm responded in the Zheng trial?")
+    assert not stated.tool_calls, stated.answer
