@@ -113,15 +113,19 @@ TARGET_PASS_RATE = 0.95
 # passed 80.0%, 73.3% and 63.3% on the session's starting commit; the second batch was never
 # tuned on and passes 78.3% now), test 80.9% (89/110), test 2 78.3%, test 3 85.0%; dev
 # refusal 92.2% (89.6% on the starting commit): the dev floors go up to 0.84 and 0.9.
+# 2026-12-07 (twenty-first session): dev 84.7% (2027/2394, grown by 180 fresh questions that
+# passed 76.7%, 78.3% and 71.7% on the session's starting commit; the second batch was never
+# tuned on and passes 78.3% now), test 81.8% (90/110), test 2 80.0%, test 3 85.0%; dev
+# refusal 91.7% (the same on the starting commit); floors unchanged.
 # (test 2 is judged against the test split's floors: 0.383 citation precision holds them down)
 MIN_PASS_RATE = {"dev": 0.84, "test": 0.74, "test3": 0.81}
-MIN_REFUSAL_ACCURACY = {"dev": 0.9, "test": 0.9, "test3": 0.81}  # 92.2%, 96.2%, 90.9%
+MIN_REFUSAL_ACCURACY = {"dev": 0.9, "test": 0.9, "test3": 0.81}  # 91.7%, 96.2%, 90.9%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
 # (dev set again when it grew to 534 questions: 0.402 measured; the clinic-note batch cites
 # both sources of a criterion where its labels name one)
-MIN_CITATION_PRECISION = {"dev": 0.39, "test": 0.37, "test3": 0.39}  # 0.405, 0.423, 0.401
+MIN_CITATION_PRECISION = {"dev": 0.39, "test": 0.37, "test3": 0.39}  # 0.418, 0.443, 0.413
 MIN_SUPPORT_RATE = 0.95
 TEST_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "test_questions.jsonl"
 # A second frozen split, written on 2026-12-05 by a writer who read neither the code nor any
