@@ -360,7 +360,8 @@ class EvidenceAssistant:
         else:
             entries = []
         limit = max(MAX_EVIDENCE, len(plan.sources), len(basis)) + len(entries)
-        limit = max(limit, len(evidence) if not plan.calls else 0)  # (every ask's sentence)
+        if not plan.calls:  # and every later ask's sentence beyond them (`select_evidence`)
+            limit += sum(1 for p in evidence[limit:] if p.id in part_answers)
         claims = retrieval.figures_not_stated
         elsewhere = claims.stated_in if claims else None
         confirmed = retrieval.figures_stated

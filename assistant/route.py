@@ -248,12 +248,13 @@ def _resolved(
     )
 
 
-# A turn correcting the last question: "No, I meant ...", "Sorry - ...", "I meant ...".
+# A turn correcting the last question: "No, I meant ...", "Sorry - ... , not ...", "I meant
+# ...": an interjection, then what the asker meant (`meant`) or what they set aside.
 _REPAIR = re.compile(
     r"^\s*(?:(?:no|nope|sorry|oops|actually|wait)\s*[,;:.!\u2013\u2014-]+\s*)+"
-    r"(?:i\s+(?:meant|mean|need(?:ed)?|want(?:ed)?|was\s+asking\s+(?:about|for)|"
+    r"(?P<meant>i\s+(?:meant|mean|need(?:ed)?|want(?:ed)?|was\s+asking\s+(?:about|for)|"
     r"should\s+have\s+(?:said|asked(?:\s+(?:about|for))?))\s+)?|"
-    r"^\s*i\s+(?:meant|mean)\s+",
+    r"^\s*(?P<alone>i\s+(?:meant|mean)\s+)",
     re.I,
 )
 
@@ -261,12 +262,13 @@ _REPAIR = re.compile(
 def _repaired(question: str) -> str | None:
     """What a turn correcting the last question asks instead ("No, I meant complete
     response, not the primary endpoint" asks "complete response"), or None for a question
-    that corrects nothing."""
+    that corrects nothing ("Sorry, quick one: what was the dose?" asks anew)."""
     opener = _REPAIR.match(question)
-    if opener is None:
+    rest = question[opener.end() :] if opener else ""
+    if opener is None or not (opener["meant"] or opener["alone"] or extract.SET_ASIDE.search(rest)):
         return None
     # (without what it sets aside: "..., not the 5-year ones")
-    asked = extract.SET_ASIDE.sub("", question[opener.end() :]).strip(" ,;-\u2013\u2014")
+    asked = extract.SET_ASIDE.sub("", rest).strip(" ,;-\u2013\u2014")
     return asked if _WORD.search(asked.lower()) else None
 
 

@@ -1358,7 +1358,15 @@ def test_a_turn_correcting_the_last_question_asks_what_it_names_instead(
     assert "not the" not in routed.query and not routed.parts
 
 
-def test_a_question_opening_with_no_is_no_correction() -> None:
+@pytest.mark.parametrize(
+    "question",
+    [
+        "No rescue therapy needed, UPCR 0.3 mg/mg: remission?",
+        # an interjection alone, with no "I meant" and nothing set aside, asks anew
+        "Sorry, quick one: what was the drug A dose in STAR 3?",
+    ],
+)
+def test_a_question_opening_with_no_or_sorry_is_no_correction(question: str) -> None:
     history = turns(("STAR 2: what was the main result?", "answer [1]"))
-    routed = route("No rescue therapy needed, UPCR 0.3 mg/mg: remission?", history, BUNDLED)
-    assert routed.as_asked == routed.question
+    routed = route(question, history, BUNDLED)
+    assert routed.as_asked == routed.question == question
