@@ -647,6 +647,9 @@ def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
             inputs["egfr_change_percent"] = egfr.change_percent  # "10% below baseline"
     elif egfr and egfr.change_percent is not None:  # "eGFR 80% of her baseline": no value
         inputs["egfr_change_percent"] = egfr.change_percent
+    elif egfr and egfr.state == "stable":  # "eGFR steady", no value: unchanged from baseline
+        inputs["egfr_change_percent"] = 0.0
+        plan.notes.append(f"'{egfr.text}': taken as no change from baseline")
     if chosen != [c for c in sets if c.by_default]:  # (else the tool's default choice)
         inputs["criteria_sets"] = [c.id for c in chosen]
     labels = [condition.label for c in chosen for condition in c.conditions]

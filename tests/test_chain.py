@@ -1581,3 +1581,14 @@ def test_each_arms_share_from_counts_and_the_arm_sizes_the_study_states(
     # a sentence stating the percentages answers in its own words, with nothing computed
     stated = bot.ask("What percentage of each arm responded in the Zheng trial?")
     assert not stated.tool_calls, stated.answer
+
+
+def test_an_egfr_said_to_be_steady_is_stable_kidney_function(bot: EvidenceAssistant) -> None:
+    # no eGFR value, but "steady": unchanged from baseline, which the KDIGO rules read
+    answer = bot.ask(
+        "UPCR has come down from 400 to 180 mg/mmol after 6 months, eGFR steady. How would "
+        "KDIGO 2024 classify that response?"
+    )
+    head = answer.answer.splitlines()[0]
+    assert head.startswith("**KDIGO criteria: partial response"), head
+    assert "taken as no change from baseline" in answer.answer
