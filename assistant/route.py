@@ -604,7 +604,9 @@ NAME_ZIPF = 4.0  # "the same trial", "the chinese study" describe; "the okafor t
 def _study_mentions(text: str, not_names: frozenset[str]) -> list[re.Match[str]]:
     from wordfreq import zipf_frequency
 
-    acronyms = (m for m in _STUDY_ACRONYM.finditer(text) if m.group().split()[0] not in not_names)
+    # (an acronym that is no study's name is none with a number either: "COVID-19")
+    acronyms = (m for m in _STUDY_ACRONYM.finditer(text)
+                if re.split(r"[\s-]", m.group())[0] not in not_names)  # fmt: skip
     lower = (
         m for m in _LOWER_AUTHOR_STUDY.finditer(text)
         if m.group().upper() not in not_names and zipf_frequency(m.group(), "en") < NAME_ZIPF

@@ -1370,3 +1370,10 @@ def test_a_question_opening_with_no_or_sorry_is_no_correction(question: str) -> 
     history = turns(("STAR 2: what was the main result?", "answer [1]"))
     routed = route(question, history, BUNDLED)
     assert routed.as_asked == routed.question == question
+
+
+def test_a_disease_written_like_a_study_name_is_no_new_study() -> None:
+    # "COVID-19" has a study name's shape (letters, a dash, a number); COVID is no study
+    history = turns(("Serious infections in STAR 2?", "answer [1]"))
+    routed = route("What if you leave the COVID-19 cases out?", history, BUNDLED)
+    assert routed.follow_up_of is not None and not routed.new_study
