@@ -1592,3 +1592,20 @@ def test_an_egfr_said_to_be_steady_is_stable_kidney_function(bot: EvidenceAssist
     head = answer.answer.splitlines()[0]
     assert head.startswith("**KDIGO criteria: partial response"), head
     assert "taken as no change from baseline" in answer.answer
+
+
+def test_a_follow_up_narrowed_by_a_condition_gets_the_clause_naming_it(
+    bot: EvidenceAssistant,
+) -> None:
+    # REGENCY's sentence joins two findings: all serious infections, then those without
+    # COVID-19; the follow-up asks the second alone
+    history = [
+        {"role": "user", "content": "Serious infections in REGENCY, obinutuzumab vs placebo?"}
+    ]
+    answer = bot.ask("And if you leave the COVID-19 cases out?", history)
+    first = before_evidence(answer).splitlines()[0]
+    assert first.startswith(
+        "In REGENCY (Furie 2025), serious infections occurred in 11.0% versus 7.6% when "
+        "COVID-19 events were excluded."
+    ), first
+    assert "16.9" not in first
