@@ -1132,9 +1132,14 @@ class _PairSearch:
     interval: bool = False  # the question asks for a confidence interval (counts needed)
 
     def find(self, passages: list[Passage], measure: str | None) -> ArmPair | None:
-        """`measure` None: any measure, the first two arms' figures of the same measure."""
+        """`measure` None: any measure, the first two arms' figures of the same measure. A
+        question naming no subgroup and asking no interval takes a sentence about all patients
+        first (a subgroup's counted figures are not the study's result; an interval needs
+        counts, which a subgroup's sentence may have alone)."""
         if not self.subgroups:
-            return self._find(passages, measure)
+            whole = [p for p in passages if not self.profile.subgroups_in(p.text)]
+            first = None if self.interval else self._find(whole, measure)
+            return first or self._find(passages, measure)
         about_one = [p for p in passages if self.profile.subgroups_in(p.text)]
         same = [p for p in about_one if self.subgroups & self.profile.subgroups_in(p.text)]
         return (self._find(same, measure) if same else None) or self._find(about_one, measure)

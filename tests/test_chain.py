@@ -1609,3 +1609,19 @@ def test_a_follow_up_narrowed_by_a_condition_gets_the_clause_naming_it(
         "COVID-19 events were excluded."
     ), first
     assert "16.9" not in first
+
+
+def test_a_comparison_naming_no_subgroup_takes_the_figures_on_all_patients(
+    bot: EvidenceAssistant,
+) -> None:
+    # ALMS states its primary response for all patients (56.2% vs 53.0%, no counts) and, with
+    # counts, for its class III or IV patients (88/156 vs 83/154): the question names no class
+    answer = bot.ask(
+        "What week-24 response rates and odds ratio did ALMS report for mycophenolate versus "
+        "IV cyclophosphamide?"
+    )
+    head = answer.answer.splitlines()[0]
+    assert "56.2%" in head and "56.4%" not in head, head
+    # ... while a question naming the class takes that subgroup's
+    sub = bot.ask("ALMS class III or IV patients: week-24 response, mycophenolate vs IVCY?")
+    assert "56.4%" in sub.answer.splitlines()[0], sub.answer
