@@ -113,7 +113,7 @@ TARGET_PASS_RATE = 0.95
 # passed 80.0%, 73.3% and 63.3% on the session's starting commit; the second batch was never
 # tuned on and passes 78.3% now), test 80.9% (89/110), test 2 78.3%, test 3 85.0%; dev
 # refusal 92.2% (89.6% on the starting commit): the dev floors go up to 0.84 and 0.9.
-# 2026-12-07 (twenty-first session): dev 84.8% (2029/2394, grown by 180 fresh questions that
+# 2026-12-07 (twenty-first session): dev 84.8% (2031/2394, grown by 180 fresh questions that
 # passed 76.7%, 78.3% and 71.7% on the session's starting commit; the second batch was never
 # tuned on and passes 78.3% now), test 81.8% (90/110), test 2 80.0%, test 3 85.0%; dev
 # refusal 91.7% (the same on the starting commit); floors unchanged.
