@@ -591,10 +591,11 @@ def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     named = retrieval.named_studies
     # The sets of the studies the question names; with none named, the profile's default ones.
     sets = plan.profile.criteria_sets
-    chosen = [c for c in sets if (named & set(c.applies_to) if named else c.by_default)]
+    defaults = [c for c in sets if c.by_default]
+    chosen = [c for c in sets if named & set(c.applies_to)] if named else defaults
     if chosen and all(c.by_default for c in chosen):  # the default sets side by side
         # (the one the question names first: "under B's rules" is answered by B's first)
-        chosen = [*chosen, *(c for c in sets if c.by_default and c not in chosen)]
+        chosen = [*chosen, *(c for c in defaults if c not in chosen)]
     if not chosen:
         # Another study's definitions are not these: judging the patient by them would
         # answer a question that was not asked.
@@ -650,7 +651,7 @@ def _remission(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     elif egfr and egfr.state == "stable":  # "eGFR steady", no value: unchanged from baseline
         inputs["egfr_change_percent"] = 0.0
         plan.notes.append(f"'{egfr.text}': taken as no change from baseline")
-    if chosen != [c for c in sets if c.by_default]:  # (else the tool's default choice)
+    if chosen != defaults:  # (else the tool's default choice)
         inputs["criteria_sets"] = [c.id for c in chosen]
     labels = [condition.label for c in chosen for condition in c.conditions]
     stated = [label for label in dict.fromkeys(labels) if stated_absent(label, routed.question)]
@@ -796,9 +797,9 @@ def _arm_shares(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     arm's size, with its interval, the two side by side."""
     if "difference" in routed.tasks:
         return False  # (that calculation gives each arm's rate too)
-    default = "other" if routed.about_harms else "overall"
     pair, passages = _pair_search(routed, plan), _pair_passages(retrieval)
-    found = pair.find(passages, routed.measure or default) or pair.find(passages, None)
+    found = pair.find(passages, routed.measure or _default_measure(routed))
+    found = found or pair.find(passages, None)
     if found is None:
         return False
     passage, a, b = found
@@ -811,8 +812,13 @@ def _arm_shares(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     return True
 
 
+def _default_measure(routed: Route) -> str:
+    """The measure a comparison naming none is about: a harm's rate, else overall response."""
+    return "other" if routed.about_harms else "overall"
+
+
 def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
-    default = "other" if routed.about_harms else "overall"
+    default = _default_measure(routed)
     named = routed.measure
     pair = _pair_search(routed, plan)
     passages = _pair_passages(retrieval)
@@ -1137,9 +1143,12 @@ class _PairSearch:
         first (a subgroup's counted figures are not the study's result; an interval needs
         counts, which a subgroup's sentence may have alone)."""
         if not self.subgroups:
-            whole = [p for p in passages if not self.profile.subgroups_in(p.text)]
-            first = None if self.interval else self._find(whole, measure)
-            return first or self._find(passages, measure)
+            if not self.interval:
+                whole = [p for p in passages if not self.profile.subgroups_in(p.text)]
+                found = self._find(whole, measure)
+                if found is not None:
+                    return found
+            return self._find(passages, measure)
         about_one = [p for p in passages if self.profile.subgroups_in(p.text)]
         same = [p for p in about_one if self.subgroups & self.profile.subgroups_in(p.text)]
         return (self._find(same, measure) if same else None) or self._find(about_one, measure)
