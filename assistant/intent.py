@@ -280,7 +280,7 @@ FIGURE_KINDS: tuple[tuple[FigureKind, re.Pattern[str]], ...] = (
 # A study's size asked for ("how many patients were enrolled", "how many were analysed").
 SAMPLE_SIZE = re.compile(
     r"\bhow many\b(?:\s+\w+){0,2}?\s+(?:were|was|got|had been)\s+(?:\w+\s+)?"
-    r"(?:enrol?led|randomi[sz]ed|analy[sz]ed|recruited|screened|included|assigned|treated)\b",
+    r"(enrol?led|randomi[sz]ed|analy[sz]ed|recruited|screened|included|assigned|treated)\b",
     re.I,
 )
 # Kinds of figure that no difference of two groups' percentages answers.

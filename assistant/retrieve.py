@@ -27,6 +27,7 @@ from .intent import (
     FACETS,
     FIGURE_KINDS,
     RESULT,
+    SAMPLE_SIZE,
     STUDY_BY_ARMS,
     UNAMBIGUOUS_KINDS,
     VERDICT_ASKED,
@@ -776,14 +777,24 @@ class HybridSearch:
             return None
         asked = route.question[:at]
         kinds = {kind for kind, said in FIGURE_KINDS if said.search(asked)} & UNAMBIGUOUS_KINDS
+        # "how many were randomised": a count, of the patients the verb names
+        size = SAMPLE_SIZE.search(asked)
+        kinds |= {"count"} if size else set()
         if not kinds:
             return None
+
+        verb = size.group(1)[:-2].lower().replace("z", "s") if size else ""  # "randomis"
+
+        def gives(pid: str) -> bool:
+            said = passages[pid].text.lower().replace("z", "s")
+            return bool(kinds & self.traits(passages[pid]).looks) and verb in said
+
         shown = [*ranked[:2], *part_answers]
-        if any(kinds & self.traits(passages[pid]).looks for pid in shown if pid in passages):
+        if any(gives(pid) for pid in shown if pid in passages):
             return None
         lead = passages[ranked[0]].document_id
-        return next((pid for pid in ranked[2:] if passages[pid].document_id == lead
-                     and kinds & self.traits(passages[pid]).looks), None)  # fmt: skip
+        return next((pid for pid in ranked[2:]
+                     if passages[pid].document_id == lead and gives(pid)), None)  # fmt: skip
 
     def _concern(self, question: str) -> set[str]:
         """The evidence's words for what the question's phrases the search expands name

@@ -239,6 +239,20 @@ def test_the_first_ask_of_several_gets_a_sentence_with_its_kind_of_figure(
     assert "43%" in before_evidence(answer)
 
 
+def test_a_first_ask_for_a_study_size_gets_the_sentence_with_its_verb(
+    bot: EvidenceAssistant,
+) -> None:
+    # "how many were randomised" asks for a count of randomised patients: the sentence saying
+    # how many the study randomised is stated beside the two the later asks chose.
+    answer = bot.ask(
+        "AURORA 1 voclosporin: how many were randomised, was it blinded, and what was the "
+        "week-52 complete renal response in each arm?"
+    )
+    stated = before_evidence(answer)
+    assert "357" in stated, answer.answer
+    assert "40.8%" in stated and "double-blind" in stated
+
+
 def test_a_later_part_pointing_back_is_searched_with_what_it_points_at(
     bot: EvidenceAssistant,
 ) -> None:
