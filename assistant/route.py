@@ -435,7 +435,12 @@ _POINTS_BACK = re.compile(
     # "that" standing for the last answer: "how many grams is that in total?"
     r"\b(?:is|was)\s+that\b(?=\s+(?:in|over|for|per|as|at|when|with|compared)\b|\s*[?.!]|\s*$)|"
     # ... as the subject of a verb of amounting: "what would that come to for 55 kg?"
-    r"\b(?:would|will|does|did|could)\s+that\s+(?:come|work|amount|translate|add|give|mean)\b",
+    r"\b(?:would|will|does|did|could)\s+that\s+(?:come|work|amount|translate|add|give|mean)\b|"
+    # "that one", "the latter": a pronoun for the thing last named ("the NNT for that one"),
+    # not a determiner ("that one patient")
+    r"\b(?:that|this)\s+one\b(?=\s*(?:[?.!,;:)]|$)|\s+(?:and|or|in|at|for|of|with|on|by|"
+    r"from|to|versus|vs|compared|is|was|were|did|does|had|has|show(?:ed)?|report(?:ed)?|"
+    r"found|gave|give)\b)|\bthe\s+latter\b",
     re.IGNORECASE,
 )
 SHORT_QUESTION = 4  # words: a question this short may lean on the previous one

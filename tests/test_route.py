@@ -1205,6 +1205,20 @@ def test_it_as_the_subject_points_back_unless_it_is_a_dummy(
     assert (route(follow_up, history, BUNDLED).follow_up_of is not None) is points_back
 
 
+@pytest.mark.parametrize(
+    ("follow_up", "points_back"),
+    [("Give me the absolute difference and the number needed to treat for that one.", True),
+     ("What share of patients stopped early because of side effects in the latter?", True),
+     # a determiner, not a pronoun: the question says what it is about
+     ("What did STAR 3 report for that one patient subgroup with class V disease?", False)],
+)  # fmt: skip
+def test_that_one_or_the_latter_points_back_at_any_length(
+    follow_up: str, points_back: bool
+) -> None:
+    history = turns(("What was the main result of STAR 2?", "4 mg/day [1]"))
+    assert (route(follow_up, history, BUNDLED).follow_up_of is not None) is points_back
+
+
 def test_a_study_described_by_a_relative_clause_asks_for_no_comparison() -> None:
     question = ("About the study that compared tacrolimus tablets with cyclophosphamide drips: "
                 "did the patients know which treatment each person was getting?")  # fmt: skip
