@@ -176,6 +176,8 @@ WORD_CHANGES: dict[str, float] = {
 }
 STATES: dict[str, str] = {
     "stable": r"stable|unchanged|steady|no\s+change|not\s+changed|flat|(?:about\s+)?the\s+same|"
+    # "hasn't moved", "did not change": an unchanged value in a verb's words
+    r"(?:has|have|had|did|does)(?:\s+not|n['\u2019]?t)\s+(?:moved|changed|budged|move|change)|"
     r"same\s+as\s+(?:at\s+)?"
     r"baseline|unchanged\s+from\s+baseline",
     "normal": r"(?:within|in)\s+(?:the\s+)?normal\s+(?:range|limits)|normal\s+range|"

@@ -155,6 +155,9 @@ STATE_FORMS = (
     ("{n} stable", "stable"),
     ("{n} unchanged", "stable"),
     ("{n} steady since baseline", "stable"),
+    # an unchanged value in a verb's words
+    ("{n} hasn't moved", "stable"),
+    ("{n} did not change", "stable"),
     ("{n} within normal range", "normal"),
     ("{n} normal", "normal"),
     ("{n} is in the normal range", "normal"),
