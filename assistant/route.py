@@ -190,6 +190,11 @@ def _resolved(
         # "and the cyc number?" after a definition asked about the tac rate: the arm takes
         # the place of the arm of the last question that named one.
         previous = _previous_user_question(history or [], profile, naming_arm=True) or previous
+    # "Back to the drug A study - ...": the conversation returns to the study of the turn that
+    # named it, asking the new question of it
+    earlier_turn = _BACK_TO.search(cleaned)
+    back = earlier_turn and _turn_about(history or [], earlier_turn.group(1), profile)
+    previous = back or previous
     query = cleaned
     follow_up_of = None
     other_than: tuple[str, ...] = ()
@@ -204,7 +209,7 @@ def _resolved(
         or _goes_on(cleaned, not_names, vocabulary)
     )
     each_arm = bool(_EACH_ARM.search(cleaned)) and not _study_mentions(cleaned, not_names)
-    if previous and (continues or each_arm):
+    if previous and (continues or each_arm or back):
         follow_up_of = previous
         named_now = {m.group().lower() for m in _study_mentions(cleaned, not_names)}
         new_study = bool(
@@ -539,6 +544,34 @@ def _previous_user_question(
                 query = _resolved(content.strip(), history[:position], profile).query
                 if not naming_arm or vocabulary.in_text(query):
                     return query
+    return None
+
+
+# "Back to the X study", "going back to X", "returning to X": a return to an earlier subject.
+_BACK_TO = re.compile(r"\b(?:back|returning|return)\s+to\s+([^-\u2013\u2014,:;?.]{2,60})", re.I)
+
+
+def _turn_about(
+    history: Sequence[dict[str, Any]], subject: str, profile: Profile | None
+) -> str | None:
+    """The latest user turn naming the study or arm `subject` names, resolved like any
+    previous question; None when no turn names it."""
+    vocabulary = (profile or Profile.generic()).arms
+    not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
+    named = {m.group().lower() for m in _study_mentions(subject, not_names)}
+    arms = set(vocabulary.in_text(subject))
+    if not (named or arms):
+        return None
+    for position in range(len(history) - 1, -1, -1):
+        message = history[position]
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if not isinstance(content, str):
+            continue
+        mentions = {m.group().lower() for m in _study_mentions(content, not_names)}
+        if named & mentions or (arms and arms <= set(vocabulary.in_text(content))):
+            return _resolved(content.strip(), history[:position], profile).query
     return None
 
 

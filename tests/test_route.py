@@ -1391,3 +1391,18 @@ def test_a_disease_written_like_a_study_name_is_no_new_study() -> None:
     history = turns(("Serious infections in STAR 2?", "answer [1]"))
     routed = route("What if you leave the COVID-19 cases out?", history, BUNDLED)
     assert routed.follow_up_of is not None and not routed.new_study
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    ["Back to the tacrolimus study - can you split its figure into complete and partial?",
+     "Going back to STAR 2: how long was its follow-up?"],
+)  # fmt: skip
+def test_back_to_a_subject_returns_to_the_turn_that_named_it(follow_up: str) -> None:
+    history = turns(
+        ("What share responded in STAR 2, tacrolimus versus IVCY?", "83.0% vs 75.0% [1]"),
+        ("And ALMS, mycophenolate versus IVCY?", "56.2% vs 53.0% [1]"),
+    )
+    routed = route(follow_up, history, BUNDLED)
+    assert routed.follow_up_of is not None
+    assert "STAR 2" in routed.follow_up_of and "ALMS" not in routed.follow_up_of
