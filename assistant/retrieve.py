@@ -212,6 +212,10 @@ GENERAL_SYNONYMS = {
     "randomised": "randomly assigned",
     "treated": "received treatment",
     "mortality": "death deaths died",
+    # the verb for the noun deaths are reported with (no stemmer joins "died" and "death")
+    "died": "death deaths",
+    "die": "death deaths",
+    "dying": "death deaths",
     # a dosage form and the study of tissue, in lay and in clinical words
     "pill": "tablet",
     "pills": "tablets",

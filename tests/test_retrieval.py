@@ -640,3 +640,11 @@ def test_a_sentence_of_another_studys_report_does_not_answer_for_the_study_named
     assert answer.citations and all(c.document == "appel2009" for c in answer.citations), (
         answer.answer
     )
+
+
+def test_a_verb_of_dying_finds_the_deaths_its_noun_reports(bot: EvidenceAssistant) -> None:
+    # No stemmer joins "die" and "death": the question's verb is searched with the noun the
+    # records report, and the false premise (fewer deaths on the low dose) is answered No.
+    answer = bot.ask("Why did fewer patients die with the low-dose regimen after ten years?")
+    assert before_evidence(answer).startswith("**No"), answer.answer
+    assert "death occurred in 11%" in answer.citations[0].quote
