@@ -29,10 +29,11 @@ from .spelling import Correction
 from .support import STOPWORDS, claim_text
 from .verify import numbers_in, value_key
 
+# A word acknowledging the last answer ("OK", "Thanks", "Fine"), before what is asked next.
+_ACKNOWLEDGEMENT = r"(?:ok(?:ay)?|right|alright|thanks|thank you|great|got it|cool|sure|fine)"
 _FOLLOW_UP = re.compile(
     # an acknowledgement may come first: "OK, and ...", "Thanks — what about ..."
-    r"^\s*(?:(?:ok(?:ay)?|right|alright|thanks|thank you|great|got it|cool|sure|fine)"
-    r"[\s,;:.!\u2013\u2014-]+)?"
+    rf"^\s*(?:{_ACKNOWLEDGEMENT}[\s,;:.!\u2013\u2014-]+)?"
     r"(and|what about|how about|and what about|same for|and for|and in|and with|in the|"
     r"for the|for an?|what of|and the|and its|versus|vs\.?|compared with|"
     r"(?:the\s+)?same\s+(?:question|thing|figures?|numbers?|rates?|measures?|data|values?|"
@@ -301,6 +302,8 @@ def later_parts(question: str) -> tuple[str, ...]:
     duration, primary endpoint?"; "how many countries, how many patients, and ..."), every
     item with a content word is one."""
     pieces = [p.strip(" ,;?.-—–") for p in _PART_BREAK.split(question)]
+    if len(pieces) > 1 and re.fullmatch(_ACKNOWLEDGEMENT, pieces[0], re.I):
+        pieces = pieces[1:]  # "Fine - and how many ...?" asks one thing
     listed = _list_items(pieces[-1])
     if len(listed) >= MIN_LIST:
         pieces = [*pieces[:-1], *listed]

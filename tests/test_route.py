@@ -819,6 +819,10 @@ def test_a_question_on_each_arm_carries_only_the_earlier_study(question: str) ->
         # a question word needs only one word of its own after it
         ("Explain the STAR low-dose schedule and what followed it.", ("what followed it",)),
         ("What was the response rate, and what about it?", ()),
+        # an acknowledgement of the last answer asks nothing
+        ("ok and what was the drug B group's CR?", ()),
+        ("Fine - and how many patients died in each group by the end of the study?", ()),
+        ("Thanks - what was the dose, and how long was it given?", ("how long was it given",)),
     ],
 )  # fmt: skip
 def test_the_later_parts_of_a_question_asking_several(question: str, parts: tuple[str]) -> None:
