@@ -850,7 +850,7 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
             a.percent, b.percent, a.arm, b.arm, higher_is_better=_higher_is_better(routed, a)
         )
         # what the two figures measure, and when if the question asks when
-        outcome = _outcome_label(passage, with_time=routed.asks_time)
+        outcome = _outcome_label(passage, a.measure, with_time=routed.asks_time)
         plan.calls.append(replace(computed, output={**computed.output, "outcome": outcome}))
         # The difference the study itself reports beside the two figures (often adjusted,
         # with its CI), transcribed: the computed one has no interval without counts.
@@ -870,12 +870,13 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     return True
 
 
-def _outcome_label(passage: Passage, with_time: bool) -> str:
-    """The response measure the sentence names, and (`with_time`) the time point of its
-    figures ("complete response, at week 76"): two percentages set side by side say what they
-    are. A time point is not given unasked: its figure would make every sentence at that time
-    point look like support for the answer."""
-    measure = extract.MEASURE_WORDS.get(extract.measure_of(passage.text) or "", "")
+def _outcome_label(passage: Passage, compared: str, with_time: bool) -> str:
+    """The response measure of the `compared` figures (else the one the sentence names), and
+    (`with_time`) the time point of its figures ("complete response, at week 76"): two
+    percentages set side by side say what they are. A time point is not given unasked: its
+    figure would make every sentence at that time point look like support for the answer."""
+    named = compared if compared in extract.MEASURE_WORDS else extract.measure_of(passage.text)
+    measure = extract.MEASURE_WORDS.get(named or "", "")
     times = [f.timepoint for f in facts_of(passage.metadata) if f.timepoint] if with_time else []
     return ", ".join(part for part in (measure, times[0] if times else "") if part)
 

@@ -1625,3 +1625,12 @@ def test_a_comparison_naming_no_subgroup_takes_the_figures_on_all_patients(
     # ... while a question naming the class takes that subgroup's
     sub = bot.ask("ALMS class III or IV patients: week-24 response, mycophenolate vs IVCY?")
     assert "56.4%" in sub.answer.splitlines()[0], sub.answer
+
+
+def test_two_percentages_are_labelled_with_the_measure_they_give(bot: EvidenceAssistant) -> None:
+    # The interview's sentence names the overall rate too; the figures compared are the
+    # complete-remission ones, and the label says so.
+    answer = bot.ask("By how many points did partial remission differ between tacrolimus and IVCY?")
+    head = before_evidence(answer).splitlines()[0]
+    assert "33.3%" in head and "38.7%" in head, answer.answer
+    assert "(partial response)" in head
