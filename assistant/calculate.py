@@ -1165,6 +1165,9 @@ class _PairSearch:
             if measure is None:  # the figures of the measure its first arm's figure gives
                 first = next(iter(by_arm.values()), None)
                 by_arm = {a: v for a, v in by_arm.items() if first and v.measure == first.measure}
+            if len(by_arm) == 1:  # "10.1% of the A arm versus 11.2% of the control arm"
+                other = _other_group(passage, next(iter(by_arm.values())))
+                by_arm |= {other.arm: other} if other else {}
             if len(by_arm) >= 2:
                 first, second = list(by_arm.values())[:2]
                 pairs.append((passage, first, second))
@@ -1301,3 +1304,17 @@ def _arm_value(fact: Fact, order: int) -> extract.ArmValue:
 
 def _shown(percent: float | None) -> str | None:
     return None if percent is None else f"{percent:.1f}"
+
+
+def _other_group(passage: Passage, arm: extract.ArmValue) -> extract.ArmValue | None:
+    """The group a sentence sets against an arm's figure when the profile names no arm of it
+    ("the control arm", "the comparator group"): from the facts extracted at ingest, the
+    pair whose other group's figure stands beside the arm's own."""
+    for a, b in group_pairs(facts_of(passage.metadata)):
+        for own, other in ((a, b), (b, a)):
+            if (own.percent == arm.percent and own.group and arm.arm.lower() in own.group.lower()
+                    and other.group and other.percent is not None):  # fmt: skip
+                name = re.sub(r"^the\s+|\s+(?:arm|group)$", "", other.group, flags=re.I)
+                return replace(arm, arm=name, percent=other.percent, events=other.events,
+                               total=other.total, figure=None)  # fmt: skip
+    return None

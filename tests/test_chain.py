@@ -1634,3 +1634,16 @@ def test_two_percentages_are_labelled_with_the_measure_they_give(bot: EvidenceAs
     head = before_evidence(answer).splitlines()[0]
     assert "33.3%" in head and "38.7%" in head, answer.answer
     assert "(partial response)" in head
+
+
+def test_a_group_the_profile_does_not_name_is_compared_with_the_arm_beside_it(
+    bot: EvidenceAssistant,
+) -> None:
+    # "10.1% of the voclosporin arm versus 11.2% of the control arm": the control arm is no
+    # arm of the profile, but the facts extracted at ingest pair it with the arm named.
+    answer = bot.ask(
+        "How did the serious infection rate compare between voclosporin and control in AURORA 1?"
+    )
+    head = before_evidence(answer).splitlines()[0]
+    assert "voclosporin 10.1% vs control 11.2%" in head, answer.answer
+    assert "difference −1.1 points" in head
