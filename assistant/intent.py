@@ -174,7 +174,9 @@ SUPERIORITY = re.compile(r"\bsuperior", re.I)
 # in plain words ("more effective than", "better than", "beat").
 VERDICT_ASKED = re.compile(
     r"\bsuperior|\b(?:non-?)?inferior|\b(?:more|less)\s+effective\b|\b(?:better|worse)\s+than\b|"
-    r"\boutperform|\bbeat(?:s|en|ing)?\b|\bequivalen(?:t|ce)\b",
+    r"\boutperform|\bbeat(?:s|en|ing)?\b|\bequivalen(?:t|ce)\b|"
+    # non-inferiority and superiority in plain words: "no worse", "proven better"
+    r"\b(?:no|not)\s+worse\b|\b(?:proven|proved|shown|found)\s+(?:to\s+be\s+)?better\b",
     re.I,
 )
 # A margin named as the study's ("what margin did they use?", "Lee used a 10% margin, right?")

@@ -1647,3 +1647,14 @@ def test_a_group_the_profile_does_not_name_is_compared_with_the_arm_beside_it(
     head = before_evidence(answer).splitlines()[0]
     assert "voclosporin 10.1% vs control 11.2%" in head, answer.answer
     assert "difference −1.1 points" in head
+
+
+def test_proven_better_or_no_worse_asks_for_the_studys_verdict(bot: EvidenceAssistant) -> None:
+    # "proven better" and "not worse" are superiority and non-inferiority in plain words: the
+    # sentence giving the trial's verdict leads, not its favourable trends.
+    history = [
+        {"role": "user", "content": "What were the week-24 response rates in the Zheng trial?"},
+        {"role": "assistant", "content": "83.0% with tacrolimus versus 75.0% with IVCY."},
+    ]
+    answer = bot.ask("So was tacrolimus proven better, or just shown to be no worse?", history)
+    assert "non-inferior" in answer.citations[0].quote, answer.answer
