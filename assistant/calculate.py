@@ -850,7 +850,14 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
             a.percent, b.percent, a.arm, b.arm, higher_is_better=_higher_is_better(routed, a)
         )
         # what the two figures measure, and when if the question asks when
-        outcome = _outcome_label(passage, a.measure, with_time=routed.asks_time)
+        outcome = ", ".join(
+            part
+            for part in (
+                _outcome_label(passage, a.measure, with_time=routed.asks_time),
+                _subgroup_label(routed, passage, plan.profile),
+            )
+            if part
+        )
         plan.calls.append(replace(computed, output={**computed.output, "outcome": outcome}))
         # The difference the study itself reports beside the two figures (often adjusted,
         # with its CI), transcribed: the computed one has no interval without counts.
@@ -1318,3 +1325,25 @@ def _other_group(passage: Passage, arm: extract.ArmValue) -> extract.ArmValue | 
                 return replace(arm, arm=name, percent=other.percent, events=other.events,
                                total=other.total, figure=None)  # fmt: skip
     return None
+
+
+def _subgroup_label(routed: Route, passage: Passage, profile: Profile) -> str:
+    """The subgroup the question asks about, as it wrote it ("class V"), when the compared
+    figures' sentence names the same one (however it calls the kind: "type V") and does not
+    set it aside ("pure class V excluded"): a subgroup's figures are not the study's result."""
+    if profile.subgroup is None:
+        return ""
+    asked = profile.subgroup.search(routed.question)
+    said = {_subgroup_key(m.group()) for m in profile.subgroup.finditer(passage.text)
+            if not _SET_ASIDE_AFTER.match(passage.text, m.end())}  # fmt: skip
+    return asked.group() if asked and _subgroup_key(asked.group()) in said else ""
+
+
+# "(pure class V excluded)", "class V aside": a subgroup named to leave it out
+_SET_ASIDE_AFTER = re.compile(r"\W{0,3}(?:\w+\s+){0,2}(?:excluded|aside|apart)\b", re.I)
+
+
+def _subgroup_key(written: str) -> str:
+    """One spelling for a subgroup however its kind is called ("class V", "type V": "v")."""
+    words = written.lower().split()
+    return "".join(words[1:] if len(words) > 1 else words)

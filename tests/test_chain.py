@@ -1658,3 +1658,15 @@ def test_proven_better_or_no_worse_asks_for_the_studys_verdict(bot: EvidenceAssi
     ]
     answer = bot.ask("So was tacrolimus proven better, or just shown to be no worse?", history)
     assert "non-inferior" in answer.citations[0].quote, answer.answer
+
+
+def test_a_subgroups_figures_are_labelled_with_the_subgroup(bot: EvidenceAssistant) -> None:
+    # The interview calls it "type V"; the question "class V": the compared figures are a
+    # subgroup's, and the head says whose. A subgroup a sentence sets aside is no label.
+    answer = bot.ask("In the tacrolimus vs IVCY trial, how did response compare in class V?")
+    head = before_evidence(answer).splitlines()[0]
+    assert "68.4%" in head and "(class V)" in head, answer.answer
+    from assistant.calculate import _SET_ASIDE_AFTER
+
+    text = "among patients with a ratio of at least 3 mg/mg (pure class V excluded), ..."
+    assert _SET_ASIDE_AFTER.match(text, text.index("class V") + len("class V"))
