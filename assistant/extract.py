@@ -43,7 +43,11 @@ _MEASURES = (
             r"total response"
         ),
     ),
-    ("complete", re.compile(r"\bcomplete\b|\bcr\b|\bcrr\b")),
+    # ("full remission" is complete remission in plain words)
+    (
+        "complete",
+        re.compile(r"\bcomplete\b|\bcr\b|\bcrr\b|\bfull\s+(?:renal\s+)?(?:remission|response)"),
+    ),
     ("partial", re.compile(r"\bpartials?\b|\bpr\b")),
 )
 

@@ -583,6 +583,11 @@ def test_complete_or_partial_response_is_the_overall_response(written: str) -> N
     assert route(f"{written} rate with tacrolimus?", None, BUNDLED).measure == "overall"
 
 
+@pytest.mark.parametrize("written", ["full remission", "full renal response", "full response"])
+def test_full_remission_is_the_complete_response(written: str) -> None:
+    assert route(f"What {written} rate did tacrolimus reach?", None, BUNDLED).measure == "complete"
+
+
 def test_a_baseline_given_in_an_earlier_turn_holds_for_the_same_patient() -> None:
     history = turns(("Baseline: proteinuria 4.8 g/day, creatinine 95 µmol/L.", "Noted."))
     routed = route("Now proteinuria 1.9 g/day, creatinine 98 µmol/L: partial?", history, BUNDLED)
