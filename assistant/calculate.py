@@ -822,7 +822,9 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     named = routed.measure
     pair = _pair_search(routed, plan)
     passages = _pair_passages(retrieval)
-    found = pair.find(passages, named or default)
+    # a verdict asked ("by how much was A non-inferior?"): the figures it was reached on
+    verdict = [retrieval.verdict] if retrieval.verdict is not None and named is None else []
+    found = (pair.find(verdict, None) if verdict else None) or pair.find(passages, named or default)
     if found is None and named is None:
         # No measure named and none of the default kind: the best-ranked pair, whatever it
         # measures (a subgroup's rates, a study's primary complete response).

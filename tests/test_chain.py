@@ -1670,3 +1670,16 @@ def test_a_subgroups_figures_are_labelled_with_the_subgroup(bot: EvidenceAssista
 
     text = "among patients with a ratio of at least 3 mg/mg (pure class V excluded), ..."
     assert _SET_ASIDE_AFTER.match(text, text.index("class V") + len("class V"))
+
+
+def test_a_verdict_asked_is_compared_on_the_figures_it_was_reached_on(
+    bot: EvidenceAssistant,
+) -> None:
+    # "By how much was A non-inferior?": the primary result the verdict sentence gives, not
+    # the better-counted withdrawals of the same study.
+    answer = bot.ask(
+        "By how much did ALMS show mycophenolate to be non-inferior to IV cyclophosphamide?"
+    )
+    head = before_evidence(answer).splitlines()[0]
+    assert "56.2%" in head and "53%" in head, answer.answer
+    assert "18.9%" not in before_evidence(answer)
