@@ -148,3 +148,11 @@ def test_what_the_evidence_base_lacks_is_named_as_the_question_wrote_it(
     answer = bot.ask("Should I add an SGLT2 inhibitor for a lupus nephritis patient?")
     assert answer.status == "no_evidence"
     assert answer.answer.startswith("Nothing in the evidence base mentions “SGLT2”.")
+
+
+def test_a_care_setting_abbreviation_is_who_asks_not_what_is_asked(bot: EvidenceAssistant) -> None:
+    # "MDT" (a multidisciplinary team meeting) names where the answer is going, not a topic
+    # the evidence base would have to cover.
+    answer = bot.ask("Zheng tacrolimus response was 88% at week 24 - OK for the MDT slide?")
+    assert answer.status == "answered", answer.answer
+    assert "83" in answer.answer
