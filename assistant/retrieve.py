@@ -1805,7 +1805,7 @@ def foreign_terms(
         if role_noun(word):
             return False
         # (a code of letters and a digit names a molecule, a receptor or a gene: "sglt2")
-        if drug_like(word) or disease_like(word) or word[-1].isdigit():
+        if drug_like(word) or disease_like(word) or MOLECULE_CODE.search(word):
             return True
         return names_medical(word) if names_medical else medical(word) >= MEDICAL_WORD
 
@@ -1867,8 +1867,11 @@ def unknown_words(
     )
 
 
-# A word, with one digit ending a name ("sglt2", "il6") but not a time or figure ("wk24")
-_TOPIC_WORD = re.compile(r"\b[a-z][a-z-]*[a-z]\d?\b")
+# A word, with one digit ending a name ("sglt2", "il6"; "sglt2i", its inhibitors, in
+# pharmacology's shorthand) but not a time or figure ("wk24")
+_TOPIC_WORD = re.compile(r"\b[a-z][a-z-]*[a-z](?:\di?)?\b")
+# A code of letters and a digit (and an inhibitor's "i"): a molecule, a receptor or a gene
+MOLECULE_CODE = re.compile(r"[a-z]\di?$")
 
 
 def _topic_words(query: str) -> dict[str, None]:

@@ -156,3 +156,13 @@ def test_a_care_setting_abbreviation_is_who_asks_not_what_is_asked(bot: Evidence
     answer = bot.ask("Zheng tacrolimus response was 88% at week 24 - OK for the MDT slide?")
     assert answer.status == "answered", answer.answer
     assert "83" in answer.answer
+
+
+def test_an_inhibitor_class_in_pharmacology_shorthand_is_a_topic_the_evidence_lacks(
+    bot: EvidenceAssistant,
+) -> None:
+    # "SGLT2i" (SGLT2 inhibitors): a code of letters and a digit with an inhibitor's "i"
+    # names a drug class; the evidence base never mentions it.
+    answer = bot.ask("SGLT2i in lupus nephritis - any trial figures?")
+    assert answer.status == "no_evidence", answer.answer
+    assert "SGLT2i" in answer.answer
