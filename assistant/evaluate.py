@@ -117,14 +117,15 @@ TARGET_PASS_RATE = 0.95
 # passed 76.7%, 78.3% and 71.7% on the session's starting commit; the second batch was never
 # tuned on and passes 78.3% now), test 81.8% (90/110), test 2 80.0%, test 3 85.0%; dev
 # refusal 91.7% (the same on the starting commit); floors unchanged.
-# 2026-12-07 (twenty-second session): dev 84.1% (2214/2634, grown by 240 fresh questions that
+# 2026-12-07 (twenty-second session): dev 84.1% (2216/2634, grown by 240 fresh questions that
 # passed 75.0%, 75.0%, 65.0% and 73.3% on the session's starting commit; the second and fourth
-# batches were never tuned on and pass 75.0% and 73.3% now), test 82.7% (91/110), test 2
-# 80.0%, test 3 85.0%; dev refusal 91.5%: the dev pass floor goes back to 0.83 (the grown
-# split passes 0.840, one question above 0.84, with a few answers known to flip between runs).
+# batches were never tuned on until they joined, and passed 75.0% and 73.3% then), test 82.7%
+# (91/110), test 2 80.0%, test 3 85.0%; dev refusal 91.9%: the dev pass floor goes back to
+# 0.83 (the grown split passes 0.841, two questions above 0.84, with a few answers known to
+# flip between runs).
 # (test 2 is judged against the test split's floors: 0.383 citation precision holds them down)
 MIN_PASS_RATE = {"dev": 0.83, "test": 0.74, "test3": 0.81}
-MIN_REFUSAL_ACCURACY = {"dev": 0.9, "test": 0.9, "test3": 0.81}  # 91.5%, 96.2%, 90.9%
+MIN_REFUSAL_ACCURACY = {"dev": 0.9, "test": 0.9, "test3": 0.81}  # 91.9%, 96.2%, 90.9%
 MAX_UNGROUNDED_NUMBERS = 0
 # Citation precision against each question's labelled acceptable passages (independent of
 # the chain); the chain's own support rule is reported beside it as a consistency check.
