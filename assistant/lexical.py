@@ -201,7 +201,8 @@ GENERAL_ACRONYMS = frozenset(
         "UPCR", "PCR", "ACR", "TEAE", "TEAES", "SAE", "BMI", "NIH", "RCT", "PMID", "DOI", "LSM",
         "BID", "GRADE", "IVIG", "TMA", "CKD", "ESRD", "COVID", "RESULTS", "PPS", "FAS", "CI",
         "HR", "OR", "RR", "NNT", "NNH", "ITT", "FDA", "EMA", "WHO", "CONSORT", "BSA",
-        # where care happens and who gives it: who asks, not what is asked
-        "MDT", "ICU", "ED", "ER", "GP", "OPD", "HCP", "NP", "RN",
+        # the team meeting an answer is for, and who asks: not what is asked (a place of care
+        # may be: "ICU admission rate")
+        "MDT", "HCP", "NP", "RN",
     }
 )  # fmt: skip
