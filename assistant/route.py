@@ -4,7 +4,7 @@ reads, once, what the question asks and gives (`intent.read`). Later stages read
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -191,17 +191,19 @@ def _resolved(
         # "and the cyc number?" after a definition asked about the tac rate: the arm takes
         # the place of the arm of the last question that named one.
         previous = _previous_user_question(history or [], profile, naming_arm=True) or previous
-    # "Back to the drug A study - ...": the conversation returns to the study of the turn that
-    # named it, asking the new question of it
-    earlier_turn = _BACK_TO.search(cleaned)
-    back = earlier_turn and _turn_about(history or [], earlier_turn.group(1), profile)
-    previous = back or previous
     query = cleaned
     follow_up_of = None
     other_than: tuple[str, ...] = ()
     new_study = False
     stated_before: frozenset[float] = frozenset()
     not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
+    # "Back to the drug A study - ...": the conversation returns to the study of the turn that
+    # named it, asking the new question of it
+    earlier_turn = _BACK_TO.search(cleaned)
+    back = earlier_turn and _turn_about(
+        history or [], earlier_turn.group(1), profile, vocabulary, not_names
+    )
+    previous = back or previous
     continues = previous and (
         repaired is not None
         or _is_follow_up(cleaned, vocabulary)
@@ -539,15 +541,21 @@ def _previous_user_question(
     against the turns before it (so a follow-up two turns after its subject keeps that
     subject)."""
     vocabulary = (profile or Profile.generic()).arms
+    for position, content in _user_turns(history):
+        query = _resolved(content, history[:position], profile).query
+        if not naming_arm or vocabulary.in_text(query):
+            return query
+    return None
+
+
+def _user_turns(history: Sequence[dict[str, Any]]) -> Iterator[tuple[int, str]]:
+    """The user turns that say something, latest first, each with its position."""
     for position in range(len(history) - 1, -1, -1):
         message = history[position]
         if isinstance(message, dict) and message.get("role") == "user":
             content = message.get("content")
             if isinstance(content, str) and content.strip():
-                query = _resolved(content.strip(), history[:position], profile).query
-                if not naming_arm or vocabulary.in_text(query):
-                    return query
-    return None
+                yield position, content.strip()
 
 
 # "Back to the X study", "going back to X", "returning to X": a return to an earlier subject.
@@ -555,26 +563,22 @@ _BACK_TO = re.compile(r"\b(?:back|returning|return)\s+to\s+([^-\u2013\u2014,:;?.
 
 
 def _turn_about(
-    history: Sequence[dict[str, Any]], subject: str, profile: Profile | None
+    history: Sequence[dict[str, Any]],
+    subject: str,
+    profile: Profile | None,
+    vocabulary: ArmVocabulary,
+    not_names: frozenset[str],
 ) -> str | None:
     """The latest user turn naming the study or arm `subject` names, resolved like any
     previous question; None when no turn names it."""
-    vocabulary = (profile or Profile.generic()).arms
-    not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
     named = {m.group().lower() for m in _study_mentions(subject, not_names)}
     arms = set(vocabulary.in_text(subject))
     if not (named or arms):
         return None
-    for position in range(len(history) - 1, -1, -1):
-        message = history[position]
-        if not isinstance(message, dict) or message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if not isinstance(content, str):
-            continue
+    for position, content in _user_turns(history):
         mentions = {m.group().lower() for m in _study_mentions(content, not_names)}
         if named & mentions or (arms and arms <= set(vocabulary.in_text(content))):
-            return _resolved(content.strip(), history[:position], profile).query
+            return _resolved(content, history[:position], profile).query
     return None
 
 
