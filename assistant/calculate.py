@@ -16,7 +16,7 @@ from .facts import Fact, derived_total, facts_of, group_pairs
 from .intent import COURSE_TOTAL, INTERVAL, Task
 from .lexical import bm25_tokens
 from .measurements import UNIT_SPELLINGS, Measurement, PatientValues, unit_key
-from .profile import ArmVocabulary, EligibilitySet, Profile, Protocol
+from .profile import ArmVocabulary, EligibilitySet, Profile, Protocol, subgroup_key
 from .retrieve import Retrieval
 from .route import Route, understood
 from .tools import (
@@ -1336,16 +1336,10 @@ def _subgroup_label(routed: Route, passage: Passage, profile: Profile) -> str:
     if profile.subgroup is None:
         return ""
     asked = profile.subgroup.search(routed.question)
-    said = {_subgroup_key(m.group()) for m in profile.subgroup.finditer(passage.text)
+    said = {subgroup_key(m.group()) for m in profile.subgroup.finditer(passage.text)
             if not _SET_ASIDE_AFTER.match(passage.text, m.end())}  # fmt: skip
-    return asked.group() if asked and _subgroup_key(asked.group()) in said else ""
+    return asked.group() if asked and subgroup_key(asked.group()) in said else ""
 
 
 # "(pure class V excluded)", "class V aside": a subgroup named to leave it out
 _SET_ASIDE_AFTER = re.compile(r"\W{0,3}(?:\w+\s+){0,2}(?:excluded|aside|apart)\b", re.I)
-
-
-def _subgroup_key(written: str) -> str:
-    """One spelling for a subgroup however its kind is called ("class V", "type V": "v")."""
-    words = written.lower().split()
-    return "".join(words[1:] if len(words) > 1 else words)

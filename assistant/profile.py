@@ -333,10 +333,11 @@ class Profile(_Model):
         return re.compile(r"\b(?:" + "|".join(self.subgroup_terms) + r")\b", re.I)
 
     def subgroups_in(self, text: str) -> frozenset[str]:
-        """The subgroups `text` names, each as one spelling ("Class  IV + V" -> "classiv+v")."""
+        """The subgroups `text` names, each as one spelling however its kind is called
+        ("Class  IV + V", "type IV+V" -> "iv+v")."""
         if self.subgroup is None:
             return frozenset()
-        return frozenset("".join(m.lower().split()) for m in self.subgroup.findall(text))
+        return frozenset(subgroup_key(m) for m in self.subgroup.findall(text))
 
     def class_members(self, text: str) -> tuple[str, ...]:
         """Arms of the drug classes `text` names ("beta blockers" -> their member drugs)."""
@@ -513,3 +514,9 @@ def check_sources(profile: Profile, passage_text: Mapping[str, str] | Any) -> No
 
 def sources_of(entries: Iterable[Sourced]) -> list[str]:
     return list(dict.fromkeys(p for e in entries for p in e.passages))
+
+
+def subgroup_key(written: str) -> str:
+    """One spelling for a subgroup however its kind is called ("class V", "type V": "v")."""
+    words = written.lower().split()
+    return "".join(words[1:] if len(words) > 1 else words)

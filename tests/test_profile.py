@@ -121,3 +121,12 @@ def test_a_second_source_of_a_threshold_is_checked_and_cited_too() -> None:
     check_sources(profile, texts)  # every passage states its thresholds: no error
     with pytest.raises(ProfileError, match=r"18, 60 not stated in zheng2022#s6"):
         check_sources(profile, texts | {"zheng2022#s6": "adults with lupus nephritis"})
+
+
+def test_a_subgroup_has_one_spelling_however_its_kind_is_called() -> None:
+    """An interview's "type V" is the record's "class V": the same-subgroup choice of the
+    compared figures reads both as one."""
+    profile = load_profile(BUNDLED)
+    assert profile.subgroups_in("in type V patients") == profile.subgroups_in("class  V")
+    assert profile.subgroups_in("Class IV + V") == profile.subgroups_in("type IV+V")
+    assert profile.subgroups_in("class IV") != profile.subgroups_in("class V")
