@@ -137,6 +137,8 @@ GENERAL_SYNONYMS = {
     "completed": "ended",
     "weeks": "week",
     "blinded": "double-blind open-label",
+    # the verb and adjective ("did it blind patients", "double blind") for the same design
+    "blind": "blinded double-blind open-label",
     # blinding as CONSORT explains it to lay readers: who knew which treatment was given
     "kept hidden": "blinded double-blind open-label",
     "knew which": "blinded double-blind open-label",
@@ -180,6 +182,9 @@ GENERAL_SYNONYMS = {
     "bmi": "body mass index",
     "itt": "intention-to-treat",
     "shortcomings": "limitations",
+    "weak points": "limitations",
+    # the places a multicentre study recruited in: reports count them as centres or sites
+    "hospitals": "centres centers sites",
     "weaknesses": "limitations",
     "caveats": "limitations",
     "endpoint": "outcome",

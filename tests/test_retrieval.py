@@ -41,6 +41,8 @@ ARTICLE_QUESTIONS = [
     ("What are the toxicities of cyclophosphamide?", "ovarian toxicity"),
     ("Was the trial blinded?", "open-label"),
     ("Was the tacrolimus trial masked?", "open-label"),  # masking: CONSORT's other word
+    ("Did the tacrolimus trial blind patients and doctors to treatment?", "open-label"),
+    ("how many hospitals took part in the tacrolimus trial", "35 centres"),
     ("Why might the results not apply to Western patients?", "non-Asian"),
     ("How does tacrolimus protect podocytes?", "podocytes"),
     ("What did the Japanese placebo-controlled study show?", "Japan"),
