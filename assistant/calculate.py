@@ -776,7 +776,7 @@ def _pair_search(routed: Route, plan: ToolPlan) -> _PairSearch:
         plan.profile,
         routed.needs_counts,
         routed.subgroups,
-        frozenset(routed.figures),
+        frozenset(routed.figures) | routed.pointed_at,
         plan.document,
         frozenset(bm25_tokens(routed.question)),
         bool(INTERVAL.search(routed.question)),
@@ -1142,7 +1142,8 @@ class _PairSearch:
     profile: Profile
     needs_counts: bool
     subgroups: frozenset[str]  # the profile's subgroups the question names
-    quoted: frozenset[float] = frozenset()  # the figures the question itself states
+    # the figures the question states, or points back at ("from those numbers")
+    quoted: frozenset[float] = frozenset()
     document: Callable[[str], list[Passage]] | None = None  # see `ToolPlan.document`
     asked: frozenset[str] = frozenset()  # the question's words (tokens), for its outcome
     interval: bool = False  # the question asks for a confidence interval (counts needed)

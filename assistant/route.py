@@ -74,6 +74,9 @@ class Route:
     # The figures the previous answer stated in its own voice, for a follow-up: a sentence
     # giving only these again tells the asker nothing new.
     stated_before: frozenset[float] = frozenset()
+    # The figures of the previous answer, for a follow-up pointing back at them ("the relative
+    # risk from those numbers"): the figures it works on.
+    pointed_at: frozenset[float] = frozenset()
     vocabulary: ArmVocabulary = field(default_factory=lambda: ArmVocabulary({}), compare=False)
     intent: Intent | None = None  # None: not read yet (a hand-built Route; see `understood`)
     facet: Facet | None = None  # the aspect of the evidence asked about
@@ -196,6 +199,7 @@ def _resolved(
     other_than: tuple[str, ...] = ()
     new_study = False
     stated_before: frozenset[float] = frozenset()
+    pointed_at: frozenset[float] = frozenset()
     not_names = GENERAL_ACRONYMS | (profile or Profile.generic()).not_study_names
     # "Back to the drug A study - ...": the conversation returns to the study of the turn that
     # named it, asking the new question of it
@@ -214,6 +218,8 @@ def _resolved(
     each_arm = bool(_EACH_ARM.search(cleaned)) and not _study_mentions(cleaned, not_names)
     if previous and (continues or each_arm or back):
         follow_up_of = previous
+        if _POINTS_BACK.search(cleaned):
+            pointed_at = _stated_before(history or [])
         named_now = {m.group().lower() for m in _study_mentions(cleaned, not_names)}
         new_study = bool(
             named_now - {m.group().lower() for m in _study_mentions(previous, not_names)}
@@ -251,6 +257,7 @@ def _resolved(
         premises=claims,
         earlier=previous,
         stated_before=stated_before,
+        pointed_at=pointed_at,
         vocabulary=vocabulary,
         typed=typed,
     )

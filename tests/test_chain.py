@@ -1683,3 +1683,17 @@ def test_a_verdict_asked_is_compared_on_the_figures_it_was_reached_on(
     head = before_evidence(answer).splitlines()[0]
     assert "56.2%" in head and "53%" in head, answer.answer
     assert "18.9%" not in before_evidence(answer)
+
+
+def test_a_follow_up_pointing_back_at_those_numbers_works_on_the_previous_answers_figures(
+    bot: EvidenceAssistant,
+) -> None:
+    # The interview states two pairs for the trial's serious events; "those numbers" are the
+    # pair the previous answer gave, not the pair ranked first for the words.
+    answer = _after(bot, "how many had serious adverse events in each arm of the tacrolimus trial",
+                    "29 patients (18.5%) on tacrolimus and 35 patients (24.6%) on IVCY.",
+                    "ok so whats the relative risk of a serious AE on tacro vs cyclophosphamide "
+                    "from those numbers")  # fmt: skip
+    head = before_evidence(answer).splitlines()[0]
+    assert "18.5%" in head and "24.6%" in head, answer.answer
+    _numbers_everywhere_grounded(answer)
