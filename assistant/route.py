@@ -207,6 +207,7 @@ def _resolved(
     back = earlier_turn and _turn_about(
         history or [], earlier_turn.group(1), profile, vocabulary, not_names
     )
+    back = back or (_FIRST_SUBJECT.search(cleaned) and _first_turn(history or [], profile))
     previous = back or previous
     continues = previous and (
         repaired is not None
@@ -567,6 +568,24 @@ def _user_turns(history: Sequence[dict[str, Any]]) -> Iterator[tuple[int, str]]:
 
 # "Back to the X study", "going back to X", "returning to X": a return to an earlier subject.
 _BACK_TO = re.compile(r"\b(?:back|returning|return)\s+to\s+([^-\u2013\u2014,:;?.]{2,60})", re.I)
+
+
+# "the first trial we discussed", "that first study": the subject of the conversation's first
+# turn (not a description: "the first trial of drug A", "the first study to ...")
+_FIRST_SUBJECT = re.compile(
+    r"\b(?:the|that|this)\s+(?:very\s+)?first\s+(?:trial|study|rct|one|paper)\b"
+    r"(?!\s+(?:of|on|in|to|that\s+(?!we|you|i)|which|comparing|with|by|for)\b)",
+    re.I,
+)
+
+
+def _first_turn(history: Sequence[dict[str, Any]], profile: Profile | None) -> str | None:
+    """The conversation's first user turn, resolved like any previous question."""
+    turns = list(_user_turns(history))
+    if not turns:
+        return None
+    position, content = turns[-1]
+    return _resolved(content, history[:position], profile).query
 
 
 def _turn_about(

@@ -1415,3 +1415,21 @@ def test_back_to_a_subject_returns_to_the_turn_that_named_it(follow_up: str) -> 
     routed = route(follow_up, history, BUNDLED)
     assert routed.follow_up_of is not None
     assert "STAR 2" in routed.follow_up_of and "ALMS" not in routed.follow_up_of
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "to_first"),
+    [("For the first trial we discussed, how many started treatment?", True),
+     ("Going back to that first study - what was its follow-up?", True),
+     # a description, not a reference to the conversation
+     ("Was STAR 1 the first trial of tacrolimus in this disease?", False)],
+)  # fmt: skip
+def test_the_first_trial_discussed_is_the_first_turns_subject(
+    follow_up: str, to_first: bool
+) -> None:
+    history = turns(
+        ("What share responded in STAR 2, tacrolimus versus IVCY?", "83.0% vs 75.0% [1]"),
+        ("And ALMS, mycophenolate versus IVCY?", "56.2% vs 53.0% [1]"),
+    )
+    earlier = route(follow_up, history, BUNDLED).follow_up_of or ""
+    assert ("STAR 2" in earlier) is to_first and "ALMS" not in earlier
