@@ -37,6 +37,7 @@ from .tools import (
 )
 from .tools._format import exact, round_half_up, trimmed
 from .types import Passage, ToolCall
+from .verify import numbers_in, value_key
 
 
 @dataclass
@@ -831,7 +832,7 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
         found = pair.find(passages, None)
     if found is None:  # arms the profile does not name: the groups the facts found
         found = pair.from_facts(passages)
-    if found is None:
+    if found is None or _figures_asked_elsewhere(routed, found[0], passages):
         return False
     if routed.needs_counts and not (_counted(found[1]) and _counted(found[2])):
         elsewhere = _counted_elsewhere(pair, retrieval, plan, named or default)
@@ -1344,3 +1345,22 @@ def _subgroup_label(routed: Route, passage: Passage, profile: Profile) -> str:
 
 # "(pure class V excluded)", "class V aside": a subgroup named to leave it out
 _SET_ASIDE_AFTER = re.compile(r"\W{0,3}(?:\w+\s+){0,2}(?:excluded|aside|apart)\b", re.I)
+
+
+def _figures_asked_elsewhere(
+    routed: Route, pair_sentence: Passage, passages: list[Passage]
+) -> bool:
+    """The question states a measured figure ("SLEDAI fell by 8.6 points"), one with decimals
+    (not a week or a dose), that a sentence among the best states, while the pair's sentence
+    states none of the question's figures: the pair is another measure's than the one asked."""
+    stated = {value_key(abs(t.value)): t for t in numbers_in(routed.question)}
+    measured = {value for value, token in stated.items() if token.decimals}
+    if not measured:
+        return False
+
+    def figures(passage: Passage) -> set[float]:
+        return {value_key(abs(t.value)) for t in numbers_in(passage.text)}
+
+    if set(stated) & figures(pair_sentence):
+        return False
+    return any(measured & figures(p) for p in passages[:TOOL_PREFERENCE])

@@ -1697,3 +1697,18 @@ def test_a_follow_up_pointing_back_at_those_numbers_works_on_the_previous_answer
     head = before_evidence(answer).splitlines()[0]
     assert "18.5%" in head and "24.6%" in head, answer.answer
     _numbers_everywhere_grounded(answer)
+
+
+def test_a_figure_of_another_measure_the_question_states_keeps_the_response_pair_out(
+    bot: EvidenceAssistant,
+) -> None:
+    # The SLEDAI change is no percentage: no pair of rates answers it, and the trial's
+    # response rates, compared instead, answered something not asked.
+    answer = bot.ask("In the Zheng trial SLEDAI fell by 8.6 points in the cyclophosphamide arm, "
+                     "which was more than tacrolimus, correct?")  # fmt: skip
+    assert not [c for c in answer.tool_calls if c.name == "difference_of_percentages"]
+    assert "-8.6 and -6.4" in answer.citations[0].quote, answer.answer
+    # ... while figures the pair's own sentence states are still compared
+    slide = bot.ask("Slide: 'Mok 2016: complete renal response at month 6, tacrolimus 62% vs "
+                    "MMF 59%, difference 3.0%.' Does that match?")  # fmt: skip
+    assert [c for c in slide.tool_calls if c.name == "difference_of_percentages"], slide.answer
