@@ -113,7 +113,7 @@ OWN_STUDY = re.compile(r"\b(?:the|this|that|same)\s+(?:trial|study|protocol)(?:'
 # Whether a result meets a response definition ("in remission?", "does she meet criteria?",
 # or a category named: "partial?", "complete?", "CR or PR?").
 RESPONSE = re.compile(
-    r"remission|respon|classif|\bclassed\b|criteria|meet|achiev|qualif|\bpartial\b|\bcomplete\b|"
+    r"remission|respon|classif|\bclassed\b|criteria|defin|meet|achiev|qualif|\bpartial\b|\bcomplete\b|"
     r"\b(?-i:CR|PR|CRR|PRR|ORR)\b",  # complete/partial (renal) response, overall response
     re.I,
 )

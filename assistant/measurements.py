@@ -363,7 +363,13 @@ _BASELINE_WORDS = (
     r"before\s+(?:starting|treatment|therapy|induction)|initially)(?:[^:,\d]{0,60}?\s*[:,–-]|"
     r"\s+(?=\d|[a-z]))"  # "Baseline: ...", or opening a list: "baseline 24h UP 4.2 g, Cr 88"
 )
-_BASELINE_LABEL = re.compile(r"^\W*" + _BASELINE_WORDS, re.IGNORECASE)
+_BASELINE_LABEL = re.compile(
+    r"^\W*(?:" + _BASELINE_WORDS + "|"
+    # a sentence telling how the patient began: "She started the drug A regimen with ...",
+    # "presented with ..." (the values it gives are the values at the start)
+    r"(?:[\w-]+\s+){0,2}(?:started|began|presented|presenting)\b[^.:,\d]{0,60}?\bwith\s+)",
+    re.IGNORECASE,
+)
 _BASELINE_LABEL_INSIDE = re.compile(r"(?<![\w-])" + _BASELINE_WORDS, re.IGNORECASE)
 # A time later than the start of treatment ("wk24 labs:", "at 6 months", "6 mo:", "now", "on
 # follow-up"; not "3 months ago"): where a baseline sentence turns to later values, and (in

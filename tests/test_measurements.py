@@ -597,3 +597,16 @@ def test_a_baseline_and_a_stated_change_give_the_current_value() -> None:
 def test_a_study_names_number_is_no_value(note: str, value: float | None) -> None:
     found = [m.value for m in parse(note).measurements if m.analyte == "proteinuria"]
     assert found == ([] if value is None else [value])
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["She started the drug A regimen with 3.8 g/day of urine protein and creatinine of 80. "
+     "At 24 weeks protein is 0.4 g/day and creatinine 88.",
+     "He presented with proteinuria 3.8 g/day, creatinine 80. Now proteinuria 0.4 g/day, "
+     "creatinine 88."],
+)  # fmt: skip
+def test_the_values_a_patient_started_or_presented_with_are_the_baseline(note: str) -> None:
+    by_analyte = {m.analyte: m for m in parse(note).measurements}
+    assert (by_analyte["proteinuria"].baseline, by_analyte["proteinuria"].value) == (3.8, 0.4)
+    assert (by_analyte["creatinine"].baseline, by_analyte["creatinine"].value) == (80, 88)

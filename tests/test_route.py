@@ -1433,3 +1433,11 @@ def test_the_first_trial_discussed_is_the_first_turns_subject(
     )
     earlier = route(follow_up, history, BUNDLED).follow_up_of or ""
     assert ("STAR 2" in earlier) is to_first and "ALMS" not in earlier
+
+
+def test_a_patients_values_set_against_a_studys_definitions_ask_for_a_response_check() -> None:
+    question = (
+        "Proteinuria 3.8 g/day at the start, 0.4 g/day at week 24, albumin 3.7 g/dL, "
+        "creatinine stable. Using the STAR 2 definitions, where does she stand?"
+    )
+    assert "remission" in route(question, None, BUNDLED).tasks
