@@ -486,12 +486,17 @@ def facet_of(query: str) -> Facet | None:
 
 # A statement put to be judged ("True or false: ...", "T/F: ..."), a yes/no question in form.
 TRUE_OR_FALSE = re.compile(r"^\W*(?:true\s+or\s+false|t\s*/\s*f)\b", re.I)
+# ... or a statement put to be confirmed: "Just confirm that ...", "Please verify whether ..."
+CONFIRM_THAT = re.compile(
+    r"^\W*(?:(?:just|please|quickly|so)\W+)*(?:confirm|verify|check)\s+(?:that|whether|if)\b",
+    re.I,
+)
 
 
 def is_polar(question: str) -> bool:
     """A yes/no question: no question word, and it opens with an auxiliary or ends with "?";
     or a statement put to be judged true or false."""
-    if TRUE_OR_FALSE.match(question):
+    if TRUE_OR_FALSE.match(question) or CONFIRM_THAT.match(question):
         return True
     if WH_WORD.search(question):
         return False

@@ -1712,3 +1712,12 @@ def test_a_figure_of_another_measure_the_question_states_keeps_the_response_pair
     slide = bot.ask("Slide: 'Mok 2016: complete renal response at month 6, tacrolimus 62% vs "
                     "MMF 59%, difference 3.0%.' Does that match?")  # fmt: skip
     assert [c for c in slide.tool_calls if c.name == "difference_of_percentages"], slide.answer
+
+
+def test_a_statement_put_to_be_confirmed_is_answered_yes_or_no(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("Just confirm that the low-dose Euro-Lupus arm had fewer deaths than the "
+                     "high-dose arm at ten years.")  # fmt: skip
+    assert answer.answer.startswith("**No: the low-dose arm's figure is higher"), answer.answer
+    from assistant.intent import is_polar
+
+    assert not is_polar("Check the dose of the second arm.")
