@@ -416,7 +416,8 @@ FACETS: tuple[tuple[Facet, re.Pattern[str]], ...] = (
     ("safety", re.compile(HARMS.pattern + r"|\bsafe(?:ty|ly)?\b|tolerab|tolerated", re.I)),
     # What the evidence cannot say ("limitations", "weaknesses", "bias", "caveats").
     ("limitation", re.compile(
-        r"limitation|weakness|shortcoming|caveat|\bbias|drawback|criticis|generali[sz]", re.I)),
+        r"limitation|weakness|shortcoming|caveat|\bbias|drawback|criticis|generali[sz]|"
+        r"\bweak\s+(?:points?|spots?|sides?)\b|\bflaws?\b|\bflawed\b", re.I)),
     # How a treatment acts ("mechanism", "how does it work", "mode of action").
     ("mechanism", re.compile(
         r"mechanism|how does .{1,40}\bwork|mode of action|\binhibit(?:s|ion)?\b|\bpathway|"

@@ -1441,3 +1441,12 @@ def test_a_patients_values_set_against_a_studys_definitions_ask_for_a_response_c
         "creatinine stable. Using the STAR 2 definitions, where does she stand?"
     )
     assert "remission" in route(question, None, BUNDLED).tasks
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What are the weak points of the STAR 2 trial?", "Any flaws in how STAR 2 was run?",
+     "what were the weak spots of that study"],
+)  # fmt: skip
+def test_weak_points_and_flaws_ask_for_the_limitations(question: str) -> None:
+    assert route(question, None, BUNDLED).facet == "limitation"
