@@ -575,7 +575,13 @@ class HybridSearch:
         for passage in self.index.passages_by_id(stated).values():
             passages.setdefault(passage.id, passage)
             fused.setdefault(passage.id, 0.0)
-        asked_trials = _trial_names(query, self.not_study_names)
+        # the trials the question names; a follow-up turning to another phase of the trial the
+        # earlier turn named ("and in the extension?") asks about that sibling, not the trial
+        turns_to_sibling = route is not None and bool(_SIBLING_PHASE.search(route.question))
+        own = route.question if route is not None and turns_to_sibling else query
+        asked_trials = _trial_names(own, self.not_study_names) or self._study_names().trials_in(
+            own, self.not_study_names
+        )
         # the times the question itself asks about (not an earlier turn's, for a follow-up)
         asked_times = durations_in(route.question if route is not None else query)
         asked_measure = route.measure if route is not None else None
@@ -1360,6 +1366,18 @@ class StudyNames:
         # the same sentences are read question after question (one cache per index state)
         self.sentence_names = functools.lru_cache(maxsize=20_000)(self.names_used)
 
+    def trials_in(self, text: str, not_study_names: frozenset[str]) -> list[tuple[str, str]]:
+        """The numbered trial names (as `_trial_names` gives them) that `text` writes in lower
+        or mixed case ("aurora 1"), when they are a study's name or alias: the number tells a
+        trial from its siblings ("ABC 2", the continuation of "ABC 1")."""
+        return [
+            (name.upper(), digit)
+            for name, digit in _ANY_CASE_TRIAL_NAME.findall(text)
+            if digit
+            and name.upper() not in not_study_names
+            and (name.lower(),) in self.by_phrase
+        ]
+
     def same_study(self, document: str) -> frozenset[str]:
         """The documents about the same study as `document` (itself included): the primary
         documents (a trial's record and an interview about it) are one study; a shared name
@@ -1710,6 +1728,9 @@ def intent_adjustment(
 
 
 _TRIAL_NAME = re.compile(r"\b([A-Z][A-Z]{2,}(?:-[A-Z]{2,})?)(?:\s+(\d))?\b")
+_ANY_CASE_TRIAL_NAME = re.compile(_TRIAL_NAME.pattern, re.I)
+# Another phase of a trial: the study before it or the one continuing it
+_SIBLING_PHASE = re.compile(r"\b(?:continuation|extension|predecessor|follow-on)\b", re.I)
 
 
 def _trial_names(text: str, not_study_names: frozenset[str]) -> list[tuple[str, str]]:

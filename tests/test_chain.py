@@ -1721,3 +1721,18 @@ def test_a_statement_put_to_be_confirmed_is_answered_yes_or_no(bot: EvidenceAssi
     from assistant.intent import is_polar
 
     assert not is_polar("Check the dose of the second arm.")
+
+
+def test_a_numbered_trial_written_in_lower_case_is_told_from_its_siblings(
+    bot: EvidenceAssistant,
+) -> None:
+    # One record holds the trial, its continuation ("AURORA 2") and its predecessor: "aurora
+    # 1" typed in lower case is the trial, not the continuation ranked first for the words.
+    answer = bot.ask("based on aurora 1 complete renal response how many pts need voclosporin "
+                     "to get one extra responder")  # fmt: skip
+    head = before_evidence(answer).splitlines()[0]
+    assert "40.8%" in head and "22.5%" in head, answer.answer
+    # ... and a follow-up turning to the continuation asks about it, not the trial
+    extension = _after(bot, "aurora 1 crr wk52", "40.8% vs 22.5% at week 52 [1]",
+                       "and over 3 yrs in the extension")  # fmt: skip
+    assert "50.9%" in before_evidence(extension), extension.answer
