@@ -1373,9 +1373,7 @@ class StudyNames:
         return [
             (name.upper(), digit)
             for name, digit in _ANY_CASE_TRIAL_NAME.findall(text)
-            if digit
-            and name.upper() not in not_study_names
-            and (name.lower(),) in self.by_phrase
+            if digit and name.upper() not in not_study_names and (name.lower(),) in self.by_phrase
         ]
 
     def same_study(self, document: str) -> frozenset[str]:

@@ -21,7 +21,7 @@ from .intent import (
     facet_of,
     read,
 )
-from .lexical import GENERAL_ACRONYMS
+from .lexical import GENERAL_ACRONYMS, bm25_tokens
 from .measurements import PatientValues
 from .numerals import UNIT_WORDS, with_digits
 from .profile import ArmVocabulary, Profile
@@ -208,6 +208,10 @@ def _resolved(
         history or [], earlier_turn.group(1), profile, vocabulary, not_names
     )
     back = back or (_FIRST_SUBJECT.search(cleaned) and _first_turn(history or [], profile))
+    if earlier_turn and not back and _UNNAMED_SUBJECT.search(earlier_turn.group(1)):
+        # "back to the steroid regimen", "back to the phase 3 trial itself": a return is to a
+        # subject before the last turn's
+        back = _turn_described(history or [], earlier_turn.group(1), profile)
     previous = back or previous
     continues = previous and (
         repaired is not None
@@ -577,6 +581,25 @@ _FIRST_SUBJECT = re.compile(
     r"(?!\s+(?:of|on|in|to|that\s+(?!we|you|i)|which|comparing|with|by|for)\b)",
     re.I,
 )
+
+
+# What a return names when it names no study or arm: a study or a subject, described
+_UNNAMED_SUBJECT = re.compile(r"\b(?:trial|study|rct|paper|drug|question|topic)\b", re.I)
+
+
+def _turn_described(
+    history: Sequence[dict[str, Any]], subject: str, profile: Profile | None
+) -> str | None:
+    """The user turn before the latest one that shares most of the words describing
+    `subject` ("the steroid regimen": the turn on steroids), else the one just before the
+    latest; resolved like any previous question."""
+    earlier = list(_user_turns(history))[1:]
+    if not earlier:
+        return None
+    described = set(bm25_tokens(_UNNAMED_SUBJECT.sub(" ", subject)))
+    shared = [len(described & set(bm25_tokens(content))) for _position, content in earlier]
+    position, content = earlier[shared.index(max(shared))]
+    return _resolved(content, history[:position], profile).query
 
 
 def _first_turn(history: Sequence[dict[str, Any]], profile: Profile | None) -> str | None:

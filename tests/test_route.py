@@ -1450,3 +1450,21 @@ def test_a_patients_values_set_against_a_studys_definitions_ask_for_a_response_c
 )  # fmt: skip
 def test_weak_points_and_flaws_ask_for_the_limitations(question: str) -> None:
     assert route(question, None, BUNDLED).facet == "limitation"
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "returns_to"),
+    [("Right, back to the phase 3 trial itself - what did it report at week 76?", "STAR 2"),
+     ("ok going back to the trial steroid regimen from before - 60 kg pt, starting dose?",
+      "steroids")],
+)  # fmt: skip
+def test_a_return_to_a_subject_it_describes_goes_back_past_the_last_turn(
+    follow_up: str, returns_to: str
+) -> None:
+    history = turns(
+        ("What steroids did both arms of STAR 2 get?", "IV pulses, then oral prednisone [1]"),
+        ("And what did its phase 2 predecessor STAR 1 show?", "40% vs 18% [1]"),
+        ("How was STAR 1 dosed?", "1000 mg on day 1 [1]"),
+    )
+    earlier = route(follow_up, history[:4] if "phase" in follow_up else history, BUNDLED)
+    assert returns_to in (earlier.follow_up_of or ""), earlier.follow_up_of
