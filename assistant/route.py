@@ -325,9 +325,22 @@ def later_parts(question: str) -> tuple[str, ...]:
     return tuple(
         piece
         for piece in pieces[1:]
-        if len([w for w in _WORD.findall(piece.lower()) if w not in STOPWORDS])
+        if not _ABOUT_THE_REPLY.search(piece)
+        and len([w for w in _WORD.findall(piece.lower()) if w not in STOPWORDS])
         >= (1 if _WH_ASK.match(piece) else least)
     )
+
+
+# A remark on the form of the reply, no ask: "a rough figure is fine", "no caveats please",
+# "keep it short", "thanks"
+_ABOUT_THE_REPLY = re.compile(
+    r"^(?:(?:an?|the|any)\s+)?(?:[\w-]+\s+){0,2}(?:is|are|would\s+be|will\s+do)\s+"
+    r"(?:fine|ok(?:ay)?|enough|good)$|"
+    r"^no\s+(?:caveats?|hedging|disclaimers?|lectures?|explanations?|essays?|waffle)\b|"
+    r"^(?:please\s+)?(?:keep\s+it|be)\s+(?:short|brief|quick)\b|"
+    rf"^(?:{_ACKNOWLEDGEMENT}|please|cheers)$",
+    re.I,
+)
 
 
 # A part opening with a question word asks something with one word of its own ("and what

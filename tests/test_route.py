@@ -828,6 +828,10 @@ def test_a_question_on_each_arm_carries_only_the_earlier_study(question: str) ->
         ("ok and what was the drug B group's CR?", ()),
         ("Fine - and how many patients died in each group by the end of the study?", ()),
         ("Thanks - what was the dose, and how long was it given?", ("how long was it given",)),
+        # a remark on the form of the reply asks nothing
+        ("Just give me a number for the STAR margin, a rough figure is fine, no caveats please.",
+         ()),
+        ("What was the STAR margin? keep it short", ()),
     ],
 )  # fmt: skip
 def test_the_later_parts_of_a_question_asking_several(question: str, parts: tuple[str]) -> None:
