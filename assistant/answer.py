@@ -18,7 +18,7 @@ from .direction import direction_verdict, group_named
 from .facts import facts_of
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
-from .intent import TRUE_OR_FALSE, VERDICT_ASKED, is_polar
+from .intent import INTERVAL, TRUE_OR_FALSE, VERDICT_ASKED, is_polar
 from .lexical import bm25_tokens, drug_like
 from .llm import Phraser, phraser_from_settings
 from .numerals import read_numbers
@@ -335,7 +335,11 @@ class EvidenceAssistant:
         if not plan.calls and retrieval.figureless_terms:
             message = no_figure_message(retrieval, self.profile)
             return Answer(question=routed.as_asked, answer=message, status="no_evidence")
-        if not plan.calls and retrieval.not_stated is not None:
+        # (an interval asked that no calculation gives is as unanswered as with none run)
+        unanswered = not plan.calls or (
+            INTERVAL.search(routed.question) and not any(map(_gives_interval, plan.calls))
+        )
+        if unanswered and retrieval.not_stated is not None:
             return self._not_stated(routed, retrieval.not_stated, retrieval.figures_not_stated)
         evidence = select_evidence(retrieval, self.settings, routed, self.search.traits)
         premise = plan.not_run
@@ -1042,3 +1046,8 @@ def grounding_pool(
 
 def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000.0
+
+
+def _gives_interval(call: ToolCall) -> bool:
+    """The calculation states a confidence interval (of a rate, a difference or a ratio)."""
+    return any("ci_low" in key and value is not None for key, value in call.output.items())

@@ -26,6 +26,7 @@ from .ingest import in_ranges
 from .intent import (
     FACETS,
     FIGURE_KINDS,
+    INTERVAL,
     RESULT,
     SAMPLE_SIZE,
     STUDY_BY_ARMS,
@@ -700,7 +701,7 @@ class HybridSearch:
             and lead.caveat
             and route is not None
             and not route.parts
-            and route.intent in TEXT_INTENTS
+            and (route.intent in TEXT_INTENTS or INTERVAL.search(route.question))
             and (self._unstated_terms(rare_asked, subjects) & lead.unconfirmed or on_unstated(lead))
             else None
         )

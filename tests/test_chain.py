@@ -1736,3 +1736,17 @@ def test_a_numbered_trial_written_in_lower_case_is_told_from_its_siblings(
     extension = _after(bot, "aurora 1 crr wk52", "40.8% vs 22.5% at week 52 [1]",
                        "and over 3 yrs in the extension")  # fmt: skip
     assert "50.9%" in before_evidence(extension), extension.answer
+
+
+def test_an_interval_the_record_says_could_not_be_confirmed_is_not_stated(
+    bot: EvidenceAssistant,
+) -> None:
+    # The rates' difference, computable, has no interval without counts: what was asked,
+    # the reported odds ratio's interval, is what the record says it could not confirm.
+    answer = bot.ask("Can you give me the 95% confidence interval around the AURORA 1 odds "
+                     "ratio for complete renal response?")  # fmt: skip
+    assert answer.status == "no_evidence", answer.answer
+    assert "could not be confirmed" in answer.citations[0].quote
+    # ... while an interval a calculation gives is answered
+    counted = bot.ask("What is the 95% CI for the difference in response, 117/141 vs 93/124?")
+    assert counted.status == "answered", counted.answer
