@@ -820,8 +820,30 @@ def direct_answer(
     restated = [(n, p) for n, p in others if claimed and (n, p) not in [*second, *parts]
                 and p.document_id == lead[1].document_id
                 and claimed <= {value_key(t.value) for t in quoted_numbers(p.text)}]  # fmt: skip
-    statements = [_statement(routed, p, n) for n, p in [lead, *second, *parts, *restated]]
+    chosen = [lead, *second, *parts, *restated]
+    chosen += _figures_of_another_outcome(routed, chosen, [x for x in others if x not in chosen])
+    statements = [_statement(routed, p, n) for n, p in chosen]
     return "\n".join(statements)  # one source per line
+
+
+def _figures_of_another_outcome(
+    routed: Route, chosen: list[tuple[int, Passage]], rest: list[tuple[int, Passage]]
+) -> list[tuple[int, Passage]]:
+    """Under a lead giving no rates, the next sentence giving rates of something the question
+    names that no sentence said so far gives rates of ("10-year death and end-stage kidney
+    disease rates": the death rates beside the kidney failure ones)."""
+    asked = set(bm25_tokens(routed.question))
+
+    def rates(passage: Passage) -> bool:
+        return any(t.percent for t in quoted_numbers(passage.text))
+
+    covered = set().union(*(bm25_tokens(p.text) for _n, p in chosen if rates(p)))
+    if not covered or rates(chosen[0][1]):
+        return []  # (a lead giving rates answers with its own)
+    # (what the lead names without its rates: "None of the differences in death or ...")
+    wanted = (asked & set(bm25_tokens(chosen[0][1].text))) - covered
+    adds = [(n, p) for n, p in rest if rates(p) and wanted & set(bm25_tokens(p.text))]
+    return adds[:1]
 
 
 def _claimed_percentages(question: str) -> frozenset[float]:

@@ -1750,3 +1750,15 @@ def test_an_interval_the_record_says_could_not_be_confirmed_is_not_stated(
     # ... while an interval a calculation gives is answered
     counted = bot.ask("What is the 95% CI for the difference in response, 117/141 vs 93/124?")
     assert counted.status == "answered", counted.answer
+
+
+def test_two_outcomes_asked_under_a_lead_naming_both_without_rates_get_both_rates(
+    bot: EvidenceAssistant,
+) -> None:
+    # The lead says neither difference was significant, naming both outcomes; each outcome's
+    # rates are in a sentence of its own.
+    answer = bot.ask("What were the 10-year death and end-stage kidney disease rates in the "
+                     "low-dose and high-dose arms of Euro-Lupus?")  # fmt: skip
+    said = before_evidence(answer)
+    assert "11%" in said and "5%" in said, answer.answer
+    _numbers_everywhere_grounded(answer)
