@@ -828,8 +828,10 @@ def _trial_stats(routed: Route, retrieval: Retrieval, plan: ToolPlan) -> bool:
     found = (pair.find(verdict, None) if verdict else None) or pair.find(passages, named or default)
     if found is None and named is None:
         # No measure named and none of the default kind: the best-ranked pair, whatever it
-        # measures (a subgroup's rates, a study's primary complete response).
+        # measures (a subgroup's rates, a study's primary complete response); a question on
+        # harms is not answered by response rates.
         found = pair.find(passages, None)
+        found = None if found and routed.about_harms and found[1].measure != default else found
     if found is None:  # arms the profile does not name: the groups the facts found
         found = pair.from_facts(passages)
     if found is None or _figures_asked_elsewhere(routed, found[0], passages):

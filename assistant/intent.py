@@ -218,7 +218,10 @@ NEEDS_COUNTS = re.compile(
 HARMS = re.compile(r"adverse|infection|serious|toxicit|harm|side effect|withdr", re.I)
 # Outcomes where fewer is better: harms, and also death and relapse, which are results, not
 # side effects (more of them in the first arm makes its NNT a number needed to harm).
-FEWER_IS_BETTER = re.compile(HARMS.pattern + r"|death|died|mortality|fatal|relapse|flare", re.I)
+# (a drug's safety, or its being safer, is judged on its harms)
+FEWER_IS_BETTER = re.compile(
+    HARMS.pattern + r"|death|died|mortality|fatal|relapse|flare|\bsafe(?:ty|r|st)?\b|tolerab", re.I
+)
 # ... unless the outcome is their absence: "free of flares", "relapse-free", "without infection".
 ABSENCE_OF = re.compile(
     r"\b(?:free(?:dom)? (?:of|from)|absence of|without) [\w-]+|\w+-free\b", re.I

@@ -1762,3 +1762,13 @@ def test_two_outcomes_asked_under_a_lead_naming_both_without_rates_get_both_rate
     said = before_evidence(answer)
     assert "11%" in said and "5%" in said, answer.answer
     _numbers_everywhere_grounded(answer)
+
+
+def test_a_safety_comparison_is_made_on_harms_not_on_response(bot: EvidenceAssistant) -> None:
+    answer = bot.ask("Because the Zheng trial was double-blinded, I assume we can take its "
+                     "safety comparison at face value?")  # fmt: skip
+    head = before_evidence(answer).splitlines()[0]
+    assert "response" not in head and "83" not in head, answer.answer
+    from assistant.intent import fewer_is_better
+
+    assert fewer_is_better("Was tacrolimus safer than IVCY?")
