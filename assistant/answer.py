@@ -434,7 +434,9 @@ class EvidenceAssistant:
         if not (premise or plan.calls) and evidence and (is_polar(routed.question) or asks_why):
             # a claim of which group had the higher figure, checked against the lead sentence
             # (a "why" question's claim only when it is wrong: "why were there fewer ...?")
-            checked = direction_verdict(routed.question, evidence[0], routed.vocabulary)
+            checked = direction_verdict(
+                routed.question, evidence[0], routed.vocabulary, self.search.synonyms
+            )
             wrong = bool(checked and checked.startswith("**No"))
             premise = f"{checked} [1]" if checked and (wrong or not asks_why) else premise
         citations = [_citation(p) for p in evidence]

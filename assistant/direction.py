@@ -10,10 +10,11 @@ sentence gives exactly one figure for each of exactly two groups.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .facts import facts_of
+from .lexical import bm25_tokens
 from .profile import ArmVocabulary
 from .support import STOPWORDS
 from .types import Passage
@@ -22,7 +23,7 @@ from .types import Passage
 # follows "than" (the group set against).
 _CLAIMED = re.compile(
     r"\b(?P<way>fewer|less|lower|smaller|reduced|more|higher|greater|increased)\b"
-    r"[^.?!]{0,60}?\bthan\b\s+(?:(?:with|in|on|for|the|those|patients|people)\s+)*"
+    r"(?P<outcome>[^.?!]{0,60}?)\bthan\b\s+(?:(?:with|in|on|for|the|those|patients|people)\s+)*"
     r"(?P<other>[\w+-]+(?:\s+[\w+-]+){0,2})",
     re.I,
 )
@@ -30,7 +31,7 @@ _CLAIMED = re.compile(
 # deaths on the 5 mg arm?" (set against the sentence's other group)
 _CLAIMED_OF_ONE = re.compile(
     r"\b(?P<way>fewer|less|lower|smaller|reduced|more|higher|greater|increased)\b"
-    r"[^.?!]{0,40}?\b(?:on|in|with|for)\s+(?:the\s+)?(?P<one>[\w+-]+(?:\s+[\w+-]+){0,2})",
+    r"(?P<outcome>[^.?!]{0,40}?)\b(?:on|in|with|for)\s+(?:the\s+)?(?P<one>[\w+-]+(?:\s+[\w+-]+){0,2})",
     re.I,
 )
 _LOWER = frozenset({"fewer", "less", "lower", "smaller", "reduced"})
@@ -44,10 +45,16 @@ class _Group:
     percent: float
 
 
-def direction_verdict(question: str, passage: Passage, vocabulary: ArmVocabulary) -> str | None:
+def direction_verdict(
+    question: str,
+    passage: Passage,
+    vocabulary: ArmVocabulary,
+    synonyms: Mapping[str, str] | None = None,
+) -> str | None:
     """ "**No: the weekly arm's figure is higher (11% vs 4% for the monthly arm).**" for a
     claim the sentence's figures contradict ("Yes: ..." for one they bear out); None when the
-    question claims no direction or the sentence cannot decide it."""
+    question claims no direction, the sentence is not about the outcome claimed or cannot
+    decide it. `synonyms`: other words for the outcome ("die": "death")."""
     groups = _groups(passage)
     if len(groups) != 2:
         return None
@@ -55,12 +62,16 @@ def direction_verdict(question: str, passage: Passage, vocabulary: ArmVocabulary
     if claimed is not None:
         other = _named(claimed.group("other"), groups, vocabulary)
         first = groups[1 - groups.index(other)] if other is not None else None
+        outcome = claimed.group("outcome")
     else:  # "fewer deaths on the 5 mg arm": set against the sentence's other group
         claimed = _CLAIMED_OF_ONE.search(question)
         first = _named(claimed.group("one"), groups, vocabulary) if claimed else None
         other = groups[1 - groups.index(first)] if first is not None else None
+        outcome = claimed.group("outcome") if claimed else ""
     if claimed is None or first is None or other is None:
         return None
+    if not _about(passage, outcome, synonyms or {}):
+        return None  # "fewer renal flares": not decided by the response rates
     if first.percent == other.percent:
         return None  # neither is higher: said by the sentence itself
     lower_claimed = claimed.group("way").lower() in _LOWER
@@ -71,6 +82,17 @@ def direction_verdict(question: str, passage: Passage, vocabulary: ArmVocabulary
         f"**{answer}: {first.name}'s figure is {way} ({first.figure} vs {other.figure} for "
         f"{other.name}).**"
     )
+
+
+def _about(passage: Passage, outcome: str, synonyms: Mapping[str, str]) -> bool:
+    """The sentence names the outcome claimed, by its last word ("renal flares": flares) or
+    that word's synonyms; a claim naming none ("more than ...") is about the sentence's."""
+    words = [w for w in _WORD.findall(outcome.lower()) if w not in STOPWORDS]
+    if not words:
+        return True
+    head = words[-1]
+    wanted = set(bm25_tokens(f"{head} {synonyms.get(head, '')}"))
+    return bool(wanted & set(bm25_tokens(passage.text)))
 
 
 def _groups(passage: Passage) -> list[_Group]:

@@ -1772,3 +1772,15 @@ def test_a_safety_comparison_is_made_on_harms_not_on_response(bot: EvidenceAssis
     from assistant.intent import fewer_is_better
 
     assert fewer_is_better("Was tacrolimus safer than IVCY?")
+
+
+def test_a_claim_on_one_outcome_is_not_decided_by_another_outcomes_figures(
+    bot: EvidenceAssistant,
+) -> None:
+    # The lead sentence gives response rates; the claim is about flares.
+    answer = bot.ask("Mok 2016 showed tacrolimus had fewer renal flares than mycophenolate over "
+                     "about five years, so it's the safer long-term choice - agree?")  # fmt: skip
+    assert not answer.answer.startswith("**No: tacrolimus's figure is higher"), answer.answer
+    # ... while a verb for the outcome still decides a claim on its noun ("die": deaths)
+    deaths = bot.ask("Why did fewer patients die with the low-dose regimen after ten years?")
+    assert deaths.answer.startswith("**No: the low-dose arm's figure is higher"), deaths.answer
