@@ -218,6 +218,11 @@ GENERAL_SYNONYMS = {
     "randomised": "randomly assigned",
     "treated": "received treatment",
     "mortality": "death deaths died",
+    # survival is reported as its complement, the deaths
+    "survival": "death deaths mortality died",
+    # a trial's continuation is also called its extension (and the other way round)
+    "extension": "continuation",
+    "continuation": "extension",
     # the verb for the noun deaths are reported with (no stemmer joins "died" and "death")
     "died": "death deaths",
     "die": "death deaths",

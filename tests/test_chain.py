@@ -1784,3 +1784,17 @@ def test_a_claim_on_one_outcome_is_not_decided_by_another_outcomes_figures(
     # ... while a verb for the outcome still decides a claim on its noun ("die": deaths)
     deaths = bot.ask("Why did fewer patients die with the low-dose regimen after ten years?")
     assert deaths.answer.startswith("**No: the low-dose arm's figure is higher"), deaths.answer
+
+
+@pytest.mark.parametrize(
+    ("earlier", "reply", "follow_up", "figure"),
+    [("What was the Euro-Lupus low-dose cyclophosphamide schedule?", "Six 500 mg pulses [1]",
+      "Is there any long-term survival data comparing the two dose arms?", "11%"),
+     ("Voclosporin's pivotal trial - complete renal response numbers?", "40.8% vs 22.5% [1]",
+      "and in the extension study that carried on afterwards?", "50.9%")],
+)  # fmt: skip
+def test_survival_is_reported_as_deaths_and_an_extension_as_a_continuation(
+    bot: EvidenceAssistant, earlier: str, reply: str, follow_up: str, figure: str
+) -> None:
+    answer = _after(bot, earlier, reply, follow_up)
+    assert figure in before_evidence(answer).splitlines()[0], answer.answer
