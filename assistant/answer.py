@@ -831,9 +831,9 @@ def direct_answer(
 def _figures_of_another_outcome(
     routed: Route, chosen: list[tuple[int, Passage]], rest: list[tuple[int, Passage]]
 ) -> list[tuple[int, Passage]]:
-    """Under a lead giving no rates, the next sentence giving rates of something the question
-    names that no sentence said so far gives rates of ("10-year death and end-stage kidney
-    disease rates": the death rates beside the kidney failure ones)."""
+    """Under a lead giving no rates, the next sentence of its document giving rates of
+    something the question names that no sentence said so far gives rates of ("10-year death
+    and end-stage kidney disease rates": the death rates beside the kidney failure ones)."""
     asked = set(bm25_tokens(routed.question))
 
     def rates(passage: Passage) -> bool:
@@ -844,7 +844,9 @@ def _figures_of_another_outcome(
         return []  # (a lead giving rates answers with its own)
     # (what the lead names without its rates: "None of the differences in death or ...")
     wanted = (asked & set(bm25_tokens(chosen[0][1].text))) - covered
-    adds = [(n, p) for n, p in rest if rates(p) and wanted & set(bm25_tokens(p.text))]
+    lead = chosen[0][1].document_id
+    adds = [(n, p) for n, p in rest if p.document_id == lead and rates(p)
+            and wanted & set(bm25_tokens(p.text))]  # fmt: skip
     return adds[:1]
 
 

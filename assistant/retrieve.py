@@ -218,8 +218,6 @@ GENERAL_SYNONYMS = {
     "randomised": "randomly assigned",
     "treated": "received treatment",
     "mortality": "death deaths died",
-    # survival is reported as its complement, the deaths
-    "survival": "death deaths mortality died",
     # a trial's continuation is also called its extension (and the other way round)
     "extension": "continuation",
     "continuation": "extension",

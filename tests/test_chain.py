@@ -1788,12 +1788,10 @@ def test_a_claim_on_one_outcome_is_not_decided_by_another_outcomes_figures(
 
 @pytest.mark.parametrize(
     ("earlier", "reply", "follow_up", "figure"),
-    [("What was the Euro-Lupus low-dose cyclophosphamide schedule?", "Six 500 mg pulses [1]",
-      "Is there any long-term survival data comparing the two dose arms?", "11%"),
-     ("Voclosporin's pivotal trial - complete renal response numbers?", "40.8% vs 22.5% [1]",
+    [("Voclosporin's pivotal trial - complete renal response numbers?", "40.8% vs 22.5% [1]",
       "and in the extension study that carried on afterwards?", "50.9%")],
 )  # fmt: skip
-def test_survival_is_reported_as_deaths_and_an_extension_as_a_continuation(
+def test_an_extension_study_is_the_trials_continuation(
     bot: EvidenceAssistant, earlier: str, reply: str, follow_up: str, figure: str
 ) -> None:
     answer = _after(bot, earlier, reply, follow_up)
