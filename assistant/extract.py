@@ -5,7 +5,7 @@ value returned is a substring of the text it came from."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .measurements import AGE_SEX, UNIT_PATTERN, Measurement, unit_key
@@ -96,6 +96,15 @@ PERCENT = re.compile(
     re.I,
 )
 _FRACTION = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
+# A score's change by a percentage ("fell by a mean of 32.9%", "rose by 2.3%"): a change of a
+# measurement, not a share of the arm's patients (no rate to compare, no NNT): its measure is
+# `CHANGE`.
+CHANGE = "change"
+_MEAN_CHANGE = re.compile(
+    r"\b((?:fell|rose|fallen|risen|increased|decreased|declined|dropped|changed|improved|"
+    r"reduced|worsened)\s+by\s+(?:a\s+)?(?:(?:mean|median|average)\s+(?:of\s+)?)?" + NUM + r")\s?%",
+    re.I,
+)
 _VS_PAIR = re.compile(NUM + r"\s?%\s*(?:vs\.?|versus)\s*" + NUM + r"\s?%")
 
 
@@ -108,9 +117,17 @@ def arm_values(sentence: str, arms: ArmVocabulary) -> list[ArmValue]:
 def _arm_values(sentence: str, arms: ArmVocabulary) -> tuple[ArmValue, ...]:
     """`arm_values`, memoised: the tools stage reads the same retrieved sentences question
     after question (it is given passages' sentences only, never a question)."""
+    changes = {float(m.group(2)) for m in _MEAN_CHANGE.finditer(sentence)}
+    return tuple(
+        replace(v, measure=CHANGE) if v.percent in changes else v
+        for v in _arm_figures(sentence, arms)
+    )
+
+
+def _arm_figures(sentence: str, arms: ArmVocabulary) -> list[ArmValue]:
     paired = _vs_pairs(sentence, arms) or _respectively(sentence, arms)
     if paired:
-        return tuple(paired)
+        return list(paired)
     values: list[ArmValue] = []
     last_arm: str | None = None
     last_measure = "other"
@@ -136,7 +153,7 @@ def _arm_values(sentence: str, arms: ArmVocabulary) -> tuple[ArmValue, ...]:
                     measure=last_measure,
                 )
             )
-    return tuple(values)
+    return values
 
 
 # "21 in the drug A arm", "12 patients on drug B", "3 of those given drug C": a count of one

@@ -1796,3 +1796,15 @@ def test_an_extension_study_is_the_trials_continuation(
 ) -> None:
     answer = _after(bot, earlier, reply, follow_up)
     assert figure in before_evidence(answer).splitlines()[0], answer.answer
+
+
+def test_a_scores_mean_change_in_percent_is_no_rate_to_compare(bot: EvidenceAssistant) -> None:
+    # "fell by a mean of 32.9%" is a change of an activity index, not a share of patients:
+    # no difference of rates, no NNT
+    answer = bot.ask("The Japanese tacrolimus trial had a 32.9% response rate - that's much "
+                     "lower than the Chinese trial, isn't it?")  # fmt: skip
+    assert not [c for c in answer.tool_calls if c.name == "difference_of_percentages"]
+    # ... while a follow-up on one arm still gets that arm's figure
+    placebo = _after(bot, "Miyasaka trial, LNDAI change on tac?", "It fell by a mean of 32.9% [1]",
+                     "what about the placebo arm?")  # fmt: skip
+    assert "2.3%" in before_evidence(placebo), placebo.answer
