@@ -9,6 +9,7 @@ from assistant import EvidenceAssistant
 from assistant.direction import direction_verdict
 from assistant.facts import extract_facts
 from assistant.profile import Profile
+from assistant.retrieve import GENERAL_SYNONYMS
 from assistant.types import Passage
 
 ARMS = Profile.model_validate(
@@ -45,7 +46,8 @@ def sentence(text: str) -> Passage:
 def test_a_claimed_direction_is_answered_with_both_figures(
     question: str, text: str, verdict: str
 ) -> None:
-    assert direction_verdict(question, sentence(text), ARMS) == verdict
+    # (the search's synonyms tell the claim's "die" is the sentence's "death")
+    assert direction_verdict(question, sentence(text), ARMS, GENERAL_SYNONYMS) == verdict
 
 
 @pytest.mark.parametrize(
@@ -55,10 +57,12 @@ def test_a_claimed_direction_is_answered_with_both_figures(
         ("Fewer deaths than the medium-dose arm?", DOSES),  # a group the sentence lacks
         # a sentence with one group's figure only decides nothing
         ("Fewer deaths in the low-dose arm than the high-dose arm?", "Death occurred in 11%."),
+        # a sentence about another outcome than the one claimed
+        ("The low-dose arm had fewer renal flares than the high-dose arm, right?", DOSES),
     ],
 )
 def test_nothing_is_said_when_the_sentence_cannot_decide(question: str, text: str) -> None:
-    assert direction_verdict(question, sentence(text), ARMS) is None
+    assert direction_verdict(question, sentence(text), ARMS, GENERAL_SYNONYMS) is None
 
 
 def test_a_why_question_is_corrected_only_when_its_claim_is_wrong(bot: EvidenceAssistant) -> None:
