@@ -223,7 +223,7 @@ def _resolved(
     each_arm = bool(_EACH_ARM.search(cleaned)) and not _study_mentions(cleaned, not_names)
     if previous and (continues or each_arm or back):
         follow_up_of = previous
-        if _POINTS_BACK.search(cleaned):
+        if _POINTS_BACK.search(cleaned) or _only_a_calculation(cleaned):
             pointed_at = _stated_before(history or [])
         named_now = {m.group().lower() for m in _study_mentions(cleaned, not_names)}
         new_study = bool(
@@ -585,6 +585,21 @@ def _user_turns(history: Sequence[dict[str, Any]]) -> Iterator[tuple[int, str]]:
 
 # "Back to the X study", "going back to X", "returning to X": a return to an earlier subject.
 _BACK_TO = re.compile(r"\b(?:back|returning|return)\s+to\s+([^-\u2013\u2014,:;?.]{2,60})", re.I)
+
+
+# The words of a calculation asked of figures ("the gap in percentage points", "and the NNT?")
+_CALCULATION_WORDS = (
+    "difference gap nnt nnh number needed need treat harm relative absolute risk ratio rr rd "
+    "arr rrr odds percentage percent point reduction increase interval confidence ci "
+    "calculate compute work figure"
+)
+
+
+def _only_a_calculation(question: str) -> bool:
+    """A follow-up whose words ask for a calculation and name nothing else ("So what's the gap
+    in percentage points?"): it works on the figures the previous answer gave."""
+    words = {w for w in bm25_tokens(question) if len(w) > 1}  # ("what's": no "s")
+    return bool(words) and words <= set(bm25_tokens(_CALCULATION_WORDS))
 
 
 # "the first trial we discussed", "that first study": the subject of the conversation's first

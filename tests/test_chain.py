@@ -1808,3 +1808,16 @@ def test_a_scores_mean_change_in_percent_is_no_rate_to_compare(bot: EvidenceAssi
     placebo = _after(bot, "Miyasaka trial, LNDAI change on tac?", "It fell by a mean of 32.9% [1]",
                      "what about the placebo arm?")  # fmt: skip
     assert "2.3%" in before_evidence(placebo), placebo.answer
+
+
+def test_a_follow_up_asking_only_for_a_calculation_works_on_the_previous_answers_figures(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = _after(bot, "How often did serious adverse events happen in each arm of the Zheng "
+                    "trial?", "29 tacrolimus patients (18.5%) and 35 IVCY patients (24.6%) [1]",
+                    "So what's the gap in percentage points?")  # fmt: skip
+    head = before_evidence(answer).splitlines()[0]
+    assert "18.5%" in head and "24.6%" in head, answer.answer
+    from assistant.route import _only_a_calculation
+
+    assert not _only_a_calculation("What about infections specifically?")
