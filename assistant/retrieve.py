@@ -1372,7 +1372,7 @@ class StudyNames:
 
     def trials_in(self, text: str, not_study_names: frozenset[str]) -> list[tuple[str, str]]:
         """The numbered trial names (as `_trial_names` gives them) that `text` writes in lower
-        or mixed case ("aurora 1"), when they are a study's name or alias: the number tells a
+        or mixed case ("abc 1"), when they are a study's name or alias: the number tells a
         trial from its siblings ("ABC 2", the continuation of "ABC 1")."""
         return [
             (name.upper(), digit)
