@@ -123,6 +123,11 @@ TARGET_PASS_RATE = 0.95
 # (91/110), test 2 80.0%, test 3 85.0%; dev refusal 91.9%: the dev pass floor goes back to
 # 0.83 (the grown split passes 0.841, two questions above 0.84, with a few answers known to
 # flip between runs).
+# 2026-12-07 (twenty-third session): dev 83.7% (2505/2994, grown by 360 fresh questions that
+# passed 71.7%, 80.0%, 81.7%, 60.0%, 73.3% and 71.7% on the session's starting commit; the
+# second and fourth batches were never tuned on and passed 80.0% and 61.7% at the end), test
+# 82.7%, test 2 80.0%, test 3 85.0% (unchanged); dev refusal 91.8%, citation precision 0.412:
+# floors unchanged.
 # (test 2 is judged against the test split's floors: 0.383 citation precision holds them down)
 MIN_PASS_RATE = {"dev": 0.83, "test": 0.74, "test3": 0.81}
 MIN_REFUSAL_ACCURACY = {"dev": 0.9, "test": 0.9, "test3": 0.81}  # 91.9%, 96.2%, 90.9%
