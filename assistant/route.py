@@ -566,8 +566,8 @@ def _previous_user_question(
     against the turns before it (so a follow-up two turns after its subject keeps that
     subject)."""
     vocabulary = (profile or Profile.generic()).arms
-    for position, content in _user_turns(history):
-        query = _resolved(content, history[:position], profile).query
+    for turn in _user_turns(history):
+        query = _resolved_turn(history, turn, profile)
         if not naming_arm or vocabulary.in_text(query):
             return query
     return None
@@ -626,16 +626,21 @@ def _turn_described(
         return None
     described = set(bm25_tokens(_UNNAMED_SUBJECT.sub(" ", subject)))
     shared = [len(described & set(bm25_tokens(content))) for _position, content in earlier]
-    position, content = earlier[shared.index(max(shared))]
-    return _resolved(content, history[:position], profile).query
+    return _resolved_turn(history, earlier[shared.index(max(shared))], profile)
 
 
 def _first_turn(history: Sequence[dict[str, Any]], profile: Profile | None) -> str | None:
     """The conversation's first user turn, resolved like any previous question."""
     turns = list(_user_turns(history))
-    if not turns:
-        return None
-    position, content = turns[-1]
+    return _resolved_turn(history, turns[-1], profile) if turns else None
+
+
+def _resolved_turn(
+    history: Sequence[dict[str, Any]], turn: tuple[int, str], profile: Profile | None
+) -> str:
+    """A user turn (its position, its words) resolved like any previous question, against the
+    conversation before it."""
+    position, content = turn
     return _resolved(content, history[:position], profile).query
 
 
@@ -652,10 +657,11 @@ def _turn_about(
     arms = set(vocabulary.in_text(subject))
     if not (named or arms):
         return None
-    for position, content in _user_turns(history):
+    for turn in _user_turns(history):
+        content = turn[1]
         mentions = {m.group().lower() for m in _study_mentions(content, not_names)}
         if named & mentions or (arms and arms <= set(vocabulary.in_text(content))):
-            return _resolved(content, history[:position], profile).query
+            return _resolved_turn(history, turn, profile)
     return None
 
 
