@@ -125,6 +125,8 @@ def _arm_values(sentence: str, arms: ArmVocabulary) -> tuple[ArmValue, ...]:
 
 
 def _arm_figures(sentence: str, arms: ArmVocabulary) -> list[ArmValue]:
+    """Each arm's figures as the sentence writes them ("A vs B" pairs, "respectively" lists,
+    or clause by clause), before any is told to be a change rather than a rate."""
     paired = _vs_pairs(sentence, arms) or _respectively(sentence, arms)
     if paired:
         return list(paired)

@@ -581,8 +581,9 @@ class HybridSearch:
             fused.setdefault(passage.id, 0.0)
         # the trials the question names; a follow-up turning to another phase of the trial the
         # earlier turn named ("and in the extension?") asks about that sibling, not the trial
-        turns_to_sibling = route is not None and bool(_SIBLING_PHASE.search(route.question))
-        own = route.question if route is not None and turns_to_sibling else query
+        own = (
+            route.question if route is not None and _SIBLING_PHASE.search(route.question) else query
+        )
         asked_trials = _trial_names(own, self.not_study_names) or self._study_names().trials_in(
             own, self.not_study_names
         )

@@ -3,6 +3,7 @@ reads, once, what the question asks and gives (`intent.read`). Later stages read
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -599,7 +600,14 @@ def _only_a_calculation(question: str) -> bool:
     """A follow-up whose words ask for a calculation and name nothing else ("So what's the gap
     in percentage points?"): it works on the figures the previous answer gave."""
     words = {w for w in bm25_tokens(question) if len(w) > 1}  # ("what's": no "s")
-    return bool(words) and words <= set(bm25_tokens(_CALCULATION_WORDS))
+    return bool(words) and words <= _calculation_tokens()
+
+
+@functools.cache
+def _calculation_tokens() -> frozenset[str]:
+    """`_CALCULATION_WORDS` as search tokens, stemmed once (not at import: the stemmer loads
+    on first use)."""
+    return frozenset(bm25_tokens(_CALCULATION_WORDS))
 
 
 # "the first trial we discussed", "that first study": the subject of the conversation's first
