@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from .facts import extract_facts
 from .measurements import AGE_SEX, UNIT_PATTERN, Measurement, unit_key
 from .measurements import parse as parse_measurements
 from .numerals import UNIT_WORDS
@@ -96,15 +97,9 @@ PERCENT = re.compile(
     re.I,
 )
 _FRACTION = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
-# A score's change by a percentage ("fell by a mean of 32.9%", "rose by 2.3%"): a change of a
-# measurement, not a share of the arm's patients (no rate to compare, no NNT): its measure is
-# `CHANGE`.
+# A measurement's change by a percentage ("fell by a mean of 32.9%"), told apart from a share of
+# the arm's patients by the facts extractor (kind "change"): no rate to compare, no NNT.
 CHANGE = "change"
-_MEAN_CHANGE = re.compile(
-    r"\b((?:fell|rose|fallen|risen|increased|decreased|declined|dropped|changed|improved|"
-    r"reduced|worsened)\s+by\s+(?:a\s+)?(?:(?:mean|median|average)\s+(?:of\s+)?)?" + NUM + r")\s?%",
-    re.I,
-)
 _VS_PAIR = re.compile(NUM + r"\s?%\s*(?:vs\.?|versus)\s*" + NUM + r"\s?%")
 
 
@@ -117,7 +112,7 @@ def arm_values(sentence: str, arms: ArmVocabulary) -> list[ArmValue]:
 def _arm_values(sentence: str, arms: ArmVocabulary) -> tuple[ArmValue, ...]:
     """`arm_values`, memoised: the tools stage reads the same retrieved sentences question
     after question (it is given passages' sentences only, never a question)."""
-    changes = {float(m.group(2)) for m in _MEAN_CHANGE.finditer(sentence)}
+    changes = {f.percent for f in extract_facts(sentence) if f.kind == CHANGE}
     return tuple(
         replace(v, measure=CHANGE) if v.percent in changes else v
         for v in _arm_figures(sentence, arms)

@@ -8,14 +8,17 @@
 - ``effect``: an effect measure with its estimate, confidence interval and P value ("HR 0.74;
   95% CI 0.65 to 0.85", "odds ratio, 2.1 [95% CI, 1.2-3.4]", an unnamed estimate with a CI such
   as an area under the curve, or a P value that belongs to no other figure);
-- ``percent``: a bare percentage not tied to a group.
+- ``percent``: a bare percentage not tied to a group;
+- ``change``: how far a measurement moved, in percent ("fell by a mean of 32.9% with X"), which
+  is no share of a group's patients, so it gives no rate to compare.
 
 Nothing here knows a field: groups come from general cues ("in the X group", "with X", "X arm",
 "group A", "in X than in Y", "respectively" lists, a parenthesised label) and, when the caller
 has them, from `known_groups` (arm names and aliases). Bare numbers (ages, years, doses, sample
 sizes, reference numbers, thresholds such as "<33%", confidence levels) are not findings.
 
-`group_pairs(facts)` pairs proportions of the same outcome for two groups, in sentence order.
+`group_pairs(facts)` pairs proportions (or, asked for, changes) of the same outcome for two
+groups, in sentence order.
 The sentence is normalised character for character (unicode minus and dashes, "·" as a decimal
 point, odd spaces), so every `Fact.span` indexes the sentence exactly as given.
 """
@@ -40,7 +43,7 @@ MEASURES = ("RD", "RR", "OR", "HR", "MD", "SMD", "ARR", "RRR", "IRR")
 class Fact:
     """One numeric finding of a sentence; `span` is the figure's text in the sentence."""
 
-    kind: str  # "proportion" | "effect" | "percent"
+    kind: str  # "proportion" | "effect" | "percent" | "change"
     group: str | None = None
     outcome: str | None = None
     timepoint: str | None = None
@@ -733,7 +736,8 @@ def extract_facts(sentence: str, known_groups: Sequence[str] = ()) -> list[Fact]
     figs.sort(key=lambda f: f.start)
     _attach_p(text, figs, pvals)
     _assign_groups(text, figs, known_groups)
-    return [_to_fact(text, fig, figs) for fig in figs]
+    changes = _changes(text, figs)
+    return [_to_fact(text, fig, figs, i in changes) for i, fig in enumerate(figs)]
 
 
 _FUNCTION_WORDS = {
@@ -1292,11 +1296,13 @@ def _timepoint_for(text: str, fig: _Fig) -> str | None:
     return best[1] if best else None
 
 
-def _to_fact(text: str, fig: _Fig, figs: list[_Fig]) -> Fact:
+def _to_fact(text: str, fig: _Fig, figs: list[_Fig], change: bool) -> Fact:
     p_value, p_rel = fig.p if fig.p else (None, None)
     ci_low, ci_high, level = fig.ci if fig.ci else (None, None, None)
     if fig.kind == "effect":
         kind = "effect"
+    elif change:
+        kind = "change"
     elif fig.has_count or fig.group or fig.compared:
         kind = "proportion"
     elif fig.ci is not None and _DIFFERENCE_SUBJECT.search(text[: fig.start]):
@@ -1316,9 +1322,10 @@ def _to_fact(text: str, fig: _Fig, figs: list[_Fig]) -> Fact:
     )  # fmt: skip
 
 
-def group_pairs(facts: Sequence[Fact]) -> list[tuple[Fact, Fact]]:
-    """Adjacent proportions of one outcome (and time point) for two different groups."""
-    props = sorted((f for f in facts if f.kind == "proportion"), key=lambda f: f.span)
+def group_pairs(facts: Sequence[Fact], kind: str = "proportion") -> list[tuple[Fact, Fact]]:
+    """Adjacent figures of one kind (proportions, or a measurement's changes) and one outcome
+    (and time point) for two different groups."""
+    props = sorted((f for f in facts if f.kind == kind), key=lambda f: f.span)
     pairs: list[tuple[Fact, Fact]] = []
     i = 0
     while i + 1 < len(props):
@@ -1344,3 +1351,35 @@ def _norm_group(g: str | None) -> str | None:
     if g is None:
         return None
     return re.sub(rf"^(?:the\s+)|\s+{_GROUP_NOUN}$", "", g.lower()).strip()
+
+
+# A percentage that is how far a measurement moved, not a share of patients: "fell by a mean of
+# 32.9%", "HbA1c decreased by 12%"; and a figure set beside one in the same clause ("... by 12%
+# in A and by 3% in B", "reduced by 5.2% with A vs 2.4% with B"). A change has no events, so it
+# gives no rate to compare, no risk difference and no NNT.
+_CHANGE_BY = re.compile(
+    r"\b(?:fell|rose|fallen|risen|increased|decreased|declined|dropped|changed|improved|"
+    r"reduced|worsened|lowered|raised|grew)\s+by\s+(?:a\s+)?"
+    r"(?:(?:mean|median|average)\s+(?:of\s+)?)?$",
+    re.I,
+)
+_CHANGE_BESIDE = re.compile(
+    r"^[^.;%]{0,80}?(?:\b(?:and|but|or)\s+by|\bvs\.?|\bversus|\bcompared\s+(?:with|to))\s+"
+    r"(?:a\s+)?(?:(?:mean|median|average)\s+(?:of\s+)?)?$",
+    re.I,
+)
+
+
+def _changes(text: str, figs: list[_Fig]) -> set[int]:
+    """The positions in `figs` of the percentages that are changes of a measurement."""
+    found: set[int] = set()
+    last_end, last_was_change = 0, False
+    for i, fig in enumerate(figs):
+        if fig.kind != "pct" or fig.has_count:
+            last_end, last_was_change = fig.end, False
+            continue
+        before = text[last_end : fig.start]
+        if _CHANGE_BY.search(before) or (last_was_change and _CHANGE_BESIDE.search(before)):
+            found.add(i)
+        last_end, last_was_change = fig.end, i in found
+    return found

@@ -1699,8 +1699,12 @@ class PassageTraits:
 
 
 def _states_result(passage: Passage) -> bool:
+    """The passage gives an effect estimate or sets two groups' figures side by side (their
+    rates, or how far a measurement moved in each)."""
     facts = facts_of(passage.metadata)
-    return any(f.kind == "effect" for f in facts) or bool(group_pairs(facts))
+    return any(f.kind == "effect" for f in facts) or any(
+        group_pairs(facts, kind) for kind in ("proportion", "change")
+    )
 
 
 def intent_adjustment(

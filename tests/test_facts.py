@@ -528,3 +528,24 @@ def test_a_worked_back_total_always_reproduces_the_percentage(events: int, extra
     found = derived_total(events, percent, 1)
     if found is not None:
         assert abs(100 * events / found - percent) <= 0.05 + 1e-9
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The activity index fell by a mean of 31% with drug A but rose by a mean of 4% with "
+        "placebo.",
+        "Mean HbA1c decreased by 12% in the intervention group and by 3% in controls.",
+        "Body weight was reduced by 5.2% with drug A vs 2.4% with placebo.",
+    ],
+)
+def test_a_measurements_change_is_no_share_of_patients(sentence: str) -> None:
+    facts = extract_facts(sentence, ("drug A", "placebo"))
+    assert [f.kind for f in facts] == ["change", "change"]
+    assert group_pairs(facts) == []  # no two rates to compare
+
+
+def test_a_rate_beside_a_change_in_another_clause_stays_a_rate() -> None:
+    facts = extract_facts("HbA1c fell by 1.2% with drug A vs 0.5% with placebo, and 30% vs 20% "
+                          "reached the target.", ("drug A", "placebo"))  # fmt: skip
+    assert [f.kind for f in facts] == ["change", "change", "proportion", "proportion"]
