@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Literal
 
 from .lexical import drug_like
@@ -359,7 +360,8 @@ _TIME_BEFORE = re.compile(r"\b(?:weeks?|wks?|months?|mos?|days?|visit|years?|w|m
 # A sentence opening with a label that dates every value in it to before treatment
 # ("Baseline: ...", "At baseline, ...", "Before starting treatment: ...", "Pre-treatment - ...").
 _BASELINE_WORDS = (
-    r"(?:at\s+)?(?:baseline|pre-?treatment|pre-?tx|at\s+(?:diagnosis|biopsy|presentation)|"
+    r"(?:at\s+)?(?:baseline|pre-?treatment|pre-?tx|"
+    r"at\s+(?:the\s+)?(?:diagnosis|biopsy|presentation|start|outset)|"
     r"before\s+(?:starting|treatment|therapy|induction)|initially)(?:[^:,\d]{0,60}?\s*[:,–-]|"
     r"\s+(?=\d|[a-z]))"  # "Baseline: ...", or opening a list: "baseline 24h UP 4.2 g, Cr 88"
 )
@@ -403,7 +405,8 @@ _ULN = re.compile(
     re.IGNORECASE,
 )
 _VS = re.compile(r"^\W*(?:vs\.?|versus|against|compared\s+(?:with|to)|cf\.?)\W*$", re.I)
-_ARROW = re.compile(r"^\s*(?:→|->|-->|=>|⟶)\s*$")
+# What leads from one value to the next taken after it: an arrow, or "then" ("58 then 62").
+_ARROW = re.compile(r"^\s*(?:→|->|-->|=>|⟶|,?\s*(?:and\s+)?then)\s*$", re.I)
 _PRE_LABEL = re.compile(
     r"[\s,;(]*(?:(?:her|his|the|and|with|a|an)\s+){0,3}(?:baseline|pre-?treatment|initial(?:ly)?|"
     r"previous(?:ly)?|prior)(?:\s+(?:"
@@ -433,7 +436,9 @@ def parse(text: str) -> PatientValues:
     result is frozen)."""
     found: dict[str, Measurement] = {}
     not_understood: list[str] = []
-    for sentence in map(_without_name_numbers, _sentences(text)):
+    sentences = [_without_name_numbers(s) for s in _sentences(text)]
+    last_read: dict[str, tuple[int, int]] = {}  # each analyte's last reading: sentence, start
+    for index, sentence in enumerate(sentences):
         parts = _parts(sentence)
         label = _baseline_label(sentence, parts)
         later = LATER_TIME.search(sentence, label.end()) if label else None
@@ -453,7 +458,15 @@ def parse(text: str) -> PatientValues:
                     baseline_unit=measurement.unit,
                 )
             previous = found.get(analyte)
+            if previous and measurement.value is not None:
+                between = _text_between(sentences, last_read[analyte], (index, start))
+                if LATER_TIME.search(between):
+                    # values are told in the order they were taken ("at start protein 4.2 g;
+                    # at week 12 protein 1.1 g; at week 24 protein 0.4 g"): the latest is the
+                    # current one (the start's stays the baseline)
+                    previous = replace(previous, value=None)
             found[analyte] = _merge(previous, measurement) if previous else measurement
+            last_read[analyte] = (index, start)
     ordered = tuple(found[a] for a in ANALYTES if a in found)
     return PatientValues(ordered, tuple(dict.fromkeys(not_understood)))
 
@@ -651,7 +664,10 @@ def _read(analyte: str, name: str, part: str) -> tuple[Measurement | None, list[
     if negated:
         unread.append(fragment)  # "creatinine not stable": says what it is not
     wrong_unit = any(n.unit and n.unit not in ANALYTES[analyte].units for n in values)
-    compared = any(_COMPARED.search(reading[: n.start]) for n in values)
+    compared = any(
+        _COMPARED.search(reading[: n.start]) and not _MOVED_UP_TO.search(reading[: n.start])
+        for n in values
+    )
     if wrong_unit or compared:
         return None, [fragment]
     if values and values[0].foreign_unit:
@@ -698,6 +714,13 @@ def _without_question(part: str, name: str) -> str:
 
 _FRAGMENT_LEAD = re.compile(r"^(?:(?:and|with|a|an|her|his)\s+)+", re.IGNORECASE)
 _COMPARED = re.compile(_COMPARATOR + r"\s*$", re.IGNORECASE)
+# "up to" after a verb of movement is where a value got to ("creatinine has crept up to 95"),
+# not a bound ("up to 15%").
+_MOVED_UP_TO = re.compile(
+    r"\b(?:crept|creeping|gone|going|went|come|came|moved|shot|climbed|risen|rose|jumped|"
+    r"drifted|edged|ticked|crawled)\s+(?:back\s+)?up\s+to\s*$",
+    re.IGNORECASE,
+)
 _SAME = re.compile(r"same\s+as\s+(?:at\s+)?baseline|unchanged\s+from\s+baseline", re.I)
 _VAGUE_RE = re.compile(rf"\b(?:{_VAGUE})\b", re.IGNORECASE)
 _FALL_RE = re.compile(rf"(?<![\w])(?:{FALL})(?![\w])", re.IGNORECASE)
@@ -772,7 +795,7 @@ def _roles(part: str, values: list[_Num]) -> tuple[_Num | None, _Num | None] | N
         strong_baseline = roles[0] is not None and roles[0] == ("baseline", True)
         return (None, values[0]) if strong_baseline else (values[0], None)
     if len(values) > 2:
-        return None
+        return _series(part, values, roles)
     (first, second), (r1, r2) = values, roles
     between = part[first.end : second.start]
     if r1 is None and r2 is None:
@@ -886,3 +909,26 @@ def _merge(a: Measurement, b: Measurement) -> Measurement:
         pick(a.upper_normal, b.upper_normal),  # type: ignore[arg-type]
         a.name,
     )
+
+
+def _text_between(sentences: list[str], first: tuple[int, int], second: tuple[int, int]) -> str:
+    """The text from one position (sentence, offset) to a later one."""
+    (i, a), (j, b) = first, second
+    if i == j:
+        return sentences[i][a:b]
+    return " ".join([sentences[i][a:], *sentences[i + 1 : j], sentences[j][:b]])
+
+
+def _series(part: str, values: list[_Num], roles: list[Role]) -> tuple[_Num, _Num | None] | None:
+    """Three or more values told in the order they were taken ("from 350 at diagnosis to 120
+    at month 3 and 40 at month 6", "80 → 110 → 130"): the last is the current value, the
+    first the baseline when a cue says so or arrows lead from it (as for two values). None
+    when two are set against each other ("vs") or a later one is called the baseline."""
+    if any(_VS.match(part[a.end : b.start]) for a, b in pairwise(values)):
+        return None
+    if any(role is not None and role[0] == "baseline" for role in roles[1:]):
+        return None
+    first = roles[0]
+    chained = all(_ARROW.match(part[a.end : b.start]) for a, b in pairwise(values))
+    starts = chained or (first is not None and first[0] == "baseline")  # as "80 → 110" does
+    return values[-1], (values[0] if starts else None)

@@ -358,7 +358,6 @@ CLINIC_NOTES: list[tuple[str, dict[str, Reading], tuple[str, ...]]] = [
     ("creatinine 3 times the baseline", {}, ("creatinine 3 times the baseline",)),
     ("creatinine 0.11 mmol/L", {}, ("creatinine 0.11 mmol/L",)),
     ("Cr 1.5 (1.2)", {}, ("Cr 1.5 (1.2)",)),
-    ("creatinine 80 → 110 → 130", {}, ("creatinine 80 → 110 → 130",)),
     ("UPCR 0.6, eGFR 72 mL/min/1.73 m2, no rescue therapy",
      {"proteinuria": (0.6, None, None, None, None, None),
       "egfr": (72.0, "mL/min/1.73m2", None, None, None, None)}, ()),
@@ -610,3 +609,34 @@ def test_the_values_a_patient_started_or_presented_with_are_the_baseline(note: s
     by_analyte = {m.analyte: m for m in parse(note).measurements}
     assert (by_analyte["proteinuria"].baseline, by_analyte["proteinuria"].value) == (3.8, 0.4)
     assert (by_analyte["creatinine"].baseline, by_analyte["creatinine"].value) == (80, 88)
+
+
+def test_values_taken_at_three_times_read_the_start_as_baseline_the_latest_as_current() -> None:
+    note = (
+        "At start 24-h protein 4.2 g, albumin 2.4 g/dL, creatinine 80 umol/L; at week 12 "
+        "protein 1.1 g, albumin 3.1; at week 24 protein 0.4 g, albumin 3.6, creatinine 88."
+    )
+    found = parse(note)
+    assert reading(found, "proteinuria")[:4] == (0.4, "g/24h", 4.2, "g/24h")  # type: ignore[index]
+    assert reading(found, "albumin")[::2] == (3.6, 2.4, None)  # type: ignore[index]
+    assert reading(found, "creatinine")[::2] == (88, 80, None)  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("note", "value", "baseline"),
+    [
+        ("UPCR went from 350 mg/mmol at diagnosis to 120 at month 3 and 40 at month 6", 40, 350),
+        ("creatinine 80 then 95", 95, 80),
+        ("creatinine 80 µmol/L at baseline; creatinine has crept up to 95 since", 95, 80),
+        ("creatinine 80 → 110 → 130", 130, 80),
+        ("eGFR 58 then 60 then 62", 62, 58),
+        ("UPCR 2.0 at month 3, 1.1 at month 6 and 0.4 at month 9", 0.4, None),  # no start given
+    ],
+)
+def test_values_told_in_the_order_they_were_taken(note: str, value: float, baseline: Any) -> None:
+    (measurement,) = parse(note).measurements
+    assert (measurement.value, measurement.baseline) == (value, baseline)
+
+
+def test_values_set_against_each_other_are_no_series() -> None:
+    assert parse("UPCR 2.0 vs 1.0 vs 0.5").measurements == ()

@@ -292,6 +292,18 @@ def test_a_response_category_named_alone_asks_for_a_patient_check() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "checked"),
+    [
+        ("UPCR went from 3.5 to 0.4 g/g, eGFR 62. By KDIGO 2024 terms, where is she now?", True),
+        ("UPCR went from 3.5 to 0.4 g/g. In the trial's own terms, where does she stand?", True),
+        ("UPCR went from 3.5 to 0.4 g/g. In plain terms, what does that mean?", False),
+    ],
+)
+def test_a_sources_own_terms_ask_for_its_definitions(question: str, checked: bool) -> None:
+    assert ("remission" in route(question, None, BUNDLED).tasks) is checked
+
+
+@pytest.mark.parametrize(
     "question",
     ["BLISS-LN bottom line?", "Did the Liu trial win?", "What was the headline of REGENCY?",
      "ALMS proved A is equivalent to B, right?", "Did STAR demonstrate a benefit?"],
