@@ -11,7 +11,8 @@ name: `known`). It is then read as one of the evidence base's words, never as an
 - any other is read as the one word within one edit of it (a letter added, dropped, changed
   or two letters swapped); two words as close leave it alone. Two edits would read a field's
   real words as others ("interfractional" as "intrafractional", measured on the second field's
-  questions).
+  questions). Letters English spells one sound with count as one: "ph" and "f", "y" and "i"
+  ("nefritis", "mycofenolate", "micophenolate" are one edit or none from the word).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Speller:
     def __init__(self, words: Mapping[str, int]) -> None:
         self.words = dict(words)
         self._choices = sorted(self.words)
+        self._sounds = [_sounded(w) for w in self._choices]
 
     @classmethod
     def of_texts(cls, texts: Iterable[str]) -> Speller:
@@ -83,12 +85,13 @@ class Speller:
 
     def _closest(self, word: str) -> str | None:
         near = extract(
-            word, self._choices, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=3
-        )
+            _sounded(word), self._sounds, scorer=DamerauLevenshtein.distance, score_cutoff=1,
+            limit=3,
+        )  # fmt: skip
         if not near:
             return None
         best = min(distance for _, distance, _ in near)
-        closest = [choice for choice, distance, _ in near if distance == best]
+        closest = [self._choices[i] for _, distance, i in near if distance == best]
         return closest[0] if len(closest) == 1 else None
 
     def _completed(self, begun: list[str]) -> str | None:
@@ -104,3 +107,14 @@ def apply(text: str, corrections: Iterable[Correction]) -> str:
     if not table:
         return text
     return _WORD.sub(lambda m: table.get(m.group().lower(), m.group()), text)
+
+
+# Spellings of one sound ("ph" as in "nephritis" is an "f"; "y" in "mycophenolate" an "i"): a
+# misspelling by ear swaps them.
+_SOUNDS = (("ph", "f"), ("y", "i"))
+
+
+def _sounded(word: str) -> str:
+    for written, sound in _SOUNDS:
+        word = word.replace(written, sound)
+    return word

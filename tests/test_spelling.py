@@ -27,6 +27,9 @@ def never_claimed(word: str) -> bool:
         ("respnose", "response"),  # two letters swapped
         ("methylpred", "methylprednisolone"),  # shortened: the one word it begins
         ("tacro", "tacrolimus"),
+        ("nefrotic", "nephrotic"),  # spelt by ear: "f" for "ph" ...
+        ("tacrolimous", "tacrolimus"),  # ... a sound's letter added
+        ("methilprednisolon", "methylprednisolone"),  # ... "i" for "y", and a letter dropped
     ],
 )
 def test_a_misspelt_or_shortened_word_is_read_as_the_evidence_bases_word(
