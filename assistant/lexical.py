@@ -10,7 +10,7 @@ from typing import Any
 _STOPWORDS = frozenset(
     """a about after all also an and any are as at be been before being both but by can could
     did do does doing during each for from had has have how i if in into is it its many much
-    my of on or our over so such than that the their them then there these they this those to
+    my of on or our own over so such than that the their them then there these they this those to
     under up was we were what when where which while who whom why will with would you your
     patients patient study trial group groups""".split()  # noqa: SIM905 - a word list reads best as text
 )

@@ -1821,3 +1821,11 @@ def test_a_follow_up_asking_only_for_a_calculation_works_on_the_previous_answers
     from assistant.route import _only_a_calculation
 
     assert not _only_a_calculation("What about infections specifically?")
+
+
+def test_own_is_no_content_word(bot: EvidenceAssistant) -> None:
+    # "their own trial", "own up to": the only record sentence with "own" (a registration
+    # number "not seen") is no reason to say the limitations asked about are not stated
+    answer = bot.ask("What shortcomings of their own trial did the Zheng investigators own up to?")
+    assert answer.status == "answered", answer.answer
+    assert "open-label" in before_evidence(answer), answer.answer
