@@ -709,6 +709,10 @@ class HybridSearch:
             and (self._unstated_terms(rare_asked, subjects) & lead.unconfirmed or on_unstated(lead))
             else None
         )
+        if not_stated is None and route is not None and not route.parts:
+            not_stated = self._caveat_on_asked(
+                hits[:CAVEAT_RANK], route.question, rare_asked, subjects
+            )
         return Retrieval(
             hits,
             best,
@@ -762,6 +766,19 @@ class HybridSearch:
         outcome = self._unstated_terms(beside, documents)
         passages = (p for d in sorted(documents) for p in self.document_passages(d))
         return next((p for p in passages if outcome & self.traits(p).unconfirmed), None)
+
+    def _caveat_on_asked(
+        self, hits: list[Passage], question: str, rare_asked: set[str], subjects: set[str]
+    ) -> Passage | None:
+        """A caveat among the best sentences saying that the thing a "what X ...?" question
+        asks for could not be confirmed, when the studies asked about name X nowhere else
+        ("what margin did it use?": "the margin could not be confirmed"), though sentences on
+        the question's other words rank above it."""
+        head = _WH_HEAD.search(question)
+        asked = set(bm25_tokens(head.group(1).split()[-1])) & rare_asked if head else set()
+        caveats = [h for h in hits if self.traits(h).caveat] if asked else []
+        unstated = self._unstated_terms(asked, subjects) if caveats else set()
+        return next((h for h in caveats if unstated & self.traits(h).unconfirmed), None)
 
     def _unstated_terms(self, rare_asked: set[str], subjects: set[str]) -> set[str]:
         """Of the few-sentence words a question asks about, those the documents about the
@@ -1629,6 +1646,14 @@ _UNCONFIRMED = (
 )
 # The share of a question's words a caveat's unconfirmed clause must name to answer it
 CAVEAT_SHARE = 0.5
+CAVEAT_RANK = 5  # how far down the ranking a caveat on the asked word still answers
+# The noun phrase a "what/which ...?" question asks for, up to its verb ("What non-inferiority
+# margin did ...": its last word, "margin", is the thing asked).
+_WH_HEAD = re.compile(
+    r"\b(?:what|which)\s+((?:[\w-]+\s+){0,5}?[\w-]+)\s+(?:was|were|is|are|did|does|do|had|has|"
+    r"have|will|would|could|should)\b",
+    re.I,
+)
 # How many words either side of a claimed figure name what it is a figure of
 CLAIM_WINDOW = 3
 _CAVEAT = re.compile(_UNCONFIRMED + r"|^caveats?\b", re.IGNORECASE)
