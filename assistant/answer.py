@@ -644,7 +644,9 @@ def select_evidence(
     if not retrieval.passages:
         return []
     top = retrieval.passages[: settings.top_k]
-    if routed.stated_before:  # a follow-up: what the previous answer said is not news
+    if routed.pointed_at:  # "how many patients does that come to?": the sentence stating them
+        top = sorted(top, key=lambda p: not _repeats(p, routed.pointed_at))
+    elif routed.stated_before:  # a follow-up: what the previous answer said is not news
         top = [p for p in top if not _repeats(p, routed.stated_before)] or top
     # An interviewer's question or remark is context, never the finding an answer leads with;
     # a curated source leads when one among the top passages is about the question (it shares

@@ -1848,3 +1848,14 @@ def test_the_thing_asked_that_a_record_could_not_confirm_is_said_to_be_not_state
     answer = bot.ask(question)
     assert answer.status == "no_evidence", answer.answer
     assert "non-inferiority margin" in answer.citations[0].quote, answer.citations
+
+
+def test_a_follow_up_pointing_at_the_figures_just_given_is_answered_by_their_sentence(
+    bot: EvidenceAssistant,
+) -> None:
+    # the counts stand beside the percentages the last answer gave: that sentence is no repeat
+    answer = _after(bot, "What share of patients had serious adverse events in the tacrolimus "
+                    "vs IVCY trial?", "18.5% in the tacrolimus group and 24.6% in the IVCY group "
+                    "[1]", "How many patients does that translate to in each arm?")  # fmt: skip
+    head = before_evidence(answer).splitlines()[0]
+    assert "29 patients" in head and "35 patients" in head, answer.answer
