@@ -15,7 +15,7 @@ from .calculate import ToolPlan, plan_tools
 from .choices import Choice, split_choices, stated_choice
 from .config import Settings
 from .direction import direction_verdict, group_named
-from .facts import facts_of
+from .facts import facts_of, group_pairs
 from .index import EvidenceIndex, SyncReport
 from .ingest import SECTION_LABELS, corpus_files, load_corpus
 from .intent import INTERVAL, TRUE_OR_FALSE, VERDICT_ASKED, is_polar
@@ -283,6 +283,8 @@ class EvidenceAssistant:
         if not (plan.sources and plan.calls[0].name in COMPARED_FROM_EVIDENCE):
             return []
         compared = plan.sources[0]
+        if not routed.parts:
+            return _outcomes_also_named(routed.question, compared, retrieval.passages)
         asked = set(bm25_tokens(" ".join(routed.parts))) - set(bm25_tokens(compared.text))
         return [
             p for p in retrieval.passages
@@ -1079,3 +1081,28 @@ def _ms(since: float) -> float:
 def _gives_interval(call: ToolCall) -> bool:
     """The calculation states a confidence interval (of a rate, a difference or a ratio)."""
     return any("ci_low" in key and value is not None for key, value in call.output.items())
+
+
+def _outcomes_also_named(
+    question: str, compared: Passage, passages: list[Passage]
+) -> list[Passage]:
+    """For a question naming two outcomes in one ask ("how did serious adverse events and
+    serious infections compare?"), the compared study's sentence setting the groups' figures of
+    the other side by side: its outcome (from the facts extracted at ingest) is named in the
+    question, word for word, and the compared sentence does not name it."""
+    asked = set(bm25_tokens(question))
+    computed = " ".join(bm25_tokens(compared.text))
+    also = []
+    for passage in passages:
+        if passage.document_id != compared.document_id or passage.id == compared.id:
+            continue
+        named = (bm25_tokens(o) for o in _pair_outcomes(passage))
+        if any(set(o) <= asked and f" {' '.join(o)} " not in f" {computed} " for o in named):
+            also.append(passage)
+    return also[:1]
+
+
+def _pair_outcomes(passage: Passage) -> list[str]:
+    """The outcomes of the groups' figures a passage sets side by side."""
+    pairs = group_pairs(facts_of(passage.metadata))
+    return [a.outcome.lower() for a, _ in pairs if a.outcome]

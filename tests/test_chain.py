@@ -1859,3 +1859,13 @@ def test_a_follow_up_pointing_at_the_figures_just_given_is_answered_by_their_sen
                     "[1]", "How many patients does that translate to in each arm?")  # fmt: skip
     head = before_evidence(answer).splitlines()[0]
     assert "29 patients" in head and "35 patients" in head, answer.answer
+
+
+def test_a_second_outcome_named_in_one_ask_gets_its_own_sentence_beside_the_calculation(
+    bot: EvidenceAssistant,
+) -> None:
+    answer = bot.ask("Obinutuzumab in REGENCY: how did serious adverse events and serious "
+                     "infections compare with placebo?")  # fmt: skip
+    body = before_evidence(answer)
+    assert "32.4%" in body and "16.9%" in body and "7.6%" in body, answer.answer
+    _numbers_everywhere_grounded(answer)
