@@ -220,6 +220,7 @@ def _resolved(
         or _refers_to_unnamed_study(cleaned, not_names)
         or _their_study(cleaned, not_names, vocabulary)
         or _goes_on(cleaned, not_names, vocabulary)
+        or _only_a_calculation(cleaned)
     )
     each_arm = bool(_EACH_ARM.search(cleaned)) and not _study_mentions(cleaned, not_names)
     if previous and (continues or each_arm or back):
@@ -592,7 +593,9 @@ _BACK_TO = re.compile(r"\b(?:back|returning|return)\s+to\s+([^-\u2013\u2014,:;?.
 _CALCULATION_WORDS = (
     "difference gap nnt nnh number needed need treat harm relative absolute risk ratio rr rd "
     "arr rrr odds percentage percent point reduction increase interval confidence ci "
-    "calculate compute work figure"
+    "calculate compute work figure "
+    # the words of a request that name nothing ("put that in absolute terms for me")
+    "put express give show tell me us terms"
 )
 
 

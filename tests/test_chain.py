@@ -1869,3 +1869,15 @@ def test_a_second_outcome_named_in_one_ask_gets_its_own_sentence_beside_the_calc
     body = before_evidence(answer)
     assert "32.4%" in body and "16.9%" in body and "7.6%" in body, answer.answer
     _numbers_everywhere_grounded(answer)
+
+
+def test_a_follow_up_asking_only_for_a_calculation_in_request_words_keeps_the_subject(
+    bot: EvidenceAssistant,
+) -> None:
+    # "put that in ... for me" names nothing: the previous answer's study is worked on, not
+    # another study's pair ranked first for "risk"
+    answer = _after(bot, "BLISS-LN primary result?", "43% with belimumab versus 32% with "
+                    "placebo (odds ratio 1.6) [1]", "Put that in absolute terms for me - risk "
+                    "difference and number needed to treat.")  # fmt: skip
+    head = before_evidence(answer).splitlines()[0]
+    assert "43%" in head and "32%" in head, answer.answer
