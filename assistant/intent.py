@@ -390,7 +390,7 @@ MEANING = re.compile(
 )
 # A study named by its arms: "the A versus B trial", "the study comparing A with B".
 STUDY_BY_ARMS = re.compile(
-    r"\b[\w-]+?(?:\s[\w-]+)?[\s-](?:versus|vs\.?)[\s-][\w-]+(?:\s[\w-]+){0,2}\s(?:study|trial)\b"
+    r"\b[\w-]+?(?:\s[\w-]+)?[\s-](?:versus|vs\.?)[\s-][\w-]+(?:\s[\w-]+){0,3}\s(?:study|trial)\b"
     r"|\b(?:study|trial)\s(?:comparing|of|(?:that|which)\scompared)\s[\w-]+(?:\s[\w-]+)?\s"
     r"(?:with|to|and|versus|vs\.?|against)"
     r"\s[\w-]+",

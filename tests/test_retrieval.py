@@ -149,6 +149,11 @@ def test_a_studys_own_author_year_is_not_a_date_it_gives(
         ("Was tacrolimus better than IVCY?", "Was tacrolimus better than IVCY?"),
         # arms joined by hyphens, and a third word before "trial"
         ("How many sites ran the drug-vs-IV comparator LN trial?", "How many sites ran  ?"),
+        # ... or the arm named in two words and the disease in two more
+        (
+            "What dose was given in the drug-A vs IV drug-B kidney disease study?",
+            "What dose was given in  ?",
+        ),
     ],
 )
 def test_a_study_named_by_its_arms_is_taken_out_of_the_lexical_query(
