@@ -938,8 +938,9 @@ def focused_clauses(passage: Passage, routed: Route) -> tuple[str, str] | None:
         wanted_arm = others[0] if len(others) == 1 else None
     else:
         wanted_arm = routed.arms[0] if len(routed.arms) == 1 else None
-    wanted = extract.measure_of(routed.query)
-    picked = [v for v in values if v.arm == wanted_arm and wanted in (None, v.measure)]
+    # (every response measure asked: "complete versus partial" wants both of the arm's)
+    wanted = extract.measures_named(routed.query)
+    picked = [v for v in values if v.arm == wanted_arm and (not wanted or v.measure in wanted)]
     if wanted_arm is None or not picked:
         return None
     parts = [f"{v.figure}{_counts_written(v, passage)} ({_measure_words(v)})" if v.figure

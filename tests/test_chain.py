@@ -1881,3 +1881,11 @@ def test_a_follow_up_asking_only_for_a_calculation_in_request_words_keeps_the_su
                     "difference and number needed to treat.")  # fmt: skip
     head = before_evidence(answer).splitlines()[0]
     assert "43%" in head and "32%" in head, answer.answer
+
+
+def test_a_turn_to_the_other_arm_keeps_every_response_measure_asked(bot: EvidenceAssistant) -> None:
+    answer = _after(bot, "In the Zheng trial, how much of the tacrolimus response was complete "
+                    "versus partial?", "49.6% complete and 33.3% partial remission [1]",
+                    "And how did that split look on the cyclophosphamide side?")  # fmt: skip
+    focused = [line for line in before_evidence(answer).splitlines() if "For IVCY" in line]
+    assert focused and "36.3%" in focused[0] and "38.7%" in focused[0], answer.answer
