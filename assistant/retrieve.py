@@ -805,7 +805,7 @@ class HybridSearch:
         passages: dict[str, Passage],
         part_answers: tuple[str, ...],
     ) -> str | None:
-        """For a question asking several things, a sentence of the lead document giving the
+        """For a question asking several things, a sentence of the lead study giving the
         kind of figure its first ask wants ("How long was X": a duration), when neither of the
         two best sentences nor a later part's gives one (the whole question chose them, and
         the later asks can outweigh the first)."""
@@ -829,9 +829,10 @@ class HybridSearch:
         shown = [*ranked[:2], *part_answers]
         if any(gives(pid) for pid in shown if pid in passages):
             return None
-        lead = passages[ranked[0]].document_id
+        # (the lead study's documents: a trial's record and an interview about it are one)
+        lead = self._study_names().same_study(passages[ranked[0]].document_id)
         return next((pid for pid in ranked[2:]
-                     if passages[pid].document_id == lead and gives(pid)), None)  # fmt: skip
+                     if passages[pid].document_id in lead and gives(pid)), None)  # fmt: skip
 
     def _concern(self, question: str) -> set[str]:
         """The evidence's words for what the question's phrases the search expands name

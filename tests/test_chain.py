@@ -1889,3 +1889,14 @@ def test_a_turn_to_the_other_arm_keeps_every_response_measure_asked(bot: Evidenc
                     "And how did that split look on the cyclophosphamide side?")  # fmt: skip
     focused = [line for line in before_evidence(answer).splitlines() if "For IVCY" in line]
     assert focused and "36.3%" in focused[0] and "38.7%" in focused[0], answer.answer
+
+
+def test_the_first_ask_of_several_is_answered_from_either_document_of_one_study(
+    bot: EvidenceAssistant,
+) -> None:
+    # the interview leads, the record states the screening: both are the one trial's
+    answer = bot.ask("For an audit comparison: how many people were screened for the Zheng "
+                     "lupus nephritis trial, how many were randomised, and how many actually "
+                     "went on to receive study treatment?")  # fmt: skip
+    body = before_evidence(answer)
+    assert all(n in body for n in ("505", "314", "299")), answer.answer
