@@ -640,3 +640,16 @@ def test_values_told_in_the_order_they_were_taken(note: str, value: float, basel
 
 def test_values_set_against_each_other_are_no_series() -> None:
     assert parse("UPCR 2.0 vs 1.0 vs 0.5").measurements == ()
+
+
+@pytest.mark.parametrize("period", ["24 h", "24-hour", "24-hr", "24hr"])
+@pytest.mark.parametrize("name", ["protein", "proteinuria", "urine protein", "prot"])
+def test_a_timed_collection_is_named_with_any_spelling_of_its_period(
+    period: str, name: str
+) -> None:
+    (measurement,) = parse(f"{period} {name} 1200 mg").measurements
+    assert (measurement.analyte, measurement.value, measurement.unit) == (
+        "proteinuria",
+        1200,
+        "mg/24h",
+    )
