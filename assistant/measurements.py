@@ -146,7 +146,11 @@ BASELINE_BEFORE = (
     r"at\s+(?:baseline|bx|biopsy|diagnosis|presentation|onset|start)|bx|started\s+at|"
     r"initial|previous|prev|pre|(?:at\s+)?(?:weeks?|months?|day|wk|mo|w|m|d)\s*0(?![.\d])"
 )
-BASELINE_BEFORE_WEAK = r"was|were|used\s+to\s+be"
+# (a verb of movement before the first of two values: "creatinine went 1.0 to 1.25")
+BASELINE_BEFORE_WEAK = (
+    r"was|were|used\s+to\s+be|went|gone|moved|rose|risen|fell|fallen|dropped|climbed|"
+    r"increased|decreased|changed"
+)
 CURRENT_BEFORE = (
     r"to|now|currently|today|latest|current|recent|"
     r"at\s+(?:weeks?|months?|wk|mo|w|m)\s*\d+|at\s+\d+\s*(?:weeks?|months?|wks?|mos?)|"
