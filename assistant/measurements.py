@@ -156,6 +156,7 @@ CURRENT_BEFORE = (
     r"at\s+(?:weeks?|months?|wk|mo|w|m)\s*\d+|at\s+\d+\s*(?:weeks?|months?|wks?|mos?)|"
     r"after\s+\d+\s*(?:weeks?|months?|wks?|mos?)|(?:this|last)\s+(?:visit|week|month)|"
     r"\d+\s*(?:weeks?|months?|wks?|mos?)\s+later|"  # "8 mo later UPCR 0.42"
+    r"(?:weeks?|wks?|months?|mos?)\s*-?\s*[1-9]\d*|"  # "week-104 eGFR 80" (week 0 is the start)
     r"at\s+follow-?up|on\s+follow-?up|on\s+treatment"
 )
 CURRENT_BEFORE_WEAK = r"is|are|of|has|at"

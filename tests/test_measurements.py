@@ -631,6 +631,7 @@ def test_values_taken_at_three_times_read_the_start_as_baseline_the_latest_as_cu
         ("creatinine went 1.0 to 1.25 mg/dl and the lab flags 1.25 as high", 1.25, 1.0),
         ("protein dropped 4.2 to 1.1 g/day and then 0.3 g/day", 0.3, 4.2),
         ("protein dropped 0.3 g/day", 0.3, None),  # one value: what it is now
+        ("pre-flare eGFR 95, week-104 eGFR 80", 80, 95),  # a later week names the current
         ("creatinine 80 µmol/L at baseline; creatinine has crept up to 95 since", 95, 80),
         ("creatinine 80 → 110 → 130", 130, 80),
         ("eGFR 58 then 60 then 62", 62, 58),
