@@ -14,7 +14,11 @@ How a number is read:
   a percentage with a direction ("up 10%", "a 15% rise") is a change, as are "doubled"/"halved";
 - which number is the baseline is decided by the cue words next to it (`BASELINE_BEFORE`,
   `BASELINE_AFTER`, `CURRENT_BEFORE`, `CURRENT_AFTER`); two numbers without cues are read as
-  "current vs baseline" only when joined by "vs"/"versus"/"against"; otherwise not understood.
+  "current vs baseline" only when joined by "vs"/"versus"/"against", or as earlier and later
+  when an arrow or "then" leads from one to the other; otherwise not understood;
+- values are told in the order they were taken: of three or more in one part the last is the
+  current one (`_series`), and an analyte given again after a later time ("at week 24 ...")
+  has its earlier current value replaced.
 """
 
 from __future__ import annotations
