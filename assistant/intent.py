@@ -115,8 +115,8 @@ OWN_STUDY = re.compile(r"\b(?:the|this|that|same)\s+(?:trial|study|protocol)(?:'
 RESPONSE = re.compile(
     r"remission|respon|classif|\bclassed\b|criteria|defin|meet|achiev|qualif|\bpartial\b|\bcomplete\b|"
     r"\b(?-i:CR|PR|CRR|PRR|ORR)\b|"  # complete/partial (renal) response, overall response
-    # a source's own terms ("by KDIGO 2024 terms", "in the trial's terms"): its definitions;
-    # not a manner of speaking ("in plain terms", "in absolute terms")
+    # a source's own terms ("by the 2024 guideline's terms", "in the trial's terms"): its
+    # definitions; not a manner of speaking ("in plain terms", "in absolute terms")
     r"\b(?:by|in|under|on)\s+(?!(?:plain|simple|lay|layman'?s|practical|absolute|relative|"
     r"everyday|general|real|broad)\b)(?:[\w'-]+\s+){1,3}terms\b",
     re.I,

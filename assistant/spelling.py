@@ -12,7 +12,7 @@ name: `known`). It is then read as one of the evidence base's words, never as an
   or two letters swapped); two words as close leave it alone. Two edits would read a field's
   real words as others ("interfractional" as "intrafractional", measured on the second field's
   questions). Letters English spells one sound with count as one: "ph" and "f", "y" and "i"
-  ("nefritis", "mycofenolate", "micophenolate" are one edit or none from the word).
+  ("fosfate", "hipertension", "hypotiroid" are one edit or none from the word).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def apply(text: str, corrections: Iterable[Correction]) -> str:
     return _WORD.sub(lambda m: table.get(m.group().lower(), m.group()), text)
 
 
-# Spellings of one sound ("ph" as in "nephritis" is an "f"; "y" in "mycophenolate" an "i"): a
+# Spellings of one sound ("ph" as in "phosphate" is an "f"; "y" in "hypertension" an "i"): a
 # misspelling by ear swaps them.
 _SOUNDS = (("ph", "f"), ("y", "i"))
 
