@@ -1092,15 +1092,15 @@ def _outcomes_also_named(
     the other side by side: its outcome (from the facts extracted at ingest) is named in the
     question, word for word, and the compared sentence does not name it."""
     asked = set(bm25_tokens(question))
-    computed = " ".join(bm25_tokens(compared.text))
-    also = []
-    for passage in passages:
-        if passage.document_id != compared.document_id or passage.id == compared.id:
-            continue
+    computed = f" {' '.join(bm25_tokens(compared.text))} "
+
+    def other_outcome_asked(passage: Passage) -> bool:
         named = (bm25_tokens(o) for o in _pair_outcomes(passage))
-        if any(set(o) <= asked and f" {' '.join(o)} " not in f" {computed} " for o in named):
-            also.append(passage)
-    return also[:1]
+        return any(set(o) <= asked and f" {' '.join(o)} " not in computed for o in named)
+
+    same_study = (p for p in passages
+                  if p.document_id == compared.document_id and p.id != compared.id)  # fmt: skip
+    return next(([p] for p in same_study if other_outcome_asked(p)), [])
 
 
 def _pair_outcomes(passage: Passage) -> list[str]:

@@ -214,18 +214,19 @@ def _resolved(
         # subject before the last turn's
         back = _turn_described(history or [], earlier_turn.group(1), profile)
     previous = back or previous
+    calculation_only = _only_a_calculation(cleaned)
     continues = previous and (
         repaired is not None
         or _is_follow_up(cleaned, vocabulary)
         or _refers_to_unnamed_study(cleaned, not_names)
         or _their_study(cleaned, not_names, vocabulary)
         or _goes_on(cleaned, not_names, vocabulary)
-        or _only_a_calculation(cleaned)
+        or calculation_only
     )
     each_arm = bool(_EACH_ARM.search(cleaned)) and not _study_mentions(cleaned, not_names)
     if previous and (continues or each_arm or back):
         follow_up_of = previous
-        if _POINTS_BACK.search(cleaned) or _only_a_calculation(cleaned):
+        if _POINTS_BACK.search(cleaned) or calculation_only:
             pointed_at = _stated_before(history or [])
         named_now = {m.group().lower() for m in _study_mentions(cleaned, not_names)}
         new_study = bool(
