@@ -1159,12 +1159,16 @@ def _assign_groups(text: str, figs: list[_Fig], known: Sequence[str]) -> None:
             continue
         f.group = _nearest_group(text, f, props, mentions, bounds)
 
-    # An unattributed "a vs b" pair after "in X than in Y" / two group mentions.
+    # An unattributed "a vs b" pair after "in X than in Y" / two group mentions. The nearest
+    # group before `a` is the comparison's second group ("lower in X than in Y (a vs b)"),
+    # not a's own: it does not keep the pair from being read in the comparison's order.
     for a, b in pairwise(props):
-        if not (a.compared and b.compared) or a.group or b.group:
+        if not (a.compared and b.compared) or b.group:
             continue
         clause = max([x for x in bounds if x < a.start], default=-1) + 1
         before = [m for m in mentions if clause <= m.start and m.end <= a.start and not m.items]
+        if a.group and not (before and a.group == before[-1].text):
+            continue
         pairs = list(_COMPARE_PAIR.finditer(text, clause, a.start))
         if pairs:
             a.group, b.group = pairs[-1]["a"].strip(), pairs[-1]["b"].strip()

@@ -319,6 +319,16 @@ def test_with_and_versus_cues() -> None:
     assert pair[1].group == "placebo"
 
 
+def test_unlabelled_pair_after_than_takes_the_comparison_order() -> None:
+    """The group named just before "(a vs b)" is the comparison's second group, not a's."""
+    facts = extract_facts(
+        "Falls were less common in the exercise group than in the usual-care group (7.1% vs 12.4%)."
+    )
+    assert [(f.group, f.percent) for f in facts] == [("exercise group", 7.1), ("usual-care", 12.4)]
+    (pair,) = group_pairs(facts)
+    assert pair[0].percent == 7.1
+
+
 def test_known_group_aliases_are_found_as_written() -> None:
     facts = extract_facts(
         "Relief was reported by 61% of those on LRX-7 compared with 44% on usual care.",
