@@ -464,9 +464,11 @@ _ANAPHORA = re.compile(
 _POINTS_BACK = re.compile(
     r"\b(?:those|these)\s+(?:two\s+|three\s+|\d+\s+)?(?:rates|figures|numbers|results|"
     r"percentages|proportions|values|estimates|findings|data)\b|"
-    # (with a word saying which: "that primary result", "that week-52 rate")
+    # (with a word saying which: "that primary result", "that week-52 rate"), or the effect
+    # measure it gave ("that odds ratio", "that interval", "that p-value")
     r"\bthat\s+(?:(?!the\b|a\b|an\b)[\w-]+\s+)?"
-    r"(?:rate|figure|number|result|percentage|proportion|estimate|finding)\b|"
+    r"(?:rate|figure|number|result|percentage|proportion|estimate|finding|ratio|interval|"
+    r"value|p-value|ci|nnt)\b|"
     # ... or the comparison it gave: "was that difference significant?", "those gaps"
     r"\b(?:that|this)\s+(?:difference|gap|effect|benefit|reduction|increase)\b|"
     r"\b(?:those|these)\s+(?:differences|gaps|effects|benefits)\b|"

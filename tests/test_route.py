@@ -1080,6 +1080,21 @@ def test_that_result_with_a_word_saying_which_points_back() -> None:
     assert not route(own, history, GENERIC).follow_up_of
 
 
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        "Give me the 95% CI around that odds ratio.",
+        "Over what period was that hazard ratio measured in the longer analysis of patients?",
+        "How was that p-value worked out by the authors, and was it one-sided or two-sided?",
+    ],
+)
+def test_that_effect_measure_points_back(follow_up: str) -> None:
+    """An effect measure with "that" is one the last answer gave, whatever its length."""
+    history = turns(("What was the primary result of STAR-2?", "…"))
+    followed = route(follow_up, history, GENERIC)
+    assert followed.follow_up_of and "STAR-2" in followed.query
+
+
 def test_an_organisation_and_a_year_name_a_publication_a_follow_up_carries() -> None:
     # "WHO" is a general acronym (an organisation), not a study name; with a year it names
     # that year's guideline, which a definition asked next is about.
