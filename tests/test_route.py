@@ -1344,6 +1344,9 @@ def test_a_condition_of_absence_is_read_as_stated_only_when_the_question_negates
         # qualifying as a response named is a response check, not entry
         ("For the complete renal response, would she qualify with UPCR 0.4 mg/mg?", False),
         ("creat 140 umol/L - would the trial's criteria have let her in?", True),
+        ("Class IV, protein 1.2 g/day - could she go into the STAR-2 trial?", True),
+        ("UPCR 2 g/g, 30F: would she have made it into the study?", True),
+        ("UPCR 0.4 g/g at week 52: did she go into remission?", False),  # not a study
         # taking part in anything: not trial entry by its words alone
         ("Are patients with arthritis physically able to participate in the programme?", False),
     ],
