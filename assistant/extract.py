@@ -350,12 +350,12 @@ def weights_kg(text: str) -> tuple[float, ...]:
 _AGE = re.compile(
     NUM + r"\s*(?:-?\s*(?:years?|yrs?|y)(?P<old>[\s-]*old)?\b|y/o\b|yo\b)"
     r"|aged?\s*:?\s*(?P<aged>\d+(?:\.\d+)?)"
-    # "she's 44", "he is 61 and ...", "my sister is 63.": a person's bare number with nothing
-    # after it
-    r"|\b(?:she|he|(?:my|our|the|this|her|his)\s+(?:sister|brother|mother|mum|mom|father|dad|"
-    r"wife|husband|partner|son|daughter|friend|aunt|uncle|niece|nephew|cousin|grandmother|"
-    r"grandfather|patient|pt))(?:'s|\s+is)\s+(?P<is>\d{1,3})(?!\.\d)"
-    r"(?=\s*(?:[,.;:!?)]|$|and\b|with\b))"
+    # "she's 44", "he is 61 and ...", "my sister is 63.", "I'm 62 w/ class III": a person's
+    # bare number with nothing after it ("w"/"w/" is the clinical shorthand for "with")
+    r"|(?:\b(?:i'?m|i\s+am)|\b(?:she|he|(?:my|our|the|this|her|his)\s+(?:sister|brother|mother|"
+    r"mum|mom|father|dad|wife|husband|partner|son|daughter|friend|aunt|uncle|niece|nephew|"
+    r"cousin|grandmother|grandfather|patient|pt))(?:'s|\s+is))\s+(?P<is>\d{1,3})(?!\.\d)"
+    r"(?=\s*(?:[,.;:!?)]|$|and\b|with\b|w/|w\b))"
     # a person named or described, then her age set off by commas ("Mrs Chen, 34, class V";
     # "a woman, 45, with ..."; "34, F, class IV")
     r"|(?:\b(?:mrs|mr|ms|miss|dr|patient|pt)\.?\s+[a-z][\w'-]+(?:\s+[a-z][\w'-]+)?|"

@@ -239,6 +239,10 @@ def test_the_weight_counts_and_conversion_a_question_gives() -> None:
         ("My sister is 63", 63, None),
         ("the patient is 45, class IV", 45, None),
         ("my patient is 3 weeks post-partum", None, None),
+        # the person asking about herself, in full or in shorthand ("w/" is "with")
+        ("I'm 62 with class III", 62, None),
+        ("im 62 w class III LN, protein 2g a day", 62, None),
+        ("I am 2 weeks post biopsy", None, None),
         # a person named or described, then her age set off by commas
         ("Mrs Chen, 34, pure class V", 34, None),
         ("My patient Leila Haddad, 26, has class IV", 26, None),
