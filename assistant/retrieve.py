@@ -2035,16 +2035,24 @@ def _shortened(abbreviation: str, vocabulary: frozenset[str]) -> bool:
 
 
 MIN_CLIPPED = 5  # letters: shorter beginnings of a word begin too many others
+# ... but four letters begin few specialist words: "pred" for prednisone or prednisolone
+MIN_CLIPPED_SPECIALIST = 4
 
 
 def _clipped(word: str, vocabulary: frozenset[str]) -> bool:
     """The beginning of a longer corpus word: clinical shorthand clips words ("creat" for
-    creatinine, "hydrocort" for hydrocortisone, "immunosupp")."""
-    if len(word) < MIN_CLIPPED or "-" in word:
+    creatinine, "hydrocort" for hydrocortisone, "immunosupp"; "pred" for a specialist word,
+    a drug's name)."""
+    if len(word) < MIN_CLIPPED_SPECIALIST or "-" in word:
         return False
     ordered = _sorted_vocabulary(vocabulary)
     at = bisect.bisect_left(ordered, word)
-    return at < len(ordered) and ordered[at].startswith(word) and len(ordered[at]) > len(word)
+    longer = itertools.takewhile(lambda v: v.startswith(word), ordered[at:])
+    if len(word) >= MIN_CLIPPED:
+        return any(len(v) > len(word) for v in longer)
+    from wordfreq import zipf_frequency
+
+    return any(len(v) > len(word) and zipf_frequency(v, "en") < SPECIALIST_ZIPF for v in longer)
 
 
 @functools.lru_cache(maxsize=4)

@@ -342,7 +342,10 @@ def test_a_drug_named_only_by_its_international_name_is_out_of_scope(
         ("methylpred", {"methylprednisolon"}, True),  # clinical shorthand clips words
         ("immunosupp", {"immunosuppress"}, True),
         ("cyclo", {"cyclophosphamid"}, True),
-        ("ritu", {"rituximab"}, False),  # four letters begin too many words
+        # four letters begin too many everyday words, but few specialist ones (drug names)
+        ("pred", {"prednison", "predict"}, True),
+        ("pred", {"predict", "predecessor"}, False),
+        ("foll", {"follow"}, False),
         ("rituximab", {"rituximab"}, False),  # the whole word is not a clipping of itself
     ],
 )
