@@ -1173,8 +1173,8 @@ class _PairSearch:
             by_arm: dict[str, extract.ArmValue] = {}
             values = extract.arm_values(passage.text, self.profile.arms)
             for value in _with_counts(passage, values) or self._sized(passage):
-                if value.measure == extract.CHANGE:
-                    continue  # a score's mean change is no rate of patients
+                if value.measure in extract.NOT_RATES:
+                    continue  # a score's mean change, a sample's division: no rate of patients
                 if measure is None or value.measure == measure:
                     by_arm.setdefault(value.arm, value)
             if measure is None:  # the figures of the measure its first arm's figure gives

@@ -100,6 +100,10 @@ _FRACTION = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
 # A measurement's change by a percentage ("fell by a mean of 32.9%"), told apart from a share of
 # the arm's patients by the facts extractor (kind "change"): no rate to compare, no NNT.
 CHANGE = "change"
+# ... and the groups' parts of one whole ("157 (52.5%) in A; 142 (47.5%) in B" of 299 treated),
+# kind "share": how a sample was divided, no rate either
+SHARE = "share"
+NOT_RATES = frozenset({CHANGE, SHARE})
 _VS_PAIR = re.compile(NUM + r"\s?%\s*(?:vs\.?|versus)\s*" + NUM + r"\s?%")
 
 
@@ -112,9 +116,9 @@ def arm_values(sentence: str, arms: ArmVocabulary) -> list[ArmValue]:
 def _arm_values(sentence: str, arms: ArmVocabulary) -> tuple[ArmValue, ...]:
     """`arm_values`, memoised: the tools stage reads the same retrieved sentences question
     after question (it is given passages' sentences only, never a question)."""
-    changes = {f.percent for f in extract_facts(sentence) if f.kind == CHANGE}
+    not_rates = {f.percent: f.kind for f in extract_facts(sentence) if f.kind in NOT_RATES}
     return tuple(
-        replace(v, measure=CHANGE) if v.percent in changes else v
+        replace(v, measure=not_rates[v.percent]) if v.percent in not_rates else v
         for v in _arm_figures(sentence, arms)
     )
 

@@ -10,7 +10,9 @@
   as an area under the curve, or a P value that belongs to no other figure);
 - ``percent``: a bare percentage not tied to a group;
 - ``change``: how far a measurement moved, in percent ("fell by a mean of 32.9% with X"), which
-  is no share of a group's patients, so it gives no rate to compare.
+  is no share of a group's patients, so it gives no rate to compare;
+- ``share``: the groups' parts of one whole ("299 treated [157 (52.5%) in A; 142 (47.5%) in
+  B]"): how a sample was divided, not a rate of each group.
 
 Nothing here knows a field: groups come from general cues ("in the X group", "with X", "X arm",
 "group A", "in X than in Y", "respectively" lists, a parenthesised label) and, when the caller
@@ -28,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from itertools import pairwise
 from typing import Any
 
@@ -43,7 +45,7 @@ MEASURES = ("RD", "RR", "OR", "HR", "MD", "SMD", "ARR", "RRR", "IRR")
 class Fact:
     """One numeric finding of a sentence; `span` is the figure's text in the sentence."""
 
-    kind: str  # "proportion" | "effect" | "percent" | "change"
+    kind: str  # "proportion" | "effect" | "percent" | "change" | "share"
     group: str | None = None
     outcome: str | None = None
     timepoint: str | None = None
@@ -737,7 +739,7 @@ def extract_facts(sentence: str, known_groups: Sequence[str] = ()) -> list[Fact]
     _attach_p(text, figs, pvals)
     _assign_groups(text, figs, known_groups)
     changes = _changes(text, figs)
-    return [_to_fact(text, fig, figs, i in changes) for i, fig in enumerate(figs)]
+    return _shares([_to_fact(text, fig, figs, i in changes) for i, fig in enumerate(figs)])
 
 
 _FUNCTION_WORDS = {
@@ -1345,6 +1347,32 @@ def group_pairs(facts: Sequence[Fact], kind: str = "proportion") -> list[tuple[F
         else:
             i += 1
     return pairs
+
+
+WHOLE_PERCENT_SLACK = 0.2  # two rounded shares of one whole add up to 100 within this
+
+
+def _shares(facts: list[Fact]) -> list[Fact]:
+    """`facts` with each pair of groups' proportions that divide a whole between them made
+    kind "share" (see `_splits_a_whole`)."""
+    shared: set[int] = set()
+    props = [i for i, f in enumerate(facts) if f.kind == "proportion"]
+    for i, j in pairwise(props):
+        if i not in shared and _splits_a_whole(facts[i], facts[j], facts):
+            shared |= {i, j}
+    return [replace(f, kind="share") if i in shared else f for i, f in enumerate(facts)]
+
+
+def _splits_a_whole(a: Fact, b: Fact, facts: Sequence[Fact]) -> bool:
+    """Two groups' counts that add up to a count the sentence states, their percentages to
+    100: how a sample was divided between the groups ("299 treated [157 (52.5%) in A; 142
+    (47.5%) in B]"), not a rate of each group."""
+    if a.events is None or b.events is None or a.percent is None or b.percent is None:
+        return False
+    if abs(a.percent + b.percent - 100) > WHOLE_PERCENT_SLACK:
+        return False
+    whole = a.events + b.events
+    return any(whole in (f.events, f.total) for f in facts if f is not a and f is not b)
 
 
 def _same(a: str | None, b: str | None) -> bool:

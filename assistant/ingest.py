@@ -325,7 +325,7 @@ def in_ranges(ranges: str, position: int) -> bool:
 # What the index derives from a document's text (its sentences, facts and abbreviation pairs):
 # a new version makes the next sync rewrite every document once, so no index keeps rows made by
 # an older splitter or extractor.
-DERIVED_VERSION = "sentences-2+facts-4+abbreviations-1"
+DERIVED_VERSION = "sentences-2+facts-5+abbreviations-1"
 
 
 def content_hash(doc: Document) -> str:

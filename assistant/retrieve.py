@@ -1726,10 +1726,10 @@ class PassageTraits:
 
 def _states_result(passage: Passage) -> bool:
     """The passage gives an effect estimate or sets two groups' figures side by side (their
-    rates, or how far a measurement moved in each)."""
+    rates, how far a measurement moved in each, or their parts of the sample)."""
     facts = facts_of(passage.metadata)
     return any(f.kind == "effect" for f in facts) or any(
-        group_pairs(facts, kind) for kind in ("proportion", "change")
+        group_pairs(facts, kind) for kind in ("proportion", "change", "share")
     )
 
 

@@ -1810,6 +1810,18 @@ def test_a_scores_mean_change_in_percent_is_no_rate_to_compare(bot: EvidenceAssi
     assert "2.3%" in before_evidence(placebo), placebo.answer
 
 
+def test_how_the_treated_were_divided_between_arms_is_no_rate_to_compare(
+    bot: EvidenceAssistant,
+) -> None:
+    # "299 treated [157 (52.5%) tacrolimus; 142 (47.5%) IVCY]" divides the sample: no risk
+    # difference or NNH of "52.5% vs 47.5%"
+    answer = _after(bot, "Did infections differ between arms in the Zheng trial?",
+                    "Serious drug-related infection 8.9% vs 16.2% [1]",
+                    "What's the absolute reduction there, and how many need treating with "
+                    "tacrolimus to spare one such infection?")  # fmt: skip
+    assert "52.5" not in before_evidence(answer), answer.answer
+
+
 def test_a_follow_up_asking_only_for_a_calculation_works_on_the_previous_answers_figures(
     bot: EvidenceAssistant,
 ) -> None:

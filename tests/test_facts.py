@@ -559,3 +559,16 @@ def test_a_rate_beside_a_change_in_another_clause_stays_a_rate() -> None:
     facts = extract_facts("HbA1c fell by 1.2% with drug A vs 0.5% with placebo, and 30% vs 20% "
                           "reached the target.", ("drug A", "placebo"))  # fmt: skip
     assert [f.kind for f in facts] == ["change", "change", "proportion", "proportion"]
+
+
+def test_groups_dividing_a_stated_whole_are_shares_not_rates() -> None:
+    """Counts adding up to a count the sentence states, percentages to 100: the sample split
+    between the groups, which no comparison of rates may pair."""
+    sentence = ("Of 410 patients randomised, 402 (98.0%) were treated: 203 (50.5%) with drug A "
+                "and 199 (49.5%) with placebo.")  # fmt: skip
+    facts = extract_facts(sentence, ("drug A", "placebo"))
+    assert [f.kind for f in facts] == ["proportion", "share", "share"]
+    assert group_pairs(facts) == []
+    # two groups' rates that merely add up to 100 are rates ("60% vs 40%" of no stated whole)
+    rates = extract_facts("Relief in 60 (60%) with drug A vs 40 (40%) with placebo.")
+    assert [f.kind for f in rates] == ["proportion", "proportion"]
