@@ -248,6 +248,11 @@ def _resolved(
             # all of them: only the earlier study is carried.
             studies = (m.group() for m in _study_mentions(earlier, not_names))
             query = " ".join((cleaned, *studies))
+        elif not arms and _new_ask_of_that_study(cleaned):
+            # a question of its own about "that trial" asks something new of the study (its
+            # name and arms), not of the earlier question's topic
+            studies = (m.group() for m in _study_mentions(earlier, not_names))
+            query = " ".join((cleaned, *studies, *vocabulary.in_order(earlier)))
         if not arms and not other_than:
             # (a turn to another arm reads the same sentence as the last answer did)
             stated_before = _stated_before(history or [])
@@ -520,6 +525,35 @@ def _is_follow_up(question: str, vocabulary: ArmVocabulary) -> bool:
     return len(words) <= 10 and bool(_ANAPHORA.search(question))
 
 
+# The study itself pointed at ("that trial", "this study", "the same RCT"), not its results
+_THAT_STUDY = re.compile(r"\b(?:that|this|the\s+same|same)\s+(?:trial|study|rct)\b", re.I)
+_WH_QUESTION = re.compile(
+    r"^\s*(?:how|what|which|who|whom|when|where|why|did|does|was|were)\b", re.I
+)
+
+
+# "that" standing for the last answer ("how does that compare ...?", "is that significant?")
+_THAT_ANSWER = re.compile(
+    r"\b(?:does|did|is|was|of|from|on|for|about)\s+that\b"
+    r"(?!\s+(?:the|a|an|trial|study|rct|\w+(?:ed|ing))\b)",
+    re.I,
+)
+
+
+def _new_ask_of_that_study(question: str) -> bool:
+    """A question of its own about the study pointed at ("How many patients did that trial
+    randomise?"): it opens as a question, and neither continues the last one ("and ...",
+    "what about ...") nor points at its answer or figures or at the other arm."""
+    return bool(
+        _THAT_STUDY.search(question)
+        and _WH_QUESTION.match(question)
+        and not _FOLLOW_UP.match(question)
+        and not _POINTS_BACK.search(question)
+        and not _THAT_ANSWER.search(question)
+        and not OTHER_ARM.search(question)
+    )
+
+
 def _refers_to_unnamed_study(question: str, not_names: frozenset[str]) -> bool:
     """A question of any length pointing at "the trial" or "the X arm" without naming a study
     is about the study the conversation has been on."""
@@ -724,7 +758,7 @@ def _merge(
 
 # A study named in a question: an acronym ("STAR 2", "ABC-LN"), an author and year ("Lee
 # 2015", "Lee et al. 2016") or its arms ("the drug A vs drug B trial").
-_STUDY_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]{2,})?(?:\s+\d\b)?")
+_STUDY_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,}(?:-(?:[A-Z0-9]{2,}|\d\b))?(?:\s+\d\b)?")
 # (an organisation with a year names its publication of that year: "XYZ 2024")
 _AUTHOR_YEAR = re.compile(r"\b(?:[A-Z][a-z]+|[A-Z]{2,})(?:\s+et\s+al\.?)?\s+(?:19|20)\d\d\b")
 # A study called by its author or place ("the Smith trial", "the Lee et al. study", "the New

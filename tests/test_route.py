@@ -1099,6 +1099,15 @@ def test_that_effect_measure_points_back(follow_up: str) -> None:
     assert followed.follow_up_of and "STAR-2" in followed.query
 
 
+def test_a_question_of_its_own_about_that_trial_carries_the_study_not_the_topic() -> None:
+    history = turns(("Which arm did better on complete remission in STAR-2?", "…"))
+    followed = route("How many patients did that trial randomise?", history, GENERIC)
+    assert "STAR-2" in followed.query and "remission" not in followed.query
+    # a turn pointing at the last answer's figures keeps its topic
+    compared = route("How does that compare with the same trial's week-52 rate?", history, GENERIC)
+    assert "remission" in compared.query
+
+
 def test_an_organisation_and_a_year_name_a_publication_a_follow_up_carries() -> None:
     # "WHO" is a general acronym (an organisation), not a study name; with a year it names
     # that year's guideline, which a definition asked next is about.
