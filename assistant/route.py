@@ -6,12 +6,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from . import extract
 from .intent import (
     DEFINITION,
+    EFFECT_SIZE_TERMS,
     RESULT,
     STUDY_BY_ARMS,
     Facet,
@@ -226,7 +228,12 @@ def _resolved(
     each_arm = bool(_EACH_ARM.search(cleaned)) and not _study_mentions(cleaned, not_names)
     if previous and (continues or each_arm or back):
         follow_up_of = previous
-        if _POINTS_BACK.search(cleaned) or calculation_only:
+        new_arms = set(arms) - set(vocabulary.in_text(previous))
+        if (
+            _POINTS_BACK.search(cleaned)
+            or calculation_only
+            or _effect_of_the_last(cleaned, new_arms)
+        ):
             pointed_at = _stated_before(history or [])
         named_now = {m.group().lower() for m in _study_mentions(cleaned, not_names)}
         new_study = bool(
@@ -634,6 +641,28 @@ _CALCULATION_WORDS = (
     # the words of a request that name nothing ("put that in absolute terms for me")
     "put express give show tell me us terms"
 )
+
+
+# An effect size computed from two groups' figures (not a design fact: "what margin?")
+_EFFECT_ASKED = re.compile(
+    r"\bnn[th]\b|number needed|one (?:extra|more|additional)\b|"
+    r"(?:need|needs|have|has) to (?:get|take|treat|be treated)\b|odds ratio|risk ratio|"
+    r"relative risk|risk difference|\bci\b|confidence interval|" + EFFECT_SIZE_TERMS,
+    re.I,
+)
+
+
+def _effect_of_the_last(question: str, new_arms: AbstractSet[str]) -> bool:
+    """A follow-up asking an effect size that needs two groups' figures ("so how many have to
+    take it for one extra to get better?") and names no arm the last question did not, and no
+    study or figure of its own: the figures it works on are the ones the last answer gave."""
+    return (
+        bool(_EFFECT_ASKED.search(question))
+        and not new_arms
+        and not _STUDY_ACRONYM.search(question)
+        and not _AUTHOR_YEAR.search(question)
+        and not re.search(r"\d", question)
+    )
 
 
 def _only_a_calculation(question: str) -> bool:

@@ -1108,6 +1108,15 @@ def test_a_question_of_its_own_about_that_trial_carries_the_study_not_the_topic(
     assert "remission" in compared.query
 
 
+def test_an_effect_size_asked_next_works_on_the_figures_just_given() -> None:
+    history = turns(("STAR-2 complete response?", "40.8% with drug A vs 22.5% with placebo [1]"))
+    nnt = route("so how many people have to take it for one extra to get better", history, GENERIC)
+    assert {40.8, 22.5} <= nnt.pointed_at
+    # a design fact of the study ("what margin?") points at no figure
+    margin = route("And what non-inferiority margin did they use?", history, GENERIC)
+    assert not margin.pointed_at
+
+
 def test_an_organisation_and_a_year_name_a_publication_a_follow_up_carries() -> None:
     # "WHO" is a general acronym (an organisation), not a study name; with a year it names
     # that year's guideline, which a definition asked next is about.
