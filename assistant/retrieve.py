@@ -26,6 +26,7 @@ from .ingest import in_ranges
 from .intent import (
     FACETS,
     FIGURE_KINDS,
+    HARMS,
     INTERVAL,
     RESULT,
     SAMPLE_SIZE,
@@ -1786,7 +1787,10 @@ ECONOMIC_WORDS = (
     "cost-effectiveness",
 )  # fmt: skip
 # ("affordable" is not among them: "when not available or affordable" gives no cost)
-_ECONOMIC = re.compile(r"\b(?:" + "|".join(ECONOMIC_WORDS) + r")\b", re.I)
+# A cost counted in harms is the price of a benefit, not money ("what did that cost in serious
+# adverse events?", "at a cost in infections").
+_COST_IN_HARMS = r"(?!\s+in\s+(?:terms\s+of\s+)?(?:[\w-]+\s+){0,2}?(?:" + HARMS.pattern + r"))"
+_ECONOMIC = re.compile(r"\b(?:" + "|".join(ECONOMIC_WORDS) + r")\b" + _COST_IN_HARMS, re.I)
 _ABBREVIATION = re.compile(r"\b[A-Z][A-Z0-9]+s?\b")  # "LNDAI", "SAEs", "C3"
 # The thing a question asks to have recommended ("recommend a good hotpot restaurant").
 _RECOMMENDED = re.compile(

@@ -41,6 +41,8 @@ IN_SCOPE = [
     "Budget line for REGENCY: how many mg of obinutuzumab does one patient get in total?",
     # a known word with a number is no name of something else
     "tac vs cyc complete response in arm1 and arm2?",
+    # a benefit's cost counted in harms is no question of money
+    "REGENCY's renal benefit - what did it cost in serious adverse events?",
 ]  # fmt: skip
 OUT_OF_SCOPE = [
     "What is the capital of France?", "How do I bake sourdough bread?",
