@@ -727,11 +727,12 @@ def _without_question(part: str, name: str) -> str:
 
 _FRAGMENT_LEAD = re.compile(r"^(?:(?:and|with|a|an|her|his)\s+)+", re.IGNORECASE)
 _COMPARED = re.compile(_COMPARATOR + r"\s*$", re.IGNORECASE)
-# "up to" after a verb of movement is where a value got to ("creatinine has crept up to 95"),
-# not a bound ("up to 15%").
+# "up to" after a verb of movement, or after the value it moved from, is where a value got to
+# ("creatinine has crept up to 95", "went from 88 up to 106"), not a bound ("up to 15%").
 _MOVED_UP_TO = re.compile(
-    r"\b(?:crept|creeping|gone|going|went|come|came|moved|shot|climbed|risen|rose|jumped|"
-    r"drifted|edged|ticked|crawled)\s+(?:back\s+)?up\s+to\s*$",
+    r"(?:\b(?:crept|creeping|gone|going|went|come|came|moved|shot|climbed|risen|rose|jumped|"
+    r"drifted|edged|ticked|crawled)|\bfrom\s+\d+(?:\.\d+)?(?:\s*[^\s\d]+)?)"
+    r"\s+(?:back\s+)?up\s+to\s*$",
     re.IGNORECASE,
 )
 _SAME = re.compile(r"same\s+as\s+(?:at\s+)?baseline|unchanged\s+from\s+baseline", re.I)

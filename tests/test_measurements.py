@@ -633,6 +633,7 @@ def test_values_taken_at_three_times_read_the_start_as_baseline_the_latest_as_cu
         ("protein dropped 0.3 g/day", 0.3, None),  # one value: what it is now
         ("pre-flare eGFR 95, week-104 eGFR 80", 80, 95),  # a later week names the current
         ("creatinine 80 µmol/L at baseline; creatinine has crept up to 95 since", 95, 80),
+        ("her creatinine went from 88 up to 106", 106, 88),  # "from A up to B": a movement
         ("creatinine 80 → 110 → 130", 130, 80),
         ("eGFR 58 then 60 then 62", 62, 58),
         ("UPCR 2.0 at month 3, 1.1 at month 6 and 0.4 at month 9", 0.4, None),  # no start given
