@@ -128,6 +128,8 @@ ENTRY = re.compile(
     r"\badmit(?:ted|s)?\s+(?:her|him|them)\b(?!\s+(?:to|with|for|on|in)\b)|"
     # "getting into the trial", "would he have got in?" (not "what did they get in the trial")
     r"\b(?:get|gets|got|getting)\s+(?:into|onto)\b|\b(?:get|gets|got|getting)\s+in\b(?=\s*(?:[?.!,]|$))|"
+    # "would he have been allowed in?" (a person allowed in; not "what doses were allowed in")
+    r"\b(?:he|she|they|i|we|patient|pt)\b[^.?!]{0,25}?\ballowed\s+(?:in|into|onto)\b|"
     # "could she go into the X trial?", "made it into the study" (not "go into remission")
     r"\b(?:go|goes|went|gone|going|come|came|make\s+it|made\s+it|be\s+put|been\s+put)\s+"
     r"(?:into|onto)\s+(?:[\w'-]+\s+){0,3}(?:trial|study|rct|protocol)\b|"

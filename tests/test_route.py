@@ -1369,6 +1369,8 @@ def test_a_condition_of_absence_is_read_as_stated_only_when_the_question_negates
         ("Class IV, protein 1.2 g/day - could she go into the STAR-2 trial?", True),
         ("UPCR 2 g/g, 30F: would she have made it into the study?", True),
         ("UPCR 0.4 g/g at week 52: did she go into remission?", False),  # not a study
+        ("creatinine 3.2 mg/dL, 40, class IV - would he have been allowed in?", True),
+        ("What doses were allowed in the trial?", False),  # no person allowed in
         # taking part in anything: not trial entry by its words alone
         ("Are patients with arthritis physically able to participate in the programme?", False),
     ],
