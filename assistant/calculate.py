@@ -1172,7 +1172,8 @@ class _PairSearch:
         for passage in passages:
             by_arm: dict[str, extract.ArmValue] = {}
             values = extract.arm_values(passage.text, self.profile.arms)
-            for value in _with_counts(passage, values) or self._sized(passage):
+            found = _with_counts(passage, values) or self._sized(passage)
+            for value in found or self._in_design_order(passage):
                 if value.measure in extract.NOT_RATES:
                     continue  # a score's mean change, a sample's division: no rate of patients
                 if measure is None or value.measure == measure:
@@ -1187,6 +1188,32 @@ class _PairSearch:
                 first, second = list(by_arm.values())[:2]
                 pairs.append((passage, first, second))
         return self._prefer_counts(pairs, passages)
+
+    def _in_design_order(self, passage: Passage) -> list[extract.ArmValue]:
+        """An "a% vs b%" pair in a sentence naming no arm or group ("The most common serious
+        event was infection (8.9% vs 16.2%)"), as its document's two arms in the order its
+        design sentence names them ("randomised to A or B"): a report gives a comparison's
+        figures in the order it introduced the arms."""
+        if self.document is None or self.profile.arms.in_text(passage.text):
+            return []
+        pairs = [(a, b) for a, b in group_pairs(facts_of(passage.metadata))
+                 if a.group is None and b.group is None]  # fmt: skip
+        if len(pairs) != 1:
+            return []
+        arms = next(
+            (named for p in self.document(passage.document_id)
+             if extract.ALLOCATION.search(p.text)
+             and len(named := self.profile.arms.in_order(p.text)) == 2),
+            None,
+        )  # fmt: skip
+        if arms is None:
+            return []
+        measure = extract.measure_of(passage.text) or "other"
+        return [
+            extract.ArmValue(arm=arm, clause=passage.text, percent=fact.percent,
+                             events=fact.events, total=fact.total, measure=measure)
+            for arm, fact in zip(arms, pairs[0], strict=True)
+        ]  # fmt: skip
 
     def _sized(self, passage: Passage) -> list[extract.ArmValue]:
         """Two arms' bare counts ("21 in the drug A arm versus 12 in the drug B arm"), each

@@ -104,6 +104,8 @@ CHANGE = "change"
 # kind "share": how a sample was divided, no rate either
 SHARE = "share"
 NOT_RATES = frozenset({CHANGE, SHARE})
+# How a study allocated its patients to arms ("randomised 1:1 to A or B", "assigned to").
+ALLOCATION = re.compile(r"\brandomi[sz]ed\b[^.]{0,40}\bto\b|\bassigned\b[^.]{0,20}\bto\b", re.I)
 _VS_PAIR = re.compile(NUM + r"\s?%\s*(?:vs\.?|versus)\s*" + NUM + r"\s?%")
 
 

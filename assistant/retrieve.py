@@ -1027,7 +1027,7 @@ class HybridSearch:
         for document in sorted(documents):
             for passage in self.document_passages(document):
                 compared = route.vocabulary.in_text(passage.text)
-                if len(compared) >= 2 and _ALLOCATION.search(passage.text):
+                if len(compared) >= 2 and extract.ALLOCATION.search(passage.text):
                     absent = [
                         arm for arm in route.arms if arm not in compared
                         and (_called_arm(route, arm, against=named)
@@ -1639,8 +1639,6 @@ _SET_AGAINST = re.compile(
 )
 
 
-# How a study allocated its patients to arms ("randomised 1:1 to A or B", "assigned to").
-_ALLOCATION = re.compile(r"\brandomi[sz]ed\b[^.]{0,40}\bto\b|\bassigned\b[^.]{0,20}\bto\b", re.I)
 # A sentence saying something could not be confirmed (a caveat of the evidence base).
 _UNCONFIRMED = (
     r"could not be confirmed|not confirmed|unconfirmed|not available to us|not verified|"

@@ -1810,6 +1810,17 @@ def test_a_scores_mean_change_in_percent_is_no_rate_to_compare(bot: EvidenceAssi
     assert "2.3%" in before_evidence(placebo), placebo.answer
 
 
+def test_an_unlabelled_pair_takes_the_arms_in_the_order_the_design_names_them(
+    bot: EvidenceAssistant,
+) -> None:
+    # "infection (8.9% vs 16.2%)" names no arm; the interview randomised "to tacrolimus or
+    # IVCY", so 8.9% is tacrolimus's (not the serious adverse events' 18.5% vs 24.6%)
+    answer = bot.ask("Relative risk of serious drug-related infection on tacrolimus vs IVCY in "
+                     "the Zheng trial, using the reported percentages?")  # fmt: skip
+    head = before_evidence(answer).splitlines()[0]
+    assert "tacrolimus 8.9%" in head and "16.2%" in head, answer.answer
+
+
 def test_how_the_treated_were_divided_between_arms_is_no_rate_to_compare(
     bot: EvidenceAssistant,
 ) -> None:
