@@ -123,7 +123,7 @@ RESPONSE = re.compile(
 )
 # Whether someone could enter a study ("eligible", "inclusion", "could he enrol?").
 ENTRY = re.compile(
-    r"eligib|enrol|inclusion|include|recruit|\benter(?:ed)?\b|\bjoin|\bentry\b|"
+    r"eligib|enrol|inclusion|include|recruit|\benter(?:ed|ing|s)?\b|\bjoin|\bentry\b|"
     # "would the threshold have admitted her?" (not "admitted her to the ward")
     r"\badmit(?:ted|s)?\s+(?:her|him|them)\b(?!\s+(?:to|with|for|on|in)\b)|"
     # "getting into the trial", "would he have got in?" (not "what did they get in the trial")
@@ -140,7 +140,8 @@ ENTRY = re.compile(
 )
 # "Would she qualify?" asks about entry, unless a response is named ("qualify as a complete
 # renal response"): see `asks_entry`.
-QUALIFY = re.compile(r"qualif", re.I)
+# (and so does a requirement she would meet: "Would she meet the proteinuria requirement?")
+QUALIFY = re.compile(r"qualif|\brequirements?\b", re.I)
 # Names of an effect size between two groups ("absolute risk reduction", "percentage points"):
 # they set groups against each other and ask for the size of the difference.
 EFFECT_SIZE_TERMS = (

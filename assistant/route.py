@@ -499,7 +499,7 @@ SHORT_QUESTION = 4  # words: a question this short may lean on the previous one
 # "the trial", "the study's", "the IV arm": a definite reference to a study or to one of its
 # arms ("how long was the trial?"), not a description of one ("the trial of drug A").
 _DEFINITE_STUDY = re.compile(
-    r"\bthe\s+(?:trial|study|rct)(?:'s)?\b"
+    r"\b(?:the|that|this)\s+(?:trial|study|rct)(?:'s)?\b"
     r"(?!\s+(?:of|on|in|that|which|where|comparing|with|by|from|for)\b)|"
     r"\bthe\s+(?:[\w-]+\s+){1,3}(?:arm|group)s?\b|"
     # a later phase of a study already discussed: "the continuation study", "the 10-year

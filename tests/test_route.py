@@ -1117,6 +1117,14 @@ def test_an_effect_size_asked_next_works_on_the_figures_just_given() -> None:
     assert not margin.pointed_at
 
 
+def test_that_trial_points_at_the_conversations_study_at_any_length() -> None:
+    history = turns(("What did STAR-2 compare?", "Drug A vs placebo."))
+    long = ("She has pure class V on a biopsy 14 months ago and UPCR 1.8 mg/mg. Would she have "
+            "met that trial's proteinuria requirement?")  # fmt: skip
+    followed = route(long, history, GENERIC)
+    assert followed.follow_up_of and "STAR" in followed.query
+
+
 def test_an_organisation_and_a_year_name_a_publication_a_follow_up_carries() -> None:
     # "WHO" is a general acronym (an organisation), not a study name; with a year it names
     # that year's guideline, which a definition asked next is about.
@@ -1371,6 +1379,9 @@ def test_a_condition_of_absence_is_read_as_stated_only_when_the_question_negates
         ("UPCR 0.4 g/g at week 52: did she go into remission?", False),  # not a study
         ("creatinine 3.2 mg/dL, 40, class IV - would he have been allowed in?", True),
         ("What doses were allowed in the trial?", False),  # no person allowed in
+        ("Class V, UPCR 1.8 mg/mg: is she enough proteinuria for entering?", True),
+        ("Pure class V, UPCR 1.8 mg/mg. Would she meet the registry proteinuria requirement?", True),
+        ("UPCR 0.4 mg/mg: does she meet the complete response requirements?", False),
         # taking part in anything: not trial entry by its words alone
         ("Are patients with arthritis physically able to participate in the programme?", False),
     ],
