@@ -1380,7 +1380,7 @@ def test_a_condition_of_absence_is_read_as_stated_only_when_the_question_negates
         ("creatinine 3.2 mg/dL, 40, class IV - would he have been allowed in?", True),
         ("What doses were allowed in the trial?", False),  # no person allowed in
         ("Class V, UPCR 1.8 mg/mg: is she enough proteinuria for entering?", True),
-        ("Pure class V, UPCR 1.8 mg/mg. Would she meet the registry proteinuria requirement?", True),
+        ("Class V, UPCR 1.8 mg/mg. Would she meet the registry proteinuria requirement?", True),
         ("UPCR 0.4 mg/mg: does she meet the complete response requirements?", False),
         # taking part in anything: not trial entry by its words alone
         ("Are patients with arthritis physically able to participate in the programme?", False),
@@ -1397,7 +1397,8 @@ def test_getting_in_or_into_a_trial_asks_about_entry(question: str, entry: bool)
     [
         ("so how many grams of drug A would a patient get, and how much is that in total?", True),
         ("what is that in mg per kilogram for a small adult patient on the ward?", True),
-        ("Is that trial blinded, and how many centres took part in it overall?", False),
+        # "that" as a conjunction stands for nothing said before
+        ("Is it true that patients were blinded, and how many centres took part overall?", False),
     ],
 )
 def test_that_standing_for_the_last_answer_makes_a_follow_up(question: str, follows: bool) -> None:
