@@ -1830,7 +1830,9 @@ def test_how_the_treated_were_divided_between_arms_is_no_rate_to_compare(
                     "Serious drug-related infection 8.9% vs 16.2% [1]",
                     "What's the absolute reduction there, and how many need treating with "
                     "tacrolimus to spare one such infection?")  # fmt: skip
-    assert "52.5" not in before_evidence(answer), answer.answer
+    head = before_evidence(answer).splitlines()[0]
+    assert "52.5" not in head and "47.5" not in head, answer.answer
+    assert all("52.5" not in str(call.inputs) for call in answer.tool_calls), answer.answer
 
 
 def test_a_follow_up_asking_only_for_a_calculation_works_on_the_previous_answers_figures(
