@@ -2037,7 +2037,7 @@ def _shortened(abbreviation: str, vocabulary: frozenset[str]) -> bool:
 
 
 MIN_CLIPPED = 5  # letters: shorter beginnings of a word begin too many others
-# ... but four letters begin few specialist words: "pred" for prednisone or prednisolone
+# ... but four letters begin few specialist words: "pred" for a steroid, a drug's name
 MIN_CLIPPED_SPECIALIST = 4
 
 
