@@ -58,6 +58,8 @@ def test_the_bundled_profile_loads_and_keeps_its_features() -> None:
                                                         "bliss-crr"}  # fmt: skip
     assert profile.eligibility and profile.protocols
     assert "lupus nephritis" in profile.coverage
+    # an arm's brand name, as clinicians write it, is the arm
+    assert set(profile.arms.in_text("ALMS compared CellCept with Endoxan")) == {"MMF", "IVCY"}
 
 
 def write(tmp_path: Path, text: str) -> Path:
