@@ -134,11 +134,11 @@ TARGET_PASS_RATE = 0.95
 # end), test 82.7%, test 2 81.7%, test 3 85.0%; dev refusal 91.2%, citation precision 0.407:
 # the dev pass floor goes to 0.82 (the grown split is 0.6 points above 0.83, with a few answers
 # known to flip between runs).
-# 2026-12-08 (twenty-fifth session): dev 82.8% (3074/3714, grown by 360 fresh questions that
+# 2026-12-08 (twenty-fifth session): dev 82.9% (3078/3714, grown by 360 fresh questions that
 # passed 73.3%, 68.3%, 76.7%, 78.3%, 70.0% and 83.3% on the session's starting commit; the
 # second, fourth and sixth batches were never tuned on and passed 68.3%, 78.3% and 83.3% at the
-# end), test 82.7%, test 2 81.7%, test 3 85.0%; dev refusal 91.0%, citation precision 0.402:
-# floors unchanged (the grown split is 0.8 points above the dev pass floor).
+# end), test 82.7%, test 2 81.7%, test 3 85.0%; dev refusal 91.1%, citation precision 0.402:
+# floors unchanged (the grown split is 0.9 points above the dev pass floor).
 # (test 2 is judged against the test split's floors: 0.383 citation precision holds them down)
 MIN_PASS_RATE = {"dev": 0.82, "test": 0.74, "test3": 0.81}
 MIN_REFUSAL_ACCURACY = {"dev": 0.9, "test": 0.9, "test3": 0.81}  # 91.9%, 96.2%, 90.9%
