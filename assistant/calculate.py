@@ -1200,13 +1200,9 @@ class _PairSearch:
                  if a.group is None and b.group is None]  # fmt: skip
         if len(pairs) != 1:
             return []
-        arms = next(
-            (named for p in self.document(passage.document_id)
-             if extract.ALLOCATION.search(p.text)
-             and len(named := self.profile.arms.in_order(p.text)) == 2),
-            None,
-        )  # fmt: skip
-        if arms is None:
+        design = extract.design_sentence(self.document(passage.document_id), self.profile.arms)
+        arms = self.profile.arms.in_order(design.text) if design is not None else []
+        if len(arms) != 2:
             return []
         measure = extract.measure_of(passage.text) or "other"
         return [

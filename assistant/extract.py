@@ -5,6 +5,7 @@ value returned is a substring of the text it came from."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -13,6 +14,7 @@ from .measurements import AGE_SEX, UNIT_PATTERN, Measurement, unit_key
 from .measurements import parse as parse_measurements
 from .numerals import UNIT_WORDS
 from .profile import ArmVocabulary
+from .types import Passage
 
 NUM = r"(\d+(?:\.\d+)?)"
 
@@ -107,6 +109,15 @@ NOT_RATES = frozenset({CHANGE, SHARE})
 # How a study allocated its patients to arms ("randomised 1:1 to A or B", "assigned to").
 ALLOCATION = re.compile(r"\brandomi[sz]ed\b[^.]{0,40}\bto\b|\bassigned\b[^.]{0,20}\bto\b", re.I)
 _VS_PAIR = re.compile(NUM + r"\s?%\s*(?:vs\.?|versus)\s*" + NUM + r"\s?%")
+
+
+def design_sentence(passages: Iterable[Passage], arms: ArmVocabulary) -> Passage | None:
+    """A document's design sentence: the first saying how patients were randomised or
+    assigned that names two or more arms ("randomised 1:1 to A or B")."""
+    return next(
+        (p for p in passages if len(arms.in_text(p.text)) >= 2 and ALLOCATION.search(p.text)),
+        None,
+    )
 
 
 def arm_values(sentence: str, arms: ArmVocabulary) -> list[ArmValue]:

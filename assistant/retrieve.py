@@ -1025,15 +1025,15 @@ class HybridSearch:
         study's documents never name it (a drug given in both arms, or discussed in passing,
         is not asked about as an arm)."""
         for document in sorted(documents):
-            for passage in self.document_passages(document):
-                compared = route.vocabulary.in_text(passage.text)
-                if len(compared) >= 2 and extract.ALLOCATION.search(passage.text):
-                    absent = [
-                        arm for arm in route.arms if arm not in compared
-                        and (_called_arm(route, arm, against=named)
-                             or not self._named_in(arm, route, documents))
-                    ]  # fmt: skip
-                    return (absent[0], passage) if absent else None
+            design = extract.design_sentence(self.document_passages(document), route.vocabulary)
+            if design is not None:
+                compared = route.vocabulary.in_text(design.text)
+                absent = [
+                    arm for arm in route.arms if arm not in compared
+                    and (_called_arm(route, arm, against=named)
+                         or not self._named_in(arm, route, documents))
+                ]  # fmt: skip
+                return (absent[0], design) if absent else None
         return None
 
     @staticmethod

@@ -448,6 +448,8 @@ def _fields(reading: Reading) -> dict[str, Any]:
     return {f.name: getattr(reading, f.name) for f in fields(reading)}
 
 
+# "that" after a verb or preposition ("what does that work out to?", "is that significant?")
+_THAT_AFTER_VERB = r"\b(?:does|did|is|was|of|from|on|for|about)\s+that\b"
 _ANAPHORA = re.compile(
     r"^\s*(?:so|then|ok(?:ay)?|and|what\s+if|if)\b|\binstead\b|"
     r"\b(?:them|those|these|its|both arms|the two arms|the other arm|"
@@ -457,7 +459,8 @@ _ANAPHORA = re.compile(
     r"subgroup|fields?|items?)|though)\b|"
     # "that" standing for what was just said, after a verb or preposition ("what does that
     # work out to?", "is that significant?"), not opening a phrase ("is that the ... arm?")
-    r"\b(?:does|did|is|was|of|from|on|for|about)\s+that\b(?!\s+(?:the|a|an|\w+(?:ed|ing)\b))|"
+    + _THAT_AFTER_VERB
+    + r"(?!\s+(?:the|a|an|\w+(?:ed|ing)\b))|"
     # "it" as the object of a preposition ("who benefited most from it?"), or as the subject
     # of a question about what was just named ("how long was it given?"; not the "it" of
     # "is it true that ...")
@@ -541,9 +544,7 @@ _WH_QUESTION = re.compile(
 
 # "that" standing for the last answer ("how does that compare ...?", "is that significant?")
 _THAT_ANSWER = re.compile(
-    r"\b(?:does|did|is|was|of|from|on|for|about)\s+that\b"
-    r"(?!\s+(?:the|a|an|trial|study|rct|\w+(?:ed|ing))\b)",
-    re.I,
+    _THAT_AFTER_VERB + r"(?!\s+(?:the|a|an|trial|study|rct|\w+(?:ed|ing))\b)", re.I
 )
 
 
